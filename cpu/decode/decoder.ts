@@ -1,0 +1,223 @@
+// Instruction decoding (SDM vol. 2 ch. 2): legacy prefixes, REX, the opcode maps (1-byte, 0F,
+// 0F38, 0F3A), ModRM/SIB/displacement with RIP-relative and FS/GS-based addressing, and the
+// immediate. The result lives in the d_* globals the handlers read; the opcode table decides
+// which bytes an opcode has (DECODE_INFO), and the generated dispatch() runs its handler.
+
+import {
+  STATE, RIP, FS_BASE, GS_BASE, SCRATCH, TLBE_EXEC_TAG, TLBE_FRAME, INSN_COUNT, FAULT_USER, FAULT_FETCH,
+} from '../shared/layout';
+import { EXIT_GP, EXIT_UD } from '../shared/exit';
+import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip } from '../state';
+import { tlbEntry, tlbFill, tlbProbe, ACCESS_EXEC } from '../mmu/tlb';
+import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
+import { DECODE_INFO, dispatch } from '../gen/dispatch';
+
+// Prefix bits (d_prefix)
+export const P_66 = 1;
+export const P_67 = 2;
+export const P_LOCK = 4;
+export const P_F2 = 8;
+export const P_F3 = 16;
+export const P_FS = 32;
+export const P_GS = 64;
+
+// Mandatory-prefix class for SSE opcodes (d_simd): the last of F2/F3 wins, else 66, else none.
+export const SIMD_NONE = 0;
+export const SIMD_66 = 1;
+export const SIMD_F3 = 2;
+export const SIMD_F2 = 3;
+
+/** Address of the instruction being executed. */
+export let d_rip: u64 = 0;
+/** rip after it; branches overwrite it with their target. */
+export let d_next: u64 = 0;
+export let d_prefix: i32 = 0;
+export let d_simd: i32 = 0;
+export let d_rex: i32 = 0;        // the REX byte (0x40..0x4f) or 0
+export let d_opsize: i32 = 4;     // 2, 4 or 8
+export let d_opcode: i32 = 0;     // map << 8 | opcode byte
+export let d_modrm: i32 = 0;
+export let d_mod: i32 = 0;
+export let d_reg: i32 = 0;        // ModRM.reg with REX.R
+export let d_rm: i32 = 0;         // ModRM.rm with REX.B (the register operand when d_mod == 3)
+export let d_ea: u64 = 0;         // effective address without segment base (lea)
+export let d_addr: u64 = 0;       // linear address of the memory operand (ea + FS/GS base)
+export let d_imm: u64 = 0;
+export let d_imm2: u64 = 0;
+export let d_len: i32 = 0;        // instruction length in bytes
+
+// Fetch window: instruction bytes at d_code (a linear-memory address), d_limit of them readable.
+let d_code: usize = 0;
+let d_limit: i32 = 0;
+
+function fetchFail(): void {
+  // Past 15 bytes is #GP; otherwise the next byte is on a page we may not execute.
+  if (d_limit >= 15) raiseFault(EXIT_GP, 0);
+  else {
+    const va = d_rip + <u64>d_limit;
+    tlbFill(va, ACCESS_EXEC); // raises the #PF for the unreadable page
+    if (!exiting) raisePageFault(va, FAULT_USER | FAULT_FETCH);
+  }
+}
+
+@inline function fb(): u32 {
+  if (d_len >= d_limit) { fetchFail(); d_len++; return 0; }
+  const b = load<u8>(d_code + <usize>d_len);
+  d_len++;
+  return b;
+}
+@inline function fw(): u32 { const a = fb(); return a | (fb() << 8); }
+@inline function fd(): u32 { const a = fw(); return a | (fw() << 16); }
+
+/** Sets up the fetch window at `rip`; false if even the first byte cannot be fetched. */
+function openWindow(rip: u64): bool {
+  const vpn = rip >> 12;
+  let e = tlbEntry(vpn);
+  if (load<u64>(e, TLBE_EXEC_TAG) != vpn) {
+    e = tlbFill(rip, ACCESS_EXEC);
+    if (e == 0) return false;
+  }
+  const off = <i32>(rip & 0xfff);
+  const host = <usize>load<u32>(e, TLBE_FRAME) + <usize>off;
+  if (off <= 0x1000 - 15) { d_code = host; d_limit = 15; return true; }
+  // The instruction may run onto the next page: copy what is there into the scratch buffer.
+  const first = 0x1000 - off;
+  memory.copy(SCRATCH, host, first);
+  d_code = SCRATCH;
+  d_limit = first;
+  const e2 = tlbProbe((rip + 0x1000) & ~(<u64>0xfff), ACCESS_EXEC);
+  if (e2 != 0) {
+    memory.copy(SCRATCH + <usize>first, <usize>load<u32>(e2, TLBE_FRAME), 15 - first);
+    d_limit = 15;
+  }
+  return true;
+}
+
+/** Decodes the instruction at rip into the d_* globals; returns the opcode index or -1. */
+export function decode(): i32 {
+  const rip = load<u64>(STATE + RIP);
+  d_rip = rip;
+  if (!openWindow(rip)) return -1;
+  d_len = 0;
+  let prefix = 0;
+  let simd = SIMD_NONE;
+  let rex = 0;
+  let b = fb();
+  // Legacy prefixes in any order, then at most one REX right before the opcode.
+  while (true) {
+    if (b >= 0x40 && b <= 0x4f) {
+      rex = <i32>b;
+      b = fb();
+      if ((b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 ||
+          b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65) {
+        if (b < 0x40 || b > 0x4f) rex = 0; // a REX not directly before the opcode is ignored
+        continue;
+      }
+      break;
+    }
+    if (b == 0x66) { prefix |= P_66; if (simd == SIMD_NONE) simd = SIMD_66; }
+    else if (b == 0x67) prefix |= P_67;
+    else if (b == 0xf0) prefix |= P_LOCK;
+    else if (b == 0xf2) { prefix = (prefix & ~P_F3) | P_F2; simd = SIMD_F2; }
+    else if (b == 0xf3) { prefix = (prefix & ~P_F2) | P_F3; simd = SIMD_F3; }
+    else if (b == 0x64) prefix = (prefix & ~P_GS) | P_FS;
+    else if (b == 0x65) prefix = (prefix & ~P_FS) | P_GS;
+    else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26) { /* null segments in 64-bit mode */ }
+    else break;
+    b = fb();
+  }
+  let op = <i32>b;
+  if (op == 0x0f) {
+    const b2 = <i32>fb();
+    if (b2 == 0x38) op = 0x200 | <i32>fb();
+    else if (b2 == 0x3a) op = 0x300 | <i32>fb();
+    else op = 0x100 | b2;
+  }
+  d_prefix = prefix;
+  d_simd = simd;
+  d_rex = rex;
+  d_opcode = op;
+  const info = <i32>unchecked(DECODE_INFO[op]);
+  let opsize = 4;
+  if (rex & 8) opsize = 8;
+  else if (info & DI_D64) opsize = (prefix & P_66) ? 2 : 8;
+  else if (prefix & P_66) opsize = 2;
+  if (info & DI_F64) opsize = 8;
+  d_opsize = opsize;
+
+  let ripRelative = false;
+  let disp: u64 = 0;
+  d_mod = 3;
+  if (info & DI_MODRM) {
+    const modrm = <i32>fb();
+    const mod = modrm >> 6;
+    d_modrm = modrm;
+    d_mod = mod;
+    d_reg = ((modrm >> 3) & 7) | ((rex & 4) << 1);
+    const rm = modrm & 7;
+    d_rm = rm | ((rex & 1) << 3);
+    if (mod != 3) {
+      let ea: u64 = 0;
+      if (rm == 4) {
+        const sib = <i32>fb();
+        const index = ((sib >> 3) & 7) | ((rex & 2) << 2);
+        const base = sib & 7;
+        if (index != 4) ea = reg64(index) << <u64>(sib >> 6);
+        if (base == 5 && mod == 0) disp = <u64><i64><i32>fd();
+        else ea += reg64(base | ((rex & 1) << 3));
+      } else if (rm == 5 && mod == 0) {
+        ripRelative = true;
+        disp = <u64><i64><i32>fd();
+      } else {
+        ea = reg64(d_rm);
+      }
+      if (mod == 1) disp = <u64><i64><i8>fb();
+      else if (mod == 2) disp = <u64><i64><i32>fd();
+      d_ea = ea + disp;
+    }
+  }
+
+  let immKind = (info >> DI_IMM_SHIFT) & 7;
+  if (immKind == IMM_G3) immKind = (d_reg & 6) == 0 ? ((op & 1) ? IMM_Z : IMM_B) : 0;
+  switch (immKind) {
+    case 0: break;
+    case IMM_B: d_imm = <u64><i64><i8>fb(); break;
+    case IMM_W: d_imm = <u64>fw(); break;
+    case IMM_Z: d_imm = opsize == 2 ? <u64>fw() : <u64><i64><i32>fd(); break;
+    case IMM_V:
+      if (opsize == 8) { const lo = fd(); d_imm = <u64>lo | (<u64>fd() << 32); }
+      else if (opsize == 4) d_imm = <u64>fd();
+      else d_imm = <u64>fw();
+      break;
+    case IMM_D: d_imm = <u64><i64><i32>fd(); break;
+    case IMM_WB: d_imm = <u64>fw(); d_imm2 = <u64>fb(); break;
+  }
+  if (exiting) return -1;
+
+  const next = rip + <u64>d_len;
+  d_next = next;
+  if (d_mod != 3) {
+    if (ripRelative) d_ea = next + disp;
+    if (prefix & P_67) d_ea &= 0xffffffff;
+    let addr = d_ea;
+    if (prefix & (P_FS | P_GS)) addr += load<u64>(STATE + ((prefix & P_FS) ? FS_BASE : GS_BASE));
+    d_addr = addr;
+  }
+  return op;
+}
+
+/** Makes the current instruction continue at `target` (branches; a REP that must repeat). */
+@inline export function branchTo(target: u64): void { d_next = target; }
+
+/** Decodes and executes one instruction. */
+export function step(): void {
+  const op = decode();
+  if (op < 0) { noteFaultRip(d_rip); return; }
+  dispatch(op);
+  if (exiting && !exitCompletes) { noteFaultRip(d_rip); return; }
+  store<u64>(STATE + RIP, d_next);
+  store<u64>(STATE + INSN_COUNT, load<u64>(STATE + INSN_COUNT) + 1);
+}
+
+/** The handler for any opcode the table does not define: #UD. */
+export function opUD(): void { raiseFault(EXIT_UD, 0); }

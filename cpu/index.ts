@@ -1,0 +1,36 @@
+// The wasl x86-64 core: the exports lxcore calls (DESIGN.md §1). run(budget) executes guest
+// instructions of the thread whose state is at STATE until it meets something lxcore must
+// handle, or the budget ends; the reason is returned and also left in the state block.
+
+import { STATE, EXIT_REASON } from './shared/layout';
+import { EXIT_BUDGET } from './shared/exit';
+import { step, decode, d_len } from './decode/decoder';
+import { exiting, clearExit } from './state';
+import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
+
+export { tlbFlushAll, tlbFlushPage };
+
+/** Runs up to `budget` instructions; returns an EXIT_* code (cpu/shared/exit.ts). */
+export function run(budget: i32): i32 {
+  clearExit();
+  for (let i = 0; i < budget; i++) {
+    step();
+    if (exiting) return load<i32>(STATE + EXIT_REASON);
+  }
+  return EXIT_BUDGET;
+}
+
+/**
+ * Decodes the instruction at rip without executing it (decoder tests, disassembly in traces):
+ * returns length << 16 | opcode index (map << 8 | byte), or -1 if it faulted while fetching.
+ */
+export function decodeOne(): i32 {
+  clearExit();
+  const op = decode();
+  if (op < 0) return -1;
+  return (d_len << 16) | op;
+}
+
+// Start-up (exported as _start by asconfig's exportStart; lxcore calls it once the memory is
+// attached): an empty TLB holds -1 tags, never 0, because page 0 is a valid vpn.
+tlbFlushAll();

@@ -1,0 +1,79 @@
+// CPUID (SDM vol. 2 "CPUID"): reports exactly the features the core implements, so libc and Go
+// feature dispatch (glibc's IFUNCs, Go's internal/cpu) only choose code paths wasl can run.
+// Whoever implements an instruction-set extension sets its bit here, in the same commit.
+//
+// Identity: "GenuineIntel", family 6 — glibc's Intel path reads cache geometry from leaf 4,
+// which we answer with a fixed, plausible hierarchy (32 KiB L1d, 1 MiB L2, 32 MiB L3).
+
+import { setReg32 } from '../state';
+import { RAX, RBX, RCX, RDX } from '../shared/layout';
+
+// Leaf 1 EDX
+// FEAT_FPU = 1 << 0 and FEAT_FXSR = 1 << 24 once x87 and fxsave are implemented.
+const FEAT_TSC = 1 << 4;
+const FEAT_CX8 = 1 << 8;
+const FEAT_CMOV = 1 << 15;
+const FEAT_SSE = 1 << 25;
+const FEAT_SSE2 = 1 << 26;
+// Leaf 80000001h
+const EXT_LAHF = 1 << 0;     // ECX: LAHF/SAHF in 64-bit mode
+const EXT_SYSCALL = 1 << 11; // EDX
+const EXT_NX = 1 << 20;      // EDX
+const EXT_LM = 1 << 29;      // EDX
+
+/**
+ * Leaf 1 EDX: what is implemented now. FEAT_FPU (x87) and FEAT_FXSR are switched on by the
+ * instruction-set work when those land (docs/quirks.md notes the gap until then).
+ */
+const LEAF1_EDX: u32 = FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_SSE | FEAT_SSE2;
+/** Leaf 1 ECX: SSE3 and later arrive with the instruction-set work. */
+const LEAF1_ECX: u32 = 0;
+
+@inline function out(a: u32, b: u32, c: u32, d: u32): void {
+  setReg32(RAX, a); setReg32(RBX, b); setReg32(RCX, c); setReg32(RDX, d);
+}
+
+@inline function str4(s0: u32, s1: u32, s2: u32, s3: u32): u32 { return s0 | (s1 << 8) | (s2 << 16) | (s3 << 24); }
+
+export function cpuid(leaf: u32, sub: u32): void {
+  switch (leaf) {
+    case 0: // max basic leaf, vendor in EBX EDX ECX
+      out(0xd, str4(0x47, 0x65, 0x6e, 0x75), str4(0x6e, 0x74, 0x65, 0x6c), str4(0x69, 0x6e, 0x65, 0x49));
+      return;
+    case 1: // family 6 model 0x55 stepping 7; EBX: CLFLUSH line 8*8 bytes, 1 logical CPU, APIC id 0
+      out(0x00050657, (8 << 8) | (1 << 16), LEAF1_ECX, LEAF1_EDX);
+      return;
+    case 2: // 0xFF descriptor: "no descriptors, use leaf 4"
+      out(0x00ff0001, 0, 0, 0);
+      return;
+    case 4: { // deterministic cache parameters: EAX type/level, EBX ways/partitions/line, ECX sets
+      // EBX = (ways-1) << 22 | (partitions-1) << 12 | (line-1); size = ways*partitions*line*sets
+      if (sub == 0) out(0x121, (7 << 22) | 63, 63, 0);              // L1d 8-way, 64 sets: 32 KiB
+      else if (sub == 1) out(0x122, (7 << 22) | 63, 63, 0);         // L1i 32 KiB
+      else if (sub == 2) out(0x143, (15 << 22) | 63, 1023, 0);      // L2 16-way, 1024 sets: 1 MiB
+      else if (sub == 3) out(0x163, (15 << 22) | 63, 32767, 2);     // L3 16-way, 32768 sets: 32 MiB, inclusive
+      else out(0, 0, 0, 0);
+      return;
+    }
+    case 0x80000000:
+      out(0x80000008, 0, 0, 0);
+      return;
+    case 0x80000001:
+      out(0, 0, EXT_LAHF, EXT_SYSCALL | EXT_NX | EXT_LM);
+      return;
+    case 0x80000002: // brand string "wasl x86-64 interpreter" in 48 bytes
+      out(str4(0x77, 0x61, 0x73, 0x6c), str4(0x20, 0x78, 0x38, 0x36), str4(0x2d, 0x36, 0x34, 0x20), str4(0x69, 0x6e, 0x74, 0x65));
+      return;
+    case 0x80000003:
+      out(str4(0x72, 0x70, 0x72, 0x65), str4(0x74, 0x65, 0x72, 0), 0, 0);
+      return;
+    case 0x80000004:
+      out(0, 0, 0, 0);
+      return;
+    case 0x80000008: // 39-bit physical, 48-bit virtual addresses
+      out(0x3027, 0, 0, 0);
+      return;
+    default: // leaves past the maximum: Intel returns the highest basic leaf's data; zeros are safer
+      out(0, 0, 0, 0);
+  }
+}

@@ -1,0 +1,110 @@
+// String instructions: MOVS, STOS, LODS, SCAS, CMPS with REP/REPE/REPNE (SDM vol. 2 "REP").
+// A REP runs at most REP_CHUNK iterations per step and then re-executes itself, so long copies
+// stay interruptible (budget, signals) and a fault mid-way leaves rsi/rdi/rcx exactly at the
+// element that faulted, as on hardware. DF = 1 walks downwards. The 67 prefix uses esi/edi/ecx.
+
+import { d_prefix, d_opcode, d_opsize, d_rip, branchTo, P_67, P_F2, P_F3, P_FS, P_GS } from '../decode/decoder';
+import { reg64, setReg64, readReg, writeReg, exiting } from '../state';
+import { readMem, writeMem } from '../mmu/access';
+import { setLazy, getZF, FL_SUB } from './flags';
+import { STATE, RFLAGS, DF, RAX, RCX, RSI, RDI, FS_BASE, GS_BASE } from '../shared/layout';
+
+const REP_CHUNK = 4096;
+
+/** Element size: the even opcode of each pair is the byte form. */
+@inline function elemSize(): i32 { return (d_opcode & 1) ? d_opsize : 1; }
+
+@inline function stride(size: i32): u64 {
+  return (load<u64>(STATE + RFLAGS) & DF) ? <u64>(-size) : <u64>size;
+}
+
+@inline function addrReg(r: i32): u64 {
+  return (d_prefix & P_67) ? reg64(r) & 0xffffffff : reg64(r);
+}
+@inline function setAddrReg(r: i32, v: u64): void {
+  setReg64(r, (d_prefix & P_67) ? v & 0xffffffff : v);
+}
+
+/** The source segment (rsi side) honours FS/GS overrides; the rdi side is always ES (base 0). */
+@inline function srcBase(): u64 {
+  if (d_prefix & P_FS) return load<u64>(STATE + FS_BASE);
+  if (d_prefix & P_GS) return load<u64>(STATE + GS_BASE);
+  return 0;
+}
+
+@inline function repeating(): bool { return (d_prefix & (P_F2 | P_F3)) != 0; }
+
+/**
+ * Runs `body` per element. Returns after the chunk; re-arms the instruction if more remain.
+ * kind: 0 movs, 1 stos, 2 lods, 3 scas, 4 cmps.
+ */
+function run(kind: i32): void {
+  const size = elemSize();
+  const d = stride(size);
+  const rep = repeating();
+  let n = rep ? addrReg(RCX) : 1;
+  if (n == 0) return;
+  const base = srcBase();
+  let budget = REP_CHUNK;
+  while (n != 0 && budget-- > 0) {
+    const si = addrReg(RSI);
+    const di = addrReg(RDI);
+    switch (kind) {
+      case 0: { // movs
+        const v = readMem(base + si, size);
+        if (exiting) return;
+        writeMem(di, size, v);
+        if (exiting) return;
+        setAddrReg(RSI, si + d);
+        setAddrReg(RDI, di + d);
+        break;
+      }
+      case 1: { // stos
+        writeMem(di, size, readReg(RAX, size, 0));
+        if (exiting) return;
+        setAddrReg(RDI, di + d);
+        break;
+      }
+      case 2: { // lods
+        const v = readMem(base + si, size);
+        if (exiting) return;
+        writeReg(RAX, size, 0, v);
+        setAddrReg(RSI, si + d);
+        break;
+      }
+      case 3: { // scas: compare rAX with [rdi]
+        const v = readMem(di, size);
+        if (exiting) return;
+        const a = readReg(RAX, size, 0);
+        setLazy(FL_SUB, size, a, v, a - v);
+        setAddrReg(RDI, di + d);
+        break;
+      }
+      default: { // cmps: compare [rsi] with [rdi]
+        const a = readMem(base + si, size);
+        if (exiting) return;
+        const b = readMem(di, size);
+        if (exiting) return;
+        setLazy(FL_SUB, size, a, b, a - b);
+        setAddrReg(RSI, si + d);
+        setAddrReg(RDI, di + d);
+        break;
+      }
+    }
+    if (!rep) return;
+    n--;
+    setAddrReg(RCX, n);
+    // REPE/REPNE end on the comparison result (only scas and cmps look at it).
+    if (kind >= 3) {
+      const zf = getZF();
+      if ((d_prefix & P_F3) ? !zf : zf) return;
+    }
+  }
+  if (n != 0) branchTo(d_rip); // more to do: run this instruction again
+}
+
+export function opMovs(): void { run(0); }
+export function opStos(): void { run(1); }
+export function opLods(): void { run(2); }
+export function opScas(): void { run(3); }
+export function opCmps(): void { run(4); }

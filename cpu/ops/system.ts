@@ -1,0 +1,76 @@
+// System and miscellaneous instructions: SYSCALL, CPUID, RDTSC/RDTSCP, the NOP and hint space
+// (ENDBR64, PREFETCH, PAUSE), fences, flag bits (CLC STC CMC CLD STD LAHF SAHF), and the
+// instructions user mode may not run (HLT, INT n, privileged ones) with the fault Linux sees.
+
+import { d_modrm, d_imm, d_next } from '../decode/decoder';
+import { reg64, setReg64, setReg32, raiseFault, raiseTrap } from '../state';
+import { materializeFlags, setStatusFlags, getCF, setCF } from './flags';
+import { cpuid } from './cpuid';
+import { STATE, RFLAGS, RAX, RCX, RDX, R11, CF, PF, AF, ZF, SF, DF } from '../shared/layout';
+import { EXIT_SYSCALL, EXIT_UD, EXIT_GP, EXIT_BP } from '../shared/exit';
+
+/** The host's monotonic clock in nanoseconds (lxcore provides it): the time stamp counter. */
+@external("env", "hostNanos") declare function hostNanos(): f64;
+
+export function opUD(): void { raiseFault(EXIT_UD, 0); }
+export function opNop(): void { }
+
+/** 0F 05: syscall — rcx = next rip, r11 = rflags; lxcore runs the call and resumes at rcx. */
+export function opSyscall(): void {
+  setReg64(RCX, d_next);
+  setReg64(R11, materializeFlags() & ~<u64>0x10000); // RF is cleared in the saved image
+  raiseTrap(EXIT_SYSCALL);
+}
+
+export function opCpuid(): void {
+  cpuid(<u32>reg64(RAX), <u32>reg64(RCX));
+}
+
+export function opRdtsc(): void {
+  const t = <u64>hostNanos();
+  setReg32(RAX, <u32>t);
+  setReg32(RDX, <u32>(t >> 32));
+}
+export function opRdtscp(): void {
+  opRdtsc();
+  setReg32(RCX, 0); // IA32_TSC_AUX: Linux stores the cpu number (0: wasl runs one CPU)
+}
+
+/** HLT, CLI/STI, IN/OUT, privileged 0F 01 forms, INT n: #GP in ring 3 → SIGSEGV. */
+export function opPrivileged(): void { raiseFault(EXIT_GP, 0); }
+/** CC int3: a trap — rip is past it when SIGTRAP arrives. */
+export function opInt3(): void { raiseTrap(EXIT_BP); }
+/** CD ib: int n. Only int3 is allowed to user mode by Linux's IDT; the rest #GP. */
+export function opIntIb(): void {
+  if ((d_imm & 0xff) == 3) { raiseTrap(EXIT_BP); return; }
+  raiseFault(EXIT_GP, 0);
+}
+
+// ---- flag instructions ---------------------------------------------------------------------
+export function opClc(): void { setCF(false); }
+export function opStc(): void { setCF(true); }
+export function opCmc(): void { setCF(!getCF()); }
+export function opCld(): void { store<u64>(STATE + RFLAGS, load<u64>(STATE + RFLAGS) & ~<u64>DF); }
+export function opStd(): void { store<u64>(STATE + RFLAGS, load<u64>(STATE + RFLAGS) | DF); }
+export function opLahf(): void {
+  const f = materializeFlags();
+  store<u8>(STATE + RAX + 1, <u8>((f & (SF | ZF | AF | PF | CF)) | 2));
+}
+export function opSahf(): void {
+  const ah = <u64>load<u8>(STATE + RAX + 1);
+  setStatusFlags(<u64>(SF | ZF | AF | PF | CF), ah);
+}
+
+/** 0F AE with mod == 3: lfence (/5), mfence (/6), sfence (/7) — ordering is already total. */
+export function opFence(): void { }
+
+/** 0F 01 with mod == 3 selects by the full ModRM byte. */
+export function opGroup7Reg(): void {
+  switch (d_modrm) {
+    case 0xd0: // xgetbv: only with CPUID.OSXSAVE, which wasl does not report → #UD
+      raiseFault(EXIT_UD, 0);
+      return;
+    case 0xf9: opRdtscp(); return;
+    default: raiseFault(EXIT_UD, 0); // the rest are privileged (#GP) or absent (#UD)
+  }
+}

@@ -1,0 +1,119 @@
+// The fixed layout of wasm linear memory and of the CPU state block, declared once.
+// Compiled by both asc (cpu/) and tsc (lxcore/): only untyped integer constants may live here,
+// each defined from the one before it, so nothing is hand-numbered twice.
+//
+// Linear memory (wasm32):
+//   0x0000_0000  unused: address 0 is never a frame, so a zero page-table entry means "absent"
+//   0x0000_1000  STATE       the running thread's CPU state (lxcore swaps threads in and out)
+//   0x0000_2000  SCRATCH     fetch buffer for page-crossing instructions, bounce buffers
+//   0x0001_0000  TLB         TLB_ENTRIES entries of TLB_ENTRY_SIZE bytes
+//   0x0004_0000  asc static data (asconfig memoryBase); the core allocates nothing after start
+//   0x0010_0000  FRAMES      guest page frames and page-table nodes, handed out by lxcore/mm
+
+export const STATE = 0x1000;
+export const STATE_SIZE = 0x400;
+export const SCRATCH = 0x2000;
+export const TLB = 0x10000;
+export const TLB_ENTRY_SIZE = 32;
+export const TLB_BITS = 12;
+export const TLB_ENTRIES = 1 << TLB_BITS;
+export const TLB_END = TLB + TLB_ENTRIES * TLB_ENTRY_SIZE;
+export const FRAMES = 0x100000;
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+
+// ---- CPU state block (offsets from STATE) -------------------------------------------------
+// General-purpose registers in encoding order: the ModRM/REX register number times 8.
+export const RAX = 0;
+export const RCX = RAX + 8;
+export const RDX = RCX + 8;
+export const RBX = RDX + 8;
+export const RSP = RBX + 8;
+export const RBP = RSP + 8;
+export const RSI = RBP + 8;
+export const RDI = RSI + 8;
+export const R8 = RDI + 8;
+export const R9 = R8 + 8;
+export const R10 = R9 + 8;
+export const R11 = R10 + 8;
+export const R12 = R11 + 8;
+export const R13 = R12 + 8;
+export const R14 = R13 + 8;
+export const R15 = R14 + 8;
+export const RIP = R15 + 8;
+// RFLAGS holds every flag bit except those the lazy-flags record below still owes (see
+// cpu/ops/flags.ts): read flags through the core, never this word directly.
+export const RFLAGS = RIP + 8;
+export const FS_BASE = RFLAGS + 8;
+export const GS_BASE = FS_BASE + 8;
+// Lazy flags: the last flag-setting ALU operation, from which CF/PF/AF/ZF/SF/OF are derived.
+export const LAZY_OP = GS_BASE + 8;         // i32: FLAGS_* kind | size << 8 (0 = none pending)
+export const LAZY_PAD = LAZY_OP + 4;
+export const LAZY_DST = LAZY_PAD + 4;       // u64 first operand
+export const LAZY_SRC = LAZY_DST + 8;       // u64 second operand
+export const LAZY_RES = LAZY_SRC + 8;       // u64 result
+// Page-table root of the running address space (linear-memory address of the top node).
+export const PT_ROOT = LAZY_RES + 8;        // i32
+export const EXIT_REASON = PT_ROOT + 4;     // i32: why run() returned (cpu/shared/exit.ts)
+export const FAULT_ADDR = EXIT_REASON + 4;  // u64: faulting guest address (page fault)
+export const FAULT_CODE = FAULT_ADDR + 8;   // i32: FAULT_* bits for a page fault, vector else
+export const MXCSR = FAULT_CODE + 4;        // i32
+export const INSN_COUNT = MXCSR + 4;        // u64: instructions retired since the core started
+export const FAULT_RIP = INSN_COUNT + 8;    // u64: rip of the faulting instruction
+export const CPU_FLAGS = FAULT_RIP + 8;     // i32: CPUF_* bits (single-step …)
+export const CPU_PAD = CPU_FLAGS + 4;
+// SSE registers xmm0..xmm15, 16 bytes each, 16-aligned.
+export const XMM0 = 0x100;
+export const XMM_END = XMM0 + 16 * 16;
+// x87: eight 80-bit registers in 16-byte slots (physical order), then control/status/tag.
+export const ST0 = XMM_END;
+export const FPU_CW = ST0 + 8 * 16;         // i32 (16 bits used)
+export const FPU_SW = FPU_CW + 4;           // i32
+export const FPU_TW = FPU_SW + 4;           // i32: abridged tag (bit per register, 1 = valid)
+export const FPU_TOP = FPU_TW + 4;          // i32
+export const FPU_FOP = FPU_TOP + 4;
+export const FPU_PAD = FPU_FOP + 4;
+export const FPU_IP = FPU_PAD + 4;          // u64
+export const FPU_DP = FPU_IP + 8;           // u64
+export const STATE_USED = FPU_DP + 8;       // must stay <= STATE_SIZE
+
+// ---- RFLAGS bits (SDM vol. 1 §3.4.3) -------------------------------------------------------
+export const CF = 0x1;
+export const PF = 0x4;
+export const AF = 0x10;
+export const ZF = 0x40;
+export const SF = 0x80;
+export const TF = 0x100;
+export const IF = 0x200;
+export const DF = 0x400;
+export const OF = 0x800;
+export const AC = 0x40000;
+export const ID = 0x200000;
+export const STATUS_FLAGS = CF | PF | AF | ZF | SF | OF;
+
+// ---- Page-table entries --------------------------------------------------------------------
+// Three levels of 4096 4-byte entries (16 KiB nodes) cover the 36-bit virtual page number of a
+// 48-bit address. A leaf entry is the frame's linear-memory address | PTE_* bits; 0 = absent.
+export const PT_LEVEL_BITS = 12;
+export const PT_NODE_ENTRIES = 1 << PT_LEVEL_BITS;
+export const PT_NODE_SIZE = PT_NODE_ENTRIES * 4;
+export const PTE_R = 0x1;
+export const PTE_W = 0x2;
+export const PTE_X = 0x4;
+// The page is logically writable but its frame is shared copy-on-write: a write faults to lxcore.
+export const PTE_COW = 0x8;
+export const PTE_FRAME_MASK = -4096;        // ~0xfff as i32
+
+// ---- TLB entry (offsets inside one entry) --------------------------------------------------
+// One direct-mapped entry per (vpn & (TLB_ENTRIES-1)). A tag is the full virtual page number if
+// the access kind is allowed, else -1; so one compare checks presence and permission at once.
+export const TLBE_READ_TAG = 0;   // u64
+export const TLBE_WRITE_TAG = 8;  // u64
+export const TLBE_EXEC_TAG = 16;  // u64
+export const TLBE_FRAME = 24;     // u32 linear-memory address of the frame
+
+// ---- Page-fault codes (FAULT_CODE), shaped like the x86 #PF error code ---------------------
+export const FAULT_PRESENT = 0x1;   // the page is mapped, the access kind is not allowed
+export const FAULT_WRITE = 0x2;
+export const FAULT_USER = 0x4;
+export const FAULT_FETCH = 0x10;

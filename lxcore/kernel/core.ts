@@ -1,0 +1,109 @@
+// The TypeScript side of the seam with the wasm core (DESIGN.md §1): instantiates cpu/ on a
+// linear memory, and reads and writes the running thread's registers through cached typed-array
+// views (never DataView BigInt access on a hot path). Views are rebuilt only when lxcore/mm grows
+// the memory, which is the only place it grows.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as L from '../../cpu/shared/layout.js';
+
+export interface CoreExports {
+  run(budget: number): number;
+  tlbFlushAll(): void;
+  tlbFlushPage(va: bigint): void;
+  _start(): void;
+}
+
+let cachedModule: WebAssembly.Module | undefined;
+
+/** Finds dist/cpu/core.wasm whether we run from the sources (vitest) or from dist/. */
+export function coreWasmPath(debug = false): string {
+  const name = debug ? 'core.debug.wasm' : 'core.wasm';
+  for (const rel of ['../../cpu/', '../../dist/cpu/', '../../../dist/cpu/']) {
+    const p = fileURLToPath(new URL(rel + name, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`wasl: ${name} not found — run \`npm run build\` first`);
+}
+
+export function coreModule(): WebAssembly.Module {
+  if (!cachedModule) {
+    const debug = process.env.WASL_CORE_DEBUG === '1';
+    cachedModule = new WebAssembly.Module(readFileSync(coreWasmPath(debug)));
+  }
+  return cachedModule;
+}
+
+const hostNanos = (): number => Number(process.hrtime.bigint());
+const S = L.STATE;
+
+/** One core instance: a wasm instance plus its linear memory. */
+export class Core {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: CoreExports;
+  u8!: Uint8Array;
+  u32!: Uint32Array;
+  i32!: Int32Array;
+  u64!: BigUint64Array;
+  private buffer!: ArrayBuffer;
+
+  constructor(initialPages = 32) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: 65536 });
+    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos } });
+    this.exports = instance.exports as unknown as CoreExports;
+    this.refreshViews();
+    this.exports._start();
+  }
+
+  refreshViews(): void {
+    const b = this.memory.buffer;
+    if (b === this.buffer) return;
+    this.buffer = b as ArrayBuffer;
+    this.u8 = new Uint8Array(b);
+    this.u32 = new Uint32Array(b);
+    this.i32 = new Int32Array(b);
+    this.u64 = new BigUint64Array(b);
+  }
+
+  /** Grows linear memory by `pages` 64 KiB pages; returns the old size in bytes. */
+  grow(pages: number): number {
+    const old = this.memory.grow(pages) * 65536;
+    this.refreshViews();
+    return old;
+  }
+
+  run(budget: number): number { return this.exports.run(budget); }
+
+  // ---- registers as numbers (exact below 2^53; larger values are only ever invalid addresses)
+  /** Register `n` (0..15 = rax..r15, or a layout offset/8) as an unsigned number. */
+  reg(n: number): number {
+    const i = (S >> 2) + n * 2;
+    return this.u32[i] + this.u32[i + 1] * 0x100000000;
+  }
+  /** Low 32 bits of register n, signed (fds, ints). */
+  regI32(n: number): number { return this.i32[(S >> 2) + n * 2]; }
+  /** Sets register n from a number; negative values are sign-extended (−errno returns). */
+  setReg(n: number, v: number): void {
+    const i = (S >> 2) + n * 2;
+    this.u32[i] = v >>> 0;
+    this.u32[i + 1] = v < 0 ? (Math.floor(v / 0x100000000) >>> 0) : Math.floor(v / 0x100000000) >>> 0;
+  }
+  regBig(n: number): bigint { return this.u64[(S >> 3) + n]; }
+  setRegBig(n: number, v: bigint): void { this.u64[(S >> 3) + n] = BigInt.asUintN(64, v); }
+
+  get rip(): number { return this.reg(L.RIP / 8); }
+  set rip(v: number) { this.setReg(L.RIP / 8, v); }
+  get fsBase(): number { return this.reg(L.FS_BASE / 8); }
+  set fsBase(v: number) { this.setReg(L.FS_BASE / 8, v); }
+  get gsBase(): number { return this.reg(L.GS_BASE / 8); }
+  set gsBase(v: number) { this.setReg(L.GS_BASE / 8, v); }
+  get ptRoot(): number { return this.u32[(S + L.PT_ROOT) >> 2]; }
+  set ptRoot(v: number) { this.u32[(S + L.PT_ROOT) >> 2] = v; }
+  get faultAddr(): number { return this.reg(L.FAULT_ADDR / 8); }
+  get faultCode(): number { return this.i32[(S + L.FAULT_CODE) >> 2]; }
+  get insnCount(): bigint { return this.u64[(S + L.INSN_COUNT) >> 3]; }
+
+  /** A copy of the whole CPU state block (to save a thread, or to fork one). */
+  saveState(): Uint8Array { return this.u8.slice(S, S + L.STATE_SIZE); }
+  loadState(state: Uint8Array): void { this.u8.set(state, S); }
+}

@@ -1,0 +1,330 @@
+// A process's address space: the VMA list (mmap/munmap/mprotect/brk policy, mm/mmap.c's job),
+// demand paging (a VMA costs no frame until a page is touched, so PROT_NONE arenas are free),
+// copy-on-write after fork, and kernel copies in and out of guest memory (EFAULT on bad
+// pointers). Addresses are numbers: user space ends below 2^47, exactly representable.
+
+import * as L from '../../cpu/shared/layout.js';
+import { Core } from '../kernel/core.js';
+import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
+import { fail, EFAULT, EINVAL, ENOMEM, EEXIST } from '../abi/errno.js';
+import {
+  PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
+} from '../abi/mman.js';
+
+const P = L.PAGE_SIZE;
+export const pageDown = (a: number): number => a - (a % P);
+export const pageUp = (a: number): number => Math.ceil(a / P) * P;
+
+/** Where top-down mmap placement starts (Linux's mmap_base without ASLR, 8 MiB stack rlimit). */
+export const MMAP_BASE = 0x7ffff7fff000;
+/** Lowest address mmap hands out without MAP_FIXED (vm.mmap_min_addr). */
+export const MMAP_MIN_ADDR = 0x10000;
+
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+  flags: number;
+  /** What /proc/PID/maps shows for it: "[heap]", "[stack]", a path, or "". */
+  name: string;
+}
+
+/** The result of a page fault lxcore could not satisfy: the signal to deliver. */
+export interface SegvInfo { addr: number; code: 'SEGV_MAPERR' | 'SEGV_ACCERR' }
+
+function pteProt(prot: number): number {
+  // x86 page tables cannot express write-only or exec-only: both imply read.
+  let pte = 0;
+  if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) pte |= L.PTE_R;
+  if (prot & PROT_WRITE) pte |= L.PTE_W;
+  if (prot & PROT_EXEC) pte |= L.PTE_X;
+  return pte;
+}
+
+export class AddressSpace {
+  readonly pt: PageTable;
+  vmas: Vma[] = [];
+  brkStart = 0;
+  brkEnd = 0;
+
+  constructor(readonly core: Core, readonly frames: FrameAllocator, readonly refs: FrameRefs) {
+    this.pt = new PageTable(frames);
+  }
+
+  /** Makes this address space the one the core translates through. */
+  activate(): void {
+    this.core.ptRoot = this.pt.root;
+    this.core.exports.tlbFlushAll();
+  }
+
+  // ---- VMA bookkeeping ----------------------------------------------------------------------
+  findVma(addr: number): Vma | undefined {
+    // Binary search: vmas are sorted and disjoint.
+    let lo = 0, hi = this.vmas.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.vmas[mid];
+      if (addr < v.start) hi = mid - 1;
+      else if (addr >= v.end) lo = mid + 1;
+      else return v;
+    }
+    return undefined;
+  }
+
+  private isFree(start: number, end: number): boolean {
+    return !this.vmas.some((v) => v.start < end && start < v.end);
+  }
+
+  /** Removes [start, end) from the VMA list, splitting VMAs that straddle it. */
+  private cut(start: number, end: number): void {
+    const out: Vma[] = [];
+    for (const v of this.vmas) {
+      if (v.end <= start || v.start >= end) { out.push(v); continue; }
+      if (v.start < start) out.push({ ...v, end: start });
+      if (v.end > end) out.push({ ...v, start: end });
+    }
+    this.vmas = out;
+  }
+
+  private insert(vma: Vma): void {
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i].start < vma.start) i++;
+    this.vmas.splice(i, 0, vma);
+    // Merge with identical neighbours so long-running brk/mmap patterns don't fragment the list.
+    const merge = (a: number) => {
+      const x = this.vmas[a], y = this.vmas[a + 1];
+      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name) {
+        x.end = y.end;
+        this.vmas.splice(a + 1, 1);
+      }
+    };
+    merge(i);
+    merge(i - 1);
+  }
+
+  /** Releases the frames of [start, end) and clears their entries. */
+  private dropPages(start: number, end: number): void {
+    const hits: number[] = [];
+    this.pt.forEach(start, end, (va) => hits.push(va));
+    for (const va of hits) {
+      const frame = this.pt.get(va) & L.PTE_FRAME_MASK;
+      this.pt.set(va, 0);
+      if (this.refs.dec(frame >>> 0)) this.frames.freeFrame(frame >>> 0);
+    }
+    if (hits.length) this.core.exports.tlbFlushAll();
+  }
+
+  // ---- mapping --------------------------------------------------------------------------
+  /** Finds a free range of `len` bytes, top-down below MMAP_BASE (Linux's default layout). */
+  private findFree(len: number, hint: number): number {
+    if (hint && hint >= MMAP_MIN_ADDR && hint + len <= TASK_SIZE && this.isFree(hint, hint + len)) return hint;
+    let top = MMAP_BASE;
+    for (let i = this.vmas.length - 1; i >= -1; i--) {
+      const v = this.vmas[i];
+      const lowEnd = v ? v.end : MMAP_MIN_ADDR;
+      if (v && v.start >= top) continue;
+      if (top - lowEnd >= len) return top - len;
+      if (v) top = Math.min(top, v.start);
+    }
+    fail(ENOMEM);
+  }
+
+  /**
+   * Maps anonymous zero-filled memory (mmap's core). Returns the address. Pages are allocated
+   * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there.
+   */
+  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = ''): number {
+    if (len <= 0 || len > TASK_SIZE) fail(len === 0 ? EINVAL : ENOMEM);
+    len = pageUp(len);
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if (addr % P) fail(EINVAL);
+      if (addr + len > TASK_SIZE || addr < 0) fail(ENOMEM);
+      if (flags & MAP_FIXED_NOREPLACE) {
+        if (!this.isFree(addr, addr + len)) fail(EEXIST);
+      } else {
+        this.unmap(addr, len);
+      }
+    } else {
+      addr = this.findFree(len, pageDown(addr));
+    }
+    this.insert({ start: addr, end: addr + len, prot, flags, name });
+    return addr;
+  }
+
+  unmap(addr: number, len: number): void {
+    if (addr % P || len <= 0) fail(EINVAL);
+    const end = pageUp(addr + len);
+    if (end > TASK_SIZE) fail(EINVAL);
+    this.dropPages(addr, end);
+    this.cut(addr, end);
+  }
+
+  protect(addr: number, len: number, prot: number): void {
+    if (addr % P) fail(EINVAL);
+    const end = pageUp(addr + len);
+    if (end < addr || end > TASK_SIZE) fail(ENOMEM);
+    if (end === addr) return;
+    // Every page of the range must be mapped (ENOMEM otherwise), as mprotect(2) says.
+    for (let a = addr; a < end;) {
+      const v = this.findVma(a);
+      if (!v) fail(ENOMEM);
+      a = v.end;
+    }
+    const pieces = this.vmas.filter((v) => v.start < end && addr < v.end)
+      .map((v) => ({ ...v, start: Math.max(v.start, addr), end: Math.min(v.end, end), prot }));
+    this.cut(addr, end);
+    for (const p of pieces) this.insert(p);
+    const pteBits = pteProt(prot);
+    this.pt.forEach(addr, end, (va, pte) => {
+      const cow = pte & L.PTE_COW;
+      let bits = pteBits;
+      if (cow && (bits & L.PTE_W)) bits = (bits & ~L.PTE_W) | L.PTE_COW; // still shared
+      this.pt.set(va, (pte & L.PTE_FRAME_MASK) | bits);
+    });
+    this.core.exports.tlbFlushAll();
+  }
+
+  /** brk(2): moves the program break; returns the (possibly unchanged) break. */
+  brk(want: number): number {
+    if (want < this.brkStart) return this.brkEnd;
+    const oldTop = pageUp(this.brkEnd), newTop = pageUp(want);
+    if (newTop > oldTop) {
+      if (!this.isFree(oldTop, newTop)) return this.brkEnd;
+      this.insert({ start: oldTop, end: newTop, prot: PROT_READ | PROT_WRITE, flags: 0, name: '[heap]' });
+    } else if (newTop < oldTop) {
+      this.unmap(newTop, oldTop - newTop);
+    }
+    this.brkEnd = want;
+    return want;
+  }
+
+  // ---- faults and population --------------------------------------------------------------
+  /** Backs page `va` with a fresh frame according to its VMA. */
+  private populate(va: number, vma: Vma): number {
+    const frame = this.frames.allocFrame();
+    const pte = frame | pteProt(vma.prot);
+    this.pt.set(va, pte);
+    return pte;
+  }
+
+  /** Breaks copy-on-write sharing of the page at `va`; returns the new entry. */
+  private unshare(va: number, pte: number): number {
+    const frame = (pte & L.PTE_FRAME_MASK) >>> 0;
+    let bits = (pte & ~L.PTE_FRAME_MASK & ~L.PTE_COW) | L.PTE_W;
+    if (this.refs.get(frame) === 1) {
+      this.pt.set(va, frame | bits);
+      return frame | bits;
+    }
+    const copy = this.frames.allocFrame();
+    const u8 = this.core.u8;
+    u8.copyWithin(copy, frame, frame + P);
+    this.refs.dec(frame);
+    this.pt.set(va, copy | bits);
+    return copy | bits;
+  }
+
+  /**
+   * Handles a page fault from the core. Returns null if it was resolved (run again), or the
+   * SIGSEGV to deliver.
+   */
+  handleFault(addr: number, code: number): SegvInfo | null {
+    const va = pageDown(addr);
+    const vma = addr < TASK_SIZE ? this.findVma(addr) : undefined;
+    if (!vma) return { addr, code: 'SEGV_MAPERR' };
+    const write = (code & L.FAULT_WRITE) !== 0;
+    const exec = (code & L.FAULT_FETCH) !== 0;
+    if ((write && !(vma.prot & PROT_WRITE)) || (exec && !(vma.prot & PROT_EXEC)) ||
+        (!write && !exec && !(vma.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))) {
+      return { addr, code: 'SEGV_ACCERR' };
+    }
+    const pte = this.pt.get(va);
+    if (pte === 0) this.populate(va, vma);
+    else if (write && (pte & L.PTE_COW)) this.unshare(va, pte);
+    else return { addr, code: 'SEGV_ACCERR' }; // present with the right rights: cannot happen
+    this.core.exports.tlbFlushPage(BigInt(va));
+    return null;
+  }
+
+  /** The linear-memory address of guest page `va` for a kernel access, or -1 (EFAULT). */
+  private kernelPage(va: number, write: boolean, force: boolean): number {
+    let pte = this.pt.get(va);
+    if (pte === 0) {
+      const vma = this.findVma(va);
+      if (!vma) return -1;
+      if (!force && !(vma.prot & (write ? PROT_WRITE : PROT_READ | PROT_WRITE | PROT_EXEC))) return -1;
+      pte = this.populate(va, vma);
+    } else if (!force && !(pte & (write ? L.PTE_W | L.PTE_COW : L.PTE_R))) {
+      return -1;
+    }
+    if (write && (pte & L.PTE_COW)) {
+      pte = this.unshare(va, pte);
+      this.core.exports.tlbFlushPage(BigInt(va));
+    }
+    return (pte & L.PTE_FRAME_MASK) >>> 0;
+  }
+
+  private copy(addr: number, len: number, write: boolean, force: boolean,
+    fn: (host: number, off: number, n: number) => void): void {
+    if (len === 0) return;
+    if (!(addr >= 0 && len > 0 && addr + len <= TASK_SIZE)) fail(EFAULT);
+    let off = 0;
+    while (off < len) {
+      const a = addr + off;
+      const inPage = a % P;
+      const n = Math.min(P - inPage, len - off);
+      const frame = this.kernelPage(a - inPage, write, force);
+      if (frame < 0) fail(EFAULT);
+      fn(frame + inPage, off, n);
+      off += n;
+    }
+  }
+
+  /** copy_from_user: guest bytes [addr, addr+len) → a new array; EFAULT if unreadable. */
+  read(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    this.copy(addr, len, false, false, (h, o, n) => out.set(this.core.u8.subarray(h, h + n), o));
+    return out;
+  }
+
+  /** copy_to_user: EFAULT if any page is not writable. */
+  write(addr: number, data: Uint8Array): void {
+    this.copy(addr, data.length, true, false, (h, o, n) => this.core.u8.set(data.subarray(o, o + n), h));
+  }
+
+  /** Writes regardless of protection: the kernel populating an image (ELF loader, stack). */
+  poke(addr: number, data: Uint8Array): void {
+    this.copy(addr, data.length, true, true, (h, o, n) => this.core.u8.set(data.subarray(o, o + n), h));
+  }
+
+  /** The ELF loader's mapping primitive (elf-loader's LoaderTarget). */
+  mapFixed(addr: number, len: number, prot: number): void {
+    this.mapAnonymous(addr, len, prot, MAP_FIXED);
+  }
+
+  /** Reads a NUL-terminated string of at most `max` bytes (ENAMETOOLONG is the caller's). */
+  readCString(addr: number, max = 4096): string | null {
+    const bytes: number[] = [];
+    let chunk: Uint8Array;
+    for (let a = addr; bytes.length < max;) {
+      const n = Math.min(P - (a % P), max - bytes.length);
+      chunk = this.read(a, n);
+      const z = chunk.indexOf(0);
+      if (z >= 0) { for (let i = 0; i < z; i++) bytes.push(chunk[i]); return Buffer.from(bytes).toString('utf8'); }
+      for (const b of chunk) bytes.push(b);
+      a += n;
+    }
+    return null;
+  }
+
+  readU64(addr: number): bigint { return Buffer.from(this.read(addr, 8)).readBigUInt64LE(0); }
+  readU32(addr: number): number { return Buffer.from(this.read(addr, 4)).readUInt32LE(0); }
+
+  /** Frees everything (exit, execve). */
+  destroy(): void {
+    this.dropPages(0, TASK_SIZE);
+    this.vmas = [];
+    this.pt.destroy();
+  }
+}
+
+export const STACK_FLAGS = MAP_GROWSDOWN;

@@ -1,0 +1,146 @@
+// Frames and page tables in wasm linear memory (the data behind cpu/mmu/tlb.ts's walk).
+// FrameAllocator hands out 4 KiB frames and 16 KiB page-table nodes, growing the memory as
+// needed; PageTable maps guest pages to frames for one address space. Policy (what may be
+// mapped where, with which protection) lives in lxcore/mm/mm.ts.
+
+import * as L from '../../cpu/shared/layout.js';
+import { Core } from '../kernel/core.js';
+import { fail, ENOMEM } from '../abi/errno.js';
+
+const GROW_PAGES = 256; // grow linear memory 16 MiB at a time
+
+export class FrameAllocator {
+  private next = L.FRAMES;          // bump pointer
+  private freeFrames: number[] = [];
+  private freeNodes: number[] = [];
+  /** Frames in use (guest pages and page-table nodes), in 4 KiB units. */
+  used = 0;
+  /** Upper bound on frames, in bytes of linear memory (wasm32: 4 GiB). */
+  limit = 0xffff0000;
+
+  constructor(readonly core: Core) {}
+
+  private bump(bytes: number): number {
+    const at = this.next;
+    const end = at + bytes;
+    if (end > this.limit) fail(ENOMEM);
+    const have = this.core.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.max(GROW_PAGES, Math.ceil((end - have) / 65536));
+      try { this.core.grow(pages); } catch { fail(ENOMEM); }
+    }
+    this.next = end;
+    return at;
+  }
+
+  /** A zeroed 4 KiB frame. */
+  allocFrame(): number {
+    this.used++;
+    const f = this.freeFrames.pop();
+    if (f !== undefined) { this.core.u8.fill(0, f, f + L.PAGE_SIZE); return f; }
+    return this.bump(L.PAGE_SIZE);
+  }
+  freeFrame(f: number): void { this.used--; this.freeFrames.push(f); }
+
+  /** A zeroed 16 KiB page-table node. */
+  allocNode(): number {
+    this.used += 4;
+    const n = this.freeNodes.pop();
+    if (n !== undefined) { this.core.u8.fill(0, n, n + L.PT_NODE_SIZE); return n; }
+    return this.bump(L.PT_NODE_SIZE);
+  }
+  freeNode(n: number): void { this.used -= 4; this.freeNodes.push(n); }
+}
+
+/** Per-frame reference counts for frames shared copy-on-write after fork. */
+export class FrameRefs {
+  private refs = new Map<number, number>();
+  get(f: number): number { return this.refs.get(f) ?? 1; }
+  inc(f: number): void { this.refs.set(f, this.get(f) + 1); }
+  /** Drops one reference; true if that was the last one. */
+  dec(f: number): boolean {
+    const n = this.get(f) - 1;
+    if (n <= 0) { this.refs.delete(f); return true; }
+    if (n === 1) this.refs.delete(f); else this.refs.set(f, n);
+    return false;
+  }
+}
+
+const IDX_MASK = L.PT_NODE_ENTRIES - 1;
+
+export class PageTable {
+  readonly root: number;
+
+  constructor(readonly frames: FrameAllocator) {
+    this.root = frames.allocNode();
+  }
+
+  private get core(): Core { return this.frames.core; }
+
+  /** Address of the leaf entry for `va`, creating the path if `create`; 0 if absent. */
+  private leafSlot(va: number, create: boolean): number {
+    const u32 = () => this.core.u32;
+    const vpn = Math.floor(va / L.PAGE_SIZE);
+    const top = Math.floor(vpn / 2 ** 24) & IDX_MASK;
+    const mid = Math.floor(vpn / 2 ** 12) & IDX_MASK;
+    const leaf = vpn & IDX_MASK;
+    let slot = this.root + top * 4;
+    let node = u32()[slot >> 2];
+    if (node === 0) {
+      if (!create) return 0;
+      node = this.frames.allocNode();
+      u32()[slot >> 2] = node;
+    }
+    slot = node + mid * 4;
+    node = u32()[slot >> 2];
+    if (node === 0) {
+      if (!create) return 0;
+      node = this.frames.allocNode();
+      u32()[slot >> 2] = node;
+    }
+    return node + leaf * 4;
+  }
+
+  /** The leaf entry for `va` (frame | PTE_* bits), or 0. */
+  get(va: number): number {
+    const slot = this.leafSlot(va, false);
+    return slot ? this.core.u32[slot >> 2] : 0;
+  }
+
+  /** Sets the leaf entry for `va`; the caller flushes the TLB. */
+  set(va: number, pte: number): void {
+    const slot = this.leafSlot(va, pte !== 0);
+    if (slot) this.core.u32[slot >> 2] = pte >>> 0;
+  }
+
+  /** Calls fn(va, pte) for every present page in [start, end). */
+  forEach(start: number, end: number, fn: (va: number, pte: number) => void): void {
+    const P = L.PAGE_SIZE;
+    for (let va = start; va < end;) {
+      const vpn = Math.floor(va / P);
+      const u32 = this.core.u32;
+      const top = u32[(this.root + (Math.floor(vpn / 2 ** 24) & IDX_MASK) * 4) >> 2];
+      if (top === 0) { va = (Math.floor(vpn / 2 ** 24) + 1) * 2 ** 24 * P; continue; }
+      const mid = u32[(top + (Math.floor(vpn / 2 ** 12) & IDX_MASK) * 4) >> 2];
+      if (mid === 0) { va = (Math.floor(vpn / 2 ** 12) + 1) * 2 ** 12 * P; continue; }
+      const pte = u32[(mid + (vpn & IDX_MASK) * 4) >> 2];
+      if (pte !== 0) fn(va, pte);
+      va += P;
+    }
+  }
+
+  /** Frees every node (not the frames they point at: the caller releases those first). */
+  destroy(): void {
+    const u32 = this.core.u32;
+    for (let i = 0; i < L.PT_NODE_ENTRIES; i++) {
+      const mid = u32[(this.root >> 2) + i];
+      if (!mid) continue;
+      for (let j = 0; j < L.PT_NODE_ENTRIES; j++) {
+        const leaf = u32[(mid >> 2) + j];
+        if (leaf) this.frames.freeNode(leaf);
+      }
+      this.frames.freeNode(mid);
+    }
+    this.frames.freeNode(this.root);
+  }
+}
