@@ -7,8 +7,12 @@ import { EXIT_BUDGET } from './shared/exit';
 import { step, decode, d_len } from './decode/decoder';
 import { exiting, clearExit } from './state';
 import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
+import { materializeFlags } from './ops/flags';
 
 export { tlbFlushAll, tlbFlushPage };
+
+/** RFLAGS with every lazily-owed flag computed (signal frames, tests): read flags only so. */
+export function rflags(): u64 { return materializeFlags(); }
 
 /** Runs up to `budget` instructions; returns an EXIT_* code (cpu/shared/exit.ts). */
 export function run(budget: i32): i32 {

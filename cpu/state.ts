@@ -5,6 +5,21 @@
 import { STATE, RIP, RSP, EXIT_REASON, FAULT_ADDR, FAULT_CODE, FAULT_RIP } from './shared/layout';
 import { EXIT_PAGE_FAULT } from './shared/exit';
 
+// Register numbers as ModRM/REX encode them: the argument of reg64() and friends. (The layout's
+// RAX, RCX … are byte offsets in the state block, for code that addresses memory directly.)
+export const R_AX = 0;
+export const R_CX = 1;
+export const R_DX = 2;
+export const R_BX = 3;
+export const R_SP = 4;
+export const R_BP = 5;
+export const R_SI = 6;
+export const R_DI = 7;
+export const R_8 = 8;
+export const R_9 = 9;
+export const R_10 = 10;
+export const R_11 = 11;
+
 /** Set when the current instruction faulted or trapped; the step loop stops at once. */
 export let exiting: bool = false;
 /** True when the instruction already completed (a trap such as syscall): rip must advance. */

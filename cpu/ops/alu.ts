@@ -6,7 +6,7 @@ import { d_opsize, d_imm, d_mod } from '../decode/decoder';
 import { readE, writeE, readG, writeG, prepareE } from '../decode/operands';
 import { readReg, writeReg, exiting } from '../state';
 import { setLazy, getCF, sizeMask, FL_ADD, FL_ADC, FL_SUB, FL_SBB, FL_LOGIC, FL_INC, FL_DEC, materializeFlags } from './flags';
-import { RAX } from '../shared/layout';
+import { R_AX } from '../state';
 
 // Group-1 operation numbers: the ModRM.reg digit of 80/81/83 and bits 5..3 of 00..3D.
 export const ADD = 0;
@@ -92,8 +92,8 @@ export function opAluAXIz(op: i32): void {
 @inline function test(size: i32, a: u64, b: u64): void { setLazy(FL_LOGIC, size, a, b, a & b); }
 export function opTestEbGb(): void { const a = readE(1); if (exiting) return; test(1, a, readG(1)); }
 export function opTestEvGv(): void { const a = readE(d_opsize); if (exiting) return; test(d_opsize, a, readG(d_opsize)); }
-export function opTestALIb(): void { test(1, readReg(RAX, 1, 0), d_imm); }
-export function opTestAXIz(): void { test(d_opsize, readReg(RAX, d_opsize, 0), d_imm); }
+export function opTestALIb(): void { test(1, readReg(R_AX, 1, 0), d_imm); }
+export function opTestAXIz(): void { test(d_opsize, readReg(R_AX, d_opsize, 0), d_imm); }
 export function opTestEbIb(): void { const a = readE(1); if (exiting) return; test(1, a, d_imm); }
 export function opTestEvIz(): void { const a = readE(d_opsize); if (exiting) return; test(d_opsize, a, d_imm); }
 
@@ -151,7 +151,7 @@ export function opXaddEvGv(): void { xadd(d_opsize); }
   if (!prepareE(size)) return;
   const dest = readE(size);
   if (exiting) return;
-  const acc = readReg(RAX, size, 0);
+  const acc = readReg(R_AX, size, 0);
   setLazy(FL_SUB, size, acc, dest, acc - dest);
   if ((acc & sizeMask(size)) == (dest & sizeMask(size))) {
     writeE(size, readG(size));
@@ -159,7 +159,7 @@ export function opXaddEvGv(): void { xadd(d_opsize); }
     // The destination is written back unchanged for memory (the locked cycle always writes);
     // for a 32-bit register destination nothing is written, so its upper half survives.
     if (d_mod != 3) writeE(size, dest);
-    writeReg(RAX, size, 0, dest);
+    writeReg(R_AX, size, 0, dest);
   }
 }
 export function opCmpxchgEbGb(): void { cmpxchg(1); }

@@ -7,7 +7,7 @@ import { readE } from '../decode/operands';
 import { reg64, setReg64, exiting } from '../state';
 import { read64, write64 } from '../mmu/access';
 import { cond, getZF } from './flags';
-import { RSP, RCX } from '../shared/layout';
+import { R_SP, R_CX } from '../state';
 
 @inline function jumpRel(): void { branchTo(d_next + d_imm); }
 
@@ -16,20 +16,20 @@ export function opJccJb(): void { if (cond(d_opcode & 0xf)) jumpRel(); }
 export function opJccJz(): void { if (cond(d_opcode & 0xf)) jumpRel(); }
 
 export function opCallJz(): void {
-  const sp = reg64(RSP) - 8;
+  const sp = reg64(R_SP) - 8;
   write64(sp, d_next);
   if (exiting) return;
-  setReg64(RSP, sp);
+  setReg64(R_SP, sp);
   jumpRel();
 }
 
 export function opCallEv(): void {
   const target = readE(8);
   if (exiting) return;
-  const sp = reg64(RSP) - 8;
+  const sp = reg64(R_SP) - 8;
   write64(sp, d_next);
   if (exiting) return;
-  setReg64(RSP, sp);
+  setReg64(R_SP, sp);
   branchTo(target);
 }
 
@@ -41,32 +41,32 @@ export function opJmpEv(): void {
 
 /** C3 ret, C2 ret imm16 (pops the return address, then imm16 more bytes). */
 export function opRet(): void {
-  const sp = reg64(RSP);
+  const sp = reg64(R_SP);
   const target = read64(sp);
   if (exiting) return;
-  setReg64(RSP, sp + 8);
+  setReg64(R_SP, sp + 8);
   branchTo(target);
 }
 export function opRetIw(): void {
-  const sp = reg64(RSP);
+  const sp = reg64(R_SP);
   const target = read64(sp);
   if (exiting) return;
-  setReg64(RSP, sp + 8 + d_imm);
+  setReg64(R_SP, sp + 8 + d_imm);
   branchTo(target);
 }
 
 // LOOP/LOOPE/LOOPNE/JRCXZ count in rcx, or ecx with the 67 prefix.
 @inline function counter(): u64 {
-  return (d_prefix & P_67) ? reg64(RCX) & 0xffffffff : reg64(RCX);
+  return (d_prefix & P_67) ? reg64(R_CX) & 0xffffffff : reg64(R_CX);
 }
 @inline function decCounter(): u64 {
   if (d_prefix & P_67) {
-    const c = (reg64(RCX) - 1) & 0xffffffff;
-    setReg64(RCX, c);
+    const c = (reg64(R_CX) - 1) & 0xffffffff;
+    setReg64(R_CX, c);
     return c;
   }
-  const c = reg64(RCX) - 1;
-  setReg64(RCX, c);
+  const c = reg64(R_CX) - 1;
+  setReg64(R_CX, c);
   return c;
 }
 /** E0 loopne, E1 loope, E2 loop */

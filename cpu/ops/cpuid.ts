@@ -6,7 +6,7 @@
 // which we answer with a fixed, plausible hierarchy (32 KiB L1d, 1 MiB L2, 32 MiB L3).
 
 import { setReg32 } from '../state';
-import { RAX, RBX, RCX, RDX } from '../shared/layout';
+import { R_AX, R_BX, R_CX, R_DX } from '../state';
 
 // Leaf 1 EDX
 // FEAT_FPU = 1 << 0 and FEAT_FXSR = 1 << 24 once x87 and fxsave are implemented.
@@ -30,7 +30,7 @@ const LEAF1_EDX: u32 = FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_SSE | FEAT_SSE2;
 const LEAF1_ECX: u32 = 0;
 
 @inline function out(a: u32, b: u32, c: u32, d: u32): void {
-  setReg32(RAX, a); setReg32(RBX, b); setReg32(RCX, c); setReg32(RDX, d);
+  setReg32(R_AX, a); setReg32(R_BX, b); setReg32(R_CX, c); setReg32(R_DX, d);
 }
 
 @inline function str4(s0: u32, s1: u32, s2: u32, s3: u32): u32 { return s0 | (s1 << 8) | (s2 << 16) | (s3 << 24); }

@@ -185,3 +185,12 @@ export function cond(cc: i32): bool {
   }
   return (cc & 1) ? !v : v;
 }
+
+/**
+ * Replaces all six status flags at once (shifts, MUL, BSF …): nothing lazily owed survives, so
+ * there is no need to materialize first. INC/DEC's parked CF is overwritten too.
+ */
+export function setAllStatusFlags(bits: u64): void {
+  store<u64>(STATE + RFLAGS, (load<u64>(STATE + RFLAGS) & ~<u64>STATUS_FLAGS) | (bits & <u64>STATUS_FLAGS));
+  store<i32>(STATE + LAZY_OP, FL_NONE);
+}

@@ -6,7 +6,7 @@ import { readE, writeE, readG, writeG, prepareE } from '../decode/operands';
 import { readReg, writeReg, reg64, setReg64, reg32, setReg32, reg16, setReg16, exiting } from '../state';
 import { cond } from './flags';
 import { opUD } from './system';
-import { RAX, RDX } from '../shared/layout';
+import { R_AX, R_DX } from '../state';
 
 export function opMovEbGb(): void { writeE(1, readG(1)); }
 export function opMovEvGv(): void { writeE(d_opsize, readG(d_opsize)); }
@@ -50,23 +50,23 @@ export function opXchgEvGv(): void { xchg(d_opsize); }
 export function opXchgZvAX(): void {
   const r = (d_opcode & 7) | ((d_rex & 1) << 3);
   if (r == 0) return;
-  const a = readReg(RAX, d_opsize, 0);
-  writeReg(RAX, d_opsize, 0, readReg(r, d_opsize, d_rex));
+  const a = readReg(R_AX, d_opsize, 0);
+  writeReg(R_AX, d_opsize, 0, readReg(r, d_opsize, d_rex));
   writeReg(r, d_opsize, d_rex, a);
 }
 
 // ---- sign extension of rAX -----------------------------------------------------------------
 /** 98: cbw / cwde / cdqe */
 export function opCbw(): void {
-  if (d_opsize == 8) setReg64(RAX, <u64><i64><i32>reg32(RAX));
-  else if (d_opsize == 4) setReg32(RAX, <u32><i32><i16>reg16(RAX));
-  else setReg16(RAX, <u32><i32><i8>reg16(RAX));
+  if (d_opsize == 8) setReg64(R_AX, <u64><i64><i32>reg32(R_AX));
+  else if (d_opsize == 4) setReg32(R_AX, <u32><i32><i16>reg16(R_AX));
+  else setReg16(R_AX, <u32><i32><i8>reg16(R_AX));
 }
 /** 99: cwd / cdq / cqo */
 export function opCwd(): void {
-  if (d_opsize == 8) setReg64(RDX, <u64>(<i64>reg64(RAX) >> 63));
-  else if (d_opsize == 4) setReg32(RDX, <u32>(<i32>reg32(RAX) >> 31));
-  else setReg16(RDX, <u32>(<i32><i16>reg16(RAX) >> 15));
+  if (d_opsize == 8) setReg64(R_DX, <u64>(<i64>reg64(R_AX) >> 63));
+  else if (d_opsize == 4) setReg32(R_DX, <u32>(<i32>reg32(R_AX) >> 31));
+  else setReg16(R_DX, <u32>(<i32><i16>reg16(R_AX) >> 15));
 }
 
 // ---- CMOVcc, SETcc -------------------------------------------------------------------------

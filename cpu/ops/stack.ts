@@ -7,13 +7,14 @@ import { readE, writeE } from '../decode/operands';
 import { reg64, setReg64, readReg, writeReg, exiting } from '../state';
 import { readMem, writeMem, probeWrite } from '../mmu/access';
 import { materializeFlags } from './flags';
-import { STATE, RSP, RBP, RFLAGS, CF, PF, AF, ZF, SF, TF, DF, OF, AC, ID } from '../shared/layout';
+import { STATE, RFLAGS, CF, PF, AF, ZF, SF, TF, DF, OF, AC, ID } from '../shared/layout';
+import { R_SP, R_BP } from '../state';
 
 @inline function push(size: i32, v: u64): bool {
-  const sp = reg64(RSP) - <u64>size;
+  const sp = reg64(R_SP) - <u64>size;
   writeMem(sp, size, v);
   if (exiting) return false;
-  setReg64(RSP, sp);
+  setReg64(R_SP, sp);
   return true;
 }
 
@@ -27,43 +28,43 @@ export function opPushEv(): void {
 }
 
 export function opPopZv(): void {
-  const sp = reg64(RSP);
+  const sp = reg64(R_SP);
   const v = readMem(sp, d_opsize);
   if (exiting) return;
-  setReg64(RSP, sp + <u64>d_opsize); // before the write: `pop rsp` loads rsp last
+  setReg64(R_SP, sp + <u64>d_opsize); // before the write: `pop rsp` loads rsp last
   writeReg((d_opcode & 7) | ((d_rex & 1) << 3), d_opsize, d_rex, v);
 }
 
 /** 8F /0: pop Ev. A memory destination addressed through rsp uses rsp after the pop (SDM). */
 export function opPopEv(): void {
   const size = d_opsize;
-  const sp = reg64(RSP);
+  const sp = reg64(R_SP);
   const v = readMem(sp, size);
   if (exiting) return;
   if (d_mod == 3) {
-    setReg64(RSP, sp + <u64>size);
+    setReg64(R_SP, sp + <u64>size);
     writeReg(d_rm, size, d_rex, v);
     return;
   }
-  setReg64(RSP, sp + <u64>size);
+  setReg64(R_SP, sp + <u64>size);
   writeE(size, v);
-  if (exiting) setReg64(RSP, sp);
+  if (exiting) setReg64(R_SP, sp);
 }
 
 export function opLeave(): void {
-  const bp = reg64(RBP);
+  const bp = reg64(R_BP);
   const v = readMem(bp, d_opsize);
   if (exiting) return;
-  setReg64(RSP, bp + <u64>d_opsize);
-  writeReg(RBP, d_opsize, 0, v);
+  setReg64(R_SP, bp + <u64>d_opsize);
+  writeReg(R_BP, d_opsize, 0, v);
 }
 
 /** C8 iw ib: enter — frame of imm16 bytes at nesting level imm8 & 31. */
 export function opEnter(): void {
   const size = d_opsize;
   const level = <i32>(d_imm2 & 31);
-  let sp = reg64(RSP);
-  const bp = reg64(RBP);
+  let sp = reg64(R_SP);
+  const bp = reg64(R_BP);
   const total = <u64>(level + 1) * <u64>size;
   if (!probeWrite(sp - total, <i32>total)) return;
   sp -= <u64>size;
@@ -79,8 +80,8 @@ export function opEnter(): void {
     sp -= <u64>size;
     writeMem(sp, size, frame);
   }
-  writeReg(RBP, size, 0, frame);
-  setReg64(RSP, sp - d_imm);
+  writeReg(R_BP, size, 0, frame);
+  setReg64(R_SP, sp - d_imm);
 }
 
 // Bits a user-mode POPF may change (IOPL and IF are privileged: silently kept, as in ring 3).
@@ -92,10 +93,10 @@ export function opPushf(): void {
 }
 
 export function opPopf(): void {
-  const sp = reg64(RSP);
+  const sp = reg64(R_SP);
   const v = readMem(sp, d_opsize);
   if (exiting) return;
-  setReg64(RSP, sp + <u64>d_opsize);
+  setReg64(R_SP, sp + <u64>d_opsize);
   const mask = d_opsize == 2 ? POPF_MASK & 0xffff : POPF_MASK;
   const f = materializeFlags();
   store<u64>(STATE + RFLAGS, (f & ~mask) | (v & mask) | 2);

@@ -7,7 +7,8 @@ import { d_prefix, d_opcode, d_opsize, d_rip, branchTo, P_67, P_F2, P_F3, P_FS, 
 import { reg64, setReg64, readReg, writeReg, exiting } from '../state';
 import { readMem, writeMem } from '../mmu/access';
 import { setLazy, getZF, FL_SUB } from './flags';
-import { STATE, RFLAGS, DF, RAX, RCX, RSI, RDI, FS_BASE, GS_BASE } from '../shared/layout';
+import { STATE, RFLAGS, DF, FS_BASE, GS_BASE } from '../shared/layout';
+import { R_AX, R_CX, R_SI, R_DI } from '../state';
 
 const REP_CHUNK = 4096;
 
@@ -42,42 +43,42 @@ function run(kind: i32): void {
   const size = elemSize();
   const d = stride(size);
   const rep = repeating();
-  let n = rep ? addrReg(RCX) : 1;
+  let n = rep ? addrReg(R_CX) : 1;
   if (n == 0) return;
   const base = srcBase();
   let budget = REP_CHUNK;
   while (n != 0 && budget-- > 0) {
-    const si = addrReg(RSI);
-    const di = addrReg(RDI);
+    const si = addrReg(R_SI);
+    const di = addrReg(R_DI);
     switch (kind) {
       case 0: { // movs
         const v = readMem(base + si, size);
         if (exiting) return;
         writeMem(di, size, v);
         if (exiting) return;
-        setAddrReg(RSI, si + d);
-        setAddrReg(RDI, di + d);
+        setAddrReg(R_SI, si + d);
+        setAddrReg(R_DI, di + d);
         break;
       }
       case 1: { // stos
-        writeMem(di, size, readReg(RAX, size, 0));
+        writeMem(di, size, readReg(R_AX, size, 0));
         if (exiting) return;
-        setAddrReg(RDI, di + d);
+        setAddrReg(R_DI, di + d);
         break;
       }
       case 2: { // lods
         const v = readMem(base + si, size);
         if (exiting) return;
-        writeReg(RAX, size, 0, v);
-        setAddrReg(RSI, si + d);
+        writeReg(R_AX, size, 0, v);
+        setAddrReg(R_SI, si + d);
         break;
       }
       case 3: { // scas: compare rAX with [rdi]
         const v = readMem(di, size);
         if (exiting) return;
-        const a = readReg(RAX, size, 0);
+        const a = readReg(R_AX, size, 0);
         setLazy(FL_SUB, size, a, v, a - v);
-        setAddrReg(RDI, di + d);
+        setAddrReg(R_DI, di + d);
         break;
       }
       default: { // cmps: compare [rsi] with [rdi]
@@ -86,14 +87,14 @@ function run(kind: i32): void {
         const b = readMem(di, size);
         if (exiting) return;
         setLazy(FL_SUB, size, a, b, a - b);
-        setAddrReg(RSI, si + d);
-        setAddrReg(RDI, di + d);
+        setAddrReg(R_SI, si + d);
+        setAddrReg(R_DI, di + d);
         break;
       }
     }
     if (!rep) return;
     n--;
-    setAddrReg(RCX, n);
+    setAddrReg(R_CX, n);
     // REPE/REPNE end on the comparison result (only scas and cmps look at it).
     if (kind >= 3) {
       const zf = getZF();

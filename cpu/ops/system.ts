@@ -6,7 +6,8 @@ import { d_modrm, d_imm, d_next } from '../decode/decoder';
 import { reg64, setReg64, setReg32, raiseFault, raiseTrap } from '../state';
 import { materializeFlags, setStatusFlags, getCF, setCF } from './flags';
 import { cpuid } from './cpuid';
-import { STATE, RFLAGS, RAX, RCX, RDX, R11, CF, PF, AF, ZF, SF, DF } from '../shared/layout';
+import { STATE, RFLAGS, CF, PF, AF, ZF, SF, DF, RAX } from '../shared/layout';
+import { R_AX, R_CX, R_DX, R_11 } from '../state';
 import { EXIT_SYSCALL, EXIT_UD, EXIT_GP, EXIT_BP } from '../shared/exit';
 
 /** The host's monotonic clock in nanoseconds (lxcore provides it): the time stamp counter. */
@@ -17,23 +18,23 @@ export function opNop(): void { }
 
 /** 0F 05: syscall — rcx = next rip, r11 = rflags; lxcore runs the call and resumes at rcx. */
 export function opSyscall(): void {
-  setReg64(RCX, d_next);
-  setReg64(R11, materializeFlags() & ~<u64>0x10000); // RF is cleared in the saved image
+  setReg64(R_CX, d_next);
+  setReg64(R_11, materializeFlags() & ~<u64>0x10000); // RF is cleared in the saved image
   raiseTrap(EXIT_SYSCALL);
 }
 
 export function opCpuid(): void {
-  cpuid(<u32>reg64(RAX), <u32>reg64(RCX));
+  cpuid(<u32>reg64(R_AX), <u32>reg64(R_CX));
 }
 
 export function opRdtsc(): void {
   const t = <u64>hostNanos();
-  setReg32(RAX, <u32>t);
-  setReg32(RDX, <u32>(t >> 32));
+  setReg32(R_AX, <u32>t);
+  setReg32(R_DX, <u32>(t >> 32));
 }
 export function opRdtscp(): void {
   opRdtsc();
-  setReg32(RCX, 0); // IA32_TSC_AUX: Linux stores the cpu number (0: wasl runs one CPU)
+  setReg32(R_CX, 0); // IA32_TSC_AUX: Linux stores the cpu number (0: wasl runs one CPU)
 }
 
 /** HLT, CLI/STI, IN/OUT, privileged 0F 01 forms, INT n: #GP in ring 3 → SIGSEGV. */

@@ -80,6 +80,11 @@ export class Core {
     const i = (S >> 2) + n * 2;
     return this.u32[i] + this.u32[i + 1] * 0x100000000;
   }
+  /** Register n as a signed 64-bit number: −1 stays −1 (fds, −errno); exact below 2^53. */
+  regSigned(n: number): number {
+    const i = (S >> 2) + n * 2;
+    return this.u32[i] + this.i32[i + 1] * 0x100000000;
+  }
   /** Low 32 bits of register n, signed (fds, ints). */
   regI32(n: number): number { return this.i32[(S >> 2) + n * 2]; }
   /** Sets register n from a number; negative values are sign-extended (−errno returns). */

@@ -184,6 +184,40 @@ export class AddressSpace {
     this.core.exports.tlbFlushAll();
   }
 
+  /** MADV_DONTNEED: the range keeps its mapping but reads back as zeros (frames released). */
+  discard(addr: number, len: number): void {
+    this.dropPages(addr, addr + len);
+  }
+
+  /** Whether [at, at+len) is free for an in-place mremap growth. */
+  canGrow(at: number, len: number): boolean {
+    return at + len <= TASK_SIZE && this.isFree(at, at + len);
+  }
+
+  /** mremap with MREMAP_MAYMOVE: moves the pages of [old, old+oldLen) to a new range of newLen. */
+  move(old: number, oldLen: number, newLen: number, target: number, fixed: boolean): number {
+    const vma = this.findVma(old)!;
+    let at: number;
+    if (fixed) {
+      if (target % P || target + newLen > TASK_SIZE) fail(EINVAL);
+      if (target < old + oldLen && old < target + newLen) fail(EINVAL); // overlapping ranges
+      this.unmap(target, newLen);
+      at = target;
+    } else {
+      at = this.findFree(newLen, 0);
+    }
+    const moved: Array<[number, number]> = [];
+    this.pt.forEach(old, old + Math.min(oldLen, newLen), (va, pte) => moved.push([va, pte]));
+    for (const [va] of moved) this.pt.set(va, 0);
+    for (const [va, pte] of moved) this.pt.set(at + (va - old), pte);
+    // Pages beyond newLen (a shrinking move) are released with the old range.
+    this.dropPages(old, old + oldLen);
+    this.cut(old, old + oldLen);
+    this.insert({ ...vma, start: at, end: at + newLen });
+    this.core.exports.tlbFlushAll();
+    return at;
+  }
+
   /** brk(2): moves the program break; returns the (possibly unchanged) break. */
   brk(want: number): number {
     if (want < this.brkStart) return this.brkEnd;

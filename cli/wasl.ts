@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// `wasl [options] PROGRAM [ARGS...]` — run an x86-64 Linux program, qemu-user style: the host's
+// environment, cwd and stdio; the guest's exit status (or 128+signal) becomes wasl's.
+
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { spawnProgram, hostEnv, LinuxError } from '../lxcore/index.js';
+import { errnoText } from '../lxcore/abi/errno.js';
+
+const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
+
+Runs a static x86-64 Linux program in WebAssembly (wasl: WebAssembly Subsystem for Linux).
+
+options:
+  --strace             print each syscall with decoded arguments and result to stderr
+  --log FILE           write wasl's own diagnostics (unimplemented syscalls, faults) to FILE
+                       ("-" or "stderr" for standard error); also WASL_LOG=FILE
+  -E, --env VAR=VALUE  set a variable in the guest's environment (repeatable)
+  -U, --unset VAR      remove a variable from the guest's environment (repeatable)
+  -0, --argv0 NAME     pass NAME as argv[0] instead of PROGRAM
+  --isolated           run with no host filesystem, only the given mounts   (arrives with issue #5)
+  --mount GUEST=HOST[:opts]  mount a host directory at GUEST (drvfs)        (arrives with issue #5)
+  -h, --help           this text
+  --version            wasl's version
+`;
+
+function main(): void {
+  // Options end at the first non-option argument: everything after it belongs to the guest.
+  const argv = process.argv.slice(2);
+  let split = 0;
+  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount']);
+  while (split < argv.length && argv[split].startsWith('-')) {
+    if (argv[split] === '--') { split++; break; }
+    split += takesValue.has(argv[split]) ? 2 : 1;
+  }
+  const own = argv.slice(0, split).filter((a) => a !== '--');
+  const guest = argv.slice(split);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: own,
+      options: {
+        strace: { type: 'boolean' },
+        log: { type: 'string' },
+        env: { type: 'string', short: 'E', multiple: true },
+        unset: { type: 'string', short: 'U', multiple: true },
+        argv0: { type: 'string', short: '0' },
+        isolated: { type: 'boolean' },
+        mount: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`wasl: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) { process.stdout.write(USAGE); return; }
+  if (values.version) {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    process.stdout.write(`wasl ${pkg.version}\n`);
+    return;
+  }
+  if (values.isolated || values.mount) {
+    process.stderr.write('wasl: --isolated and --mount arrive with the filesystem work (issue #5)\n');
+    process.exit(2);
+  }
+  if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
+
+  const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
+  for (const u of values.unset ?? []) env.delete(u);
+  for (const kv of values.env ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) { process.stderr.write(`wasl: -E expects VAR=VALUE, got "${kv}"\n`); process.exit(2); }
+    env.set(kv.slice(0, eq), kv);
+  }
+
+  const logTarget = values.log ?? process.env.WASL_LOG;
+  let log: ((line: string) => void) | undefined;
+  if (logTarget === '-' || logTarget === 'stderr') log = (l) => process.stderr.write(l + '\n');
+  else if (logTarget) {
+    const fd = fs.openSync(logTarget, 'a');
+    log = (l) => fs.writeSync(fd, l + '\n');
+  }
+  // With --strace, wasl's notes go to the trace too: that is where a reader looks.
+  const strace = values.strace ? (l: string) => fs.writeSync(2, l + '\n') : undefined;
+  if (strace && !log) log = strace;
+
+  const [program, ...args] = guest;
+  let started;
+  try {
+    started = spawnProgram(program, {
+      argv: [values.argv0 ?? program, ...args],
+      env: [...env.values()],
+      strace,
+      log,
+    });
+  } catch (e) {
+    if (e instanceof LinuxError) {
+      process.stderr.write(`wasl: ${program}: ${errnoText[e.errno] ?? e.message}${e.message && !e.message.startsWith('E') ? ` (${e.message})` : ''}\n`);
+      process.exit(e.errno === 2 ? 127 : 126);
+    }
+    throw e;
+  }
+  started.process.exited.then((s) => {
+    process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
+  });
+}
+
+main();

@@ -1,0 +1,69 @@
+// File types and permission bits (linux/stat.h), the x86-64 struct stat layout (asm/stat.h) and
+// device-number encoding (the kernel's new_encode_dev: 12-bit major, 20-bit minor).
+import { nameTable } from './xlat.js';
+
+export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000,
+  S_IFBLK = 0o60000, S_IFDIR = 0o40000, S_IFCHR = 0o20000, S_IFIFO = 0o10000;
+export const S_ISUID = 0o4000, S_ISGID = 0o2000, S_ISVTX = 0o1000;
+export const S_IRWXU = 0o700, S_IRUSR = 0o400, S_IWUSR = 0o200, S_IXUSR = 0o100,
+  S_IRWXG = 0o70, S_IRGRP = 0o40, S_IWGRP = 0o20, S_IXGRP = 0o10,
+  S_IRWXO = 0o7, S_IROTH = 0o4, S_IWOTH = 0o2, S_IXOTH = 0o1;
+export const fileTypeNames = nameTable({
+  S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO,
+});
+export const modeSpecialNames = nameTable({ S_ISUID, S_ISGID, S_ISVTX });
+
+/**
+ * struct stat (x86-64, what stat/fstat/lstat/newfstatat fill), 144 bytes:
+ *   0 st_dev  8 st_ino  16 st_nlink  24 st_mode(4) 28 st_uid(4) 32 st_gid(4) 36 pad
+ *   40 st_rdev  48 st_size  56 st_blksize  64 st_blocks  72 st_atime 80 st_atime_nsec
+ *   88 st_mtime 96 st_mtime_nsec  104 st_ctime 112 st_ctime_nsec  120 unused[3]
+ */
+export const STAT_DEV = 0, STAT_INO = 8, STAT_NLINK = 16, STAT_MODE = 24, STAT_UID = 28,
+  STAT_GID = 32, STAT_RDEV = 40, STAT_SIZE = 48, STAT_BLKSIZE = 56, STAT_BLOCKS = 64,
+  STAT_ATIME = 72, STAT_ATIME_NSEC = 80, STAT_MTIME = 88, STAT_MTIME_NSEC = 96, STAT_CTIME = 104,
+  STAT_CTIME_NSEC = 112, STAT_SIZEOF = 144;
+
+/** major()/minor() of a 64-bit dev_t (glibc's layout, a superset of the kernel's 32-bit one). */
+export function devMajor(dev: bigint): bigint {
+  return ((dev & 0xfff00n) >> 8n) | ((dev & 0xffff_f000_0000_0000n) >> 32n);
+}
+export function devMinor(dev: bigint): bigint {
+  return (dev & 0xffn) | ((dev & 0xfff_fff0_0000n) >> 12n);
+}
+
+/** What lxcore knows of a file's status; times are nanoseconds since the epoch (exact in bigint). */
+export interface Stat {
+  dev: number; ino: bigint; nlink: number; mode: number; uid: number; gid: number; rdev: number;
+  size: number; blksize: number; blocks: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint;
+}
+
+/** The kernel's new_encode_dev: major in bits 8..19, minor split around it. */
+export function makedev(major: number, minor: number): number {
+  return (((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12)) >>> 0;
+}
+
+/** Encodes a Stat as the guest's struct stat. */
+export function encodeStat(s: Stat): Uint8Array {
+  const b = Buffer.alloc(STAT_SIZEOF);
+  b.writeBigUInt64LE(BigInt(s.dev), STAT_DEV);
+  b.writeBigUInt64LE(s.ino, STAT_INO);
+  b.writeBigUInt64LE(BigInt(s.nlink), STAT_NLINK);
+  b.writeUInt32LE(s.mode >>> 0, STAT_MODE);
+  b.writeUInt32LE(s.uid >>> 0, STAT_UID);
+  b.writeUInt32LE(s.gid >>> 0, STAT_GID);
+  b.writeBigUInt64LE(BigInt(s.rdev), STAT_RDEV);
+  b.writeBigInt64LE(BigInt(s.size), STAT_SIZE);
+  b.writeBigInt64LE(BigInt(s.blksize), STAT_BLKSIZE);
+  b.writeBigInt64LE(BigInt(s.blocks), STAT_BLOCKS);
+  const put = (ns: bigint, at: number) => {
+    let sec = ns / 1_000_000_000n, nsec = ns % 1_000_000_000n;
+    if (nsec < 0n) { sec -= 1n; nsec += 1_000_000_000n; }
+    b.writeBigInt64LE(sec, at);
+    b.writeBigInt64LE(nsec, at + 8);
+  };
+  put(s.atimeNs, STAT_ATIME);
+  put(s.mtimeNs, STAT_MTIME);
+  put(s.ctimeNs, STAT_CTIME);
+  return new Uint8Array(b.buffer, b.byteOffset, STAT_SIZEOF);
+}

@@ -1,0 +1,205 @@
+// Files backed by a host file descriptor: the guest's inherited stdio, and files opened through
+// the host passthrough at / (qemu-user's and Blink's default view). Terminal ioctls answer from
+// the host terminal where Node can tell (isatty, window size); termios is a default cooked
+// setting the guest may change but which does not reach the host terminal (docs/quirks.md).
+
+import * as fs from 'node:fs';
+import * as tty from 'node:tty';
+import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
+import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
+import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO } from '../abi/errno.js';
+import { hostErrno } from './hosterr.js';
+import type { Task } from '../kernel/task.js';
+
+// ioctl requests (asm-generic/ioctls.h)
+export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404,
+  TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414,
+  FIONREAD = 0x541b, FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
+
+/** struct termios (kernel layout, 36 bytes): a cooked terminal as `stty sane` leaves it. */
+function defaultTermios(): Uint8Array {
+  const b = Buffer.alloc(36);
+  b.writeUInt32LE(0x500, 0);    // c_iflag: ICRNL | IXON
+  b.writeUInt32LE(0x5, 4);      // c_oflag: OPOST | ONLCR
+  b.writeUInt32LE(0xbf, 8);     // c_cflag: B38400 | CS8 | CREAD
+  b.writeUInt32LE(0x8a3b, 12);  // c_lflag: ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN
+  b[16] = 0;                    // c_line
+  // c_cc: VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0, VMIN 1, VSWTC 0, VSTART ^Q,
+  // VSTOP ^S, VSUSP ^Z, VEOL 0, VREPRINT ^R, VDISCARD ^O, VWERASE ^W, VLNEXT ^V, VEOL2 0
+  const cc = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0];
+  cc.forEach((v, i) => { b[17 + i] = v; });
+  return new Uint8Array(b.buffer, b.byteOffset, 36);
+}
+
+const DT_OF: Record<number, number> = {
+  [S_IFDIR]: DT_DIR, [S_IFREG]: DT_REG, [S_IFLNK]: DT_LNK, [S_IFCHR]: DT_CHR,
+  [S_IFBLK]: DT_BLK, [S_IFIFO]: DT_FIFO, [S_IFSOCK]: DT_SOCK,
+};
+
+export function statFromHost(s: fs.BigIntStats): Stat {
+  return {
+    dev: Number(s.dev), ino: s.ino, nlink: Number(s.nlink), mode: Number(s.mode), uid: Number(s.uid),
+    gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),
+    blocks: Number(s.blocks), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
+  };
+}
+
+export class HostFile extends FileDescription {
+  private termios?: Uint8Array;
+  private dirEntries?: Dirent[];
+  private readonly regular: boolean;
+  private readonly tty: boolean;
+
+  /** `own` = close the host fd when the last guest reference goes (not for inherited stdio). */
+  constructor(readonly hostFd: number, flags: number, path: string, private readonly own: boolean) {
+    super(flags, path);
+    let mode = 0;
+    try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
+    this.regular = (mode & S_IFMT) === S_IFREG;
+    this.tty = tty.isatty(hostFd);
+  }
+
+  override isatty(): boolean { return this.tty; }
+
+  override read(buf: Uint8Array, _task: Task): Maybe<number> {
+    if (this.regular) {
+      const n = this.sync(() => fs.readSync(this.hostFd, buf, 0, buf.length, this.pos));
+      this.pos += n;
+      return n;
+    }
+    // Pipes and terminals may block: read on the thread pool and park the task meanwhile.
+    return new Promise((resolve, reject) => {
+      const attempt = () => fs.read(this.hostFd, buf, 0, buf.length, null, (err, n) => {
+        if (!err) return resolve(n);
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && !this.nonblocking) { setTimeout(attempt, 5); return; }
+        reject(new LinuxError(hostErrno(err)));
+      });
+      attempt();
+    });
+  }
+
+  override write(buf: Uint8Array, _task: Task): Maybe<number> {
+    if (this.regular) {
+      const at = this.append ? null : this.pos;
+      const n = this.sync(() => fs.writeSync(this.hostFd, buf, 0, buf.length, at));
+      this.pos = this.append ? Number(fs.fstatSync(this.hostFd).size) : this.pos + n;
+      return n;
+    }
+    // A host pipe or terminal may be non-blocking (set so by our parent): retry on EAGAIN
+    // rather than fail a guest that expects a blocking descriptor.
+    let off = 0;
+    for (let spins = 0; off < buf.length;) {
+      try {
+        off += fs.writeSync(this.hostFd, buf, off, buf.length - off);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EAGAIN' && !this.nonblocking && spins++ < 100000) continue;
+        if (off > 0) return off;
+        throw new LinuxError(hostErrno(err));
+      }
+    }
+    return off;
+  }
+
+  override pread(buf: Uint8Array, offset: number): number {
+    if (!this.regular) return super.pread(buf, offset);
+    return this.sync(() => fs.readSync(this.hostFd, buf, 0, buf.length, offset));
+  }
+  override pwrite(buf: Uint8Array, offset: number): number {
+    if (!this.regular) return super.pwrite(buf, offset);
+    return this.sync(() => fs.writeSync(this.hostFd, buf, 0, buf.length, offset));
+  }
+
+  override lseek(offset: number, whence: number): number {
+    const st = this.stat();
+    const type = st.mode & S_IFMT;
+    if (type === S_IFIFO || type === S_IFSOCK || this.tty) return fail(29 /* ESPIPE */);
+    let base: number;
+    if (whence === 0) base = 0;
+    else if (whence === 1) base = this.pos;
+    else if (whence === 2) base = st.size;
+    else return fail(EINVAL); // SEEK_DATA/SEEK_HOLE arrive with the filesystem work
+    const at = base + offset;
+    if (at < 0) return fail(EINVAL);
+    if (type === S_IFDIR && at === 0) this.dirEntries = undefined; // rewinddir
+    this.pos = at;
+    return at;
+  }
+
+  override stat(): Stat {
+    return statFromHost(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
+  }
+
+  override readdir(): Dirent[] {
+    if (!this.dirEntries) {
+      const st = this.stat();
+      if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
+      const names = this.sync(() => fs.readdirSync(this.path));
+      const entries: Dirent[] = [];
+      for (const name of ['.', '..', ...names]) {
+        let ino = 0n, type = DT_UNKNOWN;
+        try {
+          const s = fs.lstatSync(`${this.path}/${name}`, { bigint: true });
+          ino = s.ino;
+          type = DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN;
+        } catch { /* vanished meanwhile: report it unknown, as a racing readdir would */ }
+        entries.push({ ino, type, name });
+      }
+      this.dirEntries = entries;
+    }
+    const out = this.dirEntries.slice(this.pos);
+    return out;
+  }
+  /** getdents64 consumed `n` entries. */
+  advanceDir(n: number): void { this.pos += n; }
+
+  override ioctl(req: number, arg: number, task: Task): number {
+    if (!this.tty) return fail(ENOTTY);
+    const mm = task.process.mm;
+    switch (req) {
+      case TCGETS:
+        mm.write(arg, this.termios ?? (this.termios = defaultTermios()));
+        return 0;
+      case TCSETS: case TCSETSW: case TCSETSF:
+        this.termios = mm.read(arg, 36);
+        return 0;
+      case TIOCGWINSZ: {
+        const ws = Buffer.alloc(8);
+        let cols = 80, rows = 24;
+        try {
+          const s = new tty.WriteStream(this.hostFd);
+          [cols, rows] = s.getWindowSize();
+        } catch { /* not a writable terminal: keep the classic 80×24 */ }
+        ws.writeUInt16LE(rows, 0);
+        ws.writeUInt16LE(cols, 2);
+        mm.write(arg, new Uint8Array(ws.buffer, ws.byteOffset, 8));
+        return 0;
+      }
+      case TIOCSWINSZ:
+        return 0;
+      case TIOCGPGRP: {
+        const b = Buffer.alloc(4);
+        b.writeInt32LE(task.process.pgid, 0);
+        mm.write(arg, new Uint8Array(b.buffer, b.byteOffset, 4));
+        return 0;
+      }
+      case TIOCSPGRP:
+        return 0;
+      default:
+        return fail(ENOTTY);
+    }
+  }
+
+  protected override release(): void {
+    if (this.own) { try { fs.closeSync(this.hostFd); } catch { /* already gone */ } }
+  }
+
+  private sync<T>(fn: () => T): T {
+    try { return fn(); } catch (e) {
+      if (e instanceof LinuxError) throw e;
+      const code = hostErrno(e);
+      if (code === EAGAIN || code) throw new LinuxError(code);
+      throw new LinuxError(EIO);
+    }
+  }
+}

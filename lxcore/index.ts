@@ -1,0 +1,89 @@
+// wasl's library API: run a Linux program from JavaScript. The CLI (cli/wasl.ts) is a thin user
+// of this; the instance manager of DESIGN.md §6 (distributions, `wasl -d`) grows on top of it.
+//
+//   const status = await runProgram('./hello', { argv: ['hello', 'world'] });
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kernel, KernelOptions } from './kernel/kernel.js';
+import { FdTable } from './vfs/file.js';
+import { HostFile } from './fs/hostfile.js';
+import { O_RDONLY, O_WRONLY, O_RDWR } from './abi/fcntl.js';
+import { LinuxError, ENOENT, EACCES } from './abi/errno.js';
+import type { ExitStatus, Process } from './kernel/task.js';
+
+export { Kernel } from './kernel/kernel.js';
+export type { KernelOptions, SpawnOptions } from './kernel/kernel.js';
+export type { ExitStatus, Process } from './kernel/task.js';
+export { LinuxError } from './abi/errno.js';
+
+export interface RunOptions extends KernelOptions {
+  /** argv, argv[0] included; defaults to [program]. */
+  argv?: string[];
+  /** Environment as NAME=value strings; defaults to the host's. */
+  env?: string[];
+  /** Working directory (a host path, seen at the same path through the passthrough). */
+  cwd?: string;
+  /** Host descriptors for the guest's fds 0, 1, 2; defaults to the host's own 0, 1, 2. */
+  stdio?: [number, number, number];
+}
+
+/** The host's environment in the NAME=value form a guest receives. */
+export function hostEnv(): string[] {
+  return Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
+}
+
+/** Finds `program` as a shell would: a path if it has a slash, else along the host's PATH. */
+export function findProgram(program: string): string {
+  if (program.includes('/')) return path.resolve(program);
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir || '.', program);
+    try { if (fs.statSync(p).isFile()) return p; } catch { /* next */ }
+  }
+  throw new LinuxError(ENOENT, `${program}: not found on PATH`);
+}
+
+/** A descriptor table holding the given host fds as the guest's 0, 1, 2. */
+export function stdioTable(fds: [number, number, number]): FdTable {
+  const t = new FdTable();
+  const modes = [O_RDONLY, O_WRONLY, O_WRONLY];
+  fds.forEach((hostFd, i) => {
+    let flags = modes[i];
+    try {
+      // Inherited descriptors keep their real access mode where the host can tell it.
+      const fl = fs.fstatSync(hostFd);
+      if (fl.isCharacterDevice()) flags = O_RDWR;
+    } catch { /* a closed fd: reads and writes will fail with EBADF-like errors */ }
+    t.installAt(i, new HostFile(hostFd, flags, `/proc/self/fd/${i}`, false), false);
+  });
+  return t;
+}
+
+/** Starts `program` in a new kernel; returns the process (await `process.exited`). */
+export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Kernel; process: Process } {
+  const exe = findProgram(program);
+  let image: Uint8Array;
+  try {
+    image = fs.readFileSync(exe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${program}: ${code}`);
+  }
+  const kernel = new Kernel(o);
+  const proc = kernel.spawn({
+    image,
+    exe,
+    argv: o.argv ?? [program],
+    env: o.env ?? hostEnv(),
+    cwd: o.cwd ?? process.cwd(),
+    stdio: stdioTable(o.stdio ?? [0, 1, 2]),
+  });
+  void kernel.run();
+  return { kernel, process: proc };
+}
+
+/** Runs `program` to completion and returns how it ended. */
+export async function runProgram(program: string, o: RunOptions = {}): Promise<ExitStatus> {
+  const { process: p } = spawnProgram(program, o);
+  return p.exited;
+}

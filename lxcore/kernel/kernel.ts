@@ -1,0 +1,197 @@
+// The kernel of one wasl instance: the core, physical frames, the process table and the
+// scheduler (DESIGN.md §4). All guest tasks run on this one JS thread in instruction-budget
+// slices; a syscall that must wait returns a promise, its task parks, others run, and when none
+// can, the loop awaits the host's event loop.
+
+import * as L from '../../cpu/shared/layout.js';
+import {
+  EXIT_BUDGET, EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
+} from '../../cpu/shared/exit.js';
+import { Core } from './core.js';
+import { FrameAllocator, FrameRefs } from '../mm/pagetable.js';
+import { AddressSpace } from '../mm/mm.js';
+import { FdTable } from '../vfs/file.js';
+import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
+import { loadProgram, initialRegs } from './exec.js';
+import { dispatchSyscall } from '../syscalls/dispatch.js';
+import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
+import { signalDefaultAction } from './signals.js';
+
+/** Instructions per slice: long enough for V8 to tier up, short enough to stay responsive. */
+const SLICE = 1 << 20;
+/** Yield to the host event loop at least this often (ms) while guests compute. */
+const YIELD_MS = 20;
+
+export interface KernelOptions {
+  /** Receives one strace-formatted line per syscall (`--strace`). */
+  strace?: (line: string) => void;
+  /** Receives wasl's own diagnostics (unimplemented syscalls …); never mixed into guest output. */
+  log?: (line: string) => void;
+}
+
+export interface SpawnOptions {
+  /** The program's bytes (already read from wherever the caller found it). */
+  image: Uint8Array;
+  /** Path the guest sees as its executable (/proc/self/exe, AT_EXECFN). */
+  exe: string;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  /** Open descriptions for fds 0, 1, 2 (the kernel takes over their references). */
+  stdio: FdTable;
+  creds?: Partial<Credentials>;
+}
+
+export class Kernel {
+  readonly core = new Core();
+  readonly frames = new FrameAllocator(this.core);
+  readonly refs = new FrameRefs();
+  readonly processes = new Map<number, Process>();
+  readonly unimplemented = new Set<string>();
+  private runQueue: Task[] = [];
+  private onCore: Task | null = null;
+  private nextPid: number;
+  private wake: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(readonly options: KernelOptions = {}) {
+    // The first guest pid is the host's own, as under qemu-user: programs that print or compare
+    // pids see a plausible number, and none believes it is init.
+    this.nextPid = process.pid;
+  }
+
+  /** Creates a process running `image`; throws LinuxError (ENOEXEC …) if it cannot be loaded. */
+  spawn(o: SpawnOptions): Process {
+    const uid = o.creds?.uid ?? process.getuid?.() ?? 0;
+    const gid = o.creds?.gid ?? process.getgid?.() ?? 0;
+    const creds: Credentials = { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [], ...o.creds };
+    const mm = new AddressSpace(this.core, this.frames, this.refs);
+    let entry;
+    try {
+      entry = loadProgram(mm, o.image, o.argv, o.env, o.exe, creds);
+    } catch (e) {
+      mm.destroy();
+      throw e;
+    }
+    const pid = this.nextPid++;
+    const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
+    const task = new Task(pid, proc, initialRegs(entry.entry, entry.sp));
+    proc.threads.push(task);
+    this.processes.set(pid, proc);
+    this.runQueue.push(task);
+    this.kick();
+    void proc.exited.then(() => this.processes.delete(pid));
+    return proc;
+  }
+
+  /** Runs the scheduler until no task is left; safe to call repeatedly. */
+  run(): Promise<void> {
+    if (!this.running) this.running = this.loop().finally(() => { this.running = null; });
+    return this.running;
+  }
+
+  private kick(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Makes a parked task runnable again with `result` in rax. */
+  resume(t: Task, result: number): void {
+    if (t.state !== 'blocked') return;
+    const dv = new DataView(t.regs.buffer, t.regs.byteOffset);
+    dv.setBigInt64(L.RAX, BigInt(result), true);
+    t.state = 'runnable';
+    this.runQueue.push(t);
+    this.kick();
+  }
+
+  private async loop(): Promise<void> {
+    let lastYield = performance.now();
+    for (;;) {
+      const t = this.runQueue.shift();
+      if (!t) {
+        if (![...this.processes.values()].some((p) => !p.status)) return;
+        await new Promise<void>((r) => { this.wake = r; });
+        continue;
+      }
+      if (t.state !== 'runnable') continue;
+      this.switchTo(t);
+      const reason = this.core.run(SLICE);
+      this.handleExit(t, reason);
+      if (t.state === 'runnable') this.runQueue.push(t);
+      const now = performance.now();
+      if (now - lastYield > YIELD_MS) {
+        lastYield = now;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  /** Puts `t`'s registers on the core and its address space under the MMU. */
+  private switchTo(t: Task): void {
+    if (this.onCore === t) return;
+    const prev = this.onCore;
+    if (prev && prev.state !== 'dead') prev.regs = this.core.saveState();
+    this.core.loadState(t.regs);
+    if (!prev || prev.process.mm !== t.process.mm) t.process.mm.activate();
+    this.onCore = t;
+  }
+
+  /** Takes `t` off the core (it blocks or dies), saving its registers. */
+  offCore(t: Task): void {
+    if (this.onCore !== t) return;
+    if (t.state !== 'dead') t.regs = this.core.saveState();
+    this.onCore = null;
+  }
+
+  private handleExit(t: Task, reason: number): void {
+    switch (reason) {
+      case EXIT_BUDGET: return;
+      case EXIT_SYSCALL: dispatchSyscall(this, t); return;
+      case EXIT_PAGE_FAULT: {
+        const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
+        if (segv) this.fatalSignal(t, SIGSEGV, `segmentation fault at 0x${segv.addr.toString(16)} (${segv.code})`);
+        return;
+      }
+      case EXIT_UD: this.fatalSignal(t, SIGILL, `illegal instruction ${this.describeInsn()}`); return;
+      case EXIT_DE: this.fatalSignal(t, SIGFPE, 'divide error'); return;
+      case EXIT_MF: case EXIT_XM: this.fatalSignal(t, SIGFPE, 'floating-point exception'); return;
+      case EXIT_BP: case EXIT_DB: this.fatalSignal(t, SIGTRAP, 'trace/breakpoint trap'); return;
+      case EXIT_GP: this.fatalSignal(t, SIGSEGV, 'general protection fault'); return;
+      default: this.fatalSignal(t, SIGKILL, `core exit ${reason}`);
+    }
+  }
+
+  private describeInsn(): string {
+    const rip = this.core.reg(L.FAULT_RIP / 8);
+    let bytes = '';
+    try {
+      const mm = this.onCore?.process.mm;
+      if (mm) bytes = Buffer.from(mm.read(rip, 8)).toString('hex').replace(/(..)/g, '$1 ').trim();
+    } catch { /* unreadable */ }
+    return `at 0x${rip.toString(16)}${bytes ? ` (bytes ${bytes})` : ''}`;
+  }
+
+  /**
+   * A synchronous fault signal. Signal handlers arrive with the signals work (issue #4); until
+   * then every fault takes its default action, which for these signals is to dump core.
+   */
+  fatalSignal(t: Task, sig: number, why: string): void {
+    this.log(`${t.process.exe}: pid ${t.process.pid}: ${why}: killed by signal ${sig}`);
+    const action = signalDefaultAction(sig);
+    this.exitProcess(t.process, signaledStatus(sig, action === 'core'));
+  }
+
+  exitProcess(p: Process, status: ExitStatus): void {
+    for (const t of p.threads) {
+      if (this.onCore === t) this.onCore = null;
+      t.state = 'dead';
+    }
+    this.runQueue = this.runQueue.filter((t) => t.process !== p);
+    p.finish(status);
+    this.kick();
+  }
+
+  log(line: string): void { this.options.log?.(`wasl: ${line}`); }
+}

@@ -1,0 +1,72 @@
+// The one place a guest syscall is dispatched: look the number up in the table, call the handler
+// with the six argument registers, and turn whatever happens into rax — a result, or −errno from
+// a thrown LinuxError. A handler returning a promise parks its task until it settles.
+
+import * as L from '../../cpu/shared/layout.js';
+import { LinuxError, ENOSYS, EIO } from '../abi/errno.js';
+import { syscallByNr } from '../abi/syscalls.js';
+import { formatCall, formatReturn } from './strace.js';
+import { TABLE } from './table.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Task } from '../kernel/task.js';
+
+const ARG_REGS = [L.RDI / 8, L.RSI / 8, L.RDX / 8, L.R10 / 8, L.R8 / 8, L.R9 / 8];
+const RAX = L.RAX / 8;
+
+/** −errno for an exception from a handler. Anything but a LinuxError is a wasl bug: say so. */
+function errnoOf(k: Kernel, name: string, e: unknown): number {
+  if (e instanceof LinuxError) return -e.errno;
+  k.log(`internal error in ${name}: ${(e as Error)?.stack ?? e}`);
+  return -EIO;
+}
+
+export function dispatchSyscall(k: Kernel, t: Task): void {
+  const c = k.core;
+  const nr = c.reg(RAX);
+  const row = nr < TABLE.length ? TABLE[nr] : undefined;
+  const name = row?.name ?? syscallByNr[nr]?.name ?? `syscall_${nr}`;
+  const a = ARG_REGS.map((r) => c.regSigned(r));
+  let trace: ((ret: number) => void) | undefined;
+  if (k.options.strace) {
+    const abi = syscallByNr[nr];
+    const raw = ARG_REGS.map((r) => c.regBig(r));
+    const mm = t.process.mm;
+    const reader = {
+      readBytes: (addr: number, len: number) => { try { return mm.read(addr, len); } catch { return null; } },
+      readCString: (addr: number, max: number) => { try { return mm.readCString(addr, max); } catch { return null; } },
+    };
+    const pid = t.process.threads.length > 1 || k.processes.size > 1 ? `[pid ${t.tid}] ` : '';
+    const head = abi ? formatCall(abi, raw, reader) : `${name}(...`;
+    const out = k.options.strace;
+    trace = (ret: number) => out(pid + head + (abi ? formatReturn(abi, raw, BigInt(ret), reader) : `) = ${ret}`));
+  }
+  if (!row?.impl) {
+    if (!k.unimplemented.has(name)) {
+      k.unimplemented.add(name);
+      k.log(`unimplemented syscall ${name} (${nr}) returns ENOSYS`);
+    }
+    trace?.(-ENOSYS);
+    c.setReg(RAX, -ENOSYS);
+    return;
+  }
+  let r: number | Promise<number>;
+  try {
+    r = row.impl.handler(t, a[0], a[1], a[2], a[3], a[4], a[5]);
+  } catch (e) {
+    r = errnoOf(k, name, e);
+  }
+  if (typeof r !== 'number') {
+    // The call blocks: park the task; the scheduler runs others until the promise settles.
+    k.offCore(t);
+    t.state = 'blocked';
+    r.then((v) => v, (e) => errnoOf(k, name, e)).then((v) => {
+      if (t.state === 'dead') return;
+      trace?.(v);
+      k.resume(t, v);
+    });
+    return;
+  }
+  if (t.state === 'dead') { trace?.(0); return; } // exit, exit_group: nothing returns
+  trace?.(r);
+  c.setReg(RAX, r);
+}

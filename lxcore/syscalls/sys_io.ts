@@ -1,0 +1,216 @@
+// Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
+// fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
+
+import { fail, EBADF, EINVAL, EFAULT } from '../abi/errno.js';
+import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC } from '../abi/fcntl.js';
+import { FIOCLEX, FIONCLEX, FIONBIO } from '../fs/hostfile.js';
+import type { Task } from '../kernel/task.js';
+import type { FileDescription, Dirent } from '../vfs/file.js';
+
+/** Linux caps one read/write at MAX_RW_COUNT (INT_MAX rounded down to a page). */
+const MAX_RW_COUNT = 0x7ffff000;
+/** wasl additionally caps one transfer's staging buffer; short counts are legal for read/write. */
+const MAX_CHUNK = 4 << 20;
+const IOV_MAX = 1024;
+
+function readable(t: Task, fd: number): FileDescription {
+  const f = t.process.fds.get(fd);
+  if (!f.readable) fail(EBADF);
+  return f;
+}
+function writable(t: Task, fd: number): FileDescription {
+  const f = t.process.fds.get(fd);
+  if (!f.writable) fail(EBADF);
+  return f;
+}
+
+function clampCount(count: number): number {
+  if (count < 0) fail(EINVAL); // a size_t ≥ 2^63
+  return Math.min(count, MAX_RW_COUNT, MAX_CHUNK);
+}
+
+/** Finishes a read: copies what arrived into guest memory. */
+function deliver(t: Task, buf: number, data: Uint8Array, n: number): number {
+  if (n > 0) t.process.mm.write(buf, data.subarray(0, n));
+  return n;
+}
+
+export function sysRead(t: Task, fd: number, buf: number, count: number): number | Promise<number> {
+  const f = readable(t, fd | 0);
+  const n = clampCount(count);
+  if (n === 0) return 0;
+  if (buf < 0) fail(EFAULT);
+  const data = new Uint8Array(n);
+  const r = f.read(data, t);
+  if (typeof r === 'number') return deliver(t, buf, data, r);
+  return r.then((m) => deliver(t, buf, data, m));
+}
+
+export function sysWrite(t: Task, fd: number, buf: number, count: number): number | Promise<number> {
+  const f = writable(t, fd | 0);
+  const n = clampCount(count);
+  if (n === 0) return 0;
+  return f.write(t.process.mm.read(buf, n), t);
+}
+
+export function sysPread64(t: Task, fd: number, buf: number, count: number, offset: number): number {
+  const f = readable(t, fd | 0);
+  if (offset < 0) fail(EINVAL);
+  const n = clampCount(count);
+  const data = new Uint8Array(n);
+  return deliver(t, buf, data, f.pread(data, offset));
+}
+
+export function sysPwrite64(t: Task, fd: number, buf: number, count: number, offset: number): number {
+  const f = writable(t, fd | 0);
+  if (offset < 0) fail(EINVAL);
+  return f.pwrite(t.process.mm.read(buf, clampCount(count)), offset);
+}
+
+/** struct iovec { void *iov_base; size_t iov_len; } ×cnt */
+function iovecs(t: Task, iov: number, cnt: number): Array<[number, number]> {
+  cnt |= 0;
+  if (cnt < 0 || cnt > IOV_MAX) fail(EINVAL);
+  if (cnt === 0) return [];
+  const raw = Buffer.from(t.process.mm.read(iov, cnt * 16));
+  const out: Array<[number, number]> = [];
+  let total = 0;
+  for (let i = 0; i < cnt; i++) {
+    const base = Number(raw.readBigUInt64LE(i * 16));
+    const len = raw.readBigInt64LE(i * 16 + 8);
+    if (len < 0n) fail(EINVAL);
+    total += Number(len);
+    if (total > MAX_RW_COUNT * 2) fail(EINVAL); // the sum must fit ssize_t
+    out.push([base, Number(len)]);
+  }
+  return out;
+}
+
+export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
+  const f = writable(t, fd | 0);
+  const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
+  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  const data = new Uint8Array(total);
+  let off = 0;
+  for (const [base, len] of parts) {
+    if (off >= total) break;
+    const n = Math.min(len, total - off);
+    data.set(t.process.mm.read(base, n), off);
+    off += n;
+  }
+  if (total === 0) return 0;
+  return f.write(data, t);
+}
+
+export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
+  const f = readable(t, fd | 0);
+  const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
+  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  if (total === 0) return 0;
+  const data = new Uint8Array(total);
+  const scatter = (n: number): number => {
+    let off = 0;
+    for (const [base, len] of parts) {
+      if (off >= n) break;
+      const m = Math.min(len, n - off);
+      t.process.mm.write(base, data.subarray(off, off + m));
+      off += m;
+    }
+    return n;
+  };
+  const r = f.read(data, t);
+  return typeof r === 'number' ? scatter(r) : r.then(scatter);
+}
+
+export function sysLseek(t: Task, fd: number, offset: number, whence: number): number {
+  return t.process.fds.get(fd | 0).lseek(offset, whence | 0);
+}
+
+export function sysClose(t: Task, fd: number): number {
+  t.process.fds.close(fd | 0);
+  return 0;
+}
+
+export function sysDup(t: Task, fd: number): number {
+  const f = t.process.fds.get(fd | 0);
+  return t.process.fds.install(f.ref());
+}
+
+export function sysDup3(t: Task, oldfd: number, newfd: number, flags: number): number {
+  oldfd |= 0; newfd |= 0;
+  if (flags & ~O_CLOEXEC || oldfd === newfd) fail(EINVAL);
+  const f = t.process.fds.get(oldfd);
+  t.process.fds.installAt(newfd, f.ref(), (flags & O_CLOEXEC) !== 0);
+  return newfd;
+}
+
+export function sysDup2(t: Task, oldfd: number, newfd: number): number {
+  oldfd |= 0; newfd |= 0;
+  const f = t.process.fds.get(oldfd);
+  if (oldfd === newfd) return newfd;
+  t.process.fds.installAt(newfd, f.ref(), false);
+  return newfd;
+}
+
+/** Status flags F_SETFL may change (fs/fcntl.c SETFL_MASK). */
+const SETFL_MASK = O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME;
+
+export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): number {
+  fd |= 0;
+  const fds = t.process.fds;
+  const f = fds.get(fd);
+  switch (cmd | 0) {
+    case F_DUPFD: case F_DUPFD_CLOEXEC:
+      if ((arg | 0) < 0) fail(EINVAL);
+      return fds.install(f.ref(), (cmd | 0) === F_DUPFD_CLOEXEC, arg | 0);
+    case F_GETFD: return fds.entry(fd)!.cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD: fds.entry(fd)!.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
+    case F_GETFL: return f.flags & ~O_CLOEXEC;
+    case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
+    default: return fail(EINVAL); // locks, leases, pipe sizes: the filesystem work
+  }
+}
+
+export function sysIoctl(t: Task, fd: number, req: number, arg: number): number | Promise<number> {
+  fd |= 0;
+  const fds = t.process.fds;
+  const f = fds.get(fd);
+  switch (req >>> 0) {
+    case FIOCLEX: fds.entry(fd)!.cloexec = true; return 0;
+    case FIONCLEX: fds.entry(fd)!.cloexec = false; return 0;
+    case FIONBIO: {
+      const on = t.process.mm.readU32(arg) !== 0;
+      f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
+      return 0;
+    }
+  }
+  return f.ioctl(req >>> 0, arg, t);
+}
+
+/** struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; } */
+export function sysGetdents64(t: Task, fd: number, dirp: number, count: number): number {
+  const f = t.process.fds.get(fd | 0);
+  const entries: Dirent[] = f.readdir();
+  if (count < 0) fail(EINVAL);
+  const cap = Math.min(count, 1 << 20);
+  const out = Buffer.alloc(cap);
+  let off = 0, used = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const reclen = (19 + name.length + 1 + 7) & ~7;
+    if (off + reclen > cap) break;
+    out.writeBigUInt64LE(e.ino, off);
+    out.writeBigInt64LE(BigInt(f.pos + used + 1), off + 8);
+    out.writeUInt16LE(reclen, off + 16);
+    out.writeUInt8(e.type, off + 18);
+    name.copy(out, off + 19);
+    out[off + 19 + name.length] = 0;
+    off += reclen;
+    used++;
+  }
+  if (used === 0 && entries.length > 0) fail(EINVAL); // buffer too small for one entry
+  t.process.mm.write(dirp, new Uint8Array(out.buffer, out.byteOffset, off));
+  f.pos += used;
+  return off;
+}
+

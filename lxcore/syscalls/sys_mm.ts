@@ -1,0 +1,88 @@
+// Memory-management calls: brk, mmap, munmap, mprotect, madvise, mremap (man 2 of each).
+// Anonymous mappings are complete; a file mapping is a private copy of the file's bytes
+// (MAP_SHARED of a writable file needs the page cache of the filesystem work, issue #5).
+
+import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT } from '../abi/errno.js';
+import {
+  PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MADV_DONTNEED,
+  MADV_FREE, MREMAP_MAYMOVE, MREMAP_FIXED, TASK_SIZE,
+} from '../abi/mman.js';
+import { O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
+import { pageUp } from '../mm/mm.js';
+import type { Task } from '../kernel/task.js';
+
+const P = 4096;
+
+export function sysBrk(t: Task, addr: number): number {
+  return t.process.mm.brk(addr);
+}
+
+export function sysMmap(t: Task, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
+  const mm = t.process.mm;
+  if (len <= 0) fail(EINVAL);
+  if (off % P) fail(EINVAL);
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) fail(EINVAL);
+  const type = flags & MAP_TYPE;
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) fail(EINVAL);
+  if (pageUp(len) > TASK_SIZE) fail(ENOMEM);
+  if (flags & MAP_ANONYMOUS) {
+    return mm.mapAnonymous(addr, len, prot & 7, flags);
+  }
+  const f = t.process.fds.get(fd | 0);
+  if (!f.readable) fail(EACCES);
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE)) {
+    if ((f.flags & O_ACCMODE) === O_RDONLY) fail(EACCES);
+    fail(ENODEV); // writable shared file mappings: issue #5
+  }
+  // A private (or read-only shared) file mapping: a snapshot of the file's bytes.
+  const size = pageUp(len);
+  const at = mm.mapAnonymous(addr, size, prot & 7, flags & ~MAP_ANONYMOUS);
+  const data = new Uint8Array(Math.min(size, Math.max(0, f.stat().size - off)));
+  let got = 0;
+  try { got = data.length ? f.pread(data, off) : 0; } catch (e) { mm.unmap(at, size); throw e; }
+  if (got > 0) mm.poke(at, data.subarray(0, got));
+  return at;
+}
+
+export function sysMunmap(t: Task, addr: number, len: number): number {
+  t.process.mm.unmap(addr, len);
+  return 0;
+}
+
+export function sysMprotect(t: Task, addr: number, len: number, prot: number): number {
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) fail(EINVAL);
+  if (len < 0) fail(EINVAL);
+  t.process.mm.protect(addr, len, prot & 7);
+  return 0;
+}
+
+export function sysMadvise(t: Task, addr: number, len: number, advice: number): number {
+  if (addr % P || len < 0) fail(EINVAL);
+  if (advice === MADV_DONTNEED || advice === MADV_FREE) {
+    // Anonymous private memory reads back as zeros afterwards: drop the frames.
+    t.process.mm.discard(addr, pageUp(len));
+  }
+  return 0; // the other advice is a hint Linux may ignore too
+}
+
+export function sysMremap(t: Task, old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
+  const mm = t.process.mm;
+  if (old % P || newLen <= 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | 4))) fail(EINVAL);
+  if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) fail(EINVAL);
+  oldLen = pageUp(oldLen); newLen = pageUp(newLen);
+  const vma = mm.findVma(old);
+  if (!vma || old + oldLen > vma.end) fail(EFAULT);
+  if (newLen <= oldLen && !(flags & MREMAP_FIXED)) {
+    if (newLen < oldLen) mm.unmap(old + newLen, oldLen - newLen);
+    return old;
+  }
+  if (!(flags & MREMAP_FIXED) && mm.canGrow(old + oldLen, newLen - oldLen)) {
+    mm.mapAnonymous(old + oldLen, newLen - oldLen, vma.prot, (vma.flags & ~MAP_ANONYMOUS) | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS, vma.name);
+    return old;
+  }
+  if (!(flags & MREMAP_MAYMOVE)) fail(ENOMEM);
+  const target = (flags & MREMAP_FIXED) ? newAddr : 0;
+  return mm.move(old, oldLen, newLen, target, (flags & MREMAP_FIXED) !== 0);
+}
+

@@ -1,0 +1,285 @@
+// Process-level calls: exit, exit_group, the id calls, set_tid_address, set_robust_list, rseq,
+// prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_getaffinity, sched_yield, prctl,
+// getrandom, sysinfo, and the signal-state calls whose delivery arrives with issue #4.
+
+import { randomFillSync } from 'node:crypto';
+import * as os from 'node:os';
+import { fail, EINVAL, EPERM, ENOSYS, EFAULT, ESRCH } from '../abi/errno.js';
+import { RLIMIT_STACK, RLIMIT_NOFILE, RLIMIT_NPROC, RLIM64_INFINITY } from '../abi/resource.js';
+import { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_DUMPABLE } from '../abi/prctl.js';
+import { exitedStatus } from '../kernel/task.js';
+import { STACK_SIZE } from '../kernel/exec.js';
+import { RLIMIT_NOFILE_DEFAULT } from '../vfs/file.js';
+import type { Task } from '../kernel/task.js';
+
+export function sysExitGroup(t: Task, code: number): number {
+  t.kernel.exitProcess(t.process, exitedStatus(code & 0xff));
+  return 0;
+}
+
+/** exit(2) ends one thread; with one thread left it ends the process (threads: issue #4). */
+export function sysExit(t: Task, code: number): number {
+  return sysExitGroup(t, code);
+}
+
+export function sysGetpid(t: Task): number { return t.process.pid; }
+export function sysGettid(t: Task): number { return t.tid; }
+export function sysGetppid(t: Task): number { return t.process.ppid; }
+export function sysGetuid(t: Task): number { return t.process.creds.uid; }
+export function sysGeteuid(t: Task): number { return t.process.creds.euid; }
+export function sysGetgid(t: Task): number { return t.process.creds.gid; }
+export function sysGetegid(t: Task): number { return t.process.creds.egid; }
+export function sysGetpgrp(t: Task): number { return t.process.pgid; }
+export function sysGetpgid(t: Task, pid: number): number {
+  if ((pid | 0) !== 0 && (pid | 0) !== t.process.pid) fail(ESRCH); // other processes: issue #4
+  return t.process.pgid;
+}
+export function sysGetsid(t: Task, pid: number): number {
+  if ((pid | 0) !== 0 && (pid | 0) !== t.process.pid) fail(ESRCH);
+  return t.process.sid;
+}
+
+function putU32s(t: Task, vals: Array<[number, number]>): void {
+  for (const [addr, v] of vals) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v >>> 0);
+    t.process.mm.write(addr, new Uint8Array(b.buffer, b.byteOffset, 4));
+  }
+}
+export function sysGetresuid(t: Task, r: number, e: number, s: number): number {
+  const c = t.process.creds;
+  putU32s(t, [[r, c.uid], [e, c.euid], [s, c.suid]]);
+  return 0;
+}
+export function sysGetresgid(t: Task, r: number, e: number, s: number): number {
+  const c = t.process.creds;
+  putU32s(t, [[r, c.gid], [e, c.egid], [s, c.sgid]]);
+  return 0;
+}
+export function sysGetgroups(t: Task, size: number, list: number): number {
+  const g = t.process.creds.groups;
+  if ((size | 0) === 0) return g.length;
+  if ((size | 0) < g.length) fail(EINVAL);
+  const b = Buffer.alloc(g.length * 4);
+  g.forEach((v, i) => b.writeUInt32LE(v, i * 4));
+  if (g.length) t.process.mm.write(list, new Uint8Array(b.buffer, b.byteOffset, b.length));
+  return g.length;
+}
+
+export function sysSetTidAddress(t: Task, addr: number): number {
+  t.clearChildTid = addr;
+  return t.tid;
+}
+
+export function sysSetRobustList(t: Task, head: number, len: number): number {
+  if (len !== 24) fail(EINVAL); // sizeof(struct robust_list_head)
+  t.robustList = head;
+  t.robustListLen = len;
+  return 0;
+}
+
+/** rseq: ENOSYS, which glibc and tcmalloc treat as "no restartable sequences" (issue #2). */
+export function sysRseq(): number { return fail(ENOSYS); }
+
+// ---- resource limits -----------------------------------------------------------------------
+const INF = Infinity;
+function defaultLimit(res: number): [number, number] {
+  switch (res) {
+    case RLIMIT_STACK: return [STACK_SIZE, INF];
+    case RLIMIT_NOFILE: return [RLIMIT_NOFILE_DEFAULT, 4096];
+    case RLIMIT_NPROC: return [63704, 63704];
+    case 4 /* RLIMIT_CORE */: return [0, INF];
+    case 8 /* RLIMIT_MEMLOCK */: return [8 << 20, 8 << 20];
+    case 10 /* RLIMIT_LOCKS */: return [INF, INF];
+    case 11 /* RLIMIT_SIGPENDING */: return [63704, 63704];
+    case 12 /* RLIMIT_MSGQUEUE */: return [819200, 819200];
+    case 13 /* RLIMIT_NICE */: case 14 /* RLIMIT_RTPRIO */: return [0, 0];
+    default: return [INF, INF]; // CPU, FSIZE, DATA, RSS, AS, RTTIME
+  }
+}
+const RLIMIT_NLIMITS = 16;
+
+function encodeLimit(v: number): bigint { return v === INF ? RLIM64_INFINITY : BigInt(v); }
+function decodeLimit(v: bigint): number { return v >= 0x7fffffffffffffffn ? INF : Number(v); }
+
+export function sysPrlimit64(t: Task, pid: number, res: number, newp: number, oldp: number): number {
+  if ((pid | 0) !== 0 && (pid | 0) !== t.process.pid) fail(ESRCH); // other processes: issue #4
+  res |= 0;
+  if (res < 0 || res >= RLIMIT_NLIMITS) fail(EINVAL);
+  const p = t.process;
+  const cur = p.rlimits.get(res) ?? defaultLimit(res);
+  let next: [number, number] | undefined;
+  if (newp) {
+    const b = Buffer.from(p.mm.read(newp, 16));
+    next = [decodeLimit(b.readBigUInt64LE(0)), decodeLimit(b.readBigUInt64LE(8))];
+    if (next[0] > next[1]) fail(EINVAL);
+    if (next[1] > cur[1] && p.creds.euid !== 0) fail(EPERM);
+  }
+  if (oldp) {
+    const b = Buffer.alloc(16);
+    b.writeBigUInt64LE(encodeLimit(cur[0]), 0);
+    b.writeBigUInt64LE(encodeLimit(cur[1]), 8);
+    p.mm.write(oldp, new Uint8Array(b.buffer, b.byteOffset, 16));
+  }
+  if (next) {
+    p.rlimits.set(res, next);
+    if (res === RLIMIT_NOFILE) p.fds.limit = Math.min(next[0], 1 << 20);
+  }
+  return 0;
+}
+export function sysGetrlimit(t: Task, res: number, old: number): number { return sysPrlimit64(t, 0, res, 0, old); }
+export function sysSetrlimit(t: Task, res: number, nw: number): number { return sysPrlimit64(t, 0, res, nw, 0); }
+
+// ---- uname, arch_prctl, prctl --------------------------------------------------------------
+/** The kernel release wasl reports: a 6.1 LTS kernel, whose syscall set lxcore follows. */
+export const UNAME_RELEASE = '6.1.0-wasl';
+
+export function sysUname(t: Task, buf: number): number {
+  // struct utsname: six 65-byte fields.
+  const b = Buffer.alloc(65 * 6);
+  const fields = ['Linux', os.hostname(), UNAME_RELEASE, '#1 SMP wasl', 'x86_64', '(none)'];
+  fields.forEach((s, i) => b.write(s.slice(0, 64), i * 65));
+  t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, b.length));
+  return 0;
+}
+
+const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+
+export function sysArchPrctl(t: Task, code: number, addr: number): number {
+  const c = t.kernel.core;
+  switch (code | 0) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+      if (addr < 0 || addr >= 0x800000000000) fail(EPERM); // must be a canonical user address
+      if ((code | 0) === ARCH_SET_FS) c.fsBase = addr; else c.gsBase = addr;
+      return 0;
+    case ARCH_GET_FS:
+    case ARCH_GET_GS: {
+      const v = (code | 0) === ARCH_GET_FS ? c.fsBase : c.gsBase;
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(v));
+      t.process.mm.write(addr, new Uint8Array(b.buffer, b.byteOffset, 8));
+      return 0;
+    }
+    default:
+      return fail(EINVAL); // ARCH_GET_CPUID/SET_CPUID, CET and AMX controls are not offered
+  }
+}
+
+const taskNames = new WeakMap<Task, Uint8Array>();
+
+export function sysPrctl(t: Task, option: number, arg2: number): number {
+  switch (option | 0) {
+    case PR_SET_NAME: {
+      const name = t.process.mm.read(arg2, 16);
+      const z = name.indexOf(0);
+      const out = new Uint8Array(16);
+      out.set(name.subarray(0, z < 0 ? 15 : Math.min(z, 15)));
+      taskNames.set(t, out);
+      return 0;
+    }
+    case PR_GET_NAME: {
+      let name = taskNames.get(t);
+      if (!name) {
+        name = new Uint8Array(16);
+        name.set(Buffer.from(t.process.exe.split('/').pop()!.slice(0, 15)));
+      }
+      t.process.mm.write(arg2, name);
+      return 0;
+    }
+    case PR_GET_DUMPABLE: return 1;
+    case PR_SET_DUMPABLE: return 0;
+    default: return fail(EINVAL);
+  }
+}
+
+export function sysSchedGetaffinity(t: Task, pid: number, size: number, mask: number): number {
+  if ((pid | 0) !== 0 && (pid | 0) !== t.tid && !t.kernel.processes.has(pid | 0)) fail(ESRCH);
+  // One CPU: guest threads share the one JS thread, so parallelism would be a fiction.
+  if ((size | 0) < 8 || (size & 7)) fail(EINVAL);
+  const b = new Uint8Array(8);
+  b[0] = 1;
+  t.process.mm.write(mask, b);
+  return 8;
+}
+
+export function sysSchedYield(): number { return 0; }
+
+const GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+export function sysGetrandom(t: Task, buf: number, len: number, flags: number): number {
+  if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) fail(EINVAL);
+  if ((flags & GRND_RANDOM) && (flags & GRND_INSECURE)) fail(EINVAL);
+  if (len < 0) fail(EFAULT);
+  const n = Math.min(len, 33554431); // Linux returns at most 32 MiB − 1 per call
+  const data = new Uint8Array(n);
+  randomFillSync(data);
+  t.process.mm.write(buf, data);
+  return n;
+}
+
+export function sysSysinfo(t: Task, info: number): number {
+  // struct sysinfo (x86-64): 112 bytes.
+  const b = Buffer.alloc(112);
+  b.writeBigInt64LE(BigInt(Math.floor(os.uptime())), 0);
+  const [l1, l5, l15] = os.loadavg();
+  b.writeBigUInt64LE(BigInt(Math.round(l1 * 65536)), 8);
+  b.writeBigUInt64LE(BigInt(Math.round(l5 * 65536)), 16);
+  b.writeBigUInt64LE(BigInt(Math.round(l15 * 65536)), 24);
+  b.writeBigUInt64LE(BigInt(os.totalmem()), 32);
+  b.writeBigUInt64LE(BigInt(os.freemem()), 40);
+  b.writeUInt16LE(Math.min(t.kernel.processes.size, 65535), 80);
+  b.writeUInt32LE(1, 104); // mem_unit
+  t.process.mm.write(info, new Uint8Array(b.buffer, b.byteOffset, b.length));
+  return 0;
+}
+
+// ---- signal state (delivery: issue #4) ------------------------------------------------------
+const SIGSET = 8;
+
+export function sysRtSigaction(t: Task, sig: number, act: number, oact: number, sigsetsize: number): number {
+  sig |= 0;
+  if (sigsetsize !== SIGSET) fail(EINVAL);
+  if (sig < 1 || sig > 64 || ((sig === 9 || sig === 19) && act)) fail(EINVAL);
+  const p = t.process;
+  if (oact) p.mm.write(oact, p.sigactions.get(sig) ?? new Uint8Array(32));
+  if (act) p.sigactions.set(sig, p.mm.read(act, 32));
+  return 0;
+}
+
+export function sysRtSigprocmask(t: Task, how: number, set: number, oset: number, sigsetsize: number): number {
+  if (sigsetsize !== SIGSET) fail(EINVAL);
+  const old = t.sigmask;
+  if (set) {
+    const m = t.process.mm.readU64(set) & ~((1n << 8n) | (1n << 18n)); // SIGKILL, SIGSTOP unblockable
+    switch (how | 0) {
+      case 0: t.sigmask = old | m; break;
+      case 1: t.sigmask = old & ~m; break;
+      case 2: t.sigmask = m; break;
+      default: fail(EINVAL);
+    }
+  }
+  if (oset) {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(old);
+    t.process.mm.write(oset, new Uint8Array(b.buffer, b.byteOffset, 8));
+  }
+  return 0;
+}
+
+export function sysSigaltstack(t: Task, ss: number, oss: number): number {
+  if (oss) {
+    const b = Buffer.alloc(24);
+    const cur = t.altStack;
+    b.writeBigUInt64LE(BigInt(cur?.sp ?? 0), 0);
+    b.writeInt32LE(cur ? cur.flags : 2 /* SS_DISABLE */, 8);
+    b.writeBigUInt64LE(BigInt(cur?.size ?? 0), 16);
+    t.process.mm.write(oss, new Uint8Array(b.buffer, b.byteOffset, 24));
+  }
+  if (ss) {
+    const b = Buffer.from(t.process.mm.read(ss, 24));
+    const flags = b.readInt32LE(8);
+    if (flags & ~(2 | 0x80000000)) fail(EINVAL);
+    t.altStack = (flags & 2) ? undefined : { sp: Number(b.readBigUInt64LE(0)), flags: 0, size: Number(b.readBigUInt64LE(16)) };
+  }
+  return 0;
+}

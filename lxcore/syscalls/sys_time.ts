@@ -1,0 +1,120 @@
+// Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep, times,
+// getrusage (man 2 of each). wasl provides no vDSO yet, so libcs make these as real syscalls.
+
+import { fail, EINVAL, EFAULT } from '../abi/errno.js';
+import {
+  CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME,
+} from '../abi/time.js';
+import type { Task } from '../kernel/task.js';
+
+const NS = 1_000_000_000n;
+// CLOCK_MONOTONIC counts from an arbitrary point: the host's hrtime is the natural choice.
+const monoNs = (): bigint => process.hrtime.bigint();
+const realNs = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+const cpuNs = (): bigint => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; };
+
+/** The clock's current value in ns; EINVAL for ids Linux doesn't have. */
+export function clockNs(id: number): bigint {
+  switch (id) {
+    case CLOCK_REALTIME: case 5 /* REALTIME_COARSE */: case 8 /* REALTIME_ALARM */: case 11 /* TAI */:
+      return realNs();
+    case CLOCK_MONOTONIC: case 4 /* MONOTONIC_RAW */: case 6 /* MONOTONIC_COARSE */:
+    case 7 /* BOOTTIME */: case 9 /* BOOTTIME_ALARM */:
+      return monoNs();
+    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+      return cpuNs();
+    default:
+      return fail(EINVAL); // includes dynamic (negative, per-process/fd) clock ids
+  }
+}
+
+function putTimespec(t: Task, addr: number, ns: bigint): void {
+  const b = Buffer.alloc(16);
+  b.writeBigInt64LE(ns / NS, 0);
+  b.writeBigInt64LE(ns % NS, 8);
+  t.process.mm.write(addr, new Uint8Array(b.buffer, b.byteOffset, 16));
+}
+
+function getTimespec(t: Task, addr: number): bigint {
+  const b = Buffer.from(t.process.mm.read(addr, 16));
+  const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
+  if (sec < 0n || nsec < 0n || nsec >= NS) fail(EINVAL);
+  return sec * NS + nsec;
+}
+
+export function sysClockGettime(t: Task, id: number, tp: number): number {
+  putTimespec(t, tp, clockNs(id | 0));
+  return 0;
+}
+
+export function sysClockGetres(t: Task, id: number, res: number): number {
+  clockNs(id | 0);
+  if (res) putTimespec(t, res, (id | 0) === 5 || (id | 0) === 6 ? 4_000_000n : 1n);
+  return 0;
+}
+
+export function sysGettimeofday(t: Task, tv: number, tz: number): number {
+  const ns = realNs();
+  if (tv) {
+    const b = Buffer.alloc(16);
+    b.writeBigInt64LE(ns / NS, 0);
+    b.writeBigInt64LE((ns % NS) / 1000n, 8);
+    t.process.mm.write(tv, new Uint8Array(b.buffer, b.byteOffset, 16));
+  }
+  if (tz) t.process.mm.write(tz, new Uint8Array(8)); // UTC, no DST
+  return 0;
+}
+
+export function sysTime(t: Task, tloc: number): number {
+  const s = Number(realNs() / NS);
+  if (tloc) {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64LE(BigInt(s));
+    t.process.mm.write(tloc, new Uint8Array(b.buffer, b.byteOffset, 8));
+  }
+  return s;
+}
+
+function sleepNs(ns: bigint): Promise<number> {
+  if (ns <= 0n) return Promise.resolve(0);
+  return new Promise((r) => setTimeout(() => r(0), Number(ns / 1_000_000n) || 1));
+}
+
+export function sysNanosleep(t: Task, req: number, _rem: number): Promise<number> {
+  if (!req) fail(EFAULT);
+  return sleepNs(getTimespec(t, req));
+}
+
+export function sysClockNanosleep(t: Task, id: number, flags: number, req: number, _rem: number): Promise<number> {
+  id |= 0;
+  if (id === CLOCK_THREAD_CPUTIME_ID) fail(EINVAL);
+  const now = clockNs(id);
+  const v = getTimespec(t, req);
+  return sleepNs((flags & TIMER_ABSTIME) ? v - now : v);
+}
+
+/** struct tms: four clock_t in USER_HZ (100) ticks. */
+export function sysTimes(t: Task, buf: number): number {
+  const u = process.cpuUsage();
+  if (buf) {
+    const b = Buffer.alloc(32);
+    b.writeBigInt64LE(BigInt(Math.floor(u.user / 10000)), 0);
+    b.writeBigInt64LE(BigInt(Math.floor(u.system / 10000)), 8);
+    t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, 32));
+  }
+  return Number(monoNs() / 10_000_000n);
+}
+
+/** struct rusage (144 bytes): times from the host process; the rest zero. */
+export function sysGetrusage(t: Task, who: number, usage: number): number {
+  if (![0, -1, 1].includes(who | 0)) fail(EINVAL);
+  const u = (who | 0) === -1 ? { user: 0, system: 0 } : process.cpuUsage();
+  const b = Buffer.alloc(144);
+  b.writeBigInt64LE(BigInt(Math.floor(u.user / 1e6)), 0);
+  b.writeBigInt64LE(BigInt(u.user % 1e6), 8);
+  b.writeBigInt64LE(BigInt(Math.floor(u.system / 1e6)), 16);
+  b.writeBigInt64LE(BigInt(u.system % 1e6), 24);
+  b.writeBigInt64LE(BigInt(Math.floor(process.memoryUsage().rss / 1024)), 32);
+  t.process.mm.write(usage, new Uint8Array(b.buffer, b.byteOffset, b.length));
+  return 0;
+}

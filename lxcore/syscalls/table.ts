@@ -1,0 +1,116 @@
+// The syscall table as data (DESIGN.md §4): for each x86-64 syscall number, its ABI (from
+// lxcore/abi/syscalls.ts) and, if lxcore implements it, the handler and how completely.
+// Dispatch, --strace and docs/compat.md (tools/gen-compat.mjs) all read this one table.
+
+import { SYSCALLS, SyscallAbi } from '../abi/syscalls.js';
+import type { Task } from '../kernel/task.js';
+import * as io from './sys_io.js';
+import * as path from './sys_path.js';
+import * as mm from './sys_mm.js';
+import * as proc from './sys_process.js';
+import * as time from './sys_time.js';
+
+/** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
+export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
+
+export type Support = 'full' | 'partial';
+export interface Impl {
+  handler: Handler;
+  support: Support;
+  /** For 'partial': what is missing or different from Linux (shown in docs/compat.md). */
+  note?: string;
+}
+
+const full = (handler: Handler): Impl => ({ handler, support: 'full' });
+const partial = (handler: Handler, note: string): Impl => ({ handler, support: 'partial', note });
+const H = (f: unknown) => f as Handler;
+const PASSTHROUGH = 'paths resolve through the host passthrough at / (the VFS of issue #5 replaces it); only /proc/self/exe is wasl\'s own';
+
+const IMPLEMENTED: Record<string, Impl> = {
+  read: full(H(io.sysRead)),
+  write: full(H(io.sysWrite)),
+  readv: full(H(io.sysReadv)),
+  writev: full(H(io.sysWritev)),
+  pread64: full(H(io.sysPread64)),
+  pwrite64: full(H(io.sysPwrite64)),
+  lseek: partial(H(io.sysLseek), 'no SEEK_DATA/SEEK_HOLE'),
+  close: full(H(io.sysClose)),
+  dup: full(H(io.sysDup)),
+  dup2: full(H(io.sysDup2)),
+  dup3: full(H(io.sysDup3)),
+  fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
+  ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; terminals: TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP (termios is not applied to the host terminal)'),
+  getdents64: full(H(io.sysGetdents64)),
+  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; no O_TMPFILE`),
+  open: partial(H(path.sysOpen), PASSTHROUGH),
+  creat: partial(H(path.sysCreat), PASSTHROUGH),
+  newfstatat: partial(H(path.sysNewfstatat), PASSTHROUGH),
+  stat: partial(H(path.sysStat), PASSTHROUGH),
+  lstat: partial(H(path.sysLstat), PASSTHROUGH),
+  fstat: full(H(path.sysFstat)),
+  readlink: partial(H(path.sysReadlink), PASSTHROUGH),
+  readlinkat: partial(H(path.sysReadlinkat), PASSTHROUGH),
+  access: partial(H(path.sysAccess), `${PASSTHROUGH}; checked with the host's credentials`),
+  faccessat: partial(H(path.sysFaccessat), `${PASSTHROUGH}; checked with the host's credentials`),
+  faccessat2: partial(H(path.sysFaccessat2), `${PASSTHROUGH}; checked with the host's credentials`),
+  getcwd: full(H(path.sysGetcwd)),
+  chdir: partial(H(path.sysChdir), PASSTHROUGH),
+  fchdir: full(H(path.sysFchdir)),
+  brk: full(H(mm.sysBrk)),
+  mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots; writable MAP_SHARED file mappings fail with ENODEV'),
+  munmap: full(H(mm.sysMunmap)),
+  mprotect: full(H(mm.sysMprotect)),
+  madvise: partial(H(mm.sysMadvise), 'MADV_DONTNEED/FREE zero the range; other advice is accepted and ignored'),
+  mremap: full(H(mm.sysMremap)),
+  exit: partial(H(proc.sysExit), 'ends the whole process (threads arrive with issue #4)'),
+  exit_group: full(H(proc.sysExitGroup)),
+  getpid: full(H(proc.sysGetpid)),
+  gettid: full(H(proc.sysGettid)),
+  getppid: full(H(proc.sysGetppid)),
+  getuid: full(H(proc.sysGetuid)),
+  geteuid: full(H(proc.sysGeteuid)),
+  getgid: full(H(proc.sysGetgid)),
+  getegid: full(H(proc.sysGetegid)),
+  getresuid: full(H(proc.sysGetresuid)),
+  getresgid: full(H(proc.sysGetresgid)),
+  getgroups: full(H(proc.sysGetgroups)),
+  getpgrp: full(H(proc.sysGetpgrp)),
+  getpgid: partial(H(proc.sysGetpgid), 'own process only (process groups: issue #4)'),
+  getsid: partial(H(proc.sysGetsid), 'own process only (sessions: issue #4)'),
+  set_tid_address: full(H(proc.sysSetTidAddress)),
+  set_robust_list: full(H(proc.sysSetRobustList)),
+  rseq: partial(H(proc.sysRseq), 'returns ENOSYS on purpose: libcs then run without restartable sequences'),
+  prlimit64: partial(H(proc.sysPrlimit64), 'limits are recorded and reported; only RLIMIT_NOFILE is enforced so far'),
+  getrlimit: partial(H(proc.sysGetrlimit), 'see prlimit64'),
+  setrlimit: partial(H(proc.sysSetrlimit), 'see prlimit64'),
+  uname: full(H(proc.sysUname)),
+  arch_prctl: partial(H(proc.sysArchPrctl), 'ARCH_SET/GET_FS/GS; CPUID faulting, CET and AMX controls return EINVAL'),
+  prctl: partial(H(proc.sysPrctl), 'PR_SET_NAME, PR_GET_NAME, PR_GET/SET_DUMPABLE; others EINVAL'),
+  sched_getaffinity: partial(H(proc.sysSchedGetaffinity), 'reports one CPU'),
+  sched_yield: full(H(proc.sysSchedYield)),
+  getrandom: full(H(proc.sysGetrandom)),
+  sysinfo: full(H(proc.sysSysinfo)),
+  rt_sigaction: partial(H(proc.sysRtSigaction), 'dispositions are recorded; delivery to handlers arrives with issue #4'),
+  rt_sigprocmask: partial(H(proc.sysRtSigprocmask), 'the mask is recorded; delivery arrives with issue #4'),
+  sigaltstack: partial(H(proc.sysSigaltstack), 'recorded; used once signal delivery lands (issue #4)'),
+  clock_gettime: full(H(time.sysClockGettime)),
+  clock_getres: full(H(time.sysClockGetres)),
+  gettimeofday: full(H(time.sysGettimeofday)),
+  time: full(H(time.sysTime)),
+  nanosleep: partial(H(time.sysNanosleep), 'not interrupted by signals yet (EINTR: issue #4)'),
+  clock_nanosleep: partial(H(time.sysClockNanosleep), 'not interrupted by signals yet (EINTR: issue #4)'),
+  times: full(H(time.sysTimes)),
+  getrusage: partial(H(time.sysGetrusage), 'user/system time and max RSS of the whole wasl host process'),
+};
+
+export interface SyscallRow extends SyscallAbi { impl?: Impl }
+
+/** Indexed by syscall number. */
+export const TABLE: ReadonlyArray<SyscallRow | undefined> = (() => {
+  const t: (SyscallRow | undefined)[] = [];
+  for (const abi of SYSCALLS) t[abi.nr] = { ...abi, impl: IMPLEMENTED[abi.name] };
+  for (const name of Object.keys(IMPLEMENTED)) {
+    if (!SYSCALLS.some((s) => s.name === name)) throw new Error(`syscall table: no ABI entry for ${name}`);
+  }
+  return t;
+})();

@@ -1,0 +1,119 @@
+// Open file descriptions (Linux's struct file): what a file descriptor points at, shared across
+// dup() and fork(). Every method defaults to the answer Linux gives a file that doesn't support
+// the operation, so a backend overrides only what it has (STYLE.md: Linux-correct defaults).
+
+import { fail, EBADF, EINVAL, ENOTTY, ENOTDIR, ESPIPE } from '../abi/errno.js';
+import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK } from '../abi/fcntl.js';
+import type { Stat } from '../abi/stat.js';
+import type { Task } from '../kernel/task.js';
+
+/** A directory entry as getdents64 reports it. */
+export interface Dirent { ino: bigint; type: number; name: string }
+export const DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
+
+/** A result that is ready now, or later for calls that block (the task parks until then). */
+export type Maybe<T> = T | Promise<T>;
+
+export abstract class FileDescription {
+  /** O_* status flags (access mode, O_APPEND, O_NONBLOCK …), as fcntl(F_GETFL) reports them. */
+  flags: number;
+  /** File position for read/write/lseek. */
+  pos = 0;
+  /** The path it was opened by (for /proc/PID/fd and strace-style messages). */
+  path: string;
+  private refs = 1;
+
+  constructor(flags: number, path: string) {
+    this.flags = flags;
+    this.path = path;
+  }
+
+  get readable(): boolean { return (this.flags & O_ACCMODE) !== O_WRONLY; }
+  get writable(): boolean { return (this.flags & O_ACCMODE) !== O_RDONLY; }
+  get append(): boolean { return (this.flags & O_APPEND) !== 0; }
+  get nonblocking(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
+
+  /** read(2) into `buf`; returns the count (0 = end of file). */
+  read(_buf: Uint8Array, _task: Task): Maybe<number> { return fail(EINVAL); }
+  /** write(2) from `buf`; returns the count. */
+  write(_buf: Uint8Array, _task: Task): Maybe<number> { return fail(EINVAL); }
+  /** pread/pwrite: only files that can seek have them. */
+  pread(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
+  pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
+  /** lseek(2): pipes, sockets and terminals cannot seek. */
+  lseek(_offset: number, _whence: number): number { return fail(ESPIPE); }
+  abstract stat(): Stat;
+  /** ioctl(2): the default for anything that isn't a device is ENOTTY. */
+  ioctl(_req: number, _arg: number, _task: Task): Maybe<number> { return fail(ENOTTY); }
+  /** The next directory entries; an empty array at the end. */
+  readdir(): Dirent[] { return fail(ENOTDIR); }
+  /** Whether a terminal is behind it (isatty). */
+  isatty(): boolean { return false; }
+  /** Called when the last descriptor referring to it closes. */
+  protected release(): void {}
+
+  ref(): this { this.refs++; return this; }
+  unref(): void { if (--this.refs === 0) this.release(); }
+}
+
+/** A descriptor slot: the shared description plus the per-descriptor close-on-exec bit. */
+export interface FdEntry { file: FileDescription; cloexec: boolean }
+
+export const RLIMIT_NOFILE_DEFAULT = 1024;
+
+/** A process's descriptor table (shared between threads created with CLONE_FILES). */
+export class FdTable {
+  private slots: (FdEntry | undefined)[] = [];
+  limit = RLIMIT_NOFILE_DEFAULT;
+
+  get(fd: number): FileDescription {
+    const e = fd >= 0 ? this.slots[fd] : undefined;
+    if (!e) fail(EBADF);
+    return e.file;
+  }
+  entry(fd: number): FdEntry | undefined { return fd >= 0 ? this.slots[fd] : undefined; }
+
+  /** Installs `file` at the lowest free descriptor ≥ `min` (the file's reference moves in). */
+  install(file: FileDescription, cloexec = false, min = 0): number {
+    let fd = min;
+    while (this.slots[fd]) fd++;
+    if (fd >= this.limit) { file.unref(); fail(24 /* EMFILE */); }
+    this.slots[fd] = { file, cloexec };
+    return fd;
+  }
+
+  /** dup2/dup3 semantics: closes whatever was at `fd` first. */
+  installAt(fd: number, file: FileDescription, cloexec: boolean): void {
+    if (fd < 0 || fd >= this.limit) { file.unref(); fail(EBADF); }
+    const old = this.slots[fd];
+    this.slots[fd] = { file, cloexec };
+    old?.file.unref();
+  }
+
+  close(fd: number): void {
+    const e = fd >= 0 ? this.slots[fd] : undefined;
+    if (!e) fail(EBADF);
+    this.slots[fd] = undefined;
+    e.file.unref();
+  }
+
+  /** fork(): a new table whose slots share the same descriptions. */
+  clone(): FdTable {
+    const t = new FdTable();
+    t.limit = this.limit;
+    t.slots = this.slots.map((e) => e && { file: e.file.ref(), cloexec: e.cloexec });
+    return t;
+  }
+
+  /** execve(): close the descriptors marked close-on-exec. */
+  closeOnExec(): void {
+    this.slots.forEach((e, fd) => { if (e?.cloexec) this.close(fd); });
+  }
+
+  closeAll(): void {
+    this.slots.forEach((e, fd) => { if (e) this.close(fd); });
+  }
+
+  /** Open descriptors, for /proc/PID/fd. */
+  fds(): number[] { return this.slots.flatMap((e, fd) => (e ? [fd] : [])); }
+}
