@@ -183,6 +183,13 @@ export class Kernel {
     this.exitProcess(t.process, signaledStatus(sig, action === 'core'));
   }
 
+  /** Applies `sig`'s default action to `p` (signal(7)); stop/continue arrive with issue #4. */
+  defaultSignal(p: Process, sig: number): void {
+    const action = signalDefaultAction(sig);
+    if (action === 'ign' || action === 'cont' || action === 'stop') return;
+    this.exitProcess(p, signaledStatus(sig, action === 'core'));
+  }
+
   exitProcess(p: Process, status: ExitStatus): void {
     for (const t of p.threads) {
       if (this.onCore === t) this.onCore = null;

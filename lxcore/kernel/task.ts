@@ -38,6 +38,8 @@ export class Process {
   umask = 0o022;
   /** rt_sigaction records by signal number (struct kernel_sigaction, 32 bytes as given). */
   sigactions = new Map<number, Uint8Array>();
+  /** Signals sent while blocked (bit n-1 for signal n), delivered when unblocked. */
+  pending = 0n;
 
   constructor(
     readonly kernel: Kernel,

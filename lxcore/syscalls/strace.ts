@@ -18,7 +18,7 @@ import { type GuestReader, DEFAULT_STRSIZE, PATH_MAX, dirfd, fd, flags, hex, mak
   octal, openFlags, printArgv, printBuffer, printCString, printDirents, printEnvp, printIovec,
   printRlimit, printRusage, printSigaction, printSigset, printStat, printTimespec, printUtsname,
   ptr, readS32, s32, s64, signal, u32, u64, value, waitStatusText } from './strace_values.js';
-import { type Ctx, type Item, SPECIAL, SPECIAL_RET, futexOp, inItem, ioctlRequest, madvise,
+import { type Ctx, type Item, SPECIAL, SPECIAL_RET, cloneFlags, futexOp, ioctlRequest, madvise,
   mmapFlags, mremapFlags, prot } from './strace_special.js';
 
 export type { GuestReader } from './strace_values.js';
@@ -146,7 +146,7 @@ function printArg(abi: SyscallAbi, kind: ArgKind, i: number, c: Ctx): string {
     case 'madvise_advice': return madvise(v);
     case 'signal': return signal(v);
     case 'sigprocmask_how': return value(v, sigprocmaskHowNames, 'SIG_???');
-    case 'clone_flags': return SPECIAL.clone([v, 0n, 0n, 0n, 0n, 0n], () => inItem(''))[1].print(c).slice(6);
+    case 'clone_flags': return cloneFlags(v);
     case 'unshare_flags': return flags(u32(v), unshareFlagNames, 'CLONE_???');
     case 'futex_op': return futexOp(v);
     case 'arch_prctl_code': return value(v, archPrctlCodeNames, 'ARCH_???');

@@ -78,7 +78,8 @@ export function mmapFlags(v: bigint): string {
 
 // ---- per-syscall decoders ------------------------------------------------------------------
 
-function cloneFlags(v: bigint): string {
+/** clone(2) flags: named bits, unknown bits in hex, then the exit signal (`…|SIGCHLD`). */
+export function cloneFlags(v: bigint): string {
   const sig = Number(v & BigInt(CSIGNAL));
   const parts: string[] = [];
   const named = plainFlags(u64(v) & ~BigInt(CSIGNAL), cloneFlagNames);

@@ -263,6 +263,16 @@ export function sysRtSigprocmask(t: Task, how: number, set: number, oset: number
     b.writeBigUInt64LE(old);
     t.process.mm.write(oset, new Uint8Array(b.buffer, b.byteOffset, 8));
   }
+  // Signals that became unblocked are delivered now (default actions until issue #4).
+  const ready = t.process.pending & ~t.sigmask;
+  if (ready) {
+    t.process.pending &= ~ready;
+    for (let sig = 1; sig <= 64; sig++) {
+      if (!(ready & (1n << BigInt(sig - 1)))) continue;
+      sendSignal(t, t.process.pid, sig);
+      if (t.state === 'dead') break;
+    }
+  }
   return 0;
 }
 
@@ -282,4 +292,46 @@ export function sysSigaltstack(t: Task, ss: number, oss: number): number {
     t.altStack = (flags & 2) ? undefined : { sp: Number(b.readBigUInt64LE(0)), flags: 0, size: Number(b.readBigUInt64LE(16)) };
   }
   return 0;
+}
+
+// ---- kill, tkill, tgkill ---------------------------------------------------------------------
+/**
+ * Sends `sig` to a process of this kernel. Until handler delivery lands (issue #4), a signal
+ * whose disposition is a handler stays pending (logged once); SIG_IGN and default-ignore
+ * signals are dropped; everything else takes its default action at once.
+ */
+function sendSignal(t: Task, pid: number, sig: number): number {
+  if (sig < 0 || sig > 64) fail(EINVAL);
+  const target = t.kernel.processes.get(pid);
+  if (!target || target.status) fail(ESRCH);
+  if (sig === 0) return 0; // existence check
+  const act = target.sigactions.get(sig);
+  const handler = act ? Buffer.from(act).readBigUInt64LE(0) : 0n;
+  const blocked = (target.threads[0]?.sigmask ?? 0n) & (1n << BigInt(sig - 1));
+  if (sig !== 9 && sig !== 19 && blocked) {
+    target.pending |= 1n << BigInt(sig - 1);
+    return 0;
+  }
+  if (sig !== 9 && sig !== 19 && handler > 1n) {
+    t.kernel.log(`signal ${sig} to pid ${pid} left pending: delivery to handlers arrives with issue #4`);
+    return 0;
+  }
+  if (handler === 1n && sig !== 9 && sig !== 19) return 0;
+  t.kernel.defaultSignal(target, sig);
+  return 0;
+}
+
+export function sysKill(t: Task, pid: number, sig: number): number {
+  pid |= 0;
+  if (pid === 0 || pid === -1 || pid === -t.process.pgid) pid = t.process.pid; // groups: issue #4
+  return sendSignal(t, pid, sig | 0);
+}
+export function sysTkill(t: Task, tid: number, sig: number): number {
+  if ((tid | 0) <= 0) fail(EINVAL);
+  return sendSignal(t, tid | 0, sig | 0);
+}
+export function sysTgkill(t: Task, tgid: number, tid: number, sig: number): number {
+  if ((tgid | 0) <= 0 || (tid | 0) <= 0) fail(EINVAL);
+  if ((tid | 0) !== (tgid | 0)) fail(ESRCH); // one thread per process until issue #4
+  return sendSignal(t, tgid | 0, sig | 0);
 }

@@ -1,0 +1,456 @@
+// The host-CPU oracle for instruction tests (DESIGN.md §3, §8): runs the same instruction bytes
+// from the same register state natively (tests/cpu/harness.c, built with gcc on first use) and
+// under the wasl core, and compares what they leave: GPRs, RFLAGS, xmm0–15, MXCSR, the data page,
+// and the signal (number, si_code, si_addr) if the bytes fault.
+//
+// API
+//   nativeAvailable(): string | null      null if the host can run cases, else why it cannot
+//   runNative(cases) / runWasl(cases)     Result[] of the same shape; one harness process per call
+//   compare(case, expected, actual)       a list of differences ([] = equal), ignoring the flags in
+//                                         case.undefinedFlags (cite the SDM where you set them)
+//   check(cases, opts?)                   runs both, compares, returns the failures (first `limit`)
+//   regs({...}) / makeState({...})        build a state; xmm(i, lo, hi) helpers; formatCase()
+//   Prng                                  seeded xorshift generator with edge-value helpers
+//
+// Each case runs at CODE_ADDR with the bytes followed by an int3 (the whole code page is int3, so
+// a branch inside it ends too); the 4 KiB page at DATA_ADDR holds case.data (zero-filled), with
+// unmapped pages on both sides. A normal end is SIGTRAP/SI_KERNEL with rip just past that int3.
+// rsp is loaded like any register: the harness takes signals on an alternate stack, so random rsp
+// values are fine as long as the bytes do not use the stack (point rsp into the data page if they
+// do). Only CF PF AF ZF SF OF and DF are compared in RFLAGS. A case that never ends is reported
+// as signal SIGALRM (native: 0.5 s timer; wasl: STEP_LIMIT instructions).
+
+import { spawnSync, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as L from '../../cpu/shared/layout.js';
+import * as X from '../../cpu/shared/exit.js';
+import { Core } from '../../lxcore/kernel/core.js';
+import { FrameAllocator, PageTable } from '../../lxcore/mm/pagetable.js';
+
+export const CODE_ADDR = 0x10000000n;
+export const DATA_ADDR = 0x10002000n;
+export const PAGE_SIZE = 4096;
+export const MAX_CODE = 256;
+/** Instructions wasl may run for one case before it counts as "never ends". */
+export const STEP_LIMIT = 1_000_000;
+
+export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11, SIGALRM = 14;
+export const SI_KERNEL = 0x80;
+export const FPE_INTDIV = 1, FPE_FLTDIV = 3, FPE_FLTOVF = 4, FPE_FLTUND = 5, FPE_FLTRES = 6, FPE_FLTINV = 7;
+export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
+export const ILL_ILLOPN = 2;
+export const TRAP_TRACE = 2;
+export const BUS_ADRALN = 1;
+
+export const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, DF = 0x400n, OF = 0x800n;
+export const STATUS = CF | PF | AF | ZF | SF | OF;
+/** The RFLAGS bits compare() looks at. */
+export const COMPARED_FLAGS = STATUS | DF;
+
+/** Register numbers in encoding order. */
+export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
+export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
+export const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+
+export interface CpuState {
+  gpr: bigint[];        // 16 values, encoding order, taken modulo 2^64
+  rflags: bigint;       // only STATUS | DF are loaded (TF/AC would change how the host runs)
+  xmm: Uint8Array;      // 256 bytes: xmm0..xmm15, 16 bytes each, little-endian
+  mxcsr: number;
+}
+
+export interface Case {
+  code: Uint8Array;
+  state: CpuState;
+  data?: Uint8Array;          // initial contents of the data page (the rest is zero)
+  dataReadOnly?: boolean;     // map the data page read-only (write faults)
+  undefinedFlags?: bigint;    // status flags the SDM leaves undefined for this case
+  /** Compare wasl's run of `code` with the host's run of these bytes (same length); used where
+   *  the host implements a newer meaning of an encoding (F3 0F BC is TZCNT on BMI1 hosts). */
+  nativeCode?: Uint8Array;
+  note?: string;              // shown in failure reports
+  /** Rewrites the host's result where the host's vendor differs from the CPU wasl models
+   *  (Intel): e.g. AMD leaves a 32-bit BSF destination whole on a zero source. Say why. */
+  adjustNative?: (r: Result) => void;
+}
+
+export interface Result {
+  signal: number;             // SIGTRAP for a normal end
+  siCode: number;
+  siAddr: bigint;
+  rip: bigint;
+  gpr: bigint[];
+  rflags: bigint;
+  xmm: Uint8Array;
+  mxcsr: number;
+  data: Uint8Array | null;    // the data page afterwards, null if unchanged
+}
+
+// ---- building states ------------------------------------------------------------------------
+
+export function makeState(p: Partial<CpuState> = {}): CpuState {
+  return {
+    gpr: p.gpr ? p.gpr.map((v) => BigInt.asUintN(64, v)) : new Array(16).fill(0n),
+    rflags: p.rflags ?? 0n,
+    xmm: p.xmm ?? new Uint8Array(256),
+    mxcsr: p.mxcsr ?? 0x1f80,
+  };
+}
+
+/** A state from named registers: regs({ rax: 1n, rcx: -1n }, CF | ZF). */
+export function regs(named: Record<string, bigint>, rflags = 0n, base?: CpuState): CpuState {
+  const s = base ? { ...base, gpr: [...base.gpr], xmm: base.xmm.slice() } : makeState();
+  for (const [k, v] of Object.entries(named)) {
+    const i = GPR_NAMES.indexOf(k);
+    if (i < 0) throw new Error(`unknown register ${k}`);
+    s.gpr[i] = BigInt.asUintN(64, v);
+  }
+  s.rflags = rflags;
+  return s;
+}
+
+/** Sets xmm register `i` of `s` to the 128-bit value hi:lo. */
+export function setXmm(s: CpuState, i: number, lo: bigint, hi = 0n): void {
+  const v = new DataView(s.xmm.buffer, s.xmm.byteOffset + i * 16, 16);
+  v.setBigUint64(0, BigInt.asUintN(64, lo), true);
+  v.setBigUint64(8, BigInt.asUintN(64, hi), true);
+}
+export function getXmm(xmm: Uint8Array, i: number): [bigint, bigint] {
+  const v = new DataView(xmm.buffer, xmm.byteOffset + i * 16, 16);
+  return [v.getBigUint64(0, true), v.getBigUint64(8, true)];
+}
+
+export function hex(bytes: Uint8Array | number[]): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+const h64 = (v: bigint): string => '0x' + v.toString(16);
+
+// ---- native side -----------------------------------------------------------------------------
+
+const HARNESS_SRC = fileURLToPath(new URL('./harness.c', import.meta.url));
+const BUILD_DIR = fileURLToPath(new URL('../.build/', import.meta.url));
+let harnessPath: string | null | undefined;
+let harnessWhy = '';
+
+/** null when native runs are possible; otherwise the reason (for a test's skip message). */
+export function nativeAvailable(): string | null {
+  if (harnessPath === undefined) buildHarness();
+  return harnessPath ? null : harnessWhy;
+}
+
+function buildHarness(): void {
+  harnessPath = null;
+  if (process.arch !== 'x64' || process.platform !== 'linux') { harnessWhy = 'the host is not x86-64 Linux'; return; }
+  try { execFileSync('gcc', ['--version'], { stdio: 'ignore' }); } catch { harnessWhy = 'gcc is not installed'; return; }
+  const src = readFileSync(HARNESS_SRC);
+  const tag = createHash('sha256').update(src).digest('hex').slice(0, 16);
+  const out = `${BUILD_DIR}harness-${tag}`;
+  if (!existsSync(out)) {
+    mkdirSync(BUILD_DIR, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      execFileSync('gcc', ['-O2', '-Wall', '-o', tmp, HARNESS_SRC], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      harnessWhy = `gcc failed to build tests/cpu/harness.c: ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`;
+      return;
+    }
+    renameSync(tmp, out); // atomic: parallel test workers may build at once
+  }
+  harnessPath = out;
+}
+
+// Wire format (little-endian), mirrored in harness.c:
+//   case   = u32 codeLen, u32 dataLen, u32 flags (1 = data read-only), u32 0,
+//            state: 16×u64 gpr, u64 rflags, 256 B xmm, u32 mxcsr, u32 0,  code, data
+//   result = i32 signo, i32 si_code, u64 si_addr, u64 rip, 16×u64 gpr, u64 rflags, 256 B xmm,
+//            u32 mxcsr, u32 dataChanged, [4096 B data if dataChanged]
+const IN_STATE = 400;
+const OUT_REC = 424;
+
+function encodeCases(cases: Case[]): Buffer {
+  let total = 0;
+  for (const c of cases) total += 16 + IN_STATE + (c.nativeCode ?? c.code).length + (c.data?.length ?? 0);
+  const buf = Buffer.alloc(total);
+  let o = 0;
+  for (const c of cases) {
+    const code = c.nativeCode ?? c.code;
+    if (code.length > MAX_CODE) throw new Error('code too long');
+    const dataLen = c.data?.length ?? 0;
+    if (dataLen > PAGE_SIZE) throw new Error('data larger than a page');
+    buf.writeUInt32LE(code.length, o); buf.writeUInt32LE(dataLen, o + 4);
+    buf.writeUInt32LE(c.dataReadOnly ? 1 : 0, o + 8); o += 16;
+    const s = c.state;
+    for (let i = 0; i < 16; i++) buf.writeBigUInt64LE(BigInt.asUintN(64, s.gpr[i]), o + i * 8);
+    buf.writeBigUInt64LE((s.rflags & COMPARED_FLAGS) | 2n, o + 128);
+    buf.set(s.xmm, o + 136);
+    buf.writeUInt32LE(s.mxcsr >>> 0, o + 392);
+    o += IN_STATE;
+    buf.set(code, o); o += code.length;
+    if (c.data) { buf.set(c.data, o); o += dataLen; }
+  }
+  return buf;
+}
+
+/** Runs the cases on the host CPU, all in one harness process. */
+export function runNative(cases: Case[]): Result[] {
+  const why = nativeAvailable();
+  if (why) throw new Error(`native runs unavailable: ${why}`);
+  const r = spawnSync(harnessPath!, [], { input: encodeCases(cases), maxBuffer: 1 << 30, timeout: 600_000 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`harness exited with ${r.status ?? r.signal}: ${r.stderr.toString()}`);
+  const out = r.stdout;
+  const results: Result[] = [];
+  let o = 0;
+  for (let k = 0; k < cases.length; k++) {
+    if (o + OUT_REC > out.length) throw new Error(`harness output ends after ${k} of ${cases.length} cases`);
+    const gpr: bigint[] = [];
+    for (let i = 0; i < 16; i++) gpr.push(out.readBigUInt64LE(o + 24 + i * 8));
+    const res: Result = {
+      signal: out.readInt32LE(o),
+      siCode: out.readInt32LE(o + 4),
+      siAddr: out.readBigUInt64LE(o + 8),
+      rip: out.readBigUInt64LE(o + 16),
+      gpr,
+      rflags: out.readBigUInt64LE(o + 152),
+      xmm: new Uint8Array(out.subarray(o + 160, o + 416)),
+      mxcsr: out.readUInt32LE(o + 416),
+      data: null,
+    };
+    const changed = out.readUInt32LE(o + 420) !== 0;
+    o += OUT_REC;
+    if (changed) { res.data = new Uint8Array(out.subarray(o, o + PAGE_SIZE)); o += PAGE_SIZE; }
+    cases[k].adjustNative?.(res);
+    results.push(res);
+  }
+  return results;
+}
+
+/** The host CPU's vendor string from /proc/cpuinfo ("GenuineIntel", "AuthenticAMD", …). */
+export function hostVendor(): string {
+  try { return /vendor_id\s*:\s*(\S+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''; } catch { return ''; }
+}
+
+// ---- wasl side -------------------------------------------------------------------------------
+
+interface Machine { core: Core; code: number; data: number; pt: PageTable; readOnly: boolean; before: Buffer }
+let machine: Machine | undefined;
+
+function getMachine(): Machine {
+  if (machine) return machine;
+  const core = new Core();
+  const frames = new FrameAllocator(core);
+  const pt = new PageTable(frames);
+  const code = frames.allocFrame();
+  const data = frames.allocFrame();
+  pt.set(Number(CODE_ADDR), code | L.PTE_R | L.PTE_W | L.PTE_X);
+  pt.set(Number(DATA_ADDR), data | L.PTE_R | L.PTE_W);
+  core.ptRoot = pt.root;
+  core.exports.tlbFlushAll();
+  machine = { core, code, data, pt, readOnly: false, before: Buffer.alloc(PAGE_SIZE) };
+  return machine;
+}
+
+/** The signal Linux delivers for a core exit (arch/x86/kernel/traps.c, mm/fault.c). */
+function exitToSignal(core: Core, exit: number, r: Result): void {
+  const S = L.STATE;
+  const rip = core.regBig(L.RIP / 8);
+  switch (exit) {
+    case X.EXIT_BP: r.signal = SIGTRAP; r.siCode = SI_KERNEL; r.siAddr = 0n; return;
+    case X.EXIT_DB: r.signal = SIGTRAP; r.siCode = TRAP_TRACE; r.siAddr = rip; return;
+    case X.EXIT_DE: r.signal = SIGFPE; r.siCode = FPE_INTDIV; r.siAddr = rip; return;
+    case X.EXIT_UD: r.signal = SIGILL; r.siCode = ILL_ILLOPN; r.siAddr = rip; return;
+    case X.EXIT_GP: r.signal = SIGSEGV; r.siCode = SI_KERNEL; r.siAddr = 0n; return;
+    case X.EXIT_AC: r.signal = SIGBUS; r.siCode = BUS_ADRALN; r.siAddr = rip; return;
+    case X.EXIT_PAGE_FAULT:
+      r.signal = SIGSEGV;
+      r.siCode = core.faultCode & L.FAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR;
+      r.siAddr = core.regBig(L.FAULT_ADDR / 8);
+      return;
+    case X.EXIT_XM: case X.EXIT_MF: {
+      // fpu__exception_code(): the first unmasked exception that is raised, in this order.
+      let err: number;
+      if (exit === X.EXIT_XM) { const m = core.i32[(S + L.MXCSR) >> 2]; err = ~(m >> 7) & m & 0x3f; }
+      else { err = core.i32[(S + L.FPU_SW) >> 2] & ~core.i32[(S + L.FPU_CW) >> 2] & 0x7f; }
+      r.signal = SIGFPE;
+      r.siCode = err & 0x01 ? FPE_FLTINV : err & 0x04 ? FPE_FLTDIV : err & 0x08 ? FPE_FLTOVF
+        : err & 0x12 ? FPE_FLTUND : err & 0x20 ? FPE_FLTRES : err & 0x40 ? FPE_FLTINV : 0;
+      r.siAddr = rip;
+      return;
+    }
+    default: // syscall and the rest have no native counterpart in a test
+      r.signal = -exit; r.siCode = 0; r.siAddr = 0n;
+  }
+}
+
+/** Runs the cases under the wasl core (one core instance, reused). */
+export function runWasl(cases: Case[]): Result[] {
+  const m = getMachine();
+  const core = m.core;
+  const S = L.STATE;
+  const ex = core.exports as unknown as { run(b: number): number; rflags(): bigint; tlbFlushPage(va: bigint): void };
+  const results: Result[] = [];
+  for (const c of cases) {
+    if (!!c.dataReadOnly !== m.readOnly) {
+      m.readOnly = !!c.dataReadOnly;
+      m.pt.set(Number(DATA_ADDR), m.data | L.PTE_R | (m.readOnly ? 0 : L.PTE_W));
+      ex.tlbFlushPage(DATA_ADDR);
+    }
+    const u8 = core.u8;
+    u8.fill(0xcc, m.code, m.code + PAGE_SIZE);
+    u8.set(c.code, m.code);
+    const before = m.before;
+    before.fill(0);
+    if (c.data) before.set(c.data);
+    u8.set(before, m.data);
+    for (let i = 0; i < 16; i++) core.setRegBig(i, c.state.gpr[i]);
+    core.setRegBig(L.RIP / 8, CODE_ADDR);
+    core.setRegBig(L.RFLAGS / 8, (c.state.rflags & COMPARED_FLAGS) | 2n);
+    core.setRegBig(L.FS_BASE / 8, 0n);
+    core.setRegBig(L.GS_BASE / 8, 0n);
+    core.i32[(S + L.LAZY_OP) >> 2] = 0;
+    core.i32[(S + L.CPU_FLAGS) >> 2] = 0;
+    core.u32[(S + L.MXCSR) >> 2] = c.state.mxcsr >>> 0;
+    u8.set(c.state.xmm, S + L.XMM0);
+
+    let exit = X.EXIT_BUDGET;
+    for (let steps = 0; steps < STEP_LIMIT && exit === X.EXIT_BUDGET; steps += 10_000) exit = ex.run(10_000);
+    const r: Result = {
+      signal: SIGALRM, siCode: SI_KERNEL, siAddr: 0n, rip: core.regBig(L.RIP / 8),
+      gpr: Array.from({ length: 16 }, (_, i) => core.regBig(i)),
+      rflags: ex.rflags(),
+      xmm: u8.slice(S + L.XMM0, S + L.XMM0 + 256),
+      mxcsr: core.u32[(S + L.MXCSR) >> 2],
+      data: null,
+    };
+    if (exit !== X.EXIT_BUDGET) exitToSignal(core, exit, r);
+    const after = Buffer.from(u8.buffer, m.data, PAGE_SIZE);
+    if (!after.equals(before)) r.data = new Uint8Array(after);
+    results.push(r);
+  }
+  return results;
+}
+
+// ---- comparison ------------------------------------------------------------------------------
+
+const FLAG_NAMES: [bigint, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [DF, 'DF'], [OF, 'OF']];
+export function flagString(f: bigint): string {
+  return FLAG_NAMES.filter(([b]) => f & b).map(([, n]) => n).join(' ') || '-';
+}
+
+export interface CompareOptions {
+  /** Status flags to ignore for every case (in addition to case.undefinedFlags). */
+  undefinedFlags?: bigint;
+  /** Registers whose value is not compared (encoding numbers). */
+  ignoreGpr?: number[];
+}
+
+/** Differences between the host's result (`want`) and wasl's (`got`); [] when they agree. */
+export function compare(c: Case, want: Result, got: Result, opts: CompareOptions = {}): string[] {
+  const d: string[] = [];
+  if (want.signal !== got.signal || want.siCode !== got.siCode || want.siAddr !== got.siAddr) {
+    d.push(`signal: host ${want.signal}/${want.siCode} at ${h64(want.siAddr)}, wasl ${got.signal}/${got.siCode} at ${h64(got.siAddr)}`);
+  }
+  if (want.signal === SIGALRM && got.signal === SIGALRM) return d; // both never end: nothing else is defined
+  if (want.rip !== got.rip) d.push(`rip: host ${h64(want.rip)}, wasl ${h64(got.rip)}`);
+  for (let i = 0; i < 16; i++) {
+    if (opts.ignoreGpr?.includes(i)) continue;
+    if (want.gpr[i] !== got.gpr[i]) d.push(`${GPR_NAMES[i]}: host ${h64(want.gpr[i])}, wasl ${h64(got.gpr[i])}`);
+  }
+  const mask = COMPARED_FLAGS & ~((c.undefinedFlags ?? 0n) | (opts.undefinedFlags ?? 0n));
+  if ((want.rflags & mask) !== (got.rflags & mask)) {
+    d.push(`flags: host ${flagString(want.rflags & mask)}, wasl ${flagString(got.rflags & mask)} (differ: ${flagString((want.rflags ^ got.rflags) & mask)})`);
+  }
+  for (let i = 0; i < 16; i++) {
+    const a = getXmm(want.xmm, i), b = getXmm(got.xmm, i);
+    if (a[0] !== b[0] || a[1] !== b[1]) d.push(`xmm${i}: host ${h64(a[1])}:${h64(a[0])}, wasl ${h64(b[1])}:${h64(b[0])}`);
+  }
+  if (want.mxcsr !== got.mxcsr) d.push(`mxcsr: host ${h64(BigInt(want.mxcsr))}, wasl ${h64(BigInt(got.mxcsr))}`);
+  if (!!want.data !== !!got.data) {
+    d.push(`data page: ${want.data ? 'written' : 'unchanged'} on the host, ${got.data ? 'written' : 'unchanged'} under wasl`);
+  }
+  if (want.data && got.data) {
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (want.data[i] !== got.data[i]) {
+        d.push(`data[0x${i.toString(16)}]: host ${want.data[i].toString(16)}, wasl ${got.data[i].toString(16)}`);
+        if (d.length > 24) break;
+      }
+    }
+  }
+  return d;
+}
+
+/** A one-paragraph description of a case (bytes, non-zero registers, flags) for reports. */
+export function formatCase(c: Case): string {
+  const s = c.state;
+  const r = s.gpr.map((v, i) => (v ? `${GPR_NAMES[i]}=${h64(v)}` : '')).filter(Boolean).join(' ');
+  const nat = c.nativeCode ? ` (host runs ${hex(c.nativeCode)})` : '';
+  return `${c.note ? c.note + ': ' : ''}bytes ${hex(c.code)}${nat}; ${r || 'all GPRs 0'}; flags ${flagString(s.rflags)}`;
+}
+
+export interface Failure { index: number; case: Case; diffs: string[]; native: Result; wasl: Result }
+
+/** Runs every case on both sides; returns the failures (at most `limit`). */
+export function check(cases: Case[], opts: CompareOptions & { limit?: number } = {}): Failure[] {
+  const native = runNative(cases);
+  const wasl = runWasl(cases);
+  const fails: Failure[] = [];
+  for (let i = 0; i < cases.length && fails.length < (opts.limit ?? 10); i++) {
+    const diffs = compare(cases[i], native[i], wasl[i], opts);
+    if (diffs.length) fails.push({ index: i, case: cases[i], diffs, native: native[i], wasl: wasl[i] });
+  }
+  return fails;
+}
+
+export function formatFailures(fails: Failure[], header = ''): string {
+  return header + fails.map((f) => `#${f.index} ${formatCase(f.case)}\n    ${f.diffs.join('\n    ')}`).join('\n');
+}
+
+// ---- seeded random numbers -------------------------------------------------------------------
+
+/** xorshift64* — small, fast, reproducible from the printed seed. */
+export class Prng {
+  private s: bigint;
+  constructor(readonly seed: bigint) { this.s = BigInt.asUintN(64, seed) || 0x9e3779b97f4a7c15n; }
+  u64(): bigint {
+    let x = this.s;
+    x ^= x >> 12n; x ^= BigInt.asUintN(64, x << 25n); x ^= x >> 27n;
+    this.s = x;
+    return BigInt.asUintN(64, x * 0x2545f4914f6cdd1dn);
+  }
+  /** Integer in [0, n). */
+  int(n: number): number { return Number(this.u64() % BigInt(n)); }
+  pick<T>(a: readonly T[]): T { return a[this.int(a.length)]; }
+  bool(): boolean { return (this.u64() & 1n) === 1n; }
+  /** A random status-flag word (and DF sometimes when `df`). */
+  flags(df = false): bigint { return this.u64() & (df ? STATUS | DF : STATUS); }
+  /**
+   * A value of `bits` bits biased towards edges: 0, 1, all-ones, the sign boundaries, single
+   * bits, small numbers — or uniformly random. The result is zero-extended to 64 bits unless
+   * `fill` is set, in which case bits above `bits` are random too (to catch stale upper halves).
+   */
+  operand(bits: number, fill = true): bigint {
+    const m = (1n << BigInt(bits)) - 1n;
+    let v: bigint;
+    switch (this.int(12)) {
+      case 0: v = 0n; break;
+      case 1: v = 1n; break;
+      case 2: v = m; break;
+      case 3: v = 1n << BigInt(bits - 1); break;
+      case 4: v = (1n << BigInt(bits - 1)) - 1n; break;
+      case 5: v = 1n << BigInt(this.int(bits)); break;
+      case 6: v = BigInt(this.int(256)); break;
+      case 7: v = m - BigInt(this.int(256)); break;
+      default: v = this.u64() & m;
+    }
+    return fill ? (this.u64() & ~m) | (v & m) : v & m;
+  }
+}
+
+/** The seed for a test: WASL_SEED if set, else random; print it with any failure. */
+export function testSeed(): bigint {
+  const env = process.env.WASL_SEED;
+  if (env) return BigInt(env);
+  return BigInt(Math.floor(Math.random() * 2 ** 52));
+}

@@ -1,0 +1,35 @@
+// Builds test programs from C source at test time (never committed binaries), cached under
+// tests/.build by compiler, flags and source hash so repeated runs are fast.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = join(ROOT, 'tests/.build');
+
+export type Toolchain = 'musl' | 'glibc';
+const COMPILER: Record<Toolchain, string> = { musl: 'musl-gcc', glibc: 'gcc' };
+
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Whether a static binary can be built with this toolchain here (glibc needs libc.a). */
+export function canBuild(tc: Toolchain): boolean {
+  if (!hasCommand(COMPILER[tc])) return false;
+  if (tc === 'glibc') return existsSync('/usr/lib/x86_64-linux-gnu/libc.a');
+  return true;
+}
+
+/** Compiles `src` statically with the toolchain; returns the binary's path. */
+export function buildStatic(src: string, tc: Toolchain, extraFlags: string[] = []): string {
+  const flags = ['-static', '-O2', '-w', ...extraFlags];
+  const hash = createHash('sha256').update(readFileSync(src)).update(tc).update(flags.join(' ')).digest('hex').slice(0, 12);
+  mkdirSync(CACHE, { recursive: true });
+  const out = join(CACHE, `${basename(src, '.c')}-${tc}-${hash}`);
+  if (!existsSync(out)) execFileSync(COMPILER[tc], [...flags, '-o', out, src], { stdio: 'pipe' });
+  return out;
+}
