@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Generates cpu/gen/dispatch.ts (DECODE_INFO + dispatch()) and docs/instructions.md from the
-// opcode table in cpu/opcodes/*.tbl. `--check` fails if the committed files are stale (CI).
+// Generates cpu/gen/dispatch.ts (DECODE_INFO + dispatch()), cpu/gen/opcodes.json (the table as
+// data, for tests: tests/decoder.test.ts) and docs/instructions.md from the opcode table in
+// cpu/opcodes/*.tbl. `--check` fails if the committed files are stale (CI).
 //
 // Table rows:   OPCODE | mnemonic | operands | attrs | handler(args)
 //   OPCODE   [66|F2|F3|NP] [0F [38|3A]] XX[+r] [/r|/0../7] [ib|iw|iz|iv|id|cb|cd|iwib]
@@ -55,15 +56,15 @@ function parseOpcode(where, s) {
   if (!m) fail(where, `bad opcode byte in "${s}"`);
   const byte = parseInt(m[1], 16);
   const plusR = !!m[2];
-  let modrm = false, digit = null, imm = 0;
+  let modrm = false, digit = null, imm = 0, immToken = null;
   for (; i < t.length; i++) {
     if (t[i] === '/r') modrm = true;
     else if (/^\/[0-7]$/.test(t[i])) { modrm = true; digit = Number(t[i][1]); }
-    else if (t[i] in IMM) imm = IMM[t[i]];
+    else if (t[i] in IMM) { imm = IMM[t[i]]; immToken = t[i]; }
     else fail(where, `unknown opcode token "${t[i]}"`);
   }
   if (map === 3 && imm === 0) fail(where, '0F 3A opcodes take an ib');
-  return { prefix, map, byte, plusR, modrm, digit, imm };
+  return { prefix, map, byte, plusR, modrm, digit, imm, immToken };
 }
 
 // ---- handler names → their ops/ module ----------------------------------------------------
@@ -195,7 +196,40 @@ for (const file of [...new Set(rows.map((r) => r.file))]) {
 }
 void mapName;
 
-const outputs = [[join(root, 'cpu/gen/dispatch.ts'), dispatchTs], [join(root, 'docs/instructions.md'), md]];
+// ---- cpu/gen/opcodes.json ------------------------------------------------------------------
+// One object per table row, in table order, one per line (readable diffs). JSON has no comments,
+// so the "generated" notice is a key. `bytes` lists the opcode bytes the row covers (+r expanded);
+// `prefix` is the mandatory prefix (null: any — but NP when another row of the same opcode names
+// a prefix, as in dispatch()), `digit` the ModRM.reg digit (null: /r or none),
+// `mod` "reg" / "mem" when the row only applies to ModRM.mod == 3 / != 3.
+const jsonRows = rows.map((r) => JSON.stringify({
+  tbl: r.where.replace(/^cpu\/opcodes\//, ''),
+  opcode: r.opcode,
+  map: r.map,
+  bytes: Array.from({ length: r.plusR ? 8 : 1 }, (_, k) => r.byte + k),
+  prefix: r.prefix,
+  modrm: r.modrm,
+  digit: r.digit,
+  mod: r.attrs.includes('reg') ? 'reg' : r.attrs.includes('mem') ? 'mem' : null,
+  imm: r.immToken,
+  mnemonic: r.mnemonic,
+  operands: r.operands,
+  attrs: r.attrs,
+  handler: r.handler,
+}));
+const opcodesJson = `{
+  "_generated": "by tools/gen-dispatch.mjs from cpu/opcodes/*.tbl — do not edit",
+  "rows": [
+    ${jsonRows.join(',\n    ')}
+  ]
+}
+`;
+
+const outputs = [
+  [join(root, 'cpu/gen/dispatch.ts'), dispatchTs],
+  [join(root, 'cpu/gen/opcodes.json'), opcodesJson],
+  [join(root, 'docs/instructions.md'), md],
+];
 let stale = false;
 for (const [path, text] of outputs) {
   let old = null;

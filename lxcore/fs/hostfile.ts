@@ -62,6 +62,10 @@ export class HostFile extends FileDescription {
   override isatty(): boolean { return this.tty; }
 
   override read(buf: Uint8Array, _task: Task): Maybe<number> {
+    if (this.regular && !this.own) {
+      // An inherited file shares its offset with the host process that gave it to us.
+      return this.sync(() => fs.readSync(this.hostFd, buf, 0, buf.length, null));
+    }
     if (this.regular) {
       const n = this.sync(() => fs.readSync(this.hostFd, buf, 0, buf.length, this.pos));
       this.pos += n;
@@ -79,6 +83,9 @@ export class HostFile extends FileDescription {
   }
 
   override write(buf: Uint8Array, _task: Task): Maybe<number> {
+    if (this.regular && !this.own) {
+      return this.sync(() => fs.writeSync(this.hostFd, buf, 0, buf.length, null));
+    }
     if (this.regular) {
       const at = this.append ? null : this.pos;
       const n = this.sync(() => fs.writeSync(this.hostFd, buf, 0, buf.length, at));
@@ -114,6 +121,12 @@ export class HostFile extends FileDescription {
     const st = this.stat();
     const type = st.mode & S_IFMT;
     if (type === S_IFIFO || type === S_IFSOCK || this.tty) return fail(29 /* ESPIPE */);
+    if (!this.own) {
+      // Node cannot move an inherited descriptor's shared offset; it can read it on Linux.
+      // So the position is reported but not changed (docs/quirks.md).
+      if (whence === 1 && offset === 0) return this.hostOffset();
+      return fail(29 /* ESPIPE */);
+    }
     let base: number;
     if (whence === 0) base = 0;
     else if (whence === 1) base = this.pos;
@@ -124,6 +137,14 @@ export class HostFile extends FileDescription {
     if (type === S_IFDIR && at === 0) this.dirEntries = undefined; // rewinddir
     this.pos = at;
     return at;
+  }
+
+  /** The host descriptor's current offset (Linux: /proc/self/fdinfo), or 0 if unknown. */
+  private hostOffset(): number {
+    try {
+      const m = /^pos:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${this.hostFd}`, 'utf8'));
+      return m ? Number(m[1]) : 0;
+    } catch { return 0; }
   }
 
   override stat(): Stat {
@@ -150,8 +171,6 @@ export class HostFile extends FileDescription {
     const out = this.dirEntries.slice(this.pos);
     return out;
   }
-  /** getdents64 consumed `n` entries. */
-  advanceDir(n: number): void { this.pos += n; }
 
   override ioctl(req: number, arg: number, task: Task): number {
     if (!this.tty) return fail(ENOTTY);

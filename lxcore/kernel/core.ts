@@ -11,6 +11,8 @@ export interface CoreExports {
   run(budget: number): number;
   tlbFlushAll(): void;
   tlbFlushPage(va: bigint): void;
+  /** Decodes the instruction at rip without running it: length << 16 | opcode index, or -1. */
+  decodeOne(): number;
   _start(): void;
 }
 

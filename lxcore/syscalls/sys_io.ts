@@ -214,3 +214,9 @@ export function sysGetdents64(t: Task, fd: number, dirp: number, count: number):
   return off;
 }
 
+
+/** getpeername/getsockname: sockets arrive with networking (issue #9); no fd is a socket yet. */
+export function sysGetsockname(t: Task, fd: number): number {
+  t.process.fds.get(fd | 0); // EBADF first, as Linux checks the descriptor before its type
+  return fail(88 /* ENOTSOCK */);
+}

@@ -9,6 +9,7 @@ import * as path from './sys_path.js';
 import * as mm from './sys_mm.js';
 import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
+import * as futex from './sys_futex.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -41,6 +42,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
   ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; terminals: TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP (termios is not applied to the host terminal)'),
   getdents64: full(H(io.sysGetdents64)),
+  getsockname: partial(H(io.sysGetsockname), 'no descriptor is a socket until networking lands (issue #9): EBADF or ENOTSOCK'),
+  getpeername: partial(H(io.sysGetsockname), 'see getsockname'),
   openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; no O_TMPFILE`),
   open: partial(H(path.sysOpen), PASSTHROUGH),
   creat: partial(H(path.sysCreat), PASSTHROUGH),
@@ -96,6 +99,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   kill: partial(H(proc.sysKill), 'own process only; default actions only — handler delivery arrives with issue #4'),
   tkill: partial(H(proc.sysTkill), 'see kill'),
   tgkill: partial(H(proc.sysTgkill), 'see kill'),
+  futex: partial(H(futex.sysFutex), 'WAIT/WAKE (and _BITSET) for single-threaded processes; requeue, WAKE_OP and PI futexes return ENOSYS until issue #4'),
   clock_gettime: full(H(time.sysClockGettime)),
   clock_getres: full(H(time.sysClockGetres)),
   gettimeofday: full(H(time.sysGettimeofday)),
