@@ -9,6 +9,10 @@ import { opCallEv, opCallJz, opJccJb, opJccJz, opJmpEv, opJmpJ, opJrcxz, opLoop,
 import { opBswapZv, opCbw, opCmovGvEv, opCwd, opLea, opMovEbGb, opMovEbIb, opMovEvGv, opMovEvIz, opMovGbEb, opMovGvEv, opMovZbIb, opMovZvIv, opMovsxGvEb, opMovsxGvEw, opMovsxdGvEd, opMovzxGvEb, opMovzxGvEw, opSetccEb, opXchgEbGb, opXchgEvGv, opXchgZvAX } from '../ops/mov';
 import { opDivEb, opDivEv, opIdivEb, opIdivEv, opImulEb, opImulEv, opImulGvEv, opImulGvEvIb, opImulGvEvIz, opMulEb, opMulEv } from '../ops/muldiv';
 import { RCL, RCR, ROL, ROR, SAL, SAR, SHL, SHR, opShiftEb1, opShiftEbCL, opShiftEbIb, opShiftEv1, opShiftEvCL, opShiftEvIb, opShldEvGvCL, opShldEvGvIb, opShrdEvGvCL, opShrdEvGvIb } from '../ops/shift';
+import { opCvtdq2pdVxWq, opCvtdq2psVxWx, opCvtpd2dqVxWx, opCvtpd2psVxWx, opCvtps2dqVxWx, opCvtps2pdVxWq, opCvtsd2siGyWq, opCvtsd2ssVxWq, opCvtsi2sdVxEy, opCvtsi2ssVxEy, opCvtss2sdVxWd, opCvtss2siGyWd } from '../ops/sse_cvt';
+import { FP_ADD, FP_DIV, FP_MAX, FP_MIN, FP_MUL, FP_SQRT, FP_SUB, opCmppdVxWxIb, opCmppsVxWxIb, opCmpsdVxWqIb, opCmpssVxWdIb, opComisdVxWq, opComissVxWd, opFpPdVxWx, opFpPsVxWx, opFpSdVxWq, opFpSsVxWd, opUcomisdVxWq, opUcomissVxWd } from '../ops/sse_fp';
+import { opPackssdwVxWx, opPacksswbVxWx, opPackuswbVxWx, opPaddbVxWx, opPadddVxWx, opPaddqVxWx, opPaddsbVxWx, opPaddswVxWx, opPaddusbVxWx, opPadduswVxWx, opPaddwVxWx, opPandVxWx, opPandnVxWx, opPavgbVxWx, opPavgwVxWx, opPcmpeqbVxWx, opPcmpeqdVxWx, opPcmpeqwVxWx, opPcmpgtbVxWx, opPcmpgtdVxWx, opPcmpgtwVxWx, opPextrwGdUxIb, opPinsrwVxEwIb, opPmaddwdVxWx, opPmaxswVxWx, opPmaxubVxWx, opPminswVxWx, opPminubVxWx, opPmulhuwVxWx, opPmulhwVxWx, opPmullwVxWx, opPmuludqVxWx, opPorVxWx, opPsadbwVxWx, opPshufdVxWxIb, opPshufhwVxWxIb, opPshuflwVxWxIb, opPslldUxIb, opPslldVxWx, opPslldqUxIb, opPsllqUxIb, opPsllqVxWx, opPsllwUxIb, opPsllwVxWx, opPsradUxIb, opPsradVxWx, opPsrawUxIb, opPsrawVxWx, opPsrldUxIb, opPsrldVxWx, opPsrldqUxIb, opPsrlqUxIb, opPsrlqVxWx, opPsrlwUxIb, opPsrlwVxWx, opPsubbVxWx, opPsubdVxWx, opPsubqVxWx, opPsubsbVxWx, opPsubswVxWx, opPsubusbVxWx, opPsubuswVxWx, opPsubwVxWx, opPunpckhbwVxWx, opPunpckhdqVxWx, opPunpckhqdqVxWx, opPunpckhwdVxWx, opPunpcklbwVxWx, opPunpckldqVxWx, opPunpcklqdqVxWx, opPunpcklwdVxWx, opPxorVxWx, opShufpdVxWxIb, opShufpsVxWxIb } from '../ops/sse_int';
+import { opLdmxcsrMd, opMaskmovdquVxUx, opMovdEyVx, opMovdVxEy, opMovdqaVxWx, opMovdqaWxVx, opMovdquVxWx, opMovdquWxVx, opMovhlpsVxUx, opMovhpsMqVx, opMovhpsVxMq, opMovlhpsVxUx, opMovlpsMqVx, opMovlpsVxMq, opMovmskpdGdUx, opMovmskpsGdUx, opMovntdqMxVx, opMovntiMyGy, opMovqVxWq, opMovqWqVx, opMovsdVxWq, opMovsdWqVx, opMovssVxWd, opMovssWdVx, opPmovmskbGdUx, opStmxcsrMd } from '../ops/sse_move';
 import { opEnter, opLeave, opPopEv, opPopZv, opPopf, opPushEv, opPushIb, opPushIz, opPushZv, opPushf } from '../ops/stack';
 import { opCmps, opLods, opMovs, opScas, opStos } from '../ops/string';
 import { opClc, opCld, opCmc, opCpuid, opFence, opGroup7Reg, opInt3, opIntIb, opLahf, opNop, opPrivileged, opRdtsc, opSahf, opStc, opStd, opSyscall, opUD } from '../ops/system';
@@ -29,23 +33,23 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x03, 0x03, 0x84, 0x80, 0x00, 0x00, 0x03, 0x07, 0x4c, 0x40, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
   0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x82, 0x82, 0x82, 0x82, 0x00, 0x00, 0x00, 0x00, 0x8a, 0x8a, 0x00, 0x82, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc1,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01,
   0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x01, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x03, 0x03, 0x03, 0x03, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01,
   0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x00, 0x00, 0x00, 0x01, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01,
-  0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x01, 0x01, 0x03, 0x01, 0x03, 0x03, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -1212,7 +1216,144 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x10d: { // prefetchw
-      opNop();
+      if (d_mod == 3) opUD();
+      else opNop();
+      break;
+    }
+    case 0x110: { // movups movupd movss movsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opMovdquVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opMovdquVxWx();
+          break;
+        }
+        case SIMD_F3: {
+          opMovssVxWd();
+          break;
+        }
+        case SIMD_F2: {
+          opMovsdVxWq();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x111: { // movups movupd movss movsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opMovdquWxVx();
+          break;
+        }
+        case SIMD_66: {
+          opMovdquWxVx();
+          break;
+        }
+        case SIMD_F3: {
+          opMovssWdVx();
+          break;
+        }
+        case SIMD_F2: {
+          opMovsdWqVx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x112: { // movlps movhlps movlpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opMovhlpsVxUx();
+          else opMovlpsVxMq();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else opMovlpsVxMq();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x113: { // movlps movlpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opUD();
+          else opMovlpsMqVx();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else opMovlpsMqVx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x114: { // unpcklps unpcklpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opPunpckldqVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opPunpcklqdqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x115: { // unpckhps unpckhpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opPunpckhdqVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opPunpckhqdqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x116: { // movhps movlhps movhpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opMovlhpsVxUx();
+          else opMovhpsVxMq();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else opMovhpsVxMq();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x117: { // movhps movhpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opUD();
+          else opMovhpsMqVx();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else opMovhpsMqVx();
+          break;
+        }
+        default: opUD();
+      }
       break;
     }
     case 0x118: { // prefetch
@@ -1245,6 +1386,120 @@ export function dispatch(op: i32): void {
     }
     case 0x11f: { // nop
       opNop();
+      break;
+    }
+    case 0x128: { // movaps movapd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opMovdqaVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opMovdqaVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x129: { // movaps movapd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opMovdqaWxVx();
+          break;
+        }
+        case SIMD_66: {
+          opMovdqaWxVx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x12a: { // cvtsi2ss cvtsi2sd
+      switch (d_simd) {
+        case SIMD_F3: {
+          opCvtsi2ssVxEy();
+          break;
+        }
+        case SIMD_F2: {
+          opCvtsi2sdVxEy();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x12b: { // movntps movntpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opUD();
+          else opMovntdqMxVx();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else opMovntdqMxVx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x12c: { // cvttss2si cvttsd2si
+      switch (d_simd) {
+        case SIMD_F3: {
+          opCvtss2siGyWd(1);
+          break;
+        }
+        case SIMD_F2: {
+          opCvtsd2siGyWq(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x12d: { // cvtss2si cvtsd2si
+      switch (d_simd) {
+        case SIMD_F3: {
+          opCvtss2siGyWd(0);
+          break;
+        }
+        case SIMD_F2: {
+          opCvtsd2siGyWq(0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x12e: { // ucomiss ucomisd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opUcomissVxWd();
+          break;
+        }
+        case SIMD_66: {
+          opUcomisdVxWq();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x12f: { // comiss comisd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opComissVxWd();
+          break;
+        }
+        case SIMD_66: {
+          opComisdVxWq();
+          break;
+        }
+        default: opUD();
+      }
       break;
     }
     case 0x131: { // rdtsc
@@ -1313,6 +1568,598 @@ export function dispatch(op: i32): void {
     }
     case 0x14f: { // cmovg
       opCmovGvEv();
+      break;
+    }
+    case 0x150: { // movmskps movmskpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opMovmskpsGdUx();
+          else opUD();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opMovmskpdGdUx();
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x151: { // sqrtps sqrtpd sqrtss sqrtsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_SQRT);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_SQRT);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_SQRT);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_SQRT);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x154: { // andps andpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opPandVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opPandVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x155: { // andnps andnpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opPandnVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opPandnVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x156: { // orps orpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opPorVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opPorVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x157: { // xorps xorpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opPxorVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opPxorVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x158: { // addps addpd addss addsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_ADD);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_ADD);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_ADD);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_ADD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x159: { // mulps mulpd mulss mulsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_MUL);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_MUL);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_MUL);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_MUL);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x15a: { // cvtps2pd cvtpd2ps cvtss2sd cvtsd2ss
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opCvtps2pdVxWq();
+          break;
+        }
+        case SIMD_66: {
+          opCvtpd2psVxWx();
+          break;
+        }
+        case SIMD_F3: {
+          opCvtss2sdVxWd();
+          break;
+        }
+        case SIMD_F2: {
+          opCvtsd2ssVxWq();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x15b: { // cvtdq2ps cvtps2dq cvttps2dq
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opCvtdq2psVxWx();
+          break;
+        }
+        case SIMD_66: {
+          opCvtps2dqVxWx(0);
+          break;
+        }
+        case SIMD_F3: {
+          opCvtps2dqVxWx(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x15c: { // subps subpd subss subsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_SUB);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_SUB);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_SUB);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_SUB);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x15d: { // minps minpd minss minsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_MIN);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_MIN);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_MIN);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_MIN);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x15e: { // divps divpd divss divsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_DIV);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_DIV);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_DIV);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_DIV);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x15f: { // maxps maxpd maxss maxsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opFpPsVxWx(FP_MAX);
+          break;
+        }
+        case SIMD_66: {
+          opFpPdVxWx(FP_MAX);
+          break;
+        }
+        case SIMD_F3: {
+          opFpSsVxWd(FP_MAX);
+          break;
+        }
+        case SIMD_F2: {
+          opFpSdVxWq(FP_MAX);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x160: { // punpcklbw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpcklbwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x161: { // punpcklwd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpcklwdVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x162: { // punpckldq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpckldqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x163: { // packsswb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPacksswbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x164: { // pcmpgtb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPcmpgtbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x165: { // pcmpgtw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPcmpgtwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x166: { // pcmpgtd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPcmpgtdVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x167: { // packuswb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPackuswbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x168: { // punpckhbw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpckhbwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x169: { // punpckhwd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpckhwdVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x16a: { // punpckhdq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpckhdqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x16b: { // packssdw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPackssdwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x16c: { // punpcklqdq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpcklqdqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x16d: { // punpckhqdq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPunpckhqdqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x16e: { // movd/movq
+      switch (d_simd) {
+        case SIMD_66: {
+          opMovdVxEy();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x16f: { // movdqa movdqu
+      switch (d_simd) {
+        case SIMD_66: {
+          opMovdqaVxWx();
+          break;
+        }
+        case SIMD_F3: {
+          opMovdquVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x170: { // pshufd pshufhw pshuflw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPshufdVxWxIb();
+          break;
+        }
+        case SIMD_F3: {
+          opPshufhwVxWxIb();
+          break;
+        }
+        case SIMD_F2: {
+          opPshuflwVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x171: { // psrlw psraw psllw
+      switch (d_simd) {
+        case SIMD_66: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) opPsrlwUxIb();
+              else opUD();
+              break;
+            }
+            case 4: {
+              if (d_mod == 3) opPsrawUxIb();
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) opPsllwUxIb();
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x172: { // psrld psrad pslld
+      switch (d_simd) {
+        case SIMD_66: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) opPsrldUxIb();
+              else opUD();
+              break;
+            }
+            case 4: {
+              if (d_mod == 3) opPsradUxIb();
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) opPslldUxIb();
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x173: { // psrlq psrldq psllq pslldq
+      switch (d_simd) {
+        case SIMD_66: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) opPsrlqUxIb();
+              else opUD();
+              break;
+            }
+            case 3: {
+              if (d_mod == 3) opPsrldqUxIb();
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) opPsllqUxIb();
+              else opUD();
+              break;
+            }
+            case 7: {
+              if (d_mod == 3) opPslldqUxIb();
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x174: { // pcmpeqb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPcmpeqbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x175: { // pcmpeqw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPcmpeqwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x176: { // pcmpeqd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPcmpeqdVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x17e: { // movd/movq movq
+      switch (d_simd) {
+        case SIMD_66: {
+          opMovdEyVx();
+          break;
+        }
+        case SIMD_F3: {
+          opMovqVxWq();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x17f: { // movdqa movdqu
+      switch (d_simd) {
+        case SIMD_66: {
+          opMovdqaWxVx();
+          break;
+        }
+        case SIMD_F3: {
+          opMovdquWxVx();
+          break;
+        }
+        default: opUD();
+      }
       break;
     }
     case 0x180: { // jcc
@@ -1471,21 +2318,37 @@ export function dispatch(op: i32): void {
       opShrdEvGvCL();
       break;
     }
-    case 0x1ae: { // lfence mfence sfence
-      switch (d_reg & 7) {
-        case 5: {
-          if (d_mod == 3) opFence();
-          else opUD();
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) opFence();
-          else opUD();
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) opFence();
-          else opUD();
+    case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence
+      switch (d_simd) {
+        case SIMD_NONE: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) opUD();
+              else opLdmxcsrMd();
+              break;
+            }
+            case 3: {
+              if (d_mod == 3) opUD();
+              else opStmxcsrMd();
+              break;
+            }
+            case 5: {
+              if (d_mod == 3) opFence();
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) opFence();
+              else opUD();
+              break;
+            }
+            case 7: {
+              if (d_mod == 3) opFence();
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
           break;
         }
         default: opUD();
@@ -1612,6 +2475,74 @@ export function dispatch(op: i32): void {
       opXaddEvGv();
       break;
     }
+    case 0x1c2: { // cmpps cmppd cmpss cmpsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opCmppsVxWxIb();
+          break;
+        }
+        case SIMD_66: {
+          opCmppdVxWxIb();
+          break;
+        }
+        case SIMD_F3: {
+          opCmpssVxWdIb();
+          break;
+        }
+        case SIMD_F2: {
+          opCmpsdVxWqIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1c3: { // movnti
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opUD();
+          else opMovntiMyGy();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1c4: { // pinsrw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPinsrwVxEwIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1c5: { // pextrw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_mod == 3) opPextrwGdUxIb();
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1c6: { // shufps shufpd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          opShufpsVxWxIb();
+          break;
+        }
+        case SIMD_66: {
+          opShufpdVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
     case 0x1c7: { // cmpxchg8b
       switch (d_reg & 7) {
         case 1: {
@@ -1653,6 +2584,467 @@ export function dispatch(op: i32): void {
     }
     case 0x1cf: { // bswap
       opBswapZv();
+      break;
+    }
+    case 0x1d1: { // psrlw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsrlwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d2: { // psrld
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsrldVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d3: { // psrlq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsrlqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d4: { // paddq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPaddqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d5: { // pmullw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmullwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d6: { // movq
+      switch (d_simd) {
+        case SIMD_66: {
+          opMovqWqVx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d7: { // pmovmskb
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_mod == 3) opPmovmskbGdUx();
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d8: { // psubusb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubusbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1d9: { // psubusw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubuswVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1da: { // pminub
+      switch (d_simd) {
+        case SIMD_66: {
+          opPminubVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1db: { // pand
+      switch (d_simd) {
+        case SIMD_66: {
+          opPandVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1dc: { // paddusb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPaddusbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1dd: { // paddusw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPadduswVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1de: { // pmaxub
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmaxubVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1df: { // pandn
+      switch (d_simd) {
+        case SIMD_66: {
+          opPandnVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e0: { // pavgb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPavgbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e1: { // psraw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsrawVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e2: { // psrad
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsradVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e3: { // pavgw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPavgwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e4: { // pmulhuw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmulhuwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e5: { // pmulhw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmulhwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e6: { // cvttpd2dq cvtpd2dq cvtdq2pd
+      switch (d_simd) {
+        case SIMD_66: {
+          opCvtpd2dqVxWx(1);
+          break;
+        }
+        case SIMD_F3: {
+          opCvtdq2pdVxWq();
+          break;
+        }
+        case SIMD_F2: {
+          opCvtpd2dqVxWx(0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e7: { // movntdq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else opMovntdqMxVx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e8: { // psubsb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubsbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1e9: { // psubsw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubswVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1ea: { // pminsw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPminswVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1eb: { // por
+      switch (d_simd) {
+        case SIMD_66: {
+          opPorVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1ec: { // paddsb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPaddsbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1ed: { // paddsw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPaddswVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1ee: { // pmaxsw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmaxswVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1ef: { // pxor
+      switch (d_simd) {
+        case SIMD_66: {
+          opPxorVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f1: { // psllw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsllwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f2: { // pslld
+      switch (d_simd) {
+        case SIMD_66: {
+          opPslldVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f3: { // psllq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsllqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f4: { // pmuludq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmuludqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f5: { // pmaddwd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPmaddwdVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f6: { // psadbw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsadbwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f7: { // maskmovdqu
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_mod == 3) opMaskmovdquVxUx();
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f8: { // psubb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1f9: { // psubw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1fa: { // psubd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubdVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1fb: { // psubq
+      switch (d_simd) {
+        case SIMD_66: {
+          opPsubqVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1fc: { // paddb
+      switch (d_simd) {
+        case SIMD_66: {
+          opPaddbVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1fd: { // paddw
+      switch (d_simd) {
+        case SIMD_66: {
+          opPaddwVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x1fe: { // paddd
+      switch (d_simd) {
+        case SIMD_66: {
+          opPadddVxWx();
+          break;
+        }
+        default: opUD();
+      }
       break;
     }
     case 0x2f0: { // movbe
