@@ -47,3 +47,13 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
     }
   });
 }
+
+// Static-pie (ET_DYN without an interpreter): relocated by the loader to a load base.
+describe.skipIf(!canBuild('glibc'))('differential, glibc static-pie (skipped only if gcc with libc.a is missing)', () => {
+  for (const c of CASES.filter((x) => ['hello', 'echoargs', 'sort', 'sysprobe', 'segv'].includes(x.name))) {
+    it(c.name, () => {
+      const bin = buildStatic(c.src, 'glibc', ['-static-pie', '-fPIE']);
+      expect(runWasl(bin, c.spec)).toEqual(runNative(bin, c.spec));
+    });
+  }
+});

@@ -3,7 +3,7 @@
 // so a test names the form and its undefined flags and gets thousands of cases. SDM vol. 2 §2.1
 // (instruction format: prefixes, REX, opcode, ModRM, SIB, displacement, immediate).
 
-import { Case, CpuState, DATA_ADDR, PAGE_SIZE, Prng, makeState, STATUS, DF } from './oracle';
+import { Case, CpuState, CODE_ADDR, DATA_ADDR, PAGE_SIZE, Prng, makeState, STATUS, DF } from './oracle';
 
 export type Size = 1 | 2 | 4 | 8;
 
@@ -101,7 +101,7 @@ export function genCase(f: Form, r: Prng): Case {
   const g = f.digit ?? r.int(hi);
   let modrm = 0, rexB = 0, rexX = 0;
   const tail: number[] = [];
-  let eReg = -1, eOff = 0, base = -1, index = -1, scale = 0, disp = 0;
+  let eReg = -1, eOff = 0, base = -1, index = -1, scale = 0, disp = 0, ripRel = false, addr32 = false;
   const data = new Uint8Array(PAGE_SIZE);
   let dataLen = 0;
   if (!isMem) {
@@ -117,7 +117,14 @@ export function genCase(f: Form, r: Prng): Case {
     base = r.pick(choices);
     disp = r.int(256) - 128;
     const useSib = r.int(4) === 0 || (base & 7) === 4;
-    if (useSib) {
+    const how = r.int(12);
+    if (how === 0) {
+      // [rip + disp32]: the displacement is filled in once the length is known
+      ripRel = true;
+      base = -1;
+      modrm = ((g & 7) << 3) | 5;
+      tail.push(0, 0, 0, 0);
+    } else if (useSib) {
       const idxChoices = choices.filter((x) => x !== base);
       index = r.int(3) === 0 || idxChoices.length === 0 ? 4 : r.pick(idxChoices); // 4 = none
       scale = r.int(4);
@@ -128,10 +135,12 @@ export function genCase(f: Form, r: Prng): Case {
       modrm = 0x40 | ((g & 7) << 3) | (base & 7);
       tail.push(disp & 0xff);
     }
-    rexB = base >> 3;
-    for (let i = 0; i < 272; i++) data[i] = r.int(256);
+    // 67: 32-bit addressing; the registers then carry garbage above bit 31.
+    addr32 = !ripRel && how === 1;
+    rexB = base >= 0 ? base >> 3 : 0;
+    r.bytes(data, 0, 272);
     dataLen = 272;
-    if (atEnd) { for (let i = PAGE_SIZE - 16; i < PAGE_SIZE; i++) data[i] = r.int(256); dataLen = PAGE_SIZE; }
+    if (atEnd) { r.bytes(data, PAGE_SIZE - 16, PAGE_SIZE); dataLen = PAGE_SIZE; }
   }
   const rex = wantRex || rexB || rexX || (g >> 3)
     ? 0x40 | (size === 8 ? 8 : 0) | ((g >> 3) << 2) | (rexX << 1) | rexB : 0;
@@ -149,18 +158,24 @@ export function genCase(f: Form, r: Prng): Case {
     c.imm = sext(v, f.imm);
   }
   f.setup?.(c);
-  if (isMem) {
+  if (isMem && !ripRel) {
     // Addressing registers last: they must point at the operand whatever setup did.
     let ea = DATA_ADDR + BigInt(c.eOff) - BigInt(disp); // setup may have moved the operand
+    const junk = (): bigint => (addr32 ? BigInt(r.u32()) << 32n : 0n);
     if (index !== -1 && index !== 4) {
       const iv = BigInt(r.int(64)) - 32n;
-      s.gpr[index] = BigInt.asUintN(64, iv);
+      s.gpr[index] = BigInt.asUintN(64, addr32 ? BigInt.asUintN(32, iv) | junk() : iv);
       ea -= iv << BigInt(scale);
     }
-    s.gpr[base] = BigInt.asUintN(64, ea);
+    s.gpr[base] = BigInt.asUintN(64, addr32 ? BigInt.asUintN(32, ea) | junk() : ea);
   }
 
-  const bytes = [...(size === 2 ? [0x66] : []), ...(f.pfx ?? []), ...(rex ? [rex] : []), ...f.op, modrm, ...tail, ...immBytes];
+  const bytes = [...(addr32 ? [0x67] : []), ...(size === 2 ? [0x66] : []), ...(f.pfx ?? []), ...(rex ? [rex] : []), ...f.op, modrm, ...tail, ...immBytes];
+  if (ripRel) {
+    const at = bytes.length - immBytes.length - 4;
+    const d = Number(DATA_ADDR + BigInt(c.eOff) - (CODE_ADDR + BigInt(bytes.length)));
+    for (let i = 0; i < 4; i++) bytes[at + i] = (d >> (8 * i)) & 0xff;
+  }
   const cs: Case = { code: new Uint8Array(bytes), state: s, note: f.name };
   if (dataLen) cs.data = data.slice(0, dataLen);
   if (isMem && f.readOnlyOk && r.int(16) === 0) cs.dataReadOnly = true;

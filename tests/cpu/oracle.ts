@@ -18,7 +18,7 @@
 // rsp is loaded like any register: the harness takes signals on an alternate stack, so random rsp
 // values are fine as long as the bytes do not use the stack (point rsp into the data page if they
 // do). Only CF PF AF ZF SF OF and DF are compared in RFLAGS. A case that never ends is reported
-// as signal SIGALRM (native: 0.5 s timer; wasl: STEP_LIMIT instructions).
+// as signal SIGALRM (native: a 0.5 s watchdog; wasl: STEP_LIMIT instructions).
 
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -67,8 +67,9 @@ export interface Case {
   data?: Uint8Array;          // initial contents of the data page (the rest is zero)
   dataReadOnly?: boolean;     // map the data page read-only (write faults)
   undefinedFlags?: bigint;    // status flags the SDM leaves undefined for this case
-  /** Compare wasl's run of `code` with the host's run of these bytes (same length); used where
-   *  the host implements a newer meaning of an encoding (F3 0F BC is TZCNT on BMI1 hosts). */
+  /** Compare wasl's run of `code` with the host's run of these bytes (keep the length the same,
+   *  so rip compares); for encodings the host gives a newer meaning (F3 0F BC is TZCNT on BMI1
+   *  hosts, BSF under wasl). */
   nativeCode?: Uint8Array;
   note?: string;              // shown in failure reports
   /** Rewrites the host's result where the host's vendor differs from the CPU wasl models
@@ -306,7 +307,8 @@ export function runWasl(cases: Case[]): Result[] {
     u8.set(before, m.data);
     for (let i = 0; i < 16; i++) core.setRegBig(i, c.state.gpr[i]);
     core.setRegBig(L.RIP / 8, CODE_ADDR);
-    core.setRegBig(L.RFLAGS / 8, (c.state.rflags & COMPARED_FLAGS) | 2n);
+    // IF and bit 1 are always set in user mode (lxcore/kernel/exec.ts starts threads so).
+    core.setRegBig(L.RFLAGS / 8, (c.state.rflags & COMPARED_FLAGS) | 0x202n);
     core.setRegBig(L.FS_BASE / 8, 0n);
     core.setRegBig(L.GS_BASE / 8, 0n);
     core.i32[(S + L.LAZY_OP) >> 2] = 0;
@@ -409,22 +411,44 @@ export function formatFailures(fails: Failure[], header = ''): string {
 
 // ---- seeded random numbers -------------------------------------------------------------------
 
-/** xorshift64* — small, fast, reproducible from the printed seed. */
+/** xoshiro128** on 32-bit numbers (BigInt only where a 64-bit value is asked for): reproducible
+ *  from the printed seed, and cheap enough to generate hundreds of thousands of cases. */
 export class Prng {
-  private s: bigint;
-  constructor(readonly seed: bigint) { this.s = BigInt.asUintN(64, seed) || 0x9e3779b97f4a7c15n; }
-  u64(): bigint {
-    let x = this.s;
-    x ^= x >> 12n; x ^= BigInt.asUintN(64, x << 25n); x ^= x >> 27n;
-    this.s = x;
-    return BigInt.asUintN(64, x * 0x2545f4914f6cdd1dn);
+  private a: number; private b: number; private c: number; private d: number;
+  constructor(readonly seed: bigint) {
+    // splitmix32 spreads the seed over the four words (never all zero)
+    let x = Number(BigInt.asUintN(32, seed) ^ BigInt.asUintN(32, seed >> 32n)) >>> 0;
+    const next = (): number => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next(); this.b = next(); this.c = next(); this.d = next() | 1;
   }
-  /** Integer in [0, n). */
-  int(n: number): number { return Number(this.u64() % BigInt(n)); }
+  /** 32 random bits as an unsigned number. */
+  u32(): number {
+    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a; this.d ^= this.b; this.b ^= this.c; this.a ^= this.d;
+    this.c ^= t; this.d = rotl(this.d, 11);
+    return r;
+  }
+  u64(): bigint { return (BigInt(this.u32()) << 32n) | BigInt(this.u32()); }
+  /** Integer in [0, n), n <= 2^32. */
+  int(n: number): number { return Math.floor((this.u32() / 0x100000000) * n); }
   pick<T>(a: readonly T[]): T { return a[this.int(a.length)]; }
-  bool(): boolean { return (this.u64() & 1n) === 1n; }
+  bool(): boolean { return (this.u32() & 1) === 1; }
+  /** Random bytes. */
+  bytes(out: Uint8Array, from = 0, to = out.length): void {
+    for (let i = from; i < to; i += 4) {
+      const v = this.u32();
+      for (let k = 0; k < 4 && i + k < to; k++) out[i + k] = (v >>> (8 * k)) & 0xff;
+    }
+  }
   /** A random status-flag word (and DF sometimes when `df`). */
-  flags(df = false): bigint { return this.u64() & (df ? STATUS | DF : STATUS); }
+  flags(df = false): bigint { return BigInt(this.u32()) & (df ? STATUS | DF : STATUS); }
   /**
    * A value of `bits` bits biased towards edges: 0, 1, all-ones, the sign boundaries, single
    * bits, small numbers — or uniformly random. The result is zero-extended to 64 bits unless
@@ -442,11 +466,12 @@ export class Prng {
       case 5: v = 1n << BigInt(this.int(bits)); break;
       case 6: v = BigInt(this.int(256)); break;
       case 7: v = m - BigInt(this.int(256)); break;
-      default: v = this.u64() & m;
+      default: v = bits <= 32 ? BigInt(this.u32()) : this.u64();
     }
-    return fill ? (this.u64() & ~m) | (v & m) : v & m;
+    return fill && bits < 64 ? (this.u64() & ~m) | (v & m) : v & m;
   }
 }
+const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 
 /** The seed for a test: WASL_SEED if set, else random; print it with any failure. */
 export function testSeed(): bigint {

@@ -26,7 +26,7 @@ export function canBuild(tc: Toolchain): boolean {
 
 /** Compiles `src` statically with the toolchain; returns the binary's path. */
 export function buildStatic(src: string, tc: Toolchain, extraFlags: string[] = []): string {
-  const flags = ['-static', '-O2', '-w', ...extraFlags];
+  const flags = extraFlags.includes('-static-pie') ? ['-O2', '-w', ...extraFlags] : ['-static', '-O2', '-w', ...extraFlags];
   const hash = createHash('sha256').update(readFileSync(src)).update(tc).update(flags.join(' ')).digest('hex').slice(0, 12);
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `${basename(src, '.c')}-${tc}-${hash}`);
