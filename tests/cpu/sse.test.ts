@@ -29,7 +29,10 @@ interface SseForm {
   setup?: (c: Gen) => void;
 }
 
-interface Gen { r: O.Prng; s: O.CpuState; data: Uint8Array; eOff: number; eMem: boolean; g: number; e: number }
+interface Gen {
+  r: O.Prng; s: O.CpuState; data: Uint8Array; eOff: number; eMem: boolean; g: number; e: number;
+  fullPage: boolean;      // the case touches the end of the data page: send all of it
+}
 
 // ---- values ----------------------------------------------------------------------------------
 const f64buf = new Float64Array(1), u64buf = new BigUint64Array(f64buf.buffer);
@@ -183,7 +186,7 @@ function genCase(f: SseForm, r: O.Prng): O.Case {
       tail = [0, 0, 0, 0]; // disp32, patched below once the length is known
     }
   }
-  const gen: Gen = { r, s, data, eOff, eMem, g, e };
+  const gen: Gen = { r, s, data, eOff, eMem, g, e, fullPage: eMem && eOff + memSize > 320 };
   if (f.related && r.int(3) === 0) {
     const [glo, ghi] = O.getXmm(s.xmm, g);
     const lo = relate(r, glo, lane), hi = relate(r, ghi, lane);
@@ -202,7 +205,8 @@ function genCase(f: SseForm, r: O.Prng): O.Case {
     const d = Number(O.DATA_ADDR + BigInt(eOff) - (O.CODE_ADDR + BigInt(bytes.length)));
     for (let i = 0; i < 4; i++) bytes[at + i] = (d >>> (8 * i)) & 0xff;
   }
-  const c: O.Case = { code: new Uint8Array(bytes), state: s, data, note: `${f.name} [${operandsNote(gen, f, memSize)}]` };
+  // Only the bytes an operand can reach go to the harness (a full page per case is slow).
+  const c: O.Case = { code: new Uint8Array(bytes), state: s, data: gen.fullPage ? data : data.slice(0, 320), note: `${f.name} [${operandsNote(gen, f, memSize)}]` };
   if (eMem && r.int(16) === 0) c.dataReadOnly = true;
   return c;
 }
@@ -253,8 +257,8 @@ const MOVES: SseForm[] = [
   form('maskmovdqu', P66, 0xf7, {
     mode: 'reg',
     setup: (c) => {
-      const at = c.r.int(16) === 0 ? O.PAGE_SIZE - 8 : c.r.int(300);
-      c.s.gpr[O.RDI] = O.DATA_ADDR + BigInt(at);
+      c.fullPage = c.r.int(16) === 0;
+      c.s.gpr[O.RDI] = O.DATA_ADDR + BigInt(c.fullPage ? O.PAGE_SIZE - 8 : c.r.int(300));
     },
   }),
   {
