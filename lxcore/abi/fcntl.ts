@@ -75,9 +75,10 @@ export const dnotifyNames = nameTable({
   DN_ACCESS, DN_MODIFY, DN_CREATE, DN_DELETE, DN_RENAME, DN_ATTRIB, DN_MULTISHOT,
 });
 
-/** flock(2) operations. */
-export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
-export const flockOpNames = nameTable({ LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN });
+/** flock(2) operations (LOCK_MAND and its modes: obsolete, still named). */
+export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, LOCK_MAND = 32, LOCK_READ = 64,
+  LOCK_WRITE = 128, LOCK_RW = 192;
+export const flockOpNames = nameTable({ LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, LOCK_MAND, LOCK_READ, LOCK_WRITE });
 
 /** access(2)/faccessat(2) modes (unistd.h; the kernel checks MAY_READ… with the same bits). */
 export const F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;

@@ -34,6 +34,12 @@ export const unshareFlagNames = nameTable({
   CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_IO,
 });
 
+/** setns(2) nstype: one namespace type (or 0 for any). */
+export const nsTypeNames = nameTable({
+  CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
+  CLONE_NEWPID, CLONE_NEWNET,
+});
+
 export const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5,
   SCHED_DEADLINE = 6;
 export const SCHED_RESET_ON_FORK = 0x40000000;

@@ -1,6 +1,6 @@
 // The x86-64 Linux syscall ABI as data: number, name and argument kinds of every syscall, for
-// dispatch, strace-style tracing and the compatibility list. A generated-then-committed table, so
-// longer than the usual file. Numbers: the host's asm/unistd_64.h (Linux 6.1 uapi headers); those
+// dispatch, strace-style tracing and the compatibility list (a data table: longer than ~600 lines).
+// Numbers: the host's /usr/include/x86_64-linux-gnu/asm/unistd_64.h (Linux 6.1 uapi); entries
 // marked with a Linux version come from arch/x86/entry/syscalls/syscall_64.tbl of later kernels.
 // Argument lists follow the kernel's SYSCALL_DEFINEn (man 2 pages), not the glibc wrappers.
 
@@ -23,10 +23,11 @@ export type ArgKind =
   | 'mode' | 'dev'                         // 0644 / S_IFCHR|0620; makedev(major, minor) of a 32-bit dev
   | 'at_flags' | 'faccessat_flags'
   | 'prot' | 'mmap_flags' | 'mremap_flags' | 'madvise_advice'
+  | 'msync_flags' | 'mlockall_flags' | 'mlock2_flags'
   | 'signal' | 'sigprocmask_how'
-  | 'clone_flags' | 'unshare_flags'
+  | 'clone_flags' | 'unshare_flags' | 'ns_type'  // ns_type: setns's CLONE_NEW* namespace type
   | 'futex_op' | 'arch_prctl_code' | 'ioctl_req' | 'fcntl_cmd' | 'flock_op' | 'prctl_option'
-  | 'clockid' | 'timer_flags' | 'rlimit_resource' | 'rusage_who' | 'prio_which'
+  | 'clockid' | 'timer_flags' | 'itimer_which' | 'rlimit_resource' | 'rusage_who' | 'prio_which'
   | 'whence' | 'access_mode' | 'wait_options' | 'idtype' | 'grnd_flags'
   | 'iovec_in' | 'iovec_out'               // (ptr, count) pairs: count is the next arg
   | 'stat_out' | 'utsname_out' | 'rusage_out' | 'wait_status_out'
@@ -71,7 +72,7 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 23, name: 'select', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr'] },
   { nr: 24, name: 'sched_yield', args: [] },
   { nr: 25, name: 'mremap', args: ['ptr', 'size', 'size', 'mremap_flags', 'ptr'], ret: 'hex' },
-  { nr: 26, name: 'msync', args: ['ptr', 'size', 'hex'] },
+  { nr: 26, name: 'msync', args: ['ptr', 'size', 'msync_flags'] },
   { nr: 27, name: 'mincore', args: ['ptr', 'size', 'ptr'] },
   { nr: 28, name: 'madvise', args: ['ptr', 'size', 'madvise_advice'] },
   { nr: 29, name: 'shmget', args: ['int', 'size', 'hex'] },
@@ -81,9 +82,9 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 33, name: 'dup2', args: ['fd', 'fd'], ret: 'fd' },
   { nr: 34, name: 'pause', args: [] },
   { nr: 35, name: 'nanosleep', args: ['timespec_in', 'ptr'] },
-  { nr: 36, name: 'getitimer', args: ['int', 'ptr'] },
+  { nr: 36, name: 'getitimer', args: ['itimer_which', 'ptr'] },
   { nr: 37, name: 'alarm', args: ['uint'] },
-  { nr: 38, name: 'setitimer', args: ['int', 'ptr', 'ptr'] },
+  { nr: 38, name: 'setitimer', args: ['itimer_which', 'ptr', 'ptr'] },
   { nr: 39, name: 'getpid', args: [] },
   { nr: 40, name: 'sendfile', args: ['fd', 'fd', 'ptr', 'size'] },
   { nr: 41, name: 'socket', args: ['int', 'int', 'int'], ret: 'fd' },
@@ -184,7 +185,7 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 136, name: 'ustat', args: ['dev', 'ptr'] },
   { nr: 137, name: 'statfs', args: ['path', 'ptr'] },
   { nr: 138, name: 'fstatfs', args: ['fd', 'ptr'] },
-  { nr: 139, name: 'sysfs', args: ['int', 'hex', 'hex'] },
+  { nr: 139, name: 'sysfs', args: ['hex', 'hex', 'hex'] },
   { nr: 140, name: 'getpriority', args: ['prio_which', 'int'] },
   { nr: 141, name: 'setpriority', args: ['prio_which', 'int', 'int'] },
   { nr: 142, name: 'sched_setparam', args: ['int', 'ptr'] },
@@ -196,7 +197,7 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 148, name: 'sched_rr_get_interval', args: ['int', 'timespec_out'] },
   { nr: 149, name: 'mlock', args: ['ptr', 'size'] },
   { nr: 150, name: 'munlock', args: ['ptr', 'size'] },
-  { nr: 151, name: 'mlockall', args: ['hex'] },
+  { nr: 151, name: 'mlockall', args: ['mlockall_flags'] },
   { nr: 152, name: 'munlockall', args: [] },
   { nr: 153, name: 'vhangup', args: [] },
   { nr: 154, name: 'modify_ldt', args: ['int', 'ptr', 'size'] },
@@ -212,7 +213,7 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 164, name: 'settimeofday', args: ['timeval_in', 'ptr'] },
   { nr: 165, name: 'mount', args: ['path', 'path', 'str', 'hex', 'ptr'] },
   { nr: 166, name: 'umount2', args: ['path', 'hex'] },
-  { nr: 167, name: 'swapon', args: ['path', 'hex'] },
+  { nr: 167, name: 'swapon', args: ['path', 'int'] },
   { nr: 168, name: 'swapoff', args: ['path'] },
   { nr: 169, name: 'reboot', args: ['hex', 'hex', 'hex', 'ptr'] },
   { nr: 170, name: 'sethostname', args: ['buf_in', 'size'] },
@@ -221,7 +222,7 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 173, name: 'ioperm', args: ['hex', 'hex', 'int'] },
   { nr: 174, name: 'create_module', args: ['hex', 'hex'] },
   { nr: 175, name: 'init_module', args: ['ptr', 'size', 'str'] },
-  { nr: 176, name: 'delete_module', args: ['str', 'hex'] },
+  { nr: 176, name: 'delete_module', args: ['str', 'o_flags'] },
   { nr: 177, name: 'get_kernel_syms', args: ['hex'] },
   { nr: 178, name: 'query_module', args: ['hex', 'hex', 'hex', 'hex', 'hex'] },
   { nr: 179, name: 'quotactl', args: ['hex', 'path', 'int', 'ptr'] },
@@ -257,11 +258,11 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 209, name: 'io_submit', args: ['hex', 'long', 'ptr'] },
   { nr: 210, name: 'io_cancel', args: ['hex', 'ptr', 'ptr'] },
   { nr: 211, name: 'get_thread_area', args: ['ptr'] },
-  { nr: 212, name: 'lookup_dcookie', args: ['hex', 'ptr', 'size'] },
+  { nr: 212, name: 'lookup_dcookie', args: ['size', 'ptr', 'size'] },
   { nr: 213, name: 'epoll_create', args: ['int'], ret: 'fd' },
   { nr: 214, name: 'epoll_ctl_old', args: ['hex', 'hex', 'hex', 'hex'] },
   { nr: 215, name: 'epoll_wait_old', args: ['hex', 'hex', 'hex', 'hex'] },
-  { nr: 216, name: 'remap_file_pages', args: ['ptr', 'size', 'prot', 'size', 'hex'] },
+  { nr: 216, name: 'remap_file_pages', args: ['ptr', 'size', 'prot', 'size', 'mmap_flags'] },
   { nr: 217, name: 'getdents64', args: ['fd', 'dirents_out', 'uint'] },
   { nr: 218, name: 'set_tid_address', args: ['ptr'] },
   { nr: 219, name: 'restart_syscall', args: [] },
@@ -331,7 +332,7 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 283, name: 'timerfd_create', args: ['clockid', 'hex'], ret: 'fd' },
   { nr: 284, name: 'eventfd', args: ['uint'], ret: 'fd' },
   { nr: 285, name: 'fallocate', args: ['fd', 'hex', 'off', 'off'] },
-  { nr: 286, name: 'timerfd_settime', args: ['fd', 'timer_flags', 'ptr', 'ptr'] },
+  { nr: 286, name: 'timerfd_settime', args: ['fd', 'hex', 'ptr', 'ptr'] },
   { nr: 287, name: 'timerfd_gettime', args: ['fd', 'ptr'] },
   { nr: 288, name: 'accept4', args: ['fd', 'ptr', 'ptr', 'hex'], ret: 'fd' },
   { nr: 289, name: 'signalfd4', args: ['fd', 'sigset_in', 'size', 'hex'], ret: 'fd' },
@@ -353,14 +354,14 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 305, name: 'clock_adjtime', args: ['clockid', 'ptr'] },
   { nr: 306, name: 'syncfs', args: ['fd'] },
   { nr: 307, name: 'sendmmsg', args: ['fd', 'ptr', 'uint', 'hex'] },
-  { nr: 308, name: 'setns', args: ['fd', 'unshare_flags'] },
+  { nr: 308, name: 'setns', args: ['fd', 'ns_type'] },
   { nr: 309, name: 'getcpu', args: ['int_out', 'int_out', 'ptr'] },
-  { nr: 310, name: 'process_vm_readv', args: ['int', 'iovec_out', 'size', 'ptr', 'size', 'hex'] },
-  { nr: 311, name: 'process_vm_writev', args: ['int', 'iovec_in', 'size', 'ptr', 'size', 'hex'] },
+  { nr: 310, name: 'process_vm_readv', args: ['int', 'iovec_out', 'size', 'ptr', 'size', 'size'] },
+  { nr: 311, name: 'process_vm_writev', args: ['int', 'iovec_in', 'size', 'ptr', 'size', 'size'] },
   { nr: 312, name: 'kcmp', args: ['int', 'int', 'int', 'hex', 'hex'] },
   { nr: 313, name: 'finit_module', args: ['fd', 'str', 'hex'] },
-  { nr: 314, name: 'sched_setattr', args: ['int', 'ptr', 'hex'] },
-  { nr: 315, name: 'sched_getattr', args: ['int', 'ptr', 'uint', 'hex'] },
+  { nr: 314, name: 'sched_setattr', args: ['int', 'ptr', 'uint'] },
+  { nr: 315, name: 'sched_getattr', args: ['int', 'ptr', 'uint', 'uint'] },
   { nr: 316, name: 'renameat2', args: ['dirfd', 'path', 'dirfd', 'path', 'hex'] },
   { nr: 317, name: 'seccomp', args: ['uint', 'hex', 'ptr'] },
   { nr: 318, name: 'getrandom', args: ['rand_out', 'size', 'grnd_flags'] },
@@ -370,8 +371,8 @@ export const SYSCALLS: readonly SyscallAbi[] = [
   { nr: 322, name: 'execveat', args: ['dirfd', 'path', 'argv', 'envp', 'at_flags'] },
   { nr: 323, name: 'userfaultfd', args: ['hex'], ret: 'fd' },
   { nr: 324, name: 'membarrier', args: ['int', 'hex', 'int'] },
-  { nr: 325, name: 'mlock2', args: ['ptr', 'size', 'hex'] },
-  { nr: 326, name: 'copy_file_range', args: ['fd', 'ptr', 'fd', 'ptr', 'size', 'hex'] },
+  { nr: 325, name: 'mlock2', args: ['ptr', 'size', 'mlock2_flags'] },
+  { nr: 326, name: 'copy_file_range', args: ['fd', 'ptr', 'fd', 'ptr', 'size', 'uint'] },
   { nr: 327, name: 'preadv2', args: ['fd', 'iovec_out', 'int', 'off', 'off_hi', 'hex'] },
   { nr: 328, name: 'pwritev2', args: ['fd', 'iovec_in', 'int', 'off', 'off_hi', 'hex'] },
   { nr: 329, name: 'pkey_mprotect', args: ['ptr', 'size', 'prot', 'int'] },

@@ -17,6 +17,7 @@ export const TIMER_ABSTIME = 0x1;
 export const timerFlagNames = nameTable({ TIMER_ABSTIME });
 
 export const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+export const itimerNames = nameTable({ ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF });
 
 /** struct timespec / __kernel_timespec: tv_sec (8) tv_nsec (8). struct timeval: tv_sec, tv_usec. */
 export const TIMESPEC_SIZE = 16, TIMEVAL_SIZE = 16;

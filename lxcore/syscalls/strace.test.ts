@@ -282,26 +282,19 @@ function readerOf(rec: Rec): GuestReader {
       if (!n || addr + len > n.addr + n.bytes.length) return null;
       return n.bytes.slice(addr - n.addr, addr - n.addr + len);
     },
-    readCString(addr, max) {
-      const n = find(addr);
-      if (!n) return null;
-      let s = '';
-      for (let i = addr - n.addr; s.length < max; i++) {
-        if (i >= n.bytes.length) return null;
-        if (n.bytes[i] === 0) break;
-        s += String.fromCharCode(n.bytes[i]);
-      }
-      return s;
-    },
   };
 }
 
 let work = '';
+const built = new Set<string>();
 function build(name: string, source: string): string {
-  writeFileSync(join(work, `${name}.c`), source);
-  const r = spawnSync('gcc', ['-static', '-O0', '-w', '-o', join(work, name), join(work, `${name}.c`)], { encoding: 'utf8' });
+  const exe = join(work, name);
+  if (built.has(name)) return exe;
+  writeFileSync(`${exe}.c`, source);
+  const r = spawnSync('gcc', ['-static', '-O0', '-w', '-o', exe, `${exe}.c`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`gcc ${name}: ${r.stderr}`);
-  return join(work, name);
+  built.add(name);
+  return exe;
 }
 
 /** Runs `prog dir log [tty]` under strace; returns the logged calls and strace's lines for them. */
@@ -377,15 +370,59 @@ describe.skipIf(!tools)('strace formatter vs strace(1)', () => {
     recs.slice(0, -1).forEach((rec, i) => {
       const m = /^(\w+)\((.*)\)\s+= /.exec(lines[i])!;
       if (m[1].startsWith('syscall_0x')) return;           // newer than this strace: no oracle
-      const ours = syscallByNr[rec.nr];
+      const ours = syscallByNr[rec.nr]!;
       const nargs = m[2] === '' ? 0 : m[2].split(', ').length;
-      if (!ours || ours.name !== m[1] || ours.args.length !== nargs) {
-        bad.push(`${rec.nr}: strace ${m[1]}/${nargs}, wasl ${ours?.name}/${ours?.args.length}`);
+      const expected = KERNEL_ARITY[ours.name] ?? nargs;
+      if (ours.name !== m[1] || ours.args.length !== expected) {
+        bad.push(`${rec.nr}: strace ${m[1]}/${nargs}, wasl ${ours.name}/${ours.args.length}`);
       }
     });
     expect(bad).toEqual([]);
   });
+
+  it('prints every syscall with unreadable pointer arguments as strace does', () => {
+    const { recs, lines } = trace(build('all', ALL_SYSCALLS), []);
+    const skipped = new Set(Object.values(NOT_DECODED).flat());
+    const bad: string[] = [], stale: string[] = [];
+    const none: GuestReader = { readBytes: () => null };
+    recs.slice(0, -1).forEach((rec, i) => {
+      if (lines[i].startsWith('syscall_0x')) return;        // newer than this strace
+      const abi = abiForNr(rec.nr);
+      const same = formatSyscall(abi, rec.args, rec.ret, none, { align: 40 }) === lines[i];
+      if (skipped.has(abi.name)) { if (same) stale.push(abi.name); } else if (!same) bad.push(lines[i]);
+    });
+    expect(bad).toEqual([]);
+    expect(stale, 'decoded now: take these off NOT_DECODED').toEqual([]);
+  });
 });
+
+/** Where the table follows the kernel's SYSCALL_DEFINE and strace counts differently. */
+const KERNEL_ARITY: Record<string, number> = {
+  preadv: 5, pwritev: 5, // pos_l, pos_h: strace counts one 64-bit offset (we print it as one too)
+};
+
+/** Syscalls whose arguments strace decodes further than wasl does yet, by what is missing. */
+const NOT_DECODED: Record<string, string[]> = {
+  'the signal mask of the frame on the guest stack': ['rt_sigreturn'],
+  'the syscall that restart_syscall resumes': ['restart_syscall'],
+  'socket constants: AF_*, SOCK_*, MSG_*, SOL_*, SHUT_*': ['socket', 'sendto', 'recvfrom',
+    'sendmsg', 'recvmsg', 'shutdown', 'socketpair', 'setsockopt', 'getsockopt', 'accept4',
+    'recvmmsg', 'sendmmsg'],
+  'System V IPC: key_t, IPC_*/SHM_*/SEM_*/MSG_* and permission bits': ['shmget', 'shmat',
+    'shmctl', 'semget', 'semctl', 'msgget', 'msgsnd', 'msgrcv', 'msgctl'],
+  'command and policy enums': ['ptrace', 'syslog', 'personality', 'keyctl', 'bpf', 'seccomp',
+    'fsconfig', 'io_uring_register', 'landlock_add_rule', 'kcmp', 'quotactl', 'quotactl_fd',
+    'reboot', 'membarrier', 'epoll_ctl', 'fadvise64', 'sched_setscheduler',
+    'sched_get_priority_max', 'sched_get_priority_min', 'ioprio_set', 'ioprio_get', 'mbind',
+    'set_mempolicy', 'get_mempolicy', 'move_pages', 'kexec_load'],
+  'flag families (MS_*, XATTR_*, IN_*, SPLICE_F_*, TFD_*, EFD_*, RWF_*, MFD_*, STATX_* …)': ['mount',
+    'umount2', 'setxattr', 'lsetxattr', 'fsetxattr', 'inotify_add_watch', 'splice', 'tee',
+    'sync_file_range', 'vmsplice', 'timerfd_create', 'timerfd_settime', 'fallocate', 'signalfd4',
+    'eventfd2', 'epoll_create1', 'inotify_init1', 'perf_event_open', 'fanotify_init',
+    'fanotify_mark', 'finit_module', 'renameat2', 'memfd_create', 'kexec_file_load', 'userfaultfd',
+    'preadv2', 'pwritev2', 'pkey_alloc', 'statx', 'io_uring_enter', 'open_tree', 'move_mount',
+    'fsopen', 'fsmount', 'fspick', 'pidfd_open', 'close_range', 'landlock_create_ruleset'],
+};
 
 describe('syscall table', () => {
   it('has the numbers of the host asm/unistd_64.h', () => {

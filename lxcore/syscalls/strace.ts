@@ -5,10 +5,10 @@
 import { errnoName, errnoText } from '../abi/errno.js';
 import { accessModeNames, atFlagNames, faccessatFlagNames, fcntlCmdNames, flockOpNames,
   openFlagNames, whenceNames, O_CREAT, __O_TMPFILE } from '../abi/fcntl.js';
-import { clockNames, timerFlagNames } from '../abi/time.js';
+import { clockNames, itimerNames, timerFlagNames } from '../abi/time.js';
 import { prioWhichNames, rlimitNames, rusageWhoNames } from '../abi/resource.js';
 import { sigprocmaskHowNames } from '../abi/signal.js';
-import { unshareFlagNames } from '../abi/sched.js';
+import { nsTypeNames, unshareFlagNames } from '../abi/sched.js';
 import { idtypeNames, waitOptionNames } from '../abi/wait.js';
 import { grndFlagNames } from '../abi/random.js';
 import { archPrctlCodeNames, prctlOptionNames } from '../abi/prctl.js';
@@ -19,7 +19,7 @@ import { type GuestReader, DEFAULT_STRSIZE, PATH_MAX, dirfd, fd, flags, hex, mak
   printRlimit, printRusage, printSigaction, printSigset, printStat, printTimespec, printUtsname,
   ptr, readS32, s32, s64, signal, u32, u64, value, waitStatusText } from './strace_values.js';
 import { type Ctx, type Item, SPECIAL, SPECIAL_RET, cloneFlags, futexOp, ioctlRequest, madvise,
-  mmapFlags, mremapFlags, prot } from './strace_special.js';
+  mlock2Flags, mlockallFlags, mmapFlags, mremapFlags, msyncFlags, prot } from './strace_special.js';
 
 export type { GuestReader } from './strace_values.js';
 
@@ -81,9 +81,12 @@ export function formatSyscall(abi: SyscallAbi, args: ReadonlyArray<bigint>, ret:
 
 // ---- arguments -----------------------------------------------------------------------------
 
+/** The six argument registers; callers may pass fewer (missing ones read as 0). */
+const regs = (args: ReadonlyArray<bigint>): bigint[] => Array.from({ length: 6 }, (_, i) => args[i] ?? 0n);
+
 function ctx(args: ReadonlyArray<bigint>, mem: GuestReader, opts: TraceOptions, ret: bigint): Ctx {
   const r = s64(ret);
-  return { mem, args, strsize: opts.strsize ?? DEFAULT_STRSIZE, ret, failed: r < 0n && r >= -4095n };
+  return { mem, args: regs(args), strsize: opts.strsize ?? DEFAULT_STRSIZE, ret, failed: r < 0n && r >= -4095n };
 }
 
 function splitIndex(items: Item[]): number {
@@ -92,7 +95,7 @@ function splitIndex(items: Item[]): number {
 }
 
 function itemsOf(abi: SyscallAbi, rawArgs: ReadonlyArray<bigint>): Item[] {
-  const args = Array.from({ length: 6 }, (_, i) => rawArgs[i] ?? 0n);
+  const args = regs(rawArgs);
   const special = SPECIAL[abi.name];
   if (special) return special(args, (v) => ({ out: false, print: (c) => printCString(c.mem, v, PATH_MAX) }));
   const items: Item[] = [];
@@ -144,10 +147,14 @@ function printArg(abi: SyscallAbi, kind: ArgKind, i: number, c: Ctx): string {
     case 'mmap_flags': return mmapFlags(v);
     case 'mremap_flags': return mremapFlags(v);
     case 'madvise_advice': return madvise(v);
+    case 'msync_flags': return msyncFlags(v);
+    case 'mlockall_flags': return mlockallFlags(v);
+    case 'mlock2_flags': return mlock2Flags(v);
     case 'signal': return signal(v);
     case 'sigprocmask_how': return value(v, sigprocmaskHowNames, 'SIG_???');
     case 'clone_flags': return cloneFlags(v);
     case 'unshare_flags': return flags(u32(v), unshareFlagNames, 'CLONE_???');
+    case 'ns_type': return flags(u32(v), nsTypeNames, 'CLONE_NEW???');
     case 'futex_op': return futexOp(v);
     case 'arch_prctl_code': return value(v, archPrctlCodeNames, 'ARCH_???');
     case 'ioctl_req': return ioctlRequest(v);
@@ -156,6 +163,7 @@ function printArg(abi: SyscallAbi, kind: ArgKind, i: number, c: Ctx): string {
     case 'prctl_option': return value(v, prctlOptionNames, 'PR_???');
     case 'clockid': return value(v, clockNames, 'CLOCK_???');
     case 'timer_flags': return flags(u32(v), timerFlagNames, 'TIMER_???');
+    case 'itimer_which': return value(v, itimerNames, 'ITIMER_???');
     case 'rlimit_resource': return value(v, rlimitNames, 'RLIMIT_???');
     case 'rusage_who': return value(v, rusageWhoNames, 'RUSAGE_???');
     case 'prio_which': return value(v, prioWhichNames, 'PRIO_???');
@@ -204,15 +212,16 @@ const RESTART: Record<number, [string, string]> = {
 };
 
 function retText(abi: SyscallAbi, args: ReadonlyArray<bigint>, ret: bigint): string {
-  if (abi.ret === 'none') return '?';
   const r = s64(ret);
+  // exit/exit_group never return; an error means they were refused (seccomp, ptrace).
+  if (abi.ret === 'none' && !(r < 0n && r >= -4095n)) return '?';
   if (r < 0n && r >= -4095n) {
     const e = Number(-r);
     const restart = RESTART[e];
     if (restart) return `? ${restart[0]} (${restart[1]})`;
     return `-1 ${errnoName[e] ?? `ERRNO_${e}`} (${errnoText[e] ?? `Unknown error ${e}`})`;
   }
-  const special = SPECIAL_RET[abi.name]?.(Array.from({ length: 6 }, (_, i) => args[i] ?? 0n), ret);
+  const special = SPECIAL_RET[abi.name]?.(regs(args), ret);
   if (special) return special;
   switch (abi.ret) {
     case 'hex': case 'ptr': return hex(ret);

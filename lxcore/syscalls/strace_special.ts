@@ -55,6 +55,12 @@ const mapFlagNames = nameTable({
   MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE,
 });
 const mremapFlagNames = nameTable({ MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP });
+/** msync/mlockall/mlock2 flags (asm-generic/mman-common.h, mman.h): not in abi/mman.ts either. */
+const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4, MCL_CURRENT = 1, MCL_FUTURE = 2,
+  MCL_ONFAULT = 4, MLOCK_ONFAULT = 1;
+const msyncNames = nameTable({ MS_ASYNC, MS_INVALIDATE, MS_SYNC });
+const mlockallNames = nameTable({ MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT });
+const mlock2Names = nameTable({ MLOCK_ONFAULT });
 /** Every MADV_* abi/mman.ts defines. */
 const madviseNames = nameTable(Object.fromEntries(
   Object.entries(mman).filter(([k, v]) => k.startsWith('MADV_') && typeof v === 'number')) as Record<string, number>);
@@ -62,6 +68,9 @@ const madviseNames = nameTable(Object.fromEntries(
 export const prot = (v: bigint): string => flags(u32(v), protNames, 'PROT_???', 'PROT_NONE');
 export const mremapFlags = (v: bigint): string => flags(u32(v), mremapFlagNames, 'MREMAP_???');
 export const madvise = (v: bigint): string => value(v, madviseNames, 'MADV_???');
+export const msyncFlags = (v: bigint): string => flags(u32(v), msyncNames, 'MS_???');
+export const mlockallFlags = (v: bigint): string => flags(u32(v), mlockallNames, 'MCL_???');
+export const mlock2Flags = (v: bigint): string => flags(u32(v), mlock2Names, 'MLOCK_???');
 
 /** `MAP_PRIVATE|MAP_ANONYMOUS`: the type field first, then flags, unknown bits, huge-page size. */
 export function mmapFlags(v: bigint): string {
@@ -155,8 +164,8 @@ const IOC_DIR = ['_IOC_NONE', '_IOC_WRITE', '_IOC_READ', '_IOC_READ|_IOC_WRITE']
 export function ioctlRequest(v: bigint): string {
   const r = Number(u32(v));
   return IOCTL_ALIASES.get(r) ?? nameOf(ioc.ioctlNames, r) ??
-    `_IOC(${IOC_DIR[ioc._IOC_DIR(r)]}, 0x${ioc._IOC_TYPE(r).toString(16)}, ` +
-    `0x${ioc._IOC_NR(r).toString(16)}, ${hex(BigInt(ioc._IOC_SIZE(r)))})`;
+    `_IOC(${IOC_DIR[ioc._IOC_DIR(r)]}, ${hex(BigInt(ioc._IOC_TYPE(r)))}, ` +
+    `${hex(BigInt(ioc._IOC_NR(r)))}, ${hex(BigInt(ioc._IOC_SIZE(r)))})`;
 }
 
 function printWinsize(mem: GuestReader, p: bigint): string {
@@ -254,7 +263,7 @@ function futexItems(a: readonly bigint[]): Item[] {
     case FUTEX_WAIT_BITSET: return [...head, val, timeout, bitset];
     case FUTEX_WAKE_BITSET: return [...head, val, bitset];
     case FUTEX_WAIT_REQUEUE_PI: return [...head, val, timeout, uaddr2];
-    default: return [...head, val, inItem(ptr(a[3])), uaddr2, val3];
+    default: return [...head, val, inItem(ptr(a[3])), uaddr2, inItem(hex(u32(a[5])))];
   }
 }
 
@@ -342,8 +351,8 @@ export const SPECIAL: Record<string, Decoder> = {
   mremap: (a) => {
     const items = [inItem(ptr(a[0])), inItem(u64(a[1]).toString()), inItem(u64(a[2]).toString()),
       inItem(mremapFlags(a[3]))];
-    // The new address is only read with MREMAP_FIXED or MREMAP_DONTUNMAP.
-    if (Number(u32(a[3])) & (MREMAP_FIXED | MREMAP_DONTUNMAP)) items.push(inItem(ptr(a[4])));
+    // strace shows the new address only with MREMAP_FIXED (the kernel also reads it for DONTUNMAP).
+    if (Number(u32(a[3])) & MREMAP_FIXED) items.push(inItem(ptr(a[4])));
     return items;
   },
   mknod: (a, path) => [path(a[0]), ...mknodItems(a[1], a[2])],

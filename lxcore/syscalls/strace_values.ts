@@ -9,12 +9,16 @@ import { signalName, sigactionFlagNames, SA_RESTORER, SIG_DFL, SIG_IGN, NSIG, SI
 import { fileTypeNames, modeSpecialNames, S_IFMT, S_IFCHR, S_IFBLK, STAT_MODE, STAT_RDEV,
   STAT_SIZE, STAT_SIZEOF, devMajor, devMinor } from '../abi/stat.js';
 import { RLIM64_INFINITY } from '../abi/resource.js';
+import { PAGE_SIZE } from '../abi/mman.js';
 
 /** Guest memory as the formatter sees it; null means the range is not readable (EFAULT). */
 export interface GuestReader {
   readBytes(addr: number, len: number): Uint8Array | null;
-  /** The bytes before the first NUL, at most `max` of them, one char per byte (latin1). */
-  readCString(addr: number, max: number): string | null;
+  /**
+   * Not used: C strings are read through readBytes so every byte prints exactly as strace
+   * escapes it (a string decoder would turn bytes into UTF-16 code units). Kept for callers.
+   */
+  readCString?(addr: number, max: number): string | null;
 }
 
 /** strace -s: how many bytes of a string or buffer are shown. */
@@ -77,7 +81,31 @@ export function quote(bytes: Uint8Array, forceHex = false): string {
   return out + '"';
 }
 
-const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0) & 0xff);
+/**
+ * The bytes of a C string before its NUL, at most `max` of them; null if memory ends before the
+ * NUL (strace then shows the address). Reads up to page ends, then byte by byte where a
+ * page-sized read fails, so a string that ends just before unmapped memory still reads.
+ */
+export function readCStringBytes(mem: GuestReader, address: number, max: number): Uint8Array | null {
+  const out: number[] = [];
+  for (let a = address; out.length < max;) {
+    const n = Math.min(PAGE_SIZE - (a % PAGE_SIZE), max - out.length);
+    const chunk = mem.readBytes(a, n);
+    if (chunk) {
+      const z = chunk.indexOf(0);
+      if (z >= 0) { out.push(...chunk.subarray(0, z)); return Uint8Array.from(out); }
+      out.push(...chunk);
+      a += n;
+      continue;
+    }
+    const byte = mem.readBytes(a, 1);
+    if (!byte) return null;
+    if (byte[0] === 0) break;
+    out.push(byte[0]);
+    a++;
+  }
+  return Uint8Array.from(out);
+}
 
 /** A buffer of known length: the first `strsize` bytes, then `...` if there were more. */
 export function printBuffer(mem: GuestReader, p: bigint, len: bigint, strsize: number,
@@ -93,10 +121,10 @@ export function printBuffer(mem: GuestReader, p: bigint, len: bigint, strsize: n
 /** A NUL-terminated string, cut at `limit` bytes with `...` like strace -s. */
 export function printCString(mem: GuestReader, p: bigint, limit: number): string {
   if (u64(p) === 0n) return 'NULL';
-  const s = mem.readCString(addr(p), limit + 1);
+  const s = readCStringBytes(mem, addr(p), limit + 1);
   if (s === null) return ptr(p);
-  if (s.length > limit) return quote(latin1(s.slice(0, limit))) + '...';
-  return quote(latin1(s));
+  if (s.length > limit) return quote(s.subarray(0, limit)) + '...';
+  return quote(s);
 }
 
 // ---- flags and enums -----------------------------------------------------------------------
