@@ -54,7 +54,10 @@ export function stdioTable(fds: [number, number, number]): FdTable {
       const fl = fs.fstatSync(hostFd);
       if (fl.isCharacterDevice()) flags = O_RDWR;
     } catch { /* a closed fd: reads and writes will fail with EBADF-like errors */ }
-    t.installAt(i, new HostFile(hostFd, flags, `/proc/self/fd/${i}`, false), false);
+    // What the host's /proc says it is ("/dev/pts/0", "pipe:[1234]"): /proc/PID/fd shows it.
+    let name = `/proc/self/fd/${i}`;
+    try { name = fs.readlinkSync(`/proc/self/fd/${hostFd}`); } catch { /* not Linux: keep the generic name */ }
+    t.installAt(i, new HostFile(hostFd, flags, name, false), false);
   });
   return t;
 }
@@ -72,7 +75,8 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
   const kernel = new Kernel(o);
   const proc = kernel.spawn({
     image,
-    exe,
+    exe: fs.realpathSync(exe),
+    execfn: program.includes('/') ? program : exe,
     argv: o.argv ?? [program],
     env: o.env ?? hostEnv(),
     cwd: o.cwd ?? process.cwd(),

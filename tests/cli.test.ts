@@ -20,6 +20,14 @@ describe('wasl CLI', () => {
     expect(wasl(['--version']).stdout).toBe(`wasl ${pkg.version}\n`);
   });
 
+  it.skipIf(!hasCommand('busybox'))("/proc is wasl's own: ps sees the instance's processes, not the host's", () => {
+    const r = wasl(['/bin/busybox', 'ps']);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/PID\s+USER\s+COMMAND/);
+    expect(lines.slice(1)).toHaveLength(1);
+    expect(lines[1]).toMatch(/^\s*\d+ \S+\s+\/bin\/busybox ps$/);
+  });
+
   it('a missing program: 127 and a message, like a shell', () => {
     const r = wasl(['/no/such/program']);
     expect(r.status).toBe(127);

@@ -56,6 +56,12 @@ const APPLETS: Array<[string, string[], string?]> = [
   ['stat', ['-c', '%s %F %a', 'data.txt']],
   ['cmp', ['data.txt', 'bin.dat']],
   ['uname', ['-sm']],
+  ['cat', ['/proc/self/cmdline']],
+  ['readlink', ['/proc/self/exe']],
+  ['od', ['-A', 'd', '-t', 'x1', '-N', '16', '/dev/zero']],
+  ['wc', ['-c', '/dev/null']],
+  ['stat', ['-c', '%F %t:%T %a', '/dev/null', '/dev/zero', '/dev/full', '/dev/urandom']],
+  ['head', ['-c', '0', '/dev/urandom']],
   ['sh', ['-c', 'x=3; while [ $x -gt 0 ]; do echo n$x; x=$((x-1)); done; echo ${#x}']],
 ];
 /** Not run yet, each with the reason; they move up into APPLETS as the issues land. */

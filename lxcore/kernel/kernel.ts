@@ -32,8 +32,10 @@ export interface KernelOptions {
 export interface SpawnOptions {
   /** The program's bytes (already read from wherever the caller found it). */
   image: Uint8Array;
-  /** Path the guest sees as its executable (/proc/self/exe, AT_EXECFN). */
+  /** The executable's canonical path, as /proc/self/exe shows it. */
   exe: string;
+  /** The path as the caller named it (AT_EXECFN); defaults to `exe`. */
+  execfn?: string;
   argv: string[];
   env: string[];
   cwd: string;
@@ -68,13 +70,14 @@ export class Kernel {
     const mm = new AddressSpace(this.core, this.frames, this.refs);
     let entry;
     try {
-      entry = loadProgram(mm, o.image, o.argv, o.env, o.exe, creds);
+      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds);
     } catch (e) {
       mm.destroy();
       throw e;
     }
     const pid = this.nextPid++;
     const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
+    proc.env = o.env;
     const task = new Task(pid, proc, initialRegs(entry.entry, entry.sp));
     proc.threads.push(task);
     this.processes.set(pid, proc);

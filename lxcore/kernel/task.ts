@@ -38,6 +38,10 @@ export class Process {
   umask = 0o022;
   /** rt_sigaction records by signal number (struct kernel_sigaction, 32 bytes as given). */
   sigactions = new Map<number, Uint8Array>();
+  /** The environment it was started with (/proc/PID/environ). */
+  env: string[] = [];
+  /** Start time, ns since the epoch (/proc/PID/stat). */
+  readonly startNs = Date.now() * 1e6;
   /** Signals sent while blocked (bit n-1 for signal n), delivered when unblocked. */
   pending = 0n;
 

@@ -1,7 +1,7 @@
-// Path-based calls through the host passthrough at / (qemu-user's default view): openat,
-// newfstatat/fstat family, readlink(at), faccessat(2), getcwd, chdir/fchdir. wasl's own
-// /proc/self/exe answers first. The full VFS (mounts, volfs, drvfs, procfs) replaces the
-// passthrough resolution here with the filesystem work (issue #5); see docs/compat.md.
+// Path-based calls: openat, newfstatat/fstat family, readlink(at), faccessat(2), getcwd,
+// chdir/fchdir. Paths under /proc, /dev and /sys go to wasl's own synthetic filesystems;
+// everything else to the host passthrough at / (qemu-user's default view). The VFS of issue #5
+// (mount table, volfs, drvfs) replaces this two-way split; see docs/compat.md.
 
 import * as fs from 'node:fs';
 import { fail, EFAULT, EINVAL, ENOENT, ENAMETOOLONG, ERANGE, ENOTDIR } from '../abi/errno.js';
@@ -12,6 +12,9 @@ import {
 import { encodeStat, S_IFMT, S_IFDIR } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
+import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
+import { procfs } from '../fs/procfs.js';
+import { devfs, sysfs } from '../fs/devfs.js';
 import { hostErrno } from '../fs/hosterr.js';
 import type { Task } from '../kernel/task.js';
 
@@ -26,40 +29,63 @@ export function pathArg(t: Task, addr: number, allowEmpty = false): string {
   return s;
 }
 
-/** The host path a guest path names, relative to `dirfd` (passthrough: the same path). */
-function resolve(t: Task, dirfd: number, path: string): string {
-  if (path.startsWith('/')) return path;
-  let base: string;
-  if ((dirfd | 0) === AT_FDCWD) base = t.process.cwd;
-  else {
-    const f = t.process.fds.get(dirfd | 0);
-    if ((f.stat().mode & S_IFMT) !== S_IFDIR) fail(ENOTDIR);
-    base = f.path;
+/** wasl's own filesystems, over the host passthrough. */
+const MOUNTS: Array<[string, SynMount]> = [['/proc', procfs()], ['/dev', devfs()], ['/sys', sysfs()]];
+
+/** The directory a relative path starts from. */
+function baseDir(t: Task, dirfd: number): string {
+  if ((dirfd | 0) === AT_FDCWD) return t.process.cwd;
+  const f = t.process.fds.get(dirfd | 0);
+  if ((f.stat().mode & S_IFMT) !== S_IFDIR) fail(ENOTDIR);
+  return f.path;
+}
+
+/** `.`, `..` and `//` removed textually: used only to decide which filesystem a path is on. */
+function lexical(path: string): string {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (!c || c === '.') continue;
+    if (c === '..') out.pop(); else out.push(c);
   }
-  return path === '' ? base : `${base.replace(/\/$/, '')}/${path}`;
+  return '/' + out.join('/');
+}
+
+type Resolved = { host: string } | { node: SynNode; path: string; dev: number };
+
+/** Where a guest path leads: a host path, or a node of one of wasl's own filesystems. */
+function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved {
+  let abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
+  for (let hops = 0; hops < 40; hops++) {
+    const canon = lexical(abs);
+    const hit = MOUNTS.find(([at]) => canon === at || canon.startsWith(at + '/'));
+    if (!hit) return { host: abs };
+    const [at, m] = hit;
+    const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);
+    if ('redirect' in r) { abs = r.redirect; continue; }
+    return { node: r.node, path: r.path, dev: m.dev };
+  }
+  return fail(40 /* ELOOP */);
 }
 
 function host<T>(fn: () => T): T {
   try { return fn(); } catch (e) { throw new LinuxError(hostErrno(e)); }
 }
 
-/** wasl's own answers that take precedence over the host (a sliver of procfs until #5). */
-function selfLink(t: Task, path: string): string | undefined {
-  const pid = t.process.pid;
-  if (path === '/proc/self/exe' || path === `/proc/${pid}/exe` || path === '/proc/thread-self/exe') return t.process.exe;
-  return undefined;
-}
-
 export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number {
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
   if ((flags & O_TMPFILE) === O_TMPFILE) fail(EINVAL); // needs the VFS (issue #5)
-  const hostPath = selfLink(t, path) ?? resolve(t, dirfd, path);
+  const r = lookup(t, dirfd, path, !(flags & 0o400000 /* O_NOFOLLOW */));
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  if (!('host' in r)) {
+    if ((flags & O_CREAT) && (flags & 0o200 /* O_EXCL */)) fail(17 /* EEXIST */);
+    return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
+  }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
   const hostFlags = flags & ~O_CLOEXEC;
   const mask = (flags & O_CREAT) ? (mode & 0o7777) & ~t.process.umask : 0;
-  const fd = host(() => fs.openSync(hostPath, hostFlags, mask));
-  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, hostPath, true), (flags & O_CLOEXEC) !== 0);
+  const fd = host(() => fs.openSync(r.host, hostFlags, mask));
+  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.host, true), cloexec);
 }
 
 export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number {
@@ -76,9 +102,11 @@ export function sysNewfstatat(t: Task, dirfd: number, pathAddr: number, statbuf:
   let st;
   if (path === '' && (dirfd | 0) !== AT_FDCWD) st = t.process.fds.get(dirfd | 0).stat();
   else {
-    const p = selfLink(t, path) ?? resolve(t, dirfd, path);
-    const nofollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0 && !selfLink(t, path);
-    st = statFromHost(host(() => (nofollow ? fs.lstatSync(p, { bigint: true }) : fs.statSync(p, { bigint: true }))));
+    const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+    const r = lookup(t, dirfd, path, follow);
+    if ('host' in r) st = statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
+    else if (r.node.kind === 'link' && r.node.magic && follow) st = r.node.magic(t).stat();
+    else st = synStat(r.node, r.dev);
   }
   t.process.mm.write(statbuf, encodeStat(st));
   return 0;
@@ -98,7 +126,11 @@ export function sysFstat(t: Task, fd: number, statbuf: number): number {
 export function sysReadlinkat(t: Task, dirfd: number, pathAddr: number, buf: number, size: number): number {
   const path = pathArg(t, pathAddr);
   if ((size | 0) <= 0) fail(EINVAL);
-  const target = selfLink(t, path) ?? host(() => fs.readlinkSync(resolve(t, dirfd, path)));
+  const r = lookup(t, dirfd, path, false);
+  let target: string;
+  if ('host' in r) target = host(() => fs.readlinkSync(r.host));
+  else if (r.node.kind === 'link') target = r.node.target(t);
+  else return fail(EINVAL); // not a symlink
   const bytes = Buffer.from(target).subarray(0, size | 0); // truncated, no NUL (readlink(2))
   t.process.mm.write(buf, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
   return bytes.length;
@@ -111,8 +143,14 @@ export function sysFaccessat2(t: Task, dirfd: number, pathAddr: number, mode: nu
   if (mode & ~7) fail(EINVAL);
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
   const path = pathArg(t, pathAddr, (flags & AT_EMPTY_PATH) !== 0);
-  const p = selfLink(t, path) ?? resolve(t, dirfd, path);
-  host(() => fs.accessSync(p, mode === F_OK ? fs.constants.F_OK : mode));
+  const r = lookup(t, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  if ('host' in r) {
+    host(() => fs.accessSync(r.host, mode === F_OK ? fs.constants.F_OK : mode));
+    return 0;
+  }
+  // Synthetic nodes: files are read-only unless writable, directories read-only, none executable.
+  if ((mode & 2) && !(r.node.kind === 'file' && r.node.write) && r.node.kind !== 'dev') fail(13 /* EACCES */);
+  if ((mode & 1) && r.node.kind !== 'dir') fail(13 /* EACCES */);
   return 0;
 }
 export function sysFaccessat(t: Task, dirfd: number, pathAddr: number, mode: number): number {
@@ -130,10 +168,15 @@ export function sysGetcwd(t: Task, buf: number, size: number): number {
 }
 
 export function sysChdir(t: Task, pathAddr: number): number {
-  const p = resolve(t, AT_FDCWD, pathArg(t, pathAddr));
-  const st = host(() => fs.statSync(p));
-  if (!st.isDirectory()) fail(ENOTDIR);
-  t.process.cwd = host(() => fs.realpathSync(p));
+  const r = lookup(t, AT_FDCWD, pathArg(t, pathAddr), true);
+  if ('host' in r) {
+    const st = host(() => fs.statSync(r.host));
+    if (!st.isDirectory()) fail(ENOTDIR);
+    t.process.cwd = host(() => fs.realpathSync(r.host));
+  } else {
+    if (r.node.kind !== 'dir') fail(ENOTDIR);
+    t.process.cwd = r.path;
+  }
   return 0;
 }
 

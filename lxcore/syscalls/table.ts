@@ -25,7 +25,7 @@ export interface Impl {
 const full = (handler: Handler): Impl => ({ handler, support: 'full' });
 const partial = (handler: Handler, note: string): Impl => ({ handler, support: 'partial', note });
 const H = (f: unknown) => f as Handler;
-const PASSTHROUGH = 'paths resolve through the host passthrough at / (the VFS of issue #5 replaces it); only /proc/self/exe is wasl\'s own';
+const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
 
 const IMPLEMENTED: Record<string, Impl> = {
   read: full(H(io.sysRead)),

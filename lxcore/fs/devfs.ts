@@ -1,0 +1,95 @@
+// wasl's own /dev (the memory devices of mem(4), random(4), the controlling tty) and /sys
+// (the few files libcs read: CPU counts). The terminal layer of issue #4 replaces /dev/tty's
+// host passthrough with lxcore's own line discipline.
+
+import * as fs from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { FileDescription } from '../vfs/file.js';
+import { Stat, S_IFCHR, makedev } from '../abi/stat.js';
+import { fail, ENOSPC, ENXIO } from '../abi/errno.js';
+import { O_CLOEXEC } from '../abi/fcntl.js';
+import { staticDir, link, file, ino, SynDev, SynMount } from './synthetic.js';
+import { HostFile } from './hostfile.js';
+import { hostErrno } from './hosterr.js';
+import type { Task } from '../kernel/task.js';
+
+export const DEV_DEV = 0x5; // devtmpfs's st_dev (0:5)
+
+type Kind = 'null' | 'zero' | 'full' | 'random';
+
+/** /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom. */
+class MemDevice extends FileDescription {
+  constructor(private readonly kind: Kind, private readonly rdev: number, private readonly inode: number, flags: number, path: string) {
+    super(flags, path);
+  }
+  override read(buf: Uint8Array): number {
+    if (this.kind === 'null') return 0;
+    if (this.kind === 'random') randomFillSync(buf); else buf.fill(0);
+    return buf.length;
+  }
+  override write(buf: Uint8Array): number {
+    if (this.kind === 'full') return fail(ENOSPC);
+    return buf.length; // null and zero discard; random accepts entropy and ignores it
+  }
+  override pread(buf: Uint8Array): number { return this.read(buf); }
+  override pwrite(buf: Uint8Array): number { return this.write(buf); }
+  override lseek(): number { return (this.pos = 0); } // these devices seek to 0, always
+  override stat(): Stat {
+    return { dev: DEV_DEV, ino: BigInt(this.inode), nlink: 1, mode: S_IFCHR | 0o666, uid: 0, gid: 0, rdev: this.rdev,
+      size: 0, blksize: 4096, blocks: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n };
+  }
+}
+
+function memdev(kind: Kind, minor: number): SynDev {
+  const rdev = makedev(1, minor);
+  const i = ino();
+  return { kind: 'dev', rdev, ino: i, mode: 0o666, open: (_t, flags) => new MemDevice(kind, rdev, i, flags & ~O_CLOEXEC, `/dev/${kind}`) };
+}
+
+/** /dev/tty: the host's controlling terminal, while wasl has no terminal layer of its own. */
+const tty: SynDev = {
+  kind: 'dev', rdev: makedev(5, 0), ino: ino(), mode: 0o666,
+  open: (_t: Task, flags: number) => {
+    try {
+      return new HostFile(fs.openSync('/dev/tty', flags & ~O_CLOEXEC), flags & ~O_CLOEXEC, '/dev/tty', true);
+    } catch (e) {
+      return fail(hostErrno(e) || ENXIO);
+    }
+  },
+};
+
+export function devfs(): SynMount {
+  const root = staticDir({
+    null: memdev('null', 3),
+    zero: memdev('zero', 5),
+    full: memdev('full', 7),
+    random: memdev('random', 8),
+    urandom: memdev('random', 9),
+    tty,
+    fd: link(() => '/proc/self/fd'),
+    stdin: link(() => '/proc/self/fd/0'),
+    stdout: link(() => '/proc/self/fd/1'),
+    stderr: link(() => '/proc/self/fd/2'),
+    shm: staticDir({}),
+  });
+  return { root, dev: DEV_DEV };
+}
+
+export const SYS_DEV = 0x14;
+
+/** /sys: CPU topology as glibc's get_nprocs and Go's runtime read it (one CPU). */
+export function sysfs(): SynMount {
+  const cpus = staticDir({
+    online: file(() => '0\n'),
+    possible: file(() => '0\n'),
+    present: file(() => '0\n'),
+    cpu0: staticDir({}),
+  });
+  const root = staticDir({
+    devices: staticDir({ system: staticDir({ cpu: cpus }) }),
+    kernel: staticDir({}),
+    fs: staticDir({}),
+    class: staticDir({}),
+  });
+  return { root, dev: SYS_DEV };
+}
