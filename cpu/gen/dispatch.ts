@@ -2,7 +2,7 @@
 // DECODE_INFO: per (map << 8 | opcode) decode attributes (cpu/decode/info.ts).
 // dispatch(): runs the handler the table names for the decoded instruction.
 
-import { d_simd, d_reg, d_mod, SIMD_NONE, SIMD_66, SIMD_F3, SIMD_F2 } from '../decode/decoder';
+import { d_simd, d_reg, d_mod, d_prefix, P_LOCK, SIMD_NONE, SIMD_66, SIMD_F3, SIMD_F2 } from '../decode/decoder';
 import { ADC, ADD, AND, CMP, OR, SBB, SUB, XOR, opAluALIb, opAluAXIz, opAluEbGb, opAluEbIb, opAluEvGv, opAluEvIb, opAluEvIz, opAluGbEb, opAluGvEv, opCmpxchgEbGb, opCmpxchgEvGv, opDecEb, opDecEv, opIncEb, opIncEv, opNegEb, opNegEv, opNotEb, opNotEv, opTestALIb, opTestAXIz, opTestEbGb, opTestEbIb, opTestEvGv, opTestEvIz, opXaddEbGb, opXaddEvGv } from '../ops/alu';
 import { BT, BTC, BTR, BTS, opBitEvGv, opBitEvIb, opBsfGvEv, opBsrGvEv, opCmpxchg8bM, opMovbeGvMv, opMovbeMvGv, opPopcntGvEv } from '../ops/bit';
 import { opCallEv, opCallJz, opJccJb, opJccJz, opJmpEv, opJmpJ, opJrcxz, opLoop, opRet, opRetIw } from '../ops/branch';
@@ -87,377 +87,377 @@ export const DECODE_INFO: StaticArray<u8> = [
 export function dispatch(op: i32): void {
   switch (op) {
     case 0x000: { // add
-      opAluEbGb(ADD);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(ADD);
       break;
     }
     case 0x001: { // add
-      opAluEvGv(ADD);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(ADD);
       break;
     }
     case 0x002: { // add
-      opAluGbEb(ADD);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(ADD);
       break;
     }
     case 0x003: { // add
-      opAluGvEv(ADD);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(ADD);
       break;
     }
     case 0x004: { // add
-      opAluALIb(ADD);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(ADD);
       break;
     }
     case 0x005: { // add
-      opAluAXIz(ADD);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(ADD);
       break;
     }
     case 0x008: { // or
-      opAluEbGb(OR);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(OR);
       break;
     }
     case 0x009: { // or
-      opAluEvGv(OR);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(OR);
       break;
     }
     case 0x00a: { // or
-      opAluGbEb(OR);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(OR);
       break;
     }
     case 0x00b: { // or
-      opAluGvEv(OR);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(OR);
       break;
     }
     case 0x00c: { // or
-      opAluALIb(OR);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(OR);
       break;
     }
     case 0x00d: { // or
-      opAluAXIz(OR);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(OR);
       break;
     }
     case 0x010: { // adc
-      opAluEbGb(ADC);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(ADC);
       break;
     }
     case 0x011: { // adc
-      opAluEvGv(ADC);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(ADC);
       break;
     }
     case 0x012: { // adc
-      opAluGbEb(ADC);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(ADC);
       break;
     }
     case 0x013: { // adc
-      opAluGvEv(ADC);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(ADC);
       break;
     }
     case 0x014: { // adc
-      opAluALIb(ADC);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(ADC);
       break;
     }
     case 0x015: { // adc
-      opAluAXIz(ADC);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(ADC);
       break;
     }
     case 0x018: { // sbb
-      opAluEbGb(SBB);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(SBB);
       break;
     }
     case 0x019: { // sbb
-      opAluEvGv(SBB);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(SBB);
       break;
     }
     case 0x01a: { // sbb
-      opAluGbEb(SBB);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(SBB);
       break;
     }
     case 0x01b: { // sbb
-      opAluGvEv(SBB);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(SBB);
       break;
     }
     case 0x01c: { // sbb
-      opAluALIb(SBB);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(SBB);
       break;
     }
     case 0x01d: { // sbb
-      opAluAXIz(SBB);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(SBB);
       break;
     }
     case 0x020: { // and
-      opAluEbGb(AND);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(AND);
       break;
     }
     case 0x021: { // and
-      opAluEvGv(AND);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(AND);
       break;
     }
     case 0x022: { // and
-      opAluGbEb(AND);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(AND);
       break;
     }
     case 0x023: { // and
-      opAluGvEv(AND);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(AND);
       break;
     }
     case 0x024: { // and
-      opAluALIb(AND);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(AND);
       break;
     }
     case 0x025: { // and
-      opAluAXIz(AND);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(AND);
       break;
     }
     case 0x028: { // sub
-      opAluEbGb(SUB);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(SUB);
       break;
     }
     case 0x029: { // sub
-      opAluEvGv(SUB);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(SUB);
       break;
     }
     case 0x02a: { // sub
-      opAluGbEb(SUB);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(SUB);
       break;
     }
     case 0x02b: { // sub
-      opAluGvEv(SUB);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(SUB);
       break;
     }
     case 0x02c: { // sub
-      opAluALIb(SUB);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(SUB);
       break;
     }
     case 0x02d: { // sub
-      opAluAXIz(SUB);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(SUB);
       break;
     }
     case 0x030: { // xor
-      opAluEbGb(XOR);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(XOR);
       break;
     }
     case 0x031: { // xor
-      opAluEvGv(XOR);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(XOR);
       break;
     }
     case 0x032: { // xor
-      opAluGbEb(XOR);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(XOR);
       break;
     }
     case 0x033: { // xor
-      opAluGvEv(XOR);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(XOR);
       break;
     }
     case 0x034: { // xor
-      opAluALIb(XOR);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(XOR);
       break;
     }
     case 0x035: { // xor
-      opAluAXIz(XOR);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(XOR);
       break;
     }
     case 0x038: { // cmp
-      opAluEbGb(CMP);
+      if (d_prefix & P_LOCK) opUD(); else opAluEbGb(CMP);
       break;
     }
     case 0x039: { // cmp
-      opAluEvGv(CMP);
+      if (d_prefix & P_LOCK) opUD(); else opAluEvGv(CMP);
       break;
     }
     case 0x03a: { // cmp
-      opAluGbEb(CMP);
+      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(CMP);
       break;
     }
     case 0x03b: { // cmp
-      opAluGvEv(CMP);
+      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(CMP);
       break;
     }
     case 0x03c: { // cmp
-      opAluALIb(CMP);
+      if (d_prefix & P_LOCK) opUD(); else opAluALIb(CMP);
       break;
     }
     case 0x03d: { // cmp
-      opAluAXIz(CMP);
+      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(CMP);
       break;
     }
     case 0x050: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x051: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x052: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x053: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x054: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x055: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x056: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x057: { // push
-      opPushZv();
+      if (d_prefix & P_LOCK) opUD(); else opPushZv();
       break;
     }
     case 0x058: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x059: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x05a: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x05b: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x05c: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x05d: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x05e: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x05f: { // pop
-      opPopZv();
+      if (d_prefix & P_LOCK) opUD(); else opPopZv();
       break;
     }
     case 0x063: { // movsxd
-      opMovsxdGvEd();
+      if (d_prefix & P_LOCK) opUD(); else opMovsxdGvEd();
       break;
     }
     case 0x068: { // push
-      opPushIz();
+      if (d_prefix & P_LOCK) opUD(); else opPushIz();
       break;
     }
     case 0x069: { // imul
-      opImulGvEvIz();
+      if (d_prefix & P_LOCK) opUD(); else opImulGvEvIz();
       break;
     }
     case 0x06a: { // push
-      opPushIb();
+      if (d_prefix & P_LOCK) opUD(); else opPushIb();
       break;
     }
     case 0x06b: { // imul
-      opImulGvEvIb();
+      if (d_prefix & P_LOCK) opUD(); else opImulGvEvIb();
       break;
     }
     case 0x070: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x071: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x072: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x073: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x074: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x075: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x076: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x077: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x078: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x079: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x07a: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x07b: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x07c: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x07d: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x07e: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x07f: { // jcc
-      opJccJb();
+      if (d_prefix & P_LOCK) opUD(); else opJccJb();
       break;
     }
     case 0x080: { // add or adc sbb and sub xor cmp
       switch (d_reg & 7) {
         case 0: {
-          opAluEbIb(ADD);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(ADD);
           break;
         }
         case 1: {
-          opAluEbIb(OR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(OR);
           break;
         }
         case 2: {
-          opAluEbIb(ADC);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(ADC);
           break;
         }
         case 3: {
-          opAluEbIb(SBB);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(SBB);
           break;
         }
         case 4: {
-          opAluEbIb(AND);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(AND);
           break;
         }
         case 5: {
-          opAluEbIb(SUB);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(SUB);
           break;
         }
         case 6: {
-          opAluEbIb(XOR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(XOR);
           break;
         }
         case 7: {
-          opAluEbIb(CMP);
+          if (d_prefix & P_LOCK) opUD(); else opAluEbIb(CMP);
           break;
         }
         default: opUD();
@@ -467,35 +467,35 @@ export function dispatch(op: i32): void {
     case 0x081: { // add or adc sbb and sub xor cmp
       switch (d_reg & 7) {
         case 0: {
-          opAluEvIz(ADD);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(ADD);
           break;
         }
         case 1: {
-          opAluEvIz(OR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(OR);
           break;
         }
         case 2: {
-          opAluEvIz(ADC);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(ADC);
           break;
         }
         case 3: {
-          opAluEvIz(SBB);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(SBB);
           break;
         }
         case 4: {
-          opAluEvIz(AND);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(AND);
           break;
         }
         case 5: {
-          opAluEvIz(SUB);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(SUB);
           break;
         }
         case 6: {
-          opAluEvIz(XOR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(XOR);
           break;
         }
         case 7: {
-          opAluEvIz(CMP);
+          if (d_prefix & P_LOCK) opUD(); else opAluEvIz(CMP);
           break;
         }
         default: opUD();
@@ -505,35 +505,35 @@ export function dispatch(op: i32): void {
     case 0x083: { // add or adc sbb and sub xor cmp
       switch (d_reg & 7) {
         case 0: {
-          opAluEvIb(ADD);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(ADD);
           break;
         }
         case 1: {
-          opAluEvIb(OR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(OR);
           break;
         }
         case 2: {
-          opAluEvIb(ADC);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(ADC);
           break;
         }
         case 3: {
-          opAluEvIb(SBB);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(SBB);
           break;
         }
         case 4: {
-          opAluEvIb(AND);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(AND);
           break;
         }
         case 5: {
-          opAluEvIb(SUB);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(SUB);
           break;
         }
         case 6: {
-          opAluEvIb(XOR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(XOR);
           break;
         }
         case 7: {
-          opAluEvIb(CMP);
+          if (d_prefix & P_LOCK) opUD(); else opAluEvIb(CMP);
           break;
         }
         default: opUD();
@@ -541,45 +541,45 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x084: { // test
-      opTestEbGb();
+      if (d_prefix & P_LOCK) opUD(); else opTestEbGb();
       break;
     }
     case 0x085: { // test
-      opTestEvGv();
+      if (d_prefix & P_LOCK) opUD(); else opTestEvGv();
       break;
     }
     case 0x086: { // xchg
-      opXchgEbGb();
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXchgEbGb();
       break;
     }
     case 0x087: { // xchg
-      opXchgEvGv();
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXchgEvGv();
       break;
     }
     case 0x088: { // mov
-      opMovEbGb();
+      if (d_prefix & P_LOCK) opUD(); else opMovEbGb();
       break;
     }
     case 0x089: { // mov
-      opMovEvGv();
+      if (d_prefix & P_LOCK) opUD(); else opMovEvGv();
       break;
     }
     case 0x08a: { // mov
-      opMovGbEb();
+      if (d_prefix & P_LOCK) opUD(); else opMovGbEb();
       break;
     }
     case 0x08b: { // mov
-      opMovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opMovGvEv();
       break;
     }
     case 0x08d: { // lea
-      opLea();
+      if (d_prefix & P_LOCK) opUD(); else opLea();
       break;
     }
     case 0x08f: { // pop
       switch (d_reg & 7) {
         case 0: {
-          opPopEv();
+          if (d_prefix & P_LOCK) opUD(); else opPopEv();
           break;
         }
         default: opUD();
@@ -587,205 +587,205 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x090: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x091: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x092: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x093: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x094: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x095: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x096: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x097: { // xchg
-      opXchgZvAX();
+      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
       break;
     }
     case 0x098: { // cbw
-      opCbw();
+      if (d_prefix & P_LOCK) opUD(); else opCbw();
       break;
     }
     case 0x099: { // cwd
-      opCwd();
+      if (d_prefix & P_LOCK) opUD(); else opCwd();
       break;
     }
     case 0x09c: { // pushf
-      opPushf();
+      if (d_prefix & P_LOCK) opUD(); else opPushf();
       break;
     }
     case 0x09d: { // popf
-      opPopf();
+      if (d_prefix & P_LOCK) opUD(); else opPopf();
       break;
     }
     case 0x09e: { // sahf
-      opSahf();
+      if (d_prefix & P_LOCK) opUD(); else opSahf();
       break;
     }
     case 0x09f: { // lahf
-      opLahf();
+      if (d_prefix & P_LOCK) opUD(); else opLahf();
       break;
     }
     case 0x0a4: { // movsb
-      opMovs();
+      if (d_prefix & P_LOCK) opUD(); else opMovs();
       break;
     }
     case 0x0a5: { // movs
-      opMovs();
+      if (d_prefix & P_LOCK) opUD(); else opMovs();
       break;
     }
     case 0x0a6: { // cmpsb
-      opCmps();
+      if (d_prefix & P_LOCK) opUD(); else opCmps();
       break;
     }
     case 0x0a7: { // cmps
-      opCmps();
+      if (d_prefix & P_LOCK) opUD(); else opCmps();
       break;
     }
     case 0x0a8: { // test
-      opTestALIb();
+      if (d_prefix & P_LOCK) opUD(); else opTestALIb();
       break;
     }
     case 0x0a9: { // test
-      opTestAXIz();
+      if (d_prefix & P_LOCK) opUD(); else opTestAXIz();
       break;
     }
     case 0x0aa: { // stosb
-      opStos();
+      if (d_prefix & P_LOCK) opUD(); else opStos();
       break;
     }
     case 0x0ab: { // stos
-      opStos();
+      if (d_prefix & P_LOCK) opUD(); else opStos();
       break;
     }
     case 0x0ac: { // lodsb
-      opLods();
+      if (d_prefix & P_LOCK) opUD(); else opLods();
       break;
     }
     case 0x0ad: { // lods
-      opLods();
+      if (d_prefix & P_LOCK) opUD(); else opLods();
       break;
     }
     case 0x0ae: { // scasb
-      opScas();
+      if (d_prefix & P_LOCK) opUD(); else opScas();
       break;
     }
     case 0x0af: { // scas
-      opScas();
+      if (d_prefix & P_LOCK) opUD(); else opScas();
       break;
     }
     case 0x0b0: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b1: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b2: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b3: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b4: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b5: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b6: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b7: { // mov
-      opMovZbIb();
+      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
       break;
     }
     case 0x0b8: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0b9: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0ba: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0bb: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0bc: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0bd: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0be: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0bf: { // mov
-      opMovZvIv();
+      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
       break;
     }
     case 0x0c0: { // rol ror rcl rcr shl shr sal sar
       switch (d_reg & 7) {
         case 0: {
-          opShiftEbIb(ROL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(ROL);
           break;
         }
         case 1: {
-          opShiftEbIb(ROR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(ROR);
           break;
         }
         case 2: {
-          opShiftEbIb(RCL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(RCL);
           break;
         }
         case 3: {
-          opShiftEbIb(RCR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(RCR);
           break;
         }
         case 4: {
-          opShiftEbIb(SHL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SHL);
           break;
         }
         case 5: {
-          opShiftEbIb(SHR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SHR);
           break;
         }
         case 6: {
-          opShiftEbIb(SAL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SAL);
           break;
         }
         case 7: {
-          opShiftEbIb(SAR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SAR);
           break;
         }
         default: opUD();
@@ -795,35 +795,35 @@ export function dispatch(op: i32): void {
     case 0x0c1: { // rol ror rcl rcr shl shr sal sar
       switch (d_reg & 7) {
         case 0: {
-          opShiftEvIb(ROL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(ROL);
           break;
         }
         case 1: {
-          opShiftEvIb(ROR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(ROR);
           break;
         }
         case 2: {
-          opShiftEvIb(RCL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(RCL);
           break;
         }
         case 3: {
-          opShiftEvIb(RCR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(RCR);
           break;
         }
         case 4: {
-          opShiftEvIb(SHL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SHL);
           break;
         }
         case 5: {
-          opShiftEvIb(SHR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SHR);
           break;
         }
         case 6: {
-          opShiftEvIb(SAL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SAL);
           break;
         }
         case 7: {
-          opShiftEvIb(SAR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SAR);
           break;
         }
         default: opUD();
@@ -831,17 +831,17 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x0c2: { // ret
-      opRetIw();
+      if (d_prefix & P_LOCK) opUD(); else opRetIw();
       break;
     }
     case 0x0c3: { // ret
-      opRet();
+      if (d_prefix & P_LOCK) opUD(); else opRet();
       break;
     }
     case 0x0c6: { // mov
       switch (d_reg & 7) {
         case 0: {
-          opMovEbIb();
+          if (d_prefix & P_LOCK) opUD(); else opMovEbIb();
           break;
         }
         default: opUD();
@@ -851,7 +851,7 @@ export function dispatch(op: i32): void {
     case 0x0c7: { // mov
       switch (d_reg & 7) {
         case 0: {
-          opMovEvIz();
+          if (d_prefix & P_LOCK) opUD(); else opMovEvIz();
           break;
         }
         default: opUD();
@@ -859,53 +859,53 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x0c8: { // enter
-      opEnter();
+      if (d_prefix & P_LOCK) opUD(); else opEnter();
       break;
     }
     case 0x0c9: { // leave
-      opLeave();
+      if (d_prefix & P_LOCK) opUD(); else opLeave();
       break;
     }
     case 0x0cc: { // int3
-      opInt3();
+      if (d_prefix & P_LOCK) opUD(); else opInt3();
       break;
     }
     case 0x0cd: { // int
-      opIntIb();
+      if (d_prefix & P_LOCK) opUD(); else opIntIb();
       break;
     }
     case 0x0d0: { // rol ror rcl rcr shl shr sal sar
       switch (d_reg & 7) {
         case 0: {
-          opShiftEb1(ROL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(ROL);
           break;
         }
         case 1: {
-          opShiftEb1(ROR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(ROR);
           break;
         }
         case 2: {
-          opShiftEb1(RCL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(RCL);
           break;
         }
         case 3: {
-          opShiftEb1(RCR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(RCR);
           break;
         }
         case 4: {
-          opShiftEb1(SHL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SHL);
           break;
         }
         case 5: {
-          opShiftEb1(SHR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SHR);
           break;
         }
         case 6: {
-          opShiftEb1(SAL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SAL);
           break;
         }
         case 7: {
-          opShiftEb1(SAR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SAR);
           break;
         }
         default: opUD();
@@ -915,35 +915,35 @@ export function dispatch(op: i32): void {
     case 0x0d1: { // rol ror rcl rcr shl shr sal sar
       switch (d_reg & 7) {
         case 0: {
-          opShiftEv1(ROL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(ROL);
           break;
         }
         case 1: {
-          opShiftEv1(ROR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(ROR);
           break;
         }
         case 2: {
-          opShiftEv1(RCL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(RCL);
           break;
         }
         case 3: {
-          opShiftEv1(RCR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(RCR);
           break;
         }
         case 4: {
-          opShiftEv1(SHL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SHL);
           break;
         }
         case 5: {
-          opShiftEv1(SHR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SHR);
           break;
         }
         case 6: {
-          opShiftEv1(SAL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SAL);
           break;
         }
         case 7: {
-          opShiftEv1(SAR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SAR);
           break;
         }
         default: opUD();
@@ -953,35 +953,35 @@ export function dispatch(op: i32): void {
     case 0x0d2: { // rol ror rcl rcr shl shr sal sar
       switch (d_reg & 7) {
         case 0: {
-          opShiftEbCL(ROL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(ROL);
           break;
         }
         case 1: {
-          opShiftEbCL(ROR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(ROR);
           break;
         }
         case 2: {
-          opShiftEbCL(RCL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(RCL);
           break;
         }
         case 3: {
-          opShiftEbCL(RCR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(RCR);
           break;
         }
         case 4: {
-          opShiftEbCL(SHL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SHL);
           break;
         }
         case 5: {
-          opShiftEbCL(SHR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SHR);
           break;
         }
         case 6: {
-          opShiftEbCL(SAL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SAL);
           break;
         }
         case 7: {
-          opShiftEbCL(SAR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SAR);
           break;
         }
         default: opUD();
@@ -991,35 +991,35 @@ export function dispatch(op: i32): void {
     case 0x0d3: { // rol ror rcl rcr shl shr sal sar
       switch (d_reg & 7) {
         case 0: {
-          opShiftEvCL(ROL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(ROL);
           break;
         }
         case 1: {
-          opShiftEvCL(ROR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(ROR);
           break;
         }
         case 2: {
-          opShiftEvCL(RCL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(RCL);
           break;
         }
         case 3: {
-          opShiftEvCL(RCR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(RCR);
           break;
         }
         case 4: {
-          opShiftEvCL(SHL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SHL);
           break;
         }
         case 5: {
-          opShiftEvCL(SHR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SHR);
           break;
         }
         case 6: {
-          opShiftEvCL(SAL);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAL);
           break;
         }
         case 7: {
-          opShiftEvCL(SAR);
+          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAR);
           break;
         }
         default: opUD();
@@ -1027,73 +1027,73 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x0e0: { // loopne
-      opLoop();
+      if (d_prefix & P_LOCK) opUD(); else opLoop();
       break;
     }
     case 0x0e1: { // loope
-      opLoop();
+      if (d_prefix & P_LOCK) opUD(); else opLoop();
       break;
     }
     case 0x0e2: { // loop
-      opLoop();
+      if (d_prefix & P_LOCK) opUD(); else opLoop();
       break;
     }
     case 0x0e3: { // jrcxz
-      opJrcxz();
+      if (d_prefix & P_LOCK) opUD(); else opJrcxz();
       break;
     }
     case 0x0e8: { // call
-      opCallJz();
+      if (d_prefix & P_LOCK) opUD(); else opCallJz();
       break;
     }
     case 0x0e9: { // jmp
-      opJmpJ();
+      if (d_prefix & P_LOCK) opUD(); else opJmpJ();
       break;
     }
     case 0x0eb: { // jmp
-      opJmpJ();
+      if (d_prefix & P_LOCK) opUD(); else opJmpJ();
       break;
     }
     case 0x0f4: { // hlt
-      opPrivileged();
+      if (d_prefix & P_LOCK) opUD(); else opPrivileged();
       break;
     }
     case 0x0f5: { // cmc
-      opCmc();
+      if (d_prefix & P_LOCK) opUD(); else opCmc();
       break;
     }
     case 0x0f6: { // test not neg mul imul div idiv
       switch (d_reg & 7) {
         case 0: {
-          opTestEbIb();
+          if (d_prefix & P_LOCK) opUD(); else opTestEbIb();
           break;
         }
         case 1: {
-          opTestEbIb();
+          if (d_prefix & P_LOCK) opUD(); else opTestEbIb();
           break;
         }
         case 2: {
-          opNotEb();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNotEb();
           break;
         }
         case 3: {
-          opNegEb();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNegEb();
           break;
         }
         case 4: {
-          opMulEb();
+          if (d_prefix & P_LOCK) opUD(); else opMulEb();
           break;
         }
         case 5: {
-          opImulEb();
+          if (d_prefix & P_LOCK) opUD(); else opImulEb();
           break;
         }
         case 6: {
-          opDivEb();
+          if (d_prefix & P_LOCK) opUD(); else opDivEb();
           break;
         }
         case 7: {
-          opIdivEb();
+          if (d_prefix & P_LOCK) opUD(); else opIdivEb();
           break;
         }
         default: opUD();
@@ -1103,35 +1103,35 @@ export function dispatch(op: i32): void {
     case 0x0f7: { // test not neg mul imul div idiv
       switch (d_reg & 7) {
         case 0: {
-          opTestEvIz();
+          if (d_prefix & P_LOCK) opUD(); else opTestEvIz();
           break;
         }
         case 1: {
-          opTestEvIz();
+          if (d_prefix & P_LOCK) opUD(); else opTestEvIz();
           break;
         }
         case 2: {
-          opNotEv();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNotEv();
           break;
         }
         case 3: {
-          opNegEv();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNegEv();
           break;
         }
         case 4: {
-          opMulEv();
+          if (d_prefix & P_LOCK) opUD(); else opMulEv();
           break;
         }
         case 5: {
-          opImulEv();
+          if (d_prefix & P_LOCK) opUD(); else opImulEv();
           break;
         }
         case 6: {
-          opDivEv();
+          if (d_prefix & P_LOCK) opUD(); else opDivEv();
           break;
         }
         case 7: {
-          opIdivEv();
+          if (d_prefix & P_LOCK) opUD(); else opIdivEv();
           break;
         }
         default: opUD();
@@ -1139,37 +1139,37 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x0f8: { // clc
-      opClc();
+      if (d_prefix & P_LOCK) opUD(); else opClc();
       break;
     }
     case 0x0f9: { // stc
-      opStc();
+      if (d_prefix & P_LOCK) opUD(); else opStc();
       break;
     }
     case 0x0fa: { // cli
-      opPrivileged();
+      if (d_prefix & P_LOCK) opUD(); else opPrivileged();
       break;
     }
     case 0x0fb: { // sti
-      opPrivileged();
+      if (d_prefix & P_LOCK) opUD(); else opPrivileged();
       break;
     }
     case 0x0fc: { // cld
-      opCld();
+      if (d_prefix & P_LOCK) opUD(); else opCld();
       break;
     }
     case 0x0fd: { // std
-      opStd();
+      if (d_prefix & P_LOCK) opUD(); else opStd();
       break;
     }
     case 0x0fe: { // inc dec
       switch (d_reg & 7) {
         case 0: {
-          opIncEb();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opIncEb();
           break;
         }
         case 1: {
-          opDecEb();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opDecEb();
           break;
         }
         default: opUD();
@@ -1179,23 +1179,23 @@ export function dispatch(op: i32): void {
     case 0x0ff: { // inc dec call jmp push
       switch (d_reg & 7) {
         case 0: {
-          opIncEv();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opIncEv();
           break;
         }
         case 1: {
-          opDecEv();
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opDecEv();
           break;
         }
         case 2: {
-          opCallEv();
+          if (d_prefix & P_LOCK) opUD(); else opCallEv();
           break;
         }
         case 4: {
-          opJmpEv();
+          if (d_prefix & P_LOCK) opUD(); else opJmpEv();
           break;
         }
         case 6: {
-          opPushEv();
+          if (d_prefix & P_LOCK) opUD(); else opPushEv();
           break;
         }
         default: opUD();
@@ -1203,39 +1203,39 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x101: { // group7
-      if (d_mod == 3) opGroup7Reg();
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opGroup7Reg();
       else opUD();
       break;
     }
     case 0x105: { // syscall
-      opSyscall();
+      if (d_prefix & P_LOCK) opUD(); else opSyscall();
       break;
     }
     case 0x10b: { // ud2
-      opUD();
+      if (d_prefix & P_LOCK) opUD(); else opUD();
       break;
     }
     case 0x10d: { // prefetchw
       if (d_mod == 3) opUD();
-      else opNop();
+      else if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x110: { // movups movupd movss movsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opMovdquVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
           break;
         }
         case SIMD_66: {
-          opMovdquVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
           break;
         }
         case SIMD_F3: {
-          opMovssVxWd();
+          if (d_prefix & P_LOCK) opUD(); else opMovssVxWd();
           break;
         }
         case SIMD_F2: {
-          opMovsdVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opMovsdVxWq();
           break;
         }
         default: opUD();
@@ -1245,19 +1245,19 @@ export function dispatch(op: i32): void {
     case 0x111: { // movups movupd movss movsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opMovdquWxVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
           break;
         }
         case SIMD_66: {
-          opMovdquWxVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
           break;
         }
         case SIMD_F3: {
-          opMovssWdVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovssWdVx();
           break;
         }
         case SIMD_F2: {
-          opMovsdWqVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovsdWqVx();
           break;
         }
         default: opUD();
@@ -1267,13 +1267,13 @@ export function dispatch(op: i32): void {
     case 0x112: { // movlps movhlps movlpd
       switch (d_simd) {
         case SIMD_NONE: {
-          if (d_mod == 3) opMovhlpsVxUx();
-          else opMovlpsVxMq();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovhlpsVxUx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovlpsVxMq();
+          else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
           break;
         }
         default: opUD();
@@ -1284,12 +1284,12 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
-          else opMovlpsMqVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovlpsMqVx();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovlpsMqVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovlpsMqVx();
           break;
         }
         default: opUD();
@@ -1299,11 +1299,11 @@ export function dispatch(op: i32): void {
     case 0x114: { // unpcklps unpcklpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opPunpckldqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
           break;
         }
         case SIMD_66: {
-          opPunpcklqdqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpcklqdqVxWx();
           break;
         }
         default: opUD();
@@ -1313,11 +1313,11 @@ export function dispatch(op: i32): void {
     case 0x115: { // unpckhps unpckhpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opPunpckhdqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
           break;
         }
         case SIMD_66: {
-          opPunpckhqdqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckhqdqVxWx();
           break;
         }
         default: opUD();
@@ -1327,13 +1327,13 @@ export function dispatch(op: i32): void {
     case 0x116: { // movhps movlhps movhpd
       switch (d_simd) {
         case SIMD_NONE: {
-          if (d_mod == 3) opMovlhpsVxUx();
-          else opMovhpsVxMq();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovlhpsVxUx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovhpsVxMq();
+          else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
           break;
         }
         default: opUD();
@@ -1344,12 +1344,12 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
-          else opMovhpsMqVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovhpsMqVx();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovhpsMqVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovhpsMqVx();
           break;
         }
         default: opUD();
@@ -1357,45 +1357,45 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x118: { // prefetch
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x119: { // nop
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x11a: { // nop
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x11b: { // nop
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x11c: { // nop
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x11d: { // nop
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x11e: { // endbr64
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x11f: { // nop
-      opNop();
+      if (d_prefix & P_LOCK) opUD(); else opNop();
       break;
     }
     case 0x128: { // movaps movapd
       switch (d_simd) {
         case SIMD_NONE: {
-          opMovdqaVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
           break;
         }
         case SIMD_66: {
-          opMovdqaVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
           break;
         }
         default: opUD();
@@ -1405,11 +1405,11 @@ export function dispatch(op: i32): void {
     case 0x129: { // movaps movapd
       switch (d_simd) {
         case SIMD_NONE: {
-          opMovdqaWxVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
           break;
         }
         case SIMD_66: {
-          opMovdqaWxVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
           break;
         }
         default: opUD();
@@ -1419,11 +1419,11 @@ export function dispatch(op: i32): void {
     case 0x12a: { // cvtsi2ss cvtsi2sd
       switch (d_simd) {
         case SIMD_F3: {
-          opCvtsi2ssVxEy();
+          if (d_prefix & P_LOCK) opUD(); else opCvtsi2ssVxEy();
           break;
         }
         case SIMD_F2: {
-          opCvtsi2sdVxEy();
+          if (d_prefix & P_LOCK) opUD(); else opCvtsi2sdVxEy();
           break;
         }
         default: opUD();
@@ -1434,12 +1434,12 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
-          else opMovntdqMxVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovntdqMxVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
           break;
         }
         default: opUD();
@@ -1449,11 +1449,11 @@ export function dispatch(op: i32): void {
     case 0x12c: { // cvttss2si cvttsd2si
       switch (d_simd) {
         case SIMD_F3: {
-          opCvtss2siGyWd(1);
+          if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(1);
           break;
         }
         case SIMD_F2: {
-          opCvtsd2siGyWq(1);
+          if (d_prefix & P_LOCK) opUD(); else opCvtsd2siGyWq(1);
           break;
         }
         default: opUD();
@@ -1463,11 +1463,11 @@ export function dispatch(op: i32): void {
     case 0x12d: { // cvtss2si cvtsd2si
       switch (d_simd) {
         case SIMD_F3: {
-          opCvtss2siGyWd(0);
+          if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(0);
           break;
         }
         case SIMD_F2: {
-          opCvtsd2siGyWq(0);
+          if (d_prefix & P_LOCK) opUD(); else opCvtsd2siGyWq(0);
           break;
         }
         default: opUD();
@@ -1477,11 +1477,11 @@ export function dispatch(op: i32): void {
     case 0x12e: { // ucomiss ucomisd
       switch (d_simd) {
         case SIMD_NONE: {
-          opUcomissVxWd();
+          if (d_prefix & P_LOCK) opUD(); else opUcomissVxWd();
           break;
         }
         case SIMD_66: {
-          opUcomisdVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opUcomisdVxWq();
           break;
         }
         default: opUD();
@@ -1491,11 +1491,11 @@ export function dispatch(op: i32): void {
     case 0x12f: { // comiss comisd
       switch (d_simd) {
         case SIMD_NONE: {
-          opComissVxWd();
+          if (d_prefix & P_LOCK) opUD(); else opComissVxWd();
           break;
         }
         case SIMD_66: {
-          opComisdVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opComisdVxWq();
           break;
         }
         default: opUD();
@@ -1503,82 +1503,82 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x131: { // rdtsc
-      opRdtsc();
+      if (d_prefix & P_LOCK) opUD(); else opRdtsc();
       break;
     }
     case 0x140: { // cmovo
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x141: { // cmovno
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x142: { // cmovb
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x143: { // cmovae
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x144: { // cmove
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x145: { // cmovne
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x146: { // cmovbe
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x147: { // cmova
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x148: { // cmovs
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x149: { // cmovns
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x14a: { // cmovp
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x14b: { // cmovnp
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x14c: { // cmovl
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x14d: { // cmovge
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x14e: { // cmovle
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x14f: { // cmovg
-      opCmovGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
       break;
     }
     case 0x150: { // movmskps movmskpd
       switch (d_simd) {
         case SIMD_NONE: {
-          if (d_mod == 3) opMovmskpsGdUx();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovmskpsGdUx();
           else opUD();
           break;
         }
         case SIMD_66: {
-          if (d_mod == 3) opMovmskpdGdUx();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovmskpdGdUx();
           else opUD();
           break;
         }
@@ -1589,19 +1589,19 @@ export function dispatch(op: i32): void {
     case 0x151: { // sqrtps sqrtpd sqrtss sqrtsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_SQRT);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_SQRT);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_SQRT);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_SQRT);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_SQRT);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_SQRT);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_SQRT);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SQRT);
           break;
         }
         default: opUD();
@@ -1611,11 +1611,11 @@ export function dispatch(op: i32): void {
     case 0x154: { // andps andpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opPandVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
           break;
         }
         case SIMD_66: {
-          opPandVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
           break;
         }
         default: opUD();
@@ -1625,11 +1625,11 @@ export function dispatch(op: i32): void {
     case 0x155: { // andnps andnpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opPandnVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
           break;
         }
         case SIMD_66: {
-          opPandnVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
           break;
         }
         default: opUD();
@@ -1639,11 +1639,11 @@ export function dispatch(op: i32): void {
     case 0x156: { // orps orpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opPorVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
           break;
         }
         case SIMD_66: {
-          opPorVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
           break;
         }
         default: opUD();
@@ -1653,11 +1653,11 @@ export function dispatch(op: i32): void {
     case 0x157: { // xorps xorpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opPxorVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
           break;
         }
         case SIMD_66: {
-          opPxorVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
           break;
         }
         default: opUD();
@@ -1667,19 +1667,19 @@ export function dispatch(op: i32): void {
     case 0x158: { // addps addpd addss addsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_ADD);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_ADD);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_ADD);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_ADD);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_ADD);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_ADD);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_ADD);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_ADD);
           break;
         }
         default: opUD();
@@ -1689,19 +1689,19 @@ export function dispatch(op: i32): void {
     case 0x159: { // mulps mulpd mulss mulsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_MUL);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MUL);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_MUL);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MUL);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_MUL);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MUL);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_MUL);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MUL);
           break;
         }
         default: opUD();
@@ -1711,19 +1711,19 @@ export function dispatch(op: i32): void {
     case 0x15a: { // cvtps2pd cvtpd2ps cvtss2sd cvtsd2ss
       switch (d_simd) {
         case SIMD_NONE: {
-          opCvtps2pdVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opCvtps2pdVxWq();
           break;
         }
         case SIMD_66: {
-          opCvtpd2psVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opCvtpd2psVxWx();
           break;
         }
         case SIMD_F3: {
-          opCvtss2sdVxWd();
+          if (d_prefix & P_LOCK) opUD(); else opCvtss2sdVxWd();
           break;
         }
         case SIMD_F2: {
-          opCvtsd2ssVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opCvtsd2ssVxWq();
           break;
         }
         default: opUD();
@@ -1733,15 +1733,15 @@ export function dispatch(op: i32): void {
     case 0x15b: { // cvtdq2ps cvtps2dq cvttps2dq
       switch (d_simd) {
         case SIMD_NONE: {
-          opCvtdq2psVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opCvtdq2psVxWx();
           break;
         }
         case SIMD_66: {
-          opCvtps2dqVxWx(0);
+          if (d_prefix & P_LOCK) opUD(); else opCvtps2dqVxWx(0);
           break;
         }
         case SIMD_F3: {
-          opCvtps2dqVxWx(1);
+          if (d_prefix & P_LOCK) opUD(); else opCvtps2dqVxWx(1);
           break;
         }
         default: opUD();
@@ -1751,19 +1751,19 @@ export function dispatch(op: i32): void {
     case 0x15c: { // subps subpd subss subsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_SUB);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_SUB);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_SUB);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_SUB);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_SUB);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_SUB);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_SUB);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SUB);
           break;
         }
         default: opUD();
@@ -1773,19 +1773,19 @@ export function dispatch(op: i32): void {
     case 0x15d: { // minps minpd minss minsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_MIN);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MIN);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_MIN);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MIN);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_MIN);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MIN);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_MIN);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MIN);
           break;
         }
         default: opUD();
@@ -1795,19 +1795,19 @@ export function dispatch(op: i32): void {
     case 0x15e: { // divps divpd divss divsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_DIV);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_DIV);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_DIV);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_DIV);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_DIV);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_DIV);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_DIV);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_DIV);
           break;
         }
         default: opUD();
@@ -1817,19 +1817,19 @@ export function dispatch(op: i32): void {
     case 0x15f: { // maxps maxpd maxss maxsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opFpPsVxWx(FP_MAX);
+          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MAX);
           break;
         }
         case SIMD_66: {
-          opFpPdVxWx(FP_MAX);
+          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MAX);
           break;
         }
         case SIMD_F3: {
-          opFpSsVxWd(FP_MAX);
+          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MAX);
           break;
         }
         case SIMD_F2: {
-          opFpSdVxWq(FP_MAX);
+          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MAX);
           break;
         }
         default: opUD();
@@ -1839,7 +1839,7 @@ export function dispatch(op: i32): void {
     case 0x160: { // punpcklbw
       switch (d_simd) {
         case SIMD_66: {
-          opPunpcklbwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpcklbwVxWx();
           break;
         }
         default: opUD();
@@ -1849,7 +1849,7 @@ export function dispatch(op: i32): void {
     case 0x161: { // punpcklwd
       switch (d_simd) {
         case SIMD_66: {
-          opPunpcklwdVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpcklwdVxWx();
           break;
         }
         default: opUD();
@@ -1859,7 +1859,7 @@ export function dispatch(op: i32): void {
     case 0x162: { // punpckldq
       switch (d_simd) {
         case SIMD_66: {
-          opPunpckldqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
           break;
         }
         default: opUD();
@@ -1869,7 +1869,7 @@ export function dispatch(op: i32): void {
     case 0x163: { // packsswb
       switch (d_simd) {
         case SIMD_66: {
-          opPacksswbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPacksswbVxWx();
           break;
         }
         default: opUD();
@@ -1879,7 +1879,7 @@ export function dispatch(op: i32): void {
     case 0x164: { // pcmpgtb
       switch (d_simd) {
         case SIMD_66: {
-          opPcmpgtbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPcmpgtbVxWx();
           break;
         }
         default: opUD();
@@ -1889,7 +1889,7 @@ export function dispatch(op: i32): void {
     case 0x165: { // pcmpgtw
       switch (d_simd) {
         case SIMD_66: {
-          opPcmpgtwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPcmpgtwVxWx();
           break;
         }
         default: opUD();
@@ -1899,7 +1899,7 @@ export function dispatch(op: i32): void {
     case 0x166: { // pcmpgtd
       switch (d_simd) {
         case SIMD_66: {
-          opPcmpgtdVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPcmpgtdVxWx();
           break;
         }
         default: opUD();
@@ -1909,7 +1909,7 @@ export function dispatch(op: i32): void {
     case 0x167: { // packuswb
       switch (d_simd) {
         case SIMD_66: {
-          opPackuswbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPackuswbVxWx();
           break;
         }
         default: opUD();
@@ -1919,7 +1919,7 @@ export function dispatch(op: i32): void {
     case 0x168: { // punpckhbw
       switch (d_simd) {
         case SIMD_66: {
-          opPunpckhbwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckhbwVxWx();
           break;
         }
         default: opUD();
@@ -1929,7 +1929,7 @@ export function dispatch(op: i32): void {
     case 0x169: { // punpckhwd
       switch (d_simd) {
         case SIMD_66: {
-          opPunpckhwdVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckhwdVxWx();
           break;
         }
         default: opUD();
@@ -1939,7 +1939,7 @@ export function dispatch(op: i32): void {
     case 0x16a: { // punpckhdq
       switch (d_simd) {
         case SIMD_66: {
-          opPunpckhdqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
           break;
         }
         default: opUD();
@@ -1949,7 +1949,7 @@ export function dispatch(op: i32): void {
     case 0x16b: { // packssdw
       switch (d_simd) {
         case SIMD_66: {
-          opPackssdwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPackssdwVxWx();
           break;
         }
         default: opUD();
@@ -1959,7 +1959,7 @@ export function dispatch(op: i32): void {
     case 0x16c: { // punpcklqdq
       switch (d_simd) {
         case SIMD_66: {
-          opPunpcklqdqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpcklqdqVxWx();
           break;
         }
         default: opUD();
@@ -1969,7 +1969,7 @@ export function dispatch(op: i32): void {
     case 0x16d: { // punpckhqdq
       switch (d_simd) {
         case SIMD_66: {
-          opPunpckhqdqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPunpckhqdqVxWx();
           break;
         }
         default: opUD();
@@ -1979,7 +1979,7 @@ export function dispatch(op: i32): void {
     case 0x16e: { // movd/movq
       switch (d_simd) {
         case SIMD_66: {
-          opMovdVxEy();
+          if (d_prefix & P_LOCK) opUD(); else opMovdVxEy();
           break;
         }
         default: opUD();
@@ -1989,11 +1989,11 @@ export function dispatch(op: i32): void {
     case 0x16f: { // movdqa movdqu
       switch (d_simd) {
         case SIMD_66: {
-          opMovdqaVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
           break;
         }
         case SIMD_F3: {
-          opMovdquVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
           break;
         }
         default: opUD();
@@ -2003,15 +2003,15 @@ export function dispatch(op: i32): void {
     case 0x170: { // pshufd pshufhw pshuflw
       switch (d_simd) {
         case SIMD_66: {
-          opPshufdVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opPshufdVxWxIb();
           break;
         }
         case SIMD_F3: {
-          opPshufhwVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opPshufhwVxWxIb();
           break;
         }
         case SIMD_F2: {
-          opPshuflwVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opPshuflwVxWxIb();
           break;
         }
         default: opUD();
@@ -2023,17 +2023,17 @@ export function dispatch(op: i32): void {
         case SIMD_66: {
           switch (d_reg & 7) {
             case 2: {
-              if (d_mod == 3) opPsrlwUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrlwUxIb();
               else opUD();
               break;
             }
             case 4: {
-              if (d_mod == 3) opPsrawUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrawUxIb();
               else opUD();
               break;
             }
             case 6: {
-              if (d_mod == 3) opPsllwUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsllwUxIb();
               else opUD();
               break;
             }
@@ -2050,17 +2050,17 @@ export function dispatch(op: i32): void {
         case SIMD_66: {
           switch (d_reg & 7) {
             case 2: {
-              if (d_mod == 3) opPsrldUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrldUxIb();
               else opUD();
               break;
             }
             case 4: {
-              if (d_mod == 3) opPsradUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsradUxIb();
               else opUD();
               break;
             }
             case 6: {
-              if (d_mod == 3) opPslldUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPslldUxIb();
               else opUD();
               break;
             }
@@ -2077,22 +2077,22 @@ export function dispatch(op: i32): void {
         case SIMD_66: {
           switch (d_reg & 7) {
             case 2: {
-              if (d_mod == 3) opPsrlqUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrlqUxIb();
               else opUD();
               break;
             }
             case 3: {
-              if (d_mod == 3) opPsrldqUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrldqUxIb();
               else opUD();
               break;
             }
             case 6: {
-              if (d_mod == 3) opPsllqUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsllqUxIb();
               else opUD();
               break;
             }
             case 7: {
-              if (d_mod == 3) opPslldqUxIb();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPslldqUxIb();
               else opUD();
               break;
             }
@@ -2107,7 +2107,7 @@ export function dispatch(op: i32): void {
     case 0x174: { // pcmpeqb
       switch (d_simd) {
         case SIMD_66: {
-          opPcmpeqbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPcmpeqbVxWx();
           break;
         }
         default: opUD();
@@ -2117,7 +2117,7 @@ export function dispatch(op: i32): void {
     case 0x175: { // pcmpeqw
       switch (d_simd) {
         case SIMD_66: {
-          opPcmpeqwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPcmpeqwVxWx();
           break;
         }
         default: opUD();
@@ -2127,7 +2127,7 @@ export function dispatch(op: i32): void {
     case 0x176: { // pcmpeqd
       switch (d_simd) {
         case SIMD_66: {
-          opPcmpeqdVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPcmpeqdVxWx();
           break;
         }
         default: opUD();
@@ -2137,11 +2137,11 @@ export function dispatch(op: i32): void {
     case 0x17e: { // movd/movq movq
       switch (d_simd) {
         case SIMD_66: {
-          opMovdEyVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdEyVx();
           break;
         }
         case SIMD_F3: {
-          opMovqVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opMovqVxWq();
           break;
         }
         default: opUD();
@@ -2151,11 +2151,11 @@ export function dispatch(op: i32): void {
     case 0x17f: { // movdqa movdqu
       switch (d_simd) {
         case SIMD_66: {
-          opMovdqaWxVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
           break;
         }
         case SIMD_F3: {
-          opMovdquWxVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
           break;
         }
         default: opUD();
@@ -2163,159 +2163,159 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x180: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x181: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x182: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x183: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x184: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x185: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x186: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x187: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x188: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x189: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x18a: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x18b: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x18c: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x18d: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x18e: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x18f: { // jcc
-      opJccJz();
+      if (d_prefix & P_LOCK) opUD(); else opJccJz();
       break;
     }
     case 0x190: { // seto
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x191: { // setno
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x192: { // setb
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x193: { // setae
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x194: { // sete
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x195: { // setne
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x196: { // setbe
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x197: { // seta
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x198: { // sets
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x199: { // setns
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x19a: { // setp
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x19b: { // setnp
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x19c: { // setl
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x19d: { // setge
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x19e: { // setle
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x19f: { // setg
-      opSetccEb();
+      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
       break;
     }
     case 0x1a2: { // cpuid
-      opCpuid();
+      if (d_prefix & P_LOCK) opUD(); else opCpuid();
       break;
     }
     case 0x1a3: { // bt
-      opBitEvGv(BT);
+      if (d_prefix & P_LOCK) opUD(); else opBitEvGv(BT);
       break;
     }
     case 0x1a4: { // shld
-      opShldEvGvIb();
+      if (d_prefix & P_LOCK) opUD(); else opShldEvGvIb();
       break;
     }
     case 0x1a5: { // shld
-      opShldEvGvCL();
+      if (d_prefix & P_LOCK) opUD(); else opShldEvGvCL();
       break;
     }
     case 0x1ab: { // bts
-      opBitEvGv(BTS);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTS);
       break;
     }
     case 0x1ac: { // shrd
-      opShrdEvGvIb();
+      if (d_prefix & P_LOCK) opUD(); else opShrdEvGvIb();
       break;
     }
     case 0x1ad: { // shrd
-      opShrdEvGvCL();
+      if (d_prefix & P_LOCK) opUD(); else opShrdEvGvCL();
       break;
     }
     case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence
@@ -2324,26 +2324,26 @@ export function dispatch(op: i32): void {
           switch (d_reg & 7) {
             case 2: {
               if (d_mod == 3) opUD();
-              else opLdmxcsrMd();
+              else if (d_prefix & P_LOCK) opUD(); else opLdmxcsrMd();
               break;
             }
             case 3: {
               if (d_mod == 3) opUD();
-              else opStmxcsrMd();
+              else if (d_prefix & P_LOCK) opUD(); else opStmxcsrMd();
               break;
             }
             case 5: {
-              if (d_mod == 3) opFence();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
               else opUD();
               break;
             }
             case 6: {
-              if (d_mod == 3) opFence();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
               else opUD();
               break;
             }
             case 7: {
-              if (d_mod == 3) opFence();
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
               else opUD();
               break;
             }
@@ -2356,33 +2356,33 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x1af: { // imul
-      opImulGvEv();
+      if (d_prefix & P_LOCK) opUD(); else opImulGvEv();
       break;
     }
     case 0x1b0: { // cmpxchg
-      opCmpxchgEbGb();
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchgEbGb();
       break;
     }
     case 0x1b1: { // cmpxchg
-      opCmpxchgEvGv();
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchgEvGv();
       break;
     }
     case 0x1b3: { // btr
-      opBitEvGv(BTR);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTR);
       break;
     }
     case 0x1b6: { // movzx
-      opMovzxGvEb();
+      if (d_prefix & P_LOCK) opUD(); else opMovzxGvEb();
       break;
     }
     case 0x1b7: { // movzx
-      opMovzxGvEw();
+      if (d_prefix & P_LOCK) opUD(); else opMovzxGvEw();
       break;
     }
     case 0x1b8: { // popcnt
       switch (d_simd) {
         case SIMD_F3: {
-          opPopcntGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opPopcntGvEv();
           break;
         }
         default: opUD();
@@ -2392,19 +2392,19 @@ export function dispatch(op: i32): void {
     case 0x1ba: { // bt bts btr btc
       switch (d_reg & 7) {
         case 4: {
-          opBitEvIb(BT);
+          if (d_prefix & P_LOCK) opUD(); else opBitEvIb(BT);
           break;
         }
         case 5: {
-          opBitEvIb(BTS);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTS);
           break;
         }
         case 6: {
-          opBitEvIb(BTR);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTR);
           break;
         }
         case 7: {
-          opBitEvIb(BTC);
+          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTC);
           break;
         }
         default: opUD();
@@ -2412,25 +2412,25 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x1bb: { // btc
-      opBitEvGv(BTC);
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTC);
       break;
     }
     case 0x1bc: { // bsf
       switch (d_simd) {
         case SIMD_NONE: {
-          opBsfGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
           break;
         }
         case SIMD_66: {
-          opBsfGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
           break;
         }
         case SIMD_F3: {
-          opBsfGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
           break;
         }
         case SIMD_F2: {
-          opBsfGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
           break;
         }
         default: opUD();
@@ -2440,19 +2440,19 @@ export function dispatch(op: i32): void {
     case 0x1bd: { // bsr
       switch (d_simd) {
         case SIMD_NONE: {
-          opBsrGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
           break;
         }
         case SIMD_66: {
-          opBsrGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
           break;
         }
         case SIMD_F3: {
-          opBsrGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
           break;
         }
         case SIMD_F2: {
-          opBsrGvEv();
+          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
           break;
         }
         default: opUD();
@@ -2460,37 +2460,37 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x1be: { // movsx
-      opMovsxGvEb();
+      if (d_prefix & P_LOCK) opUD(); else opMovsxGvEb();
       break;
     }
     case 0x1bf: { // movsx
-      opMovsxGvEw();
+      if (d_prefix & P_LOCK) opUD(); else opMovsxGvEw();
       break;
     }
     case 0x1c0: { // xadd
-      opXaddEbGb();
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXaddEbGb();
       break;
     }
     case 0x1c1: { // xadd
-      opXaddEvGv();
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXaddEvGv();
       break;
     }
     case 0x1c2: { // cmpps cmppd cmpss cmpsd
       switch (d_simd) {
         case SIMD_NONE: {
-          opCmppsVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opCmppsVxWxIb();
           break;
         }
         case SIMD_66: {
-          opCmppdVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opCmppdVxWxIb();
           break;
         }
         case SIMD_F3: {
-          opCmpssVxWdIb();
+          if (d_prefix & P_LOCK) opUD(); else opCmpssVxWdIb();
           break;
         }
         case SIMD_F2: {
-          opCmpsdVxWqIb();
+          if (d_prefix & P_LOCK) opUD(); else opCmpsdVxWqIb();
           break;
         }
         default: opUD();
@@ -2501,7 +2501,7 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
-          else opMovntiMyGy();
+          else if (d_prefix & P_LOCK) opUD(); else opMovntiMyGy();
           break;
         }
         default: opUD();
@@ -2511,7 +2511,7 @@ export function dispatch(op: i32): void {
     case 0x1c4: { // pinsrw
       switch (d_simd) {
         case SIMD_66: {
-          opPinsrwVxEwIb();
+          if (d_prefix & P_LOCK) opUD(); else opPinsrwVxEwIb();
           break;
         }
         default: opUD();
@@ -2521,7 +2521,7 @@ export function dispatch(op: i32): void {
     case 0x1c5: { // pextrw
       switch (d_simd) {
         case SIMD_66: {
-          if (d_mod == 3) opPextrwGdUxIb();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdUxIb();
           else opUD();
           break;
         }
@@ -2532,11 +2532,11 @@ export function dispatch(op: i32): void {
     case 0x1c6: { // shufps shufpd
       switch (d_simd) {
         case SIMD_NONE: {
-          opShufpsVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opShufpsVxWxIb();
           break;
         }
         case SIMD_66: {
-          opShufpdVxWxIb();
+          if (d_prefix & P_LOCK) opUD(); else opShufpdVxWxIb();
           break;
         }
         default: opUD();
@@ -2547,7 +2547,7 @@ export function dispatch(op: i32): void {
       switch (d_reg & 7) {
         case 1: {
           if (d_mod == 3) opUD();
-          else opCmpxchg8bM();
+          else if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchg8bM();
           break;
         }
         default: opUD();
@@ -2555,41 +2555,41 @@ export function dispatch(op: i32): void {
       break;
     }
     case 0x1c8: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1c9: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1ca: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1cb: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1cc: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1cd: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1ce: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1cf: { // bswap
-      opBswapZv();
+      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
     case 0x1d1: { // psrlw
       switch (d_simd) {
         case SIMD_66: {
-          opPsrlwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsrlwVxWx();
           break;
         }
         default: opUD();
@@ -2599,7 +2599,7 @@ export function dispatch(op: i32): void {
     case 0x1d2: { // psrld
       switch (d_simd) {
         case SIMD_66: {
-          opPsrldVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsrldVxWx();
           break;
         }
         default: opUD();
@@ -2609,7 +2609,7 @@ export function dispatch(op: i32): void {
     case 0x1d3: { // psrlq
       switch (d_simd) {
         case SIMD_66: {
-          opPsrlqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsrlqVxWx();
           break;
         }
         default: opUD();
@@ -2619,7 +2619,7 @@ export function dispatch(op: i32): void {
     case 0x1d4: { // paddq
       switch (d_simd) {
         case SIMD_66: {
-          opPaddqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPaddqVxWx();
           break;
         }
         default: opUD();
@@ -2629,7 +2629,7 @@ export function dispatch(op: i32): void {
     case 0x1d5: { // pmullw
       switch (d_simd) {
         case SIMD_66: {
-          opPmullwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmullwVxWx();
           break;
         }
         default: opUD();
@@ -2639,7 +2639,7 @@ export function dispatch(op: i32): void {
     case 0x1d6: { // movq
       switch (d_simd) {
         case SIMD_66: {
-          opMovqWqVx();
+          if (d_prefix & P_LOCK) opUD(); else opMovqWqVx();
           break;
         }
         default: opUD();
@@ -2649,7 +2649,7 @@ export function dispatch(op: i32): void {
     case 0x1d7: { // pmovmskb
       switch (d_simd) {
         case SIMD_66: {
-          if (d_mod == 3) opPmovmskbGdUx();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdUx();
           else opUD();
           break;
         }
@@ -2660,7 +2660,7 @@ export function dispatch(op: i32): void {
     case 0x1d8: { // psubusb
       switch (d_simd) {
         case SIMD_66: {
-          opPsubusbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubusbVxWx();
           break;
         }
         default: opUD();
@@ -2670,7 +2670,7 @@ export function dispatch(op: i32): void {
     case 0x1d9: { // psubusw
       switch (d_simd) {
         case SIMD_66: {
-          opPsubuswVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubuswVxWx();
           break;
         }
         default: opUD();
@@ -2680,7 +2680,7 @@ export function dispatch(op: i32): void {
     case 0x1da: { // pminub
       switch (d_simd) {
         case SIMD_66: {
-          opPminubVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPminubVxWx();
           break;
         }
         default: opUD();
@@ -2690,7 +2690,7 @@ export function dispatch(op: i32): void {
     case 0x1db: { // pand
       switch (d_simd) {
         case SIMD_66: {
-          opPandVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
           break;
         }
         default: opUD();
@@ -2700,7 +2700,7 @@ export function dispatch(op: i32): void {
     case 0x1dc: { // paddusb
       switch (d_simd) {
         case SIMD_66: {
-          opPaddusbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPaddusbVxWx();
           break;
         }
         default: opUD();
@@ -2710,7 +2710,7 @@ export function dispatch(op: i32): void {
     case 0x1dd: { // paddusw
       switch (d_simd) {
         case SIMD_66: {
-          opPadduswVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPadduswVxWx();
           break;
         }
         default: opUD();
@@ -2720,7 +2720,7 @@ export function dispatch(op: i32): void {
     case 0x1de: { // pmaxub
       switch (d_simd) {
         case SIMD_66: {
-          opPmaxubVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmaxubVxWx();
           break;
         }
         default: opUD();
@@ -2730,7 +2730,7 @@ export function dispatch(op: i32): void {
     case 0x1df: { // pandn
       switch (d_simd) {
         case SIMD_66: {
-          opPandnVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
           break;
         }
         default: opUD();
@@ -2740,7 +2740,7 @@ export function dispatch(op: i32): void {
     case 0x1e0: { // pavgb
       switch (d_simd) {
         case SIMD_66: {
-          opPavgbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPavgbVxWx();
           break;
         }
         default: opUD();
@@ -2750,7 +2750,7 @@ export function dispatch(op: i32): void {
     case 0x1e1: { // psraw
       switch (d_simd) {
         case SIMD_66: {
-          opPsrawVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsrawVxWx();
           break;
         }
         default: opUD();
@@ -2760,7 +2760,7 @@ export function dispatch(op: i32): void {
     case 0x1e2: { // psrad
       switch (d_simd) {
         case SIMD_66: {
-          opPsradVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsradVxWx();
           break;
         }
         default: opUD();
@@ -2770,7 +2770,7 @@ export function dispatch(op: i32): void {
     case 0x1e3: { // pavgw
       switch (d_simd) {
         case SIMD_66: {
-          opPavgwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPavgwVxWx();
           break;
         }
         default: opUD();
@@ -2780,7 +2780,7 @@ export function dispatch(op: i32): void {
     case 0x1e4: { // pmulhuw
       switch (d_simd) {
         case SIMD_66: {
-          opPmulhuwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmulhuwVxWx();
           break;
         }
         default: opUD();
@@ -2790,7 +2790,7 @@ export function dispatch(op: i32): void {
     case 0x1e5: { // pmulhw
       switch (d_simd) {
         case SIMD_66: {
-          opPmulhwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmulhwVxWx();
           break;
         }
         default: opUD();
@@ -2800,15 +2800,15 @@ export function dispatch(op: i32): void {
     case 0x1e6: { // cvttpd2dq cvtpd2dq cvtdq2pd
       switch (d_simd) {
         case SIMD_66: {
-          opCvtpd2dqVxWx(1);
+          if (d_prefix & P_LOCK) opUD(); else opCvtpd2dqVxWx(1);
           break;
         }
         case SIMD_F3: {
-          opCvtdq2pdVxWq();
+          if (d_prefix & P_LOCK) opUD(); else opCvtdq2pdVxWq();
           break;
         }
         case SIMD_F2: {
-          opCvtpd2dqVxWx(0);
+          if (d_prefix & P_LOCK) opUD(); else opCvtpd2dqVxWx(0);
           break;
         }
         default: opUD();
@@ -2819,7 +2819,7 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovntdqMxVx();
+          else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
           break;
         }
         default: opUD();
@@ -2829,7 +2829,7 @@ export function dispatch(op: i32): void {
     case 0x1e8: { // psubsb
       switch (d_simd) {
         case SIMD_66: {
-          opPsubsbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubsbVxWx();
           break;
         }
         default: opUD();
@@ -2839,7 +2839,7 @@ export function dispatch(op: i32): void {
     case 0x1e9: { // psubsw
       switch (d_simd) {
         case SIMD_66: {
-          opPsubswVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubswVxWx();
           break;
         }
         default: opUD();
@@ -2849,7 +2849,7 @@ export function dispatch(op: i32): void {
     case 0x1ea: { // pminsw
       switch (d_simd) {
         case SIMD_66: {
-          opPminswVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPminswVxWx();
           break;
         }
         default: opUD();
@@ -2859,7 +2859,7 @@ export function dispatch(op: i32): void {
     case 0x1eb: { // por
       switch (d_simd) {
         case SIMD_66: {
-          opPorVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
           break;
         }
         default: opUD();
@@ -2869,7 +2869,7 @@ export function dispatch(op: i32): void {
     case 0x1ec: { // paddsb
       switch (d_simd) {
         case SIMD_66: {
-          opPaddsbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPaddsbVxWx();
           break;
         }
         default: opUD();
@@ -2879,7 +2879,7 @@ export function dispatch(op: i32): void {
     case 0x1ed: { // paddsw
       switch (d_simd) {
         case SIMD_66: {
-          opPaddswVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPaddswVxWx();
           break;
         }
         default: opUD();
@@ -2889,7 +2889,7 @@ export function dispatch(op: i32): void {
     case 0x1ee: { // pmaxsw
       switch (d_simd) {
         case SIMD_66: {
-          opPmaxswVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmaxswVxWx();
           break;
         }
         default: opUD();
@@ -2899,7 +2899,7 @@ export function dispatch(op: i32): void {
     case 0x1ef: { // pxor
       switch (d_simd) {
         case SIMD_66: {
-          opPxorVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
           break;
         }
         default: opUD();
@@ -2909,7 +2909,7 @@ export function dispatch(op: i32): void {
     case 0x1f1: { // psllw
       switch (d_simd) {
         case SIMD_66: {
-          opPsllwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsllwVxWx();
           break;
         }
         default: opUD();
@@ -2919,7 +2919,7 @@ export function dispatch(op: i32): void {
     case 0x1f2: { // pslld
       switch (d_simd) {
         case SIMD_66: {
-          opPslldVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPslldVxWx();
           break;
         }
         default: opUD();
@@ -2929,7 +2929,7 @@ export function dispatch(op: i32): void {
     case 0x1f3: { // psllq
       switch (d_simd) {
         case SIMD_66: {
-          opPsllqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsllqVxWx();
           break;
         }
         default: opUD();
@@ -2939,7 +2939,7 @@ export function dispatch(op: i32): void {
     case 0x1f4: { // pmuludq
       switch (d_simd) {
         case SIMD_66: {
-          opPmuludqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmuludqVxWx();
           break;
         }
         default: opUD();
@@ -2949,7 +2949,7 @@ export function dispatch(op: i32): void {
     case 0x1f5: { // pmaddwd
       switch (d_simd) {
         case SIMD_66: {
-          opPmaddwdVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPmaddwdVxWx();
           break;
         }
         default: opUD();
@@ -2959,7 +2959,7 @@ export function dispatch(op: i32): void {
     case 0x1f6: { // psadbw
       switch (d_simd) {
         case SIMD_66: {
-          opPsadbwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsadbwVxWx();
           break;
         }
         default: opUD();
@@ -2969,7 +2969,7 @@ export function dispatch(op: i32): void {
     case 0x1f7: { // maskmovdqu
       switch (d_simd) {
         case SIMD_66: {
-          if (d_mod == 3) opMaskmovdquVxUx();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovdquVxUx();
           else opUD();
           break;
         }
@@ -2980,7 +2980,7 @@ export function dispatch(op: i32): void {
     case 0x1f8: { // psubb
       switch (d_simd) {
         case SIMD_66: {
-          opPsubbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubbVxWx();
           break;
         }
         default: opUD();
@@ -2990,7 +2990,7 @@ export function dispatch(op: i32): void {
     case 0x1f9: { // psubw
       switch (d_simd) {
         case SIMD_66: {
-          opPsubwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubwVxWx();
           break;
         }
         default: opUD();
@@ -3000,7 +3000,7 @@ export function dispatch(op: i32): void {
     case 0x1fa: { // psubd
       switch (d_simd) {
         case SIMD_66: {
-          opPsubdVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubdVxWx();
           break;
         }
         default: opUD();
@@ -3010,7 +3010,7 @@ export function dispatch(op: i32): void {
     case 0x1fb: { // psubq
       switch (d_simd) {
         case SIMD_66: {
-          opPsubqVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPsubqVxWx();
           break;
         }
         default: opUD();
@@ -3020,7 +3020,7 @@ export function dispatch(op: i32): void {
     case 0x1fc: { // paddb
       switch (d_simd) {
         case SIMD_66: {
-          opPaddbVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPaddbVxWx();
           break;
         }
         default: opUD();
@@ -3030,7 +3030,7 @@ export function dispatch(op: i32): void {
     case 0x1fd: { // paddw
       switch (d_simd) {
         case SIMD_66: {
-          opPaddwVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPaddwVxWx();
           break;
         }
         default: opUD();
@@ -3040,7 +3040,7 @@ export function dispatch(op: i32): void {
     case 0x1fe: { // paddd
       switch (d_simd) {
         case SIMD_66: {
-          opPadddVxWx();
+          if (d_prefix & P_LOCK) opUD(); else opPadddVxWx();
           break;
         }
         default: opUD();
@@ -3051,12 +3051,12 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
-          else opMovbeGvMv();
+          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovbeGvMv();
+          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
           break;
         }
         default: opUD();
@@ -3067,12 +3067,12 @@ export function dispatch(op: i32): void {
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
-          else opMovbeMvGv();
+          else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
           break;
         }
         case SIMD_66: {
           if (d_mod == 3) opUD();
-          else opMovbeMvGv();
+          else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
           break;
         }
         default: opUD();

@@ -35,13 +35,16 @@ function readSlow(va: u64, size: i32): u64 {
   return v;
 }
 
-/** Makes sure [va, va+size) is writable (filling the TLB); false after raising the fault. */
+/**
+ * Makes sure [va, va+size) is writable (filling the TLB); false after raising the fault. A fault
+ * on the second page is reported at that page's first byte, as the hardware reports it.
+ */
 export function probeWrite(va: u64, size: i32): bool {
   const vpn = va >> 12;
   if (load<u64>(tlbEntry(vpn), TLBE_WRITE_TAG) != vpn && tlbFill(va, ACCESS_WRITE) == 0) return false;
   const last = va + <u64>(size - 1);
   const vpn2 = last >> 12;
-  if (vpn2 != vpn && load<u64>(tlbEntry(vpn2), TLBE_WRITE_TAG) != vpn2 && tlbFill(last, ACCESS_WRITE) == 0) return false;
+  if (vpn2 != vpn && load<u64>(tlbEntry(vpn2), TLBE_WRITE_TAG) != vpn2 && tlbFill(vpn2 << 12, ACCESS_WRITE) == 0) return false;
   return true;
 }
 
@@ -51,7 +54,7 @@ export function probeRead(va: u64, size: i32): bool {
   if (load<u64>(tlbEntry(vpn), TLBE_READ_TAG) != vpn && tlbFill(va, ACCESS_READ) == 0) return false;
   const last = va + <u64>(size - 1);
   const vpn2 = last >> 12;
-  if (vpn2 != vpn && load<u64>(tlbEntry(vpn2), TLBE_READ_TAG) != vpn2 && tlbFill(last, ACCESS_READ) == 0) return false;
+  if (vpn2 != vpn && load<u64>(tlbEntry(vpn2), TLBE_READ_TAG) != vpn2 && tlbFill(vpn2 << 12, ACCESS_READ) == 0) return false;
   return true;
 }
 

@@ -5,10 +5,10 @@
 
 import { d_opsize, d_imm, d_prefix, d_mod, d_ea, d_addr, d_rex, P_67 } from '../decode/decoder';
 import { readE, writeE, readG, writeG, prepareE } from '../decode/operands';
-import { readReg, writeReg, reg64, setReg64, raiseFault, exiting } from '../state';
+import { readReg, writeReg, reg64, setReg64, raiseFault, exiting, R_AX, R_CX, R_DX, R_BX } from '../state';
 import { readMem, writeMem, probeWrite, read64, write64 } from '../mmu/access';
 import { setCF, setStatusFlags, setAllStatusFlags, szpBits } from './flags';
-import { RAX, RCX, RDX, RBX, ZF, PF } from '../shared/layout';
+import { ZF, PF } from '../shared/layout';
 import { EXIT_GP } from '../shared/exit';
 
 // ---- BT BTS BTR BTC --------------------------------------------------------------------------
@@ -116,31 +116,31 @@ export function opCmpxchg8bM(): void {
     const lo = read64(addr);
     const hi = read64(addr + 8);
     if (exiting) return;
-    if (lo == reg64(RAX) && hi == reg64(RDX)) {
-      write64(addr, reg64(RBX));
-      write64(addr + 8, reg64(RCX));
+    if (lo == reg64(R_AX) && hi == reg64(R_DX)) {
+      write64(addr, reg64(R_BX));
+      write64(addr + 8, reg64(R_CX));
       setStatusFlags(ZF, ZF);
     } else {
       write64(addr, lo);
       write64(addr + 8, hi);
       setStatusFlags(ZF, 0);
-      setReg64(RAX, lo);
-      setReg64(RDX, hi);
+      setReg64(R_AX, lo);
+      setReg64(R_DX, hi);
     }
     return;
   }
   if (!probeWrite(addr, 8)) return;
   const m = read64(addr);
   if (exiting) return;
-  const want = (readReg(RDX, 4, 0) << 32) | readReg(RAX, 4, 0);
+  const want = (readReg(R_DX, 4, 0) << 32) | readReg(R_AX, 4, 0);
   if (m == want) {
-    write64(addr, (readReg(RCX, 4, 0) << 32) | readReg(RBX, 4, 0));
+    write64(addr, (readReg(R_CX, 4, 0) << 32) | readReg(R_BX, 4, 0));
     setStatusFlags(ZF, ZF);
   } else {
     write64(addr, m);
     setStatusFlags(ZF, 0);
-    writeReg(RAX, 4, 0, m & 0xffffffff);
-    writeReg(RDX, 4, 0, m >> 32);
+    writeReg(R_AX, 4, 0, m & 0xffffffff);
+    writeReg(R_DX, 4, 0, m >> 32);
   }
 }
 

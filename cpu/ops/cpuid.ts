@@ -26,8 +26,12 @@ const EXT_LM = 1 << 29;      // EDX
  * instruction-set work when those land (docs/quirks.md notes the gap until then).
  */
 const LEAF1_EDX: u32 = FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_SSE | FEAT_SSE2;
+// Leaf 1 ECX (general-purpose extensions, proven against the host in tests/cpu/gpr.test.ts)
+const FEAT_CX16 = 1 << 13;
+const FEAT_MOVBE = 1 << 22;
+const FEAT_POPCNT = 1 << 23;
 /** Leaf 1 ECX: SSE3 and later arrive with the instruction-set work. */
-const LEAF1_ECX: u32 = 0;
+const LEAF1_ECX: u32 = FEAT_CX16 | FEAT_MOVBE | FEAT_POPCNT;
 
 @inline function out(a: u32, b: u32, c: u32, d: u32): void {
   setReg32(R_AX, a); setReg32(R_BX, b); setReg32(R_CX, c); setReg32(R_DX, d);

@@ -5,10 +5,9 @@
 
 import { d_opsize, d_imm } from '../decode/decoder';
 import { readE, readG, writeG } from '../decode/operands';
-import { readReg, writeReg, raiseFault, exiting } from '../state';
-import { setAllStatusFlags, szpBits } from './flags';
+import { readReg, writeReg, raiseFault, exiting, R_AX, R_DX } from '../state';
+import { setAllStatusFlags, szpBits, sizeMask } from './flags';
 import { CF, OF } from '../shared/layout';
-import { R_AX, R_DX } from '../state';
 import { EXIT_DE } from '../shared/exit';
 
 // ---- 128-bit helpers -------------------------------------------------------------------------
@@ -114,7 +113,7 @@ function mulAcc(signed: bool): void {
     hi = p >> bits;
   }
   // MUL: the upper half is non-zero; IMUL: the upper half is not the sign extension of the lower.
-  const wide = signed ? sext(hi, size) != (sext(lo, size) >> 63) : (hi & (size == 8 ? <u64>-1 : ((<u64>1 << <u64>(size << 3)) - 1))) != 0;
+  const wide = signed ? sext(hi, size) != (sext(lo, size) >> 63) : (hi & sizeMask(size)) != 0;
   mulFlags(lo, size, wide);
   writeReg(R_AX, size, 0, lo);
   writeReg(R_DX, size, 0, hi);

@@ -5,10 +5,9 @@
 
 import { d_opsize, d_imm } from '../decode/decoder';
 import { readE, writeE, readG, prepareE } from '../decode/operands';
-import { readReg, exiting } from '../state';
+import { readReg, exiting, R_CX } from '../state';
 import { getCF, setStatusFlags, setAllStatusFlags, szpBits, sizeMask, signBit } from './flags';
 import { CF, OF } from '../shared/layout';
-import { R_CX } from '../state';
 
 // Group-2 operation numbers: the ModRM.reg digit. /6 is an undocumented alias of SHL that
 // every Intel and AMD CPU runs as SHL.

@@ -128,7 +128,7 @@ export function opCvtdq2pdVxWq(): void {
   fpBegin();
   const r0 = fFromI64(<i64><i32>a, true);
   const r1 = fFromI64(<i64><i32>(a >> 32), true);
-  fpEnd();
+  if (!fpEnd()) return;                                // never fails: every int32 is a binary64
   writeV(make64x2(r0, r1));
 }
 /** F2 0F E6 cvtpd2dq (MXCSR rounding), 66 0F E6 cvttpd2dq — the high quadword is zeroed. */

@@ -1,14 +1,15 @@
 // IEEE 754 binary32/binary64 arithmetic with x86 SSE semantics (SDM vol. 1 §4.8, §10.2.3,
 // §11.5): MXCSR rounding modes, DAZ and FTZ, sticky exception flags, and x86's NaN rules.
 // wasm's float ops round to nearest only and leave NaN payloads unspecified, so results are
-// computed here on integer significands (a small softfloat) and rounded once by roundPack.
+// computed here on integer significands (a small softfloat) and rounded once by roundPack; the
+// common case (default MXCSR, normal numbers) takes wasm's arithmetic through the fast paths.
 // Values travel as raw bits (u64; binary32 in the low 32 bits) selected by `dbl`.
 
 import { raiseFault } from '../state';
 import { EXIT_XM } from '../shared/exit';
 import {
   getMxcsr, setMxcsr, MX_IE, MX_DE, MX_ZE, MX_OE, MX_UE, MX_PE, MX_DAZ, MX_FTZ, MX_MASK_SHIFT,
-  MX_RC_SHIFT, RC_NEAREST, RC_DOWN, RC_UP, RC_ZERO,
+  MX_RC_SHIFT, RC_NEAREST, RC_DOWN, RC_UP, RC_ZERO, MXCSR_DEFAULT,
 } from './sse_common';
 
 // ---- the per-instruction environment ------------------------------------------------------
@@ -18,6 +19,8 @@ let fpRound: u32 = RC_NEAREST;
 let fpDaz = false;
 let fpFtz = false;          // FTZ applies only while underflow is masked (SDM §10.2.3.3)
 let fpUnmaskedUE = false;
+let fpUnmaskedOE = false;
+let fpFast = false;         // MXCSR's controls at their defaults: the fast paths below apply
 
 /** Loads rounding control, DAZ and FTZ from MXCSR; call before any arithmetic of an instruction. */
 export function fpBegin(): void {
@@ -26,7 +29,9 @@ export function fpBegin(): void {
   fpRound = (m >> MX_RC_SHIFT) & 3;
   fpDaz = (m & MX_DAZ) != 0;
   fpUnmaskedUE = (m & (MX_UE << MX_MASK_SHIFT)) == 0;
+  fpUnmaskedOE = (m & (MX_OE << MX_MASK_SHIFT)) == 0;
   fpFtz = (m & MX_FTZ) != 0 && !fpUnmaskedUE;
+  fpFast = (m & 0xffc0) == MXCSR_DEFAULT;
 }
 
 /**
@@ -35,12 +40,17 @@ export function fpBegin(): void {
  * false, and the caller must not write. MXCSR keeps the flags, as the handler must see them.
  */
 export function fpEnd(): bool {
-  const f = fpFlags;
+  let f = fpFlags;
   if (f == 0) return true;
   const m = getMxcsr();
+  const unmasked = f & ~(m >> MX_MASK_SHIFT) & 0x3f;
+  if (unmasked == 0) { setMxcsr(m | f); return true; }
+  // SDM §11.5.2: an unmasked pre-computation exception (IE, DE, ZE) in any lane stops the
+  // instruction before the post-computation checks (OE, UE, PE) of every lane are made.
+  if (unmasked & (MX_IE | MX_DE | MX_ZE)) f &= MX_IE | MX_DE | MX_ZE;
   setMxcsr(m | f);
-  if ((f & ~(m >> MX_MASK_SHIFT) & 0x3f) != 0) { raiseFault(EXIT_XM, 0); return false; }
-  return true;
+  raiseFault(EXIT_XM, 0);
+  return false;
 }
 
 // ---- formats ----------------------------------------------------------------------------------
@@ -135,6 +145,9 @@ function roundPack(sign: u32, exp: i32, sig: u64, dbl: bool): u64 {
   const mask = (<u64>1 << <u64>drop) - 1;
   const half = <u64>1 << <u64>(drop - 1);
   const emin = dbl ? -1022 : -126;
+  // An unmasked OE or UE reports PE only if rounding to p bits with an unbounded exponent was
+  // inexact (what the exception handler's rescaled result would be); as measured on the host.
+  const inexactUnbounded = (sig & mask) != 0;
   let tiny = false;
   if (exp < emin) {
     tiny = true;
@@ -150,12 +163,14 @@ function roundPack(sign: u32, exp: i32, sig: u64, dbl: bool): u64 {
   let q = (sig >> <u64>drop) + roundInc(fpRound, sig >> <u64>drop, rem, half, sign);
   if ((q >> <u64>p) != 0) { q >>= 1; exp++; }
   if (exp > (dbl ? 1023 : 127)) {
+    // Unmasked: #XM follows and nothing is written, so the value returned does not matter.
+    if (fpUnmaskedOE) { fpFlags |= inexactUnbounded ? MX_OE | MX_PE : MX_OE; return 0; }
     fpFlags |= MX_OE | MX_PE;
     const toInf = fpRound == RC_NEAREST || (fpRound == RC_UP && sign == 0) || (fpRound == RC_DOWN && sign != 0);
     return toInf ? packInf(sign, dbl) : packMaxFinite(sign, dbl);
   }
-  if (rem != 0) { fpFlags |= tiny ? MX_PE | MX_UE : MX_PE; }
-  else if (tiny && fpUnmaskedUE) fpFlags |= MX_UE;
+  if (tiny && fpUnmaskedUE) fpFlags |= inexactUnbounded ? MX_UE | MX_PE : MX_UE;
+  else if (rem != 0) fpFlags |= tiny ? MX_PE | MX_UE : MX_PE;
   const biased = (q >> <u64>(p - 1)) != 0 ? exp + (dbl ? 1023 : 127) : 0;
   return (<u64>sign << signShift(dbl)) | (<u64>biased << <u64>fracBits(dbl)) | (q & fracMask(dbl));
 }
@@ -171,9 +186,93 @@ function mul128(a: u64, b: u64): u64 {
   return (mid << 32) | (p00 & 0xffffffff);
 }
 
+// ---- fast paths --------------------------------------------------------------------------------
+// With MXCSR's controls at their defaults (round to nearest, no DAZ or FTZ, all exceptions
+// masked), normal operands and a normal result at least twice the smallest normal (so neither
+// tininess nor overflow is possible), wasm's own arithmetic gives the x86 result bit for bit; only
+// PE needs work: an error-free transformation (add) or the exact integer product (mul, div)
+// tells whether the result is exact. binary32 runs in binary64 and rounds once more: double
+// rounding is harmless for + − × ÷ when 53 ≥ 2·24 + 2 (Figueroa, 1995). Anything else goes to
+// the softfloat below. NO_FAST (an SNaN, never an arithmetic result) means "not applicable".
+const NO_FAST: u64 = 0x7ff0000000000001;
+const FRAC52: u64 = 0xfffffffffffff;
+const HIDDEN52: u64 = 0x10000000000000;
+
+@inline function normal64(x: u64): bool { return ((x >> 52) & 0x7ff) - 1 < 0x7fe; }
+@inline function safe64(x: u64): bool { return ((x >> 52) & 0x7ff) - 2 < 0x7fd; }
+@inline function normal32(x: u64): bool { return ((x >> 23) & 0xff) - 1 < 0xfe; }
+@inline function safe32(x: u64): bool { return ((x >> 23) & 0xff) - 2 < 0xfd; }
+@inline function f32of(x: u64): f64 { return <f64>reinterpret<f32>(<u32>x); }
+
+function fastAdd(a: u64, b: u64, dbl: bool): u64 {
+  if (dbl) {
+    if (!normal64(a) || !normal64(b)) return NO_FAST;
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+    const s = x + y;
+    const r = reinterpret<u64>(s);
+    if (!safe64(r)) return NO_FAST;
+    const bb = s - x;                                   // TwoSum (Knuth): the exact error
+    if ((x - (s - bb)) + (y - bb) != 0) fpFlags |= MX_PE;
+    return r;
+  }
+  if (!normal32(a) || !normal32(b)) return NO_FAST;
+  const x = f32of(a), y = f32of(b);
+  const s = x + y;
+  const f = <f32>s;
+  const r = <u64>reinterpret<u32>(f);
+  if (!safe32(r)) return NO_FAST;
+  const bb = s - x;
+  if (<f64>f != s || (x - (s - bb)) + (y - bb) != 0) fpFlags |= MX_PE;
+  return r;
+}
+
+function fastMul(a: u64, b: u64, dbl: bool): u64 {
+  if (dbl) {
+    if (!normal64(a) || !normal64(b)) return NO_FAST;
+    const r = reinterpret<u64>(reinterpret<f64>(a) * reinterpret<f64>(b));
+    if (!safe64(r)) return NO_FAST;
+    // The 105- or 106-bit product of the significands keeps its top 53 bits.
+    const lo = mul128((a & FRAC52) | HIDDEN52, (b & FRAC52) | HIDDEN52);
+    if ((lo & ((mulHi >> 41) != 0 ? 0x1fffffffffffff : FRAC52)) != 0) fpFlags |= MX_PE;
+    return r;
+  }
+  if (!normal32(a) || !normal32(b)) return NO_FAST;
+  const p = f32of(a) * f32of(b);                       // exact: 48 bits
+  const f = <f32>p;
+  const r = <u64>reinterpret<u32>(f);
+  if (!safe32(r)) return NO_FAST;
+  if (<f64>f != p) fpFlags |= MX_PE;
+  return r;
+}
+
+function fastDiv(a: u64, b: u64, dbl: bool): u64 {
+  if (dbl) {
+    if (!normal64(a) || !normal64(b)) return NO_FAST;
+    const r = reinterpret<u64>(reinterpret<f64>(a) / reinterpret<f64>(b));
+    if (!safe64(r)) return NO_FAST;
+    // Exact iff quotient × divisor reproduces the dividend: as significands, q·b == a·2^s.
+    const ma = (a & FRAC52) | HIDDEN52;
+    const lo = mul128((r & FRAC52) | HIDDEN52, (b & FRAC52) | HIDDEN52);
+    const sh: u64 = (mulHi >> 41) != 0 ? 53 : 52;
+    if (mulHi != (ma >> (64 - sh)) || lo != (ma << sh)) fpFlags |= MX_PE;
+    return r;
+  }
+  if (!normal32(a) || !normal32(b)) return NO_FAST;
+  const x = f32of(a), y = f32of(b);
+  const f = <f32>(x / y);
+  const r = <u64>reinterpret<u32>(f);
+  if (!safe32(r)) return NO_FAST;
+  if (<f64>f * y != x) fpFlags |= MX_PE;                // the product is exact: 48 bits
+  return r;
+}
+
 // ---- arithmetic ---------------------------------------------------------------------------------
 /** a + b, or a − b with `negB` (the sign flips after NaN selection, so NaNs pass unchanged). */
 export function fAdd(a: u64, b: u64, dbl: bool, negB: bool): u64 {
+  if (fpFast) {
+    const r = fastAdd(a, negB ? b ^ (<u64>1 << signShift(dbl)) : b, dbl);
+    if (r != NO_FAST) return r;
+  }
   const ca = unpack(a, dbl);
   let sa = uSign; const ea = uExp; let ma = uSig; const da = uDenormal;
   const cb = unpack(b, dbl);
@@ -207,6 +306,7 @@ export function fAdd(a: u64, b: u64, dbl: bool, negB: bool): u64 {
 }
 
 export function fMul(a: u64, b: u64, dbl: bool): u64 {
+  if (fpFast) { const r = fastMul(a, b, dbl); if (r != NO_FAST) return r; }
   const ca = unpack(a, dbl);
   const sa = uSign; const ea = uExp; const ma = uSig; const da = uDenormal;
   const cb = unpack(b, dbl);
@@ -230,6 +330,7 @@ export function fMul(a: u64, b: u64, dbl: bool): u64 {
 }
 
 export function fDiv(a: u64, b: u64, dbl: bool): u64 {
+  if (fpFast) { const r = fastDiv(a, b, dbl); if (r != NO_FAST) return r; }
   const ca = unpack(a, dbl);
   const sa = uSign; const ea = uExp; const ma = uSig; const da = uDenormal;
   const cb = unpack(b, dbl);

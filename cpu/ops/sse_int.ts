@@ -9,8 +9,7 @@ import { exiting, readReg, writeReg } from '../state';
 import { read16 } from '../mmu/access';
 import { getX, readV, writeV, readWx, zero128, xmmAddr } from './sse_common';
 
-// Each binary handler: W (xmm or aligned m128) is the source, V the destination and first operand.
-// @inline keeps the one-line handlers below free of an extra call.
+/** The W source of the binary handlers below: xmm, or m128 that must be 16-byte aligned. */
 @inline function srcW(): v128 { return readWx(); }
 
 // ---- bitwise (also ANDPS/ANDPD, ANDNPS/ANDNPD, ORPS/ORPD, XORPS/XORPD) ----------------------

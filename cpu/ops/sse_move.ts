@@ -5,10 +5,9 @@
 
 import { d_mod, d_rm, d_reg, d_rex, d_prefix, d_addr, P_67 } from '../decode/decoder';
 import { readE, writeE } from '../decode/operands';
-import { exiting, raiseFault, reg64, writeReg } from '../state';
+import { exiting, raiseFault, reg64, writeReg, R_DI } from '../state';
 import { read32, read64, write32, write64, write8, probeWrite } from '../mmu/access';
 import { EXIT_GP } from '../shared/exit';
-import { R_DI } from '../state';
 import {
   xmmAddr, getX, setX, getXq, setXq, getXd, setXd, readV, writeV, readWx, readWxU, readWq,
   writeWx, writeWxU, writeWq, writeWd, make128, getMxcsr, setMxcsr, MXCSR_WRITABLE,
@@ -99,19 +98,16 @@ export function opPmovmskbGdUx(): void { writeReg(d_reg, 4, d_rex, <u64>i8x16.bi
 
 /**
  * 66 0F F7: maskmovdqu xmm1, xmm2 — stores the bytes of xmm1 whose mask byte in xmm2 has its
- * top bit set, to [rdi] (edi with 67). The selected bytes are checked writable first so a fault
- * stores nothing; masked-off bytes are never touched (no fault for them, as on Intel parts).
+ * top bit set, to [rdi] (edi with 67). The whole 16-byte destination is checked writable first,
+ * masked-off bytes included (the host CPU faults on them too), so a fault stores nothing.
  */
 export function opMaskmovdquVxUx(): void {
   const mask = i8x16.bitmask(getX(d_rm));
-  if (mask == 0) return;
   let base = reg64(R_DI);
   if (d_prefix & P_67) base &= 0xffffffff;
-  const first = ctz<u32>(mask);
-  const last = 31 - clz<u32>(mask);
-  if (!probeWrite(base + <u64>first, last - first + 1)) return;
+  if (!probeWrite(base, 16)) return;
   const src = xmmAddr(d_reg);
-  for (let i = first; i <= last; i++) {
+  for (let i = 0; i < 16; i++) {
     if (mask & (1 << i)) write8(base + <u64>i, <u32>load<u8>(src + <usize>i));
   }
 }

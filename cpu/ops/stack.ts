@@ -2,7 +2,7 @@
 // (d64 in the table); 66 makes it 16. Memory is written before rsp changes, so a fault on the
 // stack leaves rsp as it was.
 
-import { d_opsize, d_imm, d_imm2, d_rex, d_opcode, d_mod, d_rm } from '../decode/decoder';
+import { d_opsize, d_imm, d_imm2, d_rex, d_opcode, d_mod, d_rm, d_prefix, P_66, decode } from '../decode/decoder';
 import { readE, writeE } from '../decode/operands';
 import { reg64, setReg64, readReg, writeReg, exiting } from '../state';
 import { readMem, writeMem, probeWrite } from '../mmu/access';
@@ -21,10 +21,13 @@ import { R_SP, R_BP } from '../state';
 export function opPushZv(): void { push(d_opsize, readReg((d_opcode & 7) | ((d_rex & 1) << 3), d_opsize, d_rex)); }
 export function opPushIz(): void { push(d_opsize, d_imm); }
 export function opPushIb(): void { push(d_opsize, d_imm); }
+/** FF /6: push Ev. The table cannot mark it d64 (FF is shared with inc/dec), so the default
+ *  size of 64 (16 with a 66 and no REX.W) is worked out here. */
 export function opPushEv(): void {
-  const v = readE(d_opsize);
+  const size = (d_prefix & P_66) && !(d_rex & 8) ? 2 : 8;
+  const v = readE(size);
   if (exiting) return;
-  push(d_opsize, v);
+  push(size, v);
 }
 
 export function opPopZv(): void {
@@ -47,6 +50,9 @@ export function opPopEv(): void {
     return;
   }
   setReg64(R_SP, sp + <u64>size);
+  // An rsp-based destination address is computed after the increment (SDM "POP"), but decode()
+  // computed it before: decode the instruction again with the new rsp (rare: pop to memory).
+  decode();
   writeE(size, v);
   if (exiting) setReg64(R_SP, sp);
 }
@@ -59,16 +65,20 @@ export function opLeave(): void {
   writeReg(R_BP, d_opsize, 0, v);
 }
 
-/** C8 iw ib: enter — frame of imm16 bytes at nesting level imm8 & 31. */
+/**
+ * C8 iw ib: enter — frame of imm16 bytes at nesting level imm8 & 31. The pushes happen one by
+ * one, as on hardware (a fault part-way leaves the earlier ones in memory, registers untouched),
+ * and the final rsp is write-checked: the SDM's #PF "if a write using the final value of the
+ * stack pointer would cause a page fault".
+ */
 export function opEnter(): void {
   const size = d_opsize;
   const level = <i32>(d_imm2 & 31);
   let sp = reg64(R_SP);
   const bp = reg64(R_BP);
-  const total = <u64>(level + 1) * <u64>size;
-  if (!probeWrite(sp - total, <i32>total)) return;
   sp -= <u64>size;
   writeMem(sp, size, bp);
+  if (exiting) return;
   const frame = sp;
   if (level > 0) {
     for (let i = 1; i < level; i++) {
@@ -76,12 +86,16 @@ export function opEnter(): void {
       if (exiting) return;
       sp -= <u64>size;
       writeMem(sp, size, v);
+      if (exiting) return;
     }
     sp -= <u64>size;
     writeMem(sp, size, frame);
+    if (exiting) return;
   }
+  const final = sp - d_imm;
+  if (!probeWrite(final, size)) return;
   writeReg(R_BP, size, 0, frame);
-  setReg64(R_SP, sp - d_imm);
+  setReg64(R_SP, final);
 }
 
 // Bits a user-mode POPF may change (IOPL and IF are privileged: silently kept, as in ring 3).

@@ -3,7 +3,7 @@
 // so a test names the form and its undefined flags and gets thousands of cases. SDM vol. 2 §2.1
 // (instruction format: prefixes, REX, opcode, ModRM, SIB, displacement, immediate).
 
-import { Case, CpuState, CODE_ADDR, DATA_ADDR, PAGE_SIZE, Prng, makeState, STATUS, DF } from './oracle';
+import { Case, CpuState, CODE_ADDR, DATA_ADDR, PAGE_SIZE, Prng, makeState, STATUS, DF } from './oracle.js';
 
 export type Size = 1 | 2 | 4 | 8;
 
@@ -38,6 +38,7 @@ export interface Form {
   /** Status flags the SDM leaves undefined for this case (decided after setup). */
   undef?: (c: Ctx) => bigint;
   readOnlyOk?: boolean;         // also try a read-only data page (RMW and store forms)
+  lockOk?: boolean;             // a LOCK prefix is legal with a memory E (never with a register)
   /** Post-processes a finished case (nativeCode, adjustNative …). */
   finish?: (cs: Case, c: Ctx) => void;
 }
@@ -170,7 +171,8 @@ export function genCase(f: Form, r: Prng): Case {
     s.gpr[base] = BigInt.asUintN(64, addr32 ? BigInt.asUintN(32, ea) | junk() : ea);
   }
 
-  const bytes = [...(addr32 ? [0x67] : []), ...(size === 2 ? [0x66] : []), ...(f.pfx ?? []), ...(rex ? [rex] : []), ...f.op, modrm, ...tail, ...immBytes];
+  const lock = isMem && f.lockOk && r.int(6) === 0;
+  const bytes = [...(lock ? [0xf0] : []), ...(addr32 ? [0x67] : []), ...(size === 2 ? [0x66] : []), ...(f.pfx ?? []), ...(rex ? [rex] : []), ...f.op, modrm, ...tail, ...immBytes];
   if (ripRel) {
     const at = bytes.length - immBytes.length - 4;
     const d = Number(DATA_ADDR + BigInt(c.eOff) - (CODE_ADDR + BigInt(bytes.length)));

@@ -9,8 +9,8 @@ import {
   Case, Prng, check, formatFailures, nativeAvailable, testSeed, hostVendor, runWasl, regs, makeState,
   CF, PF, AF, ZF, SF, OF, DF, STATUS, DATA_ADDR, CODE_ADDR, PAGE_SIZE, RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
   SIGFPE, FPE_INTDIV, SIGSEGV, SI_KERNEL, SIGILL, SIGTRAP,
-} from './oracle';
-import { Form, Ctx, Size, genCases, genCase, eValue, setEValue, getReg, setReg, setMem, mask, sext, SIZES_ALL, SIZES_V } from './gen';
+} from './oracle.js';
+import { Form, Ctx, Size, genCases, eValue, setEValue, setReg, setMem, mask, sext, SIZES_ALL, SIZES_V } from './gen.js';
 
 const SKIP = nativeAvailable();
 const INTEL = hostVendor() === 'GenuineIntel';
@@ -181,7 +181,7 @@ function bitForms(): Form[] {
       forms.push({
         // Not rbp-based: a far offset makes a non-canonical address, and through rbp (segment SS)
         // that is #SS → SIGBUS, which wasl does not model (it raises #GP → SIGSEGV).
-        name: `${name}${sizePrefix(size)} E,G`, op: [0x0f, opc], size, readOnlyOk: name !== 'bt', implicit: [RBP],
+        name: `${name}${sizePrefix(size)} E,G`, op: [0x0f, opc], size, readOnlyOk: name !== 'bt', lockOk: name !== 'bt', implicit: [RBP],
         setup: (c) => {
           if (c.eReg >= 0) return;
           // Fill around the operand, then aim the signed bit offset anywhere from a little before
@@ -197,7 +197,7 @@ function bitForms(): Form[] {
         finish: (cs, c) => { if (c.eReg < 0) cs.data = c.data; },
         undef: () => BT_UNDEF,
       });
-      forms.push({ name: `${name}${sizePrefix(size)} E,ib`, op: [0x0f, 0xba], size, digit, imm: 1, readOnlyOk: name !== 'bt', undef: () => BT_UNDEF });
+      forms.push({ name: `${name}${sizePrefix(size)} E,ib`, op: [0x0f, 0xba], size, digit, imm: 1, readOnlyOk: name !== 'bt', lockOk: name !== 'bt', undef: () => BT_UNDEF });
     }
   }
   // BSF/BSR. wasl reports no BMI1/LZCNT, so F3 0F BC/BD must run as BSF/BSR; the host (if it
@@ -212,7 +212,7 @@ function bitForms(): Form[] {
           undef: () => BSF_UNDEF,
           finish: (cs, c) => {
             // 3E (a DS override, ignored in 64-bit mode) keeps the length, so rip compares too.
-            if (pfx[0] === 0xf3) cs.nativeCode = cs.code.map((b, i) => (i === (size === 2 ? 1 : 0) ? 0x3e : b));
+            if (pfx[0] === 0xf3) { const at = cs.code.indexOf(0xf3); cs.nativeCode = cs.code.map((b, i) => (i === at ? 0x3e : b)); }
             // Intel writes a 32-bit destination even for a zero source (clearing bits 63:32);
             // AMD leaves it whole. wasl models Intel (see cpu/ops/bit.ts).
             if (size === 4 && eValue(c) === 0n && vendor !== 'GenuineIntel') {
@@ -233,7 +233,7 @@ function bitForms(): Form[] {
   for (const size of [4, 8] as const) {
     const width = size * 2;
     forms.push({
-      name: `cmpxchg${width}b M`, op: [0x0f, 0xc7], size, digit: 1, e: 'mem', implicit: [RAX, RDX, RBX, RCX], readOnlyOk: true,
+      name: `cmpxchg${width}b M`, op: [0x0f, 0xc7], size, digit: 1, e: 'mem', implicit: [RAX, RDX, RBX, RCX], readOnlyOk: true, lockOk: true,
       setup: (c) => {
         if (size === 8 && c.eOff < PAGE_SIZE - 32 && c.r.int(8) !== 0) c.eOff &= ~15;
         if (c.r.bool()) {
@@ -258,28 +258,28 @@ function aluForms(): Form[] {
   for (let op = 0; op < 8; op++) {
     const undef = (): bigint => (LOGIC.includes(op) ? AF : 0n);
     const nm = names[op];
-    forms.push({ name: `${nm} Eb,Gb`, op: [op * 8], size: 1, readOnlyOk: op !== 7, undef });
+    forms.push({ name: `${nm} Eb,Gb`, op: [op * 8], size: 1, readOnlyOk: op !== 7, lockOk: op !== 7, undef });
     forms.push({ name: `${nm} Gb,Eb`, op: [op * 8 + 2], size: 1, undef });
     for (const size of SIZES_V) {
-      forms.push({ name: `${nm} E${sizePrefix(size)},G`, op: [op * 8 + 1], size, readOnlyOk: op !== 7, undef });
+      forms.push({ name: `${nm} E${sizePrefix(size)},G`, op: [op * 8 + 1], size, readOnlyOk: op !== 7, lockOk: op !== 7, undef });
       forms.push({ name: `${nm} G${sizePrefix(size)},E`, op: [op * 8 + 3], size, undef });
-      forms.push({ name: `${nm} E${sizePrefix(size)},iz`, op: [0x81], size, digit: op, imm: size === 2 ? 2 : 4, undef });
-      forms.push({ name: `${nm} E${sizePrefix(size)},ib`, op: [0x83], size, digit: op, imm: 1, undef });
+      forms.push({ name: `${nm} E${sizePrefix(size)},iz`, op: [0x81], size, digit: op, imm: size === 2 ? 2 : 4, readOnlyOk: op !== 7, lockOk: op !== 7, undef });
+      forms.push({ name: `${nm} E${sizePrefix(size)},ib`, op: [0x83], size, digit: op, imm: 1, readOnlyOk: op !== 7, lockOk: op !== 7, undef });
     }
-    forms.push({ name: `${nm} Eb,ib`, op: [0x80], size: 1, digit: op, imm: 1, undef });
+    forms.push({ name: `${nm} Eb,ib`, op: [0x80], size: 1, digit: op, imm: 1, readOnlyOk: op !== 7, lockOk: op !== 7, undef });
   }
   for (const size of SIZES_ALL) {
     const b = size === 1;
     const sp = sizePrefix(size);
     forms.push({ name: `test ${sp} E,G`, op: [b ? 0x84 : 0x85], size, undef: () => AF });
     forms.push({ name: `test ${sp} E,i`, op: [b ? 0xf6 : 0xf7], size, digit: 0, imm: b ? 1 : size === 2 ? 2 : 4, undef: () => AF });
-    forms.push({ name: `not ${sp}`, op: [b ? 0xf6 : 0xf7], size, digit: 2, readOnlyOk: true });
-    forms.push({ name: `neg ${sp}`, op: [b ? 0xf6 : 0xf7], size, digit: 3, readOnlyOk: true });
-    forms.push({ name: `inc ${sp}`, op: [b ? 0xfe : 0xff], size, digit: 0, readOnlyOk: true });
-    forms.push({ name: `dec ${sp}`, op: [b ? 0xfe : 0xff], size, digit: 1, readOnlyOk: true });
-    forms.push({ name: `xadd ${sp}`, op: [0x0f, b ? 0xc0 : 0xc1], size, readOnlyOk: true });
+    forms.push({ name: `not ${sp}`, op: [b ? 0xf6 : 0xf7], size, digit: 2, readOnlyOk: true, lockOk: true });
+    forms.push({ name: `neg ${sp}`, op: [b ? 0xf6 : 0xf7], size, digit: 3, readOnlyOk: true, lockOk: true });
+    forms.push({ name: `inc ${sp}`, op: [b ? 0xfe : 0xff], size, digit: 0, readOnlyOk: true, lockOk: true });
+    forms.push({ name: `dec ${sp}`, op: [b ? 0xfe : 0xff], size, digit: 1, readOnlyOk: true, lockOk: true });
+    forms.push({ name: `xadd ${sp}`, op: [0x0f, b ? 0xc0 : 0xc1], size, readOnlyOk: true, lockOk: true });
     forms.push({
-      name: `cmpxchg ${sp}`, op: [0x0f, b ? 0xb0 : 0xb1], size, implicit: [RAX], readOnlyOk: true,
+      name: `cmpxchg ${sp}`, op: [0x0f, b ? 0xb0 : 0xb1], size, implicit: [RAX], readOnlyOk: true, lockOk: true,
       setup: (c) => { if (c.r.bool()) setReg(c.s, RAX, size, 0, eValue(c)); },
     });
   }
@@ -294,7 +294,7 @@ function movForms(): Form[] {
     forms.push({ name: `mov ${sp} E,G`, op: [b ? 0x88 : 0x89], size, readOnlyOk: true });
     forms.push({ name: `mov ${sp} G,E`, op: [b ? 0x8a : 0x8b], size });
     forms.push({ name: `mov ${sp} E,i`, op: [b ? 0xc6 : 0xc7], size, digit: 0, imm: b ? 1 : size === 2 ? 2 : 4, readOnlyOk: true });
-    forms.push({ name: `xchg ${sp}`, op: [b ? 0x86 : 0x87], size, readOnlyOk: true });
+    forms.push({ name: `xchg ${sp}`, op: [b ? 0x86 : 0x87], size, readOnlyOk: true, lockOk: true });
   }
   for (const size of SIZES_V) {
     const sp = sizePrefix(size);
@@ -544,6 +544,44 @@ describe(SKIP ? `general-purpose instructions vs the host CPU (skipped: ${SKIP})
     for (const res of w) { expect(res.signal).toBe(SIGFPE); expect(res.siCode).toBe(FPE_INTDIV); expect(res.rip).toBe(CODE_ADDR); }
     total += cases.length;
   });
+  t('read-modify-write on a read-only page faults as a write even when nothing would change', () => {
+    const at = { rax: DATA_ADDR + 16n, rcx: 0n, rdx: 0n, rbx: 0n };
+    const data = bytes(...new Array(32).fill(0xff));
+    const cases: Case[] = [
+      [0xc1, 0x20, 0x00],             // shl dword [rax], 0
+      [0xd3, 0x20],                   // shl dword [rax], cl (cl = 0)
+      [0x48, 0xc1, 0x00, 0x40],       // rol qword [rax], 64 (masked to 0)
+      [0x0f, 0xa4, 0x08, 0x00],       // shld [rax], ecx, 0
+      [0x0f, 0xba, 0x28, 0x03],       // bts dword [rax], 3 (already set)
+      [0x0f, 0xc7, 0x08],             // cmpxchg8b [rax] (comparison fails)
+      [0x0f, 0xb1, 0x08],             // cmpxchg [rax], ecx (comparison fails)
+      [0x83, 0x08, 0x00],             // or dword [rax], 0
+      [0x0f, 0x38, 0xf1, 0x08],       // movbe [rax], ecx
+    ].map((b) => ({ code: new Uint8Array(b), state: regs(at), data, dataReadOnly: true, undefinedFlags: AF | OF }));
+    expect(formatFailures(check(cases))).toBe('');
+    for (const res of runWasl(cases)) { expect(res.signal).toBe(SIGSEGV); expect(res.siCode).toBe(2); }
+    total += cases.length;
+  });
+  t('128-by-64 division at the edges of its quotient-digit estimates', () => {
+    // Divisors whose normalized top half makes the estimate overshoot; dividends just under the
+    // overflow limit (hi = d - 1) and with all-ones / all-zeros low halves.
+    const ds = [1n, 2n, 3n, 0xffffffffn, 0x100000000n, 0x100000001n, 0x7fffffffffffffffn, 0x8000000000000000n,
+      0x8000000000000001n, 0xffffffff00000000n, 0xffffffff00000001n, 0xfffffffffffffffen, 0xffffffffffffffffn,
+      0x80000000ffffffffn, 0x00000001fffffffen, 0x123456789abcdef1n];
+    const cases: Case[] = [];
+    for (const d of ds) {
+      for (const hi of [0n, 1n, d - 1n, d >> 1n, (d >> 1n) + 1n]) {
+        for (const lo of [0n, 1n, 0xffffffffffffffffn, 0x8000000000000000n, 0xffffffff00000000n]) {
+          if (hi >= d) continue;
+          cases.push({ code: bytes(0x48, 0xf7, 0xf1), state: regs({ rax: lo, rdx: hi, rcx: d }), undefinedFlags: DIV_UNDEF, note: 'div rcx' });
+          // idiv: the same bits read as signed (many of these overflow: #DE is compared too)
+          cases.push({ code: bytes(0x48, 0xf7, 0xf9), state: regs({ rax: lo, rdx: hi, rcx: d }), undefinedFlags: DIV_UNDEF, note: 'idiv rcx' });
+          cases.push({ code: bytes(0x48, 0xf7, 0xf9), state: regs({ rax: BigInt.asUintN(64, -lo), rdx: BigInt.asUintN(64, ~hi), rcx: BigInt.asUintN(64, -d) }), undefinedFlags: DIV_UNDEF, note: 'idiv rcx (negated)' });
+        }
+      }
+    }
+    prove(cases, 'wide division');
+  });
   t('bt / bts / btr / btc, bsf / bsr (and F3/F2 forms), popcnt, movbe, cmpxchg8b/16b', () => {
     prove(genCases(bitForms(), rng(4), N), 'bit');
   });
@@ -598,4 +636,3 @@ describe(SKIP ? `general-purpose instructions vs the host CPU (skipped: ${SKIP})
   test.runIf(!SKIP)('summary', () => { console.log(`gpr.test: ${total} host-checked cases, seed ${SEED}`); });
 });
 
-void genCase; void getReg; void RSI; void OF;

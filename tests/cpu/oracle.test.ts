@@ -7,7 +7,7 @@ import {
   Case, check, formatFailures, nativeAvailable, runNative, runWasl, regs, setXmm, getXmm, DATA_ADDR, CODE_ADDR,
   PAGE_SIZE, SIGTRAP, SIGFPE, SIGSEGV, SIGILL, SIGALRM, SI_KERNEL, FPE_INTDIV, SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN,
   CF, ZF, DF, Prng,
-} from './oracle';
+} from './oracle.js';
 
 const SKIP = nativeAvailable();
 const b = (...x: number[]): Uint8Array => new Uint8Array(x);

@@ -1,24 +1,33 @@
 // The host-CPU oracle for instruction tests (DESIGN.md §3, §8): runs the same instruction bytes
-// from the same register state natively (tests/cpu/harness.c, built with gcc on first use) and
-// under the wasl core, and compares what they leave: GPRs, RFLAGS, xmm0–15, MXCSR, the data page,
-// and the signal (number, si_code, si_addr) if the bytes fault.
+// from the same register state natively (tests/cpu/harness.c, built with gcc on first use into
+// tests/.build/) and under the wasl core, and compares what they leave: GPRs, RFLAGS, xmm0–15,
+// MXCSR, the data page, and the signal (number, si_code, si_addr) if the bytes fault.
 //
 // API
-//   nativeAvailable(): string | null      null if the host can run cases, else why it cannot
-//   runNative(cases) / runWasl(cases)     Result[] of the same shape; one harness process per call
-//   compare(case, expected, actual)       a list of differences ([] = equal), ignoring the flags in
-//                                         case.undefinedFlags (cite the SDM where you set them)
-//   check(cases, opts?)                   runs both, compares, returns the failures (first `limit`)
-//   regs({...}) / makeState({...})        build a state; xmm(i, lo, hi) helpers; formatCase()
-//   Prng                                  seeded xorshift generator with edge-value helpers
+//   nativeAvailable(): string | null      null if the host can run cases, else why not (skip text)
+//   runNative(cases) / runWasl(cases)     Result[] of the same shape; one harness process per call,
+//                                         so batch thousands of cases into one call
+//   compare(case, host, wasl, opts?)      differences as text ([] = equal); status flags in
+//                                         case.undefinedFlags are ignored (cite the SDM there)
+//   check(cases, opts?)                   runNative + runWasl + compare: the failures (first `limit`)
+//   formatFailures(fails) / formatCase(c) readable reports
+//   makeState({...}) / regs({rax: 1n}, flags) / setXmm(s, i, lo, hi) / getXmm(xmm, i)
+//   Case.nativeCode                       same-length bytes the host runs instead (the host gives
+//                                         the encoding a newer meaning: F3 0F BC is TZCNT there)
+//   Case.adjustNative(result)             rewrite a host result where its vendor differs from the
+//                                         Intel CPU wasl models; hostVendor() names the host's
+//   Prng, testSeed()                      seeded generator (u32, u64, int, pick, bytes, operand
+//                                         with edge values); WASL_SEED reproduces a run
 //
 // Each case runs at CODE_ADDR with the bytes followed by an int3 (the whole code page is int3, so
 // a branch inside it ends too); the 4 KiB page at DATA_ADDR holds case.data (zero-filled), with
 // unmapped pages on both sides. A normal end is SIGTRAP/SI_KERNEL with rip just past that int3.
 // rsp is loaded like any register: the harness takes signals on an alternate stack, so random rsp
 // values are fine as long as the bytes do not use the stack (point rsp into the data page if they
-// do). Only CF PF AF ZF SF OF and DF are compared in RFLAGS. A case that never ends is reported
-// as signal SIGALRM (native: a 0.5 s watchdog; wasl: STEP_LIMIT instructions).
+// do). Only CF PF AF ZF SF OF and DF are compared in RFLAGS (IF is always set, TF/AC never). xmm
+// registers and MXCSR are loaded with movdqu/ldmxcsr and read back from the signal frame; x87 state
+// is reset between cases and not compared. A case that never ends is reported as signal SIGALRM
+// (native: a ~0.5 s watchdog; wasl: STEP_LIMIT instructions).
 
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

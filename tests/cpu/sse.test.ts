@@ -134,6 +134,7 @@ function setMem(data: Uint8Array, off: number, v: bigint, n: number): void {
 }
 
 function randomMxcsr(r: O.Prng): number {
+  if (r.int(3) === 0) return 0x1f80 | (r.int(2) ? r.int(64) : 0); // the defaults: wasl's fast paths
   let m = (r.int(4) << 13) | 0x1f80;
   if (r.int(4) === 0) m |= 0x40;                 // DAZ
   if (r.int(4) === 0) m |= 0x8000;               // FTZ
@@ -327,6 +328,60 @@ const FP: SseForm[] = [
   form('comisd', P66, 0x2f, { lane: 'f64', mem: 8, fp: true, related: true }),
 ];
 
+// Results steered to the edges of the exponent range — just below and above the smallest normal
+// (tininess after rounding, FTZ), deep in the denormals, next to the largest finite value — where
+// the rounding mode decides between a denormal and a normal, or a finite value and infinity.
+function edgeTarget(r: O.Prng, dbl: boolean): number {
+  const p = dbl ? 53 : 24;
+  const minN = dbl ? 2 ** -1022 : 2 ** -126, maxF = dbl ? Number.MAX_VALUE : 3.4028234663852886e38;
+  const k = r.int(6) - 3, tiny = 2 ** -(p + r.int(3));
+  switch (r.int(4)) {
+    case 0: return minN * (1 + k * tiny);
+    case 1: return minN * (1 + k * tiny) / 2 ** r.int(p + 2);
+    case 2: return minN * 2 ** -(r.int(p)) * (1 + r.int(4) / 4);
+    default: return maxF * (1 + k * tiny);
+  }
+}
+function edgePair(r: O.Prng, dbl: boolean, op: 'add' | 'mul' | 'div' | 'cvt'): [bigint, bigint] {
+  const round = dbl ? (x: number): number => x : Math.fround;
+  const bits = (x: number): bigint => (dbl ? dbits(x) : fbits(x));
+  const t = edgeTarget(r, dbl) * (r.bool() ? -1 : 1);
+  const a = round((1 + r.int(1 << 20) / (1 << 20)) * 2 ** (r.int(dbl ? 400 : 60) - (dbl ? 200 : 30)));
+  switch (op) {
+    case 'mul': return [bits(a), bits(round(t / a))];
+    case 'div': return [bits(round(t * a)), bits(a)];
+    case 'add': { const d = round(a * 2 ** -(dbl ? 900 : 90) + t); return [bits(d), bits(round(t - d))]; }
+    default: return [dbits(t), 0n]; // cvtsd2ss: a binary64 near binary32's edges
+  }
+}
+function edges(op: 'add' | 'mul' | 'div' | 'cvt', dbl: boolean): (c: Gen) => void {
+  return (c) => {
+    const w = dbl || op === 'cvt' ? 64 : 32;
+    let g = 0n, e = 0n;
+    for (let i = 0; i < 128; i += w) {
+      const [x, y] = edgePair(c.r, op === 'cvt' ? false : dbl, op);
+      g |= x << BigInt(i); e |= (op === 'cvt' ? x : y) << BigInt(i);
+    }
+    const m = (1n << 64n) - 1n;
+    O.setXmm(c.s, c.g, g & m, g >> 64n);
+    if (c.eMem) { setMem(c.data, c.eOff, e & m, 8); setMem(c.data, c.eOff + 8, e >> 64n, 8); } else O.setXmm(c.s, c.e, e & m, e >> 64n);
+  };
+}
+const EDGES: SseForm[] = [
+  ...(['add', 'sub', 'mul', 'div'] as const).flatMap((n) => {
+    const op = n === 'sub' ? 'add' : n;
+    const code = { add: 0x58, sub: 0x5c, mul: 0x59, div: 0x5e }[n];
+    return [
+      form(`${n}sd edges`, PF2, code, { lane: 'f64', mem: 8, fp: true, setup: edges(op, true) }),
+      form(`${n}ss edges`, PF3, code, { lane: 'f32', mem: 4, fp: true, setup: edges(op, false) }),
+      form(`${n}pd edges`, P66, code, { lane: 'f64', fp: true, setup: edges(op, true) }),
+      form(`${n}ps edges`, NP, code, { lane: 'f32', fp: true, setup: edges(op, false) }),
+    ];
+  }),
+  form('cvtsd2ss edges', PF2, 0x5a, { lane: 'f64', mem: 8, fp: true, setup: edges('cvt', true) }),
+  form('cvtpd2ps edges', P66, 0x5a, { lane: 'f64', fp: true, setup: edges('cvt', true) }),
+];
+
 const CVT: SseForm[] = [
   form('cvtsi2ss', PF3, 0x2a, { e: 'r', mem: -1, rexW: true, fp: true, lane: 'f32' }),
   form('cvtsi2sd', PF2, 0x2a, { e: 'r', mem: -1, rexW: true, fp: true, lane: 'f64' }),
@@ -349,7 +404,7 @@ const CVT: SseForm[] = [
 // ---- the tests -----------------------------------------------------------------------------
 const why = O.nativeAvailable();
 const seed = O.testSeed();
-const PER_FORM = Number(process.env.WASL_SSE_CASES ?? 400);
+const PER_FORM = Number(process.env.WASL_SSE_CASES ?? 800);
 
 function hashName(s: string): bigint {
   let h = 0xcbf29ce484222325n;
@@ -367,9 +422,36 @@ function runForms(forms: SseForm[], n = PER_FORM): void {
   expect(fails.length, O.formatFailures(fails, `WASL_SEED=${seed}\n`)).toBe(0);
 }
 
+/**
+ * Prefix combinations that choose between forms: F2/F3 outrank 66 in either order, the last of
+ * F2/F3 wins, REX.W leaves the 66 forms alone, a REX not right before the opcode is ignored.
+ */
+function prefixCases(r: O.Prng, n: number): O.Case[] {
+  const codes = [
+    [0x66, 0xf2, 0x0f, 0x58, 0xc1], [0xf2, 0x66, 0x0f, 0x58, 0xc1], [0xf3, 0xf2, 0x0f, 0x58, 0xc1],
+    [0xf2, 0xf3, 0x0f, 0x58, 0xc1], [0x66, 0x48, 0x0f, 0x58, 0xc1], [0x48, 0x66, 0x0f, 0x6e, 0xc0],
+    [0x66, 0xf3, 0x0f, 0x7e, 0xc1], [0xf3, 0x66, 0x0f, 0x6f, 0xc1], [0x66, 0x66, 0x0f, 0xef, 0xc1],
+    [0xf2, 0x0f, 0x2a, 0xc0], [0xf2, 0x4c, 0x0f, 0x2d, 0xc1], [0x66, 0x0f, 0xc5, 0xc1, 0x0b],
+  ];
+  const out: O.Case[] = [];
+  for (let i = 0; i < n; i++) {
+    const code = r.pick(codes);
+    const s = O.makeState({ gpr: Array.from({ length: 16 }, () => r.operand(64)), mxcsr: randomMxcsr(r) });
+    for (let x = 0; x < 16; x++) { const [lo, hi] = vec(r, r.pick(['f32', 'f64', 'int'] as Lane[])); O.setXmm(s, x, lo, hi); }
+    out.push({ code: new Uint8Array(code), state: s, note: 'prefixes' });
+  }
+  return out;
+}
+
 describe.skipIf(why !== null)('SSE/SSE2 vs the host CPU', () => {
+  test('mandatory-prefix combinations', () => {
+    const r = new O.Prng(seed ^ hashName('prefixes'));
+    const fails = O.check(prefixCases(r, PER_FORM), { limit: 12 });
+    expect(fails.length, O.formatFailures(fails, `WASL_SEED=${seed}\n`)).toBe(0);
+  });
   test('moves, MOVMSK, LDMXCSR/STMXCSR', () => runForms(MOVES));
   test('integer, bitwise and shuffles', () => runForms(INT));
   test('float arithmetic, compares, COMIS', () => runForms(FP, PER_FORM * 2));
   test('conversions', () => runForms(CVT, PER_FORM * 2));
+  test('results at the edges of the exponent range', () => runForms(EDGES, PER_FORM));
 });
