@@ -28,6 +28,16 @@ describe('wasl CLI', () => {
     expect(lines[1]).toMatch(/^\s*\d+ \S+\s+\/bin\/busybox ps$/);
   });
 
+  it.skipIf(!hasCommand('script') || !hasCommand('busybox'))('on a real terminal (script(1)\'s pty): isatty, ttyname, TCGETS and TIOCGWINSZ answer as natively', () => {
+    const inPty = (cmd: string) => spawnSync('script', ['-qc', `stty cols 97 rows 31; ${cmd}`, '/dev/null'],
+      { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TERM: 'dumb' } }).stdout;
+    const applets = (run: string) => `${run} tty; ${run} stty size`;
+    const native = inPty(applets('/bin/busybox'));
+    const ours = inPty(applets(`${process.execPath} ${WASL_CLI} /bin/busybox`));
+    expect(native).toMatch(/^\/dev\/pts\/\d+\r\n31 97\r\n$/);
+    expect(ours).toBe(native);
+  });
+
   it('a missing program: 127 and a message, like a shell', () => {
     const r = wasl(['/no/such/program']);
     expect(r.status).toBe(127);

@@ -71,6 +71,7 @@ export function devfs(): SynMount {
     stdout: link(() => '/proc/self/fd/1'),
     stderr: link(() => '/proc/self/fd/2'),
     shm: staticDir({}),
+    pts: staticDir({}), // listed here; lookups under /dev/pts go to the host (sys_path.ts)
   });
   return { root, dev: DEV_DEV };
 }

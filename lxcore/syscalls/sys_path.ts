@@ -31,6 +31,11 @@ export function pathArg(t: Task, addr: number, allowEmpty = false): string {
 
 /** wasl's own filesystems, over the host passthrough. */
 const MOUNTS: Array<[string, SynMount]> = [['/proc', procfs()], ['/dev', devfs()], ['/sys', sysfs()]];
+/**
+ * Host paths inside those that still go to the host: the guest's terminal is the host's
+ * (/dev/pts/N) until lxcore has terminals of its own (issue #4), and ttyname() must find it.
+ */
+const HOST_INSIDE = ['/dev/pts'];
 
 /** The directory a relative path starts from. */
 function baseDir(t: Task, dirfd: number): string {
@@ -57,7 +62,8 @@ function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved
   let abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
   for (let hops = 0; hops < 40; hops++) {
     const canon = lexical(abs);
-    const hit = MOUNTS.find(([at]) => canon === at || canon.startsWith(at + '/'));
+    const under = (at: string) => canon === at || canon.startsWith(at + '/');
+    const hit = HOST_INSIDE.some(under) ? undefined : MOUNTS.find(([at]) => under(at));
     if (!hit) return { host: abs };
     const [at, m] = hit;
     const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);
