@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
-import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO } from '../abi/errno.js';
+import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE } from '../abi/errno.js';
 import { hostErrno } from './hosterr.js';
 import type { Task } from '../kernel/task.js';
 
@@ -120,12 +120,12 @@ export class HostFile extends FileDescription {
   override lseek(offset: number, whence: number): number {
     const st = this.stat();
     const type = st.mode & S_IFMT;
-    if (type === S_IFIFO || type === S_IFSOCK || this.tty) return fail(29 /* ESPIPE */);
+    if (type === S_IFIFO || type === S_IFSOCK || this.tty) return fail(ESPIPE);
     if (!this.own) {
       // Node cannot move an inherited descriptor's shared offset; it can read it on Linux.
       // So the position is reported but not changed (docs/quirks.md).
       if (whence === 1 && offset === 0) return this.hostOffset();
-      return fail(29 /* ESPIPE */);
+      return fail(ESPIPE);
     }
     let base: number;
     if (whence === 0) base = 0;

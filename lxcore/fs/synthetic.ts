@@ -4,7 +4,7 @@
 
 import { FileDescription, Dirent, Maybe, DT_DIR, DT_REG, DT_LNK, DT_CHR } from '../vfs/file.js';
 import { Stat, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR } from '../abi/stat.js';
-import { fail, EINVAL, EISDIR, ENOENT, ENOTDIR, EACCES } from '../abi/errno.js';
+import { fail, EINVAL, EISDIR, ENOENT, ENOTDIR, EACCES, ELOOP } from '../abi/errno.js';
 import { O_ACCMODE, O_RDONLY, O_DIRECTORY } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
 
@@ -116,7 +116,7 @@ export type SynWalk = { node: SynNode; path: string } | { redirect: string };
  * when `follow` is set.
  */
 export function walk(m: SynMount, prefix: string, parts: string[], t: Task, follow: boolean, depth = 0): SynWalk {
-  if (depth > 40) fail(40 /* ELOOP */);
+  if (depth > 40) fail(ELOOP);
   let node: SynNode = m.root;
   const seen: string[] = [];
   for (let i = 0; i < parts.length; i++) {

@@ -1,7 +1,7 @@
 // Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
 // fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
 
-import { fail, EBADF, EINVAL, EFAULT } from '../abi/errno.js';
+import { fail, EBADF, EINVAL, EFAULT, ENOTSOCK } from '../abi/errno.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC } from '../abi/fcntl.js';
 import { FIOCLEX, FIONCLEX, FIONBIO } from '../fs/hostfile.js';
 import type { Task } from '../kernel/task.js';
@@ -218,5 +218,5 @@ export function sysGetdents64(t: Task, fd: number, dirp: number, count: number):
 /** getpeername/getsockname: sockets arrive with networking (issue #9); no fd is a socket yet. */
 export function sysGetsockname(t: Task, fd: number): number {
   t.process.fds.get(fd | 0); // EBADF first, as Linux checks the descriptor before its type
-  return fail(88 /* ENOTSOCK */);
+  return fail(ENOTSOCK);
 }

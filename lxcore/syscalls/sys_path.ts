@@ -4,10 +4,9 @@
 // (mount table, volfs, drvfs) replaces this two-way split; see docs/compat.md.
 
 import * as fs from 'node:fs';
-import { fail, EFAULT, EINVAL, ENOENT, ENAMETOOLONG, ERANGE, ENOTDIR } from '../abi/errno.js';
+import { fail, EACCES, EEXIST, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ERANGE } from '../abi/errno.js';
 import {
-  AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_EACCESS, O_CLOEXEC, O_ACCMODE, O_CREAT,
-  O_TMPFILE, F_OK,
+  AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
 } from '../abi/fcntl.js';
 import { encodeStat, S_IFMT, S_IFDIR } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
@@ -70,7 +69,7 @@ function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved
     if ('redirect' in r) { abs = r.redirect; continue; }
     return { node: r.node, path: r.path, dev: m.dev };
   }
-  return fail(40 /* ELOOP */);
+  return fail(ELOOP);
 }
 
 function host<T>(fn: () => T): T {
@@ -81,10 +80,10 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
   if ((flags & O_TMPFILE) === O_TMPFILE) fail(EINVAL); // needs the VFS (issue #5)
-  const r = lookup(t, dirfd, path, !(flags & 0o400000 /* O_NOFOLLOW */));
+  const r = lookup(t, dirfd, path, !(flags & O_NOFOLLOW));
   const cloexec = (flags & O_CLOEXEC) !== 0;
   if (!('host' in r)) {
-    if ((flags & O_CREAT) && (flags & 0o200 /* O_EXCL */)) fail(17 /* EEXIST */);
+    if ((flags & O_CREAT) && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
@@ -155,8 +154,8 @@ export function sysFaccessat2(t: Task, dirfd: number, pathAddr: number, mode: nu
     return 0;
   }
   // Synthetic nodes: files are read-only unless writable, directories read-only, none executable.
-  if ((mode & 2) && !(r.node.kind === 'file' && r.node.write) && r.node.kind !== 'dev') fail(13 /* EACCES */);
-  if ((mode & 1) && r.node.kind !== 'dir') fail(13 /* EACCES */);
+  if ((mode & 2) && !(r.node.kind === 'file' && r.node.write) && r.node.kind !== 'dev') fail(EACCES);
+  if ((mode & 1) && r.node.kind !== 'dir') fail(EACCES);
   return 0;
 }
 export function sysFaccessat(t: Task, dirfd: number, pathAddr: number, mode: number): number {

@@ -2,7 +2,7 @@
 // dup() and fork(). Every method defaults to the answer Linux gives a file that doesn't support
 // the operation, so a backend overrides only what it has (STYLE.md: Linux-correct defaults).
 
-import { fail, EBADF, EINVAL, ENOTTY, ENOTDIR, ESPIPE } from '../abi/errno.js';
+import { fail, EBADF, EINVAL, ENOTTY, ENOTDIR, ESPIPE, EMFILE } from '../abi/errno.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK } from '../abi/fcntl.js';
 import type { Stat } from '../abi/stat.js';
 import type { Task } from '../kernel/task.js';
@@ -77,7 +77,7 @@ export class FdTable {
   install(file: FileDescription, cloexec = false, min = 0): number {
     let fd = min;
     while (this.slots[fd]) fd++;
-    if (fd >= this.limit) { file.unref(); fail(24 /* EMFILE */); }
+    if (fd >= this.limit) { file.unref(); fail(EMFILE); }
     this.slots[fd] = { file, cloexec };
     return fd;
   }
