@@ -10,8 +10,9 @@ import { TABLE } from './table.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
 
-const ARG_REGS = [L.RDI / 8, L.RSI / 8, L.RDX / 8, L.R10 / 8, L.R8 / 8, L.R9 / 8];
-const RAX = L.RAX / 8;
+// Register numbers (the layout's offsets / 8) of rax and the six argument registers.
+const RAX = L.RAX / 8, RDI = L.RDI / 8, RSI = L.RSI / 8, RDX = L.RDX / 8, R10 = L.R10 / 8, R8 = L.R8 / 8, R9 = L.R9 / 8;
+const ARG_REGS = [RDI, RSI, RDX, R10, R8, R9];
 
 /** −errno for an exception from a handler. Anything but a LinuxError is a wasl bug: say so. */
 function errnoOf(k: Kernel, name: string, e: unknown): number {
@@ -25,7 +26,7 @@ export function dispatchSyscall(k: Kernel, t: Task): void {
   const nr = c.reg(RAX);
   const row = nr < TABLE.length ? TABLE[nr] : undefined;
   const name = row?.name ?? syscallByNr[nr]?.name ?? `syscall_${nr}`;
-  const a = ARG_REGS.map((r) => c.regSigned(r));
+
   let trace: ((ret: number) => void) | undefined;
   if (k.options.strace) {
     const abi = syscallByNr[nr];
@@ -51,7 +52,7 @@ export function dispatchSyscall(k: Kernel, t: Task): void {
   }
   let r: number | Promise<number>;
   try {
-    r = row.impl.handler(t, a[0], a[1], a[2], a[3], a[4], a[5]);
+    r = row.impl.handler(t, c.regSigned(RDI), c.regSigned(RSI), c.regSigned(RDX), c.regSigned(R10), c.regSigned(R8), c.regSigned(R9));
   } catch (e) {
     r = errnoOf(k, name, e);
   }
