@@ -88,7 +88,10 @@ export abstract class Inode {
   unlink(_name: string): void { fail(ENOTDIR); }
   /** Removes an empty directory entry (ENOTEMPTY otherwise). */
   rmdir(_name: string): void { fail(ENOTDIR); }
-  /** Moves `name` to `newDir`/`newName` on the same filesystem (the VFS checks EXDEV first). */
+  /**
+   * Moves `name` to `newDir`/`newName` on the same filesystem. The VFS has checked EXDEV, and
+   * that a directory is not moved into its own subtree (EINVAL) or onto an ancestor (ENOTEMPTY).
+   */
   rename(_name: string, _newDir: Inode, _newName: string, _flags: number): void { fail(EXDEV); }
 
   // -- symlinks --
