@@ -1,0 +1,197 @@
+// Mounts and path walk (path_resolution(7), mount(2)): everything about paths lives here, so
+// backends never see one. A Dentry is a position in the tree — an inode reached through a chain
+// of parents inside one mount — built during a walk and not cached: backends (drvfs over a host
+// directory in particular) may change underneath, and a stateless walk can't go stale. Mount
+// points are identified by (mount, inode number).
+
+import { Filesystem, Inode } from './api.js';
+import { fail, ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EINVAL, EBUSY } from '../abi/errno.js';
+import { S_IFMT, S_IFDIR, S_IFLNK } from '../abi/stat.js';
+import { mayExec, Creds } from './perm.js';
+
+export const PATH_MAX = 4096;
+export const NAME_MAX = 255;
+/** Symlinks followed in one resolution before ELOOP (Linux's MAXSYMLINKS). */
+export const MAXSYMLINKS = 40;
+
+// mount(2) flags wasl honours
+export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096;
+
+let nextMountId = 1;
+
+export class Mount {
+  readonly id = nextMountId++;
+  constructor(
+    readonly fs: Filesystem,
+    /** The directory inode of `fs` this mount shows (its root, or a subdirectory for a bind mount). */
+    readonly rootInode: Inode,
+    /** Where it is mounted; null for the namespace's root mount. */
+    readonly mountpoint: Dentry | null,
+    public flags: number,
+    readonly source: string,
+  ) {}
+  get readonly(): boolean { return (this.flags & MS_RDONLY) !== 0 || this.fs.readonly; }
+}
+
+export class Dentry {
+  constructor(readonly mount: Mount, readonly inode: Inode, readonly parent: Dentry | null, readonly name: string) {}
+  get isDir(): boolean { return (this.inode.attrs().mode & S_IFMT) === S_IFDIR; }
+  /** Whether `other` is the same place (same mount, same inode). */
+  same(other: Dentry): boolean { return this.mount === other.mount && this.inode.ino === other.inode.ino; }
+}
+
+/** What a walk needs from the calling task. */
+export interface WalkContext { root: Dentry; cwd: Dentry; creds: Creds }
+
+export interface WalkOptions {
+  /** Follow a symlink in the last component (stat vs lstat, O_NOFOLLOW). */
+  follow?: boolean;
+  /** The result must be a directory (O_DIRECTORY, or a trailing slash). */
+  directory?: boolean;
+}
+
+/** The parent directory and last name of a path, for calls that create or remove a name. */
+export interface ParentResult { parent: Dentry; name: string; trailingSlash: boolean }
+
+export class Namespace {
+  readonly mounts: Mount[] = [];
+  private byPoint = new Map<string, Mount>();
+  readonly root: Dentry;
+
+  constructor(rootFs: Filesystem, source = 'rootfs') {
+    const m = new Mount(rootFs, rootFs.root(), null, 0, source);
+    this.mounts.push(m);
+    this.root = new Dentry(m, m.rootInode, null, '/');
+  }
+
+  private key(d: Dentry): string { return `${d.mount.id}:${d.inode.ino}`; }
+
+  /** The mount whose root sits on `d`, if any (the topmost, when mounts are stacked). */
+  mountedOn(d: Dentry): Mount | undefined { return this.byPoint.get(this.key(d)); }
+
+  /** Mounts `fs` (or a subtree of it, for bind mounts) on the directory `at`. */
+  mount(fs: Filesystem, at: Dentry, flags = 0, source = fs.type, rootInode: Inode = fs.root()): Mount {
+    if (!at.isDir) fail(ENOTDIR);
+    if (fs.dev === 0) fs.dev = 0x100 + nextMountId; // st_dev: one per filesystem instance
+    const m = new Mount(fs, rootInode, at, flags, source);
+    this.mounts.push(m);
+    this.byPoint.set(this.key(at), m);
+    return m;
+  }
+
+  /** umount(2): EBUSY if something is mounted inside it; EINVAL if it is not a mount root. */
+  umount(d: Dentry): void {
+    const m = d.mount;
+    if (!m.mountpoint || d.inode.ino !== m.rootInode.ino) fail(EINVAL); // not the root of a mount
+    if (this.mounts.some((x) => x.mountpoint?.mount === m)) fail(EBUSY);
+    this.byPoint.delete(this.key(m.mountpoint));
+    this.mounts.splice(this.mounts.indexOf(m), 1);
+    m.fs.release();
+  }
+
+  /** The dentry of a mount's root (its parent chain continues at the mount point's parent). */
+  rootOf(m: Mount): Dentry {
+    if (!m.mountpoint) return this.root;
+    return new Dentry(m, m.rootInode, m.mountpoint.parent, m.mountpoint.name);
+  }
+
+  /** Steps into whatever is mounted on `d`, repeatedly (mounts can be stacked). */
+  private cross(d: Dentry): Dentry {
+    for (let m = this.mountedOn(d); m; m = this.mountedOn(d)) {
+      d = new Dentry(m, m.rootInode, d.parent, d.name);
+    }
+    return d;
+  }
+
+  /** ".." of `d`, not leaving the walk's root (chroot) and climbing out of mounts. */
+  private up(d: Dentry, root: Dentry): Dentry {
+    for (;;) {
+      if (d.same(root)) return d;
+      if (d.inode.ino === d.mount.rootInode.ino && d.mount.mountpoint) {
+        d = d.mount.mountpoint; // the mount's root: ".." is the mount point's parent
+        continue;
+      }
+      return d.parent ?? d;
+    }
+  }
+
+  /**
+   * Resolves `path` from `start` (the cwd or a dirfd's directory) to a dentry.
+   * Errors: ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES (search permission on a directory).
+   */
+  resolve(ctx: WalkContext, start: Dentry, path: string, o: WalkOptions = {}): Dentry {
+    const r = this.walk(ctx, start, path, o.follow ?? true, false, { links: 0 });
+    if ('parent' in r) throw new Error('unreachable');
+    if ((o.directory || r.trailing) && !r.d.isDir) fail(ENOTDIR);
+    return r.d;
+  }
+
+  /** Resolves all but the last component (for create, unlink, rename, link, symlink, mkdir). */
+  resolveParent(ctx: WalkContext, start: Dentry, path: string): ParentResult {
+    const r = this.walk(ctx, start, path, false, true, { links: 0 });
+    if (!('parent' in r)) throw new Error('unreachable');
+    return r.parent;
+  }
+
+  /** Looks `name` up in directory `dir` (search permission checked), crossing mounts. */
+  child(ctx: WalkContext, dir: Dentry, name: string): Dentry | null {
+    if (!dir.isDir) fail(ENOTDIR);
+    mayExec(ctx.creds, dir.inode.attrs());
+    if (name === '.') return dir;
+    if (name === '..') return this.up(dir, ctx.root);
+    const inode = dir.inode.lookup(name);
+    return inode ? this.cross(new Dentry(dir.mount, inode, dir, name)) : null;
+  }
+
+  private walk(ctx: WalkContext, start: Dentry, path: string, followLast: boolean, wantParent: boolean,
+    state: { links: number }): { d: Dentry; trailing: boolean } | { parent: ParentResult } {
+    if (path.length === 0) fail(ENOENT);
+    if (path.length >= PATH_MAX) fail(ENAMETOOLONG);
+    let d = path.startsWith('/') ? ctx.root : start;
+    const trailing = path.endsWith('/');
+    const parts = path.split('/').filter((p) => p.length > 0);
+    if (wantParent) {
+      if (parts.length === 0) return { parent: { parent: d, name: '/', trailingSlash: trailing } };
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i];
+      if (Buffer.byteLength(name) > NAME_MAX) fail(ENAMETOOLONG);
+      const last = i === parts.length - 1;
+      if (last && wantParent) {
+        if (!d.isDir) fail(ENOTDIR);
+        mayExec(ctx.creds, d.inode.attrs());
+        return { parent: { parent: d, name, trailingSlash: trailing } };
+      }
+      const next = this.child(ctx, d, name);
+      if (!next) fail(ENOENT);
+      const type = next.inode.attrs().mode & S_IFMT;
+      if (type === S_IFLNK && (!last || followLast || trailing)) {
+        if (++state.links > MAXSYMLINKS) fail(ELOOP);
+        const target = next.inode.readlink();
+        const rest = parts.slice(i + 1).join('/');
+        const through = rest ? `${target}/${rest}${trailing ? '/' : ''}` : target + (trailing ? '/' : '');
+        if (target.length === 0) fail(ENOENT);
+        return this.walk(ctx, target.startsWith('/') ? ctx.root : d, through, followLast, wantParent, state);
+      }
+      d = next;
+    }
+    return { d, trailing };
+  }
+
+  /** The path of `d` as seen from `root` (getcwd, /proc/PID/cwd): names re-read from the tree. */
+  pathOf(d: Dentry, root: Dentry): string {
+    const names: string[] = [];
+    for (let cur = d; !cur.same(root);) {
+      if (cur.inode.ino === cur.mount.rootInode.ino && cur.mount.mountpoint) { cur = cur.mount.mountpoint; continue; }
+      const parent = cur.parent;
+      if (!parent) break; // above the root the caller gave: Linux prints it as unreachable
+      // Renames change names but not inodes: look the child up in its parent by inode number.
+      const entry = parent.inode.readdir().find((e) => e.ino === cur.inode.ino);
+      if (!entry) fail(ENOENT); // removed while we stood in it
+      names.push(entry.name);
+      cur = parent;
+    }
+    return '/' + names.reverse().join('/');
+  }
+}
+
