@@ -26,13 +26,16 @@
 #define F_DATA_READONLY 1u
 
 // Input state, loaded by wasl_enter below from these offsets (gpr 0, rflags 128, xmm 136,
-// mxcsr 392). Registers are in encoding order: rax rcx rdx rbx rsp rbp rsi rdi r8..r15.
+// mxcsr 392, x87 image 400). Registers are in encoding order: rax rcx rdx rbx rsp rbp rsi rdi
+// r8..r15. `fx` is an FXSAVE image the oracle fills with the x87 part only (FCW, FSW, abridged
+// FTW, ST0-7, MXCSR 0x1f80): fxrstor64 loads it first, the movdqu/ldmxcsr below then set SSE.
 struct in_state {
   uint64_t gpr[16];
   uint64_t rflags;
   uint8_t xmm[16][16];
   uint32_t mxcsr;
   uint32_t pad;
+  uint8_t fx[512] __attribute__((aligned(16)));
 };
 struct case_hdr { uint32_t code_len, data_len, flags, reserved; };
 struct out_rec {
@@ -42,12 +45,13 @@ struct out_rec {
   uint64_t rflags;
   uint8_t xmm[16][16];
   uint32_t mxcsr, data_changed;
+  uint8_t fx[160];  // the signal frame's FXSAVE-format x87 area: FCW..MXCSR_MASK, ST0-7
 };
 
-_Static_assert(sizeof(struct in_state) == 400, "in_state layout");
-_Static_assert(sizeof(struct out_rec) == 424, "out_rec layout");
+_Static_assert(sizeof(struct in_state) == 912, "in_state layout");
+_Static_assert(sizeof(struct out_rec) == 584, "out_rec layout");
 
-struct in_state g_in;
+struct in_state g_in __attribute__((aligned(16)));
 uint64_t g_code_ptr = CODE_ADDR;
 
 // Loads every register from g_in and jumps to the code: rsp last, flags before the GPRs (popfq
@@ -56,6 +60,7 @@ __asm__(
   ".text\n"
   ".globl wasl_enter\n"
   "wasl_enter:\n"
+  "  fxrstor64 g_in+400(%rip)\n"
   "  movdqu g_in+136(%rip), %xmm0\n"
   "  movdqu g_in+152(%rip), %xmm1\n"
   "  movdqu g_in+168(%rip), %xmm2\n"
@@ -134,6 +139,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
   if (uc->uc_mcontext.fpregs) {
     memcpy(g_out.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof g_out.xmm);
     g_out.mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+    memcpy(g_out.fx, uc->uc_mcontext.fpregs, sizeof g_out.fx);
   }
   siglongjmp(g_jb, 1);
 }

@@ -18,6 +18,8 @@
 //                                         Intel CPU wasl models; hostVendor() names the host's
 //   Prng, testSeed()                      seeded generator (u32, u64, int, pick, bytes, operand
 //                                         with edge values); WASL_SEED reproduces a run
+//   x87Init() / x87With(values, fcw, fsw)  x87 states for CpuState.x87; f80str, readF80, writeF80
+//   Case.fswIgnore / Case.stUlps          FSW bits not compared / ulps ST(i) may differ by
 //
 // Each case runs at CODE_ADDR with the bytes followed by an int3 (the whole code page is int3, so
 // a branch inside it ends too); the 4 KiB page at DATA_ADDR holds case.data (zero-filled), with
@@ -25,9 +27,14 @@
 // rsp is loaded like any register: the harness takes signals on an alternate stack, so random rsp
 // values are fine as long as the bytes do not use the stack (point rsp into the data page if they
 // do). Only CF PF AF ZF SF OF and DF are compared in RFLAGS (IF is always set, TF/AC never). xmm
-// registers and MXCSR are loaded with movdqu/ldmxcsr and read back from the signal frame; x87 state
-// is reset between cases and not compared. A case that never ends is reported as signal SIGALRM
-// (native: a ~0.5 s watchdog; wasl: STEP_LIMIT instructions).
+// registers and MXCSR are loaded with movdqu/ldmxcsr and read back from the signal frame. x87 state
+// (state.x87: FCW, FSW with TOP, abridged tag, ST0-7; default the FNINIT state) is loaded with
+// fxrstor64 and read back from the signal frame's FXSAVE area; compare() checks FCW, FSW, the tag
+// and every non-empty ST(i) as an 80-bit value (x87 helpers: x87Init, f80 values as bigint
+// sign/exponent << 64 | significand). FOP/FIP/FDP are compared only when the host's FSW has ES
+// set: AMD's FXSAVE (the signal frame's format) stores them as zero otherwise. A case that
+// never ends is reported as signal SIGALRM (native: a ~0.5 s watchdog; wasl: STEP_LIMIT
+// instructions).
 
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -68,6 +75,28 @@ export interface CpuState {
   rflags: bigint;       // only STATUS | DF are loaded (TF/AC would change how the host runs)
   xmm: Uint8Array;      // 256 bytes: xmm0..xmm15, 16 bytes each, little-endian
   mxcsr: number;
+  x87?: X87State;       // default: x87Init()
+}
+
+/** The x87 registers as FXSAVE holds them. An 80-bit value is sign/exponent << 64 | significand. */
+export interface X87State {
+  fcw: number;
+  fsw: number;          // with TOP in bits 13:11
+  ftw: number;          // abridged tag: bit i set = physical register i is not empty
+  st: bigint[];         // ST(0)..ST(7), stack order
+}
+/** What a run leaves: the state plus the last-instruction pointers (FXSAVE64 format). */
+export interface X87Result extends X87State { fop: number; fip: bigint; fdp: bigint }
+
+/** The state FNINIT leaves (and Linux starts processes with). */
+export function x87Init(): X87State { return { fcw: 0x37f, fsw: 0, ftw: 0, st: new Array(8).fill(0n) }; }
+/** A state whose stack holds `values` (values[0] = ST(0)), the rest empty. */
+export function x87With(values: bigint[], fcw = 0x37f, fswFlags = 0): X87State {
+  const top = (8 - values.length) & 7;
+  const st = new Array(8).fill(0n);
+  let ftw = 0;
+  values.forEach((v, i) => { st[i] = BigInt.asUintN(80, v); ftw |= 1 << ((top + i) & 7); });
+  return { fcw, fsw: (fswFlags & ~0x3800) | (top << 11), ftw, st };
 }
 
 export interface Case {
@@ -84,6 +113,10 @@ export interface Case {
   /** Rewrites the host's result where the host's vendor differs from the CPU wasl models
    *  (Intel): e.g. AMD leaves a 32-bit BSF destination whole on a zero source. Say why. */
   adjustNative?: (r: Result) => void;
+  /** FSW bits not compared (e.g. C1 of a transcendental, whose rounding is model-specific). */
+  fswIgnore?: number;
+  /** ST(i) significands may differ by this many units in the last place (transcendentals). */
+  stUlps?: number;
 }
 
 export interface Result {
@@ -95,6 +128,7 @@ export interface Result {
   rflags: bigint;
   xmm: Uint8Array;
   mxcsr: number;
+  x87: X87Result;
   data: Uint8Array | null;    // the data page afterwards, null if unchanged
 }
 
@@ -106,12 +140,13 @@ export function makeState(p: Partial<CpuState> = {}): CpuState {
     rflags: p.rflags ?? 0n,
     xmm: p.xmm ?? new Uint8Array(256),
     mxcsr: p.mxcsr ?? 0x1f80,
+    x87: p.x87,
   };
 }
 
 /** A state from named registers: regs({ rax: 1n, rcx: -1n }, CF | ZF). */
 export function regs(named: Record<string, bigint>, rflags = 0n, base?: CpuState): CpuState {
-  const s = base ? { ...base, gpr: [...base.gpr], xmm: base.xmm.slice() } : makeState();
+  const s = base ? { ...base, gpr: [...base.gpr], xmm: base.xmm.slice(), x87: base.x87 && { ...base.x87, st: [...base.x87.st] } } : makeState();
   for (const [k, v] of Object.entries(named)) {
     const i = GPR_NAMES.indexOf(k);
     if (i < 0) throw new Error(`unknown register ${k}`);
@@ -173,11 +208,38 @@ function buildHarness(): void {
 
 // Wire format (little-endian), mirrored in harness.c:
 //   case   = u32 codeLen, u32 dataLen, u32 flags (1 = data read-only), u32 0,
-//            state: 16×u64 gpr, u64 rflags, 256 B xmm, u32 mxcsr, u32 0,  code, data
+//            state: 16×u64 gpr, u64 rflags, 256 B xmm, u32 mxcsr, u32 0, 512 B FXSAVE image,
+//            code, data
 //   result = i32 signo, i32 si_code, u64 si_addr, u64 rip, 16×u64 gpr, u64 rflags, 256 B xmm,
-//            u32 mxcsr, u32 dataChanged, [4096 B data if dataChanged]
-const IN_STATE = 400;
-const OUT_REC = 424;
+//            u32 mxcsr, u32 dataChanged, 160 B FXSAVE area, [4096 B data if dataChanged]
+const IN_STATE = 912;
+const OUT_REC = 584;
+
+/** Writes the x87 part of an FXSAVE image (SDM vol. 1 Table 10-2) at `o`. */
+function encodeX87(buf: Buffer, o: number, x: X87State): void {
+  buf.writeUInt16LE(x.fcw & 0xffff, o);
+  buf.writeUInt16LE(x.fsw & 0xffff, o + 2);
+  buf.writeUInt8(x.ftw & 0xff, o + 4);
+  buf.writeUInt32LE(0x1f80, o + 24);
+  for (let i = 0; i < 8; i++) writeF80(buf, o + 32 + 16 * i, x.st[i]);
+}
+function decodeX87(b: Buffer, o: number): X87Result {
+  const st: bigint[] = [];
+  for (let i = 0; i < 8; i++) st.push(readF80(b, o + 32 + 16 * i));
+  return {
+    fcw: b.readUInt16LE(o), fsw: b.readUInt16LE(o + 2), ftw: b.readUInt8(o + 4),
+    fop: b.readUInt16LE(o + 6), fip: b.readBigUInt64LE(o + 8), fdp: b.readBigUInt64LE(o + 16), st,
+  };
+}
+export function writeF80(b: Uint8Array, o: number, v: bigint): void {
+  const dv = new DataView(b.buffer, b.byteOffset);
+  dv.setBigUint64(o, BigInt.asUintN(64, v), true);
+  dv.setUint16(o + 8, Number((v >> 64n) & 0xffffn), true);
+}
+export function readF80(b: Uint8Array, o: number): bigint {
+  const dv = new DataView(b.buffer, b.byteOffset);
+  return (BigInt(dv.getUint16(o + 8, true)) << 64n) | dv.getBigUint64(o, true);
+}
 
 function encodeCases(cases: Case[]): Buffer {
   let total = 0;
@@ -196,6 +258,7 @@ function encodeCases(cases: Case[]): Buffer {
     buf.writeBigUInt64LE((s.rflags & COMPARED_FLAGS) | 2n, o + 128);
     buf.set(s.xmm, o + 136);
     buf.writeUInt32LE(s.mxcsr >>> 0, o + 392);
+    encodeX87(buf, o + 400, s.x87 ?? x87Init());
     o += IN_STATE;
     buf.set(code, o); o += code.length;
     if (c.data) { buf.set(c.data, o); o += dataLen; }
@@ -226,6 +289,7 @@ export function runNative(cases: Case[]): Result[] {
       rflags: out.readBigUInt64LE(o + 152),
       xmm: new Uint8Array(out.subarray(o + 160, o + 416)),
       mxcsr: out.readUInt32LE(o + 416),
+      x87: decodeX87(out, o + 424),
       data: null,
     };
     const changed = out.readUInt32LE(o + 420) !== 0;
@@ -294,6 +358,40 @@ function exitToSignal(core: Core, exit: number, r: Result): void {
   }
 }
 
+// The state block keeps TOP in FPU_TOP (FSW's bits 13:11 stay clear there), the abridged tag by
+// physical register, and the registers in physical order (cpu/shared/layout.ts).
+function setX87(core: Core, x: X87State): void {
+  const S = L.STATE;
+  const top = (x.fsw >> 11) & 7;
+  core.i32[(S + L.FPU_CW) >> 2] = x.fcw & 0xffff;
+  // as the harness's fxrstor64 does: ES and B follow the flags and masks, whatever the image says
+  const es = x.fsw & ~x.fcw & 0x3f ? 0x8080 : 0;
+  core.i32[(S + L.FPU_SW) >> 2] = (x.fsw & 0x477f) | es;
+  core.i32[(S + L.FPU_TW) >> 2] = x.ftw & 0xff;
+  core.i32[(S + L.FPU_TOP) >> 2] = top;
+  core.i32[(S + L.FPU_FOP) >> 2] = 0;
+  core.setRegBig(L.FPU_IP / 8, 0n);
+  core.setRegBig(L.FPU_DP / 8, 0n);
+  const u8 = core.u8;
+  u8.fill(0, S + L.ST0, S + L.ST0 + 128);
+  for (let i = 0; i < 8; i++) writeF80(u8, S + L.ST0 + 16 * ((top + i) & 7), x.st[i]);
+}
+function getX87(core: Core): X87Result {
+  const S = L.STATE;
+  const top = core.i32[(S + L.FPU_TOP) >> 2] & 7;
+  const st: bigint[] = [];
+  for (let i = 0; i < 8; i++) st.push(readF80(core.u8, S + L.ST0 + 16 * ((top + i) & 7)));
+  return {
+    fcw: core.i32[(S + L.FPU_CW) >> 2] & 0xffff,
+    fsw: (core.i32[(S + L.FPU_SW) >> 2] & 0xc7ff) | (top << 11),
+    ftw: core.i32[(S + L.FPU_TW) >> 2] & 0xff,
+    fop: core.i32[(S + L.FPU_FOP) >> 2] & 0x7ff,
+    fip: core.regBig(L.FPU_IP / 8),
+    fdp: core.regBig(L.FPU_DP / 8),
+    st,
+  };
+}
+
 /** Runs the cases under the wasl core (one core instance, reused). */
 export function runWasl(cases: Case[]): Result[] {
   const m = getMachine();
@@ -324,6 +422,7 @@ export function runWasl(cases: Case[]): Result[] {
     core.i32[(S + L.CPU_FLAGS) >> 2] = 0;
     core.u32[(S + L.MXCSR) >> 2] = c.state.mxcsr >>> 0;
     u8.set(c.state.xmm, S + L.XMM0);
+    setX87(core, c.state.x87 ?? x87Init());
 
     let exit = X.EXIT_BUDGET;
     for (let steps = 0; steps < STEP_LIMIT && exit === X.EXIT_BUDGET; steps += 10_000) exit = ex.run(10_000);
@@ -333,6 +432,7 @@ export function runWasl(cases: Case[]): Result[] {
       rflags: ex.rflags(),
       xmm: u8.slice(S + L.XMM0, S + L.XMM0 + 256),
       mxcsr: core.u32[(S + L.MXCSR) >> 2],
+      x87: getX87(core),
       data: null,
     };
     if (exit !== X.EXIT_BUDGET) exitToSignal(core, exit, r);
@@ -378,6 +478,7 @@ export function compare(c: Case, want: Result, got: Result, opts: CompareOptions
     if (a[0] !== b[0] || a[1] !== b[1]) d.push(`xmm${i}: host ${h64(a[1])}:${h64(a[0])}, wasl ${h64(b[1])}:${h64(b[0])}`);
   }
   if (want.mxcsr !== got.mxcsr) d.push(`mxcsr: host ${h64(BigInt(want.mxcsr))}, wasl ${h64(BigInt(got.mxcsr))}`);
+  d.push(...compareX87(c, want.x87, got.x87));
   if (!!want.data !== !!got.data) {
     d.push(`data page: ${want.data ? 'written' : 'unchanged'} on the host, ${got.data ? 'written' : 'unchanged'} under wasl`);
   }
@@ -392,12 +493,45 @@ export function compare(c: Case, want: Result, got: Result, opts: CompareOptions
   return d;
 }
 
+/** An 80-bit value as text: sign/exponent and significand in hex. */
+export function f80str(v: bigint): string {
+  return `${(v >> 64n).toString(16).padStart(4, '0')}:${BigInt.asUintN(64, v).toString(16).padStart(16, '0')}`;
+}
+
+function compareX87(c: Case, want: X87Result, got: X87Result): string[] {
+  const d: string[] = [];
+  if (want.fcw !== got.fcw) d.push(`fcw: host ${h64(BigInt(want.fcw))}, wasl ${h64(BigInt(got.fcw))}`);
+  const m = ~(c.fswIgnore ?? 0) & 0xffff;
+  if ((want.fsw & m) !== (got.fsw & m)) d.push(`fsw: host ${h64(BigInt(want.fsw))}, wasl ${h64(BigInt(got.fsw))}`);
+  if (want.ftw !== got.ftw) d.push(`ftw: host ${h64(BigInt(want.ftw))}, wasl ${h64(BigInt(got.ftw))}`);
+  const top = (want.fsw >> 11) & 7;
+  for (let i = 0; i < 8; i++) {
+    if (!(want.ftw & (1 << ((top + i) & 7)))) continue; // an empty register's contents are not architectural
+    const a = want.st[i], b = got.st[i];
+    if (a === b) continue;
+    const ulps = c.stUlps ?? 0;
+    if (ulps && a >> 64n === b >> 64n) {
+      const diff = BigInt.asUintN(64, a) - BigInt.asUintN(64, b);
+      if ((diff < 0n ? -diff : diff) <= BigInt(ulps)) continue;
+    }
+    d.push(`st${i}: host ${f80str(a)}, wasl ${f80str(b)}`);
+  }
+  if (want.fsw & 0x80) {
+    if (want.fop !== got.fop) d.push(`fop: host ${h64(BigInt(want.fop))}, wasl ${h64(BigInt(got.fop))}`);
+    if (want.fip !== got.fip) d.push(`fip: host ${h64(want.fip)}, wasl ${h64(got.fip)}`);
+    if (want.fdp !== got.fdp) d.push(`fdp: host ${h64(want.fdp)}, wasl ${h64(got.fdp)}`);
+  }
+  return d;
+}
+
 /** A one-paragraph description of a case (bytes, non-zero registers, flags) for reports. */
 export function formatCase(c: Case): string {
   const s = c.state;
   const r = s.gpr.map((v, i) => (v ? `${GPR_NAMES[i]}=${h64(v)}` : '')).filter(Boolean).join(' ');
   const nat = c.nativeCode ? ` (host runs ${hex(c.nativeCode)})` : '';
-  return `${c.note ? c.note + ': ' : ''}bytes ${hex(c.code)}${nat}; ${r || 'all GPRs 0'}; flags ${flagString(s.rflags)}`;
+  const x = s.x87;
+  const x87 = x ? `; fcw ${h64(BigInt(x.fcw))} fsw ${h64(BigInt(x.fsw))} ftw ${h64(BigInt(x.ftw))} st ${x.st.map((v, i) => (x.ftw >> ((((x.fsw >> 11) & 7) + i) & 7)) & 1 ? f80str(v) : '-').join(' ')}` : '';
+  return `${c.note ? c.note + ': ' : ''}bytes ${hex(c.code)}${nat}; ${r || 'all GPRs 0'}; flags ${flagString(s.rflags)}${x87}`;
 }
 
 export interface Failure { index: number; case: Case; diffs: string[]; native: Result; wasl: Result }
