@@ -4,7 +4,7 @@
 
 import * as os from 'node:os';
 import { dir, staticDir, file, link, inoOf, SynNode, SynMount } from './synthetic.js';
-import { UNAME_RELEASE } from '../syscalls/sys_process.js';
+import { UNAME_RELEASE, taskComm } from '../syscalls/sys_process.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED } from '../abi/mman.js';
 import type { Task, Process } from '../kernel/task.js';
 
@@ -16,7 +16,8 @@ const BOOT_NS = Date.now() * 1e6 - os.uptime() * 1e9;
 const cstrings = (list: string[]) => list.map((s) => s + '\0').join('');
 
 function comm(p: Process): string {
-  return (p.exe.split('/').pop() ?? '').slice(0, 15);
+  const main = p.threads[0];
+  return main ? taskComm(main) : (p.exe.split('/').pop() ?? '').slice(0, 15);
 }
 
 /** /proc/PID/stat: the 52 fields of proc(5), those wasl knows filled in, the rest 0. */
@@ -82,8 +83,10 @@ function cpuinfo(): string {
     'processor\t: 0', 'vendor_id\t: GenuineIntel', 'cpu family\t: 6', 'model\t\t: 85',
     'model name\t: wasl x86-64 interpreter', 'stepping\t: 7', 'cpu MHz\t\t: 1000.000',
     'cache size\t: 32768 KB', 'physical id\t: 0', 'siblings\t: 1', 'core id\t\t: 0', 'cpu cores\t: 1',
-    'fpu\t\t: no', 'cpuid level\t: 13', 'wp\t\t: yes',
-    'flags\t\t: tsc cx8 cmov sse sse2 syscall nx lm lahf_lm', 'clflush size\t: 64', 'cache_alignment\t: 64',
+    'fpu\t\t: yes', 'fpu_exception\t: yes', 'cpuid level\t: 13', 'wp\t\t: yes',
+    // Linux's names, in its order, for exactly the bits CPUID reports (tests/cpuid.test.ts).
+    'flags\t\t: fpu tsc cx8 cmov fxsr sse sse2 syscall nx lm cx16 movbe popcnt lahf_lm',
+    'clflush size\t: 64', 'cache_alignment\t: 64',
     'address sizes\t: 39 bits physical, 48 bits virtual', '', '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
+import { readFileSync } from 'node:fs';
 import * as L from '../../cpu/shared/layout.js';
 import {
   EXIT_BUDGET, EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
@@ -15,7 +16,9 @@ import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.j
 import { loadProgram, initialRegs } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
-import { signalDefaultAction } from './signals.js';
+import { signalDefaultAction, returnToUserMode } from './signals.js';
+import { forceFaultSignal } from './traps.js';
+import { processEnded } from './proctree.js';
 
 /** Instructions per slice: long enough for V8 to tier up, short enough to stay responsive. */
 const SLICE = 1 << 20;
@@ -77,16 +80,29 @@ export class Kernel {
       mm.destroy();
       throw e;
     }
-    const pid = this.nextPid++;
+    const pid = this.allocPid();
     const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
     proc.env = o.env;
-    const task = new Task(pid, proc, initialRegs(entry.entry, entry.sp));
-    proc.threads.push(task);
-    this.processes.set(pid, proc);
-    this.runQueue.push(task);
-    this.kick();
-    void proc.exited.then(() => this.processes.delete(pid));
+    // Its process group and session are the host process's, as for a program the host started:
+    // so setsid() and setpgid() succeed or fail as they would natively.
+    [proc.pgid, proc.sid] = hostGroupAndSession(pid);
+    this.startProcess(proc, new Task(pid, proc, initialRegs(entry.entry, entry.sp)));
     return proc;
+  }
+
+  /** The next free pid (never reused within an instance). */
+  allocPid(): number {
+    while (this.processes.has(this.nextPid)) this.nextPid++;
+    return this.nextPid++;
+  }
+
+  /** Enters a new process (spawn, fork) in the process table and makes its task runnable. */
+  startProcess(p: Process, t: Task): void {
+    p.threads.push(t);
+    this.processes.set(p.pid, p);
+    p.parent?.children.add(p);
+    this.runQueue.push(t);
+    this.kick();
   }
 
   /** Runs the scheduler until no task is left; safe to call repeatedly. */
@@ -104,6 +120,8 @@ export class Kernel {
   /** Makes a parked task runnable again with `result` in rax. */
   resume(t: Task, result: number): void {
     if (t.state !== 'blocked') return;
+    t.waiting?.cancel(); // resumed by other means than its wait queue: it takes nothing from it
+    t.waiting = undefined;
     const dv = new DataView(t.regs.buffer, t.regs.byteOffset);
     dv.setBigInt64(L.RAX, BigInt(result), true);
     t.state = 'runnable';
@@ -126,6 +144,8 @@ export class Kernel {
       // makes QUANTUM_EXITS exits: going round the queue (and the clock) per syscall would cost
       // more than the syscall.
       for (let exits = 0; ;) {
+        // On its way back to user mode the task takes its pending signals (signals.ts).
+        if (!returnToUserMode(this, t)) break;
         const reason = this.core.run(SLICE);
         this.handleExit(t, reason);
         if (t.state !== 'runnable' || this.onCore !== t || reason === EXIT_BUDGET || ++exits >= QUANTUM_EXITS) break;
@@ -185,31 +205,60 @@ export class Kernel {
   }
 
   /**
-   * A synchronous fault signal. Signal handlers arrive with the signals work (issue #4); until
-   * then every fault takes its default action, which for these signals is to dump core.
+   * A synchronous fault (handleExit): force_sig_fault() with the siginfo the core's exit
+   * describes (traps.ts). It takes a handler if the program has one; the log line comes if it
+   * kills. SIGKILL stands for core exits wasl cannot map.
    */
   fatalSignal(t: Task, sig: number, why: string): void {
+    if (sig !== SIGKILL) { forceFaultSignal(this, t, sig, why); return; }
     this.log(`${t.process.exe}: pid ${t.process.pid}: ${why}: killed by signal ${sig}`);
-    const action = signalDefaultAction(sig);
-    this.exitProcess(t.process, signaledStatus(sig, action === 'core'));
+    this.exitProcess(t.process, signaledStatus(sig, false));
   }
 
-  /** Applies `sig`'s default action to `p` (signal(7)); stop/continue arrive with issue #4. */
+  /**
+   * Kills `p` by `sig` when its default action (signal(7)) is to terminate or dump core;
+   * signals.ts calls it once it has decided that is what happens (stop and continue are its own).
+   */
   defaultSignal(p: Process, sig: number): void {
     const action = signalDefaultAction(sig);
     if (action === 'ign' || action === 'cont' || action === 'stop') return;
     this.exitProcess(p, signaledStatus(sig, action === 'core'));
   }
 
+  /**
+   * Ends process `p` (exit_group, a fatal signal): its tasks die, its resources go, and it
+   * becomes a zombie for its parent (proctree.ts), or is reaped at once when none will wait.
+   */
   exitProcess(p: Process, status: ExitStatus): void {
+    if (p.status) return;
     for (const t of p.threads) {
       if (this.onCore === t) this.onCore = null;
       t.state = 'dead';
+      // Whatever it waits on lets go of it now, without settling: a wait-queue entry, an
+      // interruptible sleep's host timer (which would otherwise keep the host process alive).
+      t.waiting?.cancel();
+      t.waiting = undefined;
+      // CLONE_CHILD_CLEARTID: only visible if the memory outlives us (a CLONE_VM child).
+      if (t.clearChildTid && p.mm.users > 1) {
+        try { p.mm.write(t.clearChildTid, new Uint8Array(4)); } catch { /* EFAULT: ignored, as Linux does */ }
+      }
     }
     this.runQueue = this.runQueue.filter((t) => t.process !== p);
     p.finish(status);
+    processEnded(this, p);
     this.kick();
   }
 
   log(line: string): void { this.options.log?.(`wasl: ${line}`); }
+}
+
+/** The host process's own process group and session (/proc/self/stat), or `pid` for both. */
+function hostGroupAndSession(pid: number): [number, number] {
+  try {
+    const st = readFileSync('/proc/self/stat', 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …
+    const pgrp = Number(f[2]), session = Number(f[3]);
+    if (pgrp > 0 && session > 0) return [pgrp, session];
+  } catch { /* not Linux */ }
+  return [pid, pid];
 }

@@ -4,6 +4,9 @@
 
 import { AddressSpace } from '../mm/mm.js';
 import { FdTable } from '../vfs/file.js';
+import { WaitQueue } from './waitqueue.js';
+import { SIGCHLD } from '../abi/signal.js';
+import { ProcessSignals, TaskSignals } from './signals.js';
 import type { Kernel } from './kernel.js';
 
 export interface Credentials { uid: number; gid: number; euid: number; egid: number; suid: number; sgid: number; groups: number[] }
@@ -25,11 +28,34 @@ export function signaledStatus(sig: number, core: boolean): ExitStatus {
   return { code: null, signal: sig, wstatus: sig | (core ? 0x80 : 0) };
 }
 
+/** What getppid returns once a process's parent has gone: wasl's init stand-in (proctree.ts). */
+export const INIT_PID = 1;
+
 export class Process {
   readonly threads: Task[] = [];
   pgid: number;
   sid: number;
   status?: ExitStatus;
+  /**
+   * The guest process that waits for this one, or null: the first process (its parent is the
+   * host) and orphans, whose parent is the init stand-in. `ppid` is what getppid reports.
+   */
+  parent: Process | null = null;
+  /** Children not yet reaped, oldest first (the order wait scans them, as Linux does). */
+  readonly children = new Set<Process>();
+  /** Signal sent to the parent when this process ends (clone's CSIGNAL byte; 0 = none). */
+  exitSignal = SIGCHLD;
+  /** Woken whenever a child exits, stops or continues: wait4/waitid park here. */
+  readonly childEvents = new WaitQueue();
+  /** Removed from the process table by a wait (or by the init stand-in). */
+  reaped = false;
+  /** Has called execve since fork (setpgid by its parent then fails with EACCES). */
+  execed = false;
+  /** Set while a vfork parent sleeps: called when this child execs or exits. */
+  vforkDone?: () => void;
+  /** A stop (its signal) or a continue the parent has not collected with WUNTRACED/WCONTINUED. */
+  stopReport = 0;
+  continueReport = false;
   /** Resolves when the last thread has exited. */
   readonly exited: Promise<ExitStatus>;
   private resolveExit!: (s: ExitStatus) => void;
@@ -42,8 +68,8 @@ export class Process {
   env: string[] = [];
   /** Start time, ns since the epoch (/proc/PID/stat). */
   readonly startNs = Date.now() * 1e6;
-  /** Signals sent while blocked (bit n-1 for signal n), delivered when unblocked. */
-  pending = 0n;
+  /** Shared pending signals, group stop, signal-related hooks (signals.ts). */
+  readonly signals = new ProcessSignals();
 
   constructor(
     readonly kernel: Kernel,
@@ -61,13 +87,16 @@ export class Process {
     this.exited = new Promise((r) => { this.resolveExit = r; });
   }
 
-  /** Ends the process: every thread stops, resources are released, waiters are told. */
+  /**
+   * Ends the process: every thread stops, resources are released (an address space or
+   * descriptor table shared with another process stays for it), waiters are told.
+   */
   finish(status: ExitStatus): void {
     if (this.status) return;
     this.status = status;
     for (const t of this.threads) t.state = 'dead';
-    this.fds.closeAll();
-    this.mm.destroy();
+    this.fds.release();
+    this.mm.release();
     this.resolveExit(status);
   }
 }
@@ -86,6 +115,14 @@ export class Task {
   sigmask = 0n;
   /** sigaltstack(2) state, or undefined when disabled. */
   altStack?: { sp: number; flags: number; size: number };
+  /** Pending signals, restart and wait state of this thread (signals.ts). */
+  readonly signals = new TaskSignals();
+  /**
+   * While parked in an interruptible wait (signals.ts, wait queues): drops the wait without
+   * settling it. Kernel.resume and exitProcess call it, so nothing is consumed (pipe bytes, a
+   * zombie) or armed (a host timer) for a task that no longer waits.
+   */
+  waiting?: { cancel(): void };
 
   constructor(readonly tid: number, readonly process: Process, regs: Uint8Array) {
     this.regs = regs;

@@ -9,6 +9,7 @@ import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
 import { fail, EFAULT, EINVAL, ENOMEM, EEXIST } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
+  MAP_TYPE, MAP_SHARED, MAP_SHARED_VALIDATE,
 } from '../abi/mman.js';
 
 const P = L.PAGE_SIZE;
@@ -41,11 +42,16 @@ function pteProt(prot: number): number {
   return pte;
 }
 
+/** MAP_SHARED (or _VALIDATE) mappings; the kernel's own (stack, heap, ELF) are private. */
+const isShared = (v: Vma): boolean => (v.flags & MAP_TYPE) === MAP_SHARED || (v.flags & MAP_TYPE) === MAP_SHARED_VALIDATE;
+
 export class AddressSpace {
   readonly pt: PageTable;
   vmas: Vma[] = [];
   brkStart = 0;
   brkEnd = 0;
+  /** Processes using this address space: more than one after clone(CLONE_VM), e.g. vfork. */
+  users = 1;
 
   constructor(readonly core: Core, readonly frames: FrameAllocator, readonly refs: FrameRefs) {
     this.pt = new PageTable(frames);
@@ -176,9 +182,11 @@ export class AddressSpace {
     for (const p of pieces) this.insert(p);
     const pteBits = pteProt(prot);
     this.pt.forEach(addr, end, (va, pte) => {
-      const cow = pte & L.PTE_COW;
+      // A frame still shared after fork must not become writable in place: a COW page stays
+      // COW, and so does a read-only page fork shared that is now made writable.
+      const shared = (pte & L.PTE_COW) || this.refs.get((pte & L.PTE_FRAME_MASK) >>> 0) > 1;
       let bits = pteBits;
-      if (cow && (bits & L.PTE_W)) bits = (bits & ~L.PTE_W) | L.PTE_COW; // still shared
+      if (shared && (bits & L.PTE_W) && !this.sharedVma(va)) bits = (bits & ~L.PTE_W) | L.PTE_COW;
       this.pt.set(va, (pte & L.PTE_FRAME_MASK) | bits);
     });
     this.core.exports.tlbFlushAll();
@@ -353,7 +361,57 @@ export class AddressSpace {
   readU64(addr: number): bigint { return Buffer.from(this.read(addr, 8)).readBigUInt64LE(0); }
   readU32(addr: number): number { return Buffer.from(this.read(addr, 4)).readUInt32LE(0); }
 
-  /** Frees everything (exit, execve). */
+  // ---- fork ----------------------------------------------------------------------------------
+  /** Whether `va` lies in a MAP_SHARED mapping (whose frames fork shares writable, not COW). */
+  private sharedVma(va: number): boolean {
+    const v = this.findVma(va);
+    return !!v && isShared(v);
+  }
+
+  /**
+   * fork(2)'s copy: a new address space with the same VMAs whose pages share this one's frames.
+   * Private writable pages become copy-on-write on both sides (PTE_COW without PTE_W; the first
+   * write faults to handleFault, which copies or takes over the frame); read-only pages are
+   * shared as they are (protect() keeps them COW if they are made writable later). Pages of
+   * MAP_SHARED mappings stay shared and writable; they are populated first, because a page
+   * first touched after the fork would otherwise get a frame of its own on each side.
+   */
+  fork(): AddressSpace {
+    const child = new AddressSpace(this.core, this.frames, this.refs);
+    child.vmas = this.vmas.map((v) => ({ ...v }));
+    child.brkStart = this.brkStart;
+    child.brkEnd = this.brkEnd;
+    for (const v of this.vmas) {
+      if (!isShared(v)) continue;
+      for (let va = v.start; va < v.end; va += P) if (this.pt.get(va) === 0) this.populate(va, v);
+    }
+    try {
+      this.pt.forEach(0, TASK_SIZE, (va, pte) => {
+        const frame = (pte & L.PTE_FRAME_MASK) >>> 0;
+        let e = pte;
+        if ((pte & L.PTE_W) && !this.sharedVma(va)) {
+          e = (pte & ~L.PTE_W) | L.PTE_COW;
+          this.pt.set(va, e);
+        }
+        child.pt.set(va, e); // may fail with ENOMEM (a page-table node) before the reference
+        this.refs.inc(frame);
+      });
+    } catch (e) {
+      child.destroy(); // drops the references taken so far; our COW pages stay correct
+      throw e;
+    } finally {
+      // Our writable entries lost PTE_W: the TLB must forget its write tags.
+      this.core.exports.tlbFlushAll();
+    }
+    return child;
+  }
+
+  /** Drops one user (exit, execve); the last one frees everything. */
+  release(): void {
+    if (--this.users === 0) this.destroy();
+  }
+
+  /** Frees everything (the last user's exit or execve). */
   destroy(): void {
     this.dropPages(0, TASK_SIZE);
     this.vmas = [];

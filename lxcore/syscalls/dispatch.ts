@@ -24,6 +24,7 @@ function errnoOf(k: Kernel, name: string, e: unknown): number {
 export function dispatchSyscall(k: Kernel, t: Task): void {
   const c = k.core;
   const nr = c.reg(RAX);
+  t.signals.syscallNr = nr; // orig_ax: what a signal may restart (kernel/signals.ts)
   const row = nr < TABLE.length ? TABLE[nr] : undefined;
   const name = row?.name ?? syscallByNr[nr]?.name ?? `syscall_${nr}`;
 

@@ -54,10 +54,10 @@ function lexical(path: string): string {
   return '/' + out.join('/');
 }
 
-type Resolved = { host: string } | { node: SynNode; path: string; dev: number };
+export type Resolved = { host: string } | { node: SynNode; path: string; dev: number };
 
 /** Where a guest path leads: a host path, or a node of one of wasl's own filesystems. */
-function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved {
+export function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved {
   let abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
   for (let hops = 0; hops < 40; hops++) {
     const canon = lexical(abs);
@@ -72,7 +72,8 @@ function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved
   return fail(ELOOP);
 }
 
-function host<T>(fn: () => T): T {
+/** Runs a host fs call, turning its error into the LinuxError it maps to. */
+export function host<T>(fn: () => T): T {
   try { return fn(); } catch (e) { throw new LinuxError(hostErrno(e)); }
 }
 

@@ -1,16 +1,17 @@
 // Process-level calls: exit, exit_group, the id calls, set_tid_address, set_robust_list, rseq,
 // prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_getaffinity, sched_yield, prctl,
-// getrandom, sysinfo, and the signal-state calls whose delivery arrives with issue #4.
+// getrandom, sysinfo. The signal calls are in sys_signal.ts.
 
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
-import { fail, EINVAL, EPERM, ENOSYS, EFAULT, ESRCH } from '../abi/errno.js';
+import { fail, EINVAL, EPERM, ENOSYS, EFAULT, ESRCH, EACCES } from '../abi/errno.js';
 import { RLIMIT_STACK, RLIMIT_NOFILE, RLIMIT_NPROC, RLIM64_INFINITY } from '../abi/resource.js';
 import { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_DUMPABLE } from '../abi/prctl.js';
 import { exitedStatus } from '../kernel/task.js';
+import { findProcess, groupInSession, groupMembers } from '../kernel/proctree.js';
 import { STACK_SIZE } from '../kernel/exec.js';
 import { RLIMIT_NOFILE_DEFAULT } from '../vfs/file.js';
-import type { Task } from '../kernel/task.js';
+import type { Task, Process } from '../kernel/task.js';
 
 export function sysExitGroup(t: Task, code: number): number {
   t.kernel.exitProcess(t.process, exitedStatus(code & 0xff));
@@ -29,14 +30,47 @@ export function sysGetuid(t: Task): number { return t.process.creds.uid; }
 export function sysGeteuid(t: Task): number { return t.process.creds.euid; }
 export function sysGetgid(t: Task): number { return t.process.creds.gid; }
 export function sysGetegid(t: Task): number { return t.process.creds.egid; }
-export function sysGetpgrp(t: Task): number { return t.process.pgid; }
-export function sysGetpgid(t: Task, pid: number): number {
-  if ((pid | 0) !== 0 && (pid | 0) !== t.process.pid) fail(ESRCH); // other processes: issue #4
-  return t.process.pgid;
+
+// ---- process groups and sessions (kernel/sys.c) ---------------------------------------------
+/** The process `pid` names (0 = the caller), zombies included; ESRCH if none. */
+function processByPid(t: Task, pid: number): Process {
+  if (pid === 0) return t.process;
+  const p = pid > 0 ? findProcess(t.kernel, pid) : undefined;
+  if (!p) fail(ESRCH);
+  return p;
 }
-export function sysGetsid(t: Task, pid: number): number {
-  if ((pid | 0) !== 0 && (pid | 0) !== t.process.pid) fail(ESRCH);
-  return t.process.sid;
+
+export function sysGetpgrp(t: Task): number { return t.process.pgid; }
+export function sysGetpgid(t: Task, pid: number): number { return processByPid(t, pid | 0).pgid; }
+export function sysGetsid(t: Task, pid: number): number { return processByPid(t, pid | 0).sid; }
+
+/** setpgid(2), with Linux's checks in Linux's order. */
+export function sysSetpgid(t: Task, pid: number, pgid: number): number {
+  pid |= 0; pgid |= 0;
+  const self = t.process;
+  if (pid === 0) pid = self.pid;
+  if (pgid === 0) pgid = pid;
+  if (pgid < 0) fail(EINVAL);
+  const p = pid > 0 ? findProcess(t.kernel, pid) : undefined;
+  if (!p) fail(ESRCH);
+  if (p.parent === self) {
+    if (p.sid !== self.sid) fail(EPERM);
+    if (p.execed) fail(EACCES);
+  } else if (p !== self) {
+    fail(ESRCH);
+  }
+  if (p.sid === p.pid) fail(EPERM); // a session leader cannot move
+  if (pgid !== pid && !groupInSession(t.kernel, pgid, self.sid)) fail(EPERM);
+  p.pgid = pgid;
+  return 0;
+}
+
+/** setsid(2): a new session and group led by the caller, unless it already leads a group. */
+export function sysSetsid(t: Task): number {
+  const p = t.process;
+  if (groupMembers(t.kernel, p.pid).length > 0) fail(EPERM);
+  p.sid = p.pgid = p.pid;
+  return p.pid;
 }
 
 function putU32s(t: Task, vals: Array<[number, number]>): void {
@@ -168,6 +202,28 @@ export function sysArchPrctl(t: Task, code: number, addr: number): number {
 
 const taskNames = new WeakMap<Task, Uint8Array>();
 
+/** fork: the child inherits the name (comm). */
+export function inheritTaskName(from: Task, to: Task): void {
+  const n = taskNames.get(from);
+  if (n) taskNames.set(to, n.slice());
+}
+/**
+ * execve: the name becomes the last component of the path the program was executed by, cut to
+ * 15 bytes (begin_new_exec) — "exe" for busybox's re-exec of /proc/self/exe, as on Linux.
+ */
+export function setTaskName(t: Task, filename: string): void {
+  const out = new Uint8Array(16);
+  out.set(Buffer.from(filename.slice(filename.lastIndexOf('/') + 1)).subarray(0, 15));
+  taskNames.set(t, out);
+}
+/** The thread's name as /proc/PID/comm shows it: set by exec or PR_SET_NAME, else the exe's. */
+export function taskComm(t: Task): string {
+  const n = taskNames.get(t);
+  if (!n) return (t.process.exe.split('/').pop() ?? '').slice(0, 15);
+  const z = n.indexOf(0);
+  return Buffer.from(n.subarray(0, z < 0 ? 15 : z)).toString('utf8');
+}
+
 export function sysPrctl(t: Task, option: number, arg2: number): number {
   switch (option | 0) {
     case PR_SET_NAME: {
@@ -233,105 +289,6 @@ export function sysSysinfo(t: Task, info: number): number {
   return 0;
 }
 
-// ---- signal state (delivery: issue #4) ------------------------------------------------------
-const SIGSET = 8;
-
-export function sysRtSigaction(t: Task, sig: number, act: number, oact: number, sigsetsize: number): number {
-  sig |= 0;
-  if (sigsetsize !== SIGSET) fail(EINVAL);
-  if (sig < 1 || sig > 64 || ((sig === 9 || sig === 19) && act)) fail(EINVAL);
-  const p = t.process;
-  if (oact) p.mm.write(oact, p.sigactions.get(sig) ?? new Uint8Array(32));
-  if (act) p.sigactions.set(sig, p.mm.read(act, 32));
-  return 0;
-}
-
-export function sysRtSigprocmask(t: Task, how: number, set: number, oset: number, sigsetsize: number): number {
-  if (sigsetsize !== SIGSET) fail(EINVAL);
-  const old = t.sigmask;
-  if (set) {
-    const m = t.process.mm.readU64(set) & ~((1n << 8n) | (1n << 18n)); // SIGKILL, SIGSTOP unblockable
-    switch (how | 0) {
-      case 0: t.sigmask = old | m; break;
-      case 1: t.sigmask = old & ~m; break;
-      case 2: t.sigmask = m; break;
-      default: fail(EINVAL);
-    }
-  }
-  if (oset) {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(old);
-    t.process.mm.write(oset, new Uint8Array(b.buffer, b.byteOffset, 8));
-  }
-  // Signals that became unblocked are delivered now (default actions until issue #4).
-  const ready = t.process.pending & ~t.sigmask;
-  if (ready) {
-    t.process.pending &= ~ready;
-    for (let sig = 1; sig <= 64; sig++) {
-      if (!(ready & (1n << BigInt(sig - 1)))) continue;
-      sendSignal(t, t.process.pid, sig);
-      if (t.state === 'dead') break;
-    }
-  }
-  return 0;
-}
-
-export function sysSigaltstack(t: Task, ss: number, oss: number): number {
-  if (oss) {
-    const b = Buffer.alloc(24);
-    const cur = t.altStack;
-    b.writeBigUInt64LE(BigInt(cur?.sp ?? 0), 0);
-    b.writeInt32LE(cur ? cur.flags : 2 /* SS_DISABLE */, 8);
-    b.writeBigUInt64LE(BigInt(cur?.size ?? 0), 16);
-    t.process.mm.write(oss, new Uint8Array(b.buffer, b.byteOffset, 24));
-  }
-  if (ss) {
-    const b = Buffer.from(t.process.mm.read(ss, 24));
-    const flags = b.readInt32LE(8);
-    if (flags & ~(2 | 0x80000000)) fail(EINVAL);
-    t.altStack = (flags & 2) ? undefined : { sp: Number(b.readBigUInt64LE(0)), flags: 0, size: Number(b.readBigUInt64LE(16)) };
-  }
-  return 0;
-}
-
-// ---- kill, tkill, tgkill ---------------------------------------------------------------------
-/**
- * Sends `sig` to a process of this kernel. Until handler delivery lands (issue #4), a signal
- * whose disposition is a handler stays pending (logged once); SIG_IGN and default-ignore
- * signals are dropped; everything else takes its default action at once.
- */
-function sendSignal(t: Task, pid: number, sig: number): number {
-  if (sig < 0 || sig > 64) fail(EINVAL);
-  const target = t.kernel.processes.get(pid);
-  if (!target || target.status) fail(ESRCH);
-  if (sig === 0) return 0; // existence check
-  const act = target.sigactions.get(sig);
-  const handler = act ? Buffer.from(act).readBigUInt64LE(0) : 0n;
-  const blocked = (target.threads[0]?.sigmask ?? 0n) & (1n << BigInt(sig - 1));
-  if (sig !== 9 && sig !== 19 && blocked) {
-    target.pending |= 1n << BigInt(sig - 1);
-    return 0;
-  }
-  if (sig !== 9 && sig !== 19 && handler > 1n) {
-    t.kernel.log(`signal ${sig} to pid ${pid} left pending: delivery to handlers arrives with issue #4`);
-    return 0;
-  }
-  if (handler === 1n && sig !== 9 && sig !== 19) return 0;
-  t.kernel.defaultSignal(target, sig);
-  return 0;
-}
-
-export function sysKill(t: Task, pid: number, sig: number): number {
-  pid |= 0;
-  if (pid === 0 || pid === -1 || pid === -t.process.pgid) pid = t.process.pid; // groups: issue #4
-  return sendSignal(t, pid, sig | 0);
-}
-export function sysTkill(t: Task, tid: number, sig: number): number {
-  if ((tid | 0) <= 0) fail(EINVAL);
-  return sendSignal(t, tid | 0, sig | 0);
-}
-export function sysTgkill(t: Task, tgid: number, tid: number, sig: number): number {
-  if ((tgid | 0) <= 0 || (tid | 0) <= 0) fail(EINVAL);
-  if ((tid | 0) !== (tgid | 0)) fail(ESRCH); // one thread per process until issue #4
-  return sendSignal(t, tgid | 0, sig | 0);
-}
+// ---- signals ------------------------------------------------------------------------------------
+// The signal calls live in sys_signal.ts; sendSignal is re-exported for the callers it had here.
+export { sendSignal } from './sys_signal.js';

@@ -5,6 +5,7 @@ import { fail, EINVAL, EFAULT } from '../abi/errno.js';
 import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME,
 } from '../abi/time.js';
+import { interruptibleWait, hostTimer, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from '../kernel/signals.js';
 import type { Task } from '../kernel/task.js';
 
 const NS = 1_000_000_000n;
@@ -75,22 +76,38 @@ export function sysTime(t: Task, tloc: number): number {
   return s;
 }
 
-function sleepNs(ns: bigint): Promise<number> {
-  if (ns <= 0n) return Promise.resolve(0);
-  return new Promise((r) => setTimeout(() => r(0), Number(ns / 1_000_000n) || 1));
+/**
+ * Sleeps until `deadline` on clock `id` (hrtimer_nanosleep, do_nanosleep). A signal cuts it
+ * short: a relative sleep writes the time left to `rem` and asks to go on through
+ * restart_syscall towards the same deadline (EINTR if a handler ran); an absolute one restarts
+ * as it was called (ERESTARTNOHAND).
+ */
+function sleepUntil(t: Task, id: number, deadline: bigint, rem: number, abs: boolean): number | Promise<number> {
+  const left = (): bigint => deadline - clockNs(id);
+  if (left() <= 0n) return 0;
+  return interruptibleWait(t, (wake) => hostTimer(left(), wake), (interrupted) => {
+    const r = left();
+    if (!interrupted || r <= 0n) return 0;
+    if (abs) return -ERESTARTNOHAND;
+    if (rem) putTimespec(t, rem, r);
+    t.signals.restart = () => sleepUntil(t, id, deadline, rem, false);
+    return -ERESTART_RESTARTBLOCK;
+  });
 }
 
-export function sysNanosleep(t: Task, req: number, _rem: number): Promise<number> {
+export function sysNanosleep(t: Task, req: number, rem: number): number | Promise<number> {
   if (!req) fail(EFAULT);
-  return sleepNs(getTimespec(t, req));
+  const ns = getTimespec(t, req);
+  return sleepUntil(t, CLOCK_MONOTONIC, clockNs(CLOCK_MONOTONIC) + ns, rem, false);
 }
 
-export function sysClockNanosleep(t: Task, id: number, flags: number, req: number, _rem: number): Promise<number> {
+export function sysClockNanosleep(t: Task, id: number, flags: number, req: number, rem: number): number | Promise<number> {
   id |= 0;
   if (id === CLOCK_THREAD_CPUTIME_ID) fail(EINVAL);
   const now = clockNs(id);
   const v = getTimespec(t, req);
-  return sleepNs((flags & TIMER_ABSTIME) ? v - now : v);
+  const abs = (flags & TIMER_ABSTIME) !== 0;
+  return sleepUntil(t, id, abs ? v : now + v, abs ? 0 : rem, abs);
 }
 
 /** struct tms: four clock_t in USER_HZ (100) ticks. */

@@ -10,6 +10,12 @@ import * as mm from './sys_mm.js';
 import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
 import * as futex from './sys_futex.js';
+import * as sig from './sys_signal.js';
+import * as timer from './sys_timer.js';
+import * as fork from './sys_fork.js';
+import * as exec from './sys_exec.js';
+import * as wait from './sys_wait.js';
+import * as pipe from './sys_pipe.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -78,8 +84,21 @@ const IMPLEMENTED: Record<string, Impl> = {
   getresgid: full(H(proc.sysGetresgid)),
   getgroups: full(H(proc.sysGetgroups)),
   getpgrp: full(H(proc.sysGetpgrp)),
-  getpgid: partial(H(proc.sysGetpgid), 'own process only (process groups: issue #4)'),
-  getsid: partial(H(proc.sysGetsid), 'own process only (sessions: issue #4)'),
+  getpgid: full(H(proc.sysGetpgid)),
+  getsid: full(H(proc.sysGetsid)),
+  setpgid: full(H(proc.sysSetpgid)),
+  setsid: partial(H(proc.sysSetsid), 'no controlling terminals yet, so none is detached'),
+  clone: partial(H(fork.sysClone), 'new processes (fork, vfork, posix_spawn: CLONE_VM, CLONE_VFORK, CLONE_FILES, CLONE_PARENT, tid and TLS options); CLONE_THREAD fails with EAGAIN until threads land; CLONE_FS/CLONE_SIGHAND without threads, namespaces and pidfds fail with EINVAL'),
+  clone3: partial(H(fork.sysClone3), 'as clone; set_tid and CLONE_INTO_CGROUP fail with EINVAL'),
+  fork: full(H(fork.sysFork)),
+  vfork: full(H(fork.sysVfork)),
+  execve: partial(H(exec.sysExecve), 'static ELF programs and #! scripts (dynamic programs fail with ENOEXEC); argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
+  execveat: partial(H(exec.sysExecveat), 'see execve'),
+  wait4: partial(H(wait.sysWait4), 'rusage is all zeros'),
+  waitid: partial(H(wait.sysWaitid), 'rusage is all zeros; P_PIDFD fails (no pidfds yet)'),
+  pipe: full(H(pipe.sysPipe)),
+  pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
+  sendfile: full(H(pipe.sysSendfile)),
   set_tid_address: full(H(proc.sysSetTidAddress)),
   set_robust_list: full(H(proc.sysSetRobustList)),
   rseq: partial(H(proc.sysRseq), 'returns ENOSYS on purpose: libcs then run without restartable sequences'),
@@ -93,19 +112,37 @@ const IMPLEMENTED: Record<string, Impl> = {
   sched_yield: full(H(proc.sysSchedYield)),
   getrandom: full(H(proc.sysGetrandom)),
   sysinfo: full(H(proc.sysSysinfo)),
-  rt_sigaction: partial(H(proc.sysRtSigaction), 'dispositions are recorded; delivery to handlers arrives with issue #4'),
-  rt_sigprocmask: partial(H(proc.sysRtSigprocmask), 'the mask is recorded; delivery arrives with issue #4'),
-  sigaltstack: partial(H(proc.sysSigaltstack), 'recorded; used once signal delivery lands (issue #4)'),
-  kill: partial(H(proc.sysKill), 'own process only; default actions only — handler delivery arrives with issue #4'),
-  tkill: partial(H(proc.sysTkill), 'see kill'),
-  tgkill: partial(H(proc.sysTgkill), 'see kill'),
+  rt_sigaction: full(H(sig.sysRtSigaction)),
+  rt_sigprocmask: full(H(sig.sysRtSigprocmask)),
+  rt_sigpending: full(H(sig.sysRtSigpending)),
+  rt_sigsuspend: full(H(sig.sysRtSigsuspend)),
+  rt_sigtimedwait: full(H(sig.sysRtSigtimedwait)),
+  rt_sigqueueinfo: full(H(sig.sysRtSigqueueinfo)),
+  rt_tgsigqueueinfo: full(H(sig.sysRtTgsigqueueinfo)),
+  rt_sigreturn: full(H(sig.sysRtSigreturn)),
+  restart_syscall: full(H(sig.sysRestartSyscall)),
+  pause: full(H(sig.sysPause)),
+  sigaltstack: full(H(sig.sysSigaltstack)),
+  kill: partial(H(sig.sysKill), 'reaches the processes of this wasl instance only, never host processes'),
+  tkill: full(H(sig.sysTkill)),
+  tgkill: full(H(sig.sysTgkill)),
+  signalfd: partial(H(sig.sysSignalfd), 'read only: poll/select/epoll readiness arrives with them'),
+  signalfd4: partial(H(sig.sysSignalfd4), 'see signalfd'),
+  alarm: full(H(timer.sysAlarm)),
+  setitimer: partial(H(timer.sysSetitimer), 'ITIMER_VIRTUAL and ITIMER_PROF count guest instructions as nanoseconds'),
+  getitimer: partial(H(timer.sysGetitimer), 'see setitimer'),
+  timer_create: partial(H(timer.sysTimerCreate), 'CPU-time clocks are timed by the host\'s wall clock; SIGEV_THREAD_ID only for threads of the caller'),
+  timer_settime: partial(H(timer.sysTimerSettime), 'overruns are counted when the pending signal is dequeued, from the host timer\'s expiries'),
+  timer_gettime: full(H(timer.sysTimerGettime)),
+  timer_getoverrun: full(H(timer.sysTimerGetoverrun)),
+  timer_delete: full(H(timer.sysTimerDelete)),
   futex: partial(H(futex.sysFutex), 'WAIT/WAKE (and _BITSET) for single-threaded processes; requeue, WAKE_OP and PI futexes return ENOSYS until issue #4'),
   clock_gettime: full(H(time.sysClockGettime)),
   clock_getres: full(H(time.sysClockGetres)),
   gettimeofday: full(H(time.sysGettimeofday)),
   time: full(H(time.sysTime)),
-  nanosleep: partial(H(time.sysNanosleep), 'not interrupted by signals yet (EINTR: issue #4)'),
-  clock_nanosleep: partial(H(time.sysClockNanosleep), 'not interrupted by signals yet (EINTR: issue #4)'),
+  nanosleep: full(H(time.sysNanosleep)),
+  clock_nanosleep: partial(H(time.sysClockNanosleep), 'CPU-time clocks sleep by the host\'s wall clock'),
   times: full(H(time.sysTimes)),
   getrusage: partial(H(time.sysGetrusage), 'user/system time and max RSS of the whole wasl host process'),
 };

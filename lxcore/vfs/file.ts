@@ -65,6 +65,8 @@ export const RLIMIT_NOFILE_DEFAULT = 1024;
 export class FdTable {
   private slots: (FdEntry | undefined)[] = [];
   limit = RLIMIT_NOFILE_DEFAULT;
+  /** Processes sharing this table (clone with CLONE_FILES); the last one to go closes it. */
+  users = 1;
 
   get(fd: number): FileDescription {
     const e = fd >= 0 ? this.slots[fd] : undefined;
@@ -112,6 +114,11 @@ export class FdTable {
 
   closeAll(): void {
     this.slots.forEach((e, fd) => { if (e) this.close(fd); });
+  }
+
+  /** A process using the table ends: the last user closes every descriptor. */
+  release(): void {
+    if (--this.users === 0) this.closeAll();
   }
 
   /** Open descriptors, for /proc/PID/fd. */

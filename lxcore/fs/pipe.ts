@@ -1,0 +1,197 @@
+// Pipes (pipe(7), fs/pipe.c): a ring of 16 one-page buffers between a read end and a write end,
+// each an open file description. Reads block while the pipe is empty and has writers, and return
+// 0 (EOF) once the last writer has gone; writes block while the ring is full, are atomic up to
+// PIPE_BUF bytes, and raise SIGPIPE + EPIPE when the last reader has gone. A blocked end parks
+// its task on the pipe's wait queue and the other end wakes it (DESIGN.md §4).
+//
+// The ring is Linux's, page for page, because its shape shows: a write shorter than a page
+// merges into the last page only if it fits there whole, so 1000-byte writes fill a pipe at
+// 64000 bytes, not 65536, and a partly read page frees no room. O_DIRECT makes packets: each
+// write of up to a page is one, and a read returns at most one (pipe(2)).
+
+import { FileDescription, Maybe } from '../vfs/file.js';
+import { Stat, S_IFIFO } from '../abi/stat.js';
+import { fail, EAGAIN, EPIPE } from '../abi/errno.js';
+import { O_RDONLY, O_WRONLY, O_DIRECT } from '../abi/fcntl.js';
+import { FIONREAD } from '../abi/ioctl.js';
+import { SIGPIPE } from '../abi/signal.js';
+import { WaitQueue } from '../kernel/waitqueue.js';
+import { ERESTARTSYS } from '../kernel/signals.js';
+import { sendSignalInfo } from '../kernel/signals.js';
+import { siKill, SI_USER } from '../abi/siginfo.js';
+import type { Task } from '../kernel/task.js';
+
+/** Writes of at most this many bytes are never interleaved with other writers' (limits.h). */
+export const PIPE_BUF = 4096;
+const PAGE = 4096;
+/** The default ring: 16 pages (PIPE_DEF_BUFFERS), 64 KiB. */
+export const PIPE_DEF_BUFFERS = 16;
+export const PIPE_SIZE = PIPE_DEF_BUFFERS * PAGE;
+/** st_dev of pipefs, where every pipe's inode lives (anonymous device 0:12 on Linux 6.1). */
+export const PIPEFS_DEV = 0xc;
+
+let nextIno = 0x10000;
+/** What a pipe write's step returns when the last reader has gone (never a byte count). */
+const BROKEN = -EPIPE;
+
+/** One page of the ring (struct pipe_buffer): bytes [offset, offset+len) are unread. */
+interface PipeBuffer { page: Uint8Array; offset: number; len: number; packet: boolean }
+
+/** The pipe itself (Linux's pipe_inode_info): the ring and who holds which end. */
+export class Pipe {
+  /** The inode number /proc/PID/fd shows as `pipe:[ino]`. */
+  readonly ino = nextIno++;
+  /** Occupied buffers, oldest (the read side) first. */
+  readonly bufs: PipeBuffer[] = [];
+  private spare: Uint8Array[] = [];
+  readers = 0;
+  writers = 0;
+  /** Readers waiting for data or EOF; writers waiting for room or for the readers to go. */
+  readonly readWait = new WaitQueue();
+  readonly writeWait = new WaitQueue();
+  readonly createdNs = BigInt(Date.now()) * 1_000_000n;
+
+  constructor(readonly uid: number, readonly gid: number) {}
+
+  get full(): boolean { return this.bufs.length >= PIPE_DEF_BUFFERS; }
+  /** Unread bytes (FIONREAD). */
+  get bytes(): number { return this.bufs.reduce((n, b) => n + b.len, 0); }
+
+  /** Takes a fresh buffer at the head of the ring (the caller checked `full`). */
+  newBuffer(packet: boolean): PipeBuffer {
+    const b = { page: this.spare.pop() ?? new Uint8Array(PAGE), offset: 0, len: 0, packet };
+    this.bufs.push(b);
+    return b;
+  }
+
+  /** Releases the oldest buffer once it has been read to the end. */
+  dropFirst(): void {
+    this.spare.push(this.bufs.shift()!.page);
+  }
+}
+
+/** One end of a pipe: O_RDONLY for the read end, O_WRONLY for the write end. */
+export class PipeEnd extends FileDescription {
+  constructor(readonly pipe: Pipe, flags: number) {
+    super(flags, `pipe:[${pipe.ino}]`);
+    if (this.readable) pipe.readers++; else pipe.writers++;
+  }
+
+  /** A new pipe's two ends, with `extra` status flags (O_NONBLOCK, O_DIRECT) on both. */
+  static create(t: Task, extra: number): [PipeEnd, PipeEnd] {
+    const p = new Pipe(t.process.creds.euid, t.process.creds.egid);
+    return [new PipeEnd(p, O_RDONLY | extra), new PipeEnd(p, O_WRONLY | extra)];
+  }
+
+  /** pipe_read: what a read can take now — a count, 0 at EOF, or undefined if it must wait. */
+  private tryRead(dst: Uint8Array): number | undefined {
+    const p = this.pipe;
+    let got = 0, freed = false;
+    while (p.bufs.length > 0 && got < dst.length) {
+      const b = p.bufs[0];
+      const n = Math.min(b.len, dst.length - got);
+      dst.set(b.page.subarray(b.offset, b.offset + n), got);
+      got += n;
+      b.offset += n;
+      b.len -= n;
+      const packet = b.packet;
+      if (packet) b.len = 0; // the rest of a packet the reader had no room for is dropped
+      if (b.len === 0) {
+        p.dropFirst();
+        freed = true;
+      }
+      if (packet) break;
+    }
+    if (freed) p.writeWait.wake(); // after the read, so that a woken writer cannot refill it
+    if (got > 0) return got;
+    return p.writers === 0 ? 0 : undefined;
+  }
+
+  override read(buf: Uint8Array, task: Task): Maybe<number> {
+    const r = this.tryRead(buf);
+    if (r !== undefined) return r;
+    if (this.nonblocking) fail(EAGAIN);
+    return this.pipe.readWait.waitInterruptible(task, () => this.tryRead(buf));
+  }
+
+  override write(buf: Uint8Array, task: Task): Maybe<number> {
+    const p = this.pipe;
+    const total = buf.length;
+    if (total === 0) return 0;
+    if (p.readers === 0) return this.brokenPipe(task, 0);
+    const packets = (this.flags & O_DIRECT) !== 0;
+    let done = 0;
+    // A tail shorter than a page goes into the last buffer if it fits there whole: small
+    // writes merge, and the rest of a large write stays page-aligned. Only at the start.
+    const chars = total % PAGE;
+    const last = p.bufs[p.bufs.length - 1];
+    if (chars && last && !last.packet && last.offset + last.len + chars <= PAGE) {
+      last.page.set(buf.subarray(0, chars), last.offset + last.len);
+      last.len += chars;
+      done = chars;
+      p.readWait.wake();
+      if (done === total) return total;
+    }
+    // Then whole pages into free buffers: BROKEN once no reader is left, the count when done.
+    const step = (): number | undefined => {
+      if (p.readers === 0) return BROKEN;
+      let moved = false;
+      while (!p.full && done < total) {
+        const b = p.newBuffer(packets);
+        const n = Math.min(PAGE, total - done);
+        b.page.set(buf.subarray(done, done + n));
+        b.len = n;
+        done += n;
+        moved = true;
+      }
+      if (moved) p.readWait.wake();
+      return done === total ? done : undefined;
+    };
+    const r = step();
+    if (r === BROKEN) return this.brokenPipe(task, done);
+    if (r !== undefined) return r;
+    if (this.nonblocking) return done > 0 ? done : fail(EAGAIN);
+    // Interrupted by a signal, a write reports what it got through (pipe_write). SIGPIPE is
+    // raised when the writer resumes, not from inside whoever closed the last read end (which
+    // may be another process's exit).
+    const w = p.writeWait.waitInterruptible(task, step, () => (done > 0 ? done : -ERESTARTSYS));
+    return typeof w === 'number' ? w : w.then((v) => (v === BROKEN ? this.brokenPipe(task, done) : v));
+  }
+
+  /**
+   * No reader is left: SIGPIPE to the writing thread (send_sig: SI_USER from itself), and EPIPE
+   * unless part of the data went through.
+   */
+  private brokenPipe(task: Task, done: number): number {
+    const p = task.process;
+    if (task.state !== 'dead') sendSignalInfo(p.kernel, p, task, SIGPIPE, siKill(SIGPIPE, SI_USER, p.pid, p.creds.uid));
+    return done > 0 ? done : fail(EPIPE);
+  }
+
+  override ioctl(req: number, arg: number, task: Task): number {
+    if (req !== FIONREAD) return super.ioctl(req, arg, task) as number;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, this.pipe.bytes, true);
+    task.process.mm.write(arg, b);
+    return 0;
+  }
+
+  override stat(): Stat {
+    const p = this.pipe;
+    return {
+      dev: PIPEFS_DEV, ino: BigInt(p.ino), nlink: 1, mode: S_IFIFO | 0o600, uid: p.uid, gid: p.gid,
+      rdev: 0, size: 0, blksize: 4096, blocks: 0, atimeNs: p.createdNs, mtimeNs: p.createdNs, ctimeNs: p.createdNs,
+    };
+  }
+
+  protected override release(): void {
+    const p = this.pipe;
+    if (this.readable) {
+      p.readers--;
+      p.writeWait.wake(); // blocked writers now get EPIPE
+    } else {
+      p.writers--;
+      p.readWait.wake(); // blocked readers now see EOF
+    }
+  }
+}

@@ -1,0 +1,220 @@
+// execve(2) and execveat(2) (fs/exec.c): read argv/envp from the guest within Linux's limits,
+// find the file, let binfmt_script rewrite `#!` scripts into their interpreter (at most five
+// rewrites: exec_binprm's `depth > 5` → ELOOP), load the ELF image into a fresh address space
+// (kernel/exec.ts), and only then — the point of no return — replace the old image: close the
+// close-on-exec descriptors, reset handled signals to SIG_DFL, wake a vfork parent.
+// Until then any failure leaves the old image running with the error.
+
+import * as fs from 'node:fs';
+import { fail, EACCES, E2BIG, EINVAL, ELOOP, ENOENT, ENOEXEC } from '../abi/errno.js';
+import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
+import { RLIMIT_STACK } from '../abi/resource.js';
+import { MAX_ARG_STRLEN, ARG_MAX, _STK_LIM } from '../../elf-loader/stack.js';
+import { AddressSpace } from '../mm/mm.js';
+import { loadProgram, initialRegs, STACK_SIZE } from '../kernel/exec.js';
+import { HostFile } from '../fs/hostfile.js';
+import { pathArg, lookup, host } from './sys_path.js';
+import { setTaskName } from './sys_process.js';
+import { signalsOnExec } from '../kernel/signals.js';
+import type { Task, Process } from '../kernel/task.js';
+
+/** binfmt_script reads this much of the file (BINPRM_BUF_SIZE). */
+const BINPRM_BUF_SIZE = 256;
+/** exec_binprm allows the file itself plus this many interpreter rewrites. */
+const MAX_REWRITES = 5;
+
+/** The executable file found for a path: its bytes and what /proc/PID/exe shows for it. */
+interface ExecFile { data: Uint8Array; exe: string }
+
+// ---- arguments ------------------------------------------------------------------------------
+/**
+ * The byte limit on argument and environment strings plus their pointers (bprm_stack_limits):
+ * a quarter of RLIMIT_STACK, at most 3/4 of _STK_LIM, at least ARG_MAX. Reading stops with
+ * E2BIG as soon as it is exceeded; loadProgram checks the exact figure again.
+ */
+function argLimit(p: Process): number {
+  const rlim = p.rlimits.get(RLIMIT_STACK)?.[0] ?? STACK_SIZE;
+  return Math.max(ARG_MAX, Math.min(rlim / 4, (_STK_LIM / 4) * 3));
+}
+
+/** A NULL-terminated array of string pointers (argv, envp); a NULL array is empty. */
+function readStrings(t: Task, addr: number, budget: { left: number }): string[] {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  const mm = t.process.mm;
+  for (let at = addr; ; at += 8) {
+    const ptr = Number(mm.readU64(at));
+    if (ptr === 0) return out;
+    budget.left -= 8;
+    const s = mm.readCString(ptr, MAX_ARG_STRLEN);
+    if (s === null) fail(E2BIG); // longer than MAX_ARG_STRLEN
+    budget.left -= Buffer.byteLength(s) + 1;
+    if (budget.left < 0) fail(E2BIG);
+    out.push(s);
+  }
+}
+
+// ---- finding the file -----------------------------------------------------------------------
+/** Reads a whole host file through an open descriptor (fexecve, /proc/self/fd/N). */
+function readHostFd(fd: number): Uint8Array {
+  const size = Number(fs.fstatSync(fd).size);
+  const data = new Uint8Array(size);
+  let off = 0;
+  while (off < size) {
+    const n = fs.readSync(fd, data, off, size - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return data.subarray(0, off);
+}
+
+/** The file an open description refers to, if it can be executed (a regular host file). */
+function fileOfDescription(f: unknown): ExecFile {
+  if (!(f instanceof HostFile)) fail(EACCES);
+  const st = host(() => fs.fstatSync(f.hostFd));
+  if (!st.isFile()) fail(EACCES);
+  let exe = f.path;
+  try { exe = fs.realpathSync(f.path); } catch { /* unlinked or renamed: keep the name it had */ }
+  return { data: host(() => readHostFd(f.hostFd)), exe };
+}
+
+/** open_exec: a regular file the caller may execute; ENOENT, ENOTDIR, ELOOP, EACCES as Linux. */
+function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile {
+  if (path === '' && (flags & AT_EMPTY_PATH)) return fileOfDescription(t.process.fds.get(dirfd));
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const r = lookup(t, dirfd, path, follow);
+  if (!('host' in r)) {
+    // wasl's own trees hold no executables; a magic link (/proc/PID/fd/N) opens what it names.
+    if (r.node.kind === 'link' && r.node.magic) return fileOfDescription(r.node.magic(t));
+    if (r.node.kind === 'link') fail(ELOOP); // not followed: AT_SYMLINK_NOFOLLOW
+    return fail(EACCES);
+  }
+  const st = host(() => (follow ? fs.statSync(r.host) : fs.lstatSync(r.host)));
+  if (st.isSymbolicLink()) fail(ELOOP);
+  if (!st.isFile()) fail(EACCES); // directories, devices, FIFOs (do_open_execat)
+  host(() => fs.accessSync(r.host, fs.constants.X_OK));
+  const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
+  return { data, exe: host(() => fs.realpathSync(r.host)) };
+}
+
+// ---- binfmt_script ---------------------------------------------------------------------------
+const spacetab = (c: number) => c === 0x20 || c === 0x09;
+const terminator = (c: number) => spacetab(c) || c === 0;
+
+/**
+ * Parses a `#!` line as fs/binfmt_script.c does: the interpreter and at most one argument (the
+ * rest of the line, inner blanks kept). Returns null if the file is not a script. ENOEXEC when
+ * the line names no interpreter or the interpreter's name may be cut off by the 256-byte buffer.
+ */
+function parseShebang(file: Uint8Array): { name: string; arg?: string } | null {
+  if (file[0] !== 0x23 /* # */ || file[1] !== 0x21 /* ! */) return null;
+  const buf = new Uint8Array(BINPRM_BUF_SIZE); // zero-padded, like bprm->buf for a short file
+  buf.set(file.subarray(0, BINPRM_BUF_SIZE));
+  const bufEnd = BINPRM_BUF_SIZE - 1;
+  const nextNonSpacetab = (from: number, end: number) => {
+    for (let i = from; i < end; i++) if (!spacetab(buf[i])) return i;
+    return -1;
+  };
+  const nextTerminator = (from: number, end: number) => {
+    for (let i = from; i < end; i++) if (terminator(buf[i])) return i;
+    return -1;
+  };
+  let iEnd = buf.indexOf(0x0a);
+  if (iEnd < 0) {
+    const start = nextNonSpacetab(2, bufEnd);
+    if (start < 0) fail(ENOEXEC); // nothing but blanks
+    if (nextTerminator(start, bufEnd) < 0) fail(ENOEXEC); // the name may be truncated
+    iEnd = bufEnd;
+  }
+  while (iEnd > 2 && spacetab(buf[iEnd - 1])) iEnd--;
+  const iName = nextNonSpacetab(2, iEnd);
+  if (iName < 0 || iName === iEnd) fail(ENOEXEC); // no interpreter name
+  const iSep = nextTerminator(iName, iEnd);
+  const text = (a: number, b: number) => Buffer.from(buf.subarray(a, b)).toString('utf8');
+  // A NUL ends the name and drops the argument, as in Linux.
+  if (iSep < 0) return { name: text(iName, iEnd) };
+  const name = text(iName, iSep);
+  if (buf[iSep] === 0) return { name };
+  const iArg = nextNonSpacetab(iSep, iEnd);
+  return iArg < 0 ? { name } : { name, arg: text(iArg, iEnd) };
+}
+
+const isElf = (d: Uint8Array) => d[0] === 0x7f && d[1] === 0x45 && d[2] === 0x4c && d[3] === 0x46;
+
+// ---- the point of no return --------------------------------------------------------------------
+function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, envpAddr: number, flags: number): number {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) fail(EINVAL);
+  const p = t.process;
+  const path = pathArg(t, pathAddr, (flags & AT_EMPTY_PATH) !== 0);
+  const budget = { left: argLimit(p) };
+  let argv = readStrings(t, argvAddr, budget);
+  const envp = readStrings(t, envpAddr, budget);
+  // Linux ≥ 5.18: an empty argv gets "" so that argv[0] exists for the interpreter to replace.
+  if (argv.length === 0) argv = [''];
+
+  // The name the program was asked for by (AT_EXECFN, and argv for a script's interpreter).
+  let filename = path;
+  const viaFd = (dirfd | 0) !== AT_FDCWD && !path.startsWith('/');
+  if (viaFd) filename = path === '' ? `/dev/fd/${dirfd | 0}` : `/dev/fd/${dirfd | 0}/${path}`;
+
+  let file = openExec(t, dirfd | 0, path, flags);
+  let interp = filename;
+  for (let depth = 0; ; depth++) {
+    if (depth > MAX_REWRITES) fail(ELOOP);
+    if (isElf(file.data)) break;
+    const sh = parseShebang(file.data);
+    if (!sh) fail(ENOEXEC);
+    // The interpreter reopens the script by name: a close-on-exec descriptor's name won't work.
+    if (depth === 0 && viaFd && p.fds.entry(dirfd | 0)?.cloexec) fail(ENOENT);
+    argv = [sh.name, ...(sh.arg !== undefined ? [sh.arg] : []), interp, ...argv.slice(1)];
+    interp = sh.name;
+    file = openExec(t, AT_FDCWD, sh.name, 0);
+  }
+
+  const k = t.kernel;
+  const mm = new AddressSpace(k.core, k.frames, k.refs);
+  let entry;
+  try {
+    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds);
+  } catch (e) {
+    mm.destroy();
+    throw e;
+  }
+
+  // ---- point of no return: nothing below may fail.
+  const old = p.mm;
+  p.mm = mm;
+  k.core.loadState(initialRegs(entry.entry, entry.sp));
+  mm.activate();
+  old.release(); // a vfork parent keeps it
+  if (p.fds.users > 1) { // unshare_files: CLONE_FILES sharers keep the old table
+    const own = p.fds.clone();
+    p.fds.release();
+    p.fds = own;
+  }
+  p.fds.closeOnExec();
+  signalsOnExec(t); // handled signals to SIG_DFL, SIG_IGN stays; the mask and pending stay
+  t.clearChildTid = 0;
+  t.robustList = 0;
+  t.robustListLen = 0;
+  setTaskName(t, filename);
+  p.exe = file.exe;
+  p.argv = argv;
+  p.env = envp;
+  p.execed = true;
+  const vfork = p.vforkDone;
+  p.vforkDone = undefined;
+  vfork?.();
+  return 0;
+}
+
+/** execve(path, argv, envp). */
+export function sysExecve(t: Task, pathAddr: number, argv: number, envp: number): number {
+  return doExecve(t, AT_FDCWD, pathAddr, argv, envp, 0);
+}
+
+/** execveat(dirfd, path, argv, envp, flags): AT_EMPTY_PATH runs the file dirfd is (fexecve). */
+export function sysExecveat(t: Task, dirfd: number, pathAddr: number, argv: number, envp: number, flags: number): number {
+  return doExecve(t, dirfd, pathAddr, argv, envp, flags);
+}
+
