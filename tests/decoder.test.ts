@@ -128,8 +128,8 @@ const NAMES: Record<string, Alias> = {
     names: (s) => (s.rex & 8 ? 'movq' : 'movd'),
   },
   mov: {
-    why: 'binutils calls B8+r with REX.W (a 64-bit immediate) "movabs"',
-    names: (s) => (s.index >> 3 === 0xb8 >> 3 && s.rex & 8 ? 'movabs' : 'mov'),
+    why: 'binutils calls B8+r with REX.W (a 64-bit immediate) and A0-A3 with a 64-bit address (no 67) "movabs"',
+    names: (s) => ((s.index >> 3 === 0xb8 >> 3 && s.rex & 8) || (s.index >= 0xa0 && s.index <= 0xa3 && !s.p67) ? 'movabs' : 'mov'),
   },
   cbw: {
     why: '98 is cbw, cwde or cdqe by operand size (opCbw)',
@@ -198,6 +198,20 @@ const NAMES: Record<string, Alias> = {
     names: (s) => (isRegForm(s) ? 'nop' : digitOf(s) === 1 ? 'prefetchw' : digitOf(s) === 2 ? 'prefetchwt1' : 'prefetch'),
   },
 };
+// x87 (x87.tbl): the register forms D9 /4../7 and DB /4 are chosen by the whole ModRM byte, one
+// row per ModRM.reg naming them all; binutils marks the 16-bit images (66) and REX.W FXSAVE.
+const X87_BY_MODRM: Record<string, string[]> = {
+  'fchs/fabs/ftst/fxam': ['fchs', 'fabs', '', '', 'ftst', 'fxam', '', ''],
+  'fld1/fldl2t/fldl2e/fldpi/fldlg2/fldln2/fldz': ['fld1', 'fldl2t', 'fldl2e', 'fldpi', 'fldlg2', 'fldln2', 'fldz', ''],
+  'f2xm1/fyl2x/fptan/fpatan/fxtract/fprem1/fdecstp/fincstp': ['f2xm1', 'fyl2x', 'fptan', 'fpatan', 'fxtract', 'fprem1', 'fdecstp', 'fincstp'],
+  'fprem/fyl2xp1/fsqrt/fsincos/frndint/fscale/fsin/fcos': ['fprem', 'fyl2xp1', 'fsqrt', 'fsincos', 'frndint', 'fscale', 'fsin', 'fcos'],
+  'fnclex/fninit': ['', '', 'fnclex', 'fninit', '', '', '', ''],
+};
+for (const [row, names] of Object.entries(X87_BY_MODRM)) {
+  NAMES[row] = { why: 'one row per ModRM.reg for register forms the handler selects by ModRM (x87.tbl)', names: (s) => names[s.modrm & 7] || null };
+}
+for (const m of ['fldenv', 'fnstenv', 'frstor', 'fnsave']) NAMES[m] = { why: '66: the 16-bit image', names: (s) => (s.p66 ? m + 'w' : m) };
+for (const m of ['fxsave', 'fxrstor']) NAMES[m] = { why: 'REX.W: the 64-bit pointer format', names: (s) => (s.rex & 8 ? m + '64' : m) };
 // cmpps/cmppd/cmpss/cmpsd: binutils prints predicates 0–7 (the imm8) as the SDM's pseudo-ops.
 for (const t of ['ps', 'pd', 'ss', 'sd']) {
   NAMES['cmp' + t] = {

@@ -56,15 +56,16 @@ function parseOpcode(where, s) {
   if (!m) fail(where, `bad opcode byte in "${s}"`);
   const byte = parseInt(m[1], 16);
   const plusR = !!m[2];
-  let modrm = false, digit = null, imm = 0, immToken = null;
+  let modrm = false, digit = null, imm = 0, immToken = null, moffs = false;
   for (; i < t.length; i++) {
     if (t[i] === '/r') modrm = true;
+    else if (t[i] === 'mo') moffs = true; // A0-A3: a 64-bit (32 with 67) absolute address
     else if (/^\/[0-7]$/.test(t[i])) { modrm = true; digit = Number(t[i][1]); }
     else if (t[i] in IMM) { imm = IMM[t[i]]; immToken = t[i]; }
     else fail(where, `unknown opcode token "${t[i]}"`);
   }
   if (map === 3 && imm === 0) fail(where, '0F 3A opcodes take an ib');
-  return { prefix, map, byte, plusR, modrm, digit, imm, immToken };
+  return { prefix, map, byte, plusR, modrm, digit, imm, immToken, moffs };
 }
 
 // ---- handler names → their ops/ module ----------------------------------------------------
@@ -122,6 +123,7 @@ for (const [index, rs] of byIndex) {
   const attrs = new Set(rs.flatMap((r) => r.attrs));
   if (attrs.has('d64')) byte |= C.DI_D64;
   if (attrs.has('f64')) byte |= C.DI_F64;
+  if (rs.some((r) => r.moffs)) byte |= C.DI_MOFFS;
   info[index] = byte;
 }
 

@@ -9,7 +9,7 @@ import {
 import { EXIT_GP, EXIT_UD } from '../shared/exit';
 import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip } from '../state';
 import { tlbEntry, tlbFill, tlbProbe, ACCESS_EXEC } from '../mmu/tlb';
-import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
+import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, DI_MOFFS, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
 import { DECODE_INFO, dispatch } from '../gen/dispatch';
 
 // Prefix bits (d_prefix)
@@ -191,6 +191,12 @@ export function decode(): i32 {
       break;
     case IMM_D: d_imm = <u64><i64><i32>fd(); break;
     case IMM_WB: d_imm = <u64>fw(); d_imm2 = <u64>fb(); break;
+  }
+  if (info & DI_MOFFS) {
+    // mov AL/rAX <-> moffs: the operand is memory at an absolute address, no ModRM.
+    const lo = fd();
+    d_ea = (prefix & P_67) ? <u64>lo : (<u64>lo | (<u64>fd() << 32));
+    d_mod = 0;
   }
   if (exiting) return -1;
 

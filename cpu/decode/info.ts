@@ -2,11 +2,12 @@
 // DECODE_INFO, produced by tools/gen-dispatch.mjs from the opcode table (cpu/opcodes/*.tbl).
 // The generator reads these constants from this file by name; keep them plain literals.
 //
-//   bit   7     6     5     4    3..1          0
-//       | F64 | D64 | -  | -  | IMM kind    | MODRM |
+//   bit   7     6     5     4       3..1          0
+//       | F64 | D64 | -  | MOFFS | IMM kind    | MODRM |
 
 export const DI_MODRM = 1;
 export const DI_IMM_SHIFT = 1;
+export const DI_MOFFS = 16; // A0-A3: an absolute address follows the opcode (8 bytes; 4 with 67)
 export const DI_D64 = 64;   // default operand size 64 in long mode (push, pop, …): 66 gives 16
 export const DI_F64 = 128;  // operand size forced to 64 (near branches; Intel ignores 66 there)
 

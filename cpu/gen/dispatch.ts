@@ -6,7 +6,7 @@ import { d_simd, d_reg, d_mod, d_prefix, P_LOCK, SIMD_NONE, SIMD_66, SIMD_F3, SI
 import { ADC, ADD, AND, CMP, OR, SBB, SUB, XOR, opAluALIb, opAluAXIz, opAluEbGb, opAluEbIb, opAluEvGv, opAluEvIb, opAluEvIz, opAluGbEb, opAluGvEv, opCmpxchgEbGb, opCmpxchgEvGv, opDecEb, opDecEv, opIncEb, opIncEv, opNegEb, opNegEv, opNotEb, opNotEv, opTestALIb, opTestAXIz, opTestEbGb, opTestEbIb, opTestEvGv, opTestEvIz, opXaddEbGb, opXaddEvGv } from '../ops/alu';
 import { BT, BTC, BTR, BTS, opBitEvGv, opBitEvIb, opBsfGvEv, opBsrGvEv, opCmpxchg8bM, opMovbeGvMv, opMovbeMvGv, opPopcntGvEv } from '../ops/bit';
 import { opCallEv, opCallJz, opJccJb, opJccJz, opJmpEv, opJmpJ, opJrcxz, opLoop, opRet, opRetIw } from '../ops/branch';
-import { opBswapZv, opCbw, opCmovGvEv, opCwd, opLea, opMovEbGb, opMovEbIb, opMovEvGv, opMovEvIz, opMovGbEb, opMovGvEv, opMovZbIb, opMovZvIv, opMovsxGvEb, opMovsxGvEw, opMovsxdGvEd, opMovzxGvEb, opMovzxGvEw, opSetccEb, opXchgEbGb, opXchgEvGv, opXchgZvAX } from '../ops/mov';
+import { opBswapZv, opCbw, opCmovGvEv, opCwd, opLea, opMovALOb, opMovAXOv, opMovEbGb, opMovEbIb, opMovEvGv, opMovEvIz, opMovGbEb, opMovGvEv, opMovObAL, opMovOvAX, opMovZbIb, opMovZvIv, opMovsxGvEb, opMovsxGvEw, opMovsxdGvEd, opMovzxGvEb, opMovzxGvEw, opSetccEb, opXchgEbGb, opXchgEvGv, opXchgZvAX } from '../ops/mov';
 import { opDivEb, opDivEv, opIdivEb, opIdivEv, opImulEb, opImulEv, opImulGvEv, opImulGvEvIb, opImulGvEvIz, opMulEb, opMulEv } from '../ops/muldiv';
 import { RCL, RCR, ROL, ROR, SAL, SAR, SHL, SHR, opShiftEb1, opShiftEbCL, opShiftEbIb, opShiftEv1, opShiftEvCL, opShiftEvIb, opShldEvGvCL, opShldEvGvIb, opShrdEvGvCL, opShrdEvGvIb } from '../ops/shift';
 import { opCvtdq2pdVxWq, opCvtdq2psVxWx, opCvtpd2dqVxWx, opCvtpd2psVxWx, opCvtps2dqVxWx, opCvtps2pdVxWq, opCvtsd2siGyWq, opCvtsd2ssVxWq, opCvtsi2sdVxEy, opCvtsi2ssVxEy, opCvtss2sdVxWd, opCvtss2siGyWd } from '../ops/sse_cvt';
@@ -16,6 +16,9 @@ import { opLdmxcsrMd, opMaskmovdquVxUx, opMovdEyVx, opMovdVxEy, opMovdqaVxWx, op
 import { opEnter, opLeave, opPopEv, opPopZv, opPopf, opPushEv, opPushIb, opPushIz, opPushZv, opPushf } from '../ops/stack';
 import { opCmps, opLods, opMovs, opScas, opStos } from '../ops/string';
 import { opClc, opCld, opCmc, opCpuid, opFence, opGroup7Reg, opInt3, opIntIb, opLahf, opNop, opPrivileged, opRdtsc, opSahf, opStc, opStd, opSyscall, opUD } from '../ops/system';
+import { FMT_F32, FMT_F64, FMT_I16, FMT_I32, opD9Misc, opFArithM, opFArithR, opFcomi, opFucom } from '../ops/x87_arith';
+import { opDBMisc, opFldcw, opFldenv, opFnop, opFnsave, opFnstcw, opFnstenv, opFnstswAX, opFnstswM, opFrstor, opFwait, opFxrstor, opFxsave } from '../ops/x87_ctl';
+import { M_BCD, M_F32, M_F64, M_F80, M_I16, M_I32, M_I64, opFcmov, opFfree, opFldM, opFldST, opFstM, opFstST, opFxch } from '../ops/x87_ldst';
 
 export const DECODE_INFO: StaticArray<u8> = [
   0x01, 0x01, 0x01, 0x01, 0x02, 0x06, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x02, 0x06, 0x00, 0x00,
@@ -28,10 +31,10 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82, 0x82,
   0x03, 0x07, 0x00, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x01, 0x00, 0x41,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x40, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x10, 0x10, 0x10, 0x10, 0x00, 0x00, 0x00, 0x00, 0x02, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08,
   0x03, 0x03, 0x84, 0x80, 0x00, 0x00, 0x03, 0x07, 0x4c, 0x40, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
-  0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x82, 0x82, 0x82, 0x82, 0x00, 0x00, 0x00, 0x00, 0x8a, 0x8a, 0x00, 0x82, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01,
   0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
@@ -626,6 +629,10 @@ export function dispatch(op: i32): void {
       if (d_prefix & P_LOCK) opUD(); else opCwd();
       break;
     }
+    case 0x09b: { // fwait
+      if (d_prefix & P_LOCK) opUD(); else opFwait();
+      break;
+    }
     case 0x09c: { // pushf
       if (d_prefix & P_LOCK) opUD(); else opPushf();
       break;
@@ -640,6 +647,22 @@ export function dispatch(op: i32): void {
     }
     case 0x09f: { // lahf
       if (d_prefix & P_LOCK) opUD(); else opLahf();
+      break;
+    }
+    case 0x0a0: { // mov
+      if (d_prefix & P_LOCK) opUD(); else opMovALOb();
+      break;
+    }
+    case 0x0a1: { // mov
+      if (d_prefix & P_LOCK) opUD(); else opMovAXOv();
+      break;
+    }
+    case 0x0a2: { // mov
+      if (d_prefix & P_LOCK) opUD(); else opMovObAL();
+      break;
+    }
+    case 0x0a3: { // mov
+      if (d_prefix & P_LOCK) opUD(); else opMovOvAX();
       break;
     }
     case 0x0a4: { // movsb
@@ -1020,6 +1043,374 @@ export function dispatch(op: i32): void {
         }
         case 7: {
           if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAR);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0d8: { // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0d9: { // fld fst fstp fldenv fldcw fnstenv fnstcw fxch fnop fstp1 fchs/fabs/ftst/fxam fld1/fldl2t/fldl2e/fldpi/fldlg2/fldln2/fldz f2xm1/fyl2x/fptan/fpatan/fxtract/fprem1/fdecstp/fincstp fprem/fyl2xp1/fsqrt/fsincos/frndint/fscale/fsin/fcos
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFldST();
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F32);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
+          else opUD();
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFnop();
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F32, 0, 0);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F32, 1, 0);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+          else if (d_prefix & P_LOCK) opUD(); else opFldenv();
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+          else if (d_prefix & P_LOCK) opUD(); else opFldcw();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+          else if (d_prefix & P_LOCK) opUD(); else opFnstenv();
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+          else if (d_prefix & P_LOCK) opUD(); else opFnstcw();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0da: { // fiadd fimul ficom ficomp fisub fisubr fidiv fidivr fcmovb fcmove fcmovbe fcmovu fucompp
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0db: { // fild fisttp fist fistp fld fstp fcmovnb fcmovne fcmovnbe fcmovnu fnclex/fninit fucomi fcomi
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I32);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 1, 1);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 0, 0);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 1, 0);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opDBMisc();
+          else opUD();
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(1, 0);
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F80);
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(0, 0);
+          else opUD();
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F80, 1, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0dc: { // fadd fmul fcom fcomp fsub fsubr fdiv fdivr fcom2 fcomp3
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0dd: { // fld fisttp fst fstp frstor fnsave fnstsw ffree fxch4 fucom fucomp
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFfree(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F64);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I64, 1, 1);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F64, 0, 0);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F64, 1, 0);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(0);
+          else if (d_prefix & P_LOCK) opUD(); else opFrstor();
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(1);
+          else opUD();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFnsave();
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFnstswM();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0de: { // fiadd fimul ficom ficomp fisub fisubr fidiv fidivr faddp fmulp fcomp5 fcompp fsubrp fsubp fdivrp fdivp
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x0df: { // fild fisttp fist fistp fbld fbstp ffreep fxch7 fstp8 fstp9 fnstsw fucomip fcomip
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFfree(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I16);
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 1, 1);
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 0, 0);
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 1, 0);
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFnstswAX();
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_BCD);
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(1, 1);
+          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I64);
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(0, 1);
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_BCD, 1, 0);
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I64, 1, 0);
           break;
         }
         default: opUD();
@@ -2318,10 +2709,20 @@ export function dispatch(op: i32): void {
       if (d_prefix & P_LOCK) opUD(); else opShrdEvGvCL();
       break;
     }
-    case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence
+    case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence fxsave fxrstor
       switch (d_simd) {
         case SIMD_NONE: {
           switch (d_reg & 7) {
+            case 0: {
+              if (d_mod == 3) opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opFxsave();
+              break;
+            }
+            case 1: {
+              if (d_mod == 3) opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opFxrstor();
+              break;
+            }
             case 2: {
               if (d_mod == 3) opUD();
               else if (d_prefix & P_LOCK) opUD(); else opLdmxcsrMd();

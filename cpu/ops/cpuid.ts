@@ -9,10 +9,11 @@ import { setReg32 } from '../state';
 import { R_AX, R_BX, R_CX, R_DX } from '../state';
 
 // Leaf 1 EDX
-// FEAT_FPU = 1 << 0 and FEAT_FXSR = 1 << 24 once x87 and fxsave are implemented.
+const FEAT_FPU = 1 << 0;     // x87 with 80-bit precision (cpu/ops/x87*.ts)
 const FEAT_TSC = 1 << 4;
 const FEAT_CX8 = 1 << 8;
 const FEAT_CMOV = 1 << 15;
+const FEAT_FXSR = 1 << 24;   // FXSAVE/FXRSTOR
 const FEAT_SSE = 1 << 25;
 const FEAT_SSE2 = 1 << 26;
 // Leaf 80000001h
@@ -21,11 +22,10 @@ const EXT_SYSCALL = 1 << 11; // EDX
 const EXT_NX = 1 << 20;      // EDX
 const EXT_LM = 1 << 29;      // EDX
 
-/**
- * Leaf 1 EDX: what is implemented now. FEAT_FPU (x87) and FEAT_FXSR are switched on by the
- * instruction-set work when those land (docs/quirks.md notes the gap until then).
- */
-const LEAF1_EDX: u32 = FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_SSE | FEAT_SSE2;
+/** Leaf 1 EDX: what is implemented. */
+const LEAF1_EDX: u32 = FEAT_FPU | FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
+/** Leaf 7 EBX: FCS/FDS deprecation (bit 13), which is how FNSTENV/FNSAVE/FXSAVE behave. */
+const LEAF7_EBX: u32 = 1 << 13;
 // Leaf 1 ECX (general-purpose extensions, proven against the host in tests/cpu/gpr.test.ts)
 const FEAT_CX16 = 1 << 13;
 const FEAT_MOVBE = 1 << 22;
@@ -49,6 +49,9 @@ export function cpuid(leaf: u32, sub: u32): void {
       return;
     case 2: // 0xFF descriptor: "no descriptors, use leaf 4"
       out(0x00ff0001, 0, 0, 0);
+      return;
+    case 7: // structured extended features: EBX[13] — x87 FCS/FDS are deprecated (stored as 0)
+      if (sub == 0) out(0, LEAF7_EBX, 0, 0); else out(0, 0, 0, 0);
       return;
     case 4: { // deterministic cache parameters: EAX type/level, EBX ways/partitions/line, ECX sets
       // EBX = (ways-1) << 22 | (partitions-1) << 12 | (line-1); size = ways*partitions*line*sets

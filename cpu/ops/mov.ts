@@ -87,3 +87,10 @@ export function opBswapZv(): void {
   else if (d_opsize == 4) setReg32(r, bswap<u32>(reg32(r)));
   else setReg16(r, 0);
 }
+
+// A0-A3: mov between AL/rAX and memory at an absolute address (movabs in AT&T syntax); the
+// decoder leaves the address in d_addr like any memory operand.
+export function opMovALOb(): void { const v = readE(1); if (exiting) return; writeReg(0, 1, 0, v); }
+export function opMovAXOv(): void { const v = readE(d_opsize); if (exiting) return; writeReg(0, d_opsize, 0, v); }
+export function opMovObAL(): void { writeE(1, readReg(0, 1, 0)); }
+export function opMovOvAX(): void { writeE(d_opsize, readReg(0, d_opsize, 0)); }
