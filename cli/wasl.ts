@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { spawnProgram, hostEnv, LinuxError } from '../lxcore/index.js';
 import { errnoText } from '../lxcore/abi/errno.js';
+import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
@@ -18,8 +19,10 @@ options:
   -E, --env VAR=VALUE  set a variable in the guest's environment (repeatable)
   -U, --unset VAR      remove a variable from the guest's environment (repeatable)
   -0, --argv0 NAME     pass NAME as argv[0] instead of PROGRAM
-  --isolated           run with no host filesystem, only the given mounts   (arrives with issue #5)
-  --mount GUEST=HOST[:opts]  mount a host directory at GUEST (drvfs)        (arrives with issue #5)
+  --isolated           no host filesystem: an empty in-memory volfs at /, wasl's own /proc,
+                       /dev and /sys, and only the directories given with --mount
+  --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
+                       metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
   -h, --help           this text
   --version            wasl's version
 `;
@@ -61,8 +64,11 @@ function main(): void {
     process.stdout.write(`wasl ${pkg.version}\n`);
     return;
   }
-  if (values.isolated || values.mount) {
-    process.stderr.write('wasl: --isolated and --mount arrive with the filesystem work (issue #5)\n');
+  let mounts: MountSpec[] = [];
+  try {
+    mounts = (values.mount ?? []).map(parseMountSpec);
+  } catch (e) {
+    process.stderr.write(`wasl: ${(e as Error).message}\n`);
     process.exit(2);
   }
   if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
@@ -94,6 +100,8 @@ function main(): void {
       env: [...env.values()],
       strace,
       log,
+      isolated: values.isolated,
+      mounts,
     });
   } catch (e) {
     if (e instanceof LinuxError) {

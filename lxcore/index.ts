@@ -79,7 +79,7 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     execfn: program.includes('/') ? program : exe,
     argv: o.argv ?? [program],
     env: o.env ?? hostEnv(),
-    cwd: o.cwd ?? process.cwd(),
+    cwd: o.cwd ?? (o.isolated ? '/' : process.cwd()),
     stdio: stdioTable(o.stdio ?? [0, 1, 2]),
   });
   void kernel.run();

@@ -17,6 +17,7 @@ import { loadProgram, initialRegs } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
 import { signalDefaultAction, returnToUserMode } from './signals.js';
+import { Vfs, MountSpec } from '../vfs/vfs.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
 
@@ -32,6 +33,10 @@ export interface KernelOptions {
   strace?: (line: string) => void;
   /** Receives wasl's own diagnostics (unimplemented syscalls …); never mixed into guest output. */
   log?: (line: string) => void;
+  /** No host filesystem: an empty in-memory volfs at /, plus `mounts` (`--isolated`). */
+  isolated?: boolean;
+  /** Host directories mounted into the guest (`--mount GUEST=HOST[:opts]`), drvfs. */
+  mounts?: MountSpec[];
 }
 
 export interface SpawnOptions {
@@ -55,6 +60,8 @@ export class Kernel {
   readonly refs = new FrameRefs();
   readonly processes = new Map<number, Process>();
   readonly unimplemented = new Set<string>();
+  /** The file namespace, when the instance has one (isolated or with mounts); else the host's. */
+  readonly vfs?: Vfs;
   private runQueue: Task[] = [];
   private onCore: Task | null = null;
   private nextPid: number;
@@ -65,6 +72,9 @@ export class Kernel {
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
     this.nextPid = process.pid;
+    if (options.isolated || options.mounts?.length) {
+      this.vfs = new Vfs({ isolated: !!options.isolated, mounts: options.mounts ?? [], uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    }
   }
 
   /** Creates a process running `image`; throws LinuxError (ENOEXEC …) if it cannot be loaded. */

@@ -13,7 +13,9 @@ import { MAX_ARG_STRLEN, ARG_MAX, _STK_LIM } from '../../elf-loader/stack.js';
 import { AddressSpace } from '../mm/mm.js';
 import { loadProgram, initialRegs, STACK_SIZE } from '../kernel/exec.js';
 import { HostFile } from '../fs/hostfile.js';
-import { pathArg, lookup, host } from './sys_path.js';
+import { pathArg, lookup, host, credsOf } from './sys_path.js';
+import { permission, MAY_EXEC } from '../vfs/perm.js';
+import { S_IFMT, S_IFREG, S_IFLNK } from '../abi/stat.js';
 import { setTaskName } from './sys_process.js';
 import { signalsOnExec } from '../kernel/signals.js';
 import type { Task, Process } from '../kernel/task.js';
@@ -83,6 +85,21 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   if (path === '' && (flags & AT_EMPTY_PATH)) return fileOfDescription(t.process.fds.get(dirfd));
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
   const r = lookup(t, dirfd, path, follow);
+  if ('dentry' in r) {
+    // A file of the instance's own filesystem (volfs): read it through its inode.
+    const a = r.dentry.inode.attrs();
+    if ((a.mode & S_IFMT) === S_IFLNK) fail(ELOOP);
+    if ((a.mode & S_IFMT) !== S_IFREG) fail(EACCES);
+    permission(credsOf(t), a, MAY_EXEC);
+    const data = new Uint8Array(a.size);
+    let off = 0;
+    while (off < a.size) {
+      const n = r.dentry.inode.read(data.subarray(off), off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { data: data.subarray(0, off), exe: r.path };
+  }
   if (!('host' in r)) {
     // wasl's own trees hold no executables; a magic link (/proc/PID/fd/N) opens what it names.
     if (r.node.kind === 'link' && r.node.magic) return fileOfDescription(r.node.magic(t));

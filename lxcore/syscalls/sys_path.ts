@@ -4,11 +4,12 @@
 // (mount table, volfs, drvfs) replaces this two-way split; see docs/compat.md.
 
 import * as fs from 'node:fs';
-import { fail, EACCES, EEXIST, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ERANGE } from '../abi/errno.js';
+import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
+  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC,
 } from '../abi/fcntl.js';
-import { encodeStat, S_IFMT, S_IFDIR } from '../abi/stat.js';
+import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
@@ -16,6 +17,12 @@ import { procfs } from '../fs/procfs.js';
 import { devfs, sysfs } from '../fs/devfs.js';
 import { hostErrno } from '../fs/hosterr.js';
 import type { Task } from '../kernel/task.js';
+import type { Vfs } from '../vfs/vfs.js';
+import { hostPathOf } from '../vfs/vfs.js';
+import type { Dentry } from '../vfs/namespace.js';
+import { InodeFile } from '../vfs/inodefile.js';
+import { Creds, permission, allowed, mayExec, mayModifyDir, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
+import type { FileDescription } from '../vfs/file.js';
 
 const PATH_MAX = 4096;
 
@@ -54,22 +61,86 @@ function lexical(path: string): string {
   return '/' + out.join('/');
 }
 
-export type Resolved = { host: string } | { node: SynNode; path: string; dev: number };
+/**
+ * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
+ * wasl's synthetic filesystems, or a dentry of the instance's VFS (volfs in --isolated mode).
+ */
+export type Resolved = { host: string } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
 
-/** Where a guest path leads: a host path, or a node of one of wasl's own filesystems. */
+/** The instance's namespace, if it has one (--isolated, --mount); else paths are the host's. */
+function vfsOf(t: Task): Vfs | undefined { return t.kernel.vfs; }
+
 export function lookup(t: Task, dirfd: number, path: string, follow: boolean): Resolved {
   let abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
+  const vfs = vfsOf(t);
   for (let hops = 0; hops < 40; hops++) {
     const canon = lexical(abs);
     const under = (at: string) => canon === at || canon.startsWith(at + '/');
-    const hit = HOST_INSIDE.some(under) ? undefined : MOUNTS.find(([at]) => under(at));
-    if (!hit) return { host: abs };
+    const hostInside = (!vfs || vfs.hostRoot) && HOST_INSIDE.some(under);
+    const hit = hostInside ? undefined : MOUNTS.find(([at]) => under(at));
+    if (!hit && !vfs) return { host: abs };
+    if (!hit) {
+      const ctx = vfs!.context(t);
+      const d = vfs!.ns.resolve(ctx, ctx.root, abs, { follow });
+      const hp = hostPathOf(d);
+      return hp !== null ? { host: hp } : { dentry: d, path: vfs!.ns.pathOf(d, ctx.root) };
+    }
     const [at, m] = hit;
     const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);
     if ('redirect' in r) { abs = r.redirect; continue; }
     return { node: r.node, path: r.path, dev: m.dev };
   }
   return fail(ELOOP);
+}
+
+/** Where a new name would go: its parent (a host directory path, or a VFS dentry) and the name. */
+export type ParentOf = { hostParent: string; name: string; trailingSlash: boolean } | { parent: Dentry; name: string; trailingSlash: boolean } | { synthetic: true };
+
+export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
+  const abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
+  const vfs = vfsOf(t);
+  const canon = lexical(abs);
+  const under = (at: string) => canon === at || canon.startsWith(at + '/');
+  if (MOUNTS.some(([at]) => under(at)) && !((!vfs || vfs.hostRoot) && HOST_INSIDE.some(under))) return { synthetic: true };
+  const trailingSlash = abs.endsWith('/');
+  if (!vfs) {
+    const cut = abs.replace(/\/+$/, '');
+    const i = cut.lastIndexOf('/');
+    return { hostParent: cut.slice(0, i) || '/', name: cut.slice(i + 1), trailingSlash };
+  }
+  const ctx = vfs.context(t);
+  const r = vfs.ns.resolveParent(ctx, ctx.root, abs);
+  const hp = hostPathOf(r.parent);
+  return hp !== null ? { hostParent: hp, name: r.name, trailingSlash } : { parent: r.parent, name: r.name, trailingSlash };
+}
+
+/** A VFS dentry's status, as stat(2) reports it. */
+export function dentryStat(d: Dentry): Stat {
+  const a = d.inode.attrs();
+  return { dev: d.inode.fs.dev, ino: d.inode.ino, nlink: a.nlink, mode: a.mode, uid: a.uid, gid: a.gid, rdev: a.rdev,
+    size: a.size, blksize: 4096, blocks: a.blocks, atimeNs: a.atimeNs, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs };
+}
+
+/** The credentials a VFS permission check uses. */
+export function credsOf(t: Task): Creds {
+  const c = t.process.creds;
+  return { fsuid: c.euid, fsgid: c.egid, groups: c.groups };
+}
+
+/** Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC). */
+function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescription {
+  const a = d.inode.attrs();
+  const type = a.mode & S_IFMT;
+  const acc = flags & O_ACCMODE;
+  if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+  if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
+  if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
+  if (type !== S_IFREG && type !== S_IFDIR) fail(ENXIO); // FIFOs and devices on volfs: issue #5
+  const creds = credsOf(t);
+  permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+  if (acc !== O_RDONLY && d.mount.readonly) fail(EROFS);
+  if ((flags & O_TRUNC) && acc !== O_RDONLY && type === S_IFREG) d.inode.setattr({ size: 0 });
+  return new InodeFile(d, flags, path);
 }
 
 /** Runs a host fs call, turning its error into the LinuxError it maps to. */
@@ -80,17 +151,47 @@ export function host<T>(fn: () => T): T {
 export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number {
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
-  if ((flags & O_TMPFILE) === O_TMPFILE) fail(EINVAL); // needs the VFS (issue #5)
-  const r = lookup(t, dirfd, path, !(flags & O_NOFOLLOW));
+  if ((flags & O_TMPFILE) === O_TMPFILE) fail(EOPNOTSUPP); // O_TMPFILE: not yet (docs/compat.md)
   const cloexec = (flags & O_CLOEXEC) !== 0;
+  const creating = (flags & O_CREAT) !== 0;
+  // O_CREAT|O_EXCL never follows a final symlink (it must fail with EEXIST on one).
+  const follow = !(flags & O_NOFOLLOW) && !(creating && (flags & O_EXCL));
+  let r: Resolved | undefined;
+  try {
+    r = lookup(t, dirfd, path, follow);
+  } catch (e) {
+    if (!creating || !(e instanceof LinuxError) || e.errno !== ENOENT) throw e;
+  }
+  const mask = creating ? (mode & 0o7777) & ~t.process.umask : 0;
+  if (r === undefined) {
+    // The name does not exist: create it in its parent.
+    const p = lookupParent(t, dirfd, path);
+    if ('synthetic' in p) return fail(EACCES);
+    if (p.trailingSlash) fail(EISDIR);
+    if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}` };
+    else {
+      mayModifyDir(credsOf(t), p.parent.inode.attrs());
+      if (p.parent.mount.readonly) fail(EROFS);
+      const c = t.process.creds;
+      const pa = p.parent.inode.attrs();
+      // A setgid directory gives new files its group (BSD semantics, as Linux).
+      p.parent.inode.create(p.name, { mode: mask, uid: c.euid, gid: (pa.mode & S_ISGID) ? pa.gid : c.egid });
+      const d = vfsOf(t)!.ns.child(vfsOf(t)!.context(t), p.parent, p.name)!;
+      return t.process.fds.install(new InodeFile(d, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC), path), cloexec);
+    }
+  }
+  if ('dentry' in r) {
+    if (creating && (flags & O_EXCL)) fail(EEXIST);
+    return t.process.fds.install(openDentry(t, r.dentry, path, flags & ~O_CLOEXEC), cloexec);
+  }
   if (!('host' in r)) {
-    if ((flags & O_CREAT) && (flags & O_EXCL)) fail(EEXIST);
+    if (creating && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
-  const hostFlags = flags & ~O_CLOEXEC;
-  const mask = (flags & O_CREAT) ? (mode & 0o7777) & ~t.process.umask : 0;
-  const fd = host(() => fs.openSync(r.host, hostFlags, mask));
+  // Inside a VFS namespace the walk already followed every symlink: the host must not follow one.
+  const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
+  const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
   return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.host, true), cloexec);
 }
 
@@ -111,6 +212,7 @@ export function sysNewfstatat(t: Task, dirfd: number, pathAddr: number, statbuf:
     const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
     const r = lookup(t, dirfd, path, follow);
     if ('host' in r) st = statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
+    else if ('dentry' in r) st = dentryStat(r.dentry);
     else if (r.node.kind === 'link' && r.node.magic && follow) st = r.node.magic(t).stat();
     else st = synStat(r.node, r.dev);
   }
@@ -135,6 +237,7 @@ export function sysReadlinkat(t: Task, dirfd: number, pathAddr: number, buf: num
   const r = lookup(t, dirfd, path, false);
   let target: string;
   if ('host' in r) target = host(() => fs.readlinkSync(r.host));
+  else if ('dentry' in r) target = r.dentry.inode.readlink();
   else if (r.node.kind === 'link') target = r.node.target(t);
   else return fail(EINVAL); // not a symlink
   const bytes = Buffer.from(target).subarray(0, size | 0); // truncated, no NUL (readlink(2))
@@ -152,6 +255,12 @@ export function sysFaccessat2(t: Task, dirfd: number, pathAddr: number, mode: nu
   const r = lookup(t, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
   if ('host' in r) {
     host(() => fs.accessSync(r.host, mode === F_OK ? fs.constants.F_OK : mode));
+    return 0;
+  }
+  if ('dentry' in r) {
+    if (mode === F_OK) return 0;
+    if (!allowed(credsOf(t), r.dentry.inode.attrs(), mode)) fail(EACCES);
+    if ((mode & 2) && r.dentry.mount.readonly) fail(EROFS);
     return 0;
   }
   // Synthetic nodes: files are read-only unless writable, directories read-only, none executable.
@@ -179,6 +288,10 @@ export function sysChdir(t: Task, pathAddr: number): number {
     const st = host(() => fs.statSync(r.host));
     if (!st.isDirectory()) fail(ENOTDIR);
     t.process.cwd = host(() => fs.realpathSync(r.host));
+  } else if ('dentry' in r) {
+    if (!r.dentry.isDir) fail(ENOTDIR);
+    mayExec(credsOf(t), r.dentry.inode.attrs());
+    t.process.cwd = r.path;
   } else {
     if (r.node.kind !== 'dir') fail(ENOTDIR);
     t.process.cwd = r.path;

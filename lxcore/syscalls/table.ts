@@ -6,6 +6,7 @@ import { SYSCALLS, SyscallAbi } from '../abi/syscalls.js';
 import type { Task } from '../kernel/task.js';
 import * as io from './sys_io.js';
 import * as path from './sys_path.js';
+import * as fsops from './sys_fsops.js';
 import * as mm from './sys_mm.js';
 import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
@@ -63,6 +64,33 @@ const IMPLEMENTED: Record<string, Impl> = {
   faccessat: partial(H(path.sysFaccessat), `${PASSTHROUGH}; checked with the host's credentials`),
   faccessat2: partial(H(path.sysFaccessat2), `${PASSTHROUGH}; checked with the host's credentials`),
   getcwd: full(H(path.sysGetcwd)),
+  mkdir: full(H(fsops.sysMkdir)),
+  mkdirat: full(H(fsops.sysMkdirat)),
+  symlink: full(H(fsops.sysSymlink)),
+  symlinkat: full(H(fsops.sysSymlinkat)),
+  link: full(H(fsops.sysLink)),
+  linkat: partial(H(fsops.sysLinkat), 'AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on Linux; here it links the path given'),
+  unlink: full(H(fsops.sysUnlink)),
+  unlinkat: full(H(fsops.sysUnlinkat)),
+  rmdir: full(H(fsops.sysRmdir)),
+  rename: full(H(fsops.sysRename)),
+  renameat: full(H(fsops.sysRenameat)),
+  renameat2: partial(H(fsops.sysRenameat2), 'RENAME_EXCHANGE works on volfs; on host paths it fails with EINVAL (Node has no renameat2); RENAME_NOREPLACE on host paths is check-then-rename'),
+  chmod: full(H(fsops.sysChmod)),
+  fchmod: full(H(fsops.sysFchmod)),
+  fchmodat: full(H(fsops.sysFchmodat)),
+  chown: full(H(fsops.sysChown)),
+  lchown: full(H(fsops.sysLchown)),
+  fchown: full(H(fsops.sysFchown)),
+  fchownat: full(H(fsops.sysFchownat)),
+  utimensat: partial(H(fsops.sysUtimensat), 'host files take times through utimes(2), so nanoseconds beyond double precision are rounded'),
+  truncate: full(H(fsops.sysTruncate)),
+  ftruncate: full(H(fsops.sysFtruncate)),
+  umask: full(H(fsops.sysUmask)),
+  fsync: full(H(fsops.sysFsync)),
+  fdatasync: partial(H(fsops.sysFdatasync), 'syncs data and metadata, as fsync'),
+  sync: full(H(fsops.sysSync)),
+  syncfs: full(H(fsops.sysSyncfs)),
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
   brk: full(H(mm.sysBrk)),

@@ -1,0 +1,303 @@
+// Calls that change the filesystem tree or an inode's attributes: mkdir(at), unlink(at),
+// rmdir, rename(at, at2), link(at), symlink(at), chmod family, chown family, utimensat,
+// truncate/ftruncate, umask, fsync/fdatasync/sync/syncfs (man 2 of each). Each works on the
+// three kinds of place a path can lead (sys_path.ts): the host passthrough (the host kernel
+// checks), a VFS dentry (volfs: lxcore checks with lxcore/vfs/perm.ts), or wasl's synthetic
+// /proc, /dev, /sys (read-only: EACCES/EPERM as Linux answers for those).
+
+import * as fs from 'node:fs';
+import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY } from '../abi/errno.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
+import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID } from '../abi/stat.js';
+import { RENAME_NOREPLACE, RENAME_EXCHANGE } from '../vfs/api.js';
+import { mayModifyDir, mayDelete, isOwner } from '../vfs/perm.js';
+import { InodeFile } from '../vfs/inodefile.js';
+import { HostFile } from '../fs/hostfile.js';
+import { pathArg, lookup, lookupParent, host, credsOf, ParentOf } from './sys_path.js';
+import type { Task } from '../kernel/task.js';
+import type { Dentry } from '../vfs/namespace.js';
+
+const hostJoin = (dir: string, name: string) => `${dir.replace(/\/$/, '')}/${name}`;
+
+/** The parent of a new or removed name; EACCES in wasl's read-only synthetic trees. */
+function parentOf(t: Task, dirfd: number, path: string): Exclude<ParentOf, { synthetic: true }> {
+  const p = lookupParent(t, dirfd, path);
+  if ('synthetic' in p) fail(EACCES);
+  return p;
+}
+
+function child(t: Task, parent: Dentry, name: string): Dentry | null {
+  const v = t.kernel.vfs!;
+  return v.ns.child(v.context(t), parent, name);
+}
+
+function writableDir(t: Task, d: Dentry): void {
+  if (d.mount.readonly) fail(EROFS);
+  mayModifyDir(credsOf(t), d.inode.attrs());
+}
+
+function newOwner(t: Task, parent: Dentry): { uid: number; gid: number } {
+  const pa = parent.inode.attrs();
+  return { uid: t.process.creds.euid, gid: (pa.mode & S_ISGID) ? pa.gid : t.process.creds.egid };
+}
+
+// ---- mkdir, mknod-less creation, symlink, link ---------------------------------------------
+
+export function sysMkdirat(t: Task, dirfd: number, pathAddr: number, mode: number): number {
+  const p = parentOf(t, dirfd, pathArg(t, pathAddr));
+  const m = (mode & 0o7777) & ~t.process.umask;
+  if ('hostParent' in p) { host(() => fs.mkdirSync(hostJoin(p.hostParent, p.name), m)); return 0; }
+  if (child(t, p.parent, p.name)) fail(EEXIST);
+  writableDir(t, p.parent);
+  const pa = p.parent.inode.attrs();
+  // A directory made in a setgid directory is setgid too.
+  p.parent.inode.mkdir(p.name, { mode: m | (pa.mode & S_ISGID), ...newOwner(t, p.parent) });
+  return 0;
+}
+export function sysMkdir(t: Task, pathAddr: number, mode: number): number { return sysMkdirat(t, AT_FDCWD, pathAddr, mode); }
+
+export function sysSymlinkat(t: Task, targetAddr: number, dirfd: number, pathAddr: number): number {
+  const target = pathArg(t, targetAddr);
+  const p = parentOf(t, dirfd, pathArg(t, pathAddr));
+  if ('hostParent' in p) { host(() => fs.symlinkSync(target, hostJoin(p.hostParent, p.name))); return 0; }
+  if (child(t, p.parent, p.name)) fail(EEXIST);
+  writableDir(t, p.parent);
+  p.parent.inode.symlink(p.name, target, { mode: 0o777, ...newOwner(t, p.parent) });
+  return 0;
+}
+export function sysSymlink(t: Task, targetAddr: number, pathAddr: number): number { return sysSymlinkat(t, targetAddr, AT_FDCWD, pathAddr); }
+
+export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
+  const from = lookup(t, olddirfd, pathArg(t, oldAddr), (flags & AT_SYMLINK_FOLLOW) !== 0);
+  const p = parentOf(t, newdirfd, pathArg(t, newAddr));
+  if ('host' in from && 'hostParent' in p) { host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name))); return 0; }
+  if (!('dentry' in from) || !('parent' in p)) return fail(EXDEV);
+  if (from.dentry.mount !== p.parent.mount) fail(EXDEV);
+  if (child(t, p.parent, p.name)) fail(EEXIST);
+  writableDir(t, p.parent);
+  if (from.dentry.isDir) fail(EPERM);
+  p.parent.inode.link(p.name, from.dentry.inode);
+  return 0;
+}
+export function sysLink(t: Task, oldAddr: number, newAddr: number): number { return sysLinkat(t, AT_FDCWD, oldAddr, AT_FDCWD, newAddr, 0); }
+
+// ---- unlink, rmdir --------------------------------------------------------------------------
+
+export function sysUnlinkat(t: Task, dirfd: number, pathAddr: number, flags: number): number {
+  if (flags & ~AT_REMOVEDIR) fail(EINVAL);
+  const rmdir = (flags & AT_REMOVEDIR) !== 0;
+  const path = pathArg(t, pathAddr);
+  const p = parentOf(t, dirfd, path);
+  if ('hostParent' in p) {
+    const at = hostJoin(p.hostParent, p.name);
+    if (rmdir) host(() => fs.rmdirSync(at)); else host(() => fs.unlinkSync(at));
+    return 0;
+  }
+  if (p.name === '.' ) fail(EINVAL);
+  if (p.name === '..') fail(ENOTEMPTY);
+  const victim = child(t, p.parent, p.name);
+  if (!victim) fail(ENOENT);
+  if (p.parent.mount.readonly) fail(EROFS);
+  mayDelete(credsOf(t), p.parent.inode.attrs(), victim.inode.attrs());
+  if (rmdir) {
+    if (victim.mount !== p.parent.mount) fail(EBUSY) // a mount point;
+    p.parent.inode.rmdir(p.name);
+  } else {
+    if (p.trailingSlash) fail(victim.isDir ? EISDIR : ENOTDIR);
+    p.parent.inode.unlink(p.name);
+  }
+  return 0;
+}
+export function sysUnlink(t: Task, pathAddr: number): number { return sysUnlinkat(t, AT_FDCWD, pathAddr, 0); }
+export function sysRmdir(t: Task, pathAddr: number): number { return sysUnlinkat(t, AT_FDCWD, pathAddr, AT_REMOVEDIR); }
+
+// ---- rename ---------------------------------------------------------------------------------
+
+export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) fail(EINVAL);
+  if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) fail(EINVAL);
+  const oldPath = pathArg(t, oldAddr), newPath = pathArg(t, newAddr);
+  const a = parentOf(t, olddirfd, oldPath), b = parentOf(t, newdirfd, newPath);
+  if ('hostParent' in a && 'hostParent' in b) {
+    const from = hostJoin(a.hostParent, a.name), to = hostJoin(b.hostParent, b.name);
+    if (flags & RENAME_EXCHANGE) fail(EINVAL); // Node has no renameat2 (docs/quirks.md)
+    if (flags & RENAME_NOREPLACE) {
+      host(() => fs.lstatSync(from));
+      let exists = true;
+      try { fs.lstatSync(to); } catch { exists = false; }
+      if (exists) fail(EEXIST);
+    }
+    host(() => fs.renameSync(from, to));
+    return 0;
+  }
+  if (!('parent' in a) || !('parent' in b)) return fail(EXDEV);
+  if (a.parent.mount !== b.parent.mount) fail(EXDEV);
+  const src = child(t, a.parent, a.name);
+  if (!src) fail(ENOENT);
+  if (a.parent.mount.readonly) fail(EROFS);
+  const creds = credsOf(t);
+  mayDelete(creds, a.parent.inode.attrs(), src.inode.attrs());
+  mayModifyDir(creds, b.parent.inode.attrs());
+  const dst = child(t, b.parent, b.name);
+  if (dst) mayDelete(creds, b.parent.inode.attrs(), dst.inode.attrs());
+  // A directory cannot move into its own subtree (the walk from the new parent meets it).
+  if (src.isDir) {
+    for (let d: Dentry | null = b.parent; d; d = d.parent) if (d.same(src)) fail(EINVAL);
+  }
+  a.parent.inode.rename(a.name, b.parent.inode, b.name, flags);
+  return 0;
+}
+export function sysRenameat(t: Task, od: number, oa: number, nd: number, na: number): number { return sysRenameat2(t, od, oa, nd, na, 0); }
+export function sysRename(t: Task, oa: number, na: number): number { return sysRenameat2(t, AT_FDCWD, oa, AT_FDCWD, na, 0); }
+
+// ---- attributes -----------------------------------------------------------------------------
+
+/** The object a chmod/chown/utimensat/truncate names: by path, or (AT_EMPTY_PATH, f*) by fd. */
+type Target = { host: string } | { hostFd: number } | { dentry: Dentry };
+
+function targetOfPath(t: Task, dirfd: number, pathAddr: number, follow: boolean, allowEmpty: boolean): Target {
+  const path = pathArg(t, pathAddr, allowEmpty);
+  if (path === '') return targetOfFd(t, dirfd);
+  const r = lookup(t, dirfd, path, follow);
+  if ('host' in r) return r;
+  if ('dentry' in r) return r;
+  return fail(EPERM); // wasl's synthetic files: owned by root, attributes fixed
+}
+
+function targetOfFd(t: Task, fd: number): Target {
+  const f = t.process.fds.get(fd | 0);
+  if (f instanceof HostFile) return { hostFd: f.hostFd };
+  if (f instanceof InodeFile) return { dentry: f.dentry };
+  return fail(EPERM);
+}
+
+function chmod(t: Task, tg: Target, mode: number): number {
+  mode &= 0o7777;
+  if ('host' in tg) host(() => fs.chmodSync(tg.host, mode));
+  else if ('hostFd' in tg) host(() => fs.fchmodSync(tg.hostFd, mode));
+  else {
+    const a = tg.dentry.inode.attrs();
+    isOwner(credsOf(t), a);
+    if (tg.dentry.mount.readonly) fail(EROFS);
+    // A non-member of the file's group cannot set setgid (it is silently dropped).
+    const c = t.process.creds;
+    if (c.euid !== 0 && a.gid !== c.egid && !c.groups.includes(a.gid)) mode &= ~S_ISGID;
+    tg.dentry.inode.setattr({ mode });
+  }
+  return 0;
+}
+export function sysFchmodat(t: Task, dirfd: number, pathAddr: number, mode: number): number { return chmod(t, targetOfPath(t, dirfd, pathAddr, true, false), mode); }
+export function sysChmod(t: Task, pathAddr: number, mode: number): number { return sysFchmodat(t, AT_FDCWD, pathAddr, mode); }
+export function sysFchmod(t: Task, fd: number, mode: number): number { return chmod(t, targetOfFd(t, fd), mode); }
+
+function chown(t: Task, tg: Target, uid: number, gid: number, follow: boolean): number {
+  const u = uid | 0, g = gid | 0; // -1 leaves it as it is
+  if ('host' in tg || 'hostFd' in tg) {
+    const st = 'host' in tg ? host(() => (follow ? fs.statSync(tg.host) : fs.lstatSync(tg.host))) : host(() => fs.fstatSync(tg.hostFd));
+    const nu = u === -1 ? st.uid : u, ng = g === -1 ? st.gid : g;
+    if ('hostFd' in tg) host(() => fs.fchownSync(tg.hostFd, nu, ng));
+    else host(() => (follow ? fs.chownSync(tg.host, nu, ng) : fs.lchownSync(tg.host, nu, ng)));
+    return 0;
+  }
+  const a = tg.dentry.inode.attrs();
+  const c = t.process.creds;
+  if (tg.dentry.mount.readonly) fail(EROFS);
+  // Only root changes the owner; the owner may change the group to one of its own groups.
+  if (c.euid !== 0) {
+    if (u !== -1 && u !== a.uid) fail(EPERM);
+    if (g !== -1 && (c.euid !== a.uid || (g !== c.egid && !c.groups.includes(g)))) fail(EPERM);
+  }
+  const changes: { uid?: number; gid?: number; mode?: number } = {};
+  if (u !== -1) changes.uid = u;
+  if (g !== -1) changes.gid = g;
+  // chown clears setuid, and setgid on group-executable files (not on directories).
+  if ((a.mode & S_IFMT) !== S_IFDIR && (u !== -1 || g !== -1)) {
+    let m = a.mode & 0o7777 & ~0o4000;
+    if (a.mode & 0o010) m &= ~S_ISGID;
+    if (m !== (a.mode & 0o7777)) changes.mode = m;
+  }
+  tg.dentry.inode.setattr(changes);
+  return 0;
+}
+export function sysFchownat(t: Task, dirfd: number, pathAddr: number, uid: number, gid: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  return chown(t, targetOfPath(t, dirfd, pathAddr, follow, (flags & AT_EMPTY_PATH) !== 0), uid, gid, follow);
+}
+export function sysChown(t: Task, pathAddr: number, uid: number, gid: number): number { return sysFchownat(t, AT_FDCWD, pathAddr, uid, gid, 0); }
+export function sysLchown(t: Task, pathAddr: number, uid: number, gid: number): number { return sysFchownat(t, AT_FDCWD, pathAddr, uid, gid, AT_SYMLINK_NOFOLLOW); }
+export function sysFchown(t: Task, fd: number, uid: number, gid: number): number { return chown(t, targetOfFd(t, fd), uid, gid, true); }
+
+const UTIME_NOW = (1 << 30) - 1, UTIME_OMIT = (1 << 30) - 2;
+
+export function sysUtimensat(t: Task, dirfd: number, pathAddr: number, timesAddr: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
+  const now = BigInt(Date.now()) * 1_000_000n;
+  let atime: bigint | undefined = now, mtime: bigint | undefined = now;
+  if (timesAddr) {
+    const b = Buffer.from(t.process.mm.read(timesAddr, 32));
+    const one = (at: number): bigint | undefined => {
+      const ns = b.readBigInt64LE(at + 8);
+      if (ns === BigInt(UTIME_OMIT)) return undefined;
+      if (ns === BigInt(UTIME_NOW)) return now;
+      if (ns < 0n || ns >= 1_000_000_000n) fail(EINVAL);
+      return b.readBigInt64LE(at) * 1_000_000_000n + ns;
+    };
+    atime = one(0);
+    mtime = one(16);
+  }
+  // utimensat(dirfd, NULL, …) is futimens(dirfd) (the glibc and musl futimens path).
+  const tg = pathAddr === 0 ? targetOfFd(t, dirfd) : targetOfPath(t, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+  if (atime === undefined && mtime === undefined) return 0;
+  if ('dentry' in tg) {
+    if (tg.dentry.mount.readonly) fail(EROFS);
+    const a = tg.dentry.inode.attrs();
+    if (timesAddr && (atime !== now || mtime !== now)) isOwner(credsOf(t), a);
+    tg.dentry.inode.setattr({ atimeNs: atime, mtimeNs: mtime });
+    return 0;
+  }
+  const st = 'host' in tg ? host(() => fs.lstatSync(tg.host, { bigint: true })) : host(() => fs.fstatSync(tg.hostFd, { bigint: true }));
+  const sec = (v: bigint | undefined, keep: bigint) => Number(v ?? keep) / 1e9;
+  if ('hostFd' in tg) host(() => fs.futimesSync(tg.hostFd, sec(atime, st.atimeNs), sec(mtime, st.mtimeNs)));
+  else if ((flags & AT_SYMLINK_NOFOLLOW) && (Number(st.mode) & S_IFMT) === S_IFLNK) host(() => fs.lutimesSync(tg.host, sec(atime, st.atimeNs), sec(mtime, st.mtimeNs)));
+  else host(() => fs.utimesSync(tg.host, sec(atime, st.atimeNs), sec(mtime, st.mtimeNs)));
+  return 0;
+}
+
+function truncate(t: Task, tg: Target, length: number): number {
+  if (length < 0) fail(EINVAL);
+  if ('host' in tg) host(() => fs.truncateSync(tg.host, length));
+  else if ('hostFd' in tg) host(() => fs.ftruncateSync(tg.hostFd, length));
+  else {
+    if (tg.dentry.isDir) fail(EISDIR);
+    if (tg.dentry.mount.readonly) fail(EROFS);
+    tg.dentry.inode.setattr({ size: length });
+  }
+  return 0;
+}
+export function sysTruncate(t: Task, pathAddr: number, length: number): number {
+  return truncate(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), length);
+}
+export function sysFtruncate(t: Task, fd: number, length: number): number {
+  const f = t.process.fds.get(fd | 0);
+  if ((f.flags & O_ACCMODE) === O_RDONLY) fail(EINVAL); // ftruncate needs a file open for writing
+  return truncate(t, targetOfFd(t, fd), length);
+}
+
+export function sysUmask(t: Task, mask: number): number {
+  const old = t.process.umask;
+  t.process.umask = mask & 0o777;
+  return old;
+}
+
+export function sysFsync(t: Task, fd: number): number {
+  const tg = targetOfFd(t, fd);
+  if ('hostFd' in tg) host(() => fs.fsyncSync(tg.hostFd));
+  else if ('dentry' in tg) tg.dentry.inode.sync(false);
+  return 0;
+}
+export function sysFdatasync(t: Task, fd: number): number { return sysFsync(t, fd); }
+export function sysSync(): number { return 0; } // host writes are already in the host's page cache
+export function sysSyncfs(t: Task, fd: number): number { t.process.fds.get(fd | 0); return 0; }
+

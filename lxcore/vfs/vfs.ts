@@ -1,0 +1,102 @@
+// The instance's file namespace when it is not a plain host passthrough: `--isolated` (an
+// in-memory volfs at /, nothing of the host but what is mounted) and `--mount GUEST=HOST[:opts]`
+// (drvfs mounts, over the host root or over volfs). Synthetic /proc, /dev and /sys stay in front
+// of it (lxcore/syscalls/sys_path.ts) until they become VFS filesystems themselves.
+
+import * as fs from 'node:fs';
+import { Filesystem } from './api.js';
+import { Namespace, Dentry, WalkContext, MS_RDONLY } from './namespace.js';
+import { Volfs } from '../../volfs/volfs.js';
+import { Drvfs, DrvfsOptions, DrvInode } from '../../drvfs/drvfs.js';
+import { LinuxError, fail, EINVAL, ENOENT } from '../abi/errno.js';
+import type { Task } from '../kernel/task.js';
+
+export interface MountSpec { guest: string; host: string; options: DrvfsOptions }
+
+/**
+ * Parses the CLI's `GUEST=HOST[:opt,opt=val…]`: WSL's drvfs options (metadata, uid=, gid=,
+ * umask=, fmask=, dmask=, case=, ro).
+ */
+export function parseMountSpec(spec: string): MountSpec {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new LinuxError(EINVAL, `--mount expects GUEST=HOST[:options], got "${spec}"`);
+  const guest = spec.slice(0, eq);
+  let rest = spec.slice(eq + 1);
+  let optText = '';
+  const colon = rest.lastIndexOf(':');
+  if (colon > 0 && /^[a-z]/.test(rest.slice(colon + 1))) { optText = rest.slice(colon + 1); rest = rest.slice(0, colon); }
+  if (!guest.startsWith('/')) throw new LinuxError(EINVAL, `--mount: "${guest}" must be an absolute guest path`);
+  const options: DrvfsOptions = {};
+  for (const o of optText.split(',').filter(Boolean)) {
+    const [k, v] = o.split('=');
+    const num = (x: string | undefined) => { const n = parseInt(x ?? '', k.endsWith('mask') ? 8 : 10); if (Number.isNaN(n)) throw new LinuxError(EINVAL, `--mount: bad value in "${o}"`); return n; };
+    switch (k) {
+      case 'metadata': options.metadata = true; break;
+      case 'ro': options.ro = true; break;
+      case 'rw': options.ro = false; break;
+      case 'uid': options.uid = num(v); break;
+      case 'gid': options.gid = num(v); break;
+      case 'umask': options.umask = num(v); break;
+      case 'fmask': options.fmask = num(v); break;
+      case 'dmask': options.dmask = num(v); break;
+      case 'case': if (v !== 'off' && v !== 'dir' && v !== 'force') throw new LinuxError(EINVAL, `--mount: case=${v}`); options.case = v; break;
+      default: throw new LinuxError(EINVAL, `--mount: unknown option "${k}"`);
+    }
+  }
+  return { guest, host: rest, options };
+}
+
+export class Vfs {
+  readonly ns: Namespace;
+  /** Whether the root is the host's own "/" (so /dev/pts can pass through to the host). */
+  readonly hostRoot: boolean;
+
+  constructor(opts: { isolated: boolean; mounts: MountSpec[]; uid: number; gid: number }) {
+    const root: Filesystem = opts.isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true });
+    this.hostRoot = !opts.isolated;
+    this.ns = new Namespace(root, opts.isolated ? 'volfs' : 'host');
+    const creds = { fsuid: 0, fsgid: 0, groups: [] };
+    const ctx: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds };
+    for (const m of opts.mounts) {
+      if (!fs.existsSync(m.host) || !fs.statSync(m.host).isDirectory()) throw new LinuxError(ENOENT, `--mount: host directory ${m.host} not found`);
+      const at = this.mkdirs(ctx, m.guest);
+      const d = new Drvfs(fs, fs.realpathSync(m.host), { uid: opts.uid, gid: opts.gid, ...m.options });
+      this.ns.mount(d, at, m.options.ro ? MS_RDONLY : 0, m.host);
+    }
+    if (opts.isolated) {
+      // The directories a Linux userland expects to exist, empty (mount points for later).
+      for (const d of ['/tmp', '/proc', '/dev', '/sys', '/mnt', '/root', '/home', '/etc']) this.mkdirs(ctx, d);
+      (this.ns.resolve(ctx, this.ns.root, '/tmp').inode).setattr({ mode: 0o1777 });
+    }
+  }
+
+  /** mkdir -p inside the namespace (mount points given on the command line). */
+  private mkdirs(ctx: WalkContext, path: string): Dentry {
+    let d = this.ns.root;
+    for (const name of path.split('/').filter(Boolean)) {
+      let next = this.ns.child(ctx, d, name);
+      if (!next) {
+        if (d.mount.fs instanceof Drvfs) fail(ENOENT); // never create directories on the host
+        d.inode.mkdir(name, { mode: 0o755, uid: 0, gid: 0 });
+        next = this.ns.child(ctx, d, name)!;
+      }
+      d = next;
+    }
+    return d;
+  }
+
+  /** The walk context of a task: its credentials, the namespace root, its cwd. */
+  context(t: Task): WalkContext {
+    const c = t.process.creds;
+    const base: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds: { fsuid: c.euid, fsgid: c.egid, groups: c.groups } };
+    try {
+      base.cwd = this.ns.resolve(base, this.ns.root, t.process.cwd);
+    } catch { /* the cwd went away: relative paths fail as Linux's would (ENOENT) */ }
+    return base;
+  }
+}
+
+/** A drvfs dentry is a host file: the existing host code serves it, by its host path. */
+export function hostPathOf(d: Dentry): string | null {
+  return d.inode instanceof DrvInode ? d.inode.hostPath : null;
+}
