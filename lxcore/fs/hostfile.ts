@@ -51,7 +51,12 @@ export class HostFile extends FileDescription {
   private readonly tty: boolean;
 
   /** `own` = close the host fd when the last guest reference goes (not for inherited stdio). */
-  constructor(readonly hostFd: number, flags: number, path: string, private readonly own: boolean) {
+  /**
+   * `path` is the name the guest opened it by (what /proc/PID/fd shows, what a dirfd is relative
+   * to); `hostPath` the host's name for it, when that differs (a drvfs mount).
+   */
+  constructor(readonly hostFd: number, flags: number, path: string, private readonly own: boolean,
+    readonly hostPath: string = path) {
     super(flags, path);
     let mode = 0;
     try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
@@ -155,12 +160,12 @@ export class HostFile extends FileDescription {
     if (!this.dirEntries) {
       const st = this.stat();
       if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
-      const names = this.sync(() => fs.readdirSync(this.path));
+      const names = this.sync(() => fs.readdirSync(this.hostPath));
       const entries: Dirent[] = [];
       for (const name of ['.', '..', ...names]) {
         let ino = 0n, type = DT_UNKNOWN;
         try {
-          const s = fs.lstatSync(`${this.path}/${name}`, { bigint: true });
+          const s = fs.lstatSync(`${this.hostPath}/${name}`, { bigint: true });
           ino = s.ino;
           type = DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN;
         } catch { /* vanished meanwhile: report it unknown, as a racing readdir would */ }

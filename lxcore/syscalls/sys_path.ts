@@ -65,7 +65,7 @@ function lexical(path: string): string {
  * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
  * wasl's synthetic filesystems, or a dentry of the instance's VFS (volfs in --isolated mode).
  */
-export type Resolved = { host: string } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
+export type Resolved = { host: string; path?: string } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
 
 /** The instance's namespace, if it has one (--isolated, --mount); else paths are the host's. */
 function vfsOf(t: Task): Vfs | undefined { return t.kernel.vfs; }
@@ -83,7 +83,9 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
       const ctx = vfs!.context(t);
       const d = vfs!.ns.resolve(ctx, ctx.root, abs, { follow });
       const hp = hostPathOf(d);
-      return hp !== null ? { host: hp } : { dentry: d, path: vfs!.ns.pathOf(d, ctx.root) };
+      const guest = vfs!.ns.pathOf(d, ctx.root);
+      // A drvfs file is served by its host path; the guest keeps seeing its own path for it.
+      return hp !== null ? { host: hp, path: guest } : { dentry: d, path: guest };
     }
     const [at, m] = hit;
     const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);
@@ -168,7 +170,7 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     const p = lookupParent(t, dirfd, path);
     if ('synthetic' in p) return fail(EACCES);
     if (p.trailingSlash) fail(EISDIR);
-    if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}` };
+    if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}`, path: vfsOf(t) ? lexical(path.startsWith('/') ? path : `${baseDir(t, dirfd)}/${path}`) : undefined };
     else {
       mayModifyDir(credsOf(t), p.parent.inode.attrs());
       if (p.parent.mount.readonly) fail(EROFS);
@@ -192,7 +194,7 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   // Inside a VFS namespace the walk already followed every symlink: the host must not follow one.
   const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
   const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
-  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.host, true), cloexec);
+  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host), cloexec);
 }
 
 export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number {
@@ -287,7 +289,8 @@ export function sysChdir(t: Task, pathAddr: number): number {
   if ('host' in r) {
     const st = host(() => fs.statSync(r.host));
     if (!st.isDirectory()) fail(ENOTDIR);
-    t.process.cwd = host(() => fs.realpathSync(r.host));
+    // Inside a namespace the cwd is the guest's path; on the plain passthrough the host's.
+    t.process.cwd = r.path ?? host(() => fs.realpathSync(r.host));
   } else if ('dentry' in r) {
     if (!r.dentry.isDir) fail(ENOTDIR);
     mayExec(credsOf(t), r.dentry.inode.attrs());
