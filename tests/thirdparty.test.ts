@@ -108,7 +108,7 @@ const BASH_SCRIPTS = [
   'x=$(echo hi | /bin/busybox tr a-z A-Z); echo "$x"',
   'for i in 1 2 3; do echo $i; done | /bin/busybox wc -l',
   'echo $(/bin/busybox echo sub) $(( $(echo 2) + 3 ))',
-  '/bin/busybox cat data.txt | /bin/busybox sort | /bin/busybox head -n 2; echo ${PIPESTATUS[@]}',
+  '/bin/busybox cat data.txt | /bin/busybox sort | /bin/busybox tail -n 2; echo ${PIPESTATUS[@]}',
   'set -o pipefail; /bin/busybox false | /bin/busybox true; echo $?',
   'f() { echo in-f; }; f | /bin/busybox cat; x=$(f); echo $x',
   '(exit 4); echo $?; /bin/busybox sh -c "exit 9"; echo $?; /bin/busybox true & wait $!; echo $?',
