@@ -301,3 +301,33 @@ export function sysFdatasync(t: Task, fd: number): number { return sysFsync(t, f
 export function sysSync(): number { return 0; } // host writes are already in the host's page cache
 export function sysSyncfs(t: Task, fd: number): number { t.process.fds.get(fd | 0); return 0; }
 
+
+// ---- statfs ---------------------------------------------------------------------------------
+/** struct statfs (x86-64, 120 bytes): type, bsize, blocks, bfree, bavail, files, ffree, fsid, namelen, frsize, flags. */
+function putStatfs(t: Task, buf: number, s: { type: number; bsize: number; blocks: number; bfree: number; bavail: number; files: number; ffree: number; namelen: number }, ro: boolean): number {
+  const b = Buffer.alloc(120);
+  b.writeBigInt64LE(BigInt(s.type), 0);
+  b.writeBigInt64LE(BigInt(s.bsize), 8);
+  b.writeBigUInt64LE(BigInt(s.blocks), 16);
+  b.writeBigUInt64LE(BigInt(s.bfree), 24);
+  b.writeBigUInt64LE(BigInt(s.bavail), 32);
+  b.writeBigUInt64LE(BigInt(s.files), 40);
+  b.writeBigUInt64LE(BigInt(s.ffree), 48);
+  b.writeBigInt64LE(BigInt(s.namelen), 64);
+  b.writeBigInt64LE(BigInt(s.bsize), 72);            // f_frsize
+  b.writeBigInt64LE(BigInt(ro ? 1 : 0) | 0x20n, 80);  // f_flags: ST_RDONLY?, ST_VALID
+  t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, 120));
+  return 0;
+}
+
+function statfsOf(t: Task, tg: Target, buf: number): number {
+  if ('dentry' in tg) return putStatfs(t, buf, tg.dentry.inode.fs.statfs(), tg.dentry.mount.readonly);
+  const path = 'host' in tg ? tg.host : `/proc/self/fd/${tg.hostFd}`;
+  const s = host(() => fs.statfsSync(path, { bigint: true }));
+  return putStatfs(t, buf, {
+    type: Number(s.type), bsize: Number(s.bsize), blocks: Number(s.blocks), bfree: Number(s.bfree),
+    bavail: Number(s.bavail), files: Number(s.files), ffree: Number(s.ffree), namelen: 255,
+  }, false);
+}
+export function sysStatfs(t: Task, pathAddr: number, buf: number): number { return statfsOf(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), buf); }
+export function sysFstatfs(t: Task, fd: number, buf: number): number { return statfsOf(t, targetOfFd(t, fd), buf); }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
-  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC,
+  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, AT_NO_AUTOMOUNT,
 } from '../abi/fcntl.js';
 import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
@@ -205,20 +205,60 @@ export function sysCreat(t: Task, pathAddr: number, mode: number): number {
   return sysOpenat(t, AT_FDCWD, pathAddr, 0o1101 /* O_CREAT|O_WRONLY|O_TRUNC */, mode);
 }
 
-export function sysNewfstatat(t: Task, dirfd: number, pathAddr: number, statbuf: number, flags: number): number {
-  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800 /* AT_NO_AUTOMOUNT */)) fail(EINVAL);
+/** The status of what (dirfd, path, flags) names: the common core of newfstatat and statx. */
+function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
   const path = pathArg(t, pathAddr, (flags & AT_EMPTY_PATH) !== 0);
-  let st;
-  if (path === '' && (dirfd | 0) !== AT_FDCWD) st = t.process.fds.get(dirfd | 0).stat();
-  else {
-    const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-    const r = lookup(t, dirfd, path, follow);
-    if ('host' in r) st = statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
-    else if ('dentry' in r) st = dentryStat(r.dentry);
-    else if (r.node.kind === 'link' && r.node.magic && follow) st = r.node.magic(t).stat();
-    else st = synStat(r.node, r.dev);
-  }
-  t.process.mm.write(statbuf, encodeStat(st));
+  if (path === '' && (dirfd | 0) !== AT_FDCWD) return t.process.fds.get(dirfd | 0).stat();
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const r = lookup(t, dirfd, path === '' ? '.' : path, follow);
+  if ('host' in r) return statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
+  if ('dentry' in r) return dentryStat(r.dentry);
+  if (r.node.kind === 'link' && r.node.magic && follow) return r.node.magic(t).stat();
+  return synStat(r.node, r.dev);
+}
+
+export function sysNewfstatat(t: Task, dirfd: number, pathAddr: number, statbuf: number, flags: number): number {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)) fail(EINVAL);
+  t.process.mm.write(statbuf, encodeStat(statAt(t, dirfd, pathAddr, flags)));
+  return 0;
+}
+
+// statx(2): struct statx is 256 bytes; wasl fills the basic fields (STATX_BASIC_STATS).
+const STATX_BASIC_STATS = 0x7ff, AT_STATX_SYNC_TYPE = 0x6000, STATX__RESERVED = 0x80000000;
+
+export function sysStatx(t: Task, dirfd: number, pathAddr: number, flags: number, mask: number, buf: number): number {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) fail(EINVAL);
+  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || (mask & STATX__RESERVED)) fail(EINVAL);
+  const st = statAt(t, dirfd, pathAddr, flags);
+  const b = Buffer.alloc(256);
+  b.writeUInt32LE(STATX_BASIC_STATS, 0);               // stx_mask
+  b.writeUInt32LE(st.blksize, 4);
+  b.writeBigUInt64LE(0n, 8);                            // stx_attributes
+  b.writeUInt32LE(st.nlink, 16);
+  b.writeUInt32LE(st.uid >>> 0, 20);
+  b.writeUInt32LE(st.gid >>> 0, 24);
+  b.writeUInt16LE(st.mode & 0xffff, 28);
+  b.writeBigUInt64LE(st.ino, 32);
+  b.writeBigUInt64LE(BigInt(st.size), 40);
+  b.writeBigUInt64LE(BigInt(st.blocks), 48);
+  b.writeBigUInt64LE(0n, 56);                           // stx_attributes_mask
+  const ts = (ns: bigint, at: number) => {
+    let sec = ns / 1_000_000_000n, nsec = ns % 1_000_000_000n;
+    if (nsec < 0n) { sec -= 1n; nsec += 1_000_000_000n; }
+    b.writeBigInt64LE(sec, at);
+    b.writeUInt32LE(Number(nsec), at + 8);
+  };
+  ts(st.atimeNs, 64);                                   // stx_atime; 80 stx_btime not reported
+  ts(st.ctimeNs, 96);
+  ts(st.mtimeNs, 112);
+  // dev_t's split (glibc's gnu_dev_major/minor); BigInt because JS shifts count mod 32.
+  const major = (d: number) => Number(((BigInt(d) >> 8n) & 0xfffn) | ((BigInt(d) >> 32n) & ~0xfffn));
+  const minor = (d: number) => Number((BigInt(d) & 0xffn) | ((BigInt(d) >> 12n) & ~0xffn));
+  b.writeUInt32LE(major(st.rdev) >>> 0, 128);
+  b.writeUInt32LE(minor(st.rdev) >>> 0, 132);
+  b.writeUInt32LE(major(st.dev) >>> 0, 136);
+  b.writeUInt32LE(minor(st.dev) >>> 0, 140);
+  t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, 256));
   return 0;
 }
 
