@@ -1,35 +1,58 @@
 #!/usr/bin/env node
 // `npm run bench [-- --quick]`: wasl's benchmark suite (issue #8). Each workload runs side by side
-// in one run under every runner — native, wasl, qemu-x86_64 — and is reported as a value and a
-// ratio to native. Microbenchmarks measure themselves inside the guest (bench/src/micro.c);
-// whole-program workloads are timed from outside. A runner that is not available is reported as
-// missing with the reason, never dropped. Results: a table on stdout and bench/results/latest.json
-// ([{ workload, runner, value, unit }]).
+// in one run under every runner and is reported as a value and a ratio to native:
+//  - x86-64 runners — native, wasl, qemu-x86_64 — run bench/src/micro.c built twice, static, with
+//    musl-gcc and with gcc (glibc): workloads "NAME (musl)" and "NAME (glibc)";
+//  - WASI runners — node:wasi and @wasmer/wasi (via bench/wasi-host.ts) — run the same source built
+//    for wasm32-wasi with clang and wasi-libc (itself derived from musl): they fill the "(musl)"
+//    rows, and what WASI cannot express (getppid, mmap, ...) shows as n/a with the reason;
+//  - whole programs — start-up of a static hello, busybox-static sha256sum and sort — are timed from
+//    outside, under the x86-64 runners.
+// Microbenchmarks measure themselves inside the guest. Every cell is the median of N runs (3; 1 with
+// --quick) with the spread kept. A runner that is not available is reported as missing with the
+// reason, never dropped. Results: a table on stdout, bench/results/latest.{json,md,svg}
+// ([{ workload, runner, value, unit, min, max, runs }]); a full run (not --quick) also writes
+// docs/bench.md and docs/bench.svg.
 
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderMarkdown, renderSvg, type Report, type Row } from './report.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const quick = process.argv.includes('--quick');
 const buildDir = join(root, 'bench/.build');
 const cli = join(root, 'dist/cli/wasl.js');
+const wasiHost = join(root, 'dist/bench/wasi-host.js');
+const microSrc = join(root, 'bench/src/micro.c');
+/** Runs per cell (the median is reported), and the time budget of one microbenchmark's timed loop. */
+const REPS = quick ? 1 : 3;
+const BUDGET_MS = quick ? 1000 : 4000;
 
-interface Runner { name: string; argv: (bin: string) => string[]; missing?: string }
-interface Row { workload: string; runner: string; value: number | null; unit: string; note?: string }
+type Kind = 'x86' | 'wasi';
+interface Runner { name: string; kind: Kind; argv: (bin: string, scratch: string) => string[]; missing?: string }
 
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const firstLine = (s: string | Buffer | null | undefined) => String(s ?? '').trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 200) ?? '';
+
+function wasmerMissing(): string | undefined {
+  try {
+    createRequire(import.meta.url).resolve('@wasmer/wasi');
+    return undefined;
+  } catch {
+    return '@wasmer/wasi not installed (npm install: it is a devDependency)';
+  }
+}
 
 const RUNNERS: Runner[] = [
-  { name: 'native', argv: (bin) => [bin] },
-  { name: 'wasl', argv: (bin) => [process.execPath, cli, bin] },
-  { name: 'qemu-x86_64', argv: (bin) => ['qemu-x86_64', bin], missing: have('qemu-x86_64') ? undefined : 'qemu-x86_64 not installed (apt-get install qemu-user)' },
-  // The WASI side (the same sources built for wasm32-wasi, run by node:wasi and @wasmer/wasi)
-  // needs clang/lld/wasi-libc at bench time; it is the next step of issue #8.
-  { name: 'node:wasi', argv: () => [], missing: 'wasm32-wasi build of the microbenchmarks not set up yet (issue #8)' },
-  { name: '@wasmer/wasi', argv: () => [], missing: 'wasm32-wasi build of the microbenchmarks not set up yet (issue #8)' },
+  { name: 'native', kind: 'x86', argv: (bin) => [bin] },
+  { name: 'wasl', kind: 'x86', argv: (bin) => [process.execPath, cli, bin] },
+  { name: 'qemu-x86_64', kind: 'x86', argv: (bin) => ['qemu-x86_64', bin], missing: have('qemu-x86_64') ? undefined : 'qemu-x86_64 not installed (apt-get install qemu-user)' },
+  { name: 'node:wasi', kind: 'wasi', argv: (wasm, scratch) => [process.execPath, '--no-warnings', wasiHost, 'node', wasm, scratch] },
+  { name: '@wasmer/wasi', kind: 'wasi', argv: (wasm, scratch) => [process.execPath, '--no-warnings', wasiHost, 'wasmer', wasm, scratch], missing: wasmerMissing() },
 ];
 
 /** Microbenchmarks with iteration counts that give wasl about a second each (a tenth with --quick). */
@@ -42,95 +65,171 @@ const MICRO: Array<[string, number]> = [
 // Not yet measurable, with the reason (they need process and thread support, issue #4).
 const PENDING = ['pipe ping-pong (fork, pipes)', 'fork+exit+wait', 'execve', 'futex ping-pong (threads)'];
 
-function build(): string {
+interface Build { variant: string; kind: Kind; file?: string; missing?: string }
+
+function compile(cc: string, args: string[], out: string, hint: string): Build['missing'] {
+  if (!have(cc)) return `${cc} not installed (${hint})`;
+  const p = spawnSync(cc, [...args, '-o', out, microSrc], { encoding: 'utf8' });
+  return p.status === 0 ? undefined : `${cc} ${args.join(' ')} failed: ${firstLine(p.stderr)} (${hint})`;
+}
+
+/** micro.c three ways: musl and glibc x86-64 static binaries, and a wasm32-wasi module. */
+function buildAll(): Build[] {
   mkdirSync(buildDir, { recursive: true });
-  const out = join(buildDir, 'micro-musl');
-  execFileSync('musl-gcc', ['-static', '-O2', '-o', out, join(root, 'bench/src/micro.c')]);
-  return out;
+  const builds: Build[] = [];
+  const add = (variant: string, kind: Kind, cc: string, args: string[], out: string, hint: string) => {
+    const file = join(buildDir, out);
+    const missing = compile(cc, args, file, hint);
+    builds.push({ variant, kind, file: missing ? undefined : file, missing });
+  };
+  add('musl', 'x86', 'musl-gcc', ['-static', '-O2'], 'micro-musl', 'apt-get install musl-tools');
+  add('glibc', 'x86', 'gcc', ['-static', '-O2'], 'micro-glibc', 'apt-get install gcc libc6-dev');
+  add('wasi', 'wasi', 'clang', ['--target=wasm32-wasi', '-O2'], 'micro.wasm', 'apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32');
+  return builds;
 }
 
-function runMicro(r: Runner, bin: string, name: string, n: number, dir: string): number | null {
-  const [cmd, ...args] = r.argv(bin);
-  const p = spawnSync(cmd, [...args, name, String(n), dir], { encoding: 'utf8', timeout: 300_000 });
+/** One microbenchmark run: ns/op, or n/a with WASI's reason, or a failure with the last stderr line. */
+function runMicro(r: Runner, bin: string, name: string, n: number, scratch: string): { v: number } | { na: string } | { fail: string } {
+  const [cmd, ...args] = r.argv(bin, scratch);
+  const dir = r.kind === 'wasi' ? '/scratch' : scratch;
+  const p = spawnSync(cmd, [...args, name, String(n), dir, String(BUDGET_MS)], { encoding: 'utf8', timeout: 300_000 });
+  const na = /^\S+ n\/a (.*)$/m.exec(p.stdout ?? '');
+  if (p.status === 0 && na) return { na: na[1] };
   const m = /^\S+ ([\d.]+) ns\/op$/m.exec(p.stdout ?? '');
-  return p.status === 0 && m ? Number(m[1]) : null;
+  if (p.status === 0 && m) return { v: Number(m[1]) };
+  return { fail: p.error ? String(p.error.message) : `exit ${p.status ?? p.signal}: ${firstLine(p.stderr) || firstLine(p.stdout)}` };
 }
 
-/** Wall-clock milliseconds of a whole command, the median of `reps` runs. */
-function wallMs(argv: string[], reps: number, input?: string): number | null {
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    const p = spawnSync(argv[0], argv.slice(1), { input, maxBuffer: 256 << 20, timeout: 600_000 });
-    if (p.status !== 0) return null;
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+/** Wall-clock milliseconds of one run of a whole command, or null if it failed. */
+function wallMs(argv: string[], input?: string): number | null {
+  const t0 = process.hrtime.bigint();
+  const p = spawnSync(argv[0], argv.slice(1), { input, maxBuffer: 256 << 20, timeout: 600_000 });
+  if (p.status !== 0) return null;
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** A cell from its samples: the median, the spread, the number of runs. */
+function cell(workload: string, runner: string, unit: string, samples: number[], note?: string): Row {
+  const s = [...samples].sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const row: Row = { workload, runner, value: s.length ? round(s[s.length >> 1]) : null, unit, min: s.length ? round(s[0]) : null, max: s.length ? round(s[s.length - 1]) : null, runs: s.length };
+  if (note) row.note = note;
+  return row;
 }
 
 function main(): void {
   if (!existsSync(cli)) { console.error('run `npm run build` first'); process.exit(2); }
-  if (!have('musl-gcc')) { console.error('bench needs musl-gcc (apt-get install musl-tools)'); process.exit(2); }
-  const bin = build();
+  const t0 = Date.now();
+  const builds = buildAll();
   const scratch = mkdtempSync(join(tmpdir(), 'wasl-bench-'));
   const rows: Row[] = [];
-  const active = RUNNERS.filter((r) => !r.missing);
-  for (const r of RUNNERS.filter((x) => x.missing)) rows.push({ workload: '*', runner: r.name, value: null, unit: '', note: `missing: ${r.missing}` });
+  const missingRunner = new Map<string, string>();
+  for (const r of RUNNERS) if (r.missing) missingRunner.set(r.name, r.missing);
+  // A runner without a build of its kind is missing too: the WASI runners without clang/wasi-libc.
+  const wasiBuild = builds.find((b) => b.kind === 'wasi');
+  for (const r of RUNNERS) if (r.kind === 'wasi' && !r.missing && wasiBuild?.missing) missingRunner.set(r.name, `no wasm32-wasi build: ${wasiBuild.missing}`);
+  const active = RUNNERS.filter((r) => !missingRunner.has(r.name));
+  for (const [name, why] of missingRunner) rows.push({ workload: '*', runner: name, value: null, unit: '', min: null, max: null, runs: 0, note: `missing: ${why}` });
+  for (const b of builds) if (b.missing && b.kind === 'x86') rows.push({ workload: `* (${b.variant})`, runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: `missing: ${b.missing}` });
 
+  // Microbenchmarks: x86-64 runners on each x86 build; the WASI runners' values go in the (musl) rows.
   for (const [name, n0] of MICRO) {
     const n = quick ? Math.max(1, Math.floor(n0 / 10)) : n0;
-    for (const r of active) rows.push({ workload: name, runner: r.name, value: runMicro(r, bin, name, n, scratch), unit: 'ns/op' });
+    for (const b of builds.filter((x) => x.kind === 'x86' && x.file)) {
+      const workload = `${name} (${b.variant})`;
+      const cells: Array<[Runner, string]> = active.filter((r) => r.kind === 'x86').map((r) => [r, b.file!]);
+      if (b.variant === 'musl' && wasiBuild?.file) for (const r of active.filter((x) => x.kind === 'wasi')) cells.push([r, wasiBuild.file]);
+      for (const [r, file] of cells) {
+        const samples: number[] = [];
+        let note: string | undefined;
+        for (let i = 0; i < REPS; i++) {
+          const res = runMicro(r, file, name, n, scratch);
+          if ('v' in res) samples.push(res.v);
+          else { note = 'na' in res ? `n/a: ${res.na}` : `failed: ${res.fail}`; break; }
+        }
+        rows.push(cell(workload, r.name, 'ns/op', note ? [] : samples, note));
+      }
+      process.stderr.write('.');
+    }
   }
 
-  // Whole programs: start-up of a static hello, and busybox-static on generated data.
+  // Whole programs (x86-64 runners): start-up of a static hello, busybox-static on generated data.
+  const x86 = active.filter((r) => r.kind === 'x86');
+  const timed = (workload: string, unit: string, reps: number, argvOf: (r: Runner) => string[], toValue: (ms: number) => number) => {
+    for (const r of x86) {
+      const samples: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const ms = wallMs(argvOf(r));
+        if (ms === null) { samples.length = 0; break; }
+        samples.push(toValue(ms));
+      }
+      rows.push(cell(workload, r.name, unit, samples, samples.length ? undefined : 'failed: non-zero exit'));
+    }
+    process.stderr.write('.');
+  };
   const hello = join(root, 'examples/bin/hello');
-  for (const r of active) rows.push({ workload: 'startup hello', runner: r.name, value: wallMs(r.argv(hello), quick ? 3 : 7), unit: 'ms' });
+  if (existsSync(hello)) timed('startup hello', 'ms', quick ? 3 : 7, (r) => r.argv(hello, scratch), (ms) => ms);
+  else rows.push({ workload: 'startup hello', runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'missing: examples/bin/hello (make -C examples)' });
   if (existsSync('/bin/busybox')) {
     const mib = quick ? 2 : 16;
     const data = join(scratch, 'data.bin');
     const block = Buffer.alloc(1 << 20);
     for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
     writeFileSync(data, Buffer.concat(Array.from({ length: mib }, () => block)));
-    const lines = Array.from({ length: quick ? 20_000 : 200_000 }, (_, i) => `${(i * 7919) % 100003} line`).join('\n') + '\n';
+    const nLines = quick ? 20_000 : 200_000;
     const linesFile = join(scratch, 'lines.txt');
-    writeFileSync(linesFile, lines);
-    for (const r of active) {
-      const ms = wallMs([...r.argv('/bin/busybox'), 'sha256sum', data], quick ? 1 : 3);
-      rows.push({ workload: `busybox sha256sum ${mib} MiB`, runner: r.name, value: ms === null ? null : mib / (ms / 1000), unit: 'MiB/s' });
-      const ms2 = wallMs([...r.argv('/bin/busybox'), 'sort', linesFile], quick ? 1 : 3);
-      rows.push({ workload: `busybox sort ${quick ? '20k' : '200k'} lines`, runner: r.name, value: ms2, unit: 'ms' });
-    }
+    writeFileSync(linesFile, Array.from({ length: nLines }, (_, i) => `${(i * 7919) % 100003} line`).join('\n') + '\n');
+    timed(`busybox sha256sum ${mib} MiB`, 'MiB/s', REPS, (r) => [...r.argv('/bin/busybox', scratch), 'sha256sum', data], (ms) => mib / (ms / 1000));
+    timed(`busybox sort ${nLines / 1000}k lines`, 'ms', REPS, (r) => [...r.argv('/bin/busybox', scratch), 'sort', linesFile], (ms) => ms);
   } else {
-    rows.push({ workload: 'busybox workloads', runner: '*', value: null, unit: '', note: 'missing: /bin/busybox (apt-get install busybox-static)' });
+    rows.push({ workload: 'busybox workloads', runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'missing: /bin/busybox (apt-get install busybox-static)' });
   }
-  for (const p of PENDING) rows.push({ workload: p, runner: '*', value: null, unit: '', note: 'pending: needs processes/threads (issue #4)' });
+  for (const p of PENDING) rows.push({ workload: p, runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'pending: needs processes/threads (issue #4)' });
   rmSync(scratch, { recursive: true, force: true });
+  process.stderr.write('\n');
 
-  // ---- report ----
+  const report: Report = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', quick, reps: REPS, runners: RUNNERS.map((r) => r.name), rows, seconds: Math.round((Date.now() - t0) / 1000) };
+  printTable(report);
+  const out = join(root, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), JSON.stringify(rows, null, 1) + '\n');
+  const svg = renderSvg(report);
+  writeFileSync(join(out, 'latest.md'), renderMarkdown(report, 'latest.svg'));
+  writeFileSync(join(out, 'latest.svg'), svg);
+  console.log(`\nwrote bench/results/latest.{json,md,svg} in ${report.seconds} s`);
+  if (!quick) {
+    writeFileSync(join(root, 'docs/bench.md'), renderMarkdown(report, 'bench.svg'));
+    writeFileSync(join(root, 'docs/bench.svg'), svg);
+    console.log('wrote docs/bench.md and docs/bench.svg');
+  } else {
+    console.log('(--quick: docs/bench.* are left as they are; a full run rewrites them)');
+  }
+}
+
+function printTable(rep: Report): void {
+  const { rows } = rep;
+  const names = rep.runners.filter((n) => rows.some((r) => r.runner === n && r.workload !== '*'));
   const workloads = [...new Set(rows.filter((r) => r.runner !== '*' && r.workload !== '*').map((r) => r.workload))];
-  const names = active.map((r) => r.name);
   const higherIsBetter = (unit: string) => unit.endsWith('/s');
-  const fmt = (v: number | null) => (v === null ? 'failed' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-  console.log(`wasl benchmarks${quick ? ' (--quick)' : ''} — value per runner, (×N) = times slower than native\n`);
-  console.log(['workload'.padEnd(28), ...names.map((n) => n.padStart(20))].join(''));
+  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+  console.log(`wasl benchmarks${rep.quick ? ' (--quick)' : ''}, median of ${rep.reps} run(s) — value per runner, (×N) = times slower than native\n`);
+  console.log(['workload'.padEnd(32), ...names.map((n) => n.padStart(19))].join(''));
   for (const w of workloads) {
     const cells = rows.filter((r) => r.workload === w);
     const native = cells.find((c) => c.runner === 'native')?.value ?? null;
-    const unit = cells[0].unit;
+    const unit = cells.find((c) => c.unit)?.unit ?? '';
     const line = names.map((n) => {
-      const v = cells.find((c) => c.runner === n)?.value ?? null;
+      const c = cells.find((x) => x.runner === n);
+      if (!c) return '·'.padStart(19);
+      if (c.value === null) return (c.note?.startsWith('n/a') ? 'n/a' : 'failed').padStart(19);
       let ratio = '';
-      if (n !== 'native' && v !== null && native) ratio = ` (×${(higherIsBetter(unit) ? native / v : v / native).toFixed(1)})`;
-      return `${fmt(v)}${ratio}`.padStart(20);
+      if (n !== 'native' && native) ratio = ` (×${(higherIsBetter(unit) ? native / c.value : c.value / native).toFixed(1)})`;
+      return `${fmt(c.value)}${ratio}`.padStart(19);
     });
-    console.log([`${w} [${unit}]`.padEnd(28), ...line].join(''));
+    console.log([`${w} [${unit}]`.padEnd(32), ...line].join(''));
   }
-  for (const r of rows.filter((x) => x.note)) console.log(`${r.runner === '*' ? r.workload : r.runner}: ${r.note}`);
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(rows, null, 1) + '\n');
-  console.log('\nwrote bench/results/latest.json');
+  console.log('\n· = not applicable (WASI runners run the one wasm32-wasi build, shown in the (musl) rows)');
+  for (const r of rows.filter((x) => x.note)) console.log(`${r.workload === '*' ? r.runner : r.runner === '*' ? r.workload : `${r.workload} / ${r.runner}`}: ${r.note}`);
 }
 
 main();
-
