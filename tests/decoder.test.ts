@@ -127,6 +127,22 @@ const NAMES: Record<string, Alias> = {
     why: '66 0F 6E/7E is movd, or movq with REX.W: one row',
     names: (s) => (s.rex & 8 ? 'movq' : 'movd'),
   },
+  pcmpestri: {
+    why: 'binutils marks the REX.W forms of PCMPESTRI/PCMPESTRM (64-bit lengths in rax/rdx) with q',
+    names: (s) => (s.rex & 8 ? 'pcmpestriq' : 'pcmpestri'),
+  },
+  pcmpestrm: {
+    why: 'as pcmpestri',
+    names: (s) => (s.rex & 8 ? 'pcmpestrmq' : 'pcmpestrm'),
+  },
+  'pextrd/pextrq': {
+    why: '66 0F 3A 16 is pextrd, or pextrq with REX.W: one row (opPextrEyVxIb)',
+    names: (s) => (s.rex & 8 ? 'pextrq' : 'pextrd'),
+  },
+  'pinsrd/pinsrq': {
+    why: '66 0F 3A 22 is pinsrd, or pinsrq with REX.W: one row (opPinsrVxEyIb)',
+    names: (s) => (s.rex & 8 ? 'pinsrq' : 'pinsrd'),
+  },
   mov: {
     why: 'binutils calls B8+r with REX.W (a 64-bit immediate) and A0-A3 with a 64-bit address (no 67) "movabs"',
     names: (s) => ((s.index >> 3 === 0xb8 >> 3 && s.rex & 8) || (s.index >= 0xa0 && s.index <= 0xa3 && !s.p67) ? 'movabs' : 'mov'),
@@ -153,8 +169,8 @@ const NAMES: Record<string, Alias> = {
     names: (s) => (s.p67 ? 'jecxz' : 'jrcxz'),
   },
   push: {
-    why: 'binutils marks the 16-bit immediate push (66 68/6A) pushw: the immediate alone does not show the size',
-    names: (s) => (s.p66 && (s.index === 0x68 || s.index === 0x6a) ? 'pushw' : 'push'),
+    why: 'binutils marks the 16-bit immediate push (66 68/6A, unless REX.W makes it 64-bit) pushw: the immediate alone does not show the size',
+    names: (s) => (opsize(s) === 2 && (s.index === 0x68 || s.index === 0x6a) ? 'pushw' : 'push'),
   },
   nop: {
     why: 'hints in the reserved-NOP space, NOPs on CPUs without the feature (as wasl reports): 0F 1A/1B are MPX (bndldx, bndmov, bndcl, bndcu / bndstx, bndmov, bndmk, bndcn), NP 0F 1C /0 (memory) is cldemote',

@@ -6,13 +6,20 @@ import { d_simd, d_reg, d_mod, d_prefix, P_LOCK, SIMD_NONE, SIMD_66, SIMD_F3, SI
 import { ADC, ADD, AND, CMP, OR, SBB, SUB, XOR, opAluALIb, opAluAXIz, opAluEbGb, opAluEbIb, opAluEvGv, opAluEvIb, opAluEvIz, opAluGbEb, opAluGvEv, opCmpxchgEbGb, opCmpxchgEvGv, opDecEb, opDecEv, opIncEb, opIncEv, opNegEb, opNegEv, opNotEb, opNotEv, opTestALIb, opTestAXIz, opTestEbGb, opTestEbIb, opTestEvGv, opTestEvIz, opXaddEbGb, opXaddEvGv } from '../ops/alu';
 import { BT, BTC, BTR, BTS, opBitEvGv, opBitEvIb, opBsfGvEv, opBsrGvEv, opCmpxchg8bM, opMovbeGvMv, opMovbeMvGv, opPopcntGvEv } from '../ops/bit';
 import { opCallEv, opCallJz, opJccJb, opJccJz, opJmpEv, opJmpJ, opJrcxz, opLoop, opRet, opRetIw } from '../ops/branch';
+import { MM_PACKSSDW, MM_PACKSSWB, MM_PACKUSWB, MM_PADDB, MM_PADDD, MM_PADDQ, MM_PADDSB, MM_PADDSW, MM_PADDUSB, MM_PADDUSW, MM_PADDW, MM_PAND, MM_PANDN, MM_PAVGB, MM_PAVGW, MM_PCMPEQB, MM_PCMPEQD, MM_PCMPEQW, MM_PCMPGTB, MM_PCMPGTD, MM_PCMPGTW, MM_PMADDWD, MM_PMAXSW, MM_PMAXUB, MM_PMINSW, MM_PMINUB, MM_PMULHUW, MM_PMULHW, MM_PMULLW, MM_PMULUDQ, MM_POR, MM_PSADBW, MM_PSLLD, MM_PSLLQ, MM_PSLLW, MM_PSRAD, MM_PSRAW, MM_PSRLD, MM_PSRLQ, MM_PSRLW, MM_PSUBB, MM_PSUBD, MM_PSUBQ, MM_PSUBSB, MM_PSUBSW, MM_PSUBUSB, MM_PSUBUSW, MM_PSUBW, MM_PUNPCKHBW, MM_PUNPCKHDQ, MM_PUNPCKHWD, MM_PUNPCKLBW, MM_PUNPCKLDQ, MM_PUNPCKLWD, MM_PXOR, opEmms, opMaskmovqPqNq, opMmxPqQq, opMmxShiftNqIb, opMmxShiftPqQq, opMovdEyPq, opMovdPqEy, opMovdq2qPqUx, opMovq2dqVxNq, opMovqPqQq, opMovqQqPq, opPextrwGdNqIb, opPinsrwPqEwIb, opPmovmskbGdNq, opPshufwPqQqIb } from '../ops/mmx';
+import { opCvtpd2piPqWx, opCvtpi2pdVxQq, opCvtpi2psVxQq, opCvtps2piPqWq } from '../ops/mmx_cvt';
 import { opBswapZv, opCbw, opCmovGvEv, opCwd, opLea, opMovALOb, opMovAXOv, opMovEbGb, opMovEbIb, opMovEvGv, opMovEvIz, opMovGbEb, opMovGvEv, opMovObAL, opMovOvAX, opMovZbIb, opMovZvIv, opMovsxGvEb, opMovsxGvEw, opMovsxdGvEd, opMovzxGvEb, opMovzxGvEw, opSetccEb, opXchgEbGb, opXchgEvGv, opXchgZvAX } from '../ops/mov';
 import { opDivEb, opDivEv, opIdivEb, opIdivEv, opImulEb, opImulEv, opImulGvEv, opImulGvEvIb, opImulGvEvIz, opMulEb, opMulEv } from '../ops/muldiv';
 import { RCL, RCR, ROL, ROR, SAL, SAR, SHL, SHR, opShiftEb1, opShiftEbCL, opShiftEbIb, opShiftEv1, opShiftEvCL, opShiftEvIb, opShldEvGvCL, opShldEvGvIb, opShrdEvGvCL, opShrdEvGvIb } from '../ops/shift';
+import { opAddsubpdVxWx, opAddsubpsVxWx, opHaddpdVxWx, opHaddpsVxWx, opLddquVxMx, opMovddupVxWq, opMovshdupVxWx, opMovsldupVxWx } from '../ops/sse3';
+import { MOV_BD, MOV_BQ, MOV_BW, MOV_DQ, MOV_WD, MOV_WQ, S4_BLENDVPD, S4_BLENDVPS, S4_PACKUSDW, S4_PBLENDVB, S4_PCMPEQQ, S4_PCMPGTQ, S4_PHMINPOSUW, S4_PMAXSB, S4_PMAXSD, S4_PMAXUD, S4_PMAXUW, S4_PMINSB, S4_PMINSD, S4_PMINUD, S4_PMINUW, S4_PMULDQ, S4_PMULLD, opBlendVxWxIb, opExtractpsEdVxIb, opInsertpsVxWdIb, opMovntdqaVxMx, opMpsadbwVxWxIb, opPextrEyVxIb, opPinsrVxEyIb, opPmovxVxWx, opPtestVxWx, opSse41VxWx } from '../ops/sse41';
+import { opDppdVxWxIb, opDppsVxWxIb, opRoundpdVxWxIb, opRoundpsVxWxIb, opRoundsdVxWqIb, opRoundssVxWdIb } from '../ops/sse41_fp';
+import { opCrc32GyEb, opCrc32GyEv, opPcmpestriVxWxIb, opPcmpestrmVxWxIb, opPcmpistriVxWxIb, opPcmpistrmVxWxIb } from '../ops/sse42';
 import { opCvtdq2pdVxWq, opCvtdq2psVxWx, opCvtpd2dqVxWx, opCvtpd2psVxWx, opCvtps2dqVxWx, opCvtps2pdVxWq, opCvtsd2siGyWq, opCvtsd2ssVxWq, opCvtsi2sdVxEy, opCvtsi2ssVxEy, opCvtss2sdVxWd, opCvtss2siGyWd } from '../ops/sse_cvt';
 import { FP_ADD, FP_DIV, FP_MAX, FP_MIN, FP_MUL, FP_SQRT, FP_SUB, opCmppdVxWxIb, opCmppsVxWxIb, opCmpsdVxWqIb, opCmpssVxWdIb, opComisdVxWq, opComissVxWd, opFpPdVxWx, opFpPsVxWx, opFpSdVxWq, opFpSsVxWd, opUcomisdVxWq, opUcomissVxWd } from '../ops/sse_fp';
 import { opPackssdwVxWx, opPacksswbVxWx, opPackuswbVxWx, opPaddbVxWx, opPadddVxWx, opPaddqVxWx, opPaddsbVxWx, opPaddswVxWx, opPaddusbVxWx, opPadduswVxWx, opPaddwVxWx, opPandVxWx, opPandnVxWx, opPavgbVxWx, opPavgwVxWx, opPcmpeqbVxWx, opPcmpeqdVxWx, opPcmpeqwVxWx, opPcmpgtbVxWx, opPcmpgtdVxWx, opPcmpgtwVxWx, opPextrwGdUxIb, opPinsrwVxEwIb, opPmaddwdVxWx, opPmaxswVxWx, opPmaxubVxWx, opPminswVxWx, opPminubVxWx, opPmulhuwVxWx, opPmulhwVxWx, opPmullwVxWx, opPmuludqVxWx, opPorVxWx, opPsadbwVxWx, opPshufdVxWxIb, opPshufhwVxWxIb, opPshuflwVxWxIb, opPslldUxIb, opPslldVxWx, opPslldqUxIb, opPsllqUxIb, opPsllqVxWx, opPsllwUxIb, opPsllwVxWx, opPsradUxIb, opPsradVxWx, opPsrawUxIb, opPsrawVxWx, opPsrldUxIb, opPsrldVxWx, opPsrldqUxIb, opPsrlqUxIb, opPsrlqVxWx, opPsrlwUxIb, opPsrlwVxWx, opPsubbVxWx, opPsubdVxWx, opPsubqVxWx, opPsubsbVxWx, opPsubswVxWx, opPsubusbVxWx, opPsubuswVxWx, opPsubwVxWx, opPunpckhbwVxWx, opPunpckhdqVxWx, opPunpckhqdqVxWx, opPunpckhwdVxWx, opPunpcklbwVxWx, opPunpckldqVxWx, opPunpcklqdqVxWx, opPunpcklwdVxWx, opPxorVxWx, opShufpdVxWxIb, opShufpsVxWxIb } from '../ops/sse_int';
 import { opLdmxcsrMd, opMaskmovdquVxUx, opMovdEyVx, opMovdVxEy, opMovdqaVxWx, opMovdqaWxVx, opMovdquVxWx, opMovdquWxVx, opMovhlpsVxUx, opMovhpsMqVx, opMovhpsVxMq, opMovlhpsVxUx, opMovlpsMqVx, opMovlpsVxMq, opMovmskpdGdUx, opMovmskpsGdUx, opMovntdqMxVx, opMovntiMyGy, opMovqVxWq, opMovqWqVx, opMovsdVxWq, opMovsdWqVx, opMovssVxWd, opMovssWdVx, opPmovmskbGdUx, opStmxcsrMd } from '../ops/sse_move';
+import { S3_PABSB, S3_PABSD, S3_PABSW, S3_PHADDD, S3_PHADDSW, S3_PHADDW, S3_PHSUBD, S3_PHSUBSW, S3_PHSUBW, S3_PMADDUBSW, S3_PMULHRSW, S3_PSHUFB, S3_PSIGNB, S3_PSIGND, S3_PSIGNW, opPalignrPqQqIb, opPalignrVxWxIb, opSsse3PqQq, opSsse3VxWx } from '../ops/ssse3';
 import { opEnter, opLeave, opPopEv, opPopZv, opPopf, opPushEv, opPushIb, opPushIz, opPushZv, opPushf } from '../ops/stack';
 import { opCmps, opLods, opMovs, opScas, opStos } from '../ops/string';
 import { opClc, opCld, opCmc, opCpuid, opFence, opGroup7Reg, opInt3, opIntIb, opLahf, opNop, opPrivileged, opRdtsc, opSahf, opStc, opStd, opSyscall, opUD } from '../ops/system';
@@ -44,20 +51,20 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-  0x03, 0x03, 0x03, 0x03, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01,
+  0x03, 0x03, 0x03, 0x03, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01,
   0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x00, 0x00, 0x00, 0x01, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x03, 0x01, 0x03, 0x03, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-  0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
+  0x01, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -69,13 +76,13 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,
+  0x00, 0x00, 0x00, 0x00, 0x03, 0x03, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x03, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x03, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x03, 0x03, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -1655,7 +1662,7 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x112: { // movlps movhlps movlpd
+    case 0x112: { // movsldup movddup movlps movhlps movlpd
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovhlpsVxUx();
@@ -1665,6 +1672,14 @@ export function dispatch(op: i32): void {
         case SIMD_66: {
           if (d_mod == 3) opUD();
           else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
+          break;
+        }
+        case SIMD_F3: {
+          if (d_prefix & P_LOCK) opUD(); else opMovsldupVxWx();
+          break;
+        }
+        case SIMD_F2: {
+          if (d_prefix & P_LOCK) opUD(); else opMovddupVxWq();
           break;
         }
         default: opUD();
@@ -1715,7 +1730,7 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x116: { // movhps movlhps movhpd
+    case 0x116: { // movshdup movhps movlhps movhpd
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovlhpsVxUx();
@@ -1725,6 +1740,10 @@ export function dispatch(op: i32): void {
         case SIMD_66: {
           if (d_mod == 3) opUD();
           else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
+          break;
+        }
+        case SIMD_F3: {
+          if (d_prefix & P_LOCK) opUD(); else opMovshdupVxWx();
           break;
         }
         default: opUD();
@@ -1807,8 +1826,16 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x12a: { // cvtsi2ss cvtsi2sd
+    case 0x12a: { // cvtpi2ps cvtpi2pd cvtsi2ss cvtsi2sd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opCvtpi2psVxQq();
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opCvtpi2pdVxQq();
+          break;
+        }
         case SIMD_F3: {
           if (d_prefix & P_LOCK) opUD(); else opCvtsi2ssVxEy();
           break;
@@ -1837,8 +1864,16 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x12c: { // cvttss2si cvttsd2si
+    case 0x12c: { // cvttps2pi cvttpd2pi cvttss2si cvttsd2si
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opCvtps2piPqWq(1);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opCvtpd2piPqWx(1);
+          break;
+        }
         case SIMD_F3: {
           if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(1);
           break;
@@ -1851,8 +1886,16 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x12d: { // cvtss2si cvtsd2si
+    case 0x12d: { // cvtps2pi cvtpd2pi cvtss2si cvtsd2si
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opCvtps2piPqWq(0);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opCvtpd2piPqWx(0);
+          break;
+        }
         case SIMD_F3: {
           if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(0);
           break;
@@ -2229,6 +2272,10 @@ export function dispatch(op: i32): void {
     }
     case 0x160: { // punpcklbw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLBW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPunpcklbwVxWx();
           break;
@@ -2239,6 +2286,10 @@ export function dispatch(op: i32): void {
     }
     case 0x161: { // punpcklwd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLWD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPunpcklwdVxWx();
           break;
@@ -2249,6 +2300,10 @@ export function dispatch(op: i32): void {
     }
     case 0x162: { // punpckldq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLDQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
           break;
@@ -2259,6 +2314,10 @@ export function dispatch(op: i32): void {
     }
     case 0x163: { // packsswb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKSSWB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPacksswbVxWx();
           break;
@@ -2269,6 +2328,10 @@ export function dispatch(op: i32): void {
     }
     case 0x164: { // pcmpgtb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPcmpgtbVxWx();
           break;
@@ -2279,6 +2342,10 @@ export function dispatch(op: i32): void {
     }
     case 0x165: { // pcmpgtw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPcmpgtwVxWx();
           break;
@@ -2289,6 +2356,10 @@ export function dispatch(op: i32): void {
     }
     case 0x166: { // pcmpgtd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPcmpgtdVxWx();
           break;
@@ -2299,6 +2370,10 @@ export function dispatch(op: i32): void {
     }
     case 0x167: { // packuswb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKUSWB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPackuswbVxWx();
           break;
@@ -2309,6 +2384,10 @@ export function dispatch(op: i32): void {
     }
     case 0x168: { // punpckhbw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHBW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPunpckhbwVxWx();
           break;
@@ -2319,6 +2398,10 @@ export function dispatch(op: i32): void {
     }
     case 0x169: { // punpckhwd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHWD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPunpckhwdVxWx();
           break;
@@ -2329,6 +2412,10 @@ export function dispatch(op: i32): void {
     }
     case 0x16a: { // punpckhdq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHDQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
           break;
@@ -2339,6 +2426,10 @@ export function dispatch(op: i32): void {
     }
     case 0x16b: { // packssdw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKSSDW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPackssdwVxWx();
           break;
@@ -2369,6 +2460,10 @@ export function dispatch(op: i32): void {
     }
     case 0x16e: { // movd/movq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMovdPqEy();
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opMovdVxEy();
           break;
@@ -2377,8 +2472,12 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x16f: { // movdqa movdqu
+    case 0x16f: { // movq movdqa movdqu
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMovqPqQq();
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
           break;
@@ -2391,8 +2490,12 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x170: { // pshufd pshufhw pshuflw
+    case 0x170: { // pshufw pshufd pshufhw pshuflw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opPshufwPqQqIb();
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPshufdVxWxIb();
           break;
@@ -2411,6 +2514,27 @@ export function dispatch(op: i32): void {
     }
     case 0x171: { // psrlw psraw psllw
       switch (d_simd) {
+        case SIMD_NONE: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLW);
+              else opUD();
+              break;
+            }
+            case 4: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRAW);
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLW);
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
+          break;
+        }
         case SIMD_66: {
           switch (d_reg & 7) {
             case 2: {
@@ -2438,6 +2562,27 @@ export function dispatch(op: i32): void {
     }
     case 0x172: { // psrld psrad pslld
       switch (d_simd) {
+        case SIMD_NONE: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLD);
+              else opUD();
+              break;
+            }
+            case 4: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRAD);
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLD);
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
+          break;
+        }
         case SIMD_66: {
           switch (d_reg & 7) {
             case 2: {
@@ -2463,8 +2608,24 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x173: { // psrlq psrldq psllq pslldq
+    case 0x173: { // psrlq psllq psrldq pslldq
       switch (d_simd) {
+        case SIMD_NONE: {
+          switch (d_reg & 7) {
+            case 2: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLQ);
+              else opUD();
+              break;
+            }
+            case 6: {
+              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLQ);
+              else opUD();
+              break;
+            }
+            default: opUD();
+          }
+          break;
+        }
         case SIMD_66: {
           switch (d_reg & 7) {
             case 2: {
@@ -2497,6 +2658,10 @@ export function dispatch(op: i32): void {
     }
     case 0x174: { // pcmpeqb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPcmpeqbVxWx();
           break;
@@ -2507,6 +2672,10 @@ export function dispatch(op: i32): void {
     }
     case 0x175: { // pcmpeqw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPcmpeqwVxWx();
           break;
@@ -2517,6 +2686,10 @@ export function dispatch(op: i32): void {
     }
     case 0x176: { // pcmpeqd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPcmpeqdVxWx();
           break;
@@ -2525,8 +2698,50 @@ export function dispatch(op: i32): void {
       }
       break;
     }
+    case 0x177: { // emms
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opEmms();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x17c: { // haddpd haddps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opHaddpdVxWx(0);
+          break;
+        }
+        case SIMD_F2: {
+          if (d_prefix & P_LOCK) opUD(); else opHaddpsVxWx(0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x17d: { // hsubpd hsubps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opHaddpdVxWx(1);
+          break;
+        }
+        case SIMD_F2: {
+          if (d_prefix & P_LOCK) opUD(); else opHaddpsVxWx(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
     case 0x17e: { // movd/movq movq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMovdEyPq();
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opMovdEyVx();
           break;
@@ -2539,8 +2754,12 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x17f: { // movdqa movdqu
+    case 0x17f: { // movq movdqa movdqu
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMovqQqPq();
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
           break;
@@ -2911,6 +3130,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1c4: { // pinsrw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opPinsrwPqEwIb();
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPinsrwVxEwIb();
           break;
@@ -2921,6 +3144,11 @@ export function dispatch(op: i32): void {
     }
     case 0x1c5: { // pextrw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdNqIb();
+          else opUD();
+          break;
+        }
         case SIMD_66: {
           if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdUxIb();
           else opUD();
@@ -2987,8 +3215,26 @@ export function dispatch(op: i32): void {
       if (d_prefix & P_LOCK) opUD(); else opBswapZv();
       break;
     }
+    case 0x1d0: { // addsubpd addsubps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opAddsubpdVxWx();
+          break;
+        }
+        case SIMD_F2: {
+          if (d_prefix & P_LOCK) opUD(); else opAddsubpsVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
     case 0x1d1: { // psrlw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsrlwVxWx();
           break;
@@ -2999,6 +3245,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1d2: { // psrld
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsrldVxWx();
           break;
@@ -3009,6 +3259,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1d3: { // psrlq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsrlqVxWx();
           break;
@@ -3019,6 +3273,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1d4: { // paddq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPaddqVxWx();
           break;
@@ -3029,6 +3287,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1d5: { // pmullw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULLW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmullwVxWx();
           break;
@@ -3037,10 +3299,20 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x1d6: { // movq
+    case 0x1d6: { // movq2dq movdq2q movq
       switch (d_simd) {
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opMovqWqVx();
+          break;
+        }
+        case SIMD_F3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovq2dqVxNq();
+          else opUD();
+          break;
+        }
+        case SIMD_F2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovdq2qPqUx();
+          else opUD();
           break;
         }
         default: opUD();
@@ -3049,6 +3321,11 @@ export function dispatch(op: i32): void {
     }
     case 0x1d7: { // pmovmskb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdNq();
+          else opUD();
+          break;
+        }
         case SIMD_66: {
           if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdUx();
           else opUD();
@@ -3060,6 +3337,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1d8: { // psubusb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBUSB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubusbVxWx();
           break;
@@ -3070,6 +3351,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1d9: { // psubusw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBUSW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubuswVxWx();
           break;
@@ -3080,6 +3365,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1da: { // pminub
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMINUB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPminubVxWx();
           break;
@@ -3090,6 +3379,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1db: { // pand
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAND);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
           break;
@@ -3100,6 +3393,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1dc: { // paddusb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDUSB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPaddusbVxWx();
           break;
@@ -3110,6 +3407,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1dd: { // paddusw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDUSW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPadduswVxWx();
           break;
@@ -3120,6 +3421,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1de: { // pmaxub
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMAXUB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmaxubVxWx();
           break;
@@ -3130,6 +3435,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1df: { // pandn
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PANDN);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
           break;
@@ -3140,6 +3449,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e0: { // pavgb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAVGB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPavgbVxWx();
           break;
@@ -3150,6 +3463,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e1: { // psraw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRAW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsrawVxWx();
           break;
@@ -3160,6 +3477,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e2: { // psrad
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRAD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsradVxWx();
           break;
@@ -3170,6 +3491,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e3: { // pavgw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAVGW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPavgwVxWx();
           break;
@@ -3180,6 +3505,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e4: { // pmulhuw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULHUW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmulhuwVxWx();
           break;
@@ -3190,6 +3519,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e5: { // pmulhw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULHW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmulhwVxWx();
           break;
@@ -3216,8 +3549,13 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x1e7: { // movntdq
+    case 0x1e7: { // movntq movntdq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opMovqQqPq();
+          break;
+        }
         case SIMD_66: {
           if (d_mod == 3) opUD();
           else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
@@ -3229,6 +3567,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e8: { // psubsb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBSB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubsbVxWx();
           break;
@@ -3239,6 +3581,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1e9: { // psubsw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBSW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubswVxWx();
           break;
@@ -3249,6 +3595,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1ea: { // pminsw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMINSW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPminswVxWx();
           break;
@@ -3259,6 +3609,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1eb: { // por
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_POR);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
           break;
@@ -3269,6 +3623,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1ec: { // paddsb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDSB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPaddsbVxWx();
           break;
@@ -3279,6 +3637,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1ed: { // paddsw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDSW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPaddswVxWx();
           break;
@@ -3289,6 +3651,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1ee: { // pmaxsw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMAXSW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmaxswVxWx();
           break;
@@ -3299,6 +3665,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1ef: { // pxor
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PXOR);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
           break;
@@ -3307,8 +3677,23 @@ export function dispatch(op: i32): void {
       }
       break;
     }
+    case 0x1f0: { // lddqu
+      switch (d_simd) {
+        case SIMD_F2: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opLddquVxMx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
     case 0x1f1: { // psllw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsllwVxWx();
           break;
@@ -3319,6 +3704,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f2: { // pslld
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPslldVxWx();
           break;
@@ -3329,6 +3718,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f3: { // psllq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsllqVxWx();
           break;
@@ -3339,6 +3732,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f4: { // pmuludq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULUDQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmuludqVxWx();
           break;
@@ -3349,6 +3746,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f5: { // pmaddwd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMADDWD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPmaddwdVxWx();
           break;
@@ -3359,6 +3760,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f6: { // psadbw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSADBW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsadbwVxWx();
           break;
@@ -3367,8 +3772,13 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x1f7: { // maskmovdqu
+    case 0x1f7: { // maskmovq maskmovdqu
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovqPqNq();
+          else opUD();
+          break;
+        }
         case SIMD_66: {
           if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovdquVxUx();
           else opUD();
@@ -3380,6 +3790,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f8: { // psubb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubbVxWx();
           break;
@@ -3390,6 +3804,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1f9: { // psubw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubwVxWx();
           break;
@@ -3400,6 +3818,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1fa: { // psubd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubdVxWx();
           break;
@@ -3410,6 +3832,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1fb: { // psubq
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBQ);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPsubqVxWx();
           break;
@@ -3420,6 +3846,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1fc: { // paddb
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDB);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPaddbVxWx();
           break;
@@ -3430,6 +3860,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1fd: { // paddw
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDW);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPaddwVxWx();
           break;
@@ -3440,6 +3874,10 @@ export function dispatch(op: i32): void {
     }
     case 0x1fe: { // paddd
       switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDD);
+          break;
+        }
         case SIMD_66: {
           if (d_prefix & P_LOCK) opUD(); else opPadddVxWx();
           break;
@@ -3448,23 +3886,548 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x2f0: { // movbe
+    case 0x200: { // pshufb
       switch (d_simd) {
         case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSHUFB);
           break;
         }
         case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSHUFB);
           break;
         }
         default: opUD();
       }
       break;
     }
-    case 0x2f1: { // movbe
+    case 0x201: { // phaddw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x202: { // phaddd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDD);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x203: { // phaddsw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDSW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDSW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x204: { // pmaddubsw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PMADDUBSW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PMADDUBSW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x205: { // phsubw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x206: { // phsubd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBD);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x207: { // phsubsw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBSW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBSW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x208: { // psignb
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGNB);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGNB);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x209: { // psignw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGNW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGNW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x20a: { // psignd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGND);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGND);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x20b: { // pmulhrsw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PMULHRSW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PMULHRSW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x210: { // pblendvb
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PBLENDVB);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x214: { // blendvps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_BLENDVPS);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x215: { // blendvpd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_BLENDVPD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x217: { // ptest
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPtestVxWx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x21c: { // pabsb
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSB);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSB);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x21d: { // pabsw
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSW);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x21e: { // pabsd
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSD);
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x220: { // pmovsxbw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BW, 1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x221: { // pmovsxbd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BD, 1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x222: { // pmovsxbq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BQ, 1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x223: { // pmovsxwd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WD, 1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x224: { // pmovsxwq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WQ, 1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x225: { // pmovsxdq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_DQ, 1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x228: { // pmuldq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMULDQ);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x229: { // pcmpeqq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PCMPEQQ);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x22a: { // movntdqa
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opMovntdqaVxMx();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x22b: { // packusdw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PACKUSDW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x230: { // pmovzxbw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BW, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x231: { // pmovzxbd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BD, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x232: { // pmovzxbq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BQ, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x233: { // pmovzxwd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WD, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x234: { // pmovzxwq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WQ, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x235: { // pmovzxdq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_DQ, 0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x237: { // pcmpgtq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PCMPGTQ);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x238: { // pminsb
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINSB);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x239: { // pminsd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINSD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x23a: { // pminuw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINUW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x23b: { // pminud
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINUD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x23c: { // pmaxsb
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXSB);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x23d: { // pmaxsd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXSD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x23e: { // pmaxuw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXUW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x23f: { // pmaxud
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXUD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x240: { // pmulld
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMULLD);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x241: { // phminposuw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PHMINPOSUW);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x2f0: { // movbe crc32
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
+          break;
+        }
+        case SIMD_66: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
+          break;
+        }
+        case SIMD_F2: {
+          if (d_prefix & P_LOCK) opUD(); else opCrc32GyEb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x2f1: { // movbe crc32
       switch (d_simd) {
         case SIMD_NONE: {
           if (d_mod == 3) opUD();
@@ -3474,6 +4437,234 @@ export function dispatch(op: i32): void {
         case SIMD_66: {
           if (d_mod == 3) opUD();
           else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
+          break;
+        }
+        case SIMD_F2: {
+          if (d_prefix & P_LOCK) opUD(); else opCrc32GyEv();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x308: { // roundps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opRoundpsVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x309: { // roundpd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opRoundpdVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x30a: { // roundss
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opRoundssVxWdIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x30b: { // roundsd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opRoundsdVxWqIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x30c: { // blendps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(4);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x30d: { // blendpd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(2);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x30e: { // pblendw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(8);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x30f: { // palignr
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opPalignrPqQqIb();
+          break;
+        }
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPalignrVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x314: { // pextrb
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x315: { // pextrw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(2);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x316: { // pextrd/pextrq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(4);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x317: { // extractps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opExtractpsEdVxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x320: { // pinsrb
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPinsrVxEyIb(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x321: { // insertps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opInsertpsVxWdIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x322: { // pinsrd/pinsrq
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPinsrVxEyIb(4);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x340: { // dpps
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opDppsVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x341: { // dppd
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opDppdVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x342: { // mpsadbw
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opMpsadbwVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x360: { // pcmpestrm
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPcmpestrmVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x361: { // pcmpestri
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPcmpestriVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x362: { // pcmpistrm
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPcmpistrmVxWxIb();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x363: { // pcmpistri
+      switch (d_simd) {
+        case SIMD_66: {
+          if (d_prefix & P_LOCK) opUD(); else opPcmpistriVxWxIb();
           break;
         }
         default: opUD();

@@ -13,6 +13,7 @@ const FEAT_FPU = 1 << 0;     // x87 with 80-bit precision (cpu/ops/x87*.ts)
 const FEAT_TSC = 1 << 4;
 const FEAT_CX8 = 1 << 8;
 const FEAT_CMOV = 1 << 15;
+const FEAT_MMX = 1 << 23;    // cpu/ops/mmx.ts
 const FEAT_FXSR = 1 << 24;   // FXSAVE/FXRSTOR
 const FEAT_SSE = 1 << 25;
 const FEAT_SSE2 = 1 << 26;
@@ -23,15 +24,19 @@ const EXT_NX = 1 << 20;      // EDX
 const EXT_LM = 1 << 29;      // EDX
 
 /** Leaf 1 EDX: what is implemented. */
-const LEAF1_EDX: u32 = FEAT_FPU | FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
+const LEAF1_EDX: u32 = FEAT_FPU | FEAT_TSC | FEAT_CX8 | FEAT_CMOV | FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
 /** Leaf 7 EBX: FCS/FDS deprecation (bit 13), which is how FNSTENV/FNSAVE/FXSAVE behave. */
 const LEAF7_EBX: u32 = 1 << 13;
 // Leaf 1 ECX (general-purpose extensions, proven against the host in tests/cpu/gpr.test.ts)
+const FEAT_SSE3 = 1 << 0;     // cpu/ops/sse3.ts ("pni")
+const FEAT_SSSE3 = 1 << 9;    // cpu/ops/ssse3.ts
 const FEAT_CX16 = 1 << 13;
+const FEAT_SSE41 = 1 << 19;   // cpu/ops/sse41.ts, sse41_fp.ts
+const FEAT_SSE42 = 1 << 20;   // cpu/ops/sse42.ts (and PCMPGTQ in sse41.ts)
 const FEAT_MOVBE = 1 << 22;
 const FEAT_POPCNT = 1 << 23;
-/** Leaf 1 ECX: SSE3 and later arrive with the instruction-set work. */
-const LEAF1_ECX: u32 = FEAT_CX16 | FEAT_MOVBE | FEAT_POPCNT;
+/** Leaf 1 ECX: each SIMD extension once complete and proven (tests/cpu/sse4.test.ts). */
+const LEAF1_ECX: u32 = FEAT_SSE3 | FEAT_SSSE3 | FEAT_CX16 | FEAT_SSE41 | FEAT_SSE42 | FEAT_MOVBE | FEAT_POPCNT;
 
 @inline function out(a: u32, b: u32, c: u32, d: u32): void {
   setReg32(R_AX, a); setReg32(R_BX, b); setReg32(R_CX, c); setReg32(R_DX, d);

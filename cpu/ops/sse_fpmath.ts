@@ -34,6 +34,9 @@ export function fpBegin(): void {
   fpFast = (m & 0xffc0) == MXCSR_DEFAULT;
 }
 
+/** Raises MX_* flags for the current instruction (handlers outside this file: ROUND*). */
+export function fpRaise(f: u32): void { fpFlags |= f; }
+
 /**
  * Merges the instruction's flags into MXCSR. If one of them is unmasked the instruction raises
  * #XM instead of writing its result (SSE never delivers a partial or scaled result): returns

@@ -1,5 +1,5 @@
 // wasl's own /proc (proc(5)): the processes of this kernel, not the host's. The first slice:
-// self, thread-self, PID/{exe,cwd,root,cmdline,environ,comm,stat,status,maps,fd/}, cpuinfo,
+// self, thread-self, PID/{exe,cwd,root,cmdline,environ,comm,stat,status,maps,fd/,task/TID/}, cpuinfo,
 // meminfo, uptime, loadavg, version. The filesystem work (issue #5) grows it.
 
 import * as os from 'node:os';
@@ -74,6 +74,13 @@ function pidDir(p: Process): SynNode {
     fd: fdDir(p),
   };
   const m = new Map(Object.entries(entries));
+  // task/TID: one directory per live thread, the process's files with the thread's own comm
+  // (proc_tid_base_operations, a subset); a thread leader that exited first is not listed.
+  m.set('task', dir(() => new Map(p.threads.filter((th) => th.state !== 'dead').map((th) => {
+    const tb = `${base}/task/${th.tid}`;
+    const tm = new Map(Object.entries({ ...entries, comm: file(() => taskComm(th) + '\n', inoOf(tb + '/comm'), 0o644) }));
+    return [String(th.tid), dir(() => tm, inoOf(tb))];
+  })), inoOf(base + '/task')));
   return dir(() => m, inoOf(base));
 }
 
@@ -85,7 +92,7 @@ function cpuinfo(): string {
     'cache size\t: 32768 KB', 'physical id\t: 0', 'siblings\t: 1', 'core id\t\t: 0', 'cpu cores\t: 1',
     'fpu\t\t: yes', 'fpu_exception\t: yes', 'cpuid level\t: 13', 'wp\t\t: yes',
     // Linux's names, in its order, for exactly the bits CPUID reports (tests/cpuid.test.ts).
-    'flags\t\t: fpu tsc cx8 cmov fxsr sse sse2 syscall nx lm cx16 movbe popcnt lahf_lm',
+    'flags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 syscall nx lm pni ssse3 cx16 sse4_1 sse4_2 movbe popcnt lahf_lm',
     'clflush size\t: 64', 'cache_alignment\t: 64',
     'address sizes\t: 39 bits physical, 48 bits virtual', '', '',
   ].join('\n');

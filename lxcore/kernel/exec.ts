@@ -20,7 +20,7 @@ export const STACK_TOP = TASK_SIZE;
 export const STACK_SIZE = 8 * 1024 * 1024;
 
 /** AT_HWCAP on x86-64 is CPUID.1:EDX — what the core reports (cpu/ops/cpuid.ts). */
-export const HWCAP = 0x07008111; // FPU TSC CX8 CMOV FXSR SSE SSE2 (must match LEAF1_EDX; tests check)
+export const HWCAP = 0x07808111; // FPU TSC CX8 CMOV MMX FXSR SSE SSE2 (must match LEAF1_EDX; tests check)
 
 export interface ExecResult {
   entry: number;
