@@ -115,6 +115,23 @@ export class Kernel {
     this.kick();
   }
 
+  /** Makes a new thread of an existing process runnable (clone with CLONE_THREAD). */
+  startThread(t: Task): void {
+    t.process.threads.push(t);
+    this.runQueue.push(t);
+    this.kick();
+  }
+
+  /**
+   * Takes a task that has just died (thread.ts: exit, de_thread) off the core and the run
+   * queue; its registers are not saved, nothing will run it again.
+   */
+  dropTask(t: Task): void {
+    if (this.onCore === t) this.onCore = null;
+    this.runQueue = this.runQueue.filter((x) => x !== t);
+    this.kick();
+  }
+
   /** Runs the scheduler until no task is left; safe to call repeatedly. */
   run(): Promise<void> {
     if (!this.running) this.running = this.loop().finally(() => { this.running = null; });

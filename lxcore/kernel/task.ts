@@ -124,7 +124,11 @@ export class Task {
    */
   waiting?: { cancel(): void };
 
-  constructor(readonly tid: number, readonly process: Process, regs: Uint8Array) {
+  /** exit()'s code, kept for the leader: the process's status if no exit_group ends it. */
+  exitCode = 0;
+
+  /** `tid` changes only when execve from another thread makes it the leader (de_thread). */
+  constructor(public tid: number, readonly process: Process, regs: Uint8Array) {
     this.regs = regs;
   }
 

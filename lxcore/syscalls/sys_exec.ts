@@ -18,6 +18,7 @@ import { permission, MAY_EXEC } from '../vfs/perm.js';
 import { S_IFMT, S_IFREG, S_IFLNK } from '../abi/stat.js';
 import { setTaskName } from './sys_process.js';
 import { signalsOnExec } from '../kernel/signals.js';
+import { deThread } from '../kernel/thread.js';
 import type { Task, Process } from '../kernel/task.js';
 
 /** binfmt_script reads this much of the file (BINPRM_BUF_SIZE). */
@@ -199,6 +200,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   }
 
   // ---- point of no return: nothing below may fail.
+  if (p.threads.length > 1) deThread(t); // the other threads die; the caller becomes the leader
   const old = p.mm;
   p.mm = mm;
   k.core.loadState(initialRegs(entry.entry, entry.sp));

@@ -1,10 +1,13 @@
-// Process creation: clone(2), clone3(2), fork(2), vfork(2) — kernel/fork.c's copy_process for
-// new processes. What libcs use is supported: fork (SIGCHLD, CLONE_CHILD_SETTID|
+// Process and thread creation: clone(2), clone3(2), fork(2), vfork(2) — kernel/fork.c's
+// copy_process. What libcs and Go use is supported: fork (SIGCHLD, CLONE_CHILD_SETTID|
 // CLONE_CHILD_CLEARTID|SIGCHLD), vfork and posix_spawn (CLONE_VM|CLONE_VFORK, with or without a
-// child stack), plus CLONE_FILES, CLONE_PARENT and the tid/TLS options. Threads (CLONE_THREAD)
-// fail with EAGAIN, which pthread_create reports as "no resources for another thread"; sharing
-// cwd or signal handlers without threads (CLONE_FS, CLONE_SIGHAND) and namespaces, pidfds and
-// cgroups fail with EINVAL. Each refusal is logged once.
+// child stack), threads (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD, with or
+// without CLONE_SYSVSEM, CLONE_SETTLS and the tid options), plus CLONE_FILES, CLONE_PARENT and
+// the tid/TLS options for processes. A thread is a new Task in the caller's Process, which
+// holds what threads share (mm, fds, cwd, dispositions): so a thread that would have its own
+// descriptor table or cwd (CLONE_THREAD without CLONE_FILES or CLONE_FS), sharing cwd or signal
+// handlers without threads (CLONE_FS, CLONE_SIGHAND), namespaces, pidfds and cgroups fail with
+// EINVAL. Each refusal is logged once.
 
 import * as L from '../../cpu/shared/layout.js';
 import { fail, EINVAL, EAGAIN, E2BIG } from '../abi/errno.js';
@@ -58,11 +61,48 @@ function validate(t: Task, f: number): void {
   if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) fail(EINVAL);
   if ((f & CLONE_THREAD) && (f & (CLONE_NEWUSER | CLONE_NEWPID))) fail(EINVAL);
   if ((f & CLONE_PIDFD) && (f & (CLONE_DETACHED | CLONE_THREAD))) fail(EINVAL);
-  if (f & CLONE_THREAD) refuse(t, EAGAIN, 'CLONE_THREAD (threads)');
-  if (f & CLONE_FS) refuse(t, EINVAL, 'CLONE_FS without threads');
-  if (f & CLONE_SIGHAND) refuse(t, EINVAL, 'CLONE_SIGHAND without threads');
+  if (f & CLONE_THREAD) {
+    if ((f & (CLONE_FS | CLONE_FILES)) !== (CLONE_FS | CLONE_FILES)) refuse(t, EINVAL, 'a thread with its own cwd or descriptor table');
+    if (f & CLONE_VFORK) refuse(t, EINVAL, 'CLONE_VFORK with CLONE_THREAD');
+  } else {
+    if (f & CLONE_FS) refuse(t, EINVAL, 'CLONE_FS without threads');
+    if (f & CLONE_SIGHAND) refuse(t, EINVAL, 'CLONE_SIGHAND without threads');
+  }
   if (f & CLONE_PIDFD) refuse(t, EINVAL, 'CLONE_PIDFD');
-  if (f & ~SUPPORTED) refuse(t, EINVAL, `clone flags 0x${((f & ~SUPPORTED) >>> 0).toString(16)} (namespaces)`);
+  const ok = SUPPORTED | ((f & CLONE_THREAD) ? CLONE_THREAD | CLONE_FS | CLONE_SIGHAND : 0);
+  if (f & ~ok) refuse(t, EINVAL, `clone flags 0x${((f & ~ok) >>> 0).toString(16)} (namespaces)`);
+}
+
+/** The new task's registers: the caller's at the call, rax = 0, the given stack and FS base. */
+function childRegs(t: Task, a: CloneArgs): Uint8Array {
+  const regs = t.kernel.core.saveState();
+  const dv = new DataView(regs.buffer);
+  dv.setBigUint64(L.RAX, 0n, true);
+  const u64 = (v: number) => BigInt.asUintN(64, BigInt(v));
+  if (a.sp) dv.setBigUint64(L.RSP, u64(a.sp), true);
+  if (a.flags & CLONE_SETTLS) dv.setBigUint64(L.FS_BASE, u64(a.tls), true);
+  return regs;
+}
+
+/**
+ * copy_process for CLONE_THREAD: a Task in the caller's Process with its own tid; it shares
+ * everything the Process holds. exit_signal is ignored (threads notify nobody, Linux sets −1);
+ * the mask is inherited, pending signals are not, and the alternate signal stack is cleared
+ * (CLONE_VM without CLONE_VFORK: sas_ss_reset). Returns the new tid.
+ */
+function copyThread(t: Task, a: CloneArgs): number {
+  const k = t.kernel, p = t.process, f = a.flags;
+  const tid = k.allocPid();
+  const ct = new Task(tid, p, childRegs(t, a));
+  copySignalState(t, ct, true);
+  ct.altStack = { sp: 0, size: 0, flags: SS_DISABLE };
+  if (f & CLONE_CHILD_CLEARTID) ct.clearChildTid = a.childTid;
+  inheritTaskName(t, ct);
+  // The child's tid is written before either runs (CLONE_CHILD_SETTID in the shared memory).
+  if (f & CLONE_CHILD_SETTID) putU32(p.mm, a.childTid, tid);
+  if (f & CLONE_PARENT_SETTID) putU32(p.mm, a.parentTid, tid);
+  k.startThread(ct);
+  return tid;
 }
 
 /** copy_process + wake_up_new_task: returns the child's pid (for vfork, once it execs or exits). */
@@ -71,6 +111,7 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   const p = t.process;
   const f = a.flags;
   validate(t, f);
+  if (f & CLONE_THREAD) return copyThread(t, a);
 
   // The address space: shared (CLONE_VM: vfork, posix_spawn) or copied on write.
   const mm = (f & CLONE_VM) ? p.mm : p.mm.fork();
@@ -92,13 +133,7 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   c.rlimits = new Map([...p.rlimits].map(([r, v]) => [r, [v[0], v[1]] as [number, number]]));
 
   // The child resumes where the parent made the call, with rax = 0.
-  const regs = k.core.saveState();
-  const dv = new DataView(regs.buffer);
-  dv.setBigUint64(L.RAX, 0n, true);
-  const u64 = (v: number) => BigInt.asUintN(64, BigInt(v));
-  if (a.sp) dv.setBigUint64(L.RSP, u64(a.sp), true);
-  if (f & CLONE_SETTLS) dv.setBigUint64(L.FS_BASE, u64(a.tls), true);
-  const ct = new Task(pid, c, regs);
+  const ct = new Task(pid, c, childRegs(t, a));
   // Mask, sigaltstack and dispositions are inherited; pending signals are not (fork(2)).
   copySignalState(t, ct, false);
   if (clearSighand) { // CLONE_CLEAR_SIGHAND: handled signals go back to SIG_DFL, SIG_IGN stays

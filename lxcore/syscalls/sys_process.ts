@@ -8,6 +8,8 @@ import { fail, EINVAL, EPERM, ENOSYS, EFAULT, ESRCH, EACCES } from '../abi/errno
 import { RLIMIT_STACK, RLIMIT_NOFILE, RLIMIT_NPROC, RLIM64_INFINITY } from '../abi/resource.js';
 import { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_DUMPABLE } from '../abi/prctl.js';
 import { exitedStatus } from '../kernel/task.js';
+import { exitThread } from '../kernel/thread.js';
+import { findTask } from '../kernel/signals.js';
 import { findProcess, groupInSession, groupMembers } from '../kernel/proctree.js';
 import { STACK_SIZE } from '../kernel/exec.js';
 import { RLIMIT_NOFILE_DEFAULT } from '../vfs/file.js';
@@ -18,9 +20,10 @@ export function sysExitGroup(t: Task, code: number): number {
   return 0;
 }
 
-/** exit(2) ends one thread; with one thread left it ends the process (threads: issue #4). */
+/** exit(2) ends the calling thread; the last one's exit ends the process (kernel/thread.ts). */
 export function sysExit(t: Task, code: number): number {
-  return sysExitGroup(t, code);
+  exitThread(t, code & 0xff);
+  return 0;
 }
 
 export function sysGetpid(t: Task): number { return t.process.pid; }
@@ -109,6 +112,20 @@ export function sysSetRobustList(t: Task, head: number, len: number): number {
   if (len !== 24) fail(EINVAL); // sizeof(struct robust_list_head)
   t.robustList = head;
   t.robustListLen = len;
+  return 0;
+}
+
+/** get_robust_list(pid, head_ptr, len_ptr): any thread's list head (0 = the caller). */
+export function sysGetRobustList(t: Task, pid: number, headPtr: number, lenPtr: number): number {
+  const th = (pid | 0) === 0 ? t : findTask(t.kernel, pid | 0);
+  if (!th || th.state === 'dead') fail(ESRCH);
+  // ptrace_may_access: another user's threads are refused (no ptrace capabilities here).
+  if (th.process !== t.process && th.process.creds.uid !== t.process.creds.euid && t.process.creds.euid !== 0) fail(EPERM);
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(th.robustList));
+  t.process.mm.write(headPtr, new Uint8Array(b.buffer, b.byteOffset, 8));
+  b.writeBigUInt64LE(24n); // sizeof(struct robust_list_head), whatever was registered
+  t.process.mm.write(lenPtr, new Uint8Array(b.buffer, b.byteOffset, 8));
   return 0;
 }
 
@@ -250,7 +267,7 @@ export function sysPrctl(t: Task, option: number, arg2: number): number {
 }
 
 export function sysSchedGetaffinity(t: Task, pid: number, size: number, mask: number): number {
-  if ((pid | 0) !== 0 && (pid | 0) !== t.tid && !t.kernel.processes.has(pid | 0)) fail(ESRCH);
+  if ((pid | 0) !== 0 && !findTask(t.kernel, pid | 0)) fail(ESRCH); // any thread's id
   // One CPU: guest threads share the one JS thread, so parallelism would be a fiction.
   if ((size | 0) < 8 || (size & 7)) fail(EINVAL);
   const b = new Uint8Array(8);
