@@ -4,7 +4,7 @@
 
 import { STATE, EXIT_REASON } from './shared/layout';
 import { EXIT_BUDGET } from './shared/exit';
-import { step, decode, d_len } from './decode/decoder';
+import { step, decode, d_len, dcacheInit } from './decode/decoder';
 import { exiting, clearExit } from './state';
 import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
 import { materializeFlags } from './ops/flags';
@@ -36,5 +36,7 @@ export function decodeOne(): i32 {
 }
 
 // Start-up (exported as _start by asconfig's exportStart; lxcore calls it once the memory is
-// attached): an empty TLB holds -1 tags, never 0, because page 0 is a valid vpn.
+// attached): an empty TLB holds -1 tags, never 0, because page 0 is a valid vpn; likewise the
+// decoded-instruction cache.
 tlbFlushAll();
+dcacheInit();

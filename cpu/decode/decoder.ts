@@ -5,6 +5,7 @@
 
 import {
   STATE, RIP, FS_BASE, GS_BASE, SCRATCH, TLBE_EXEC_TAG, TLBE_FRAME, INSN_COUNT, FAULT_USER, FAULT_FETCH,
+  DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES,
 } from '../shared/layout';
 import { EXIT_GP, EXIT_UD } from '../shared/exit';
 import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip } from '../state';
@@ -45,6 +46,14 @@ export let d_addr: u64 = 0;       // linear address of the memory operand (ea + 
 export let d_imm: u64 = 0;
 export let d_imm2: u64 = 0;
 export let d_len: i32 = 0;        // instruction length in bytes
+
+// The EA recipe of the last decode (what the cache keeps instead of the register-dependent EA).
+const R_NONE = 0xff;
+let r_base: i32 = R_NONE;
+let r_index: i32 = R_NONE;
+let r_scale: i32 = 0;
+let r_disp: u64 = 0;
+let r_flags: i32 = 0;       // CF_* bits below
 
 // Fetch window: instruction bytes at d_code (a linear-memory address), d_limit of them readable.
 let d_code: usize = 0;
@@ -147,8 +156,13 @@ export function decode(): i32 {
 
   let ripRelative = false;
   let disp: u64 = 0;
+  let flags = 0;
+  r_base = R_NONE;
+  r_index = R_NONE;
+  r_scale = 0;
   d_mod = 3;
   if (info & DI_MODRM) {
+    flags = CF_MODRM;
     const modrm = <i32>fb();
     const mod = modrm >> 6;
     d_modrm = modrm;
@@ -162,13 +176,14 @@ export function decode(): i32 {
         const sib = <i32>fb();
         const index = ((sib >> 3) & 7) | ((rex & 2) << 2);
         const base = sib & 7;
-        if (index != 4) ea = reg64(index) << <u64>(sib >> 6);
+        if (index != 4) { ea = reg64(index) << <u64>(sib >> 6); r_index = index; r_scale = sib >> 6; }
         if (base == 5 && mod == 0) disp = <u64><i64><i32>fd();
-        else ea += reg64(base | ((rex & 1) << 3));
+        else { r_base = base | ((rex & 1) << 3); ea += reg64(r_base); }
       } else if (rm == 5 && mod == 0) {
         ripRelative = true;
         disp = <u64><i64><i32>fd();
       } else {
+        r_base = d_rm;
         ea = reg64(d_rm);
       }
       if (mod == 1) disp = <u64><i64><i8>fb();
@@ -179,6 +194,7 @@ export function decode(): i32 {
 
   let immKind = (info >> DI_IMM_SHIFT) & 7;
   if (immKind == IMM_G3) immKind = (d_reg & 6) == 0 ? ((op & 1) ? IMM_Z : IMM_B) : 0;
+  if (immKind != 0) flags |= immKind == IMM_WB ? CF_IMM | CF_IMM2 : CF_IMM;
   switch (immKind) {
     case 0: break;
     case IMM_B: d_imm = <u64><i64><i8>fb(); break;
@@ -197,8 +213,12 @@ export function decode(): i32 {
     const lo = fd();
     d_ea = (prefix & P_67) ? <u64>lo : (<u64>lo | (<u64>fd() << 32));
     d_mod = 0;
+    disp = d_ea;
   }
   if (exiting) return -1;
+  if (ripRelative) flags |= CF_RIPREL;
+  r_disp = disp;
+  r_flags = flags;
 
   const next = rip + <u64>d_len;
   d_next = next;
@@ -215,9 +235,150 @@ export function decode(): i32 {
 /** Makes the current instruction continue at `target` (branches; a REP that must repeat). */
 @inline export function branchTo(target: u64): void { d_next = target; }
 
+// ---- decoded-instruction cache --------------------------------------------------------------
+// A direct-mapped table indexed by rip (layout.ts DCACHE). An entry keeps the instruction's own
+// bytes (masked to its length) next to what decode() made of them, minus the register-dependent
+// effective address, for which it keeps the recipe (base, index, scale, disp, rip-relative).
+// Decoding is a pure function of those bytes, so a hit is validated by comparing them with the
+// bytes now at rip: any write to code — the guest's own stores, REP STOS, lxcore's typed-array
+// writes (exec, read(2), signal frames, ptrace pokes), remapping — simply makes the compare fail.
+// No write path pays anything and no invalidation protocol is needed. Only instructions that
+// lie with 16 bytes to spare inside one page are cached (the compare loads 16 bytes from the
+// frame), so page-crossing instructions always take the slow path. Permission is still checked
+// per instruction through the TLB's exec tag.
+
+// Entry fields (offsets)
+const CE_BYTES = 0;     // v128: instruction bytes, zero past its length
+const CE_RIP = 16;      // u64 tag; -1 = empty
+const CE_DISP = 24;     // u64
+const CE_IMM = 32;      // u64
+const CE_OP = 40;       // u16
+const CE_LEN = 42;      // u8
+const CE_PREFIX = 43;
+const CE_SIMD = 44;
+const CE_REX = 45;
+const CE_OPSIZE = 46;
+const CE_MODRM = 47;
+const CE_MOD = 48;
+const CE_REG = 49;
+const CE_RM = 50;
+const CE_BASE = 51;
+const CE_INDEX = 52;
+const CE_SCALE = 53;
+const CE_FLAGS = 54;
+const CE_IMM2 = 55;
+
+const CF_MODRM = 1;
+const CF_IMM = 2;
+const CF_IMM2 = 4;
+const CF_RIPREL = 8;
+
+@inline function cacheEntry(rip: u64): usize {
+  return DCACHE_TABLE + ((<usize>(rip ^ (rip >> 12)) & (DCACHE_ENTRIES - 1)) * DCACHE_ENTRY_SIZE);
+}
+
+/** Empties the cache and builds the length masks (at start; the cache needs no other flush). */
+export function dcacheInit(): void {
+  if (__heap_base > <usize>DCACHE_MASKS || DCACHE_END > FRAMES) unreachable();
+  for (let n = 0; n < 16; n++) {
+    for (let i = 0; i < 16; i++) store<u8>(<usize>DCACHE_MASKS + (<usize>n << 4) + <usize>i, i < n ? 0xff : 0);
+  }
+  for (let i = 0; i < DCACHE_ENTRIES; i++) store<u64>(DCACHE_TABLE + <usize>i * DCACHE_ENTRY_SIZE, <u64>-1, CE_RIP);
+}
+
+/** Records the instruction decode() just decoded from the frame bytes at `host`. */
+function cacheInsert(rip: u64, host: usize, op: i32): void {
+  const ce = cacheEntry(rip);
+  const len = d_len;
+  store<v128>(ce, v128.and(v128.load(host), v128.load(DCACHE_MASKS + (<usize>len << 4))), CE_BYTES);
+  store<u64>(ce, rip, CE_RIP);
+  store<u64>(ce, r_disp, CE_DISP);
+  store<u64>(ce, d_imm, CE_IMM);
+  store<u16>(ce, <u16>op, CE_OP);
+  store<u8>(ce, <u8>len, CE_LEN);
+  store<u8>(ce, <u8>d_prefix, CE_PREFIX);
+  store<u8>(ce, <u8>d_simd, CE_SIMD);
+  store<u8>(ce, <u8>d_rex, CE_REX);
+  store<u8>(ce, <u8>d_opsize, CE_OPSIZE);
+  store<u8>(ce, <u8>d_modrm, CE_MODRM);
+  store<u8>(ce, <u8>d_mod, CE_MOD);
+  store<u8>(ce, <u8>d_reg, CE_REG);
+  store<u8>(ce, <u8>d_rm, CE_RM);
+  store<u8>(ce, <u8>r_base, CE_BASE);
+  store<u8>(ce, <u8>r_index, CE_INDEX);
+  store<u8>(ce, <u8>r_scale, CE_SCALE);
+  store<u8>(ce, <u8>r_flags, CE_FLAGS);
+  store<u8>(ce, <u8>d_imm2, CE_IMM2);
+}
+
+/** Loads a validated entry into the d_* globals as decode() would have left them. */
+@inline function cacheLoad(ce: usize, rip: u64): i32 {
+  const len = <i32>load<u8>(ce, CE_LEN);
+  const flags = <i32>load<u8>(ce, CE_FLAGS);
+  const prefix = <i32>load<u8>(ce, CE_PREFIX);
+  d_len = len;
+  d_prefix = prefix;
+  d_simd = <i32>load<u8>(ce, CE_SIMD);
+  d_rex = <i32>load<u8>(ce, CE_REX);
+  d_opsize = <i32>load<u8>(ce, CE_OPSIZE);
+  const op = <i32>load<u16>(ce, CE_OP);
+  d_opcode = op;
+  const mod = <i32>load<u8>(ce, CE_MOD);
+  d_mod = mod;
+  if (flags & CF_MODRM) {
+    d_modrm = <i32>load<u8>(ce, CE_MODRM);
+    d_reg = <i32>load<u8>(ce, CE_REG);
+    d_rm = <i32>load<u8>(ce, CE_RM);
+  }
+  if (flags & CF_IMM) d_imm = load<u64>(ce, CE_IMM);
+  if (flags & CF_IMM2) d_imm2 = <u64>load<u8>(ce, CE_IMM2);
+  const next = rip + <u64>len;
+  d_next = next;
+  if (mod != 3) {
+    const disp = load<u64>(ce, CE_DISP);
+    let ea: u64;
+    if (flags & CF_RIPREL) ea = next + disp;
+    else {
+      ea = disp;
+      const index = <i32>load<u8>(ce, CE_INDEX);
+      if (index != R_NONE) ea += reg64(index) << <u64>load<u8>(ce, CE_SCALE);
+      const base = <i32>load<u8>(ce, CE_BASE);
+      if (base != R_NONE) ea += reg64(base);
+    }
+    if (prefix & P_67) ea &= 0xffffffff;
+    d_ea = ea;
+    if (prefix & (P_FS | P_GS)) ea += load<u64>(STATE + ((prefix & P_FS) ? FS_BASE : GS_BASE));
+    d_addr = ea;
+  }
+  return op;
+}
+
+/** decode() through the cache. */
+@inline function decodeCached(): i32 {
+  const rip = load<u64>(STATE + RIP);
+  const vpn = rip >> 12;
+  const e = tlbEntry(vpn);
+  const off = <i32>(rip & 0xfff);
+  if (load<u64>(e, TLBE_EXEC_TAG) == vpn && off <= 0x1000 - 16) {
+    const host = <usize>load<u32>(e, TLBE_FRAME) + <usize>off;
+    const ce = cacheEntry(rip);
+    if (load<u64>(ce, CE_RIP) == rip) {
+      const mask = v128.load(DCACHE_MASKS + (<usize>load<u8>(ce, CE_LEN) << 4));
+      if (!v128.any_true(v128.xor(v128.and(v128.load(host), mask), v128.load(ce, CE_BYTES)))) {
+        d_rip = rip;
+        return cacheLoad(ce, rip);
+      }
+    }
+    const op = decode();
+    if (op >= 0) cacheInsert(rip, host, op);
+    return op;
+  }
+  return decode();
+}
+
 /** Decodes and executes one instruction. */
 export function step(): void {
-  const op = decode();
+  const op = decodeCached();
   if (op < 0) { noteFaultRip(d_rip); return; }
   dispatch(op);
   if (exiting && !exitCompletes) { noteFaultRip(d_rip); return; }

@@ -8,6 +8,8 @@
 //   0x0000_2000  SCRATCH     fetch buffer for page-crossing instructions, bounce buffers
 //   0x0001_0000  TLB         TLB_ENTRIES entries of TLB_ENTRY_SIZE bytes
 //   0x0004_0000  asc static data (asconfig memoryBase); the core allocates nothing after start
+//   0x000b_ff00  DCACHE      decoded-instruction cache (cpu/decode/decoder.ts): length masks,
+//                            then DCACHE_ENTRIES entries of DCACHE_ENTRY_SIZE bytes
 //   0x0010_0000  FRAMES      guest page frames and page-table nodes, handed out by lxcore/mm
 
 export const STATE = 0x1000;
@@ -18,6 +20,16 @@ export const TLB_ENTRY_SIZE = 32;
 export const TLB_BITS = 12;
 export const TLB_ENTRIES = 1 << TLB_BITS;
 export const TLB_END = TLB + TLB_ENTRIES * TLB_ENTRY_SIZE;
+// Decoded-instruction cache: 16 masks of 16 bytes (DCACHE_MASKS, mask for length n keeps the
+// first n bytes), then the direct-mapped entries. Must end at or below FRAMES; the core checks
+// at start that asc's static data ends below DCACHE.
+export const DCACHE = 0xbff00;
+export const DCACHE_MASKS = DCACHE;
+export const DCACHE_TABLE = DCACHE_MASKS + 0x100;
+export const DCACHE_ENTRY_SIZE = 64;
+export const DCACHE_BITS = 12;
+export const DCACHE_ENTRIES = 1 << DCACHE_BITS;
+export const DCACHE_END = DCACHE_TABLE + DCACHE_ENTRIES * DCACHE_ENTRY_SIZE;
 export const FRAMES = 0x100000;
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
