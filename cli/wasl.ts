@@ -110,8 +110,13 @@ function main(): void {
     }
     throw e;
   }
-  started.process.exited.then((s) => {
+  const { kernel } = started;
+  started.process.exited.then(async (s) => {
     process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
+    // Once no guest process is left, leave: a host read still pending on the thread pool (a
+    // readiness probe of stdin, lxcore/fs/hostfile.ts) must not keep wasl alive.
+    await kernel.run();
+    process.exit();
   });
 }
 

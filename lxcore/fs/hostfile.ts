@@ -9,6 +9,8 @@ import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
 import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE } from '../abi/errno.js';
 import { hostErrno } from './hosterr.js';
+import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
+import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
 
 // ioctl requests (asm-generic/ioctls.h)
@@ -49,6 +51,9 @@ export class HostFile extends FileDescription {
   private dirEntries?: Dirent[];
   private readonly regular: boolean;
   private readonly tty: boolean;
+  /** A pipe, terminal or socket: reads may block, readiness changes (the probe below). */
+  private readonly stream: boolean;
+  private readonly kind: number;
 
   /** `own` = close the host fd when the last guest reference goes (not for inherited stdio). */
   /**
@@ -61,6 +66,8 @@ export class HostFile extends FileDescription {
     let mode = 0;
     try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
     this.regular = (mode & S_IFMT) === S_IFREG;
+    this.kind = mode & S_IFMT;
+    this.stream = [S_IFIFO, S_IFCHR, S_IFSOCK].includes(this.kind);
     this.tty = tty.isatty(hostFd);
   }
 
@@ -76,16 +83,99 @@ export class HostFile extends FileDescription {
       this.pos += n;
       return n;
     }
-    // Pipes and terminals may block: read on the thread pool and park the task meanwhile.
-    return new Promise((resolve, reject) => {
-      const attempt = () => fs.read(this.hostFd, buf, 0, buf.length, null, (err, n) => {
-        if (!err) return resolve(n);
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && !this.nonblocking) { setTimeout(attempt, 5); return; }
-        reject(new LinuxError(hostErrno(err)));
+    // Pipes and terminals may block: the read happens on the thread pool (the readiness probe)
+    // and the task waits for it, interruptibly; whatever the probe got stays buffered here.
+    if (!this.stream) return this.sync(() => fs.readSync(this.hostFd, buf, 0, buf.length, null));
+    this.lastReadSize = buf.length;
+    if (this.probe?.done) return this.takeProbe(buf);
+    this.startProbe(buf.length);
+    if (this.nonblocking) return fail(EAGAIN);
+    const RETRY = -0x10000; // another reader of this description took the probe's bytes first
+    const wait = (): Maybe<number> => {
+      const r = interruptibleWait(_task, (wake) => this.onReady(wake), (interrupted) => {
+        if (this.probe?.done) return this.takeProbe(buf);
+        return interrupted ? -ERESTARTSYS : RETRY;
       });
-      attempt();
-    });
+      const again = (v: number): Maybe<number> => { if (v !== RETRY) return v; this.startProbe(buf.length); return wait(); };
+      return typeof r === 'number' ? again(r) : r.then(again);
+    };
+    return wait();
   }
+
+  /**
+   * The readiness probe of a host pipe or terminal: one pending fs.read on the thread pool. Its
+   * result (bytes, EOF or an error) is kept until a guest read takes it, so a byte read to learn
+   * readiness is neither lost nor read twice. Its size is the guest's last read size (1 before
+   * any read, so a shell that polls and then reads a byte at a time takes no more than it would);
+   * a socket's is 64 KiB, since nothing can top a short probe up there (docs/quirks.md).
+   */
+  private probe?: { buf: Buffer; done: boolean; n: number; off: number; err?: NodeJS.ErrnoException };
+  private lastReadSize = 0;
+  private readonly readyListeners = new Set<() => void>();
+
+  private startProbe(size: number): void {
+    if (this.probe) return;
+    // A socket cannot be reopened non-blocking to top a short probe up (topUp): read it in full.
+    if (this.kind === S_IFSOCK) size = 1 << 16;
+    const pr = { buf: Buffer.alloc(Math.max(1, Math.min(size || 1, 1 << 16))), done: false, n: 0, off: 0 } as
+      { buf: Buffer; done: boolean; n: number; off: number; err?: NodeJS.ErrnoException };
+    this.probe = pr;
+    const attempt = () => fs.read(this.hostFd, pr.buf, 0, pr.buf.length, null, (err, n) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'EAGAIN') { setTimeout(attempt, 5); return; }
+      pr.done = true;
+      pr.n = err ? 0 : n;
+      pr.err = err ?? undefined;
+      for (const l of [...this.readyListeners]) l();
+    });
+    attempt();
+  }
+
+  /** Hands the probe's result to a read: bytes (the rest stays), EOF, or its error. */
+  private takeProbe(buf: Uint8Array): number {
+    const pr = this.probe!;
+    if (pr.err) { this.probe = undefined; throw new LinuxError(hostErrno(pr.err) || EIO); }
+    const n = Math.min(buf.length, pr.n - pr.off);
+    buf.set(pr.buf.subarray(pr.off, pr.off + n));
+    pr.off += n;
+    if (pr.off >= pr.n) this.probe = undefined;
+    if (n > 0 && n < buf.length && !this.probe) return n + this.topUp(buf.subarray(n));
+    return n;
+  }
+
+  /**
+   * After a probe's bytes, what else a read could take now without waiting: through a second,
+   * non-blocking description of the same pipe or terminal (/proc/self/fd/N reopened), so that a
+   * short probe does not shorten the read that follows it. Nothing if that cannot be opened.
+   */
+  private twin?: number;
+  private topUp(buf: Uint8Array): number {
+    if (this.twin === undefined) {
+      if (this.kind !== S_IFIFO && this.kind !== S_IFCHR) return 0;
+      try { this.twin = fs.openSync(`/proc/self/fd/${this.hostFd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); } catch { this.twin = -1; }
+    }
+    if (this.twin < 0) return 0;
+    try { return fs.readSync(this.twin, buf, 0, buf.length, null); } catch { return 0; }
+  }
+
+  /** Host pipes and terminals: readable once the probe has something; writes never wait long. */
+  override poll(_task: Task): number {
+    if (!this.stream || !this.readable) return DEFAULT_POLLMASK;
+    let mask = this.writable ? POLLOUT | POLLWRNORM : 0;
+    const pr = this.probe;
+    if (pr?.done) {
+      if (pr.err) mask |= POLLERR | POLLIN | POLLRDNORM;
+      else if (pr.n > 0 || this.kind === S_IFCHR) mask |= POLLIN | POLLRDNORM;
+      else if (this.kind === S_IFIFO) mask |= POLLHUP; // pipe_poll at EOF: hung up, nothing to read
+      else mask |= POLLIN | POLLRDNORM | POLLRDHUP; // a socket whose peer shut its writing side
+    }
+    else this.startProbe(this.lastReadSize);
+    return mask;
+  }
+  override onReady(cb: () => void): () => void {
+    this.readyListeners.add(cb);
+    return () => { this.readyListeners.delete(cb); };
+  }
+  override get pollable(): boolean { return this.stream; }
 
   override write(buf: Uint8Array, _task: Task): Maybe<number> {
     if (this.regular && !this.own) {
@@ -215,6 +305,7 @@ export class HostFile extends FileDescription {
   }
 
   protected override release(): void {
+    if (this.twin !== undefined && this.twin >= 0) { try { fs.closeSync(this.twin); } catch { /* gone */ } }
     if (this.own) { try { fs.closeSync(this.hostFd); } catch { /* already gone */ } }
   }
 

@@ -13,6 +13,7 @@ import { FileDescription, Maybe } from '../vfs/file.js';
 import { Stat, S_IFIFO } from '../abi/stat.js';
 import { fail, EAGAIN, EPIPE } from '../abi/errno.js';
 import { O_RDONLY, O_WRONLY, O_DIRECT } from '../abi/fcntl.js';
+import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR } from '../abi/poll.js';
 import { FIONREAD } from '../abi/ioctl.js';
 import { SIGPIPE } from '../abi/signal.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
@@ -167,6 +168,27 @@ export class PipeEnd extends FileDescription {
     if (task.state !== 'dead') sendSignalInfo(p.kernel, p, task, SIGPIPE, siKill(SIGPIPE, SI_USER, p.pid, p.creds.uid));
     return done > 0 ? done : fail(EPIPE);
   }
+
+  /** pipe_poll: the read end is readable with data and hung up without writers; the write end
+   * writable with a free buffer and in error without readers. */
+  override poll(): number {
+    const p = this.pipe;
+    let mask = 0;
+    if (this.readable) {
+      if (p.bufs.length > 0) mask |= POLLIN | POLLRDNORM;
+      if (p.writers === 0) mask |= POLLHUP;
+    }
+    if (this.writable) {
+      if (!p.full) mask |= POLLOUT | POLLWRNORM;
+      if (p.readers === 0) mask |= POLLERR;
+    }
+    return mask;
+  }
+  override onReady(cb: () => void): () => void {
+    const q = this.readable ? this.pipe.readWait : this.pipe.writeWait;
+    return q.subscribe(cb);
+  }
+  override get pollable(): boolean { return true; }
 
   override ioctl(req: number, arg: number, task: Task): number {
     if (req !== FIONREAD) return super.ioctl(req, arg, task) as number;

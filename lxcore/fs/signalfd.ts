@@ -7,6 +7,7 @@ import { O_RDWR, O_NONBLOCK } from '../abi/fcntl.js';
 import { toSignalfdSiginfo } from '../abi/siginfo.js';
 import { dequeueSignal, interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { FileDescription } from '../vfs/file.js';
+import { POLLIN } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import type { Task } from '../kernel/task.js';
 
@@ -25,6 +26,15 @@ export class SignalFd extends FileDescription {
   private ready(t: Task): boolean {
     return ((t.signals.pending.set | t.process.signals.shared.set) & this.mask) !== 0n;
   }
+
+  /** signalfd_poll: readable while a signal of the mask is pending for the polling task. */
+  override poll(t: Task): number { return this.ready(t) ? POLLIN : 0; }
+  override onReady(cb: () => void, t: Task): () => void {
+    const listeners = t.process.signals.listeners;
+    listeners.add(cb);
+    return () => { listeners.delete(cb); };
+  }
+  override get pollable(): boolean { return true; }
 
   /** Dequeues up to buf.length / 128 signals; the first one may wait (signalfd_read). */
   override read(buf: Uint8Array, t: Task): number | Promise<number> {

@@ -44,6 +44,12 @@ export class WaitQueue {
     });
   }
 
+  /** Calls `cb` on every wake-up until the returned function is called (poll tables, epoll). */
+  subscribe(cb: () => void): () => void {
+    this.waiters.add(cb);
+    return () => { this.waiters.delete(cb); };
+  }
+
   /** Lets every waiter re-check its condition (wake_up_all). */
   wake(): void {
     if (this.waiters.size === 0) return;

@@ -17,6 +17,7 @@ import * as fork from './sys_fork.js';
 import * as exec from './sys_exec.js';
 import * as wait from './sys_wait.js';
 import * as pipe from './sys_pipe.js';
+import * as poll from './sys_poll.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -130,6 +131,17 @@ const IMPLEMENTED: Record<string, Impl> = {
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
   sendfile: full(H(pipe.sysSendfile)),
+  poll: full(H(poll.sysPoll)),
+  ppoll: full(H(poll.sysPpoll)),
+  select: full(H(poll.sysSelect)),
+  pselect6: full(H(poll.sysPselect6)),
+  epoll_create: full(H(poll.sysEpollCreate)),
+  epoll_create1: full(H(poll.sysEpollCreate1)),
+  epoll_ctl: partial(H(poll.sysEpollCtl), 'EPOLLEXCLUSIVE is accepted and wakes every waiter; EPOLLWAKEUP is ignored; an EPOLLET item may report an edge after a wake-up of its file that carried no new event'),
+  epoll_wait: full(H(poll.sysEpollWait)),
+  epoll_pwait: full(H(poll.sysEpollPwait)),
+  eventfd: full(H(poll.sysEventfd)),
+  eventfd2: full(H(poll.sysEventfd2)),
   set_tid_address: full(H(proc.sysSetTidAddress)),
   set_robust_list: full(H(proc.sysSetRobustList)),
   get_robust_list: full(H(proc.sysGetRobustList)),
@@ -158,7 +170,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   kill: partial(H(sig.sysKill), 'reaches the processes of this wasl instance only, never host processes'),
   tkill: full(H(sig.sysTkill)),
   tgkill: full(H(sig.sysTgkill)),
-  signalfd: partial(H(sig.sysSignalfd), 'read only: poll/select/epoll readiness arrives with them'),
+  signalfd: partial(H(sig.sysSignalfd), 'reads and readiness (poll, select, epoll); no SIGIO'),
   signalfd4: partial(H(sig.sysSignalfd4), 'see signalfd'),
   alarm: full(H(timer.sysAlarm)),
   setitimer: partial(H(timer.sysSetitimer), 'ITIMER_VIRTUAL and ITIMER_PROF count guest instructions as nanoseconds'),

@@ -4,6 +4,7 @@
 
 import { fail, EBADF, EINVAL, ENOTTY, ENOTDIR, ESPIPE, EMFILE } from '../abi/errno.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK } from '../abi/fcntl.js';
+import { DEFAULT_POLLMASK } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import type { Task } from '../kernel/task.js';
 
@@ -22,6 +23,8 @@ export abstract class FileDescription {
   /** The path it was opened by (for /proc/PID/fd and strace-style messages). */
   path: string;
   private refs = 1;
+  /** Set once the last reference went (epoll drops its interest in it then: eventpoll_release). */
+  released = false;
 
   constructor(flags: number, path: string) {
     this.flags = flags;
@@ -49,11 +52,23 @@ export abstract class FileDescription {
   readdir(): Dirent[] { return fail(ENOTDIR); }
   /** Whether a terminal is behind it (isatty). */
   isatty(): boolean { return false; }
+  /**
+   * Readiness (f_op->poll): POLLIN/POLLOUT/POLLHUP/POLLERR/POLLRDHUP bits that hold now. A file
+   * without a poll method is always readable and writable (DEFAULT_POLLMASK), as on Linux.
+   */
+  poll(_task: Task): number { return DEFAULT_POLLMASK; }
+  /**
+   * Calls `cb` whenever readiness may have changed (a wake-up of the file's wait queues, which
+   * may be spurious); returns the unsubscriber. Files whose readiness never changes need nothing.
+   */
+  onReady(_cb: () => void, _task: Task): () => void { return () => {}; }
+  /** Whether it has a poll method of its own: epoll_ctl refuses the others with EPERM. */
+  get pollable(): boolean { return false; }
   /** Called when the last descriptor referring to it closes. */
   protected release(): void {}
 
   ref(): this { this.refs++; return this; }
-  unref(): void { if (--this.refs === 0) this.release(); }
+  unref(): void { if (--this.refs === 0) { this.released = true; this.release(); } }
 }
 
 /** A descriptor slot: the shared description plus the per-descriptor close-on-exec bit. */
