@@ -13,10 +13,7 @@ import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
 
-// ioctl requests (asm-generic/ioctls.h)
-export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404,
-  TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414,
-  FIONREAD = 0x541b, FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
+import { TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGPGRP, TIOCSPGRP, TIOCGWINSZ, TIOCSWINSZ } from '../abi/ioctl.js';
 
 /** struct termios (kernel layout, 36 bytes): a cooked terminal as `stty sane` leaves it. */
 function defaultTermios(): Uint8Array {

@@ -3,7 +3,7 @@
 
 import { fail, EBADF, EINVAL, EFAULT, ENOTSOCK } from '../abi/errno.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC } from '../abi/fcntl.js';
-import { FIOCLEX, FIONCLEX, FIONBIO } from '../fs/hostfile.js';
+import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
 import type { FileDescription, Dirent } from '../vfs/file.js';
 

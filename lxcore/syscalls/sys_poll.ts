@@ -52,6 +52,26 @@ function finishSigmask(t: Task, used: boolean, interrupted: boolean): void {
   else setBlocked(t, t.signals.savedMask);
 }
 
+/**
+ * Runs `call` under the temporary mask `applySigmask` installed (`used`), restoring it when the
+ * call settles — or, if `interrupted(result)`, only after the handler has run — then `after`.
+ */
+function underSigmask(t: Task, used: boolean, call: () => number | Promise<number>,
+  interrupted: (r: number) => boolean, after?: () => void): number | Promise<number> {
+  const finish = (r: number): number => {
+    finishSigmask(t, used, interrupted(r));
+    after?.();
+    return r;
+  };
+  const abort = (e: unknown): never => {
+    finishSigmask(t, used, false);
+    throw e;
+  };
+  let r: number | Promise<number>;
+  try { r = call(); } catch (e) { return abort(e); }
+  return typeof r === 'number' ? finish(r) : r.then(finish, abort);
+}
+
 function readTimespec(t: Task, addr: number): bigint {
   const v = new DataView(t.process.mm.read(addr, 16).buffer);
   const sec = v.getBigInt64(0, true), nsec = v.getBigInt64(8, true);
@@ -134,16 +154,8 @@ export function sysPpoll(t: Task, ufds: number, nfds: number, tsp: number, sigma
   const ns = tsp ? readTimespec(t, tsp) : undefined;
   const deadline = ns === undefined ? undefined : now() + ns;
   const used = applySigmask(t, sigmask, sigsetsize);
-  const finish = (r: number): number => {
-    finishSigmask(t, used, r === -ERESTARTNOHAND);
-    if (ns !== 0n) writeLeft(t, tsp, deadline, false);
-    return r;
-  };
-  let r: number | Promise<number>;
-  try {
-    r = doPoll(t, ufds, fds, deadline, ns === 0n, () => -ERESTARTNOHAND);
-  } catch (e) { finishSigmask(t, used, false); throw e; }
-  return typeof r === 'number' ? finish(r) : r.then(finish, (e) => { finishSigmask(t, used, false); throw e; });
+  return underSigmask(t, used, () => doPoll(t, ufds, fds, deadline, ns === 0n, () => -ERESTARTNOHAND),
+    (r) => r === -ERESTARTNOHAND, () => { if (ns !== 0n) writeLeft(t, tsp, deadline, false); });
 }
 
 // ---- select, pselect6 -----------------------------------------------------------------------------
@@ -227,16 +239,8 @@ export function sysPselect6(t: Task, n: number, inp: number, outp: number, exp: 
     const v = new DataView(t.process.mm.read(sig, 16).buffer);
     used = applySigmask(t, Number(v.getBigUint64(0, true)), Number(v.getBigUint64(8, true)));
   }
-  const finish = (r: number): number => {
-    finishSigmask(t, used, r === -ERESTARTNOHAND);
-    if (ns !== 0n) writeLeft(t, tsp, deadline, false);
-    return r;
-  };
-  let r: number | Promise<number>;
-  try {
-    r = doSelect(t, n | 0, inp, outp, exp, deadline, ns === 0n);
-  } catch (e) { finishSigmask(t, used, false); throw e; }
-  return typeof r === 'number' ? finish(r) : r.then(finish, (e) => { finishSigmask(t, used, false); throw e; });
+  return underSigmask(t, used, () => doSelect(t, n | 0, inp, outp, exp, deadline, ns === 0n),
+    (r) => r === -ERESTARTNOHAND, () => { if (ns !== 0n) writeLeft(t, tsp, deadline, false); });
 }
 
 // ---- epoll -----------------------------------------------------------------------------------------
@@ -313,12 +317,7 @@ export function sysEpollPwait(t: Task, epfd: number, events: number, maxevents: 
   sigmask: number, sigsetsize: number): number | Promise<number> {
   const [ep, deadline, zero] = epollArgs(t, epfd, maxevents, timeout);
   const used = applySigmask(t, sigmask, sigsetsize);
-  const finish = (r: number): number => { finishSigmask(t, used, r === -EINTR); return r; };
-  let r: number | Promise<number>;
-  try {
-    r = doEpollWait(t, ep, events, maxevents | 0, deadline, zero);
-  } catch (e) { finishSigmask(t, used, false); throw e; }
-  return typeof r === 'number' ? finish(r) : r.then(finish, (e) => { finishSigmask(t, used, false); throw e; });
+  return underSigmask(t, used, () => doEpollWait(t, ep, events, maxevents | 0, deadline, zero), (r) => r === -EINTR);
 }
 
 // ---- eventfd ---------------------------------------------------------------------------------------
