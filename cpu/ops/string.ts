@@ -82,9 +82,11 @@ function run(kind: i32): void {
         break;
       }
       default: { // cmps: compare [rsi] with [rdi]
-        const a = readMem(base + si, size);
-        if (exiting) return;
+        // [rdi] is read first: when both operands fault, the host CPU reports [rdi]'s address
+        // (found by tests/cpu/gpr.test.ts with WASL_SEED=1823057485619509).
         const b = readMem(di, size);
+        if (exiting) return;
+        const a = readMem(base + si, size);
         if (exiting) return;
         setLazy(FL_SUB, size, a, b, a - b);
         setAddrReg(R_SI, si + d);
