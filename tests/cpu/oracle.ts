@@ -17,7 +17,8 @@
 //   Case.adjustNative(result)             rewrite a host result where its vendor differs from the
 //                                         Intel CPU wasl models; hostVendor() names the host's
 //   Prng, testSeed()                      seeded generator (u32, u64, int, pick, bytes, operand
-//                                         with edge values); WASL_SEED reproduces a run
+//                                         with edge values); a fixed seed by default, WASL_SEED=N
+//                                         replays a run, WASL_SEED=random explores
 //   x87Init() / x87With(values, fcw, fsw)  x87 states for CpuState.x87; f80str, readF80, writeF80
 //   Case.fswIgnore / Case.stUlps          FSW bits not compared / ulps ST(i) may differ by
 //
@@ -616,9 +617,15 @@ export class Prng {
 }
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 
-/** The seed for a test: WASL_SEED if set, else random; print it with any failure. */
+/**
+ * The seed of a test run: fixed by default, so the default test run (CI) is reproducible and a
+ * rare host divergence cannot fail it at random; `WASL_SEED=N` replays a run, `WASL_SEED=random`
+ * explores new cases (`npm run test:cpu-random`). Failures print the seed either way.
+ */
+export const DEFAULT_SEED = 0x5eed0fc0den;
 export function testSeed(): bigint {
   const env = process.env.WASL_SEED;
+  if (env === 'random') return BigInt(Math.floor(Math.random() * 2 ** 52));
   if (env) return BigInt(env);
-  return BigInt(Math.floor(Math.random() * 2 ** 52));
+  return DEFAULT_SEED;
 }
