@@ -28,6 +28,9 @@ static long ms_since(struct timespec *a) {
   return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
 }
 static void now(struct timespec *a) { clock_gettime(CLOCK_MONOTONIC, a); }
+// Make sure fd is not open. The host that runs the tests (a CI harness, a terminal) may leak
+// descriptors without O_CLOEXEC into the native run, where wasl's guest starts with only 0-2.
+static void close_fd(int fd) { close(fd); }
 static volatile int got;
 static void on_sig(int s) { got = s; }
 
@@ -57,6 +60,7 @@ static void mode_poll(void) {
   close(p[1]);
   r("poll hangup", poll(f, 1, 1000));
   printf("revents %#x\n", f[0].revents);
+  close_fd(99);  // closed for certain: a CI harness may leak open descriptors into the test
   struct pollfd bad = {99, POLLIN, 0};
   r("poll bad fd", poll(&bad, 1, 0));
   printf("revents %#x\n", bad.revents);
@@ -149,8 +153,10 @@ static void mode_select(void) {
   tv.tv_sec = 2; tv.tv_usec = 0;
   r("select counts bits", select(p[1] + 1, &rd, &wr, NULL, &tv));
   printf("rd %d %d wr %d tv left > 1s: %d\n", FD_ISSET(p[0], &rd), FD_ISSET(p[1], &rd), FD_ISSET(p[1], &wr), tv.tv_sec >= 1);
+  close_fd(77);
   FD_ZERO(&rd); FD_SET(77, &rd);
-  r("select bad fd", select(78, &rd, NULL, NULL, NULL));
+  tv.tv_sec = 1; tv.tv_usec = 0;  // a bound, in case the EBADF check were ever missed
+  r("select bad fd", select(78, &rd, NULL, NULL, &tv));
   r("select negative n", select(-1, NULL, NULL, NULL, NULL));
   tv.tv_sec = -1;
   r("select negative timeout", select(1, NULL, NULL, NULL, &tv));
@@ -241,6 +247,7 @@ static void mode_epoll(void) {
   r("ctl regular file", epoll_ctl(ep, EPOLL_CTL_ADD, f, &e));
   r("ctl self", epoll_ctl(ep, EPOLL_CTL_ADD, ep, &e));
   r("ctl not epoll", epoll_ctl(q[0], EPOLL_CTL_ADD, q[1], &e));
+  close_fd(99);
   r("ctl bad fd", epoll_ctl(ep, EPOLL_CTL_ADD, 99, &e));
   r("ctl bad op", epoll_ctl(ep, 7, q[0], &e));
   e.events = EPOLLIN | EPOLLEXCLUSIVE;

@@ -3,7 +3,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,4 +32,28 @@ export function buildStatic(src: string, tc: Toolchain, extraFlags: string[] = [
   const out = join(CACHE, `${basename(src, '.c')}-${tc}-${hash}`);
   if (!existsSync(out)) execFileSync(COMPILER[tc], [...flags, '-o', out, src], { stdio: 'pipe' });
   return out;
+}
+
+/**
+ * The native runner's descriptor-closing exec wrapper (tests/support/closefds.c), built once with
+ * the host's cc; undefined when no C compiler is installed (native runs then inherit what Node has).
+ */
+let closefds: string | null | undefined;
+export function closefdsWrapper(): string | undefined {
+  if (closefds === undefined) {
+    const src = join(ROOT, 'tests/support/closefds.c');
+    const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
+    const out = join(CACHE, `closefds-${hash}`);
+    closefds = out;
+    if (!existsSync(out)) {
+      if (!hasCommand('gcc')) closefds = null;
+      else {
+        mkdirSync(CACHE, { recursive: true });
+        const tmp = `${out}.${process.pid}`;  // workers build it concurrently: publish by rename
+        execFileSync('gcc', ['-O2', '-o', tmp, src], { stdio: 'pipe' });
+        renameSync(tmp, out);
+      }
+    }
+  }
+  return closefds ?? undefined;
 }

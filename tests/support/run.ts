@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './build.js';
+import { ROOT, closefdsWrapper } from './build.js';
 
 export interface Outcome { stdout: string; stderr: string; status: number }
 export interface RunSpec { args?: string[]; env?: Record<string, string>; stdin?: string; cwd?: string; timeoutMs?: number }
@@ -21,8 +21,10 @@ function outcome(r: ReturnType<typeof spawnSync>): Outcome {
   return { stdout: String(r.stdout), stderr: String(r.stderr), status: r.signal ? 128 + sig : r.status ?? -1 };
 }
 
+/** Runs natively with only descriptors 0-2 open, as a guest under wasl starts. */
 export function runNative(bin: string, s: RunSpec = {}): Outcome {
-  return outcome(spawnSync(bin, s.args ?? [], {
+  const wrap = closefdsWrapper();
+  return outcome(spawnSync(wrap ?? bin, wrap ? [bin, ...(s.args ?? [])] : s.args ?? [], {
     env: { ...BASE_ENV, ...s.env }, input: s.stdin ?? '', cwd: s.cwd, timeout: s.timeoutMs ?? 60_000,
     maxBuffer: 64 << 20,
   }));
