@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { name: 'sha256 of 1 MiB', src: join(examples, 'sha256.c') },
   { name: 'sysprobe', src: join(programs, 'sysprobe.c') },
   { name: 'statx and statfs', src: join(programs, 'statx.c') },
+  { name: 'madvise', src: join(programs, 'madvise.c') },
   { name: 'long double (printf %Lf %La, strtold, x87)', src: join(programs, 'longdouble.c') },
   { name: 'segv', src: join(programs, 'faults.c'), spec: { args: ['segv'] } },
   { name: 'ud2', src: join(programs, 'faults.c'), spec: { args: ['ud2'] } },

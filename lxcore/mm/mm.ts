@@ -6,10 +6,11 @@
 import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
-import { fail, EFAULT, EINVAL, ENOMEM, EEXIST } from '../abi/errno.js';
+import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
-  MAP_TYPE, MAP_SHARED, MAP_SHARED_VALIDATE,
+  MAP_TYPE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_ANONYMOUS, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
+  MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTNEED_LOCKED,
 } from '../abi/mman.js';
 
 const P = L.PAGE_SIZE;
@@ -28,7 +29,11 @@ export interface Vma {
   flags: number;
   /** What /proc/PID/maps shows for it: "[heap]", "[stack]", a path, or "". */
   name: string;
+  /** madvise(2) state that fork reads: VM_DONTCOPY (MADV_DONTFORK), VM_WIPEONFORK. */
+  advice?: number;
 }
+
+export const VM_DONTCOPY = 1, VM_WIPEONFORK = 2;
 
 /** The result of a page fault lxcore could not satisfy: the signal to deliver. */
 export interface SegvInfo { addr: number; code: 'SEGV_MAPERR' | 'SEGV_ACCERR' }
@@ -44,6 +49,9 @@ function pteProt(prot: number): number {
 
 /** MAP_SHARED (or _VALIDATE) mappings; the kernel's own (stack, heap, ELF) are private. */
 const isShared = (v: Vma): boolean => (v.flags & MAP_TYPE) === MAP_SHARED || (v.flags & MAP_TYPE) === MAP_SHARED_VALIDATE;
+/** Private anonymous memory (mmap'd anonymous, the heap, the stack): what MADV_FREE accepts. */
+const isPrivateAnon = (v: Vma): boolean =>
+  !isShared(v) && ((v.flags & MAP_ANONYMOUS) !== 0 || v.name === '[heap]' || v.name === '[stack]');
 
 export class AddressSpace {
   readonly pt: PageTable;
@@ -99,7 +107,7 @@ export class AddressSpace {
     // Merge with identical neighbours so long-running brk/mmap patterns don't fragment the list.
     const merge = (a: number) => {
       const x = this.vmas[a], y = this.vmas[a + 1];
-      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name) {
+      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name && (x.advice ?? 0) === (y.advice ?? 0)) {
         x.end = y.end;
         this.vmas.splice(a + 1, 1);
       }
@@ -113,7 +121,9 @@ export class AddressSpace {
     const hits: number[] = [];
     this.pt.forEach(start, end, (va) => hits.push(va));
     for (const va of hits) {
-      const frame = this.pt.get(va) & L.PTE_FRAME_MASK;
+      const pte = this.pt.get(va);
+      if (pte === 0) continue; // never release a frame twice, whatever forEach reported
+      const frame = pte & L.PTE_FRAME_MASK;
       this.pt.set(va, 0);
       if (this.refs.dec(frame >>> 0)) this.frames.freeFrame(frame >>> 0);
     }
@@ -192,9 +202,47 @@ export class AddressSpace {
     this.core.exports.tlbFlushAll();
   }
 
-  /** MADV_DONTNEED: the range keeps its mapping but reads back as zeros (frames released). */
-  discard(addr: number, len: number): void {
-    this.dropPages(addr, addr + len);
+  /**
+   * madvise(2) over [start, end), VMA by VMA in address order as Linux's madvise_walk_vmas goes:
+   * an error from one VMA ends the walk (what came before stays done); a hole makes the result
+   * ENOMEM once every mapped part has been advised. Pure hints (NORMAL, WILLNEED, COLD, ...) only
+   * need the range to be mapped.
+   */
+  advise(start: number, end: number, advice: number): void {
+    end = Math.min(end, TASK_SIZE);
+    let at = start, holes = false;
+    for (const v of this.vmas.filter((x) => x.end > start && x.start < end)) {
+      if (v.start > at) holes = true;
+      const s = Math.max(v.start, start), e = Math.min(v.end, end);
+      switch (advice) {
+        case MADV_FREE:
+          if (!isPrivateAnon(v)) fail(EINVAL);
+          this.dropPages(s, e);
+          break;
+        case MADV_DONTNEED: case MADV_DONTNEED_LOCKED:
+          // Private anonymous pages read back as zeros. Shared memory keeps its contents (the
+          // frames are the shared object). A private file mapping would re-read the file on
+          // Linux; here it is a snapshot, so its pages are kept (docs/quirks.md).
+          if (isPrivateAnon(v)) this.dropPages(s, e);
+          break;
+        case MADV_REMOVE:
+          if (!isShared(v)) fail(EINVAL);
+          fail(EOPNOTSUPP); // no hole punching in shared memory yet: the answer of an fs without it
+        case MADV_DONTFORK: case MADV_DOFORK: case MADV_WIPEONFORK: case MADV_KEEPONFORK: {
+          if ((advice === MADV_WIPEONFORK || advice === MADV_KEEPONFORK) && !isPrivateAnon(v)) fail(EINVAL);
+          const bit = advice === MADV_DONTFORK || advice === MADV_DOFORK ? VM_DONTCOPY : VM_WIPEONFORK;
+          const set = advice === MADV_DONTFORK || advice === MADV_WIPEONFORK;
+          const piece = { ...v, start: s, end: e, advice: set ? (v.advice ?? 0) | bit : (v.advice ?? 0) & ~bit };
+          this.cut(s, e);
+          this.insert(piece);
+          break;
+        }
+        default: break; // a hint: nothing a program can observe
+      }
+      at = e;
+    }
+    if (at < end) holes = true;
+    if (holes) fail(ENOMEM);
   }
 
   /** Whether [at, at+len) is free for an in-place mremap growth. */
@@ -378,7 +426,10 @@ export class AddressSpace {
    */
   fork(): AddressSpace {
     const child = new AddressSpace(this.core, this.frames, this.refs);
-    child.vmas = this.vmas.map((v) => ({ ...v }));
+    // MADV_DONTFORK ranges are not in the child at all; MADV_WIPEONFORK ones are, empty.
+    child.vmas = this.vmas.filter((v) => !((v.advice ?? 0) & VM_DONTCOPY)).map((v) => ({ ...v }));
+    const notCopied = this.vmas.filter((v) => (v.advice ?? 0) & (VM_DONTCOPY | VM_WIPEONFORK));
+    const skip = (va: number) => notCopied.some((v) => va >= v.start && va < v.end);
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     for (const v of this.vmas) {
@@ -387,6 +438,7 @@ export class AddressSpace {
     }
     try {
       this.pt.forEach(0, TASK_SIZE, (va, pte) => {
+        if (notCopied.length && skip(va)) return;
         const frame = (pte & L.PTE_FRAME_MASK) >>> 0;
         let e = pte;
         if ((pte & L.PTE_W) && !this.sharedVma(va)) {

@@ -7,6 +7,10 @@ import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { fail, ENOMEM } from '../abi/errno.js';
 
+/** The first address past what three 12-bit levels over 4 KiB pages can index. */
+const VA_LIMIT = 2 ** 48;
+const pageFloor = (a: number): number => a - (a % L.PAGE_SIZE);
+
 const GROW_PAGES = 256; // grow linear memory 16 MiB at a time
 
 export class FrameAllocator {
@@ -79,6 +83,11 @@ export class PageTable {
 
   /** Address of the leaf entry for `va`, creating the path if `create`; 0 if absent. */
   private leafSlot(va: number, create: boolean): number {
+    // Outside the 48 bits the three levels index, the masks below would wrap onto real entries.
+    if (!(va >= 0 && va < VA_LIMIT)) {
+      if (create) throw new RangeError(`page table: address ${va} outside the 48-bit space`);
+      return 0;
+    }
     const u32 = () => this.core.u32;
     const vpn = Math.floor(va / L.PAGE_SIZE);
     const top = Math.floor(vpn / 2 ** 24) & IDX_MASK;
@@ -116,7 +125,10 @@ export class PageTable {
   /** Calls fn(va, pte) for every present page in [start, end). */
   forEach(start: number, end: number, fn: (va: number, pte: number) => void): void {
     const P = L.PAGE_SIZE;
-    for (let va = start; va < end;) {
+    // Clamped to the space the table indexes: past 2^48 the masks wrap and would visit the
+    // same entries again (a madvise over 2^61 bytes once freed frames twice: the fuzzer found it).
+    end = Math.min(end, VA_LIMIT);
+    for (let va = Math.max(0, pageFloor(start)); va < end;) {
       const vpn = Math.floor(va / P);
       const u32 = this.core.u32;
       const top = u32[(this.root + (Math.floor(vpn / 2 ** 24) & IDX_MASK) * 4) >> 2];

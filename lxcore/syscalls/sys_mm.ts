@@ -5,8 +5,8 @@
 import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE,
-  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MADV_DONTNEED,
-  MADV_FREE, MREMAP_MAYMOVE, MREMAP_FIXED, TASK_SIZE,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE,
+  MREMAP_MAYMOVE, MREMAP_FIXED, TASK_SIZE,
 } from '../abi/mman.js';
 import { O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
 import { pageUp } from '../mm/mm.js';
@@ -57,13 +57,25 @@ export function sysMprotect(t: Task, addr: number, len: number, prot: number): n
   return 0;
 }
 
+/**
+ * The advice values x86-64 Linux 6.x accepts (madvise_behavior_valid); anything else is EINVAL.
+ * MADV_HWPOISON and MADV_SOFT_OFFLINE (100, 101) are left out, as in a kernel built without
+ * CONFIG_MEMORY_FAILURE: memory-failure injection is nothing a guest may do.
+ */
+const MADV_VALID = new Set([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+
 export function sysMadvise(t: Task, addr: number, len: number, advice: number): number {
-  if (addr % P || len < 0) fail(EINVAL);
-  if (advice === MADV_DONTNEED || advice === MADV_FREE) {
-    // Anonymous private memory reads back as zeros afterwards: drop the frames.
-    t.process.mm.discard(addr, pageUp(len));
-  }
-  return 0; // the other advice is a hint Linux may ignore too
+  if (!MADV_VALID.has(advice)) fail(EINVAL);
+  // The arguments are unsigned on Linux: a negative number is an address or length >= 2^63.
+  const start = addr < 0 ? 2 ** 64 + addr : addr;
+  const ulen = len < 0 ? 2 ** 64 + len : len;
+  if (start % P) fail(EINVAL);
+  const alen = pageUp(ulen);
+  if (alen >= 2 ** 64 || start + alen >= 2 ** 64) fail(EINVAL); // PAGE_ALIGN or end wrapped
+  if (alen === 0) return 0;
+  if (start >= TASK_SIZE) fail(ENOMEM); // nothing is mapped up there
+  t.process.mm.advise(start, start + alen, advice);
+  return 0;
 }
 
 export function sysMremap(t: Task, old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {

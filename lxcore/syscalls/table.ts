@@ -101,7 +101,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots; writable MAP_SHARED file mappings fail with ENODEV'),
   munmap: full(H(mm.sysMunmap)),
   mprotect: full(H(mm.sysMprotect)),
-  madvise: partial(H(mm.sysMadvise), 'MADV_DONTNEED/FREE zero the range; other advice is accepted and ignored'),
+  madvise: partial(H(mm.sysMadvise), "Linux's validation and per-VMA walk (EINVAL, ENOMEM for holes); DONTNEED/FREE, DONTFORK/DOFORK, WIPEONFORK/KEEPONFORK; DONTNEED keeps a private file mapping's pages (a snapshot); MADV_REMOVE is EOPNOTSUPP; HWPOISON/SOFT_OFFLINE are EINVAL; the rest are hints"),
   mremap: full(H(mm.sysMremap)),
   exit: full(H(proc.sysExit)),
   exit_group: full(H(proc.sysExitGroup)),
