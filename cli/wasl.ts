@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { spawnProgram, hostEnv, LinuxError } from '../lxcore/index.js';
 import { errnoText } from '../lxcore/abi/errno.js';
 import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
+import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
@@ -23,6 +24,11 @@ options:
                        /dev and /sys, and only the directories given with --mount
   --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
                        metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
+  --memory SIZE        cap the instance's guest memory (e.g. 256M, 2G); past it the process
+                       touching a new page is killed by SIGKILL, as by Linux's OOM killer
+  --max-tasks N        cap processes and threads alive at once (fork/clone fail with EAGAIN)
+  --max-files N        cap open files per process (RLIMIT_NOFILE's ceiling; EMFILE)
+  --cpu-time SECONDS   cap the instance's CPU time; when spent, every process is killed
   -h, --help           this text
   --version            wasl's version
 `;
@@ -31,7 +37,8 @@ function main(): void {
   // Options end at the first non-option argument: everything after it belongs to the guest.
   const argv = process.argv.slice(2);
   let split = 0;
-  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount']);
+  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
+    '--memory', '--max-tasks', '--max-files', '--cpu-time']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -50,6 +57,10 @@ function main(): void {
         argv0: { type: 'string', short: '0' },
         isolated: { type: 'boolean' },
         mount: { type: 'string', multiple: true },
+        memory: { type: 'string' },
+        'max-tasks': { type: 'string' },
+        'max-files': { type: 'string' },
+        'cpu-time': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -72,6 +83,25 @@ function main(): void {
     process.exit(2);
   }
   if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
+  let limits: InstanceLimits;
+  try {
+    const num = (v: string | undefined, what: string): number | undefined => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!(n > 0)) throw new RangeError(`${what} expects a positive number, got "${v}"`);
+      return n;
+    };
+    limits = {
+      memory: values.memory === undefined ? undefined : parseSize(values.memory),
+      tasks: num(values['max-tasks'], '--max-tasks'),
+      files: num(values['max-files'], '--max-files'),
+      cpuSeconds: num(values['cpu-time'], '--cpu-time'),
+    };
+    resolveLimits(limits); // reject what the kernel would refuse, with the option's name
+  } catch (e) {
+    process.stderr.write(`wasl: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
 
   const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
   for (const u of values.unset ?? []) env.delete(u);
@@ -102,6 +132,7 @@ function main(): void {
       log,
       isolated: values.isolated,
       mounts,
+      limits,
     });
   } catch (e) {
     if (e instanceof LinuxError) {

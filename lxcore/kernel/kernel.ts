@@ -15,8 +15,12 @@ import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
 import { loadProgram, initialRegs } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
-import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
-import { signalDefaultAction, returnToUserMode } from './signals.js';
+import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGXCPU } from '../abi/signal.js';
+import { LinuxError, ENOMEM } from '../abi/errno.js';
+import { signalDefaultAction, returnToUserMode, sendSignalInfo } from './signals.js';
+import { siKill, SI_KERNEL } from '../abi/siginfo.js';
+import { InstanceLimits, resolveLimits } from './limits.js';
+import { RLIMIT_CPU } from '../abi/resource.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
@@ -37,6 +41,8 @@ export interface KernelOptions {
   isolated?: boolean;
   /** Host directories mounted into the guest (`--mount GUEST=HOST[:opts]`), drvfs. */
   mounts?: MountSpec[];
+  /** What the instance may take from the host (limits.ts); unset fields mean no cap of ours. */
+  limits?: InstanceLimits;
 }
 
 export interface SpawnOptions {
@@ -67,8 +73,15 @@ export class Kernel {
   private nextPid: number;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
+  readonly limits: Required<InstanceLimits>;
+  /** CPU time the instance's tasks have had on the core, in ns (limits.cpuSeconds). */
+  cpuNs = 0;
+  /** When the task on the core got it (performance.now()): the running stretch's CPU time. */
+  stretchStart = 0;
 
   constructor(readonly options: KernelOptions = {}) {
+    this.limits = resolveLimits(options.limits);
+    this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
     this.nextPid = process.pid;
@@ -92,12 +105,55 @@ export class Kernel {
     }
     const pid = this.allocPid();
     const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
+    o.stdio.limit = Math.min(o.stdio.limit, this.limits.files);
     proc.env = o.env;
     // Its process group and session are the host process's, as for a program the host started:
     // so setsid() and setpgid() succeed or fail as they would natively.
     [proc.pgid, proc.sid] = hostGroupAndSession(pid);
     this.startProcess(proc, new Task(pid, proc, initialRegs(entry.entry, entry.sp)));
     return proc;
+  }
+
+  /** Tasks alive in the instance (limits.tasks; RLIMIT_NPROC counts them per user). */
+  liveTasks(uid?: number): number {
+    let n = 0;
+    for (const p of this.processes.values()) {
+      if (p.status || (uid !== undefined && p.creds.uid !== uid)) continue;
+      for (const t of p.threads) if (t.state !== 'dead') n++;
+    }
+    return n;
+  }
+
+  /**
+   * Accounts `ms` of core time to `t`, then enforces CPU limits: the process's RLIMIT_CPU
+   * (SIGXCPU at the soft limit and every second after it, SIGKILL at the hard one, as Linux's
+   * check_process_timers does) and the instance's cpuSeconds (every process is killed).
+   */
+  private accountOnly(t: Task, ms: number): void {
+    const ns = Math.max(0, Math.round(ms * 1e6));
+    t.cpuNs += ns;
+    t.process.cpuNs += ns;
+    this.cpuNs += ns;
+  }
+
+  private chargeCpu(t: Task, ms: number): void {
+    this.accountOnly(t, ms);
+    const p = t.process;
+    if (this.cpuNs > this.limits.cpuSeconds * 1e9) {
+      this.log(`the instance used its ${this.limits.cpuSeconds} s of CPU time: every process is killed by signal ${SIGKILL}`);
+      for (const q of [...this.processes.values()]) if (!q.status) this.exitProcess(q, signaledStatus(SIGKILL, false));
+      return;
+    }
+    const lim = p.rlimits.get(RLIMIT_CPU);
+    if (!lim || p.status) return;
+    const secs = p.cpuNs / 1e9;
+    if (secs >= lim[1]) {
+      this.log(`${p.exe}: pid ${p.pid}: RLIMIT_CPU hard limit (${lim[1]} s): killed by signal ${SIGKILL}`);
+      this.exitProcess(p, signaledStatus(SIGKILL, false));
+    } else if (secs >= lim[0] && secs >= p.nextXcpu) {
+      p.nextXcpu = Math.floor(secs) + 1;
+      sendSignalInfo(this, p, null, SIGXCPU, siKill(SIGXCPU, SI_KERNEL, 0, 0));
+    }
   }
 
   /** The next free pid (never reused within an instance). */
@@ -167,18 +223,24 @@ export class Kernel {
       }
       if (t.state !== 'runnable') continue;
       this.switchTo(t);
+      this.stretchStart = performance.now();
       // The task keeps the core across syscalls until it blocks, dies, uses a whole slice or
       // makes QUANTUM_EXITS exits: going round the queue (and the clock) per syscall would cost
       // more than the syscall.
-      for (let exits = 0; ;) {
-        // On its way back to user mode the task takes its pending signals (signals.ts).
-        if (!returnToUserMode(this, t)) break;
-        const reason = this.core.run(SLICE);
-        this.handleExit(t, reason);
-        if (t.state !== 'runnable' || this.onCore !== t || reason === EXIT_BUDGET || ++exits >= QUANTUM_EXITS) break;
+      try {
+        for (let exits = 0; ;) {
+          // On its way back to user mode the task takes its pending signals (signals.ts).
+          if (!returnToUserMode(this, t)) break;
+          const reason = this.core.run(SLICE);
+          this.handleExit(t, reason);
+          if (t.state !== 'runnable' || this.onCore !== t || reason === EXIT_BUDGET || ++exits >= QUANTUM_EXITS) break;
+        }
+      } catch (e) {
+        this.kernelFault(t, e);
       }
-      if (t.state === 'runnable') this.runQueue.push(t);
       const now = performance.now();
+      this.chargeCpu(t, now - this.stretchStart);
+      if (t.state === 'runnable') this.runQueue.push(t);
       if (now - lastYield > YIELD_MS) {
         lastYield = now;
         await new Promise((r) => setImmediate(r));
@@ -243,6 +305,22 @@ export class Kernel {
   }
 
   /**
+   * An exception outside any syscall (a page fault, a signal frame, an exit): the guest must not
+   * take the host down with it. No frame for a page (the instance's memory is exhausted) is
+   * Linux's OOM kill, SIGKILL; anything else is a wasl bug, logged with its stack, and the
+   * process is killed the same way rather than left half-run.
+   */
+  private kernelFault(t: Task, e: unknown): void {
+    if (e instanceof LinuxError && e.errno === ENOMEM) {
+      this.log(`${t.process.exe}: pid ${t.process.pid}: out of memory (${Math.round(this.frames.used / 256)} MiB in use): killed by signal ${SIGKILL}`);
+    } else {
+      this.log(`internal error running pid ${t.process.pid}: ${(e as Error)?.stack ?? e}: killed by signal ${SIGKILL}`);
+    }
+    if (this.onCore === t) this.offCore(t);
+    this.exitProcess(t.process, signaledStatus(SIGKILL, false));
+  }
+
+  /**
    * Kills `p` by `sig` when its default action (signal(7)) is to terminate or dump core;
    * signals.ts calls it once it has decided that is what happens (stop and continue are its own).
    */
@@ -258,6 +336,12 @@ export class Kernel {
    */
   exitProcess(p: Process, status: ExitStatus): void {
     if (p.status) return;
+    // Its last stretch on the core counts before a parent's wait can read its times.
+    if (this.onCore?.process === p) {
+      const now = performance.now();
+      this.accountOnly(this.onCore, now - this.stretchStart);
+      this.stretchStart = now;
+    }
     for (const t of p.threads) {
       if (this.onCore === t) this.onCore = null;
       t.state = 'dead';

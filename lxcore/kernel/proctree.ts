@@ -24,6 +24,8 @@ export function findProcess(k: Kernel, pid: number): Process | undefined {
 export function reap(k: Kernel, p: Process): void {
   if (p.reaped) return;
   p.reaped = true;
+  // A waited-for child's CPU time joins its parent's children's times (times(2), RUSAGE_CHILDREN).
+  if (p.parent && !p.parent.status) p.parent.childCpuNs += p.cpuNs + p.childCpuNs;
   p.parent?.children.delete(p);
   k.processes.delete(p.pid);
 }

@@ -61,6 +61,11 @@ export class Process {
   private resolveExit!: (s: ExitStatus) => void;
   /** Resource limits by RLIMIT_* number: [soft, hard]; Infinity = RLIM_INFINITY. */
   rlimits = new Map<number, [number, number]>();
+  /** CPU time of all its tasks so far, in ns (kernel.chargeCpu), and of its reaped children. */
+  cpuNs = 0;
+  childCpuNs = 0;
+  /** RLIMIT_CPU: the CPU second at which the next SIGXCPU is due. */
+  nextXcpu = 0;
   umask = 0o022;
   /** rt_sigaction records by signal number (struct kernel_sigaction, 32 bytes as given). */
   sigactions = new Map<number, Uint8Array>();
@@ -105,6 +110,8 @@ export type TaskState = 'runnable' | 'blocked' | 'dead';
 
 export class Task {
   state: TaskState = 'runnable';
+  /** CPU time this task has had on the core, in ns (kernel.chargeCpu). */
+  cpuNs = 0;
   /** Saved CPU state block while the task is not on the core (cpu/shared/layout.ts). */
   regs: Uint8Array;
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits. */

@@ -39,19 +39,21 @@ export class FrameAllocator {
 
   /** A zeroed 4 KiB frame. */
   allocFrame(): number {
-    this.used++;
     const f = this.freeFrames.pop();
-    if (f !== undefined) { this.core.u8.fill(0, f, f + L.PAGE_SIZE); return f; }
-    return this.bump(L.PAGE_SIZE);
+    if (f !== undefined) this.core.u8.fill(0, f, f + L.PAGE_SIZE); // fresh memory is zero already
+    const frame = f ?? this.bump(L.PAGE_SIZE); // may fail with ENOMEM: count only after
+    this.used++;
+    return frame;
   }
   freeFrame(f: number): void { this.used--; this.freeFrames.push(f); }
 
   /** A zeroed 16 KiB page-table node. */
   allocNode(): number {
-    this.used += 4;
     const n = this.freeNodes.pop();
-    if (n !== undefined) { this.core.u8.fill(0, n, n + L.PT_NODE_SIZE); return n; }
-    return this.bump(L.PT_NODE_SIZE);
+    if (n !== undefined) this.core.u8.fill(0, n, n + L.PT_NODE_SIZE);
+    const node = n ?? this.bump(L.PT_NODE_SIZE);
+    this.used += 4;
+    return node;
   }
   freeNode(n: number): void { this.used -= 4; this.freeNodes.push(n); }
 }
@@ -94,18 +96,18 @@ export class PageTable {
     const mid = Math.floor(vpn / 2 ** 12) & IDX_MASK;
     const leaf = vpn & IDX_MASK;
     let slot = this.root + top * 4;
-    let node = u32()[slot >> 2];
+    let node = u32()[slot >>> 2];
     if (node === 0) {
       if (!create) return 0;
       node = this.frames.allocNode();
-      u32()[slot >> 2] = node;
+      u32()[slot >>> 2] = node;
     }
     slot = node + mid * 4;
-    node = u32()[slot >> 2];
+    node = u32()[slot >>> 2];
     if (node === 0) {
       if (!create) return 0;
       node = this.frames.allocNode();
-      u32()[slot >> 2] = node;
+      u32()[slot >>> 2] = node;
     }
     return node + leaf * 4;
   }
@@ -113,13 +115,13 @@ export class PageTable {
   /** The leaf entry for `va` (frame | PTE_* bits), or 0. */
   get(va: number): number {
     const slot = this.leafSlot(va, false);
-    return slot ? this.core.u32[slot >> 2] : 0;
+    return slot ? this.core.u32[slot >>> 2] : 0;
   }
 
   /** Sets the leaf entry for `va`; the caller flushes the TLB. */
   set(va: number, pte: number): void {
     const slot = this.leafSlot(va, pte !== 0);
-    if (slot) this.core.u32[slot >> 2] = pte >>> 0;
+    if (slot) this.core.u32[slot >>> 2] = pte >>> 0;
   }
 
   /** Calls fn(va, pte) for every present page in [start, end). */
@@ -131,11 +133,11 @@ export class PageTable {
     for (let va = Math.max(0, pageFloor(start)); va < end;) {
       const vpn = Math.floor(va / P);
       const u32 = this.core.u32;
-      const top = u32[(this.root + (Math.floor(vpn / 2 ** 24) & IDX_MASK) * 4) >> 2];
+      const top = u32[(this.root + (Math.floor(vpn / 2 ** 24) & IDX_MASK) * 4) >>> 2];
       if (top === 0) { va = (Math.floor(vpn / 2 ** 24) + 1) * 2 ** 24 * P; continue; }
-      const mid = u32[(top + (Math.floor(vpn / 2 ** 12) & IDX_MASK) * 4) >> 2];
+      const mid = u32[(top + (Math.floor(vpn / 2 ** 12) & IDX_MASK) * 4) >>> 2];
       if (mid === 0) { va = (Math.floor(vpn / 2 ** 12) + 1) * 2 ** 12 * P; continue; }
-      const pte = u32[(mid + (vpn & IDX_MASK) * 4) >> 2];
+      const pte = u32[(mid + (vpn & IDX_MASK) * 4) >>> 2];
       if (pte !== 0) fn(va, pte);
       va += P;
     }
@@ -145,10 +147,10 @@ export class PageTable {
   destroy(): void {
     const u32 = this.core.u32;
     for (let i = 0; i < L.PT_NODE_ENTRIES; i++) {
-      const mid = u32[(this.root >> 2) + i];
+      const mid = u32[(this.root >>> 2) + i];
       if (!mid) continue;
       for (let j = 0; j < L.PT_NODE_ENTRIES; j++) {
-        const leaf = u32[(mid >> 2) + j];
+        const leaf = u32[(mid >>> 2) + j];
         if (leaf) this.frames.freeNode(leaf);
       }
       this.frames.freeNode(mid);

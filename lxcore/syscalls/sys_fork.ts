@@ -20,6 +20,7 @@ import {
 import { SIGCHLD, NSIG, SIG_IGN, SS_DISABLE } from '../abi/signal.js';
 import { copySignalState, getAction } from '../kernel/signals.js';
 import { Process, Task } from '../kernel/task.js';
+import { RLIMIT_NPROC } from '../abi/resource.js';
 import { inheritTaskName } from './sys_process.js';
 
 /** Flags a new process may carry here (the rest of the low 32 bits are refused below). */
@@ -105,12 +106,25 @@ function copyThread(t: Task, a: CloneArgs): number {
   return tid;
 }
 
+/**
+ * The checks copy_process makes before anything is copied: the instance's task cap (like a
+ * cgroup's pids.max) and RLIMIT_NPROC for the caller's user (root is exempt, as with Linux's
+ * CAP_SYS_RESOURCE/CAP_SYS_ADMIN). Both are EAGAIN.
+ */
+function admitTask(t: Task): void {
+  const k = t.kernel, p = t.process;
+  if (k.liveTasks() >= k.limits.tasks) fail(EAGAIN);
+  const nproc = p.rlimits.get(RLIMIT_NPROC)?.[0];
+  if (nproc !== undefined && p.creds.uid !== 0 && p.creds.euid !== 0 && k.liveTasks(p.creds.uid) >= nproc) fail(EAGAIN);
+}
+
 /** copy_process + wake_up_new_task: returns the child's pid (for vfork, once it execs or exits). */
 function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Promise<number> {
   const k = t.kernel;
   const p = t.process;
   const f = a.flags;
   validate(t, f);
+  admitTask(t);
   if (f & CLONE_THREAD) return copyThread(t, a);
 
   // The address space: shared (CLONE_VM: vfork, posix_spawn) or copied on write.

@@ -134,10 +134,10 @@ export function sysRseq(): number { return fail(ENOSYS); }
 
 // ---- resource limits -----------------------------------------------------------------------
 const INF = Infinity;
-function defaultLimit(res: number): [number, number] {
+function defaultLimit(res: number, t: Task): [number, number] {
   switch (res) {
     case RLIMIT_STACK: return [STACK_SIZE, INF];
-    case RLIMIT_NOFILE: return [RLIMIT_NOFILE_DEFAULT, 4096];
+    case RLIMIT_NOFILE: return [Math.min(RLIMIT_NOFILE_DEFAULT, t.kernel.limits.files), t.kernel.limits.files];
     case RLIMIT_NPROC: return [63704, 63704];
     case 4 /* RLIMIT_CORE */: return [0, INF];
     case 8 /* RLIMIT_MEMLOCK */: return [8 << 20, 8 << 20];
@@ -158,13 +158,15 @@ export function sysPrlimit64(t: Task, pid: number, res: number, newp: number, ol
   res |= 0;
   if (res < 0 || res >= RLIMIT_NLIMITS) fail(EINVAL);
   const p = t.process;
-  const cur = p.rlimits.get(res) ?? defaultLimit(res);
+  const cur = p.rlimits.get(res) ?? defaultLimit(res, t);
   let next: [number, number] | undefined;
   if (newp) {
     const b = Buffer.from(p.mm.read(newp, 16));
     next = [decodeLimit(b.readBigUInt64LE(0)), decodeLimit(b.readBigUInt64LE(8))];
     if (next[0] > next[1]) fail(EINVAL);
     if (next[1] > cur[1] && p.creds.euid !== 0) fail(EPERM);
+    // The instance's open-file cap is a ceiling even root cannot raise (Linux's is fs.nr_open).
+    if (res === RLIMIT_NOFILE && next[1] > t.kernel.limits.files) fail(EPERM);
   }
   if (oldp) {
     const b = Buffer.alloc(16);

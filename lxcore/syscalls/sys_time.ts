@@ -12,10 +12,23 @@ const NS = 1_000_000_000n;
 // CLOCK_MONOTONIC counts from an arbitrary point: the host's hrtime is the natural choice.
 const monoNs = (): bigint => process.hrtime.bigint();
 const realNs = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-const cpuNs = (): bigint => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; };
+const hostCpuNs = (): bigint => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; };
 
-/** The clock's current value in ns; EINVAL for ids Linux doesn't have. */
-export function clockNs(id: number): bigint {
+/**
+ * CPU time of `t`'s process (or of `t` alone) in ns: what the kernel has accounted at the end of
+ * each stretch on the core, plus the stretch now running when `t` is the caller on the core.
+ */
+export function taskCpuNs(t: Task, thread: boolean): number {
+  const k = t.kernel;
+  const running = Math.max(0, Math.round((performance.now() - k.stretchStart) * 1e6));
+  return (thread ? t.cpuNs : t.process.cpuNs) + running;
+}
+
+/**
+ * The clock's current value in ns; EINVAL for ids Linux doesn't have. The CPU-time clocks are
+ * the calling task's (without one, a timer's, the host's CPU time stands in).
+ */
+export function clockNs(id: number, t?: Task): bigint {
   switch (id) {
     case CLOCK_REALTIME: case 5 /* REALTIME_COARSE */: case 8 /* REALTIME_ALARM */: case 11 /* TAI */:
       return realNs();
@@ -23,7 +36,7 @@ export function clockNs(id: number): bigint {
     case 7 /* BOOTTIME */: case 9 /* BOOTTIME_ALARM */:
       return monoNs();
     case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-      return cpuNs();
+      return t ? BigInt(taskCpuNs(t, id === CLOCK_THREAD_CPUTIME_ID)) : hostCpuNs();
     default:
       return fail(EINVAL); // includes dynamic (negative, per-process/fd) clock ids
   }
@@ -44,7 +57,7 @@ function getTimespec(t: Task, addr: number): bigint {
 }
 
 export function sysClockGettime(t: Task, id: number, tp: number): number {
-  putTimespec(t, tp, clockNs(id | 0));
+  putTimespec(t, tp, clockNs(id | 0, t));
   return 0;
 }
 
@@ -104,34 +117,42 @@ export function sysNanosleep(t: Task, req: number, rem: number): number | Promis
 export function sysClockNanosleep(t: Task, id: number, flags: number, req: number, rem: number): number | Promise<number> {
   id |= 0;
   if (id === CLOCK_THREAD_CPUTIME_ID) fail(EINVAL);
-  const now = clockNs(id);
+  const now = clockNs(id, t);
   const v = getTimespec(t, req);
   const abs = (flags & TIMER_ABSTIME) !== 0;
   return sleepUntil(t, id, abs ? v : now + v, abs ? 0 : rem, abs);
 }
 
-/** struct tms: four clock_t in USER_HZ (100) ticks. */
+/**
+ * struct tms: four clock_t in USER_HZ (100) ticks. All of a task's time on the core counts as
+ * user time: the syscalls it makes are not timed apart (docs/quirks.md).
+ */
 export function sysTimes(t: Task, buf: number): number {
-  const u = process.cpuUsage();
   if (buf) {
     const b = Buffer.alloc(32);
-    b.writeBigInt64LE(BigInt(Math.floor(u.user / 10000)), 0);
-    b.writeBigInt64LE(BigInt(Math.floor(u.system / 10000)), 8);
+    b.writeBigInt64LE(BigInt(Math.floor(taskCpuNs(t, false) / 1e7)), 0);
+    b.writeBigInt64LE(BigInt(Math.floor(t.process.childCpuNs / 1e7)), 16);
     t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, 32));
   }
   return Number(monoNs() / 10_000_000n);
 }
 
-/** struct rusage (144 bytes): times from the host process; the rest zero. */
-export function sysGetrusage(t: Task, who: number, usage: number): number {
-  if (![0, -1, 1].includes(who | 0)) fail(EINVAL);
-  const u = (who | 0) === -1 ? { user: 0, system: 0 } : process.cpuUsage();
+/** struct rusage (144 bytes): ru_utime from the kernel's accounting, ru_maxrss; the rest zero. */
+export function encodeRusage(userNs: number, maxrssKb: number): Uint8Array {
   const b = Buffer.alloc(144);
-  b.writeBigInt64LE(BigInt(Math.floor(u.user / 1e6)), 0);
-  b.writeBigInt64LE(BigInt(u.user % 1e6), 8);
-  b.writeBigInt64LE(BigInt(Math.floor(u.system / 1e6)), 16);
-  b.writeBigInt64LE(BigInt(u.system % 1e6), 24);
-  b.writeBigInt64LE(BigInt(Math.floor(process.memoryUsage().rss / 1024)), 32);
-  t.process.mm.write(usage, new Uint8Array(b.buffer, b.byteOffset, b.length));
+  const us = Math.floor(userNs / 1000);
+  b.writeBigInt64LE(BigInt(Math.floor(us / 1e6)), 0);
+  b.writeBigInt64LE(BigInt(us % 1e6), 8);
+  b.writeBigInt64LE(BigInt(maxrssKb), 32);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+export function sysGetrusage(t: Task, who: number, usage: number): number {
+  who |= 0;
+  if (![0, -1, 1].includes(who)) fail(EINVAL);
+  // ru_maxrss: the guest's resident pages, not the host's (the instance's frames in use).
+  const rssKb = t.kernel.frames.used * 4;
+  const ns = who === -1 ? t.process.childCpuNs : taskCpuNs(t, who === 1);
+  t.process.mm.write(usage, encodeRusage(ns, who === -1 ? 0 : rssKb));
   return 0;
 }

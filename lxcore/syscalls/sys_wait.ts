@@ -10,6 +10,7 @@ import {
 } from '../abi/wait.js';
 import { SIGCHLD, SIGCONT } from '../abi/signal.js';
 import { reap } from '../kernel/proctree.js';
+import { encodeRusage } from './sys_time.js';
 import type { Task, Process } from '../kernel/task.js';
 
 /** struct rusage on x86-64: two timevals and 14 longs. */
@@ -77,8 +78,9 @@ function waitFor(t: Task, match: Match, options: number, report: (f: Found | nul
   return r.then((v) => (found ? report(found) : v));
 }
 
-function putRusage(t: Task, addr: number): void {
-  if (addr) t.process.mm.write(addr, new Uint8Array(RUSAGE_SIZE));
+/** The rusage of a child a wait found: its CPU time and its own children's (wait4(2)). */
+function putRusage(t: Task, addr: number, c?: Process): void {
+  if (addr) t.process.mm.write(addr, c ? encodeRusage(c.cpuNs + c.childCpuNs, 0) : new Uint8Array(RUSAGE_SIZE));
 }
 
 /** wait4(pid, wstatus, options, rusage): pid > 0 one child, 0 our group, -1 any, < -1 group -pid. */
@@ -98,7 +100,7 @@ export function sysWait4(t: Task, pid: number, wstatus: number, options: number,
       new DataView(b.buffer).setInt32(0, f.wstatus, true);
       t.process.mm.write(wstatus, b);
     }
-    putRusage(t, rusage);
+    putRusage(t, rusage, f.child);
     return f.pid;
   });
 }
@@ -110,7 +112,7 @@ export function sysWait4(t: Task, pid: number, wstatus: number, options: number,
  */
 export function sysWaitid(t: Task, idtype: number, id: number, infop: number, options: number, rusage: number): number | Promise<number> {
   const report = (f: Found | null, err: number): number => {
-    if (f) putRusage(t, rusage);
+    if (f) putRusage(t, rusage, f.child);
     if (infop) {
       const b = new Uint8Array(28);
       const dv = new DataView(b.buffer);

@@ -126,7 +126,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   vfork: full(H(fork.sysVfork)),
   execve: partial(H(exec.sysExecve), 'static ELF programs and #! scripts (dynamic programs fail with ENOEXEC); argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
-  wait4: partial(H(wait.sysWait4), 'rusage is all zeros'),
+  wait4: partial(H(wait.sysWait4), "rusage carries the child's CPU time (all of it as ru_utime) and nothing else"),
   waitid: partial(H(wait.sysWaitid), 'rusage is all zeros; P_PIDFD fails (no pidfds yet)'),
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
@@ -146,7 +146,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   set_robust_list: full(H(proc.sysSetRobustList)),
   get_robust_list: full(H(proc.sysGetRobustList)),
   rseq: partial(H(proc.sysRseq), 'returns ENOSYS on purpose: libcs then run without restartable sequences'),
-  prlimit64: partial(H(proc.sysPrlimit64), 'limits are recorded and reported; only RLIMIT_NOFILE is enforced so far'),
+  prlimit64: partial(H(proc.sysPrlimit64), "only for the caller (other pids: ESRCH); enforced: RLIMIT_NOFILE, RLIMIT_CPU (SIGXCPU, SIGKILL), RLIMIT_NPROC (fork/clone EAGAIN, root exempt); the others are recorded and reported; RLIMIT_NOFILE's hard limit cannot pass the instance's --max-files, even for root"),
   getrlimit: partial(H(proc.sysGetrlimit), 'see prlimit64'),
   setrlimit: partial(H(proc.sysSetrlimit), 'see prlimit64'),
   uname: full(H(proc.sysUname)),
@@ -187,8 +187,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   time: full(H(time.sysTime)),
   nanosleep: full(H(time.sysNanosleep)),
   clock_nanosleep: partial(H(time.sysClockNanosleep), 'CPU-time clocks sleep by the host\'s wall clock'),
-  times: full(H(time.sysTimes)),
-  getrusage: partial(H(time.sysGetrusage), 'user/system time and max RSS of the whole wasl host process'),
+  times: partial(H(time.sysTimes), 'per-process CPU time from the scheduler, all of it counted as user time'),
+  getrusage: partial(H(time.sysGetrusage), "CPU time per process, thread and reaped children, all of it as ru_utime; ru_maxrss is the instance's resident guest memory; the other fields are zero"),
 };
 
 export interface SyscallRow extends SyscallAbi { impl?: Impl }
