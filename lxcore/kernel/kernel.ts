@@ -94,7 +94,7 @@ export class Kernel {
   spawn(o: SpawnOptions): Process {
     const uid = o.creds?.uid ?? process.getuid?.() ?? 0;
     const gid = o.creds?.gid ?? process.getgid?.() ?? 0;
-    const creds: Credentials = { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [], ...o.creds };
+    const creds: Credentials = { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, fsuid: uid, fsgid: gid, groups: [], ...o.creds };
     const mm = new AddressSpace(this.core, this.frames, this.refs);
     let entry;
     try {

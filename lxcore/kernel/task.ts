@@ -9,7 +9,11 @@ import { SIGCHLD } from '../abi/signal.js';
 import { ProcessSignals, TaskSignals } from './signals.js';
 import type { Kernel } from './kernel.js';
 
-export interface Credentials { uid: number; gid: number; euid: number; egid: number; suid: number; sgid: number; groups: number[] }
+/** A process's identity (credentials(7)); fsuid/fsgid follow euid/egid unless setfsuid/setfsgid. */
+export interface Credentials {
+  uid: number; gid: number; euid: number; egid: number; suid: number; sgid: number;
+  fsuid: number; fsgid: number; groups: number[];
+}
 
 /** How a process ended, as wait(2) encodes it and as the CLI reports it. */
 export interface ExitStatus {

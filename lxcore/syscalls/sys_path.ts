@@ -126,7 +126,7 @@ export function dentryStat(d: Dentry): Stat {
 /** The credentials a VFS permission check uses. */
 export function credsOf(t: Task): Creds {
   const c = t.process.creds;
-  return { fsuid: c.euid, fsgid: c.egid, groups: c.groups };
+  return { fsuid: c.fsuid, fsgid: c.fsgid, groups: c.groups };
 }
 
 /** Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC). */

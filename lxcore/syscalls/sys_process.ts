@@ -13,6 +13,7 @@ import { findTask } from '../kernel/signals.js';
 import { findProcess, groupInSession, groupMembers } from '../kernel/proctree.js';
 import { STACK_SIZE } from '../kernel/exec.js';
 import { RLIMIT_NOFILE_DEFAULT } from '../vfs/file.js';
+import { hasCap, CAP_SYS_RESOURCE } from './sys_cred.js';
 import type { Task, Process } from '../kernel/task.js';
 
 export function sysExitGroup(t: Task, code: number): number {
@@ -164,7 +165,7 @@ export function sysPrlimit64(t: Task, pid: number, res: number, newp: number, ol
     const b = Buffer.from(p.mm.read(newp, 16));
     next = [decodeLimit(b.readBigUInt64LE(0)), decodeLimit(b.readBigUInt64LE(8))];
     if (next[0] > next[1]) fail(EINVAL);
-    if (next[1] > cur[1] && p.creds.euid !== 0) fail(EPERM);
+    if (next[1] > cur[1] && !hasCap(p.creds, CAP_SYS_RESOURCE)) fail(EPERM);
     // The instance's open-file cap is a ceiling even root cannot raise (Linux's is fs.nr_open).
     if (res === RLIMIT_NOFILE && next[1] > t.kernel.limits.files) fail(EPERM);
   }

@@ -18,6 +18,7 @@ import * as exec from './sys_exec.js';
 import * as wait from './sys_wait.js';
 import * as pipe from './sys_pipe.js';
 import * as poll from './sys_poll.js';
+import * as cred from './sys_cred.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -34,6 +35,8 @@ const full = (handler: Handler): Impl => ({ handler, support: 'full' });
 const partial = (handler: Handler, note: string): Impl => ({ handler, support: 'partial', note });
 const H = (f: unknown) => f as Handler;
 const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
+
+const IDENTITY = "Linux's rules with capabilities as root's (euid 0); the guest's identity governs lxcore's VFS (isolated, mounts), while host passthrough files are checked by the host against wasl's own uid; exec does not honour setuid bits";
 
 const IMPLEMENTED: Record<string, Impl> = {
   read: full(H(io.sysRead)),
@@ -115,6 +118,17 @@ const IMPLEMENTED: Record<string, Impl> = {
   getresuid: full(H(proc.sysGetresuid)),
   getresgid: full(H(proc.sysGetresgid)),
   getgroups: full(H(proc.sysGetgroups)),
+  setuid: partial(H(cred.sysSetuid), IDENTITY),
+  setgid: partial(H(cred.sysSetgid), IDENTITY),
+  setreuid: partial(H(cred.sysSetreuid), IDENTITY),
+  setregid: partial(H(cred.sysSetregid), IDENTITY),
+  setresuid: partial(H(cred.sysSetresuid), IDENTITY),
+  setresgid: partial(H(cred.sysSetresgid), IDENTITY),
+  setfsuid: partial(H(cred.sysSetfsuid), IDENTITY),
+  setfsgid: partial(H(cred.sysSetfsgid), IDENTITY),
+  setgroups: partial(H(cred.sysSetgroups), IDENTITY),
+  capget: partial(H(cred.sysCapget), 'the root model: every capability (0..40) while euid is 0, none otherwise'),
+  capset: partial(H(cred.sysCapset), 'the root model: a request that keeps the sets as they are succeeds; splitting capabilities from the uid is EPERM'),
   getpgrp: full(H(proc.sysGetpgrp)),
   getpgid: full(H(proc.sysGetpgid)),
   getsid: full(H(proc.sysGetsid)),

@@ -88,7 +88,7 @@ export class Vfs {
   /** The walk context of a task: its credentials, the namespace root, its cwd. */
   context(t: Task): WalkContext {
     const c = t.process.creds;
-    const base: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds: { fsuid: c.euid, fsgid: c.egid, groups: c.groups } };
+    const base: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds: { fsuid: c.fsuid, fsgid: c.fsgid, groups: c.groups } };
     try {
       base.cwd = this.ns.resolve(base, this.ns.root, t.process.cwd);
     } catch { /* the cwd went away: relative paths fail as Linux's would (ENOENT) */ }
