@@ -47,7 +47,7 @@ const WORKLOADS: Workload[] = [
   { name: 'sha256 1 MiB (examples)', src: join(root, 'examples/src/sha256.c'), args: [] },
   { name: 'sort 100k (examples)', src: join(root, 'examples/src/sort.c'), args: ['100000'] },
   { name: 'xorshift compute 1M', src: join(dir, 'compute.c'), args: ['1000000'] },
-  { name: 'memcpy 2x1 MiB x 200', src: join(dir, 'memcpy.c'), args: ['200'] },
+  { name: 'memcpy 2x1 MiB x 1000', src: join(dir, 'memcpy.c'), args: ['1000'] },
 ];
 
 function build(w: Workload): string {
