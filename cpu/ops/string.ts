@@ -6,8 +6,9 @@
 import { d_prefix, d_opcode, d_opsize, d_rip, branchTo, P_67, P_F2, P_F3, P_FS, P_GS } from '../decode/decoder';
 import { reg64, setReg64, readReg, writeReg, exiting } from '../state';
 import { readMem, writeMem } from '../mmu/access';
+import { tlbEntry, tlbProbe, ACCESS_READ, ACCESS_WRITE } from '../mmu/tlb';
 import { setLazy, getZF, FL_SUB } from './flags';
-import { STATE, RFLAGS, DF, FS_BASE, GS_BASE } from '../shared/layout';
+import { STATE, RFLAGS, DF, FS_BASE, GS_BASE, TLBE_READ_TAG, TLBE_WRITE_TAG, TLBE_FRAME } from '../shared/layout';
 import { R_AX, R_CX, R_SI, R_DI } from '../state';
 
 const REP_CHUNK = 4096;
@@ -36,6 +37,68 @@ const REP_CHUNK = 4096;
 @inline function repeating(): bool { return (d_prefix & (P_F2 | P_F3)) != 0; }
 
 /**
+ * Host address of guest `va` if its page is in the TLB (or can be put there without a fault)
+ * for `access`, else 0. Never raises: a page that would fault is left to the element loop,
+ * which raises the fault at the exact element.
+ */
+function hostPage(va: u64, access: i32): usize {
+  const vpn = va >> 12;
+  let e = tlbEntry(vpn);
+  if (load<u64>(e + (access == ACCESS_WRITE ? TLBE_WRITE_TAG : TLBE_READ_TAG)) != vpn) {
+    e = tlbProbe(va, access);
+    if (e == 0) return 0;
+  }
+  return <usize>load<u32>(e, TLBE_FRAME) + (<usize>va & 0xfff);
+}
+
+/** Whole elements of `size` bytes from `va` to the end of its page. */
+@inline function roomInPage(va: u64, size: i32): u64 {
+  return (<u64>0x1000 - (va & 0xfff)) / <u64>size;
+}
+
+/**
+ * The fast path of REP MOVS / REP STOS going upwards (DF = 0): up to `max` elements that lie
+ * inside one source page and one destination page, both accessible, copied with memory.copy or
+ * filled at once. Element-wise semantics are kept: a forward copy whose destination starts
+ * inside its source propagates elements (rep movsb with rdi = rsi + 1 replicates a byte), so a
+ * run never reaches past the distance between the two. Returns the elements done (0: let the
+ * element loop take the next one, which also raises any fault exactly where the CPU would).
+ */
+function repRun(kind: i32, size: i32, base: u64, max: u64): u64 {
+  const di = addrReg(R_DI);
+  let k = roomInPage(di, size);
+  if (max < k) k = max;
+  if (k < 2) return 0;
+  if (kind == 0) {
+    const si = base + addrReg(R_SI);
+    const ks = roomInPage(si, size);
+    if (ks < k) k = ks;
+    if (k < 2) return 0;
+    const hs = hostPage(si, ACCESS_READ);
+    if (hs == 0) return 0;
+    const hd = hostPage(di, ACCESS_WRITE);
+    if (hd == 0) return 0;
+    if (hd > hs && <u64>(hd - hs) < k * <u64>size) {
+      k = <u64>(hd - hs) / <u64>size;
+      if (k < 2) return 0;
+    }
+    memory.copy(hd, hs, <usize>k * <usize>size);
+    setAddrReg(R_SI, addrReg(R_SI) + k * <u64>size);
+  } else {
+    const hd = hostPage(di, ACCESS_WRITE);
+    if (hd == 0) return 0;
+    const v = readReg(R_AX, size, 0);
+    const bytes = <usize>k * <usize>size;
+    if (size == 1) memory.fill(hd, <u8>v, bytes);
+    else if (size == 2) { for (let p: usize = 0; p < bytes; p += 2) store<u16>(hd + p, <u16>v); }
+    else if (size == 4) { for (let p: usize = 0; p < bytes; p += 4) store<u32>(hd + p, <u32>v); }
+    else { for (let p: usize = 0; p < bytes; p += 8) store<u64>(hd + p, v); }
+  }
+  setAddrReg(R_DI, di + k * <u64>size);
+  return k;
+}
+
+/**
  * Runs `body` per element. Returns after the chunk; re-arms the instruction if more remain.
  * kind: 0 movs, 1 stos, 2 lods, 3 scas, 4 cmps.
  */
@@ -47,7 +110,17 @@ function run(kind: i32): void {
   if (n == 0) return;
   const base = srcBase();
   let budget = REP_CHUNK;
+  const fast = rep && kind <= 1 && d == <u64>size;
   while (n != 0 && budget-- > 0) {
+    if (fast) {
+      const done = repRun(kind, size, base, n < <u64>(budget + 1) ? n : <u64>(budget + 1));
+      if (done != 0) {
+        n -= done;
+        setAddrReg(R_CX, n);
+        budget -= <i32>done - 1;
+        continue;
+      }
+    }
     const si = addrReg(R_SI);
     const di = addrReg(R_DI);
     switch (kind) {

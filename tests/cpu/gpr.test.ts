@@ -472,6 +472,34 @@ function stringCases(r: Prng, n: number): Case[] {
   return out;
 }
 
+/**
+ * REP MOVS / REP STOS upwards, aimed at the run fast path (cpu/ops/string.ts repRun): a
+ * destination that starts just above its source (element propagation, rdi - rsi in 0..24 bytes,
+ * both ways), runs that reach the end of the data page (a fault at the exact element, the
+ * registers left mid-way), elements straddling the page end, read-only destinations, 67.
+ */
+function repRunCases(r: Prng, n: number): Case[] {
+  const out: Case[] = [];
+  for (let i = 0; i < n; i++) {
+    const op = r.pick([0xa4, 0xa5, 0xaa, 0xab]);
+    const size: Size = op & 1 ? r.pick(SIZES_V) : 1;
+    const a32 = r.int(6) === 0 ? [0x67] : [];
+    const s = randomState(r);
+    s.rflags = r.flags(true) & ~DF;
+    const data = randomPage(r);
+    const k = r.int(4);
+    const di = k === 0 ? PAGE_SIZE - r.int(80) : k === 1 ? r.int(PAGE_SIZE) : 512 + r.int(2048);
+    const delta = r.int(3) === 0 ? r.int(2048) - 1024 : r.int(25) - (r.bool() ? 0 : 24);
+    const si = Math.min(PAGE_SIZE - 1, Math.max(0, di - delta));
+    const hi = a32.length ? r.u64() & ~0xffffffffn : 0n;
+    s.gpr[RSI] = hi | (DATA_ADDR + BigInt(si));
+    s.gpr[RDI] = hi | (DATA_ADDR + BigInt(di));
+    s.gpr[RCX] = BigInt(r.pick([2, 3, 7, r.int(64), r.int(600), 4097 + r.int(100)]));
+    out.push({ code: bytes(...a32, 0xf3, ...sizePfx(size), op), state: s, data, dataReadOnly: r.int(8) === 0, note: `rep ${op.toString(16)} rdi-rsi ${di - si}` });
+  }
+  return out;
+}
+
 /** Jcc, JMP, CALL, RET, LOOP*, JRCXZ: targets land on the int3 filler of the code page. */
 function branchCases(r: Prng, n: number): Case[] {
   const out: Case[] = [];
@@ -615,6 +643,9 @@ describe(SKIP ? `general-purpose instructions vs the host CPU (skipped: ${SKIP})
   });
   t('strings: movs stos lods scas cmps with rep prefixes', () => {
     prove(stringCases(rng(11), N * 4), 'string');
+  });
+  t('rep movs / rep stos runs: overlap, page ends, read-only destinations', () => {
+    prove(repRunCases(rng(21), N), 'rep runs');
   });
   t('branches: jcc jmp call ret loop jrcxz', () => {
     prove(branchCases(rng(12), N), 'branch');

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// `npm run bench:ips [-- REPS]`: the interpreter's speed on compute-bound guest programs (issue
+// #11), in guest instructions per second and as a ratio to native, measured side by side in one
+// run. Each workload is built from source here (musl-gcc -static -O2) and run under wasl in this
+// process (so the core's instruction counter can be read) and natively; a cell is the median of
+// REPS runs (default 3). Wall time includes start-up (~0.1 s), so workloads run a few seconds.
+// Not a test: timings on the shared 2-core machine are noisy, compare A/B back to back.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnProgram } from '../lxcore/index.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const reps = Number(process.argv[2] ?? 3);
+const dir = mkdtempSync(join(tmpdir(), 'wasl-ips-'));
+
+// A tight integer loop with a call, compares and memory traffic: the bench's "compute" kernel
+// run without clock reads, so the time is all interpretation.
+const COMPUTE = `#include <stdio.h>
+#include <stdlib.h>
+static unsigned long mix(unsigned long x) { for (int k = 0; k < 12; k++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; } return x; }
+int main(int argc, char **argv) {
+  long n = argc > 1 ? atol(argv[1]) : 1000000; unsigned long s = 0; static unsigned long a[256];
+  for (long i = 0; i < n; i++) { unsigned long x = mix(i + 88172645463325252ul); a[x & 255] += x; s = s * 31 + x; }
+  for (int i = 0; i < 256; i++) s += a[i];
+  printf("%lu\\n", s); return 0; }
+`;
+writeFileSync(join(dir, 'compute.c'), COMPUTE);
+// Block copies and fills through musl's memcpy/memset (rep movsq / rep stosq at their core).
+const MEMCPY = `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 100; size_t sz = 1 << 20; unsigned long s = 0;
+  unsigned char *a = malloc(sz), *b = malloc(sz);
+  for (size_t i = 0; i < sz; i++) a[i] = (unsigned char)(i * 2654435761u >> 13);
+  for (int k = 0; k < n; k++) { memcpy(b + (k & 7), a, sz - 8); memset(a + (k & 15), k, 4096 + k); memcpy(a, b + 3, sz - 8); s += b[k * 4099 % sz] + a[k * 131 % sz]; }
+  printf("%lu\\n", s); return 0; }
+`;
+writeFileSync(join(dir, 'memcpy.c'), MEMCPY);
+
+interface Workload { name: string; src: string; args: string[] }
+const WORKLOADS: Workload[] = [
+  { name: 'sha256 1 MiB (examples)', src: join(root, 'examples/src/sha256.c'), args: [] },
+  { name: 'sort 100k (examples)', src: join(root, 'examples/src/sort.c'), args: ['100000'] },
+  { name: 'xorshift compute 1M', src: join(dir, 'compute.c'), args: ['1000000'] },
+  { name: 'memcpy 2x1 MiB x 1000', src: join(dir, 'memcpy.c'), args: ['1000'] },
+];
+
+function build(w: Workload): string {
+  const out = join(dir, w.name.split(' ')[0]);
+  const r = spawnSync('musl-gcc', ['-static', '-O2', '-o', out, w.src], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`musl-gcc ${w.src}: ${r.stderr}`);
+  return out;
+}
+
+function native(bin: string, args: string[]): { ms: number; out: string } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, out: r.stdout };
+}
+
+async function wasl(bin: string, args: string[]): Promise<{ ms: number; insns: number; out: string }> {
+  const outFile = join(dir, 'out.txt');
+  const fs = await import('node:fs');
+  const fd = fs.openSync(outFile, 'w');
+  const t = process.hrtime.bigint();
+  const { kernel, process: p } = spawnProgram(bin, { argv: [bin, ...args], stdio: [0, fd, 2] });
+  await p.exited;
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  fs.closeSync(fd);
+  return { ms, insns: Number(kernel.core.insnCount), out: fs.readFileSync(outFile, 'utf8') };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+console.log(`${'workload'.padEnd(26)}${'guest insns'.padStart(13)}${'wasl ms'.padStart(10)}${'M insn/s'.padStart(10)}${'native ms'.padStart(11)}${'ratio'.padStart(8)}`);
+for (const w of WORKLOADS) {
+  const bin = build(w);
+  const nat: number[] = [], ms: number[] = [];
+  let insns = 0, same = true;
+  native(bin, w.args); // warm the page cache
+  for (let i = 0; i < reps; i++) {
+    const n = native(bin, w.args);
+    const v = await wasl(bin, w.args);
+    nat.push(n.ms); ms.push(v.ms); insns = v.insns;
+    if (v.out !== n.out) same = false;
+  }
+  const m = median(ms), nm = median(nat);
+  console.log(`${w.name.padEnd(26)}${(insns / 1e6).toFixed(1).padStart(12)}M${m.toFixed(0).padStart(10)}${(insns / m / 1e3).toFixed(1).padStart(10)}${nm.toFixed(1).padStart(11)}${(m / nm).toFixed(0).padStart(7)}×${same ? '' : '  OUTPUT DIFFERS'}`);
+}
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
