@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { spawnProgram, hostEnv, LinuxError } from '../lxcore/index.js';
 import { errnoText } from '../lxcore/abi/errno.js';
 import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
+import { openHostTerminal, HostTerminal } from './hostterm.js';
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
@@ -23,6 +24,8 @@ options:
                        /dev and /sys, and only the directories given with --mount
   --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
                        metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
+  --host-tty           a terminal on stdin is passed through to the guest as it is (host
+                       ioctls, no job control) instead of being put behind a lxcore pty
   -h, --help           this text
   --version            wasl's version
 `;
@@ -50,6 +53,7 @@ function main(): void {
         argv0: { type: 'string', short: '0' },
         isolated: { type: 'boolean' },
         mount: { type: 'string', multiple: true },
+        'host-tty': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -93,6 +97,9 @@ function main(): void {
   if (strace && !log) log = strace;
 
   const [program, ...args] = guest;
+  // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
+  // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
+  const term: HostTerminal | undefined = values['host-tty'] ? undefined : openHostTerminal();
   let started;
   try {
     started = spawnProgram(program, {
@@ -102,6 +109,7 @@ function main(): void {
       log,
       isolated: values.isolated,
       mounts,
+      terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
     });
   } catch (e) {
     if (e instanceof LinuxError) {
@@ -110,12 +118,15 @@ function main(): void {
     }
     throw e;
   }
-  const { kernel } = started;
+  const { kernel, console } = started;
+  if (term && console) term.start(console);
   started.process.exited.then(async (s) => {
     process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
     // Once no guest process is left, leave: a host read still pending on the thread pool (a
     // readiness probe of stdin, lxcore/fs/hostfile.ts) must not keep wasl alive.
     await kernel.run();
+    console?.flush();
+    term?.restore();
     process.exit();
   });
 }

@@ -63,9 +63,8 @@ function slaveStat(s: Tty): Stat {
   return devStat(inoOf(`/dev/pts/${s.index}`), makedev(PTS_MAJOR, s.index), 0o620, o.uid, TTY_GID, o.ns);
 }
 
-/** open("/dev/ptmx"): a new pair, its slave locked; the master never becomes a controlling tty. */
-export function openPtmx(t: Task, flags: number): TtyFile {
-  const k = t.kernel;
+/** A new pair with the lowest free number, its master counted open, its slave locked. */
+export function createPair(k: Kernel, uid: number): Tty {
   const table = ptys(k);
   let index = 0;
   while (table.has(index) || fs.existsSync(`/dev/pts/${index}`)) index++;
@@ -74,15 +73,22 @@ export function openPtmx(t: Task, flags: number): TtyFile {
   slave.link = master;
   master.link = slave;
   table.set(index, slave);
-  owners.set(slave, { uid: t.process.creds.euid, ns: BigInt(Date.now()) * 1_000_000n });
+  owners.set(slave, { uid, ns: BigInt(Date.now()) * 1_000_000n });
   master.count = 1;
+  return master;
+}
+
+/** open("/dev/ptmx"): a new pair, its slave locked; the master never becomes a controlling tty. */
+export function openPtmx(t: Task, flags: number): TtyFile {
+  const master = createPair(t.kernel, t.process.creds.euid);
   const ns = BigInt(Date.now()) * 1_000_000n;
-  return new TtyFile(master, flags & ~O_CLOEXEC, '/dev/ptmx', () => devStat(PTMX_INO, PTMX_RDEV, 0o666, 0, TTY_GID, ns), closeMaster);
+  return new TtyFile(master, flags & ~O_CLOEXEC, '/dev/ptmx', () => devStat(PTMX_INO, PTMX_RDEV, 0o666, 0, TTY_GID, ns),
+    (f) => closeMaster(f.tty));
 }
 
 /** pty_close() of the master: the slave hangs up and its name goes away. */
-function closeMaster(f: TtyFile): void {
-  const master = f.tty, slave = master.link;
+export function closeMaster(master: Tty): void {
+  const slave = master.link;
   if (--master.count > 0) return;
   master.otherClosed = true;
   slave.otherClosed = true;
@@ -105,13 +111,18 @@ function closeSlave(f: TtyFile): void {
  * its controlling terminal.
  */
 export function openSlave(t: Task, slave: Tty, flags: number, path: string, noctty = false, statOf?: () => Stat): TtyFile {
-  if (slave.hungUp || slave.link.count === 0 || slave.locked) fail(EIO);
-  slave.count++;
-  slave.link.otherClosed = false;
-  const f = new TtyFile(slave, flags & ~O_CLOEXEC, path, statOf ?? (() => slaveStat(slave)), closeSlave);
+  const f = slaveFile(slave, flags, path, statOf);
   const p = t.process;
   if (!noctty && !(flags & O_NOCTTY) && isLeader(p) && !p.ctty && !slave.session && f.readable) setCtty(p, slave);
   return f;
+}
+
+/** pty_open() of a slave: a new open file of it. */
+export function slaveFile(slave: Tty, flags: number, path = `/dev/pts/${slave.index}`, statOf?: () => Stat): TtyFile {
+  if (slave.hungUp || slave.link.count === 0 || slave.locked) fail(EIO);
+  slave.count++;
+  slave.link.otherClosed = false;
+  return new TtyFile(slave, flags & ~O_CLOEXEC, path, statOf ?? (() => slaveStat(slave)), closeSlave);
 }
 
 /** TIOCGPTPEER: the master's own slave, opened with `flags`. */
