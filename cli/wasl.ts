@@ -9,6 +9,8 @@ import { errnoText } from '../lxcore/abi/errno.js';
 import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
+import { openHostTerminal, HostTerminal } from './hostterm.js';
+
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
 Runs a static x86-64 Linux program in WebAssembly (wasl: WebAssembly Subsystem for Linux).
@@ -29,6 +31,9 @@ options:
   --max-tasks N        cap processes and threads alive at once (fork/clone fail with EAGAIN)
   --max-files N        cap open files per process (RLIMIT_NOFILE's ceiling; EMFILE)
   --cpu-time SECONDS   cap the instance's CPU time; when spent, every process is killed
+
+  --host-tty           a terminal on stdin is passed through to the guest as it is (host
+                       ioctls, no job control) instead of being put behind a lxcore pty
   -h, --help           this text
   --version            wasl's version
 `;
@@ -61,6 +66,8 @@ function main(): void {
         'max-tasks': { type: 'string' },
         'max-files': { type: 'string' },
         'cpu-time': { type: 'string' },
+
+        'host-tty': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -123,6 +130,9 @@ function main(): void {
   if (strace && !log) log = strace;
 
   const [program, ...args] = guest;
+  // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
+  // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
+  const term: HostTerminal | undefined = values['host-tty'] ? undefined : openHostTerminal();
   let started;
   try {
     started = spawnProgram(program, {
@@ -133,6 +143,8 @@ function main(): void {
       isolated: values.isolated,
       mounts,
       limits,
+
+      terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
     });
   } catch (e) {
     if (e instanceof LinuxError) {
@@ -141,12 +153,15 @@ function main(): void {
     }
     throw e;
   }
-  const { kernel } = started;
+  const { kernel, console } = started;
+  if (term && console) term.start(console);
   started.process.exited.then(async (s) => {
     process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
     // Once no guest process is left, leave: a host read still pending on the thread pool (a
     // readiness probe of stdin, lxcore/fs/hostfile.ts) must not keep wasl alive.
     await kernel.run();
+    console?.flush();
+    term?.restore();
     process.exit();
   });
 }

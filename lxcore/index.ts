@@ -11,11 +11,13 @@ import { HostFile } from './fs/hostfile.js';
 import { O_RDONLY, O_WRONLY, O_RDWR } from './abi/fcntl.js';
 import { LinuxError, ENOENT, EACCES } from './abi/errno.js';
 import type { ExitStatus, Process } from './kernel/task.js';
+import { Console } from './tty/console.js';
 
 export { Kernel } from './kernel/kernel.js';
 export type { KernelOptions, SpawnOptions } from './kernel/kernel.js';
 export type { ExitStatus, Process } from './kernel/task.js';
 export { LinuxError } from './abi/errno.js';
+export { Console } from './tty/console.js';
 
 export interface RunOptions extends KernelOptions {
   /** argv, argv[0] included; defaults to [program]. */
@@ -26,6 +28,21 @@ export interface RunOptions extends KernelOptions {
   cwd?: string;
   /** Host descriptors for the guest's fds 0, 1, 2; defaults to the host's own 0, 1, 2. */
   stdio?: [number, number, number];
+  /**
+   * A terminal outside the instance, put behind one of lxcore's ptys: the guest's descriptors
+   * marked in `fds` are its slave, which becomes the first process's controlling terminal.
+   * spawnProgram returns the Console to feed input and resizes to.
+   */
+  terminal?: TerminalOptions;
+}
+
+export interface TerminalOptions {
+  /** Which of the guest's fds 0, 1, 2 are the terminal (the others are `stdio`'s). */
+  fds: [boolean, boolean, boolean];
+  cols?: number;
+  rows?: number;
+  /** Receives what the guest's terminal shows. */
+  output(bytes: Uint8Array): void;
 }
 
 /** The host's environment in the NAME=value form a guest receives. */
@@ -63,7 +80,7 @@ export function stdioTable(fds: [number, number, number]): FdTable {
 }
 
 /** Starts `program` in a new kernel; returns the process (await `process.exited`). */
-export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Kernel; process: Process } {
+export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Kernel; process: Process; console?: Console } {
   const exe = findProgram(program);
   let image: Uint8Array;
   try {
@@ -73,6 +90,13 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${program}: ${code}`);
   }
   const kernel = new Kernel(o);
+  const stdio = stdioTable(o.stdio ?? [0, 1, 2]);
+  let console: Console | undefined;
+  if (o.terminal) {
+    const term = o.terminal;
+    console = new Console(kernel, process.getuid?.() ?? 0, term.output, term.cols, term.rows);
+    term.fds.forEach((on, fd) => { if (on) stdio.installAt(fd, console!.open(), false); });
+  }
   const proc = kernel.spawn({
     image,
     exe: fs.realpathSync(exe),
@@ -80,10 +104,11 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     argv: o.argv ?? [program],
     env: o.env ?? hostEnv(),
     cwd: o.cwd ?? (o.isolated ? '/' : process.cwd()),
-    stdio: stdioTable(o.stdio ?? [0, 1, 2]),
+    stdio,
   });
+  console?.attach(proc);
   void kernel.run();
-  return { kernel, process: proc };
+  return { kernel, process: proc, console };
 }
 
 /** Runs `program` to completion and returns how it ended. */

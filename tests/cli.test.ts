@@ -33,9 +33,12 @@ describe('wasl CLI', () => {
       { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TERM: 'dumb' } }).stdout;
     const applets = (run: string) => `${run} tty; ${run} stty size`;
     const native = inPty(applets('/bin/busybox'));
-    const ours = inPty(applets(`${process.execPath} ${WASL_CLI} /bin/busybox`));
     expect(native).toMatch(/^\/dev\/pts\/\d+\r\n31 97\r\n$/);
-    expect(ours).toBe(native);
+    // --host-tty: the host terminal itself, so the very same name.
+    expect(inPty(applets(`${process.execPath} ${WASL_CLI} --host-tty /bin/busybox`))).toBe(native);
+    // By default the guest's terminal is a lxcore pty of the host terminal's size: its own number.
+    const ours = inPty(applets(`${process.execPath} ${WASL_CLI} /bin/busybox`));
+    expect(ours).toMatch(/^\/dev\/pts\/\d+\r\n31 97\r\n$/);
   });
 
   it('a missing program: 127 and a message, like a shell', () => {

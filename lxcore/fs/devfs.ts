@@ -1,6 +1,6 @@
-// wasl's own /dev (the memory devices of mem(4), random(4), the controlling tty) and /sys
-// (the few files libcs read: CPU counts). The terminal layer of issue #4 replaces /dev/tty's
-// host passthrough with lxcore's own line discipline.
+// wasl's own /dev (the memory devices of mem(4), random(4), the controlling tty, devpts's
+// ptmx and pts/) and /sys (the few files libcs read: CPU counts). /dev/tty is the caller's
+// controlling terminal when that is one of lxcore's (lxcore/tty/), else the host's terminal.
 
 import * as fs from 'node:fs';
 import { randomFillSync } from 'node:crypto';
@@ -12,6 +12,7 @@ import { staticDir, link, file, ino, SynDev, SynMount } from './synthetic.js';
 import { HostFile } from './hostfile.js';
 import { hostErrno } from './hosterr.js';
 import type { Task } from '../kernel/task.js';
+import { ptmxNode, ptsDir, openCurrentTty } from '../tty/devpts.js';
 
 export const DEV_DEV = 0x5; // devtmpfs's st_dev (0:5)
 
@@ -46,10 +47,29 @@ function memdev(kind: Kind, minor: number): SynDev {
   return { kind: 'dev', rdev, ino: i, mode: 0o666, open: (_t, flags) => new MemDevice(kind, rdev, i, flags & ~O_CLOEXEC, `/dev/${kind}`) };
 }
 
-/** /dev/tty: the host's controlling terminal, while wasl has no terminal layer of its own. */
+/** The host process's session (/proc/self/stat), which the first guest process starts in. */
+let hostSid: number | undefined;
+function hostSession(): number {
+  if (hostSid === undefined) {
+    try {
+      const st = fs.readFileSync('/proc/self/stat', 'utf8');
+      hostSid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[3]);
+    } catch { hostSid = 0; }
+  }
+  return hostSid;
+}
+
+/**
+ * /dev/tty: the caller's controlling terminal. One of lxcore's (a pty) if it has one; else, in
+ * the host's session, the host's terminal; else none (ENXIO), as after setsid().
+ */
+const TTY_INO = ino();
 const tty: SynDev = {
-  kind: 'dev', rdev: makedev(5, 0), ino: ino(), mode: 0o666,
-  open: (_t: Task, flags: number) => {
+  kind: 'dev', rdev: makedev(5, 0), ino: TTY_INO, mode: 0o666,
+  open: (t: Task, flags: number) => {
+    const ctty = t.process.ctty;
+    if (ctty) return openCurrentTty(t, ctty, flags, TTY_INO);
+    if (t.process.sid !== hostSession()) fail(ENXIO);
     try {
       return new HostFile(fs.openSync('/dev/tty', flags & ~O_CLOEXEC), flags & ~O_CLOEXEC, '/dev/tty', true);
     } catch (e) {
@@ -66,12 +86,13 @@ export function devfs(): SynMount {
     random: memdev('random', 8),
     urandom: memdev('random', 9),
     tty,
+    ptmx: ptmxNode,
     fd: link(() => '/proc/self/fd'),
     stdin: link(() => '/proc/self/fd/0'),
     stdout: link(() => '/proc/self/fd/1'),
     stderr: link(() => '/proc/self/fd/2'),
     shm: staticDir({}),
-    pts: staticDir({}), // listed here; lookups under /dev/pts go to the host (sys_path.ts)
+    pts: ptsDir, // lxcore's ptys; other names under /dev/pts go to the host (sys_path.ts)
   });
   return { root, dev: DEV_DEV };
 }

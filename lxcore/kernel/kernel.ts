@@ -24,6 +24,7 @@ import { RLIMIT_CPU } from '../abi/resource.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
+import { disassociateCtty } from '../tty/jobctl.js';
 
 /** Instructions per slice: long enough for V8 to tier up, short enough to stay responsive. */
 const SLICE = 1 << 20;
@@ -355,6 +356,7 @@ export class Kernel {
       }
     }
     this.runQueue = this.runQueue.filter((t) => t.process !== p);
+    disassociateCtty(p, true); // a session leader's exit: SIGHUP to its terminal's foreground
     p.finish(status);
     processEnded(this, p);
     this.kick();

@@ -8,6 +8,7 @@ import { WaitQueue } from './waitqueue.js';
 import { SIGCHLD } from '../abi/signal.js';
 import { ProcessSignals, TaskSignals } from './signals.js';
 import type { Kernel } from './kernel.js';
+import type { Tty } from '../tty/tty.js';
 
 /** A process's identity (credentials(7)); fsuid/fsgid follow euid/egid unless setfsuid/setfsgid. */
 export interface Credentials {
@@ -39,6 +40,8 @@ export class Process {
   readonly threads: Task[] = [];
   pgid: number;
   sid: number;
+  /** Its session's controlling terminal, if one of lxcore's (signal->tty); fork inherits it. */
+  ctty?: Tty;
   status?: ExitStatus;
   /**
    * The guest process that waits for this one, or null: the first process (its parent is the

@@ -143,6 +143,7 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   c.env = [...p.env];
   c.pgid = p.pgid;
   c.sid = p.sid;
+  c.ctty = p.ctty;
   c.umask = p.umask;
   c.rlimits = new Map([...p.rlimits].map(([r, v]) => [r, [v[0], v[1]] as [number, number]]));
 

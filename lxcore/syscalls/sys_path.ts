@@ -16,6 +16,7 @@ import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
 import { procfs } from '../fs/procfs.js';
 import { devfs, sysfs } from '../fs/devfs.js';
 import { hostErrno } from '../fs/hosterr.js';
+import { devptsOwns } from '../tty/devpts.js';
 import type { Task } from '../kernel/task.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { hostPathOf } from '../vfs/vfs.js';
@@ -38,10 +39,12 @@ export function pathArg(t: Task, addr: number, allowEmpty = false): string {
 /** wasl's own filesystems, over the host passthrough. */
 const MOUNTS: Array<[string, SynMount]> = [['/proc', procfs()], ['/dev', devfs()], ['/sys', sysfs()]];
 /**
- * Host paths inside those that still go to the host: the guest's terminal is the host's
- * (/dev/pts/N) until lxcore has terminals of its own (issue #4), and ttyname() must find it.
+ * Host paths inside those that still go to the host: /dev/pts/N that is not one of lxcore's
+ * ptys, since the guest's stdio may be a host terminal and ttyname() must find it.
  */
 const HOST_INSIDE = ['/dev/pts'];
+const hostInsideOf = (t: Task, canon: string): boolean =>
+  HOST_INSIDE.some((at) => canon === at || canon.startsWith(at + '/')) && !devptsOwns(t, canon);
 
 /** The directory a relative path starts from. */
 function baseDir(t: Task, dirfd: number): string {
@@ -76,7 +79,7 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
   for (let hops = 0; hops < 40; hops++) {
     const canon = lexical(abs);
     const under = (at: string) => canon === at || canon.startsWith(at + '/');
-    const hostInside = (!vfs || vfs.hostRoot) && HOST_INSIDE.some(under);
+    const hostInside = (!vfs || vfs.hostRoot) && hostInsideOf(t, canon);
     const hit = hostInside ? undefined : MOUNTS.find(([at]) => under(at));
     if (!hit && !vfs) return { host: abs };
     if (!hit) {
@@ -103,7 +106,7 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   const vfs = vfsOf(t);
   const canon = lexical(abs);
   const under = (at: string) => canon === at || canon.startsWith(at + '/');
-  if (MOUNTS.some(([at]) => under(at)) && !((!vfs || vfs.hostRoot) && HOST_INSIDE.some(under))) return { synthetic: true };
+  if (MOUNTS.some(([at]) => under(at)) && !((!vfs || vfs.hostRoot) && hostInsideOf(t, canon))) return { synthetic: true };
   const trailingSlash = abs.endsWith('/');
   if (!vfs) {
     const cut = abs.replace(/\/+$/, '');

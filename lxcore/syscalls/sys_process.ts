@@ -74,6 +74,7 @@ export function sysSetsid(t: Task): number {
   const p = t.process;
   if (groupMembers(t.kernel, p.pid).length > 0) fail(EPERM);
   p.sid = p.pgid = p.pid;
+  p.ctty = undefined; // a new session starts without a controlling terminal
   return p.pid;
 }
 

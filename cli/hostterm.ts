@@ -1,0 +1,75 @@
+// The host terminal behind a guest's lxcore pty (lxcore/tty/console.ts): while the guest runs,
+// the host terminal is in raw mode (stty raw -echo) so that every keystroke reaches lxcore's line
+// discipline, which does the echoing, editing and ^C/^Z; host window-size changes become
+// TIOCSWINSZ. The settings found at start are put back on every way out: a normal exit, an
+// uncaught exception, and the signals that end wasl itself.
+
+import * as fs from 'node:fs';
+import * as tty from 'node:tty';
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Console } from '../lxcore/index.js';
+
+export interface HostTerminal {
+  /** Which of the host's fds 0, 1, 2 are this terminal (the guest's become the pty's slave). */
+  fds: [boolean, boolean, boolean];
+  cols: number;
+  rows: number;
+  /** Shows guest output on the terminal. */
+  write(bytes: Uint8Array): void;
+  /** Starts feeding keystrokes and resizes to `c`. */
+  start(c: Console): void;
+  /** Puts the terminal back as it was (idempotent). */
+  restore(): void;
+}
+
+/** Runs stty on the terminal at fd 0; its output, or undefined if it failed. */
+function stty(args: string[]): string | undefined {
+  const r = spawnSync('stty', args, { stdio: [0, 'pipe', 'ignore'], encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+function sizeOf(): [number, number] {
+  const m = /^(\d+) (\d+)/.exec(stty(['size']) ?? '');
+  const rows = m ? Number(m[1]) : 0, cols = m ? Number(m[2]) : 0;
+  return [cols || 80, rows || 24];
+}
+
+/** The host terminal on fd 0, in raw mode; undefined if fd 0 is not a terminal (or stty fails). */
+export function openHostTerminal(): HostTerminal | undefined {
+  if (!tty.isatty(0)) return undefined;
+  const rdev = (fd: number) => { try { return fs.fstatSync(fd).rdev; } catch { return -1; } };
+  const same = (fd: number) => tty.isatty(fd) && rdev(fd) === rdev(0);
+  const fds: [boolean, boolean, boolean] = [true, same(1), same(2)];
+  const outFd = fds[1] ? 1 : fds[2] ? 2 : 0; // a terminal's fd 0 is normally open for writing too
+  const saved = stty(['-g'])?.trim();
+  if (!saved || stty(['raw', '-echo']) === undefined) return undefined;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    stty([saved]);
+  };
+  process.on('exit', restore);
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'] as const) {
+    process.on(sig, () => { restore(); process.exit(128 + constants.signals[sig]); });
+  }
+  const [cols, rows] = sizeOf();
+  return {
+    fds, cols, rows,
+    write(bytes) {
+      for (let off = 0; off < bytes.length;) {
+        try { off += fs.writeSync(outFd, bytes, off, bytes.length - off); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // the terminal is gone
+        }
+      }
+    },
+    start(c) {
+      process.stdin.on('data', (d: Buffer) => c.input(new Uint8Array(d.buffer, d.byteOffset, d.length)));
+      process.stdin.on('end', () => c.close());
+      process.stdin.on('error', () => c.close());
+      process.on('SIGWINCH', () => { const [w, h] = sizeOf(); c.resize(w, h); });
+    },
+    restore,
+  };
+}

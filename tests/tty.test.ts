@@ -1,0 +1,103 @@
+// Terminals (issue #4): pseudo-terminal pairs (/dev/ptmx, /dev/pts/N, openpty), the N_TTY line
+// discipline (canonical editing, echo, input and output processing, VMIN/VTIME), ISIG, job
+// control (SIGTTIN/SIGTTOU, tcsetpgrp), window size and SIGWINCH, hangup and EIO, controlling
+// terminals — tests/programs/tty.c, built with musl-gcc and gcc, run natively (on the host's
+// devpts, so the host kernel's n_tty is the oracle) and under wasl; stdout, stderr and exit
+// status must match byte for byte.
+
+import { describe, it, expect } from 'vitest';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ROOT, buildStatic, canBuild, hasCommand, Toolchain } from './support/build.js';
+import { runNative, runWasl, WASL_CLI } from './support/run.js';
+
+const SRC = join(ROOT, 'tests/programs/tty.c');
+
+/** mode → what it covers (the test's name). */
+const MODES: Array<[string, string]> = [
+  ['basic', 'posix_openpt/grantpt/unlockpt/ptsname, lock, ttyname, default termios, ONLCR, echo, EIO after the slave closes, openpty, TIOCGPTPEER'],
+  ['canon', 'canonical mode: erase, kill, werase, ^X echo, tab erase, lnext, reprint, VEOF, ECHONL, ECHOPRT, ICRNL/INLCR/IGNCR, ONLCR/OCRNL/XTABS/OPOST, flushing'],
+  ['raw', 'non-canonical reads: VMIN/VTIME in all four combinations, O_NONBLOCK, raw echo, IXON stop/start'],
+  ['isig', 'ISIG: ^C to the foreground group (handler and default action), ^Z stop and SIGCONT, ISIG off, TIOCSIG'],
+  ['jobctl', 'job control: SIGTTIN for a background reader, tcsetpgrp, SIGTTOU for tcsetattr and TOSTOP writes, ignored signals'],
+  ['winsize', 'TIOCSWINSZ/TIOCGWINSZ and SIGWINCH to the foreground group'],
+  ['hangup', 'master EIO and POLLHUP after the slave closes; SIGHUP to the session leader when the master closes; leader exit hangs up the foreground group'],
+  ['ctty', 'controlling terminal: acquisition on open, O_NOCTTY, TIOCSCTTY, TIOCNOTTY, /dev/tty, setsid'],
+];
+
+for (const tc of ['musl', 'glibc'] as Toolchain[]) {
+  describe.skipIf(!canBuild(tc))(`terminals, ${tc} static (skipped only if ${tc === 'musl' ? 'musl-gcc' : 'gcc with libc.a'} is missing)`, () => {
+    for (const [mode, what] of MODES) {
+      it(`${mode}: ${what}`, () => {
+        const bin = buildStatic(SRC, tc);
+        const native = runNative(bin, { args: [mode], timeoutMs: 30_000 });
+        const wasl = runWasl(bin, { args: [mode], timeoutMs: 60_000 });
+        expect(wasl).toEqual(native);
+      });
+    }
+  });
+}
+
+// The CLI on a real terminal (script(1)'s pty, driven through pipes): the host terminal goes raw
+// and feeds a lxcore pty, so busybox sh gets lxcore's line discipline and job control. The same
+// keystrokes typed at busybox running natively on the same kind of terminal must give the same
+// screen, byte for byte, and the host terminal's settings (stty -g) must be as before.
+const BUSYBOX = '/bin/busybox';
+const canScript = hasCommand('script') && existsSync(BUSYBOX);
+
+/** Runs `cmd` in script(1), typing `steps` (text, then a pattern the screen must show next). */
+async function session(cmd: string, steps: Array<[string, RegExp]>): Promise<string> {
+  const p = spawn('script', ['-qfc', cmd, '/dev/null'], { env: { PATH: '/usr/bin:/bin', TERM: 'dumb', PS1: '$ ', HOME: '/tmp', ENV: '' } });
+  let out = '';
+  let answered = 0;
+  p.stdout.on('data', (d) => {
+    out += d;
+    // busybox's line editor asks where the cursor is (ESC [6n); a terminal would answer.
+    const asked = out.split('\x1b[6n').length - 1;
+    for (; answered < asked; answered++) p.stdin.write('\x1b[24;3R');
+  });
+  const exited = new Promise<void>((r) => p.on('exit', () => r()));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    for (const [keys, until] of steps) {
+      if (keys.startsWith('\0')) await sleep(Number(keys.slice(1)));
+      else p.stdin.write(keys);
+      for (const t0 = Date.now(); !until.test(out);) {
+        if (Date.now() - t0 > 60_000) throw new Error(`no ${until} in ${JSON.stringify(out)}`);
+        await sleep(20);
+      }
+    }
+    await exited;
+  } finally {
+    p.kill('SIGKILL');
+  }
+  return out;
+}
+
+describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped only if script(1) or /bin/busybox is missing)', () => {
+  it('a command, Ctrl-C of sleep 100, Ctrl-Z and fg, exit; the host terminal settings come back', async () => {
+    const PROMPT = '\\$ (\\x1b\\[6n)?$';
+    const steps: Array<[string, RegExp]> = [
+      ['', new RegExp(PROMPT)],
+      ['echo hi there\r', new RegExp(`hi there\\r\\n[^]*${PROMPT}`)],
+      // The sleep must have started before ^C: its shell prints first, then a margin.
+      ['echo started; sleep 100\r', /started\r\n$/],
+      ['\x002000', /started\r\n$/],
+      ['\x03', new RegExp(`\\^C[^]*${PROMPT}`)],
+      ['echo go; sleep 100\r', /go\r\n$/],
+      ['\x002000', /go\r\n$/],
+      ['\x1a', new RegExp(`Stopped[^]*${PROMPT}`)],
+      ['fg\r', /sleep 100\r\n$/],
+      ['\x001000', /sleep 100\r\n$/],
+      ['\x03', new RegExp(`\\^C\\r\\n[^]*${PROMPT}`)],
+      ['exit\r', /exit\r\n[^]*$/],
+    ];
+    const native = await session(`stty -g; ${BUSYBOX} sh -i; stty -g`, steps);
+    const ours = await session(`stty -g; ${process.execPath} ${WASL_CLI} ${BUSYBOX} sh -i; stty -g`, steps);
+    const settings = ours.split('\r\n').filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
+    expect(settings).toHaveLength(2);
+    expect(settings[1]).toBe(settings[0]);
+    expect(ours).toBe(native);
+  }, 120_000);
+});
