@@ -127,6 +127,11 @@ export class Task {
   /** exit()'s code, kept for the leader: the process's status if no exit_group ends it. */
   exitCode = 0;
 
+  /** Time on the core, ns (/proc's utime), and context switches: gave the core up / lost it. */
+  cpuNs = 0;
+  nvcsw = 0;
+  nivcsw = 0;
+
   /** `tid` changes only when execve from another thread makes it the leader (de_thread). */
   constructor(public tid: number, readonly process: Process, regs: Uint8Array) {
     this.regs = regs;

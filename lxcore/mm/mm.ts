@@ -28,6 +28,28 @@ export interface Vma {
   flags: number;
   /** What /proc/PID/maps shows for it: "[heap]", "[stack]", a path, or "". */
   name: string;
+  /**
+   * For a file mapping: the file's st_dev and st_ino and the byte offset in it of `start`
+   * (/proc/PID/maps' offset, dev and inode columns). Absent for anonymous memory.
+   */
+  file?: MapFile;
+}
+
+/** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
+export interface MapFile { dev: number; ino: bigint; off: number }
+
+/** [start, end) of `v` as its own VMA: a file mapping's offset moves with its start. */
+function slice(v: Vma, start: number, end: number): Vma {
+  const out = { ...v, start, end };
+  if (v.file) out.file = { ...v.file, off: v.file.off + (start - v.start) };
+  return out;
+}
+
+/** Whether `y` continues `x` exactly (same rights, same name, same file at the next offset). */
+function continues(x: Vma, y: Vma): boolean {
+  if (x.end !== y.start || x.prot !== y.prot || x.flags !== y.flags || x.name !== y.name) return false;
+  if (!x.file || !y.file) return !x.file && !y.file;
+  return x.file.dev === y.file.dev && x.file.ino === y.file.ino && y.file.off === x.file.off + (x.end - x.start);
 }
 
 /** The result of a page fault lxcore could not satisfy: the signal to deliver. */
@@ -52,6 +74,10 @@ export class AddressSpace {
   brkEnd = 0;
   /** Processes using this address space: more than one after clone(CLONE_VM), e.g. vfork. */
   users = 1;
+  /** Page faults lxcore resolved (/proc/PID/stat's minflt; none is ever a major fault). */
+  minflt = 0;
+  /** Where exec put things (mm_struct's start_code … env_end), for /proc/PID/stat. */
+  layout = { startCode: 0, endCode: 0, startData: 0, endData: 0, startStack: 0, argStart: 0, argEnd: 0, envStart: 0, envEnd: 0 };
 
   constructor(readonly core: Core, readonly frames: FrameAllocator, readonly refs: FrameRefs) {
     this.pt = new PageTable(frames);
@@ -86,8 +112,8 @@ export class AddressSpace {
     const out: Vma[] = [];
     for (const v of this.vmas) {
       if (v.end <= start || v.start >= end) { out.push(v); continue; }
-      if (v.start < start) out.push({ ...v, end: start });
-      if (v.end > end) out.push({ ...v, start: end });
+      if (v.start < start) out.push(slice(v, v.start, start));
+      if (v.end > end) out.push(slice(v, end, v.end));
     }
     this.vmas = out;
   }
@@ -99,7 +125,7 @@ export class AddressSpace {
     // Merge with identical neighbours so long-running brk/mmap patterns don't fragment the list.
     const merge = (a: number) => {
       const x = this.vmas[a], y = this.vmas[a + 1];
-      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name) {
+      if (x && y && continues(x, y)) {
         x.end = y.end;
         this.vmas.splice(a + 1, 1);
       }
@@ -139,7 +165,7 @@ export class AddressSpace {
    * Maps anonymous zero-filled memory (mmap's core). Returns the address. Pages are allocated
    * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there.
    */
-  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = ''): number {
+  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = '', file?: MapFile): number {
     if (len <= 0 || len > TASK_SIZE) fail(len === 0 ? EINVAL : ENOMEM);
     len = pageUp(len);
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -153,7 +179,7 @@ export class AddressSpace {
     } else {
       addr = this.findFree(len, pageDown(addr));
     }
-    this.insert({ start: addr, end: addr + len, prot, flags, name });
+    this.insert({ start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}) });
     return addr;
   }
 
@@ -177,7 +203,7 @@ export class AddressSpace {
       a = v.end;
     }
     const pieces = this.vmas.filter((v) => v.start < end && addr < v.end)
-      .map((v) => ({ ...v, start: Math.max(v.start, addr), end: Math.min(v.end, end), prot }));
+      .map((v) => ({ ...slice(v, Math.max(v.start, addr), Math.min(v.end, end)), prot }));
     this.cut(addr, end);
     for (const p of pieces) this.insert(p);
     const pteBits = pteProt(prot);
@@ -221,7 +247,7 @@ export class AddressSpace {
     // Pages beyond newLen (a shrinking move) are released with the old range.
     this.dropPages(old, old + oldLen);
     this.cut(old, old + oldLen);
-    this.insert({ ...vma, start: at, end: at + newLen });
+    this.insert({ ...slice(vma, old, old + newLen), start: at, end: at + newLen });
     this.core.exports.tlbFlushAll();
     return at;
   }
@@ -280,6 +306,7 @@ export class AddressSpace {
       return { addr, code: 'SEGV_ACCERR' };
     }
     const pte = this.pt.get(va);
+    this.minflt++;
     if (pte === 0) this.populate(va, vma);
     else if (write && (pte & L.PTE_COW)) this.unshare(va, pte);
     else return { addr, code: 'SEGV_ACCERR' }; // present with the right rights: cannot happen
@@ -343,6 +370,19 @@ export class AddressSpace {
     this.mapAnonymous(addr, len, prot, MAP_FIXED);
   }
 
+  /**
+   * Marks [start, end) of existing mappings as showing `file` (offset `file.off` at `start`)
+   * under `name`: the ELF loader's segments, which are copied in, still show their file.
+   */
+  nameRange(start: number, end: number, name: string, file: MapFile): void {
+    const pieces = this.vmas.filter((v) => v.start < end && start < v.end).map((v) => {
+      const s = Math.max(v.start, start);
+      return { ...slice(v, s, Math.min(v.end, end)), name, file: { ...file, off: file.off + (s - start) } };
+    });
+    this.cut(start, end);
+    for (const p of pieces) this.insert(p);
+  }
+
   /** Reads a NUL-terminated string of at most `max` bytes (ENAMETOOLONG is the caller's). */
   readCString(addr: number, max = 4096): string | null {
     const bytes: number[] = [];
@@ -381,6 +421,7 @@ export class AddressSpace {
     child.vmas = this.vmas.map((v) => ({ ...v }));
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
+    child.layout = { ...this.layout };
     for (const v of this.vmas) {
       if (!isShared(v)) continue;
       for (let va = v.start; va < v.end; va += P) if (this.pt.get(va) === 0) this.populate(va, v);
@@ -404,6 +445,13 @@ export class AddressSpace {
       this.core.exports.tlbFlushAll();
     }
     return child;
+  }
+
+  /** Pages backed by a frame (/proc's RSS), counted in the page table. */
+  residentPages(): number {
+    let n = 0;
+    this.pt.forEach(0, TASK_SIZE, () => { n++; });
+    return n;
   }
 
   /** Drops one user (exit, execve); the last one frees everything. */

@@ -14,7 +14,8 @@ import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
 import { procfs } from '../fs/procfs.js';
-import { devfs, sysfs } from '../fs/devfs.js';
+import { devfs } from '../fs/devfs.js';
+import { sysfs } from '../fs/sysfs.js';
 import { hostErrno } from '../fs/hosterr.js';
 import type { Task } from '../kernel/task.js';
 import type { Vfs } from '../vfs/vfs.js';
@@ -42,6 +43,12 @@ const MOUNTS: Array<[string, SynMount]> = [['/proc', procfs()], ['/dev', devfs()
  * (/dev/pts/N) until lxcore has terminals of its own (issue #4), and ttyname() must find it.
  */
 const HOST_INSIDE = ['/dev/pts'];
+/**
+ * Paths inside them served by the file namespace instead, in every mode: /dev/shm, where
+ * shm_open(3) and sem_open(3) create files, is a real directory — the host's tmpfs on the
+ * passthrough, a volfs directory in --isolated mode (vfs.ts creates it).
+ */
+const NAMESPACE_INSIDE = ['/dev/shm'];
 
 /** The directory a relative path starts from. */
 function baseDir(t: Task, dirfd: number): string {
@@ -76,8 +83,8 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
   for (let hops = 0; hops < 40; hops++) {
     const canon = lexical(abs);
     const under = (at: string) => canon === at || canon.startsWith(at + '/');
-    const hostInside = (!vfs || vfs.hostRoot) && HOST_INSIDE.some(under);
-    const hit = hostInside ? undefined : MOUNTS.find(([at]) => under(at));
+    const bypass = ((!vfs || vfs.hostRoot) && HOST_INSIDE.some(under)) || NAMESPACE_INSIDE.some(under);
+    const hit = bypass ? undefined : MOUNTS.find(([at]) => under(at));
     if (!hit && !vfs) return { host: abs };
     if (!hit) {
       const ctx = vfs!.context(t);
@@ -103,7 +110,8 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   const vfs = vfsOf(t);
   const canon = lexical(abs);
   const under = (at: string) => canon === at || canon.startsWith(at + '/');
-  if (MOUNTS.some(([at]) => under(at)) && !((!vfs || vfs.hostRoot) && HOST_INSIDE.some(under))) return { synthetic: true };
+  const bypass = ((!vfs || vfs.hostRoot) && HOST_INSIDE.some(under)) || NAMESPACE_INSIDE.some(under);
+  if (MOUNTS.some(([at]) => under(at)) && !bypass) return { synthetic: true };
   const trailingSlash = abs.endsWith('/');
   if (!vfs) {
     const cut = abs.replace(/\/+$/, '');
