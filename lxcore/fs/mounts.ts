@@ -48,7 +48,8 @@ function hostRows(): MountRow[] {
   const OWN = own();
   for (const r of rows) {
     const o = OWN[r.point];
-    if (o) { out.push({ ...r, dev: devText(o.dev), type: o.type, source: o.type, mntOpts: o.opts, superOpts: 'rw' }); continue; }
+    // The host's row (its options too), but with the st_dev wasl's files report.
+    if (o) { out.push({ ...r, dev: devText(o.dev) }); continue; }
     const inside = Object.keys(OWN).some((at) => under(r.point, at));
     if (inside && !HOST_BELOW.some((at) => r.point === at || under(r.point, at))) continue;
     out.push(r);

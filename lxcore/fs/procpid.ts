@@ -8,7 +8,7 @@ import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../
 import { devMajor, devMinor } from '../abi/stat.js';
 import { O_CLOEXEC } from '../abi/fcntl.js';
 import type { Task, Process } from '../kernel/task.js';
-import type { Vma } from '../mm/mm.js';
+import type { Vma, AddressSpace } from '../mm/mm.js';
 
 const P = 4096;
 const RLIM_INFINITY = '18446744073709551615';
@@ -162,7 +162,7 @@ export function status(p: Process, reader: Task, th?: Task): string {
     `State:\t${letter} (${word})`,
     `Tgid:\t${p.pid}`, 'Ngid:\t0', `Pid:\t${tid}`, `PPid:\t${p.ppid}`, 'TracerPid:\t0',
     `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.euid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.egid}`,
-    `FDSize:\t${fdSize}`, `Groups:\t${c.groups.map((g) => g + ' ').join('')}`,
+    `FDSize:\t${fdSize}`, `Groups:\t${c.groups.join(' ')} `,
     `NStgid:\t${p.pid}`, `NSpid:\t${tid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, 'Kthread:\t0',
     ...(p.status ? [] : [
       `VmPeak:\t${kB(m.size)}`, `VmSize:\t${kB(m.size)}`, `VmLck:\t${kB(0)}`, `VmPin:\t${kB(0)}`,
@@ -189,18 +189,25 @@ export function status(p: Process, reader: Task, th?: Task): string {
   ].join('\n');
 }
 
-/** One /proc/PID/maps line (show_map_vma): the name starts at column 73 when there is one. */
-function mapLine(v: Vma): string {
+/**
+ * One /proc/PID/maps line (show_map_vma): the name starts at column 73 when there is one. An
+ * anonymous mapping is named by where it lies, not by how it was made: [heap] if it overlaps
+ * the break's range (vma_is_initial_heap), [stack] if it holds the initial stack pointer.
+ */
+function mapLine(v: Vma, mm: AddressSpace): string {
+  let name = v.file ? v.name : '';
+  if (!v.file && v.start < mm.brkEnd && v.end > mm.brkStart) name = '[heap]';
+  else if (!v.file && v.start <= mm.layout.startStack && v.end >= mm.layout.startStack) name = '[stack]';
   const perms = (v.prot & PROT_READ ? 'r' : '-') + (v.prot & PROT_WRITE ? 'w' : '-') + (v.prot & PROT_EXEC ? 'x' : '-') + (v.flags & MAP_SHARED ? 's' : 'p');
   const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
   const dev = v.file ? `${hex(Number(devMajor(BigInt(v.file.dev))), 2)}:${hex(Number(devMinor(BigInt(v.file.dev))), 2)}` : '00:00';
   const head = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms} ${hex(v.file?.off ?? 0, 8)} ${dev} ${v.file?.ino ?? 0} `;
-  return v.name ? head.padEnd(72) + ' ' + v.name : head;
+  return name ? head.padEnd(72) + ' ' + name : head;
 }
 
 export function maps(p: Process): string {
   if (p.status) return '';
-  return p.mm.vmas.map((v) => mapLine(v) + '\n').join('');
+  return p.mm.vmas.map((v) => mapLine(v, p.mm) + '\n').join('');
 }
 
 /** /proc/PID/smaps: each mapping's line, then its memory (all of it private, none swapped). */
@@ -214,7 +221,7 @@ export function smaps(p: Process): string {
     const flags = [v.prot & PROT_READ && 'rd', v.prot & PROT_WRITE && 'wr', v.prot & PROT_EXEC && 'ex',
       v.flags & MAP_SHARED && 'sh', 'mr', 'mw', 'me', v.flags & MAP_SHARED && 'ms', v.flags & MAP_GROWSDOWN && 'gd',
       (v.prot & PROT_WRITE) && !(v.flags & MAP_SHARED) && 'ac'].filter(Boolean).join(' ');
-    return mapLine(v) + '\n' + row('Size', size) + row('KernelPageSize', 4) + row('MMUPageSize', 4) + row('Rss', rss) +
+    return mapLine(v, p.mm) + '\n' + row('Size', size) + row('KernelPageSize', 4) + row('MMUPageSize', 4) + row('Rss', rss) +
       row('Pss', rss) + row('Pss_Dirty', anon) + row('Shared_Clean', 0) + row('Shared_Dirty', 0) +
       row('Private_Clean', rss - anon) + row('Private_Dirty', anon) + row('Referenced', rss) + row('Anonymous', anon) +
       row('KSM', 0) + row('LazyFree', 0) + row('AnonHugePages', 0) + row('ShmemPmdMapped', 0) + row('FilePmdMapped', 0) +
