@@ -23,10 +23,11 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
       ['maps', '/proc/self/maps: code, data, heap, stack, a file mapping at an offset, an mprotect split'],
       ['fd', '/proc/self/fd links and reopening, fdinfo (pos, flags, mnt_id in mountinfo, ino), comm written, cwd'],
       ['dev', '/dev/full, zero, null, urandom, stdout, fd; shm_open in /dev/shm; CPU counts of /sys, sysconf, cpuinfo'],
+      ['threads', '/proc/self/task lists both threads; a thread\'s own stat and status, also as the unlisted /proc/TID'],
     ];
     for (const [mode, what] of modes) {
       it(`${mode}: ${what}`, () => {
-        const bin = buildStatic(SRC, tc);
+        const bin = buildStatic(SRC, tc, ['-pthread']);
         const native = runNative(bin, { args: [mode] });
         expect(native.status).toBe(0);
         expect(runWasl(bin, { args: [mode] })).toEqual(native);

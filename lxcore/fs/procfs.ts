@@ -5,7 +5,7 @@
 
 import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { dir, staticDir, file, link, inoOf, SynNode, SynFile, SynMount } from './synthetic.js';
+import { dir, staticDir, file, link, inoOf, SynNode, SynDir, SynFile, SynMount } from './synthetic.js';
 import { hostText, cpuCount } from './hostinfo.js';
 import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } from './procpid.js';
 import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
@@ -103,9 +103,9 @@ function pidEntries(p: Process, base: string, th?: Task): Record<string, SynNode
   };
 }
 
-function pidDir(p: Process): SynNode {
-  const base = `/proc/${p.pid}`;
-  const m = new Map(Object.entries(pidEntries(p, base)));
+function pidDir(p: Process, th?: Task): SynNode {
+  const base = `/proc/${th?.tid ?? p.pid}`;
+  const m = new Map(Object.entries(pidEntries(p, base, th)));
   // task/TID: one directory per live thread (proc_tid_base_operations); a thread leader that
   // exited first is not listed.
   m.set('task', dir(() => new Map(p.threads.filter((th) => th.state !== 'dead').map((th) => {
@@ -217,10 +217,19 @@ export function procfs(): SynMount {
       vm: staticDir({ overcommit_memory: hostSys('vm/overcommit_memory', '0') }),
     }),
   };
-  const root = dir((t: Task) => {
+  const root: SynDir = dir((t: Task) => {
     const m = new Map<string, SynNode>(Object.entries(fixed));
     for (const p of t.kernel.processes.values()) m.set(String(p.pid), pidDir(p));
     return m;
   }, 1);
+  // /proc/TID of a thread that is not a leader: there, though readdir does not show it.
+  root.hidden = (t: Task, name: string) => {
+    if (!/^[1-9]\d*$/.test(name)) return undefined;
+    for (const p of t.kernel.processes.values()) {
+      const th = p.threads.find((x) => x.tid === Number(name) && x.state !== 'dead');
+      if (th) return pidDir(p, th);
+    }
+    return undefined;
+  };
   return { root, dev: PROC_DEV };
 }

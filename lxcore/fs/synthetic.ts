@@ -10,7 +10,8 @@ import type { Task } from '../kernel/task.js';
 
 export type SynNode = SynDir | SynFile | SynLink | SynDev;
 interface Base { ino: number; mode?: number }
-export interface SynDir extends Base { kind: 'dir'; entries(t: Task): Map<string, SynNode> }
+/** A directory; `hidden` finds names it does not list (a thread's /proc/TID). */
+export interface SynDir extends Base { kind: 'dir'; entries(t: Task): Map<string, SynNode>; hidden?(t: Task, name: string): SynNode | undefined }
 export interface SynFile extends Base { kind: 'file'; content(t: Task): string | Uint8Array; write?(t: Task, data: Uint8Array): number }
 /**
  * A symlink. A "magic" one (/proc/PID/fd/N) opens the very file it names, even one with no
@@ -122,7 +123,7 @@ export function walk(m: SynMount, prefix: string, parts: string[], t: Task, foll
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i];
     if (node.kind !== 'dir') fail(ENOTDIR);
-    const next: SynNode | undefined = node.entries(t).get(name);
+    const next: SynNode | undefined = node.entries(t).get(name) ?? node.hidden?.(t, name);
     if (!next) fail(ENOENT);
     const last = i === parts.length - 1;
     if (next.kind === 'link' && next.magic && last && follow) return { node: next, path: [prefix, ...seen, name].join('/') };

@@ -1,9 +1,12 @@
 /* /proc, /dev and /sys as programs read them, checked by the program itself against the system
  * calls that tell the same facts (getpid, getppid, getpgrp, getsid, fstat, lseek …). It prints
  * relations ("ok", "mismatch …"), never values that differ between runs, so its output under
- * wasl must equal its native output. Modes: stat, maps, fd, dev. */
+ * wasl must equal its native output. Modes: stat, maps, fd, dev, threads. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,6 +291,53 @@ static void mode_dev(void) {
   printf("cpuinfo processors = affinity: %s\n", procs == ncpu ? "yes" : "no");
 }
 
+static int thread_pipe[2];
+static volatile pid_t thread_tid;
+static void *thread_main(void *arg) {
+  char b;
+  (void)arg;
+  thread_tid = syscall(SYS_gettid);
+  read(thread_pipe[0], &b, 1);
+  return NULL;
+}
+
+/* A second thread: task/ lists both, each task's stat and status are its own. */
+static void mode_threads(void) {
+  pthread_t th;
+  pipe(thread_pipe);
+  pthread_create(&th, NULL, thread_main, NULL);
+  while (!thread_tid) sched_yield();
+  pid_t tid = thread_tid;
+  char path[128], comm[64], f[53][32];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  for (int i = 0; i < 500 && (stat_fields(path, comm, f), f[3][0] != 'S'); i++) { struct timespec ts = { 0, 10000000 }; nanosleep(&ts, NULL); }
+  printf("thread state: %s\n", f[3]);
+  check("thread stat pid field", atol(slurp(path)), tid);
+  int n = 0;
+  DIR *d = opendir("/proc/self/task");
+  for (struct dirent *e; (e = readdir(d));) if (e->d_name[0] != '.') n++;
+  closedir(d);
+  printf("task entries: %d\n", n);
+  char status[8192];
+  snprintf(status, sizeof status, "\n%s", slurp("/proc/self/status"));
+  check("Threads", status_field(status, "Threads"), 2);
+  snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+  snprintf(status, sizeof status, "\n%s", slurp(path));
+  check("thread status Pid", status_field(status, "Pid"), tid);
+  check("thread status Tgid", status_field(status, "Tgid"), getpid());
+  snprintf(path, sizeof path, "/proc/%d/status", tid);
+  snprintf(status, sizeof status, "\n%s", slurp(path));
+  check("/proc/TID status Pid", status_field(status, "Pid"), tid);
+  snprintf(path, sizeof path, "%d", tid);
+  int listed = 0;
+  d = opendir("/proc");
+  for (struct dirent *e; (e = readdir(d));) if (!strcmp(e->d_name, path)) listed = 1;
+  closedir(d);
+  printf("/proc lists the thread: %s\n", listed ? "yes" : "no");
+  write(thread_pipe[1], "x", 1);
+  pthread_join(th, NULL);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "stat";
@@ -295,6 +345,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "maps")) mode_maps();
   else if (!strcmp(mode, "fd")) mode_fd();
   else if (!strcmp(mode, "dev")) mode_dev();
+  else if (!strcmp(mode, "threads")) mode_threads();
   else return 2;
   return 0;
 }
