@@ -14,13 +14,49 @@ export function hostText(path: string, fallback: () => string): string {
   }
 }
 
+/** Parses a CPU list as sysfs and status print it ("0-3,8,10-11"). */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) continue;
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]) && out.length < 4096; i++) out.push(i);
+  }
+  return out;
+}
+
+/** Formats CPU numbers as a list ("0-3,8"). */
+export function cpuListText(cpus: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length;) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+const fallbackCpus = () => Array.from({ length: Math.max(1, os.cpus().length) }, (_, i) => i);
+
 /**
- * CPUs the guest is told about: the ones the host lets this process run on. Guest threads share
- * one JS thread, but programs size their thread pools and GOMAXPROCS from this, and a count
- * that differs from native would make their output differ (docs/quirks.md).
+ * The CPUs the guest is told about: the host's online CPUs (cpuinfo, /sys), and among them those
+ * the host process may run on (sched_getaffinity, status's Cpus_allowed). Guest threads share one
+ * JS thread, but programs size thread pools and GOMAXPROCS from these, and figures that differ
+ * from native would make their output differ (docs/quirks.md).
  */
-export function cpuCount(): number {
-  return Math.max(1, Math.min(typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length, 64));
+export function onlineCpus(): number[] {
+  const l = parseCpuList(hostText('/sys/devices/system/cpu/online', () => ''));
+  return l.length ? l : fallbackCpus();
+}
+export function possibleCpus(): number[] {
+  const l = parseCpuList(hostText('/sys/devices/system/cpu/possible', () => ''));
+  return l.length ? l : onlineCpus();
+}
+export function allowedCpus(): number[] {
+  const m = /^Cpus_allowed_list:\t(.*)$/m.exec(hostText('/proc/self/status', () => ''));
+  const l = m ? parseCpuList(m[1]) : [];
+  return l.length ? l : onlineCpus();
 }
 
 /** When the host booted, in ns since the epoch (/proc/PID/stat's starttime counts from it). */

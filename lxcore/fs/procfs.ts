@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { dir, staticDir, file, link, inoOf, SynNode, SynDir, SynFile, SynMount } from './synthetic.js';
-import { hostText, cpuCount } from './hostinfo.js';
+import { hostText, onlineCpus } from './hostinfo.js';
 import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } from './procpid.js';
 import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
 import { HostFile } from './hostfile.js';
@@ -117,10 +117,10 @@ function pidDir(p: Process, th?: Task): SynNode {
 }
 
 function cpuinfo(): string {
-  // What CPUID reports (cpu/ops/cpuid.ts), once per CPU the guest is told about.
-  const n = cpuCount();
+  // What CPUID reports (cpu/ops/cpuid.ts), once per online CPU of the host.
+  const cpus = onlineCpus(), n = cpus.length;
   let s = '';
-  for (let i = 0; i < n; i++) {
+  for (const i of cpus) {
     s += [
       `processor\t: ${i}`, 'vendor_id\t: GenuineIntel', 'cpu family\t: 6', 'model\t\t: 85',
       'model name\t: wasl x86-64 interpreter', 'stepping\t: 7', 'cpu MHz\t\t: 1000.000',
@@ -190,7 +190,7 @@ export function procfs(): SynMount {
     'thread-self': link((t: Task) => `${t.process.pid}/task/${t.tid}`),
     cpuinfo: file(cpuinfo),
     meminfo: file(() => hostText('/proc/meminfo', meminfo)),
-    uptime: file(() => hostText('/proc/uptime', () => `${os.uptime().toFixed(2)} ${(os.uptime() * cpuCount()).toFixed(2)}\n`)),
+    uptime: file(() => hostText('/proc/uptime', () => `${os.uptime().toFixed(2)} ${(os.uptime() * onlineCpus().length).toFixed(2)}\n`)),
     loadavg: file(loadavg),
     stat: file(procStat),
     version: file(() => `Linux version ${UNAME_RELEASE} (wasl@wasl) (wasl x86-64 interpreter) #1 SMP wasl\n`),

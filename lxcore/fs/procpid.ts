@@ -2,7 +2,7 @@
 // status, statm, maps, smaps, limits, fdinfo — every one of them a guest fact, computed from
 // lxcore's own process, thread, address-space and descriptor state, in Linux's exact format.
 
-import { hostText, cpuCount, BOOT_NS, USER_HZ } from './hostinfo.js';
+import { hostText, allowedCpus, cpuListText, BOOT_NS, USER_HZ } from './hostinfo.js';
 import { taskComm, rlimitOf } from '../syscalls/sys_process.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
 import { devMajor, devMinor } from '../abi/stat.js';
@@ -77,17 +77,11 @@ function resident(p: Process, v: Vma): number {
 }
 
 /** A CPU bitmap as %*pb prints it: hex, 32-bit groups separated by commas. */
-function cpuBitmap(n: number): string {
-  const digits = Math.ceil(n / 4);
-  let s = '';
-  for (let i = 0; i < digits; i++) {
-    const bits = Math.min(4, n - i * 4);
-    s = ((1 << bits) - 1).toString(16) + s;
-    if ((i + 1) % 8 === 0 && i + 1 < digits) s = ',' + s;
-  }
-  return s;
+function cpuBitmap(cpus: number[]): string {
+  const words = new Array(Math.floor(Math.max(...cpus) / 32) + 1).fill(0);
+  for (const c of cpus) words[c >> 5] |= 1 << (c & 31);
+  return words.reverse().map((w, i) => (w >>> 0).toString(16).padStart(i ? 8 : 1, '0')).join(',');
 }
-const cpuRange = () => (cpuCount() === 1 ? '0' : `0-${cpuCount() - 1}`);
 
 /** A line of the host's own status file, for facts of the machine (NUMA nodes, CPU bugs). */
 function hostStatusLine(name: string, fallback: string): string {
@@ -182,7 +176,9 @@ export function status(p: Process, reader: Task, th?: Task): string {
     'NoNewPrivs:\t0', 'Seccomp:\t0', 'Seccomp_filters:\t0',
     `Speculation_Store_Bypass:\t${hostStatusLine('Speculation_Store_Bypass', 'unknown')}`,
     `SpeculationIndirectBranch:\t${hostStatusLine('SpeculationIndirectBranch', 'unknown')}`,
-    `Cpus_allowed:\t${cpuBitmap(cpuCount())}`, `Cpus_allowed_list:\t${cpuRange()}`,
+    // Where the host process may run, and the NUMA nodes: the host's own lines.
+    `Cpus_allowed:\t${hostStatusLine('Cpus_allowed', cpuBitmap(allowedCpus()))}`,
+    `Cpus_allowed_list:\t${hostStatusLine('Cpus_allowed_list', cpuListText(allowedCpus()))}`,
     `Mems_allowed:\t${hostStatusLine('Mems_allowed', '1')}`, 'Mems_allowed_list:\t0',
     `voluntary_ctxt_switches:\t${task?.nvcsw ?? 0}`, `nonvoluntary_ctxt_switches:\t${task?.nivcsw ?? 0}`,
     '',

@@ -3,20 +3,18 @@
 // directories where programs look for cgroups and network interfaces (wasl has neither).
 
 import { staticDir, dir, file, SynNode, SynMount } from './synthetic.js';
-import { cpuCount } from './hostinfo.js';
+import { hostText, onlineCpus, possibleCpus, cpuListText } from './hostinfo.js';
 
 export const SYS_DEV = 0x14;
 
-/** A CPU list as sysfs prints it ("0", "0-3"). */
-const cpuList = () => (cpuCount() === 1 ? '0\n' : `0-${cpuCount() - 1}\n`);
+/** A CPU list file of the host's (online, possible, present), or wasl's idea of it. */
+const hostList = (name: string, cpus: () => number[]) => file(() => hostText(`/sys/devices/system/cpu/${name}`, () => cpuListText(cpus()) + '\n'));
+const onlineList = () => cpuListText(onlineCpus()) + '\n';
 /** A CPU mask as sysfs prints it: hex words of 32 bits, most significant first, comma-separated. */
-function cpuMask(n: number): string {
-  const words: string[] = [];
-  for (let lo = 0; lo < n; lo += 32) {
-    const bits = Math.min(32, n - lo);
-    words.unshift(((bits === 32 ? 0xffffffff : (1 << bits) - 1) >>> 0).toString(16).padStart(8, '0'));
-  }
-  return words.join(',') + '\n';
+function cpuMask(cpus: number[]): string {
+  const words = new Array(Math.floor(Math.max(...possibleCpus(), ...cpus) / 32) + 1).fill(0);
+  for (const c of cpus) words[c >> 5] |= 1 << (c & 31);
+  return words.reverse().map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(',') + '\n';
 }
 
 /** cpuN: its topology as one package of cores without SMT siblings. */
@@ -28,9 +26,9 @@ function cpu(i: number): SynNode {
       die_id: file(() => '0\n'),
       core_cpus_list: file(() => `${i}\n`),
       thread_siblings_list: file(() => `${i}\n`),
-      core_siblings_list: file(cpuList),
-      package_cpus_list: file(cpuList),
-      core_siblings: file(() => cpuMask(cpuCount())),
+      core_siblings_list: file(onlineList),
+      package_cpus_list: file(onlineList),
+      core_siblings: file(() => cpuMask(onlineCpus())),
     }),
   };
   if (i > 0) entries.online = file(() => '1\n'); // cpu0 cannot go offline: it has no such file
@@ -40,10 +38,11 @@ function cpu(i: number): SynNode {
 export function sysfs(): SynMount {
   const cpus = dir(() => {
     const m = new Map<string, SynNode>([
-      ['online', file(cpuList)], ['possible', file(cpuList)], ['present', file(cpuList)],
-      ['offline', file(() => '\n')], ['kernel_max', file(() => '8191\n')],
+      ['online', hostList('online', onlineCpus)], ['possible', hostList('possible', possibleCpus)],
+      ['present', hostList('present', possibleCpus)], ['offline', hostList('offline', () => [])],
+      ['kernel_max', hostList('kernel_max', () => [8191])],
     ]);
-    for (let i = 0; i < cpuCount(); i++) m.set(`cpu${i}`, cpuNodes[i] ??= cpu(i));
+    for (const i of onlineCpus()) m.set(`cpu${i}`, cpuNodes[i] ??= cpu(i));
     return m;
   });
   const cpuNodes: SynNode[] = [];

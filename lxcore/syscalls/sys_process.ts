@@ -14,7 +14,7 @@ import { findProcess, groupInSession, groupMembers } from '../kernel/proctree.js
 import { STACK_SIZE } from '../kernel/exec.js';
 import { RLIMIT_NOFILE_DEFAULT } from '../vfs/file.js';
 import type { Task, Process } from '../kernel/task.js';
-import { cpuCount, hostText } from '../fs/hostinfo.js';
+import { allowedCpus, possibleCpus, hostText } from '../fs/hostinfo.js';
 
 export function sysExitGroup(t: Task, code: number): number {
   t.kernel.exitProcess(t.process, exitedStatus(code & 0xff));
@@ -281,13 +281,15 @@ export function sysPrctl(t: Task, option: number, arg2: number): number {
 
 export function sysSchedGetaffinity(t: Task, pid: number, size: number, mask: number): number {
   if ((pid | 0) !== 0 && !findTask(t.kernel, pid | 0)) fail(ESRCH); // any thread's id
-  // The host's CPUs (hostinfo.ts), as /proc/cpuinfo and /sys report them: guest threads share
-  // one JS thread, but a count that differs from native makes programs behave differently.
-  if ((size | 0) < 8 || (size & 7)) fail(EINVAL);
-  const b = new Uint8Array(8);
-  for (let i = 0; i < cpuCount(); i++) b[i >> 3] |= 1 << (i & 7);
+  // The CPUs the host process may run on (hostinfo.ts): guest threads share one JS thread, but
+  // a count that differs from native makes programs (GOMAXPROCS, nproc) behave differently.
+  const cpus = allowedCpus();
+  const bytes = Math.ceil((Math.max(...possibleCpus(), ...cpus) + 1) / 64) * 8; // cpumask_size(): nr_cpu_ids
+  if ((size | 0) < bytes || (size & 7)) fail(EINVAL);
+  const b = new Uint8Array(bytes);
+  for (const i of cpus) b[i >> 3] |= 1 << (i & 7);
   t.process.mm.write(mask, b);
-  return 8;
+  return bytes;
 }
 
 export function sysSchedYield(): number { return 0; }

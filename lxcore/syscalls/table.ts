@@ -152,7 +152,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   uname: full(H(proc.sysUname)),
   arch_prctl: partial(H(proc.sysArchPrctl), 'ARCH_SET/GET_FS/GS; CPUID faulting, CET and AMX controls return EINVAL'),
   prctl: partial(H(proc.sysPrctl), 'PR_SET_NAME, PR_GET_NAME, PR_GET/SET_DUMPABLE; others EINVAL'),
-  sched_getaffinity: partial(H(proc.sysSchedGetaffinity), "reports the host's CPUs (up to 64), though guest threads share one host thread"),
+  sched_getaffinity: partial(H(proc.sysSchedGetaffinity), "reports the host process's CPUs, though guest threads share one host thread"),
   sched_yield: full(H(proc.sysSchedYield)),
   getrandom: full(H(proc.sysGetrandom)),
   sysinfo: full(H(proc.sysSysinfo)),
