@@ -103,17 +103,23 @@ function pidEntries(p: Process, base: string, th?: Task): Record<string, SynNode
   };
 }
 
+/** Gives `nodes` the process's effective ids as owner (ps takes USER from /proc/PID's owner). */
+function owned<T extends SynNode>(p: Process, node: T): T {
+  node.owner = () => ({ uid: p.creds.euid, gid: p.creds.egid });
+  return node;
+}
+
 function pidDir(p: Process, th?: Task): SynNode {
   const base = `/proc/${th?.tid ?? p.pid}`;
-  const m = new Map(Object.entries(pidEntries(p, base, th)));
+  const m = new Map(Object.entries(pidEntries(p, base, th)).map(([k, v]) => [k, owned(p, v)]));
   // task/TID: one directory per live thread (proc_tid_base_operations); a thread leader that
   // exited first is not listed.
-  m.set('task', dir(() => new Map(p.threads.filter((th) => th.state !== 'dead').map((th) => {
+  m.set('task', owned(p, dir(() => new Map(p.threads.filter((th) => th.state !== 'dead').map((th) => {
     const tb = `${base}/task/${th.tid}`;
-    const tm = new Map(Object.entries(pidEntries(p, tb, th)));
-    return [String(th.tid), dir(() => tm, inoOf(tb))];
-  })), inoOf(base + '/task')));
-  return dir(() => m, inoOf(base));
+    const tm = new Map(Object.entries(pidEntries(p, tb, th)).map(([k, v]) => [k, owned(p, v)]));
+    return [String(th.tid), owned(p, dir(() => tm, inoOf(tb)))];
+  })), inoOf(base + '/task'))));
+  return owned(p, dir(() => m, inoOf(base)));
 }
 
 function cpuinfo(): string {

@@ -137,6 +137,13 @@ static void mode_stat(void) {
   int st;
   waitpid(c, &st, 0);
   printf("after wait: %s\n", access(path, F_OK) == 0 ? "still there" : strerror(errno));
+
+  /* /proc/PID belongs to the process's effective user (ps takes USER from it). */
+  struct stat sb;
+  stat("/proc/self/", &sb);
+  printf("owner of /proc/self = euid: %s\n", sb.st_uid == geteuid() && sb.st_gid == getegid() ? "yes" : "no");
+  stat("/proc/self/status", &sb);
+  printf("owner of /proc/self/status = euid: %s\n", sb.st_uid == geteuid() ? "yes" : "no");
 }
 
 static void mode_maps(void) {
