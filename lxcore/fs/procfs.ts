@@ -48,7 +48,8 @@ function fdDir(p: Process, base: string): SynNode {
     const acc = f.flags & O_ACCMODE;
     // lr-x for a file open for reading, l-wx for writing, lrwx for both (proc_fd_link's modes).
     const mode = (acc !== O_WRONLY ? 0o500 : 0) | (acc !== O_RDONLY ? 0o300 : 0);
-    return [String(fd), { ...link(() => f.path, inoOf(`${base}/fd/${fd}`)), mode, magic: () => f }];
+    // lstat's size is 64 for these links (proc_fd_link's inode), 0 for exe, cwd and root.
+    return [String(fd), { ...link(() => f.path, inoOf(`${base}/fd/${fd}`)), mode, size: 64, magic: () => f }];
   })), inoOf(base + '/fd'));
 }
 

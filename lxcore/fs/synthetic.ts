@@ -10,7 +10,7 @@ import type { Task } from '../kernel/task.js';
 
 export type SynNode = SynDir | SynFile | SynLink | SynDev;
 /** `owner`: who owns it, when not root (a process's /proc/PID files are its effective ids). */
-interface Base { ino: number; mode?: number; owner?(): { uid: number; gid: number } }
+interface Base { ino: number; mode?: number; size?: number; owner?(): { uid: number; gid: number } }
 /** A directory; `hidden` finds names it does not list (a thread's /proc/TID). */
 export interface SynDir extends Base { kind: 'dir'; entries(t: Task): Map<string, SynNode>; hidden?(t: Task, name: string): SynNode | undefined }
 export interface SynFile extends Base { kind: 'file'; content(t: Task): string | Uint8Array; write?(t: Task, data: Uint8Array): number }
@@ -45,7 +45,7 @@ export function synStat(node: SynNode, dev: number): Stat {
   const { uid, gid } = node.owner?.() ?? { uid: 0, gid: 0 };
   return {
     dev, ino: BigInt(node.ino), nlink: node.kind === 'dir' ? 2 : 1, mode: type | perm, uid, gid,
-    rdev: node.kind === 'dev' ? node.rdev : 0, size: 0, blksize: 1024, blocks: 0,
+    rdev: node.kind === 'dev' ? node.rdev : 0, size: node.size ?? 0, blksize: 1024, blocks: 0,
     atimeNs: BOOT_NS, mtimeNs: BOOT_NS, ctimeNs: BOOT_NS,
   };
 }

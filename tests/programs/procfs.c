@@ -228,6 +228,17 @@ static void mode_fd(void) {
   n = readlink(path, link, sizeof link - 1);
   link[n > 0 ? n : 0] = 0;
   printf("pipe link: %.6s\n", link);
+  struct stat ps, ls;
+  fstat(pf[0], &ps);
+  unsigned long pino = 0;
+  snprintf(path, sizeof path, "/proc/self/fd/%d", pf[0]);
+  n = readlink(path, link, sizeof link - 1);
+  link[n > 0 ? n : 0] = 0;
+  sscanf(link, "pipe:[%lu]", &pino);
+  printf("pipe link inode = fstat: %s\n", pino == ps.st_ino ? "yes" : "no");
+  lstat(path, &ls);
+  printf("fd link lstat size: %ld\n", (long)ls.st_size);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", pf[1]);
   /* writing a pipe through /proc/self/fd reaches the same pipe */
   int w = open(path, O_WRONLY);
   write(w, "via proc", 8);
