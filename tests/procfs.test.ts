@@ -139,6 +139,28 @@ describe('busybox against the host kernel', () => {
     expect(root(w).slice(0, 2)).toEqual(root(n).slice(0, 2)); // device and size
   });
 
+  it('/proc/self/mountinfo: the host\'s rows outside /proc, /sys and /dev as they are; wasl\'s own rows in the same format', () => {
+    const { native, wasl } = bb(['cat', '/proc/self/mountinfo']);
+    const row = /^\d+ \d+ \d+:\d+ \S+ \S+ \S+( \S+:\S+)* - \S+ \S+ \S+$/;
+    const n = native.stdout.trimEnd().split('\n'), w = wasl.stdout.trimEnd().split('\n');
+    for (const l of [...n, ...w]) expect(l).toMatch(row);
+    const own = (l: string) => /^\S+ \S+ \S+ \S+ \/(proc|sys|dev)(\/|\s)/.test(l) && !/ \/dev\/(pts|shm) /.test(l);
+    expect(w.filter((l) => !own(l))).toEqual(n.filter((l) => !own(l)));
+    expect(w.filter(own).map((l) => l.split(' ')[4]).sort()).toEqual(['/dev', '/proc', '/sys']);
+  });
+
+  it('/proc/self/smaps: each mapping\'s fields are the host kernel\'s, in its order', () => {
+    const { native, wasl } = bb(['cat', '/proc/self/smaps']);
+    const blocks = (s: string) => s.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/).map((b) => b.trimEnd().split('\n'));
+    const keys = (b: string[]) => b.slice(1).map((l) => l.split(':')[0]).filter((k) => k !== 'ProtectionKey');
+    const n = blocks(native.stdout), w = blocks(wasl.stdout);
+    for (const b of w) {
+      expect(b[0]).toMatch(MAPS_LINE);
+      expect(keys(b)).toEqual(keys(n[0]));
+      for (const l of b.slice(1, -2)) expect(l).toMatch(/^[A-Za-z_]+: +\d+ kB$/);
+    }
+  });
+
   it('uptime and /proc/loadavg, /proc/uptime: Linux\'s formats', () => {
     const { native, wasl } = bb(['uptime']);
     const re = /^ \d\d:\d\d:\d\d up .*, +load average: [\d.]+, [\d.]+, [\d.]+$/;
