@@ -72,6 +72,7 @@ function pidEntries(p: Process, base: string, th?: Task): Record<string, SynNode
     root: link(() => '/', i('root')),
     cmdline: file(() => memStrings(p, L().argStart, L().argEnd, p.argv), i('cmdline')),
     environ: file(() => memStrings(p, L().envStart, L().envEnd, p.env), i('environ'), 0o400),
+    auxv: file(() => (p.status ? '' : p.mm.savedAuxv), i('auxv'), 0o400),
     comm: wfile(() => commOf() + '\n', (t, data) => {
       // Only a thread of the same process may rename (comm_write's same_thread_group).
       if (t.process !== p) fail(EINVAL);

@@ -96,6 +96,11 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
     if ((ph.flags & 1) && endCode < k) endCode = k;
     if (endData < k) endData = k;
   }
+  // The auxiliary vector as it went onto the stack, up to and including AT_NULL.
+  for (let n = 1; n <= 64; n++) {
+    const v = mm.read(st.auxvAddr, 16 * n);
+    if (new DataView(v.buffer).getBigUint64(16 * (n - 1), true) === 0n) { mm.savedAuxv = v; break; }
+  }
   mm.layout = { startCode: startCode === Infinity ? 0 : startCode, endCode, startData, endData, startStack: st.sp,
     argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
   return { entry: loaded.entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };

@@ -78,6 +78,8 @@ export class AddressSpace {
   minflt = 0;
   /** Where exec put things (mm_struct's start_code … env_end), for /proc/PID/stat. */
   layout = { startCode: 0, endCode: 0, startData: 0, endData: 0, startStack: 0, argStart: 0, argEnd: 0, envStart: 0, envEnd: 0 };
+  /** The auxiliary vector exec gave the program, AT_NULL included (mm->saved_auxv: /proc/PID/auxv). */
+  savedAuxv: Uint8Array = new Uint8Array(0);
 
   constructor(readonly core: Core, readonly frames: FrameAllocator, readonly refs: FrameRefs) {
     this.pt = new PageTable(frames);
@@ -422,6 +424,7 @@ export class AddressSpace {
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     child.layout = { ...this.layout };
+    child.savedAuxv = this.savedAuxv;
     for (const v of this.vmas) {
       if (!isShared(v)) continue;
       for (let va = v.start; va < v.end; va += P) if (this.pt.get(va) === 0) this.populate(va, v);

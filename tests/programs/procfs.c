@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
@@ -85,6 +86,22 @@ static void mode_stat(void) {
   char *envp0 = environ[0];
   printf("env_start <= environ[0] < env_end: %s\n",
          envp0 && strtoull(f[50], 0, 10) <= (unsigned long)envp0 && (unsigned long)envp0 < strtoull(f[51], 0, 10) ? "yes" : "no");
+  /* /proc/self/auxv holds what getauxval reads */
+  {
+    int fd = open("/proc/self/auxv", O_RDONLY);
+    unsigned long av[128] = { 0 };
+    ssize_t got = read(fd, av, sizeof av);
+    close(fd);
+    int found = 0, good = 0, ended = 0;
+    for (int i = 0; i + 1 < got / 8; i += 2) {
+      if (av[i] == 0) { ended = 1; break; }
+      if (av[i] == AT_PAGESZ || av[i] == AT_ENTRY || av[i] == AT_PHDR || av[i] == AT_UID || av[i] == AT_RANDOM) {
+        found++;
+        good += av[i + 1] == getauxval(av[i]);
+      }
+    }
+    printf("auxv: %d of 5 entries agree with getauxval, AT_NULL-terminated: %s\n", good == found ? found : -1, ended ? "yes" : "no");
+  }
   /* the first field is the pid */
   n = stat_fields("/proc/self/stat", comm, f);
   char *s = slurp("/proc/self/stat");
