@@ -113,17 +113,23 @@ export function stat(p: Process, reader: Task, th?: Task): string {
   const [ign, cgt] = dispositions(p);
   const pending = (task?.signals.pending.set ?? 0n) | p.signals.shared.set;
   const rss = rlimitOf(p, 5 /* RLIMIT_RSS */)[0];
+  const low31 = (v: bigint) => v & 0x7fffffffn; // the obsolete signal fields show 31 signals
   const f: Array<number | string | bigint> = [
+    // 1-8: pid (comm) state ppid pgrp session tty_nr tpgid
     task && !whole ? task.tid : p.pid, `(${task && !whole ? taskComm(task) : comm(p)})`, st, p.ppid, p.pgid, p.sid,
     ttyNr, ttyNr ? tpgid : -1,
-    0x400000,                       // flags: PF_RANDOMIZE, what a user process shows
-    p.status ? 0 : p.mm.minflt, 0, 0, 0, utime, 0, 0, 0,
+    // 9-17: flags (PF_RANDOMIZE, as a user process shows) minflt cminflt majflt cmajflt utime stime cutime cstime
+    0x400000, p.status ? 0 : p.mm.minflt, 0, 0, 0, utime, 0, 0, 0,
+    // 18-25: priority nice num_threads itrealvalue starttime vsize rss rsslim
     20, 0, p.threads.filter((x) => x.state !== 'dead').length || 1, 0,
-    Math.max(0, Math.floor((p.startNs - BOOT_NS) / (1e9 / USER_HZ))),
-    m.size, m.rss / P, rss === Infinity ? RLIM_INFINITY : rss,
-    L.startCode, L.endCode, L.startStack, 0, 0,    // kstkesp, kstkeip: 0 unless the task is dumping core
-    pending & 0x7fffffffn, (task?.sigmask ?? 0n) & 0x7fffffffn, ign & 0x7fffffffn, cgt & 0x7fffffffn,
-    0, 0, 0, p.exitSignal, 0, 0, 0, 0, 0, 0,
+    Math.max(0, Math.floor((p.startNs - BOOT_NS) / (1e9 / USER_HZ))), m.size, m.rss / P, rss === Infinity ? RLIM_INFINITY : rss,
+    // 26-30: startcode endcode startstack kstkesp kstkeip (the last two 0 unless dumping core)
+    L.startCode, L.endCode, L.startStack, 0, 0,
+    // 31-37: signal blocked sigignore sigcatch wchan nswap cnswap
+    low31(pending), low31(task?.sigmask ?? 0n), low31(ign), low31(cgt), 0, 0, 0,
+    // 38-44: exit_signal processor rt_priority policy delayacct_blkio_ticks guest_time cguest_time
+    p.exitSignal, 0, 0, 0, 0, 0, 0,
+    // 45-52: start_data end_data start_brk arg_start arg_end env_start env_end exit_code
     L.startData, L.endData, p.status ? 0 : p.mm.brkStart, L.argStart, L.argEnd, L.envStart, L.envEnd,
     p.status ? p.status.wstatus : 0,
   ];
