@@ -1,6 +1,6 @@
-// wasl's own /dev (the memory devices of mem(4), random(4), the controlling tty, devpts's
-// ptmx and pts/) and /sys (the few files libcs read: CPU counts). /dev/tty is the caller's
-// controlling terminal when that is one of lxcore's (lxcore/tty/), else the host's terminal.
+// wasl's own /dev: the memory devices of mem(4), random(4), the controlling tty, devpts's ptmx
+// and pts/ (/sys is sysfs.ts). /dev/tty is the caller's controlling terminal when that is one of
+// lxcore's (lxcore/tty/), else the host's terminal.
 
 import * as fs from 'node:fs';
 import { randomFillSync } from 'node:crypto';
@@ -8,7 +8,7 @@ import { FileDescription } from '../vfs/file.js';
 import { Stat, S_IFCHR, makedev } from '../abi/stat.js';
 import { fail, ENOSPC, ENXIO } from '../abi/errno.js';
 import { O_CLOEXEC } from '../abi/fcntl.js';
-import { staticDir, link, file, ino, SynDev, SynMount } from './synthetic.js';
+import { staticDir, link, ino, SynDev, SynMount } from './synthetic.js';
 import { HostFile } from './hostfile.js';
 import { hostErrno } from './hosterr.js';
 import type { Task } from '../kernel/task.js';
@@ -91,27 +91,9 @@ export function devfs(): SynMount {
     stdin: link(() => '/proc/self/fd/0'),
     stdout: link(() => '/proc/self/fd/1'),
     stderr: link(() => '/proc/self/fd/2'),
-    shm: staticDir({}),
+    console: { ...tty, ino: ino(), rdev: makedev(5, 1), mode: 0o600 },
+    shm: staticDir({}), // listed here; lookups under /dev/shm go to a real directory (sys_path.ts)
     pts: ptsDir, // lxcore's ptys; other names under /dev/pts go to the host (sys_path.ts)
   });
   return { root, dev: DEV_DEV };
-}
-
-export const SYS_DEV = 0x14;
-
-/** /sys: CPU topology as glibc's get_nprocs and Go's runtime read it (one CPU). */
-export function sysfs(): SynMount {
-  const cpus = staticDir({
-    online: file(() => '0\n'),
-    possible: file(() => '0\n'),
-    present: file(() => '0\n'),
-    cpu0: staticDir({}),
-  });
-  const root = staticDir({
-    devices: staticDir({ system: staticDir({ cpu: cpus }) }),
-    kernel: staticDir({}),
-    fs: staticDir({}),
-    class: staticDir({}),
-  });
-  return { root, dev: SYS_DEV };
 }

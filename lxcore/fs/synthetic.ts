@@ -9,8 +9,10 @@ import { O_ACCMODE, O_RDONLY, O_DIRECTORY } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
 
 export type SynNode = SynDir | SynFile | SynLink | SynDev;
-interface Base { ino: number; mode?: number }
-export interface SynDir extends Base { kind: 'dir'; entries(t: Task): Map<string, SynNode> }
+/** `owner`: who owns it, when not root (a process's /proc/PID files are its effective ids). */
+interface Base { ino: number; mode?: number; size?: number; owner?(): { uid: number; gid: number } }
+/** A directory; `hidden` finds names it does not list (a thread's /proc/TID). */
+export interface SynDir extends Base { kind: 'dir'; entries(t: Task): Map<string, SynNode>; hidden?(t: Task, name: string): SynNode | undefined }
 export interface SynFile extends Base { kind: 'file'; content(t: Task): string | Uint8Array; write?(t: Task, data: Uint8Array): number }
 /**
  * A symlink. A "magic" one (/proc/PID/fd/N) opens the very file it names, even one with no
@@ -40,9 +42,10 @@ const BOOT_NS = BigInt(Date.now() - Math.round(performance.now())) * 1_000_000n;
 export function synStat(node: SynNode, dev: number): Stat {
   const type = { dir: S_IFDIR, file: S_IFREG, link: S_IFLNK, dev: S_IFCHR }[node.kind];
   const perm = node.mode ?? { dir: 0o555, file: 0o444, link: 0o777, dev: 0o666 }[node.kind];
+  const { uid, gid } = node.owner?.() ?? { uid: 0, gid: 0 };
   return {
-    dev, ino: BigInt(node.ino), nlink: node.kind === 'dir' ? 2 : 1, mode: type | perm, uid: 0, gid: 0,
-    rdev: node.kind === 'dev' ? node.rdev : 0, size: 0, blksize: 1024, blocks: 0,
+    dev, ino: BigInt(node.ino), nlink: node.kind === 'dir' ? 2 : 1, mode: type | perm, uid, gid,
+    rdev: node.kind === 'dev' ? node.rdev : 0, size: node.size ?? 0, blksize: 1024, blocks: 0,
     atimeNs: BOOT_NS, mtimeNs: BOOT_NS, ctimeNs: BOOT_NS,
   };
 }
@@ -122,7 +125,7 @@ export function walk(m: SynMount, prefix: string, parts: string[], t: Task, foll
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i];
     if (node.kind !== 'dir') fail(ENOTDIR);
-    const next: SynNode | undefined = node.entries(t).get(name);
+    const next: SynNode | undefined = node.entries(t).get(name) ?? node.hidden?.(t, name);
     if (!next) fail(ENOENT);
     const last = i === parts.length - 1;
     if (next.kind === 'link' && next.magic && last && follow) return { node: next, path: [prefix, ...seen, name].join('/') };

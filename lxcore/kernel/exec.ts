@@ -10,7 +10,7 @@ import {
   AT_EGID, AT_SECURE, AT_HWCAP, AT_CLKTCK, AT_HWCAP2, AT_MINSIGSTKSZ,
 } from '../../elf-loader/auxv.js';
 import * as L from '../../cpu/shared/layout.js';
-import { AddressSpace } from '../mm/mm.js';
+import { AddressSpace, pageDown, pageUp } from '../mm/mm.js';
 import { LinuxError, ENOEXEC } from '../abi/errno.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_GROWSDOWN, TASK_SIZE } from '../abi/mman.js';
 import type { Credentials } from './task.js';
@@ -21,6 +21,9 @@ export const STACK_SIZE = 8 * 1024 * 1024;
 
 /** AT_HWCAP on x86-64 is CPUID.1:EDX — what the core reports (cpu/ops/cpuid.ts). */
 export const HWCAP = 0x07808111; // FPU TSC CX8 CMOV MMX FXSR SSE SSE2 (must match LEAF1_EDX; tests check)
+
+/** The executable's canonical path and identity, for /proc/PID/maps. */
+export interface ExeIdentity { path: string; dev: number; ino: bigint }
 
 export interface ExecResult {
   entry: number;
@@ -34,12 +37,21 @@ export interface ExecResult {
  * (ENOEXEC for a malformed or unsupported file, E2BIG for oversized arguments, ENOMEM).
  */
 export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], envp: string[],
-  execfn: string, creds: Credentials): ExecResult {
+  execfn: string, creds: Credentials, exe?: ExeIdentity): ExecResult {
   const image = parseElf(file);
   if (image.interp) {
     throw new LinuxError(ENOEXEC, `dynamically linked program (interpreter ${image.interp}) — wasl runs static programs for now`);
   }
   const loaded = loadElf(file, image, mm);
+  // The pages that hold file bytes show the file in /proc/PID/maps, as Linux's file mappings
+  // do; the .bss beyond them stays anonymous.
+  if (exe) {
+    for (const ph of image.loads) {
+      if (ph.filesz === 0) continue;
+      const start = pageDown(loaded.loadBias + ph.vaddr);
+      mm.nameRange(start, pageUp(loaded.loadBias + ph.vaddr + ph.filesz), exe.path, { dev: exe.dev, ino: exe.ino, off: pageDown(ph.offset) });
+    }
+  }
   mm.brkStart = mm.brkEnd = loaded.brkStart;
   // The stack: reserved in full (pages cost nothing until touched), grows-down like Linux's.
   mm.mapAnonymous(STACK_TOP - STACK_SIZE, STACK_SIZE,
@@ -74,6 +86,23 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
       [AT_MINSIGSTKSZ, 2048],
     ],
   });
+  // mm_struct's layout as load_elf_binary records it: code from the executable segments, data
+  // from the last one, both by p_vaddr (not page-rounded).
+  let startCode = Infinity, endCode = 0, startData = 0, endData = 0;
+  for (const ph of image.loads) {
+    const v = loaded.loadBias + ph.vaddr, k = v + ph.filesz;
+    if ((ph.flags & 1) && v < startCode) startCode = v;
+    if (startData < v) startData = v;
+    if ((ph.flags & 1) && endCode < k) endCode = k;
+    if (endData < k) endData = k;
+  }
+  // The auxiliary vector as it went onto the stack, up to and including AT_NULL.
+  for (let n = 1; n <= 64; n++) {
+    const v = mm.read(st.auxvAddr, 16 * n);
+    if (new DataView(v.buffer).getBigUint64(16 * (n - 1), true) === 0n) { mm.savedAuxv = v; break; }
+  }
+  mm.layout = { startCode: startCode === Infinity ? 0 : startCode, endCode, startData, endData, startStack: st.sp,
+    argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
   return { entry: loaded.entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
 }
 

@@ -3,7 +3,7 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as L from '../../cpu/shared/layout.js';
 import {
   EXIT_BUDGET, EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
@@ -13,7 +13,7 @@ import { FrameAllocator, FrameRefs } from '../mm/pagetable.js';
 import { AddressSpace } from '../mm/mm.js';
 import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
-import { loadProgram, initialRegs } from './exec.js';
+import { loadProgram, initialRegs, ExeIdentity } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGXCPU } from '../abi/signal.js';
 import { LinuxError, ENOMEM } from '../abi/errno.js';
@@ -61,6 +61,16 @@ export interface SpawnOptions {
   creds?: Partial<Credentials>;
 }
 
+/** The first program's file identity for /proc/PID/maps: the host's view of its path. */
+function exeIdentity(path: string): ExeIdentity | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return { path, dev: Number(st.dev), ino: st.ino };
+  } catch {
+    return undefined; // an image given as bytes, or a path only the guest namespace has
+  }
+}
+
 export class Kernel {
   readonly core = new Core();
   readonly frames = new FrameAllocator(this.core);
@@ -99,7 +109,7 @@ export class Kernel {
     const mm = new AddressSpace(this.core, this.frames, this.refs);
     let entry;
     try {
-      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds);
+      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds, exeIdentity(o.exe));
     } catch (e) {
       mm.destroy();
       throw e;
@@ -240,7 +250,9 @@ export class Kernel {
         this.kernelFault(t, e);
       }
       const now = performance.now();
+      // Accounting per quantum, not per exit: the clock costs as much as a fast syscall.
       this.chargeCpu(t, now - this.stretchStart);
+      if (t.state === 'runnable') t.nivcsw++; else t.nvcsw++;
       if (t.state === 'runnable') this.runQueue.push(t);
       if (now - lastYield > YIELD_MS) {
         lastYield = now;

@@ -117,8 +117,6 @@ export type TaskState = 'runnable' | 'blocked' | 'dead';
 
 export class Task {
   state: TaskState = 'runnable';
-  /** CPU time this task has had on the core, in ns (kernel.chargeCpu). */
-  cpuNs = 0;
   /** Saved CPU state block while the task is not on the core (cpu/shared/layout.ts). */
   regs: Uint8Array;
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits. */
@@ -140,6 +138,12 @@ export class Task {
 
   /** exit()'s code, kept for the leader: the process's status if no exit_group ends it. */
   exitCode = 0;
+
+  /** Time on the core, ns (kernel.chargeCpu; /proc's utime, the CPU clocks, getrusage), and
+   *  context switches: gave the core up / lost it. */
+  cpuNs = 0;
+  nvcsw = 0;
+  nivcsw = 0;
 
   /** `tid` changes only when execve from another thread makes it the leader (de_thread). */
   constructor(public tid: number, readonly process: Process, regs: Uint8Array) {

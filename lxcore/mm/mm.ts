@@ -31,6 +31,28 @@ export interface Vma {
   name: string;
   /** madvise(2) state that fork reads: VM_DONTCOPY (MADV_DONTFORK), VM_WIPEONFORK. */
   advice?: number;
+  /**
+   * For a file mapping: the file's st_dev and st_ino and the byte offset in it of `start`
+   * (/proc/PID/maps' offset, dev and inode columns). Absent for anonymous memory.
+   */
+  file?: MapFile;
+}
+
+/** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
+export interface MapFile { dev: number; ino: bigint; off: number }
+
+/** [start, end) of `v` as its own VMA: a file mapping's offset moves with its start. */
+function slice(v: Vma, start: number, end: number): Vma {
+  const out = { ...v, start, end };
+  if (v.file) out.file = { ...v.file, off: v.file.off + (start - v.start) };
+  return out;
+}
+
+/** Whether `y` continues `x` exactly (same rights, same name, same file at the next offset). */
+function continues(x: Vma, y: Vma): boolean {
+  if (x.end !== y.start || x.prot !== y.prot || x.flags !== y.flags || x.name !== y.name) return false;
+  if (!x.file || !y.file) return !x.file && !y.file;
+  return x.file.dev === y.file.dev && x.file.ino === y.file.ino && y.file.off === x.file.off + (x.end - x.start);
 }
 
 export const VM_DONTCOPY = 1, VM_WIPEONFORK = 2;
@@ -51,7 +73,7 @@ function pteProt(prot: number): number {
 const isShared = (v: Vma): boolean => (v.flags & MAP_TYPE) === MAP_SHARED || (v.flags & MAP_TYPE) === MAP_SHARED_VALIDATE;
 /** Private anonymous memory (mmap'd anonymous, the heap, the stack): what MADV_FREE accepts. */
 const isPrivateAnon = (v: Vma): boolean =>
-  !isShared(v) && ((v.flags & MAP_ANONYMOUS) !== 0 || v.name === '[heap]' || v.name === '[stack]');
+  !isShared(v) && !v.file && ((v.flags & MAP_ANONYMOUS) !== 0 || v.name === '[heap]' || v.name === '[stack]');
 
 export class AddressSpace {
   readonly pt: PageTable;
@@ -60,6 +82,12 @@ export class AddressSpace {
   brkEnd = 0;
   /** Processes using this address space: more than one after clone(CLONE_VM), e.g. vfork. */
   users = 1;
+  /** Page faults lxcore resolved (/proc/PID/stat's minflt; none is ever a major fault). */
+  minflt = 0;
+  /** Where exec put things (mm_struct's start_code … env_end), for /proc/PID/stat. */
+  layout = { startCode: 0, endCode: 0, startData: 0, endData: 0, startStack: 0, argStart: 0, argEnd: 0, envStart: 0, envEnd: 0 };
+  /** The auxiliary vector exec gave the program, AT_NULL included (mm->saved_auxv: /proc/PID/auxv). */
+  savedAuxv: Uint8Array = new Uint8Array(0);
 
   constructor(readonly core: Core, readonly frames: FrameAllocator, readonly refs: FrameRefs) {
     this.pt = new PageTable(frames);
@@ -94,8 +122,8 @@ export class AddressSpace {
     const out: Vma[] = [];
     for (const v of this.vmas) {
       if (v.end <= start || v.start >= end) { out.push(v); continue; }
-      if (v.start < start) out.push({ ...v, end: start });
-      if (v.end > end) out.push({ ...v, start: end });
+      if (v.start < start) out.push(slice(v, v.start, start));
+      if (v.end > end) out.push(slice(v, end, v.end));
     }
     this.vmas = out;
   }
@@ -107,7 +135,7 @@ export class AddressSpace {
     // Merge with identical neighbours so long-running brk/mmap patterns don't fragment the list.
     const merge = (a: number) => {
       const x = this.vmas[a], y = this.vmas[a + 1];
-      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name && (x.advice ?? 0) === (y.advice ?? 0)) {
+      if (x && y && continues(x, y) && (x.advice ?? 0) === (y.advice ?? 0)) {
         x.end = y.end;
         this.vmas.splice(a + 1, 1);
       }
@@ -149,7 +177,7 @@ export class AddressSpace {
    * Maps anonymous zero-filled memory (mmap's core). Returns the address. Pages are allocated
    * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there.
    */
-  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = ''): number {
+  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = '', file?: MapFile): number {
     if (len <= 0 || len > TASK_SIZE) fail(len === 0 ? EINVAL : ENOMEM);
     len = pageUp(len);
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -163,7 +191,7 @@ export class AddressSpace {
     } else {
       addr = this.findFree(len, pageDown(addr));
     }
-    this.insert({ start: addr, end: addr + len, prot, flags, name });
+    this.insert({ start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}) });
     return addr;
   }
 
@@ -187,7 +215,7 @@ export class AddressSpace {
       a = v.end;
     }
     const pieces = this.vmas.filter((v) => v.start < end && addr < v.end)
-      .map((v) => ({ ...v, start: Math.max(v.start, addr), end: Math.min(v.end, end), prot }));
+      .map((v) => ({ ...slice(v, Math.max(v.start, addr), Math.min(v.end, end)), prot }));
     this.cut(addr, end);
     for (const p of pieces) this.insert(p);
     const pteBits = pteProt(prot);
@@ -232,7 +260,7 @@ export class AddressSpace {
           if ((advice === MADV_WIPEONFORK || advice === MADV_KEEPONFORK) && !isPrivateAnon(v)) fail(EINVAL);
           const bit = advice === MADV_DONTFORK || advice === MADV_DOFORK ? VM_DONTCOPY : VM_WIPEONFORK;
           const set = advice === MADV_DONTFORK || advice === MADV_WIPEONFORK;
-          const piece = { ...v, start: s, end: e, advice: set ? (v.advice ?? 0) | bit : (v.advice ?? 0) & ~bit };
+          const piece = { ...slice(v, s, e), advice: set ? (v.advice ?? 0) | bit : (v.advice ?? 0) & ~bit };
           this.cut(s, e);
           this.insert(piece);
           break;
@@ -269,7 +297,7 @@ export class AddressSpace {
     // Pages beyond newLen (a shrinking move) are released with the old range.
     this.dropPages(old, old + oldLen);
     this.cut(old, old + oldLen);
-    this.insert({ ...vma, start: at, end: at + newLen });
+    this.insert({ ...slice(vma, old, old + newLen), start: at, end: at + newLen });
     this.core.exports.tlbFlushAll();
     return at;
   }
@@ -328,6 +356,7 @@ export class AddressSpace {
       return { addr, code: 'SEGV_ACCERR' };
     }
     const pte = this.pt.get(va);
+    this.minflt++;
     if (pte === 0) this.populate(va, vma);
     else if (write && (pte & L.PTE_COW)) this.unshare(va, pte);
     else return { addr, code: 'SEGV_ACCERR' }; // present with the right rights: cannot happen
@@ -391,6 +420,19 @@ export class AddressSpace {
     this.mapAnonymous(addr, len, prot, MAP_FIXED);
   }
 
+  /**
+   * Marks [start, end) of existing mappings as showing `file` (offset `file.off` at `start`)
+   * under `name`: the ELF loader's segments, which are copied in, still show their file.
+   */
+  nameRange(start: number, end: number, name: string, file: MapFile): void {
+    const pieces = this.vmas.filter((v) => v.start < end && start < v.end).map((v) => {
+      const s = Math.max(v.start, start);
+      return { ...slice(v, s, Math.min(v.end, end)), name, file: { ...file, off: file.off + (s - start) } };
+    });
+    this.cut(start, end);
+    for (const p of pieces) this.insert(p);
+  }
+
   /** Reads a NUL-terminated string of at most `max` bytes (ENAMETOOLONG is the caller's). */
   readCString(addr: number, max = 4096): string | null {
     const bytes: number[] = [];
@@ -432,6 +474,8 @@ export class AddressSpace {
     const skip = (va: number) => notCopied.some((v) => va >= v.start && va < v.end);
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
+    child.layout = { ...this.layout };
+    child.savedAuxv = this.savedAuxv;
     for (const v of this.vmas) {
       if (!isShared(v)) continue;
       for (let va = v.start; va < v.end; va += P) if (this.pt.get(va) === 0) this.populate(va, v);
@@ -456,6 +500,13 @@ export class AddressSpace {
       this.core.exports.tlbFlushAll();
     }
     return child;
+  }
+
+  /** Pages backed by a frame (/proc's RSS), counted in the page table. */
+  residentPages(): number {
+    let n = 0;
+    this.pt.forEach(0, TASK_SIZE, () => { n++; });
+    return n;
   }
 
   /** Drops one user (exit, execve); the last one frees everything. */

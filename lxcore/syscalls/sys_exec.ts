@@ -27,7 +27,7 @@ const BINPRM_BUF_SIZE = 256;
 const MAX_REWRITES = 5;
 
 /** The executable file found for a path: its bytes and what /proc/PID/exe shows for it. */
-interface ExecFile { data: Uint8Array; exe: string }
+interface ExecFile { data: Uint8Array; exe: string; dev?: number; ino?: bigint }
 
 // ---- arguments ------------------------------------------------------------------------------
 /**
@@ -78,7 +78,7 @@ function fileOfDescription(f: unknown): ExecFile {
   if (!st.isFile()) fail(EACCES);
   let exe = f.path;
   try { exe = fs.realpathSync(f.path); } catch { /* unlinked or renamed: keep the name it had */ }
-  return { data: host(() => readHostFd(f.hostFd)), exe };
+  return { data: host(() => readHostFd(f.hostFd)), exe, dev: st.dev, ino: BigInt(st.ino) };
 }
 
 /** open_exec: a regular file the caller may execute; ENOENT, ENOTDIR, ELOOP, EACCES as Linux. */
@@ -99,7 +99,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
       if (n === 0) break;
       off += n;
     }
-    return { data: data.subarray(0, off), exe: r.path };
+    return { data: data.subarray(0, off), exe: r.path, dev: r.dentry.inode.fs.dev, ino: BigInt(r.dentry.inode.ino) };
   }
   if (!('host' in r)) {
     // wasl's own trees hold no executables; a magic link (/proc/PID/fd/N) opens what it names.
@@ -112,7 +112,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   if (!st.isFile()) fail(EACCES); // directories, devices, FIFOs (do_open_execat)
   host(() => fs.accessSync(r.host, fs.constants.X_OK));
   const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
-  return { data, exe: host(() => fs.realpathSync(r.host)) };
+  return { data, exe: host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino) };
 }
 
 // ---- binfmt_script ---------------------------------------------------------------------------
@@ -193,7 +193,8 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const mm = new AddressSpace(k.core, k.frames, k.refs);
   let entry;
   try {
-    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds);
+    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds,
+      file.dev !== undefined ? { path: file.exe, dev: file.dev, ino: file.ino! } : undefined);
   } catch (e) {
     mm.destroy();
     throw e;

@@ -13,6 +13,11 @@ import { RENAME_NOREPLACE, RENAME_EXCHANGE } from '../vfs/api.js';
 import { mayModifyDir, mayDelete, isOwner } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
+import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
+import { posix } from 'node:path';
+import { PROC_DEV } from '../fs/procfs.js';
+import { SYS_DEV } from '../fs/sysfs.js';
+import { DEV_DEV } from '../fs/devfs.js';
 import { pathArg, lookup, lookupParent, host, credsOf, ParentOf } from './sys_path.js';
 import type { Task } from '../kernel/task.js';
 import type { Dentry } from '../vfs/namespace.js';
@@ -329,5 +334,34 @@ function statfsOf(t: Task, tg: Target, buf: number): number {
     bavail: Number(s.bavail), files: Number(s.files), ffree: Number(s.ffree), namelen: 255,
   }, false);
 }
-export function sysStatfs(t: Task, pathAddr: number, buf: number): number { return statfsOf(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), buf); }
-export function sysFstatfs(t: Task, fd: number, buf: number): number { return statfsOf(t, targetOfFd(t, fd), buf); }
+
+/**
+ * statfs of wasl's own trees (the magic numbers of statfs(2)): proc and sysfs have no blocks,
+ * so df leaves them out as it does natively; /dev reports the host's devtmpfs figures.
+ */
+function syntheticStatfs(t: Task, buf: number, dev: number, path = ''): number {
+  // lxcore's devpts (lxcore/tty/devpts.ts) lives in the /dev tree but is its own filesystem:
+  // DEVPTS_SUPER_MAGIC without blocks, so df leaves it out as it does natively.
+  const pts = path === '/dev/pts' || path.startsWith('/dev/pts/');
+  const type = pts ? 0x1cd1 /* DEVPTS_SUPER_MAGIC */ : dev === PROC_DEV ? 0x9fa0 /* PROC_SUPER_MAGIC */ : dev === SYS_DEV ? 0x62656572 /* SYSFS_MAGIC */ : 0x01021994 /* TMPFS_MAGIC */;
+  const s = { type, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255 };
+  if (dev === DEV_DEV && !pts) {
+    try {
+      const h = fs.statfsSync('/dev');
+      Object.assign(s, { bsize: h.bsize, blocks: h.blocks, bfree: h.bfree, bavail: h.bavail, files: h.files, ffree: h.ffree });
+    } catch { /* no host /dev: an empty one */ }
+  }
+  return putStatfs(t, buf, s, false);
+}
+
+export function sysStatfs(t: Task, pathAddr: number, buf: number): number {
+  const path = pathArg(t, pathAddr);
+  const r = lookup(t, AT_FDCWD, path, true);
+  if ('node' in r) return syntheticStatfs(t, buf, r.node.kind === 'link' && r.node.magic ? r.node.magic(t).stat().dev : r.dev, posix.normalize(path).replace(/\/$/, ''));
+  return statfsOf(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), buf);
+}
+export function sysFstatfs(t: Task, fd: number, buf: number): number {
+  const f = t.process.fds.get(fd | 0);
+  if (f instanceof SynFileDescription || f instanceof SynDirDescription) return syntheticStatfs(t, buf, f.stat().dev, f.path);
+  return statfsOf(t, targetOfFd(t, fd), buf);
+}

@@ -37,8 +37,9 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   }
   // A private (or read-only shared) file mapping: a snapshot of the file's bytes.
   const size = pageUp(len);
-  const at = mm.mapAnonymous(addr, size, prot & 7, flags & ~MAP_ANONYMOUS);
-  const data = new Uint8Array(Math.min(size, Math.max(0, f.stat().size - off)));
+  const st = f.stat();
+  const at = mm.mapAnonymous(addr, size, prot & 7, flags & ~MAP_ANONYMOUS, f.path, { dev: st.dev, ino: st.ino, off });
+  const data = new Uint8Array(Math.min(size, Math.max(0, st.size - off)));
   let got = 0;
   try { got = data.length ? f.pread(data, off) : 0; } catch (e) { mm.unmap(at, size); throw e; }
   if (got > 0) mm.poke(at, data.subarray(0, got));

@@ -14,7 +14,8 @@ import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
 import { procfs } from '../fs/procfs.js';
-import { devfs, sysfs } from '../fs/devfs.js';
+import { devfs } from '../fs/devfs.js';
+import { sysfs } from '../fs/sysfs.js';
 import { hostErrno } from '../fs/hosterr.js';
 import { devptsOwns } from '../tty/devpts.js';
 import type { Task } from '../kernel/task.js';
@@ -45,6 +46,12 @@ const MOUNTS: Array<[string, SynMount]> = [['/proc', procfs()], ['/dev', devfs()
 const HOST_INSIDE = ['/dev/pts'];
 const hostInsideOf = (t: Task, canon: string): boolean =>
   HOST_INSIDE.some((at) => canon === at || canon.startsWith(at + '/')) && !devptsOwns(t, canon);
+/**
+ * Paths inside them served by the file namespace instead, in every mode: /dev/shm, where
+ * shm_open(3) and sem_open(3) create files, is a real directory — the host's tmpfs on the
+ * passthrough, a volfs directory in --isolated mode (vfs.ts creates it).
+ */
+const NAMESPACE_INSIDE = ['/dev/shm'];
 
 /** The directory a relative path starts from. */
 function baseDir(t: Task, dirfd: number): string {
@@ -79,8 +86,8 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
   for (let hops = 0; hops < 40; hops++) {
     const canon = lexical(abs);
     const under = (at: string) => canon === at || canon.startsWith(at + '/');
-    const hostInside = (!vfs || vfs.hostRoot) && hostInsideOf(t, canon);
-    const hit = hostInside ? undefined : MOUNTS.find(([at]) => under(at));
+    const bypass = ((!vfs || vfs.hostRoot) && hostInsideOf(t, canon)) || NAMESPACE_INSIDE.some(under);
+    const hit = bypass ? undefined : MOUNTS.find(([at]) => under(at));
     if (!hit && !vfs) return { host: abs };
     if (!hit) {
       const ctx = vfs!.context(t);
@@ -106,7 +113,8 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   const vfs = vfsOf(t);
   const canon = lexical(abs);
   const under = (at: string) => canon === at || canon.startsWith(at + '/');
-  if (MOUNTS.some(([at]) => under(at)) && !((!vfs || vfs.hostRoot) && hostInsideOf(t, canon))) return { synthetic: true };
+  const bypass = ((!vfs || vfs.hostRoot) && hostInsideOf(t, canon)) || NAMESPACE_INSIDE.some(under);
+  if (MOUNTS.some(([at]) => under(at)) && !bypass) return { synthetic: true };
   const trailingSlash = abs.endsWith('/');
   if (!vfs) {
     const cut = abs.replace(/\/+$/, '');

@@ -15,6 +15,7 @@ import { STACK_SIZE } from '../kernel/exec.js';
 import { RLIMIT_NOFILE_DEFAULT } from '../vfs/file.js';
 import { hasCap, CAP_SYS_RESOURCE } from './sys_cred.js';
 import type { Task, Process } from '../kernel/task.js';
+import { allowedCpus, possibleCpus, hostText } from '../fs/hostinfo.js';
 
 export function sysExitGroup(t: Task, code: number): number {
   t.kernel.exitProcess(t.process, exitedStatus(code & 0xff));
@@ -136,10 +137,10 @@ export function sysRseq(): number { return fail(ENOSYS); }
 
 // ---- resource limits -----------------------------------------------------------------------
 const INF = Infinity;
-function defaultLimit(res: number, t: Task): [number, number] {
+function defaultLimit(res: number, p: Process): [number, number] {
   switch (res) {
     case RLIMIT_STACK: return [STACK_SIZE, INF];
-    case RLIMIT_NOFILE: return [Math.min(RLIMIT_NOFILE_DEFAULT, t.kernel.limits.files), t.kernel.limits.files];
+    case RLIMIT_NOFILE: return [Math.min(RLIMIT_NOFILE_DEFAULT, p.kernel.limits.files), p.kernel.limits.files];
     case RLIMIT_NPROC: return [63704, 63704];
     case 4 /* RLIMIT_CORE */: return [0, INF];
     case 8 /* RLIMIT_MEMLOCK */: return [8 << 20, 8 << 20];
@@ -150,6 +151,11 @@ function defaultLimit(res: number, t: Task): [number, number] {
     default: return [INF, INF]; // CPU, FSIZE, DATA, RSS, AS, RTTIME
   }
 }
+/** A process's [soft, hard] limit of resource `res` (Infinity = RLIM_INFINITY). */
+export function rlimitOf(p: Process, res: number): [number, number] {
+  return p.rlimits.get(res) ?? defaultLimit(res, p);
+}
+
 const RLIMIT_NLIMITS = 16;
 
 function encodeLimit(v: number): bigint { return v === INF ? RLIM64_INFINITY : BigInt(v); }
@@ -160,7 +166,7 @@ export function sysPrlimit64(t: Task, pid: number, res: number, newp: number, ol
   res |= 0;
   if (res < 0 || res >= RLIMIT_NLIMITS) fail(EINVAL);
   const p = t.process;
-  const cur = p.rlimits.get(res) ?? defaultLimit(res, t);
+  const cur = p.rlimits.get(res) ?? defaultLimit(res, p);
   let next: [number, number] | undefined;
   if (newp) {
     const b = Buffer.from(p.mm.read(newp, 16));
@@ -237,6 +243,13 @@ export function setTaskName(t: Task, filename: string): void {
   out.set(Buffer.from(filename.slice(filename.lastIndexOf('/') + 1)).subarray(0, 15));
   taskNames.set(t, out);
 }
+/** Writing /proc/PID/comm (comm_write): at most 15 bytes, up to a NUL, newline and all. */
+export function setTaskComm(t: Task, bytes: Uint8Array): void {
+  const z = bytes.indexOf(0);
+  const out = new Uint8Array(16);
+  out.set(bytes.subarray(0, Math.min(z < 0 ? bytes.length : z, 15)));
+  taskNames.set(t, out);
+}
 /** The thread's name as /proc/PID/comm shows it: set by exec or PR_SET_NAME, else the exe's. */
 export function taskComm(t: Task): string {
   const n = taskNames.get(t);
@@ -272,12 +285,15 @@ export function sysPrctl(t: Task, option: number, arg2: number): number {
 
 export function sysSchedGetaffinity(t: Task, pid: number, size: number, mask: number): number {
   if ((pid | 0) !== 0 && !findTask(t.kernel, pid | 0)) fail(ESRCH); // any thread's id
-  // One CPU: guest threads share the one JS thread, so parallelism would be a fiction.
-  if ((size | 0) < 8 || (size & 7)) fail(EINVAL);
-  const b = new Uint8Array(8);
-  b[0] = 1;
+  // The CPUs the host process may run on (hostinfo.ts): guest threads share one JS thread, but
+  // a count that differs from native makes programs (GOMAXPROCS, nproc) behave differently.
+  const cpus = allowedCpus();
+  const bytes = Math.ceil((Math.max(...possibleCpus(), ...cpus) + 1) / 64) * 8; // cpumask_size(): nr_cpu_ids
+  if ((size | 0) < bytes || (size & 7)) fail(EINVAL);
+  const b = new Uint8Array(bytes);
+  for (const i of cpus) b[i >> 3] |= 1 << (i & 7);
   t.process.mm.write(mask, b);
-  return 8;
+  return bytes;
 }
 
 export function sysSchedYield(): number { return 0; }
@@ -302,8 +318,18 @@ export function sysSysinfo(t: Task, info: number): number {
   b.writeBigUInt64LE(BigInt(Math.round(l1 * 65536)), 8);
   b.writeBigUInt64LE(BigInt(Math.round(l5 * 65536)), 16);
   b.writeBigUInt64LE(BigInt(Math.round(l15 * 65536)), 24);
-  b.writeBigUInt64LE(BigInt(os.totalmem()), 32);
-  b.writeBigUInt64LE(BigInt(os.freemem()), 40);
+  // Memory figures as the host's kernel has them (/proc/meminfo, which free(1) reads beside this
+  // call: they must agree). os.freemem() is MemAvailable, not freeram.
+  const mem = (name: string, fallback: number) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(hostText('/proc/meminfo', () => ''));
+    return m ? BigInt(m[1]) * 1024n : BigInt(fallback);
+  };
+  b.writeBigUInt64LE(mem('MemTotal', os.totalmem()), 32);
+  b.writeBigUInt64LE(mem('MemFree', os.freemem()), 40);
+  b.writeBigUInt64LE(mem('Shmem', 0), 48);
+  b.writeBigUInt64LE(mem('Buffers', 0), 56);
+  b.writeBigUInt64LE(mem('SwapTotal', 0), 64);
+  b.writeBigUInt64LE(mem('SwapFree', 0), 72);
   b.writeUInt16LE(Math.min(t.kernel.processes.size, 65535), 80);
   b.writeUInt32LE(1, 104); // mem_unit
   t.process.mm.write(info, new Uint8Array(b.buffer, b.byteOffset, b.length));

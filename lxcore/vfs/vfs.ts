@@ -65,8 +65,9 @@ export class Vfs {
     }
     if (opts.isolated) {
       // The directories a Linux userland expects to exist, empty (mount points for later).
-      for (const d of ['/tmp', '/proc', '/dev', '/sys', '/mnt', '/root', '/home', '/etc']) this.mkdirs(ctx, d);
-      (this.ns.resolve(ctx, this.ns.root, '/tmp').inode).setattr({ mode: 0o1777 });
+      for (const d of ['/tmp', '/proc', '/dev', '/dev/shm', '/sys', '/mnt', '/root', '/home', '/etc']) this.mkdirs(ctx, d);
+      // World-writable and sticky, as on Linux; /dev/shm is where shm_open creates files.
+      for (const d of ['/tmp', '/dev/shm']) this.ns.resolve(ctx, this.ns.root, d).inode.setattr({ mode: 0o1777 });
     }
   }
 

@@ -1,0 +1,69 @@
+// Host facts the pseudo filesystems report as they are (proc(5): memory, uptime, load, CPUs,
+// boot id): wasl runs on this machine, so a guest comparing them with native sees the same.
+// Each has a fallback for hosts without a Linux /proc (another OS, a browser).
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+/** The text of a host file, or `fallback()` when it cannot be read. */
+export function hostText(path: string, fallback: () => string): string {
+  try {
+    return fs.readFileSync(path, 'latin1');
+  } catch {
+    return fallback();
+  }
+}
+
+/** Parses a CPU list as sysfs and status print it ("0-3,8,10-11"). */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) continue;
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]) && out.length < 4096; i++) out.push(i);
+  }
+  return out;
+}
+
+/** Formats CPU numbers as a list ("0-3,8"). */
+export function cpuListText(cpus: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length;) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+const fallbackCpus = () => Array.from({ length: Math.max(1, os.cpus().length) }, (_, i) => i);
+
+/**
+ * The CPUs the guest is told about: the host's online CPUs (cpuinfo, /sys), and among them those
+ * the host process may run on (sched_getaffinity, status's Cpus_allowed). Guest threads share one
+ * JS thread, but programs size thread pools and GOMAXPROCS from these, and figures that differ
+ * from native would make their output differ (docs/quirks.md).
+ */
+export function onlineCpus(): number[] {
+  const l = parseCpuList(hostText('/sys/devices/system/cpu/online', () => ''));
+  return l.length ? l : fallbackCpus();
+}
+export function possibleCpus(): number[] {
+  const l = parseCpuList(hostText('/sys/devices/system/cpu/possible', () => ''));
+  return l.length ? l : onlineCpus();
+}
+export function allowedCpus(): number[] {
+  const m = /^Cpus_allowed_list:\t(.*)$/m.exec(hostText('/proc/self/status', () => ''));
+  const l = m ? parseCpuList(m[1]) : [];
+  return l.length ? l : onlineCpus();
+}
+
+/** When the host booted, in ns since the epoch (/proc/PID/stat's starttime counts from it). */
+export const BOOT_NS = (() => {
+  const btime = /^btime (\d+)$/m.exec(hostText('/proc/stat', () => ''));
+  return btime ? Number(btime[1]) * 1e9 : Date.now() * 1e6 - os.uptime() * 1e9;
+})();
+
+/** Clock ticks per second of /proc's times (USER_HZ). */
+export const USER_HZ = 100;

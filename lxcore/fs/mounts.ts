@@ -1,0 +1,118 @@
+// The mount table as /proc/PID/mounts and /proc/PID/mountinfo show it (proc(5),
+// Documentation/filesystems/proc.rst §3.5). On the host passthrough the guest sees the host's
+// mounts, so their rows are the host's own, except under /proc, /sys and /dev, which are wasl's
+// (only /dev/pts and /dev/shm still reach the host there). In a namespace of its own
+// (--isolated, --mount) the rows come from lxcore's VFS mount list.
+
+import { hostText } from './hostinfo.js';
+import { PROC_DEV } from './procfs.js';
+import { DEV_DEV } from './devfs.js';
+import { SYS_DEV } from './sysfs.js';
+import { devMajor, devMinor } from '../abi/stat.js';
+import type { Task } from '../kernel/task.js';
+
+/** One mountinfo row, its fields kept as the text they are shown as (escaped: \040 …). */
+export interface MountRow {
+  id: number; parent: number; dev: string; root: string; point: string;
+  mntOpts: string; optional: string; type: string; source: string; superOpts: string;
+}
+
+/** wasl's own filesystems, with the st_dev their files report (a function: procfs.ts imports this module). */
+const own = (): Record<string, { type: string; dev: number; opts: string }> => ({
+  '/proc': { type: 'proc', dev: PROC_DEV, opts: 'rw,nosuid,nodev,noexec,relatime' },
+  '/sys': { type: 'sysfs', dev: SYS_DEV, opts: 'rw,nosuid,nodev,noexec,relatime' },
+  '/dev': { type: 'devtmpfs', dev: DEV_DEV, opts: 'rw,nosuid,relatime' },
+});
+/** Host mounts below wasl's own trees that lookups still reach (sys_path.ts's bypass list). */
+export const HOST_BELOW = ['/dev/pts', '/dev/shm'];
+
+const devText = (dev: number) => `${devMajor(BigInt(dev))}:${devMinor(BigInt(dev))}`;
+const under = (p: string, at: string) => p.startsWith(at + '/');
+
+function parseMountinfo(text: string): MountRow[] {
+  const rows: MountRow[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 6) continue;
+    rows.push({ id: +f[0], parent: +f[1], dev: f[2], root: f[3], point: f[4], mntOpts: f[5],
+      optional: f.slice(6, dash).join(' '), type: f[dash + 1], source: f[dash + 2], superOpts: f[dash + 3] ?? '' });
+  }
+  return rows;
+}
+
+/** The host's rows as the guest sees them. */
+function hostRows(): MountRow[] {
+  const rows = parseMountinfo(hostText('/proc/self/mountinfo', () => ''));
+  const out: MountRow[] = [];
+  const OWN = own();
+  for (const r of rows) {
+    const o = OWN[r.point];
+    // The host's row (its options too), but with the st_dev wasl's files report.
+    if (o) { out.push({ ...r, dev: devText(o.dev) }); continue; }
+    const inside = Object.keys(OWN).some((at) => under(r.point, at));
+    if (inside && !HOST_BELOW.some((at) => r.point === at || under(r.point, at))) continue;
+    out.push(r);
+  }
+  return out;
+}
+
+/** The rows of the task's namespace. */
+export function mountRows(t: Task): MountRow[] {
+  const vfs = t.kernel.vfs;
+  if (!vfs) return hostRows();
+  const ns = vfs.ns;
+  const rows: MountRow[] = vfs.hostRoot ? hostRows() : [];
+  const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+  const base = 1000; // above the host's ids, which stay as they are
+  let rootId = rows.find((r) => r.point === '/')?.id ?? base;
+  for (const m of ns.mounts) {
+    if (!m.mountpoint && vfs.hostRoot) continue; // the host's root row is already there
+    const point = m.mountpoint ? ns.pathOf(ns.rootOf(m), ns.root) : '/';
+    const ro = m.readonly ? 'ro' : 'rw';
+    const parent = m.mountpoint ? base + m.mountpoint.mount.id : base + m.id;
+    if (!m.mountpoint) rootId = base + m.id;
+    rows.push({ id: base + m.id, parent: m.mountpoint?.mount === ns.mounts[0] && vfs.hostRoot ? rootId : parent,
+      dev: devText(m.fs.dev), root: '/', point: esc(point), mntOpts: `${ro},relatime`, optional: '', type: m.fs.type,
+      source: esc(m.source), superOpts: ro });
+  }
+  if (!vfs.hostRoot) {
+    // wasl's own trees, over the volfs root.
+    let id = base + 900;
+    for (const [point, o] of Object.entries(own())) {
+      rows.push({ id: id++, parent: rootId, dev: devText(o.dev), root: '/', point, mntOpts: o.opts, optional: '',
+        type: o.type, source: o.type, superOpts: 'rw' });
+    }
+  }
+  return rows;
+}
+
+/** /proc/PID/mountinfo. */
+export function mountinfo(t: Task): string {
+  return mountRows(t).map((r) => `${r.id} ${r.parent} ${r.dev} ${r.root} ${r.point} ${r.mntOpts}${r.optional ? ' ' + r.optional : ''} - ${r.type} ${r.source} ${r.superOpts}\n`).join('');
+}
+
+/**
+ * /proc/PID/mounts (show_vfsmnt): the superblock's ro/rw, then the mount's own flags, then the
+ * filesystem's options; the dump and pass columns are always 0.
+ */
+export function mounts(t: Task): string {
+  return mountRows(t).map((r) => {
+    const mnt = r.mntOpts.split(',');
+    const sb = r.superOpts.split(',');
+    const rw = mnt[0] === 'ro' || sb[0] === 'ro' ? 'ro' : 'rw';
+    const opts = [rw, ...mnt.slice(1), ...sb.slice(1)].join(',');
+    return `${r.source} ${r.point} ${r.type} ${opts} 0 0\n`;
+  }).join('');
+}
+
+/** The mount id a host file's descriptor is on (its host fdinfo), or the root's. */
+export function hostMountId(hostFd: number): number {
+  const m = /^mnt_id:\s*(\d+)$/m.exec(hostText(`/proc/self/fdinfo/${hostFd}`, () => ''));
+  return m ? Number(m[1]) : 1;
+}
+
+/** The mount id of one of wasl's own trees (for fdinfo), as mountinfo shows it. */
+export function ownMountId(t: Task, point: '/proc' | '/sys' | '/dev'): number {
+  return mountRows(t).find((r) => r.point === point)?.id ?? 0;
+}
