@@ -1,17 +1,18 @@
 // Building a process image from an ELF file: what execve(2) does after it has the file
 // (fs/binfmt_elf.c's load_elf_binary): a fresh address space with the segments, the break, the
-// stack with argv/envp/auxv, and the registers at the entry point. Dynamic programs (PT_INTERP)
-// arrive with the distributions work; until then they fail with ENOEXEC and a clear message.
+// stack with argv/envp/auxv, and the registers at the entry point. A dynamically linked program
+// (PT_INTERP) gets its interpreter mapped too, top-down in the mmap area as load_elf_interp()
+// puts it, and starts at the interpreter's entry with AT_BASE telling ld.so where it is.
 
 import { randomBytes } from 'node:crypto';
-import { parseElf, loadElf, buildInitialStack } from '../../elf-loader/index.js';
+import { parseElf, loadElf, buildInitialStack, maxAlignment, ET_DYN } from '../../elf-loader/index.js';
+import { parseInterpreter, mappingSpan } from '../../elf-loader/interp.js';
 import {
   AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID,
   AT_EGID, AT_SECURE, AT_HWCAP, AT_CLKTCK, AT_HWCAP2, AT_MINSIGSTKSZ,
 } from '../../elf-loader/auxv.js';
 import * as L from '../../cpu/shared/layout.js';
 import { AddressSpace } from '../mm/mm.js';
-import { LinuxError, ENOEXEC } from '../abi/errno.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_GROWSDOWN, TASK_SIZE } from '../abi/mman.js';
 import type { Credentials } from './task.js';
 
@@ -30,17 +31,41 @@ export interface ExecResult {
 }
 
 /**
+ * Reads the interpreter a PT_INTERP names, as open_exec() finds it: through the guest's own path
+ * resolution, with execute permission required. Throws LinuxError (ENOENT, EACCES, ELOOP …).
+ */
+export type InterpOpener = (path: string) => Uint8Array;
+
+/**
  * Loads `file` into `mm` (which must be empty) and returns the entry state. Throws LinuxError
- * (ENOEXEC for a malformed or unsupported file, E2BIG for oversized arguments, ENOMEM).
+ * (ENOEXEC for a malformed or unsupported file, E2BIG for oversized arguments, ENOMEM, and for
+ * the interpreter what opening it gives, EIO or ELIBBAD) before anything outside `mm` changes.
  */
 export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], envp: string[],
-  execfn: string, creds: Credentials): ExecResult {
+  execfn: string, creds: Credentials, openInterp: InterpOpener): ExecResult {
   const image = parseElf(file);
-  if (image.interp) {
-    throw new LinuxError(ENOEXEC, `dynamically linked program (interpreter ${image.interp}) — wasl runs static programs for now`);
+  // The interpreter is found and checked before anything is mapped, as load_elf_binary() does.
+  let interp: { file: Uint8Array; image: ReturnType<typeof parseElf> } | undefined;
+  if (image.interp !== undefined) {
+    const data = openInterp(image.interp);
+    interp = { file: data, image: parseInterpreter(data, image.interp) };
   }
+  // The program: ET_EXEC at its addresses, ET_DYN (PIE) at ELF_ET_DYN_BASE.
   const loaded = loadElf(file, image, mm);
   mm.brkStart = mm.brkEnd = loaded.brkStart;
+  let entry = loaded.entry, base = 0;
+  if (interp) {
+    // An ET_DYN interpreter goes where mmap(NULL, its whole span) would put it: the top of the
+    // mmap area (0x7ffff7fca000 for glibc's ld.so, as Linux with ASLR off); ET_EXEC stays put.
+    let at: number | undefined;
+    if (interp.image.type === ET_DYN) {
+      const align = maxAlignment(interp.image.loads);  // a huge-page-aligned interpreter stays aligned
+      at = Math.ceil(mm.unmappedArea(mappingSpan(interp.image) + align - L.PAGE_SIZE) / align) * align;
+    }
+    const ld = loadElf(interp.file, interp.image, mm, at === undefined ? {} : { base: at });
+    entry = ld.entry;
+    base = ld.loadBias; // AT_BASE: load_elf_interp()'s load_addr, 0 for an ET_EXEC interpreter
+  }
   // The stack: reserved in full (pages cost nothing until touched), grows-down like Linux's.
   mm.mapAnonymous(STACK_TOP - STACK_SIZE, STACK_SIZE,
     PROT_READ | PROT_WRITE | (loaded.stackExecutable ? PROT_EXEC : 0), MAP_FIXED | MAP_GROWSDOWN, '[stack]');
@@ -62,9 +87,9 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
       [AT_PHDR, loaded.phdrAddr],
       [AT_PHENT, loaded.phent],
       [AT_PHNUM, loaded.phnum],
-      [AT_BASE, 0],
+      [AT_BASE, base],
       [AT_FLAGS, 0],
-      [AT_ENTRY, loaded.entry],
+      [AT_ENTRY, loaded.entry],   // the program's own entry; ld.so jumps there when done
       [AT_UID, creds.uid],
       [AT_EUID, creds.euid],
       [AT_GID, creds.gid],
@@ -74,7 +99,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
       [AT_MINSIGSTKSZ, 2048],
     ],
   });
-  return { entry: loaded.entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
+  return { entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
 }
 
 /** A fresh CPU state block positioned at the entry point (registers zero, as Linux starts them). */

@@ -15,6 +15,7 @@ import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
 import { loadProgram, initialRegs } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
+import { interpreterOpener } from '../syscalls/sys_exec.js';
 import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
 import { signalDefaultAction, returnToUserMode } from './signals.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
@@ -83,20 +84,24 @@ export class Kernel {
     const gid = o.creds?.gid ?? process.getgid?.() ?? 0;
     const creds: Credentials = { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [], ...o.creds };
     const mm = new AddressSpace(this.core, this.frames, this.refs);
-    let entry;
-    try {
-      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds);
-    } catch (e) {
-      mm.destroy();
-      throw e;
-    }
     const pid = this.allocPid();
     const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
     proc.env = o.env;
     // Its process group and session are the host process's, as for a program the host started:
     // so setsid() and setpgid() succeed or fail as they would natively.
     [proc.pgid, proc.sid] = hostGroupAndSession(pid);
-    this.startProcess(proc, new Task(pid, proc, initialRegs(entry.entry, entry.sp)));
+    // The task exists before the image so that a PT_INTERP is looked up as the process would
+    // (its cwd, credentials and namespace); it gets its registers once the image is loaded.
+    const task = new Task(pid, proc, initialRegs(0, 0));
+    let entry;
+    try {
+      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
+    } catch (e) {
+      mm.destroy();
+      throw e;
+    }
+    task.regs = initialRegs(entry.entry, entry.sp);
+    this.startProcess(proc, task);
     return proc;
   }
 

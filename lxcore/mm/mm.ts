@@ -135,6 +135,11 @@ export class AddressSpace {
     fail(ENOMEM);
   }
 
+  /** Where mmap(NULL, len) would go (get_unmapped_area): the exec of an interpreter asks. */
+  unmappedArea(len: number): number {
+    return this.findFree(pageUp(len), 0);
+  }
+
   /**
    * Maps anonymous zero-filled memory (mmap's core). Returns the address. Pages are allocated
    * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there.

@@ -1,7 +1,7 @@
 // execve(2) and execveat(2) (fs/exec.c): read argv/envp from the guest within Linux's limits,
 // find the file, let binfmt_script rewrite `#!` scripts into their interpreter (at most five
-// rewrites: exec_binprm's `depth > 5` → ELOOP), load the ELF image into a fresh address space
-// (kernel/exec.ts), and only then — the point of no return — replace the old image: close the
+// rewrites: exec_binprm's `depth > 5` → ELOOP), load the ELF image — and the interpreter a
+// dynamically linked one names — into a fresh address space (kernel/exec.ts), and only then — the point of no return — replace the old image: close the
 // close-on-exec descriptors, reset handled signals to SIG_DFL, wake a vfork parent.
 // Until then any failure leaves the old image running with the error.
 
@@ -11,7 +11,7 @@ import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
 import { MAX_ARG_STRLEN, ARG_MAX, _STK_LIM } from '../../elf-loader/stack.js';
 import { AddressSpace } from '../mm/mm.js';
-import { loadProgram, initialRegs, STACK_SIZE } from '../kernel/exec.js';
+import { loadProgram, initialRegs, STACK_SIZE, type InterpOpener } from '../kernel/exec.js';
 import { HostFile } from '../fs/hostfile.js';
 import { pathArg, lookup, host, credsOf } from './sys_path.js';
 import { permission, MAY_EXEC } from '../vfs/perm.js';
@@ -115,6 +115,15 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   return { data, exe: host(() => fs.realpathSync(r.host)) };
 }
 
+/**
+ * How an exec finds a PT_INTERP's interpreter: open_exec() on its path, relative to the
+ * caller's cwd if it is relative, through the same resolution as every guest path (the host
+ * passthrough, or the instance's namespace under --isolated/--mount).
+ */
+export function interpreterOpener(t: Task): InterpOpener {
+  return (path) => openExec(t, AT_FDCWD, path, 0).data;
+}
+
 // ---- binfmt_script ---------------------------------------------------------------------------
 const spacetab = (c: number) => c === 0x20 || c === 0x09;
 const terminator = (c: number) => spacetab(c) || c === 0;
@@ -193,7 +202,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const mm = new AddressSpace(k.core, k.frames, k.refs);
   let entry;
   try {
-    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds);
+    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds, interpreterOpener(t));
   } catch (e) {
     mm.destroy();
     throw e;
