@@ -14,6 +14,7 @@ import {
 import * as L from '../../cpu/shared/layout.js';
 import { AddressSpace } from '../mm/mm.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_GROWSDOWN, TASK_SIZE } from '../abi/mman.js';
+import { LinuxError, errnoText } from '../abi/errno.js';
 import type { Credentials } from './task.js';
 
 /** Top of the main thread's stack (Linux's STACK_TOP without ASLR) and its reserved size. */
@@ -47,7 +48,14 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
   // The interpreter is found and checked before anything is mapped, as load_elf_binary() does.
   let interp: { file: Uint8Array; image: ReturnType<typeof parseElf> } | undefined;
   if (image.interp !== undefined) {
-    const data = openInterp(image.interp);
+    let data: Uint8Array;
+    try {
+      data = openInterp(image.interp);
+    } catch (e) {
+      // Same errno; the message names the interpreter, since the program itself was found.
+      if (e instanceof LinuxError) throw new LinuxError(e.errno, `interpreter ${image.interp}: ${errnoText[e.errno] ?? e.message}`);
+      throw e;
+    }
     interp = { file: data, image: parseInterpreter(data, image.interp) };
   }
   // The program: ET_EXEC at its addresses, ET_DYN (PIE) at ELF_ET_DYN_BASE.

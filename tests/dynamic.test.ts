@@ -1,0 +1,205 @@
+// Dynamically linked programs (PT_INTERP, issue #6): the test programs built without -static by
+// gcc (glibc's ld-linux-x86-64.so.2) and musl-gcc (ld-musl-x86_64.so.1), and Debian's own
+// dynamically linked programs, run natively and under wasl — stdout, stderr and status must be
+// the same. Plus what the kernel hands ld.so (auxv, compared with the host under setarch -R),
+// execve's answers for bad interpreters, and the interpreter coming from the guest's namespace.
+
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, chmodSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, buildDynamic, canBuildDynamic, hasCommand, Toolchain } from './support/build.js';
+import { runNative, runWasl, RunSpec, WASL_CLI, Outcome } from './support/run.js';
+
+const programs = join(ROOT, 'tests/programs');
+const examples = join(ROOT, 'examples/src');
+
+interface Case { name: string; src: string; spec?: RunSpec; flags?: string[]; scratch?: boolean }
+
+/**
+ * One or two modes of every program the static suites run: enough to cross every path of the
+ * dynamic loader (libc's start-up through ld.so, TLS, IRELATIVE/ifuncs, lazy PLT binding,
+ * signals through libc's restorer, threads' TLS, fork and exec of a dynamic image).
+ */
+const CASES: Case[] = [
+  { name: 'hello', src: join(examples, 'hello.c') },
+  { name: 'echoargs', src: join(examples, 'echoargs.c'), spec: { args: ['one', 'two words', '', 'ünïcødé'], env: { WASL_A: '1' } } },
+  { name: 'exitcode 7', src: join(examples, 'exitcode.c'), spec: { args: ['7'] } },
+  { name: 'sort', src: join(examples, 'sort.c'), spec: { args: ['20000'] } },
+  { name: 'sha256 of args', src: join(examples, 'sha256.c'), spec: { args: ['', 'abc'] } },
+  { name: 'sysprobe', src: join(programs, 'sysprobe.c') },
+  { name: 'statx and statfs', src: join(programs, 'statx.c') },
+  { name: 'long double', src: join(programs, 'longdouble.c') },
+  { name: 'segv', src: join(programs, 'faults.c'), spec: { args: ['segv'] } },
+  { name: 'abort', src: join(programs, 'faults.c'), spec: { args: ['abort'] } },
+  { name: 'write text', src: join(programs, 'faults.c'), spec: { args: ['write-text'] } },
+  { name: 'file operations', src: join(programs, 'fileops.c'), scratch: true },
+  { name: 'procs: fork + wait', src: join(programs, 'procs.c'), spec: { args: ['wait'] }, scratch: true },
+  { name: 'procs: pipes', src: join(programs, 'procs.c'), spec: { args: ['pipe'] }, scratch: true },
+  { name: 'procs: execve, scripts, fexecve', src: join(programs, 'procs.c'), spec: { args: ['exec'] }, scratch: true },
+  { name: 'procs: vfork', src: join(programs, 'procs.c'), spec: { args: ['vfork'] }, scratch: true },
+  { name: 'signals: faults and sigreturn', src: join(programs, 'sigfault.c') },
+  { name: 'signals: frames', src: join(programs, 'sigframe.c') },
+  { name: 'signals: queues and masks', src: join(programs, 'sigqueue.c') },
+  { name: 'signals: timers, signalfd', src: join(programs, 'sigtimer.c') },
+  { name: 'signals: sigaltstack overflow', src: join(programs, 'sigstack.c'), spec: { args: ['overflow'] } },
+  { name: 'threads: create/join', src: join(programs, 'threads.c'), spec: { args: ['create'] }, flags: ['-pthread'] },
+  { name: 'threads: TLS', src: join(programs, 'threads.c'), spec: { args: ['tls'] }, flags: ['-pthread'] },
+  { name: 'threads: mutex', src: join(programs, 'threads.c'), spec: { args: ['mutex'] }, flags: ['-pthread'] },
+  { name: 'poll: epoll', src: join(programs, 'poll.c'), spec: { args: ['epoll'], stdin: 'hello\n' } },
+  { name: 'unimplemented syscall', src: join(programs, 'unimpl.c') },
+];
+
+function inScratch(run: (cwd: string) => Outcome): Outcome {
+  const cwd = mkdtempSync(join(tmpdir(), 'wasl-dyn-'));
+  try { return run(cwd); } finally { rmSync(cwd, { recursive: true, force: true }); }
+}
+
+for (const tc of ['glibc', 'musl'] as Toolchain[]) {
+  describe.skipIf(!canBuildDynamic(tc))(`dynamic ${tc} programs (skipped only if ${tc === 'musl' ? 'musl-gcc or ld-musl' : 'gcc or ld-linux'} is missing)`, () => {
+    for (const c of CASES) {
+      it(c.name, () => {
+        const bin = buildDynamic(c.src, tc, c.flags);
+        const run = (f: typeof runNative) => (c.scratch ? inScratch((cwd) => f(bin, { ...c.spec, cwd })) : f(bin, c.spec));
+        expect(run(runWasl)).toEqual(run(runNative));
+      });
+    }
+  });
+}
+
+// ---- what the kernel hands ld.so --------------------------------------------------------------
+const hasSetarch = hasCommand('setarch');
+describe.skipIf(!hasSetarch)('auxv and image layout of a dynamic program vs the host without ASLR (skipped only if setarch is missing)', () => {
+  const AUX = join(programs, 'dynaux.c');
+  const native = (bin: string, args: string[] = []) => runNative('/usr/bin/setarch', { args: ['x86_64', '-R', bin, ...args] });
+  const builds: Array<[string, Toolchain, string[]]> = [
+    ['glibc PIE', 'glibc', []], ['glibc non-PIE (ET_EXEC)', 'glibc', ['-no-pie']], ['musl PIE', 'musl', []],
+  ];
+  for (const [what, tc, flags] of builds) {
+    it.skipIf(!canBuildDynamic(tc))(`${what}: AT_BASE, AT_ENTRY, AT_PHDR, AT_EXECFN, /proc/self/exe`, () => {
+      const bin = buildDynamic(AUX, tc, flags);
+      const n = native(bin);
+      expect(n.stdout).toMatch(/AT_BASE +0x7ff/);
+      expect(runWasl(bin)).toEqual(n);
+    });
+  }
+  it.skipIf(!canBuildDynamic('glibc') || !canBuildDynamic('musl'))('execve of a dynamic program from a dynamic program (glibc → musl → glibc)', () => {
+    const g = buildDynamic(AUX, 'glibc'), m = buildDynamic(AUX, 'musl');
+    for (const [a, b] of [[g, m], [m, g]]) {
+      const n = native(a, ['exec', b]);
+      expect(n.stdout).toMatch(/^argv\[1\]: child\n/);
+      expect(runWasl(a, { args: ['exec', b] })).toEqual(n);
+    }
+  });
+});
+
+// ---- bad interpreters -------------------------------------------------------------------------
+describe.skipIf(!canBuildDynamic('glibc'))('execve with a bad interpreter answers as the host kernel does', () => {
+  let dir = '';
+  const progs: string[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wasl-interp-'));
+    const hello = join(examples, 'hello.c');
+    const withInterp = (name: string, interp: string) => {
+      const out = join(dir, name);
+      const r = spawnSync('gcc', ['-O2', '-w', `-Wl,--dynamic-linker=${interp}`, '-o', out, hello]);
+      if (r.status !== 0) throw new Error(String(r.stderr));
+      progs.push(out);
+    };
+    const file = (name: string, data: string | Uint8Array, mode = 0o755) => {
+      writeFileSync(join(dir, name), data);
+      chmodSync(join(dir, name), mode);
+      return join(dir, name);
+    };
+    const elf = new Uint8Array(spawnSync('cat', ['/bin/true']).stdout);
+    withInterp('missing', join(dir, 'no-such-ld.so'));                                   // ENOENT
+    withInterp('short', file('short.so', 'not elf\n'));                                  // < 64 bytes: EIO
+    withInterp('text', file('text.so', '#'.repeat(200) + '\n'));                         // not ELF: ELIBBAD
+    withInterp('truncated', file('truncated.so', elf.subarray(0, 100)));                 // phdrs cut off: ELIBBAD
+    const arm = elf.slice(); arm[18] = 0xb7; arm[19] = 0;                                // EM_AARCH64: ELIBBAD
+    withInterp('foreign', file('arm.so', arm));
+    withInterp('noexec', file('noexec.so', elf, 0o644));                                 // EACCES
+    mkdirSync(join(dir, 'dir.so'));
+    withInterp('directory', join(dir, 'dir.so'));                                        // EACCES
+    withInterp('dynamic', file('dynamic.so', elf));  // an interpreter with its own PT_INTERP: runs, crashes
+    withInterp('good', '/lib64/ld-linux-x86-64.so.2');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ENOENT, EIO, ELIBBAD, EACCES, or a crash, program by program', () => {
+    const bin = buildDynamic(join(programs, 'execerr.c'), 'glibc');
+    const n = runNative(bin, { args: progs });
+    expect(n.stdout).toMatch(/missing: execve failed: No such file or directory/);
+    expect(n.stdout).toMatch(/text: execve failed: Accessing a corrupted shared library/);
+    expect(runWasl(bin, { args: progs })).toEqual(n);
+  });
+
+  it.skipIf(!existsSync('/bin/bash'))('the CLI says what bash says (status and message)', () => {
+    for (const p of progs.filter((x) => !/good|dynamic/.test(x))) {
+      const sh = spawnSync('/bin/bash', ['-c', p], { encoding: 'utf8' });
+      const w = spawnSync(process.execPath, [WASL_CLI, p], { encoding: 'utf8' });
+      expect(w.status, p).toBe(sh.status);
+      // bash: "bash: line 1: PROG: TEXT"; wasl: "wasl: PROG: TEXT" (+ " (detail)").
+      const text = sh.stderr.trim().replace(/^\S*bash: line 1: /, '');
+      expect(text).toMatch(/^\//);
+      expect(w.stderr.trim().replace(/^wasl: /, '').replace(/ \(.*\)$/, ''), p).toBe(text);
+    }
+  });
+});
+
+// ---- the interpreter comes from the guest's namespace ------------------------------------------
+describe.skipIf(!canBuildDynamic('glibc'))('with --isolated the interpreter and libraries come from the guest filesystem', () => {
+  it('absent from an empty volfs: the shell\'s "required file not found" (127)', () => {
+    const bin = buildDynamic(join(examples, 'hello.c'), 'glibc');
+    const w = runWasl(bin, {}, ['--isolated']);
+    expect(w.status).toBe(127);
+    expect(w.stderr).toMatch(/cannot execute: required file not found/);
+  });
+  it('present through drvfs mounts of /usr, /lib and /lib64: runs as natively', () => {
+    const bin = buildDynamic(join(examples, 'echoargs.c'), 'glibc');
+    const spec = { args: ['a', 'b c'] };
+    const mounts = ['--isolated', '--mount', '/usr=/usr', '--mount', '/lib=/usr/lib', '--mount', '/lib64=/usr/lib64'];
+    expect(runWasl(bin, spec, mounts)).toEqual(runNative(bin, spec));
+  });
+});
+
+// ---- Debian's own dynamically linked programs ---------------------------------------------------
+describe('Debian\'s dynamically linked programs with the host\'s files (passthrough)', () => {
+  let top = '', dir = '';
+  beforeAll(() => {
+    // A tree whose listing cannot change between the two runs: fixed times, and ".." is ours.
+    top = mkdtempSync(join(tmpdir(), 'wasl-debian-'));
+    dir = join(top, 'files');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'alpha\nbeta\ngamma\n');
+    writeFileSync(join(dir, 'numbers'), '10\n9\n100\n-3\n7\n');
+    writeFileSync(join(dir, 'exe'), '#!/bin/sh\necho hi\n');
+    chmodSync(join(dir, 'exe'), 0o755);
+    copyFileSync('/bin/true', join(dir, 'true'));
+    const t = new Date('2024-02-29T12:34:56Z');
+    for (const p of ['a.txt', 'numbers', 'exe', 'true', 'sub', '.']) utimesSync(join(dir, p), t, t);
+    utimesSync(top, t, t);
+  });
+  afterAll(() => rmSync(top, { recursive: true, force: true }));
+
+  const host: Array<[string, string, string[], Partial<RunSpec>?]> = [
+    ['ls -la', '/bin/ls', ['-la', '--time-style=long-iso', '.']],
+    ['sort -n', '/usr/bin/sort', ['-n', 'numbers']],
+    ['cat', '/bin/cat', ['a.txt', '-', 'a.txt'], { stdin: 'from stdin\n' }],
+    ['env', '/usr/bin/env', [], { env: { ONE: '1', TWO: 'two words' } }],
+    ['sh -c (dash): arithmetic, a pipeline of dynamic programs', '/bin/sh', ['-c', 'echo $((6*7)); ls | wc -l; ./exe']],
+    ['md5sum', '/usr/bin/md5sum', ['a.txt', '-'], { stdin: 'abc' }],
+    ['date -d @0 -u', '/bin/date', ['-d', '@0', '-u']],
+    ['bash -c', '/bin/bash', ['-c', 'x=$(echo hello); echo ${x^^} $((2**10)); for f in *; do echo "$f"; done']],
+    ['python3 -c', '/usr/bin/python3', ['-c', 'print(6*7)']],
+  ];
+  for (const [name, bin, args, spec] of host) {
+    it.skipIf(!existsSync(bin))(name, () => {
+      const s: RunSpec = { args, cwd: dir, ...spec };
+      const n = runNative(bin, s);
+      expect(n.status).toBe(0);
+      expect(runWasl(bin, s)).toEqual(n);
+    });
+  }
+});
