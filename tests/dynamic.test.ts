@@ -35,6 +35,7 @@ const CASES: Case[] = [
   { name: 'abort', src: join(programs, 'faults.c'), spec: { args: ['abort'] } },
   { name: 'write text', src: join(programs, 'faults.c'), spec: { args: ['write-text'] } },
   { name: 'file operations', src: join(programs, 'fileops.c'), scratch: true },
+  { name: 'file mmap as ld.so uses it: offsets, MAP_FIXED over a mapping, mprotect, past EOF (SIGBUS)', src: join(programs, 'mmapfile.c'), scratch: true },
   { name: 'procs: fork + wait', src: join(programs, 'procs.c'), spec: { args: ['wait'] }, scratch: true },
   { name: 'procs: pipes', src: join(programs, 'procs.c'), spec: { args: ['pipe'] }, scratch: true },
   { name: 'procs: execve, scripts, fexecve', src: join(programs, 'procs.c'), spec: { args: ['exec'] }, scratch: true },

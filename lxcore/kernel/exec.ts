@@ -5,7 +5,7 @@
 // puts it, and starts at the interpreter's entry with AT_BASE telling ld.so where it is.
 
 import { randomBytes } from 'node:crypto';
-import { parseElf, loadElf, buildInitialStack, maxAlignment, ET_DYN } from '../../elf-loader/index.js';
+import { parseElf, loadElf, buildInitialStack, maxAlignment, ET_DYN, type ElfImage } from '../../elf-loader/index.js';
 import { parseInterpreter, mappingSpan } from '../../elf-loader/interp.js';
 import {
   AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID,
@@ -35,31 +35,32 @@ export interface ExecResult {
  * Reads the interpreter a PT_INTERP names, as open_exec() finds it: through the guest's own path
  * resolution, with execute permission required. Throws LinuxError (ENOENT, EACCES, ELOOP …).
  */
-export type InterpOpener = (path: string) => Uint8Array;
+export type InterpOpener = (path: string) => { data: Uint8Array; exe: string };
 
 /**
  * Loads `file` into `mm` (which must be empty) and returns the entry state. Throws LinuxError
  * (ENOEXEC for a malformed or unsupported file, E2BIG for oversized arguments, ENOMEM, and for
  * the interpreter what opening it gives, EIO or ELIBBAD) before anything outside `mm` changes.
  */
-export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], envp: string[],
+export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: string, argv: string[], envp: string[],
   execfn: string, creds: Credentials, openInterp: InterpOpener): ExecResult {
   const image = parseElf(file);
   // The interpreter is found and checked before anything is mapped, as load_elf_binary() does.
-  let interp: { file: Uint8Array; image: ReturnType<typeof parseElf> } | undefined;
+  let interp: { file: Uint8Array; exe: string; image: ElfImage } | undefined;
   if (image.interp !== undefined) {
-    let data: Uint8Array;
+    let found;
     try {
-      data = openInterp(image.interp);
+      found = openInterp(image.interp);
     } catch (e) {
       // Same errno; the message names the interpreter, since the program itself was found.
       if (e instanceof LinuxError) throw new LinuxError(e.errno, `interpreter ${image.interp}: ${errnoText[e.errno] ?? e.message}`);
       throw e;
     }
-    interp = { file: data, image: parseInterpreter(data, image.interp) };
+    interp = { file: found.data, exe: found.exe, image: parseInterpreter(found.data, image.interp) };
   }
   // The program: ET_EXEC at its addresses, ET_DYN (PIE) at ELF_ET_DYN_BASE.
   const loaded = loadElf(file, image, mm);
+  nameImage(mm, image, loaded.loadBias, exe);
   mm.brkStart = mm.brkEnd = loaded.brkStart;
   let entry = loaded.entry, base = 0;
   if (interp) {
@@ -71,6 +72,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
       at = Math.ceil(mm.unmappedArea(mappingSpan(interp.image) + align - L.PAGE_SIZE) / align) * align;
     }
     const ld = loadElf(interp.file, interp.image, mm, at === undefined ? {} : { base: at });
+    nameImage(mm, interp.image, ld.loadBias, interp.exe);
     entry = ld.entry;
     base = ld.loadBias; // AT_BASE: load_elf_interp()'s load_addr, 0 for an ET_EXEC interpreter
   }
@@ -108,6 +110,18 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, argv: string[], 
     ],
   });
   return { entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
+}
+
+/**
+ * /proc/PID/maps shows an image's file-backed pages with the file's path; the pages of .bss past
+ * the file's bytes are anonymous, as Linux's vm_brk_flags() maps them.
+ */
+function nameImage(mm: AddressSpace, image: ElfImage, bias: number, path: string): void {
+  for (const ph of image.loads) {
+    if (ph.filesz === 0) continue;
+    const start = bias + ph.vaddr - ((bias + ph.vaddr) % L.PAGE_SIZE);
+    mm.nameRange(start, Math.ceil((bias + ph.vaddr + ph.filesz) / L.PAGE_SIZE) * L.PAGE_SIZE, path);
+  }
 }
 
 /** A fresh CPU state block positioned at the entry point (registers zero, as Linux starts them). */

@@ -16,7 +16,7 @@ import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.j
 import { loadProgram, initialRegs } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { interpreterOpener } from '../syscalls/sys_exec.js';
-import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
+import { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
 import { signalDefaultAction, returnToUserMode } from './signals.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
 import { forceFaultSignal } from './traps.js';
@@ -95,7 +95,7 @@ export class Kernel {
     const task = new Task(pid, proc, initialRegs(0, 0));
     let entry;
     try {
-      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
+      entry = loadProgram(mm, o.image, o.exe, o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
     } catch (e) {
       mm.destroy();
       throw e;
@@ -214,7 +214,7 @@ export class Kernel {
       case EXIT_SYSCALL: dispatchSyscall(this, t); return;
       case EXIT_PAGE_FAULT: {
         const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
-        if (segv) this.fatalSignal(t, SIGSEGV, `segmentation fault at 0x${segv.addr.toString(16)} (${segv.code})`);
+        if (segv) this.fatalSignal(t, segv.code === 'BUS_ADRERR' ? SIGBUS : SIGSEGV, `${segv.code === 'BUS_ADRERR' ? 'bus error' : 'segmentation fault'} at 0x${segv.addr.toString(16)} (${segv.code})`);
         return;
       }
       case EXIT_UD: this.fatalSignal(t, SIGILL, `illegal instruction ${this.describeInsn()}`); return;

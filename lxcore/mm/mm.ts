@@ -28,10 +28,15 @@ export interface Vma {
   flags: number;
   /** What /proc/PID/maps shows for it: "[heap]", "[stack]", a path, or "". */
   name: string;
+  /**
+   * A file mapping longer than its file: where the file's last page ends. Touching a page at or
+   * beyond it is SIGBUS (BUS_ADRERR), as on Linux; the rest of the last page reads as zeros.
+   */
+  fileEnd?: number;
 }
 
 /** The result of a page fault lxcore could not satisfy: the signal to deliver. */
-export interface SegvInfo { addr: number; code: 'SEGV_MAPERR' | 'SEGV_ACCERR' }
+export interface SegvInfo { addr: number; code: 'SEGV_MAPERR' | 'SEGV_ACCERR' | 'BUS_ADRERR' }
 
 function pteProt(prot: number): number {
   // x86 page tables cannot express write-only or exec-only: both imply read.
@@ -99,7 +104,7 @@ export class AddressSpace {
     // Merge with identical neighbours so long-running brk/mmap patterns don't fragment the list.
     const merge = (a: number) => {
       const x = this.vmas[a], y = this.vmas[a + 1];
-      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name) {
+      if (x && y && x.end === y.start && x.prot === y.prot && x.flags === y.flags && x.name === y.name && x.fileEnd === y.fileEnd) {
         x.end = y.end;
         this.vmas.splice(a + 1, 1);
       }
@@ -142,9 +147,10 @@ export class AddressSpace {
 
   /**
    * Maps anonymous zero-filled memory (mmap's core). Returns the address. Pages are allocated
-   * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there.
+   * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there. A file mapping
+   * passes `fileLen`, the bytes of the file it covers: pages past them are SIGBUS.
    */
-  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = ''): number {
+  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = '', fileLen?: number): number {
     if (len <= 0 || len > TASK_SIZE) fail(len === 0 ? EINVAL : ENOMEM);
     len = pageUp(len);
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -158,7 +164,9 @@ export class AddressSpace {
     } else {
       addr = this.findFree(len, pageDown(addr));
     }
-    this.insert({ start: addr, end: addr + len, prot, flags, name });
+    const vma: Vma = { start: addr, end: addr + len, prot, flags, name };
+    if (fileLen !== undefined && pageUp(fileLen) < len) vma.fileEnd = addr + pageUp(fileLen);
+    this.insert(vma);
     return addr;
   }
 
@@ -197,6 +205,14 @@ export class AddressSpace {
     this.core.exports.tlbFlushAll();
   }
 
+  /** Names the unnamed VMAs in [start, end): exec naming the pages an ELF file backs. */
+  nameRange(start: number, end: number, name: string): void {
+    const pieces = this.vmas.filter((v) => v.start < end && start < v.end)
+      .map((v) => ({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end), name: v.name || name }));
+    this.cut(start, end);
+    for (const p of pieces) this.insert(p);
+  }
+
   /** MADV_DONTNEED: the range keeps its mapping but reads back as zeros (frames released). */
   discard(addr: number, len: number): void {
     this.dropPages(addr, addr + len);
@@ -226,7 +242,9 @@ export class AddressSpace {
     // Pages beyond newLen (a shrinking move) are released with the old range.
     this.dropPages(old, old + oldLen);
     this.cut(old, old + oldLen);
-    this.insert({ ...vma, start: at, end: at + newLen });
+    const dest: Vma = { ...vma, start: at, end: at + newLen };
+    if (vma.fileEnd !== undefined) dest.fileEnd = vma.fileEnd - old + at;
+    this.insert(dest);
     this.core.exports.tlbFlushAll();
     return at;
   }
@@ -285,6 +303,7 @@ export class AddressSpace {
       return { addr, code: 'SEGV_ACCERR' };
     }
     const pte = this.pt.get(va);
+    if (pte === 0 && vma.fileEnd !== undefined && va >= vma.fileEnd) return { addr, code: 'BUS_ADRERR' };
     if (pte === 0) this.populate(va, vma);
     else if (write && (pte & L.PTE_COW)) this.unshare(va, pte);
     else return { addr, code: 'SEGV_ACCERR' }; // present with the right rights: cannot happen
@@ -299,6 +318,7 @@ export class AddressSpace {
       const vma = this.findVma(va);
       if (!vma) return -1;
       if (!force && !(vma.prot & (write ? PROT_WRITE : PROT_READ | PROT_WRITE | PROT_EXEC))) return -1;
+      if (vma.fileEnd !== undefined && va >= vma.fileEnd) return -1; // past the file: EFAULT
       pte = this.populate(va, vma);
     } else if (!force && !(pte & (write ? L.PTE_W | L.PTE_COW : L.PTE_R))) {
       return -1;

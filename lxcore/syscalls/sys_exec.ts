@@ -121,7 +121,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
  * passthrough, or the instance's namespace under --isolated/--mount).
  */
 export function interpreterOpener(t: Task): InterpOpener {
-  return (path) => openExec(t, AT_FDCWD, path, 0).data;
+  return (path) => openExec(t, AT_FDCWD, path, 0);
 }
 
 // ---- binfmt_script ---------------------------------------------------------------------------
@@ -202,7 +202,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const mm = new AddressSpace(k.core, k.frames, k.refs);
   let entry;
   try {
-    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds, interpreterOpener(t));
+    entry = loadProgram(mm, file.data, file.exe, argv, envp, filename, p.creds, interpreterOpener(t));
   } catch (e) {
     mm.destroy();
     throw e;

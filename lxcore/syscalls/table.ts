@@ -105,7 +105,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
   brk: full(H(mm.sysBrk)),
-  mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots; writable MAP_SHARED file mappings fail with ENODEV'),
+  mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots (pages past the end of a regular file are SIGBUS, as on Linux); writable MAP_SHARED file mappings fail with ENODEV'),
   munmap: full(H(mm.sysMunmap)),
   mprotect: full(H(mm.sysMprotect)),
   madvise: partial(H(mm.sysMadvise), 'MADV_DONTNEED/FREE zero the range; other advice is accepted and ignored'),
