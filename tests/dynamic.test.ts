@@ -120,6 +120,8 @@ describe.skipIf(!canBuildDynamic('glibc'))('execve with a bad interpreter answer
     withInterp('truncated', file('truncated.so', elf.subarray(0, 100)));                 // phdrs cut off: ELIBBAD
     const arm = elf.slice(); arm[18] = 0xb7; arm[19] = 0;                                // EM_AARCH64: ELIBBAD
     withInterp('foreign', file('arm.so', arm));
+    const core = elf.slice(); core[16] = 4;                                              // ET_CORE: SIGSEGV
+    withInterp('core', file('core.so', core));                                           // after the point of no return
     withInterp('noexec', file('noexec.so', elf, 0o644));                                 // EACCES
     mkdirSync(join(dir, 'dir.so'));
     withInterp('directory', join(dir, 'dir.so'));                                        // EACCES
@@ -128,7 +130,7 @@ describe.skipIf(!canBuildDynamic('glibc'))('execve with a bad interpreter answer
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ENOENT, EIO, ELIBBAD, EACCES, or a crash, program by program', () => {
+  it('ENOENT, EIO, ELIBBAD, EACCES, or killed by SIGSEGV, program by program', () => {
     const bin = buildDynamic(join(programs, 'execerr.c'), 'glibc');
     const n = runNative(bin, { args: progs });
     expect(n.stdout).toMatch(/missing: execve failed: No such file or directory/);
@@ -137,7 +139,7 @@ describe.skipIf(!canBuildDynamic('glibc'))('execve with a bad interpreter answer
   });
 
   it.skipIf(!existsSync('/bin/bash'))('the CLI says what bash says (status and message)', () => {
-    for (const p of progs.filter((x) => !/good|dynamic/.test(x))) {
+    for (const p of progs.filter((x) => !/good|dynamic|core/.test(x))) {
       const sh = spawnSync('/bin/bash', ['-c', p], { encoding: 'utf8' });
       const w = spawnSync(process.execPath, [WASL_CLI, p], { encoding: 'utf8' });
       expect(w.status, p).toBe(sh.status);

@@ -15,7 +15,11 @@ import * as L from '../../cpu/shared/layout.js';
 import { AddressSpace } from '../mm/mm.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_GROWSDOWN, TASK_SIZE } from '../abi/mman.js';
 import { LinuxError, errnoText } from '../abi/errno.js';
-import type { Credentials } from './task.js';
+import { SIGSEGV } from '../abi/signal.js';
+import { siKill, SI_KERNEL } from '../abi/siginfo.js';
+import { forceSignal } from './signals.js';
+import type { Credentials, Task } from './task.js';
+import type { Kernel } from './kernel.js';
 
 /** Top of the main thread's stack (Linux's STACK_TOP without ASLR) and its reserved size. */
 export const STACK_TOP = TASK_SIZE;
@@ -29,6 +33,11 @@ export interface ExecResult {
   sp: number;
   /** Mapping names for /proc/PID/maps, and where the strings live for /proc/PID/cmdline. */
   argStart: number; argEnd: number; envStart: number; envEnd: number;
+  /**
+   * Set when the interpreter fails where Linux is already past the point of no return
+   * (load_elf_interp()): exec must go ahead and the process die of SIGSEGV at once.
+   */
+  fatal?: string;
 }
 
 /**
@@ -40,13 +49,15 @@ export type InterpOpener = (path: string) => { data: Uint8Array; exe: string };
 /**
  * Loads `file` into `mm` (which must be empty) and returns the entry state. Throws LinuxError
  * (ENOEXEC for a malformed or unsupported file, E2BIG for oversized arguments, ENOMEM, and for
- * the interpreter what opening it gives, EIO or ELIBBAD) before anything outside `mm` changes.
+ * the interpreter what opening it gives, EIO or ELIBBAD) before anything outside `mm` changes;
+ * an interpreter Linux would fail on only later comes back as `fatal`.
  */
 export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: string, argv: string[], envp: string[],
   execfn: string, creds: Credentials, openInterp: InterpOpener): ExecResult {
   const image = parseElf(file);
   // The interpreter is found and checked before anything is mapped, as load_elf_binary() does.
   let interp: { file: Uint8Array; exe: string; image: ElfImage } | undefined;
+  let fatal: string | undefined;
   if (image.interp !== undefined) {
     let found;
     try {
@@ -56,7 +67,9 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: string, arg
       if (e instanceof LinuxError) throw new LinuxError(e.errno, `interpreter ${image.interp}: ${errnoText[e.errno] ?? e.message}`);
       throw e;
     }
-    interp = { file: found.data, exe: found.exe, image: parseInterpreter(found.data, image.interp) };
+    const parsed = parseInterpreter(found.data, image.interp);
+    if ('fatal' in parsed) fatal = parsed.fatal;
+    else interp = { file: found.data, exe: found.exe, image: parsed.image };
   }
   // The program: ET_EXEC at its addresses, ET_DYN (PIE) at ELF_ET_DYN_BASE.
   const loaded = loadElf(file, image, mm);
@@ -66,15 +79,20 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: string, arg
   if (interp) {
     // An ET_DYN interpreter goes where mmap(NULL, its whole span) would put it: the top of the
     // mmap area (0x7ffff7fca000 for glibc's ld.so, as Linux with ASLR off); ET_EXEC stays put.
-    let at: number | undefined;
-    if (interp.image.type === ET_DYN) {
-      const align = maxAlignment(interp.image.loads);  // a huge-page-aligned interpreter stays aligned
-      at = Math.ceil(mm.unmappedArea(mappingSpan(interp.image) + align - L.PAGE_SIZE) / align) * align;
+    try {
+      let at: number | undefined;
+      if (interp.image.type === ET_DYN) {
+        const align = maxAlignment(interp.image.loads);  // a huge-page-aligned interpreter stays aligned
+        at = Math.ceil(mm.unmappedArea(mappingSpan(interp.image) + align - L.PAGE_SIZE) / align) * align;
+      }
+      const ld = loadElf(interp.file, interp.image, mm, at === undefined ? {} : { base: at });
+      nameImage(mm, interp.image, ld.loadBias, interp.exe);
+      entry = ld.entry;
+      base = ld.loadBias; // AT_BASE: load_elf_interp()'s load_addr, 0 for an ET_EXEC interpreter
+    } catch (e) {
+      if (!(e instanceof LinuxError)) throw e;
+      fatal = `interpreter ${image.interp}: ${e.message}`; // Linux: past the point of no return
     }
-    const ld = loadElf(interp.file, interp.image, mm, at === undefined ? {} : { base: at });
-    nameImage(mm, interp.image, ld.loadBias, interp.exe);
-    entry = ld.entry;
-    base = ld.loadBias; // AT_BASE: load_elf_interp()'s load_addr, 0 for an ET_EXEC interpreter
   }
   // The stack: reserved in full (pages cost nothing until touched), grows-down like Linux's.
   mm.mapAnonymous(STACK_TOP - STACK_SIZE, STACK_SIZE,
@@ -109,7 +127,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: string, arg
       [AT_MINSIGSTKSZ, 2048],
     ],
   });
-  return { entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
+  return { fatal, entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
 }
 
 /**
@@ -122,6 +140,15 @@ function nameImage(mm: AddressSpace, image: ElfImage, bias: number, path: string
     const start = bias + ph.vaddr - ((bias + ph.vaddr) % L.PAGE_SIZE);
     mm.nameRange(start, Math.ceil((bias + ph.vaddr + ph.filesz) / L.PAGE_SIZE) * L.PAGE_SIZE, path);
   }
+}
+
+/**
+ * force_fatal_sig(SIGSEGV) for an exec that failed past the point of no return: the new image
+ * is in place, the process dies before running any of it.
+ */
+export function killAfterExec(k: Kernel, t: Task, why: string): void {
+  k.log(`${t.process.exe}: pid ${t.process.pid}: exec failed after the point of no return: ${why}`);
+  forceSignal(k, t, siKill(SIGSEGV, SI_KERNEL, 0, 0), { resetHandler: true, why });
 }
 
 /** A fresh CPU state block positioned at the entry point (registers zero, as Linux starts them). */

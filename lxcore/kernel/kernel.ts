@@ -13,7 +13,7 @@ import { FrameAllocator, FrameRefs } from '../mm/pagetable.js';
 import { AddressSpace } from '../mm/mm.js';
 import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
-import { loadProgram, initialRegs } from './exec.js';
+import { loadProgram, initialRegs, killAfterExec } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { interpreterOpener } from '../syscalls/sys_exec.js';
 import { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from '../abi/signal.js';
@@ -102,6 +102,7 @@ export class Kernel {
     }
     task.regs = initialRegs(entry.entry, entry.sp);
     this.startProcess(proc, task);
+    if (entry.fatal) killAfterExec(this, task, entry.fatal);
     return proc;
   }
 

@@ -11,7 +11,7 @@ import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
 import { MAX_ARG_STRLEN, ARG_MAX, _STK_LIM } from '../../elf-loader/stack.js';
 import { AddressSpace } from '../mm/mm.js';
-import { loadProgram, initialRegs, STACK_SIZE, type InterpOpener } from '../kernel/exec.js';
+import { loadProgram, initialRegs, killAfterExec, STACK_SIZE, type InterpOpener } from '../kernel/exec.js';
 import { HostFile } from '../fs/hostfile.js';
 import { pathArg, lookup, host, credsOf } from './sys_path.js';
 import { permission, MAY_EXEC } from '../vfs/perm.js';
@@ -233,6 +233,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const vfork = p.vforkDone;
   p.vforkDone = undefined;
   vfork?.();
+  if (entry.fatal) killAfterExec(k, t, entry.fatal);
   return 0;
 }
 

@@ -131,7 +131,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   clone3: partial(H(fork.sysClone3), 'as clone; set_tid and CLONE_INTO_CGROUP fail with EINVAL'),
   fork: full(H(fork.sysFork)),
   vfork: full(H(fork.sysVfork)),
-  execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts; an interpreter Linux would load and then kill the process for (bad e_type or segments) fails with ELIBBAD instead; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
+  execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
   wait4: partial(H(wait.sysWait4), 'rusage is all zeros'),
   waitid: partial(H(wait.sysWaitid), 'rusage is all zeros; P_PIDFD fails (no pidfds yet)'),
