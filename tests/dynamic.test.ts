@@ -152,6 +152,9 @@ describe.skipIf(!canBuildDynamic('glibc'))('execve with a bad interpreter answer
 });
 
 // ---- the interpreter comes from the guest's namespace ------------------------------------------
+/** An isolated instance that sees the host's libraries through drvfs (merged-/usr Debian). */
+const MOUNTS = ['--isolated', '--mount', '/usr=/usr', '--mount', '/lib=/usr/lib', '--mount', '/lib64=/usr/lib64'];
+
 describe.skipIf(!canBuildDynamic('glibc'))('with --isolated the interpreter and libraries come from the guest filesystem', () => {
   it('absent from an empty volfs: the shell\'s "required file not found" (127)', () => {
     const bin = buildDynamic(join(examples, 'hello.c'), 'glibc');
@@ -162,8 +165,18 @@ describe.skipIf(!canBuildDynamic('glibc'))('with --isolated the interpreter and 
   it('present through drvfs mounts of /usr, /lib and /lib64: runs as natively', () => {
     const bin = buildDynamic(join(examples, 'echoargs.c'), 'glibc');
     const spec = { args: ['a', 'b c'] };
-    const mounts = ['--isolated', '--mount', '/usr=/usr', '--mount', '/lib=/usr/lib', '--mount', '/lib64=/usr/lib64'];
-    expect(runWasl(bin, spec, mounts)).toEqual(runNative(bin, spec));
+    expect(runWasl(bin, spec, MOUNTS)).toEqual(runNative(bin, spec));
+  });
+});
+
+// ---- extended attributes, which dynamic coreutils read ------------------------------------------
+describe.skipIf(!canBuildDynamic('glibc'))('xattr reads (ls -l asks every file for its ACL and label)', () => {
+  it('xattr reads: host files (passthrough) and volfs files (isolated) answer as the host kernel', () => {
+    const bin = buildDynamic(join(programs, 'xattr.c'), 'glibc');
+    const n = inScratch((cwd) => runNative(bin, { cwd }));
+    expect(n.stdout).toMatch(/getxattr unknown namespace +-1 Operation not supported/);
+    expect(inScratch((cwd) => runWasl(bin, { cwd }))).toEqual(n);
+    expect(runWasl(bin, {}, MOUNTS)).toEqual(n);
   });
 });
 
