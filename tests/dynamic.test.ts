@@ -167,6 +167,21 @@ describe.skipIf(!canBuildDynamic('glibc'))('with --isolated the interpreter and 
     const spec = { args: ['a', 'b c'] };
     expect(runWasl(bin, spec, MOUNTS)).toEqual(runNative(bin, spec));
   });
+  it('a program exec\'d from a drvfs mount shows its guest path (/proc/self/exe, maps), never the host\'s', () => {
+    const aux = buildDynamic(join(programs, 'dynaux.c'), 'glibc');
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-dynmnt-'));
+    try {
+      copyFileSync(aux, join(dir, 'aux'));
+      chmodSync(join(dir, 'aux'), 0o755);
+      const w = runWasl('/bin/sh', { args: ['-c', '/opt/x/aux; grep -m1 ld-linux /proc/self/maps'] }, [...MOUNTS, '--mount', `/opt/x=${dir}`]);
+      expect(w.stdout).toMatch(/^\/proc\/self\/exe \/opt\/x\/aux$/m);
+      expect(w.stdout).toMatch(/^AT_EXECFN \/opt\/x\/aux$/m);
+      expect(w.stdout).toMatch(/ \/lib\/x86_64-linux-gnu\/ld-linux-x86-64\.so\.2\n$/);  // the guest's /lib
+      expect(w.stdout).not.toContain(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 // ---- extended attributes, which dynamic coreutils read ------------------------------------------

@@ -112,7 +112,9 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   if (!st.isFile()) fail(EACCES); // directories, devices, FIFOs (do_open_execat)
   host(() => fs.accessSync(r.host, fs.constants.X_OK));
   const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
-  return { data, exe: host(() => fs.realpathSync(r.host)) };
+  // In a namespace (a drvfs file) the walk has resolved every symlink: the guest path is the
+  // canonical one, and the host's path must not show in /proc/PID/exe or /proc/PID/maps.
+  return { data, exe: r.path ?? host(() => fs.realpathSync(r.host)) };
 }
 
 /**
