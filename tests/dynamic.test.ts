@@ -66,6 +66,13 @@ for (const tc of ['glibc', 'musl'] as Toolchain[]) {
         expect(run(runWasl)).toEqual(run(runNative));
       });
     }
+    it('dlopen at run time: constructor, dynamic TLS per thread, dlsym, dladdr, errors, dlclose', () => {
+      const lib = buildDynamic(join(programs, 'dlib.c'), tc, ['-shared', '-fPIC']);
+      const bin = buildDynamic(join(programs, 'dlopen.c'), tc, ['-pthread']);
+      const n = runNative(bin, { args: [lib] });
+      expect(n.stdout).toMatch(/^dlib: constructor\n/);
+      expect(runWasl(bin, { args: [lib] })).toEqual(n);
+    });
   });
 }
 
