@@ -5,7 +5,7 @@
 // execve's answers for bad interpreters, and the interpreter coming from the guest's namespace.
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, chmodSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,22 @@ for (const tc of ['glibc', 'musl'] as Toolchain[]) {
         expect(run(runWasl)).toEqual(run(runNative));
       });
     }
+    it('a program linked against its own library: not found (ld.so\'s message, 127), then found by LD_LIBRARY_PATH, lazily and with LD_BIND_NOW', () => {
+      const lib = buildDynamic(join(programs, 'dlib.c'), tc, ['-shared', '-fPIC']);
+      const dir = mkdtempSync(join(tmpdir(), 'wasl-libdir-'));
+      try {
+        copyFileSync(lib, join(dir, 'libdlib.so'));
+        const bin = join(dir, 'uselib');
+        execFileSync(tc === 'musl' ? 'musl-gcc' : 'gcc', ['-O2', '-w', '-o', bin, join(programs, 'uselib.c'), `-L${dir}`, '-ldlib']);
+        for (const env of [{}, { LD_LIBRARY_PATH: dir }, { LD_LIBRARY_PATH: dir, LD_BIND_NOW: '1' }]) {
+          const n = runNative(bin, { env });
+          expect(n.status).toBe('LD_LIBRARY_PATH' in env ? 0 : 127);
+          expect(runWasl(bin, { env })).toEqual(n);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
     it('dlopen at run time: constructor, dynamic TLS per thread, dlsym, dladdr, errors, dlclose', () => {
       const lib = buildDynamic(join(programs, 'dlib.c'), tc, ['-shared', '-fPIC']);
       const bin = buildDynamic(join(programs, 'dlopen.c'), tc, ['-pthread']);
