@@ -215,7 +215,9 @@ export class Kernel {
       case EXIT_SYSCALL: dispatchSyscall(this, t); return;
       case EXIT_PAGE_FAULT: {
         const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
-        if (segv) this.fatalSignal(t, segv.code === 'BUS_ADRERR' ? SIGBUS : SIGSEGV, `${segv.code === 'BUS_ADRERR' ? 'bus error' : 'segmentation fault'} at 0x${segv.addr.toString(16)} (${segv.code})`);
+        if (!segv) return;
+        const bus = segv.code === 'BUS_ADRERR'; // a page past the end of a mapped file
+        this.fatalSignal(t, bus ? SIGBUS : SIGSEGV, `${bus ? 'bus error' : 'segmentation fault'} at 0x${segv.addr.toString(16)} (${segv.code})`);
         return;
       }
       case EXIT_UD: this.fatalSignal(t, SIGILL, `illegal instruction ${this.describeInsn()}`); return;

@@ -1,9 +1,12 @@
 // execve(2) and execveat(2) (fs/exec.c): read argv/envp from the guest within Linux's limits,
 // find the file, let binfmt_script rewrite `#!` scripts into their interpreter (at most five
 // rewrites: exec_binprm's `depth > 5` → ELOOP), load the ELF image — and the interpreter a
-// dynamically linked one names — into a fresh address space (kernel/exec.ts), and only then — the point of no return — replace the old image: close the
-// close-on-exec descriptors, reset handled signals to SIG_DFL, wake a vfork parent.
-// Until then any failure leaves the old image running with the error.
+// dynamically linked one names — into a fresh address space (kernel/exec.ts), and only then —
+// the point of no return — replace the old image: close the close-on-exec descriptors, reset
+// handled signals to SIG_DFL, wake a vfork parent.
+// Until then any failure leaves the old image running with the error (except an interpreter
+// Linux fails on only after that point: kernel/exec.ts returns it as `fatal`, exec goes ahead
+// and the process dies of SIGSEGV).
 
 import * as fs from 'node:fs';
 import { fail, EACCES, E2BIG, EINVAL, ELOOP, ENOENT, ENOEXEC } from '../abi/errno.js';
