@@ -249,14 +249,20 @@ describe('Debian\'s dynamically linked programs with the host\'s files (passthro
     writeFileSync(join(dir, 'exe'), '#!/bin/sh\necho hi\n');
     chmodSync(join(dir, 'exe'), 0o755);
     copyFileSync('/bin/true', join(dir, 'true'));
+    // Enough names that the directory's own (hash) order is not the sorted one.
+    mkdirSync(join(dir, 'many'));
+    const many = Array.from({ length: 40 }, (_, i) => `many/f${String(i).padStart(2, '0')}`);
+    for (const f of many) writeFileSync(join(dir, f), f);
     const t = new Date('2024-02-29T12:34:56Z');
-    for (const p of ['a.txt', 'numbers', 'exe', 'true', 'sub', '.']) utimesSync(join(dir, p), t, t);
+    for (const p of ['a.txt', 'numbers', 'exe', 'true', 'sub', ...many, 'many', '.']) utimesSync(join(dir, p), t, t);
     utimesSync(top, t, t);
   });
   afterAll(() => rmSync(top, { recursive: true, force: true }));
 
   const host: Array<[string, string, string[], Partial<RunSpec>?]> = [
     ['ls -la', '/bin/ls', ['-la', '--time-style=long-iso', '.']],
+    ['ls -U and find: the directory\'s own order (getdents)', '/bin/sh', ['-c', 'ls -U many | head -5; find . | head -12']],
+    ['tar -c | tar -tv', '/bin/sh', ['-c', 'tar -cf - . | tar -tvf -']],
     ['sort -n', '/usr/bin/sort', ['-n', 'numbers']],
     ['cat', '/bin/cat', ['a.txt', '-', 'a.txt'], { stdin: 'from stdin\n' }],
     ['env', '/usr/bin/env', [], { env: { ONE: '1', TWO: 'two words' } }],
