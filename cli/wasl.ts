@@ -4,8 +4,8 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { spawnProgram, hostEnv, LinuxError } from '../lxcore/index.js';
-import { errnoText } from '../lxcore/abi/errno.js';
+import { spawnProgram, findProgram, hostEnv, LinuxError } from '../lxcore/index.js';
+import { errnoText, ENOENT } from '../lxcore/abi/errno.js';
 import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
@@ -13,7 +13,8 @@ import { openHostTerminal, HostTerminal } from './hostterm.js';
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
-Runs a static x86-64 Linux program in WebAssembly (wasl: WebAssembly Subsystem for Linux).
+Runs an x86-64 Linux program (static or dynamically linked) in WebAssembly (wasl: WebAssembly
+Subsystem for Linux).
 
 options:
   --strace             print each syscall with decoded arguments and result to stderr
@@ -148,7 +149,9 @@ function main(): void {
     });
   } catch (e) {
     if (e instanceof LinuxError) {
-      process.stderr.write(`wasl: ${program}: ${errnoText[e.errno] ?? e.message}${e.message && !e.message.startsWith('E') ? ` (${e.message})` : ''}\n`);
+      // As bash says it: ENOENT for a program that exists means its interpreter is missing.
+      const text = e.errno === ENOENT && programExists(program) ? 'cannot execute: required file not found' : errnoText[e.errno] ?? e.message;
+      process.stderr.write(`wasl: ${program}: ${text}${e.message && !e.message.startsWith('E') ? ` (${e.message})` : ''}\n`);
       process.exit(e.errno === 2 ? 127 : 126);
     }
     throw e;
@@ -164,6 +167,11 @@ function main(): void {
     term?.restore();
     process.exit();
   });
+}
+
+/** Whether PROGRAM names an existing file (as the shell would find it). */
+function programExists(program: string): boolean {
+  try { return fs.existsSync(findProgram(program)); } catch { return false; }
 }
 
 main();

@@ -3,5 +3,6 @@
 
 export * from './elf.js';
 export * from './load.js';
+export * from './interp.js';
 export * from './stack.js';
 export * from './auxv.js';

@@ -68,7 +68,7 @@ function pageRuns(loads: ElfPhdr[], bias: number): Run[] {
 }
 
 /** Largest power-of-two PT_LOAD p_align above the page size (Linux ≥ 5.10 maximum_alignment()). */
-function maxAlignment(loads: ElfPhdr[]): number {
+export function maxAlignment(loads: ElfPhdr[]): number {
   let align = PAGE_SIZE;
   for (const ph of loads) if (ph.align > align) align = ph.align;  // parseElf checked powers of two
   return align;

@@ -247,7 +247,18 @@ export class HostFile extends FileDescription {
     if (!this.dirEntries) {
       const st = this.stat();
       if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
-      const names = this.sync(() => fs.readdirSync(this.hostPath));
+      // In the directory's own order, as getdents gives it (ext4: hash order): readdirSync
+      // would sort the names (libuv's scandir), and tar, find and `ls -U` would list differently.
+      const names = this.sync(() => {
+        const dir = fs.opendirSync(this.hostPath);
+        const out: string[] = [];
+        try {
+          for (let e = dir.readSync(); e; e = dir.readSync()) out.push(e.name);
+        } finally {
+          dir.closeSync();
+        }
+        return out;
+      });
       const entries: Dirent[] = [];
       for (const name of ['.', '..', ...names]) {
         let ino = 0n, type = DT_UNKNOWN;

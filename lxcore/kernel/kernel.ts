@@ -13,9 +13,10 @@ import { FrameAllocator, FrameRefs } from '../mm/pagetable.js';
 import { AddressSpace } from '../mm/mm.js';
 import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
-import { loadProgram, initialRegs, ExeIdentity } from './exec.js';
+import { loadProgram, initialRegs, killAfterExec, ExeIdentity } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
-import { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGXCPU } from '../abi/signal.js';
+import { interpreterOpener } from '../syscalls/sys_exec.js';
+import { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGXCPU } from '../abi/signal.js';
 import { LinuxError, ENOMEM } from '../abi/errno.js';
 import { signalDefaultAction, returnToUserMode, sendSignalInfo } from './signals.js';
 import { siKill, SI_KERNEL } from '../abi/siginfo.js';
@@ -62,12 +63,12 @@ export interface SpawnOptions {
 }
 
 /** The first program's file identity for /proc/PID/maps: the host's view of its path. */
-function exeIdentity(path: string): ExeIdentity | undefined {
+function exeIdentity(path: string): ExeIdentity {
   try {
     const st = statSync(path, { bigint: true });
     return { path, dev: Number(st.dev), ino: st.ino };
   } catch {
-    return undefined; // an image given as bytes, or a path only the guest namespace has
+    return { path }; // an image given as bytes, or a path only the guest namespace has
   }
 }
 
@@ -107,13 +108,6 @@ export class Kernel {
     const gid = o.creds?.gid ?? process.getgid?.() ?? 0;
     const creds: Credentials = { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, fsuid: uid, fsgid: gid, groups: [], ...o.creds };
     const mm = new AddressSpace(this.core, this.frames, this.refs);
-    let entry;
-    try {
-      entry = loadProgram(mm, o.image, o.argv, o.env, o.execfn ?? o.exe, creds, exeIdentity(o.exe));
-    } catch (e) {
-      mm.destroy();
-      throw e;
-    }
     const pid = this.allocPid();
     const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
     o.stdio.limit = Math.min(o.stdio.limit, this.limits.files);
@@ -121,7 +115,19 @@ export class Kernel {
     // Its process group and session are the host process's, as for a program the host started:
     // so setsid() and setpgid() succeed or fail as they would natively.
     [proc.pgid, proc.sid] = hostGroupAndSession(pid);
-    this.startProcess(proc, new Task(pid, proc, initialRegs(entry.entry, entry.sp)));
+    // The task exists before the image so that a PT_INTERP is looked up as the process would
+    // (its cwd, credentials and namespace); it gets its registers once the image is loaded.
+    const task = new Task(pid, proc, initialRegs(0, 0));
+    let entry;
+    try {
+      entry = loadProgram(mm, o.image, exeIdentity(o.exe), o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
+    } catch (e) {
+      mm.destroy();
+      throw e;
+    }
+    task.regs = initialRegs(entry.entry, entry.sp);
+    this.startProcess(proc, task);
+    if (entry.fatal) killAfterExec(this, task, entry.fatal);
     return proc;
   }
 
@@ -284,7 +290,9 @@ export class Kernel {
       case EXIT_SYSCALL: dispatchSyscall(this, t); return;
       case EXIT_PAGE_FAULT: {
         const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
-        if (segv) this.fatalSignal(t, SIGSEGV, `segmentation fault at 0x${segv.addr.toString(16)} (${segv.code})`);
+        if (!segv) return;
+        const bus = segv.code === 'BUS_ADRERR'; // a page past the end of a mapped file
+        this.fatalSignal(t, bus ? SIGBUS : SIGSEGV, `${bus ? 'bus error' : 'segmentation fault'} at 0x${segv.addr.toString(16)} (${segv.code})`);
         return;
       }
       case EXIT_UD: this.fatalSignal(t, SIGILL, `illegal instruction ${this.describeInsn()}`); return;

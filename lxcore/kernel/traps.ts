@@ -6,10 +6,10 @@ import * as L from '../../cpu/shared/layout.js';
 import {
   EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
 } from '../../cpu/shared/exit.js';
-import { SIGILL, SIGFPE, SIGSEGV, SIGTRAP } from '../abi/signal.js';
+import { SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP } from '../abi/signal.js';
 import {
   siKill, siFault, SI_KERNEL, ILL_ILLOPN, FPE_INTDIV, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND,
-  FPE_FLTRES, SEGV_MAPERR, SEGV_ACCERR, TRAP_TRACE,
+  FPE_FLTRES, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, TRAP_TRACE,
 } from '../abi/siginfo.js';
 import { forceSignal } from './signals.js';
 import type { Task } from './task.js';
@@ -37,7 +37,8 @@ export function forceFaultSignal(k: Kernel, t: Task, sig: number, why: string): 
       // set_signal_archinfo(): user faults carry X86_PF_USER; kernel addresses look like PROT.
       const addr = c.faultAddr;
       const kernelAddr = addr >= TASK_SIZE_MAX;
-      const code = !kernelAddr && t.process.mm.findVma(addr) ? SEGV_ACCERR : SEGV_MAPERR;
+      // A page past the end of a mapped file is SIGBUS/BUS_ADRERR (mm.handleFault decided).
+      const code = sig === SIGBUS ? BUS_ADRERR : !kernelAddr && t.process.mm.findVma(addr) ? SEGV_ACCERR : SEGV_MAPERR;
       trap(X86_TRAP_PF, c.faultCode | X86_PF_USER | (kernelAddr ? X86_PF_PROT : 0));
       s.cr2 = addr;
       info = siFault(sig, code, addr);

@@ -36,6 +36,11 @@ export interface Vma {
    * (/proc/PID/maps' offset, dev and inode columns). Absent for anonymous memory.
    */
   file?: MapFile;
+  /**
+   * A file mapping longer than its file: where the file's last page ends. Touching a page at or
+   * beyond it is SIGBUS (BUS_ADRERR), as on Linux; the rest of the last page reads as zeros.
+   */
+  fileEnd?: number;
 }
 
 /** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
@@ -58,7 +63,7 @@ function continues(x: Vma, y: Vma): boolean {
 export const VM_DONTCOPY = 1, VM_WIPEONFORK = 2;
 
 /** The result of a page fault lxcore could not satisfy: the signal to deliver. */
-export interface SegvInfo { addr: number; code: 'SEGV_MAPERR' | 'SEGV_ACCERR' }
+export interface SegvInfo { addr: number; code: 'SEGV_MAPERR' | 'SEGV_ACCERR' | 'BUS_ADRERR' }
 
 function pteProt(prot: number): number {
   // x86 page tables cannot express write-only or exec-only: both imply read.
@@ -135,7 +140,7 @@ export class AddressSpace {
     // Merge with identical neighbours so long-running brk/mmap patterns don't fragment the list.
     const merge = (a: number) => {
       const x = this.vmas[a], y = this.vmas[a + 1];
-      if (x && y && continues(x, y) && (x.advice ?? 0) === (y.advice ?? 0)) {
+      if (x && y && continues(x, y) && (x.advice ?? 0) === (y.advice ?? 0) && x.fileEnd === y.fileEnd) {
         x.end = y.end;
         this.vmas.splice(a + 1, 1);
       }
@@ -173,11 +178,17 @@ export class AddressSpace {
     fail(ENOMEM);
   }
 
+  /** Where mmap(NULL, len) would go (get_unmapped_area): the exec of an interpreter asks. */
+  unmappedArea(len: number): number {
+    return this.findFree(pageUp(len), 0);
+  }
+
   /**
    * Maps anonymous zero-filled memory (mmap's core). Returns the address. Pages are allocated
-   * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there.
+   * on first touch. `flags` are MAP_* bits; MAP_FIXED replaces what was there. A file mapping
+   * passes `fileLen`, the bytes of the file it covers: pages past them are SIGBUS.
    */
-  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = '', file?: MapFile): number {
+  mapAnonymous(addr: number, len: number, prot: number, flags: number, name = '', file?: MapFile, fileLen?: number): number {
     if (len <= 0 || len > TASK_SIZE) fail(len === 0 ? EINVAL : ENOMEM);
     len = pageUp(len);
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -191,7 +202,9 @@ export class AddressSpace {
     } else {
       addr = this.findFree(len, pageDown(addr));
     }
-    this.insert({ start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}) });
+    const vma: Vma = { start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}) };
+    if (fileLen !== undefined && pageUp(fileLen) < len) vma.fileEnd = addr + pageUp(fileLen);
+    this.insert(vma);
     return addr;
   }
 
@@ -297,7 +310,9 @@ export class AddressSpace {
     // Pages beyond newLen (a shrinking move) are released with the old range.
     this.dropPages(old, old + oldLen);
     this.cut(old, old + oldLen);
-    this.insert({ ...slice(vma, old, old + newLen), start: at, end: at + newLen });
+    const dest: Vma = { ...slice(vma, old, old + newLen), start: at, end: at + newLen };
+    if (vma.fileEnd !== undefined) dest.fileEnd = vma.fileEnd - old + at;
+    this.insert(dest);
     this.core.exports.tlbFlushAll();
     return at;
   }
@@ -357,6 +372,7 @@ export class AddressSpace {
     }
     const pte = this.pt.get(va);
     this.minflt++;
+    if (pte === 0 && vma.fileEnd !== undefined && va >= vma.fileEnd) return { addr, code: 'BUS_ADRERR' };
     if (pte === 0) this.populate(va, vma);
     else if (write && (pte & L.PTE_COW)) this.unshare(va, pte);
     else return { addr, code: 'SEGV_ACCERR' }; // present with the right rights: cannot happen
@@ -371,6 +387,7 @@ export class AddressSpace {
       const vma = this.findVma(va);
       if (!vma) return -1;
       if (!force && !(vma.prot & (write ? PROT_WRITE : PROT_READ | PROT_WRITE | PROT_EXEC))) return -1;
+      if (vma.fileEnd !== undefined && va >= vma.fileEnd) return -1; // past the file: EFAULT
       pte = this.populate(va, vma);
     } else if (!force && !(pte & (write ? L.PTE_W | L.PTE_COW : L.PTE_R))) {
       return -1;
@@ -424,10 +441,12 @@ export class AddressSpace {
    * Marks [start, end) of existing mappings as showing `file` (offset `file.off` at `start`)
    * under `name`: the ELF loader's segments, which are copied in, still show their file.
    */
-  nameRange(start: number, end: number, name: string, file: MapFile): void {
+  nameRange(start: number, end: number, name: string, file?: MapFile): void {
     const pieces = this.vmas.filter((v) => v.start < end && start < v.end).map((v) => {
       const s = Math.max(v.start, start);
-      return { ...slice(v, s, Math.min(v.end, end)), name, file: { ...file, off: file.off + (s - start) } };
+      const piece = { ...slice(v, s, Math.min(v.end, end)), name };
+      if (file) piece.file = { ...file, off: file.off + (s - start) };
+      return piece;
     });
     this.cut(start, end);
     for (const p of pieces) this.insert(p);

@@ -1,9 +1,12 @@
 // execve(2) and execveat(2) (fs/exec.c): read argv/envp from the guest within Linux's limits,
 // find the file, let binfmt_script rewrite `#!` scripts into their interpreter (at most five
-// rewrites: exec_binprm's `depth > 5` → ELOOP), load the ELF image into a fresh address space
-// (kernel/exec.ts), and only then — the point of no return — replace the old image: close the
-// close-on-exec descriptors, reset handled signals to SIG_DFL, wake a vfork parent.
-// Until then any failure leaves the old image running with the error.
+// rewrites: exec_binprm's `depth > 5` → ELOOP), load the ELF image — and the interpreter a
+// dynamically linked one names — into a fresh address space (kernel/exec.ts), and only then —
+// the point of no return — replace the old image: close the close-on-exec descriptors, reset
+// handled signals to SIG_DFL, wake a vfork parent.
+// Until then any failure leaves the old image running with the error (except an interpreter
+// Linux fails on only after that point: kernel/exec.ts returns it as `fatal`, exec goes ahead
+// and the process dies of SIGSEGV).
 
 import * as fs from 'node:fs';
 import { fail, EACCES, E2BIG, EINVAL, ELOOP, ENOENT, ENOEXEC } from '../abi/errno.js';
@@ -11,7 +14,7 @@ import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
 import { MAX_ARG_STRLEN, ARG_MAX, _STK_LIM } from '../../elf-loader/stack.js';
 import { AddressSpace } from '../mm/mm.js';
-import { loadProgram, initialRegs, STACK_SIZE } from '../kernel/exec.js';
+import { loadProgram, initialRegs, killAfterExec, STACK_SIZE, type InterpOpener } from '../kernel/exec.js';
 import { HostFile } from '../fs/hostfile.js';
 import { pathArg, lookup, host, credsOf } from './sys_path.js';
 import { permission, MAY_EXEC } from '../vfs/perm.js';
@@ -112,7 +115,18 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   if (!st.isFile()) fail(EACCES); // directories, devices, FIFOs (do_open_execat)
   host(() => fs.accessSync(r.host, fs.constants.X_OK));
   const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
-  return { data, exe: host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino) };
+  // In a namespace (a drvfs file) the walk has resolved every symlink: the guest path is the
+  // canonical one, and the host's path must not show in /proc/PID/exe or /proc/PID/maps.
+  return { data, exe: r.path ?? host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino) };
+}
+
+/**
+ * How an exec finds a PT_INTERP's interpreter: open_exec() on its path, relative to the
+ * caller's cwd if it is relative, through the same resolution as every guest path (the host
+ * passthrough, or the instance's namespace under --isolated/--mount).
+ */
+export function interpreterOpener(t: Task): InterpOpener {
+  return (path) => openExec(t, AT_FDCWD, path, 0);
 }
 
 // ---- binfmt_script ---------------------------------------------------------------------------
@@ -193,8 +207,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const mm = new AddressSpace(k.core, k.frames, k.refs);
   let entry;
   try {
-    entry = loadProgram(mm, file.data, argv, envp, filename, p.creds,
-      file.dev !== undefined ? { path: file.exe, dev: file.dev, ino: file.ino! } : undefined);
+    entry = loadProgram(mm, file.data, { path: file.exe, dev: file.dev, ino: file.ino }, argv, envp, filename, p.creds, interpreterOpener(t));
   } catch (e) {
     mm.destroy();
     throw e;
@@ -225,6 +238,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const vfork = p.vforkDone;
   p.vforkDone = undefined;
   vfork?.();
+  if (entry.fatal) killAfterExec(k, t, entry.fatal);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import {
   MREMAP_MAYMOVE, MREMAP_FIXED, TASK_SIZE,
 } from '../abi/mman.js';
 import { O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
+import { S_IFMT, S_IFREG } from '../abi/stat.js';
 import { pageUp } from '../mm/mm.js';
 import type { Task } from '../kernel/task.js';
 
@@ -35,11 +36,14 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
     if ((f.flags & O_ACCMODE) === O_RDONLY) fail(EACCES);
     fail(ENODEV); // writable shared file mappings: issue #5
   }
-  // A private (or read-only shared) file mapping: a snapshot of the file's bytes.
+  // A private (or read-only shared) file mapping: a snapshot of the file's bytes. The part of
+  // the last page past the end of a regular file reads as zeros; pages wholly past it are SIGBUS.
   const size = pageUp(len);
   const st = f.stat();
-  const at = mm.mapAnonymous(addr, size, prot & 7, flags & ~MAP_ANONYMOUS, f.path, { dev: st.dev, ino: st.ino, off });
-  const data = new Uint8Array(Math.min(size, Math.max(0, st.size - off)));
+  const fileLen = Math.min(size, Math.max(0, st.size - off));
+  const regular = (st.mode & S_IFMT) === S_IFREG;
+  const at = mm.mapAnonymous(addr, size, prot & 7, flags & ~MAP_ANONYMOUS, f.path, { dev: st.dev, ino: st.ino, off }, regular ? fileLen : undefined);
+  const data = new Uint8Array(fileLen);
   let got = 0;
   try { got = data.length ? f.pread(data, off) : 0; } catch (e) { mm.unmap(at, size); throw e; }
   if (got > 0) mm.poke(at, data.subarray(0, got));
@@ -91,7 +95,10 @@ export function sysMremap(t: Task, old: number, oldLen: number, newLen: number, 
     return old;
   }
   if (!(flags & MREMAP_FIXED) && mm.canGrow(old + oldLen, newLen - oldLen)) {
-    mm.mapAnonymous(old + oldLen, newLen - oldLen, vma.prot, (vma.flags & ~MAP_ANONYMOUS) | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS, vma.name);
+    // Growing a file mapping that already ends past its file: the new pages are past it too.
+    const fileLen = vma.fileEnd !== undefined ? Math.max(0, vma.fileEnd - (old + oldLen)) : undefined;
+    const file = vma.file && { ...vma.file, off: vma.file.off + (old + oldLen - vma.start) };
+    mm.mapAnonymous(old + oldLen, newLen - oldLen, vma.prot, (vma.flags & ~MAP_ANONYMOUS) | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS, vma.name, file, fileLen);
     return old;
   }
   if (!(flags & MREMAP_MAYMOVE)) fail(ENOMEM);

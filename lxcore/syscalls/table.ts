@@ -19,6 +19,7 @@ import * as wait from './sys_wait.js';
 import * as pipe from './sys_pipe.js';
 import * as poll from './sys_poll.js';
 import * as cred from './sys_cred.js';
+import * as xattr from './sys_xattr.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -94,6 +95,12 @@ const IMPLEMENTED: Record<string, Impl> = {
   umask: full(H(fsops.sysUmask)),
   statfs: partial(H(fsops.sysStatfs), 'host paths report the host filesystem; wasl\'s /proc and /sys their magic with no blocks, its /dev the host\'s devtmpfs figures'),
   fstatfs: partial(H(fsops.sysFstatfs), 'see statfs'),
+  getxattr: partial(H(xattr.sysGetxattr), 'volfs files have real attributes; host files (passthrough, drvfs) report none (ENODATA): Node cannot read them'),
+  lgetxattr: partial(H(xattr.sysLgetxattr), 'see getxattr'),
+  fgetxattr: partial(H(xattr.sysFgetxattr), 'see getxattr'),
+  listxattr: partial(H(xattr.sysListxattr), 'volfs files list their attributes; host files list none'),
+  llistxattr: partial(H(xattr.sysLlistxattr), 'see listxattr'),
+  flistxattr: partial(H(xattr.sysFlistxattr), 'see listxattr'),
   fsync: full(H(fsops.sysFsync)),
   fdatasync: partial(H(fsops.sysFdatasync), 'syncs data and metadata, as fsync'),
   sync: full(H(fsops.sysSync)),
@@ -101,7 +108,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
   brk: full(H(mm.sysBrk)),
-  mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots; writable MAP_SHARED file mappings fail with ENODEV'),
+  mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots (pages past the end of a regular file are SIGBUS, as on Linux); writable MAP_SHARED file mappings fail with ENODEV'),
   munmap: full(H(mm.sysMunmap)),
   mprotect: full(H(mm.sysMprotect)),
   madvise: partial(H(mm.sysMadvise), "Linux's validation and per-VMA walk (EINVAL, ENOMEM for holes); DONTNEED/FREE, DONTFORK/DOFORK, WIPEONFORK/KEEPONFORK; DONTNEED keeps a private file mapping's pages (a snapshot); MADV_REMOVE is EOPNOTSUPP; HWPOISON/SOFT_OFFLINE are EINVAL; the rest are hints"),
@@ -138,7 +145,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   clone3: partial(H(fork.sysClone3), 'as clone; set_tid and CLONE_INTO_CGROUP fail with EINVAL'),
   fork: full(H(fork.sysFork)),
   vfork: full(H(fork.sysVfork)),
-  execve: partial(H(exec.sysExecve), 'static ELF programs and #! scripts (dynamic programs fail with ENOEXEC); argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
+  execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
   wait4: partial(H(wait.sysWait4), "rusage carries the child's CPU time (all of it as ru_utime) and nothing else"),
   waitid: partial(H(wait.sysWaitid), 'rusage is all zeros; P_PIDFD fails (no pidfds yet)'),

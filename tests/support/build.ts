@@ -35,6 +35,30 @@ export function buildStatic(src: string, tc: Toolchain, extraFlags: string[] = [
 }
 
 /**
+ * Compiles `src` as a dynamically linked program (no -static): gcc links against glibc with
+ * PT_INTERP /lib64/ld-linux-x86-64.so.2, musl-gcc against musl's libc.so with
+ * /lib/ld-musl-x86_64.so.1. Cached like buildStatic.
+ */
+export function buildDynamic(src: string, tc: Toolchain, extraFlags: string[] = []): string {
+  const flags = ['-O2', '-w', ...extraFlags];
+  const hash = createHash('sha256').update(readFileSync(src)).update(tc).update('dynamic').update(flags.join(' ')).digest('hex').slice(0, 12);
+  mkdirSync(CACHE, { recursive: true });
+  const out = join(CACHE, `${basename(src, '.c')}-${tc}-dyn-${hash}`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}`;  // test files build concurrently: publish by rename
+    execFileSync(COMPILER[tc], [...flags, '-o', tmp, src], { stdio: 'pipe' });
+    renameSync(tmp, out);
+  }
+  return out;
+}
+
+/** Whether a dynamically linked program can be built and run here with this toolchain. */
+export function canBuildDynamic(tc: Toolchain): boolean {
+  if (!hasCommand(COMPILER[tc])) return false;
+  return existsSync(tc === 'musl' ? '/lib/ld-musl-x86_64.so.1' : '/lib64/ld-linux-x86-64.so.2');
+}
+
+/**
  * The native runner's descriptor-closing exec wrapper (tests/support/closefds.c), built once with
  * the host's cc; undefined when no C compiler is installed (native runs then inherit what Node has).
  */
