@@ -77,7 +77,8 @@ export class Vfs {
     for (const name of path.split('/').filter(Boolean)) {
       let next = this.ns.child(ctx, d, name);
       if (!next) {
-        if (d.mount.fs instanceof Drvfs) fail(ENOENT); // never create directories on the host
+        // Never create directories on the host: a mount point there must exist, as for mount(8).
+        if (d.mount.fs instanceof Drvfs) throw new LinuxError(ENOENT, `--mount: the mount point ${path} does not exist on the host (wasl creates mount points only inside an isolated root)`);
         d.inode.mkdir(name, { mode: 0o755, uid: 0, gid: 0 });
         next = this.ns.child(ctx, d, name)!;
       }
