@@ -23,6 +23,9 @@ options:
                        /dev and /sys, and only the directories given with --mount
   --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
                        metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
+  --network=MODE       host (default): sockets reach the host's network as the wasl process
+                       may; none: no IP sockets (socket(AF_INET*) fails with EACCES; AF_UNIX
+                       still works); see docs/security.md
   -h, --help           this text
   --version            wasl's version
 `;
@@ -31,7 +34,7 @@ function main(): void {
   // Options end at the first non-option argument: everything after it belongs to the guest.
   const argv = process.argv.slice(2);
   let split = 0;
-  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount']);
+  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount', '--network']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -50,6 +53,7 @@ function main(): void {
         argv0: { type: 'string', short: '0' },
         isolated: { type: 'boolean' },
         mount: { type: 'string', multiple: true },
+        network: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -69,6 +73,11 @@ function main(): void {
     mounts = (values.mount ?? []).map(parseMountSpec);
   } catch (e) {
     process.stderr.write(`wasl: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const network = values.network ?? 'host';
+  if (network !== 'host' && network !== 'none') {
+    process.stderr.write(`wasl: --network must be host or none, got "${network}"\n`);
     process.exit(2);
   }
   if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
@@ -102,6 +111,7 @@ function main(): void {
       log,
       isolated: values.isolated,
       mounts,
+      network,
     });
   } catch (e) {
     if (e instanceof LinuxError) {

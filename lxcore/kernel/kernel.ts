@@ -37,6 +37,8 @@ export interface KernelOptions {
   isolated?: boolean;
   /** Host directories mounted into the guest (`--mount GUEST=HOST[:opts]`), drvfs. */
   mounts?: MountSpec[];
+  /** `none`: no IP networking (socket(AF_INET*) fails with EACCES); default: the host's (docs/security.md). */
+  network?: 'host' | 'none';
 }
 
 export interface SpawnOptions {
