@@ -17,6 +17,7 @@ const MODES: Array<[string, string]> = [
   ['names', 'AF_UNIX abstract and filesystem names: bind/listen/accept/connect across fork, EADDRINUSE, ECONNREFUSED, ENOENT, unnamed senders, autobind'],
   ['tcp', 'TCP echo server and client (fork) over IPv4 and IPv6 loopback, port 0, getsockname/getpeername, options as Linux reports them'],
   ['nbconnect', 'non-blocking connect with epoll: EINPROGRESS, EPOLLOUT, SO_ERROR, accept4 flags, EPOLLET data, refused connection'],
+  ['policy', 'IP and Unix sockets may be created by default'],
   ['udp', 'UDP round trip: bind to port 0, autobind on send, recvfrom addresses, MSG_TRUNC, connected UDP, EDESTADDRREQ, EMSGSIZE, across fork'],
 ];
 
@@ -38,3 +39,14 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
     }
   });
 }
+
+describe.skipIf(!canBuild('musl'))('--network=none (skipped only if musl-gcc is missing)', () => {
+  it('refuses IP sockets with EACCES (the policy of docs/security.md); AF_UNIX still works', () => {
+    const bin = buildStatic(SRC, 'musl');
+    const wasl = inScratch((cwd) => runWasl(bin, { args: ['policy'], cwd }, ['--network=none']));
+    expect(wasl).toEqual({
+      stdout: 'socket AF_INET stream = -1 EACCES\nsocket AF_INET6 dgram = -1 EACCES\nsocketpair AF_UNIX = 0 \n',
+      stderr: '', status: 0,
+    });
+  });
+});

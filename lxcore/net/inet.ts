@@ -18,11 +18,12 @@ import { hostErrno } from '../fs/hosterr.js';
 import { InetAddr, SockAddr, inetAddr } from './sockaddr.js';
 import type { Maybe } from '../vfs/file.js';
 import type { Task } from '../kernel/task.js';
+import type { Kernel } from '../kernel/kernel.js';
 
 /** socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_DGRAM): the family's two protocols. */
 export function createInetSocket(t: Task, domain: number, type: number, flags: number): Socket {
   const owner = { uid: t.process.creds.euid, gid: t.process.creds.egid };
-  return type === SOCK_STREAM ? new TcpSocket(domain, flags, owner) : new UdpSocket(domain, flags, owner);
+  return type === SOCK_STREAM ? new TcpSocket(t.kernel, domain, flags, owner) : new UdpSocket(t.kernel, domain, flags, owner);
 }
 
 /** The address Node should use for a guest address (IPv4-mapped stays IPv6 on an AF_INET6 socket). */
@@ -53,7 +54,7 @@ export class TcpSocket extends Socket {
   /** connect() returned EINPROGRESS and no later connect has reported the outcome. */
   private connectPending = false;
 
-  constructor(domain: number, flags: number, owner: { uid: number; gid: number }) {
+  constructor(readonly kernel: Kernel, domain: number, flags: number, owner: { uid: number; gid: number }) {
     super(domain, SOCK_STREAM, 0, flags, owner);
   }
 
@@ -122,7 +123,7 @@ export class TcpSocket extends Socket {
     return this.block(t, flags, () => {
       const c = this.pending.shift();
       if (!c) return undefined;
-      const s = new TcpSocket(this.domain, 0, this.owner);
+      const s = new TcpSocket(this.kernel, this.domain, 0, this.owner);
       // Options a listener passes on to its connections (sk_clone_lock copies them).
       for (const [k, v] of this.stored) s.stored.set(k, v);
       s.wire(c);

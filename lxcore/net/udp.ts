@@ -12,6 +12,7 @@ import { Socket, SendMsg, RecvMsg, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, l
 import { InetAddr, SockAddr, ipv4Bytes, ipv6Bytes, inetAddr } from './sockaddr.js';
 import type { Maybe } from '../vfs/file.js';
 import type { Task } from '../kernel/task.js';
+import type { Kernel } from '../kernel/kernel.js';
 
 /** The largest UDP payload over IPv4 (65535 − 20 − 8); IPv6 allows 65527 with jumbograms off. */
 const UDP_MAX = { [AF_INET]: 65507, [AF_INET6]: 65527 } as Record<number, number>;
@@ -32,7 +33,7 @@ export class UdpSocket extends Socket {
   private readonly rx: Datagram[] = [];
   private rxBytes = 0;
 
-  constructor(domain: number, flags: number, owner: { uid: number; gid: number }) {
+  constructor(readonly kernel: Kernel, domain: number, flags: number, owner: { uid: number; gid: number }) {
     super(domain, SOCK_DGRAM, 0, flags, owner);
   }
 

@@ -536,6 +536,14 @@ static void udp(void) {
   printf("child status %d\n", WEXITSTATUS(st));
 }
 
+// ---- what a guest may create (wasl --network=none refuses IP sockets) --------------------------------
+static void policy(void) {
+  int sv[2];
+  SHOW("socket AF_INET stream", socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : -1);
+  SHOW("socket AF_INET6 dgram", socket(AF_INET6, SOCK_DGRAM, 0) >= 0 ? 0 : -1);
+  SHOW("socketpair AF_UNIX", socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 2;
@@ -545,6 +553,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(argv[1], "tcp")) tcp();
   else if (!strcmp(argv[1], "nbconnect")) nbconnect();
   else if (!strcmp(argv[1], "udp")) udp();
+  else if (!strcmp(argv[1], "policy")) policy();
   else return 2;
   return 0;
 }
