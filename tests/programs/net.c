@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -536,6 +537,43 @@ static void udp(void) {
   printf("child status %d\n", WEXITSTATUS(st));
 }
 
+// ---- signals interrupting blocked socket calls ----------------------------------------------------------
+static int alarms;
+static void onalarm(int s) { (void)s; alarms++; }
+static void arm(int restart) {
+  struct sigaction sa = {0};
+  sa.sa_handler = onalarm;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 0}, {0, 50000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void signals(void) {
+  int sv[2]; char buf[16];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  arm(0);
+  SHOW("recv interrupted", recv(sv[0], buf, sizeof buf, 0));
+  int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+  char name[64]; snprintf(name, sizeof name, "wasl-net-signals-%d", getpid());
+  struct sockaddr_un a; socklen_t al = abstract(&a, name);
+  bind(srv, (void *)&a, al); listen(srv, 1);
+  arm(0);
+  SHOW("accept interrupted", accept(srv, NULL, NULL));
+  int t = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in ia = {AF_INET, 0, {htonl(INADDR_LOOPBACK)}};
+  bind(t, (void *)&ia, sizeof ia); listen(t, 1);
+  arm(0);
+  SHOW("tcp accept interrupted", accept(t, NULL, NULL));
+  // SA_RESTART: the call goes on after the handler, and gets what the child sends later.
+  pid_t child = fork();
+  if (child == 0) { usleep(200000); write(sv[1], "late", 4); _exit(0); }
+  arm(1);
+  SHOW("recv restarted", recv(sv[0], buf, sizeof buf, 0));
+  waitpid(child, NULL, 0);
+  printf("alarms %d\n", alarms);
+}
+
 // ---- what a guest may create (wasl --network=none refuses IP sockets) --------------------------------
 static void policy(void) {
   int sv[2];
@@ -554,6 +592,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(argv[1], "nbconnect")) nbconnect();
   else if (!strcmp(argv[1], "udp")) udp();
   else if (!strcmp(argv[1], "policy")) policy();
+  else if (!strcmp(argv[1], "signals")) signals();
   else return 2;
   return 0;
 }
