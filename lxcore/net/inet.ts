@@ -288,6 +288,8 @@ export class TcpSocket extends Socket {
     return this.block(t, flags, attempt, () => (got > 0 ? { n: got, size: got, flags: 0 } : undefined));
   }
 
+  override inq(): number { return this.rxBytes; }
+
   override poll(): number {
     let mask = 0;
     if (this.err) mask |= POLLERR;

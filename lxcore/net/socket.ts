@@ -8,6 +8,7 @@ import { O_RDWR, O_NONBLOCK } from '../abi/fcntl.js';
 import { Stat, S_IFSOCK } from '../abi/stat.js';
 import { MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_STREAM } from '../abi/socket.js';
 import { SIGPIPE } from '../abi/signal.js';
+import { FIONREAD } from '../abi/ioctl.js';
 import { siKill, SI_USER } from '../abi/siginfo.js';
 import { sendSignalInfo, ERESTARTSYS } from '../kernel/signals.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
@@ -80,6 +81,8 @@ export abstract class Socket extends FileDescription {
   get listening(): boolean { return false; }
   /** SO_PEERCRED. */
   peerCred(): Ucred { return NO_CRED; }
+  /** Bytes a read would find (SIOCINQ = FIONREAD): a datagram socket's next datagram. */
+  inq(): number { return 0; }
   /** A family's own reaction to an option being set (TCP_NODELAY onto Node …). */
   applyOption(_level: number, _name: number, _value: number): void {}
 
@@ -90,6 +93,14 @@ export abstract class Socket extends FileDescription {
   }
   override write(buf: Uint8Array, t: Task): Maybe<number> { return this.sendmsg(t, { data: buf, flags: 0 }); }
   override onReady(cb: () => void): () => void { return this.wait.subscribe(cb); }
+  /** FIONREAD (SIOCINQ); other requests are the default ENOTTY (no interface ioctls yet). */
+  override ioctl(req: number, arg: number, t: Task): Maybe<number> {
+    if (req !== FIONREAD) return super.ioctl(req, arg, t);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, this.inq(), true);
+    t.process.mm.write(arg, b);
+    return 0;
+  }
   override get pollable(): boolean { return true; }
   override stat(): Stat {
     return {

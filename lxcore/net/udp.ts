@@ -138,6 +138,8 @@ export class UdpSocket extends Socket {
     });
   }
 
+  override inq(): number { return this.rx[0]?.data.length ?? 0; }
+
   override poll(): number {
     let mask = POLLOUT | POLLWRNORM | POLLWRBAND;
     if (this.err) mask |= POLLERR;

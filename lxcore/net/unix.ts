@@ -332,6 +332,12 @@ export class UnixSocket extends Socket {
     return this.block(t, flags, attempt, () => (got > 0 ? { n: got, size: got, flags: 0, from, rights } : undefined));
   }
 
+  override inq(): number {
+    if (this.state === 'listening') return 0;
+    if (this.type === SOCK_DGRAM) return this.rx[0]?.data.length ?? 0;
+    return this.rx.reduce((n, p) => n + p.data.length - p.off, 0);
+  }
+
   // ---- readiness and release -----------------------------------------------------------------------
   override poll(): number {
     let mask = 0;

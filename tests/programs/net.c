@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -72,6 +73,9 @@ static void pair(void) {
   SHOW("write", write(sv[0], "hello", 5));
   SHOW("send", send(sv[0], " world", 6, 0));
   pollbits("after write", sv[1], POLLIN | POLLOUT | POLLRDHUP);
+  int avail = -1;
+  SHOW("FIONREAD", ioctl(sv[1], FIONREAD, &avail));
+  printf("  %d bytes\n", avail);
   SHOW("recv PEEK", recv(sv[1], buf, 3, MSG_PEEK));
   SHOW("read", read(sv[1], buf, sizeof buf));
   printf("  got '%.11s'\n", buf);
@@ -96,6 +100,8 @@ static void pair(void) {
   SHOW("socketpair dgram", socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
   printf("FD_CLOEXEC %d\n", fcntl(sv[0], F_GETFD));
   send(sv[0], "one", 3, 0); send(sv[0], "two!", 4, 0); send(sv[0], "", 0, 0);
+  avail = -1; ioctl(sv[1], FIONREAD, &avail);
+  printf("dgram FIONREAD %d\n", avail);
   SHOW("recv dgram", recv(sv[1], buf, sizeof buf, 0));
   SHOW("recv dgram TRUNC", recv(sv[1], buf, 2, MSG_TRUNC));
   struct iovec iov = {buf, 2}; struct msghdr mh = {0}; mh.msg_iov = &iov; mh.msg_iovlen = 1;
@@ -505,6 +511,8 @@ static void udp(void) {
   SHOW("recvfrom", recvfrom(s, buf, sizeof buf, 0, (void *)&from, &fl));
   printf("  from client port %d len %d addr loopback %d\n", from.sin_port == cme.sin_port, (int)fl, from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
   poll(&p, 1, 5000);
+  int avail = -1; ioctl(s, FIONREAD, &avail);
+  printf("udp FIONREAD %d\n", avail);
   SHOW("recv TRUNC", recv(s, buf, 2, MSG_TRUNC));
   SHOW("sendto back", sendto(s, "echo", 4, 0, (void *)&from, fl));
   struct pollfd q = {c, POLLIN, 0};
