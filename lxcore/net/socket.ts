@@ -116,16 +116,18 @@ export abstract class Socket extends FileDescription {
   /**
    * The blocking pattern of every socket call: `attempt` returns a result or undefined (must
    * wait); a non-blocking socket or MSG_DONTWAIT then fails with EAGAIN, a blocking one parks on
-   * the wait queue. `interrupted` is what a signal makes of it (default −ERESTARTSYS).
+   * the wait queue (`queue`, by default its own). `interrupted` is what a signal makes of it
+   * (default −ERESTARTSYS).
    */
-  block<T>(t: Task, flags: number, attempt: () => T | undefined, interrupted?: () => T | undefined): Maybe<T> {
+  block<T>(t: Task, flags: number, attempt: () => T | undefined, interrupted?: () => T | undefined,
+    queue: WaitQueue = this.wait): Maybe<T> {
     const r = attempt();
     if (r !== undefined) return r;
     if (this.nonblocking || (flags & MSG_DONTWAIT)) fail(EAGAIN);
     let value: T | undefined;
     // An attempt may wake this very queue (a datagram sent to itself): no re-entry meanwhile.
     let busy = false;
-    const p = this.wait.waitInterruptible(t, () => {
+    const p = queue.waitInterruptible(t, () => {
       if (busy) return undefined;
       busy = true;
       try { value = attempt(); } finally { busy = false; }

@@ -178,14 +178,15 @@ export class UnixSocket extends Socket {
       target.wait.wake();
       this.wait.wake();
       return 0;
-    });
+    }, undefined, target.wait); // a full backlog gets room when the listener accepts
   }
 
-  /** Waits on the listener's queue too: a connect blocked on a full backlog. */
+  /** accept(2): the oldest connection in the backlog, already connected to its client. */
   override accept(t: Task, flags: number): Maybe<Socket> {
     if (this.state !== 'listening') fail(EINVAL);
     return this.block(t, flags, () => {
       const s = this.backlog.shift();
+      if (s) this.wait.wake(); // connects waiting for room in the backlog
       return s;
     });
   }

@@ -111,6 +111,20 @@ static void pair(void) {
   SHOW("recv empty dgram", recv(sv[1], buf, sizeof buf, 0));
   close(sv[0]); close(sv[1]);
 
+  // sendmmsg/recvmmsg: three datagrams out in one call, in again in one.
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  struct mmsghdr mm[4]; struct iovec mi[4]; char mb[4][16];
+  const char *words[3] = {"alpha", "be", "gamma!"};
+  memset(mm, 0, sizeof mm);
+  for (int i = 0; i < 3; i++) { mi[i].iov_base = (void *)words[i]; mi[i].iov_len = strlen(words[i]); mm[i].msg_hdr.msg_iov = &mi[i]; mm[i].msg_hdr.msg_iovlen = 1; }
+  SHOW("sendmmsg", sendmmsg(sv[0], mm, 3, 0));
+  printf("  lens %u %u %u\n", mm[0].msg_len, mm[1].msg_len, mm[2].msg_len);
+  memset(mm, 0, sizeof mm);
+  for (int i = 0; i < 4; i++) { mi[i].iov_base = mb[i]; mi[i].iov_len = sizeof mb[i]; mm[i].msg_hdr.msg_iov = &mi[i]; mm[i].msg_hdr.msg_iovlen = 1; }
+  SHOW("recvmmsg WAITFORONE", recvmmsg(sv[1], mm, 4, MSG_WAITFORONE, NULL));
+  printf("  %.*s %.*s %.*s\n", (int)mm[0].msg_len, mb[0], (int)mm[1].msg_len, mb[1], (int)mm[2].msg_len, mb[2]);
+  close(sv[0]); close(sv[1]);
+
   SHOW("socketpair seqpacket", socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
   send(sv[0], "abc", 3, 0); send(sv[0], "defg", 4, 0);
   SHOW("recv seq", recv(sv[1], buf, sizeof buf, 0));
@@ -265,6 +279,25 @@ static void names(void) {
   close(c); close(srv);
   SHOW("connect after listener closed", connect(other, (void *)&a, al));
 
+  // A full backlog: a non-blocking connect fails with EAGAIN, a blocking one waits for accept.
+  char bname[64]; snprintf(bname, sizeof bname, "wasl-net-backlog-%d", getpid());
+  struct sockaddr_un bk; socklen_t bkl = abstract(&bk, bname);
+  int bsrv = socket(AF_UNIX, SOCK_STREAM, 0);
+  bind(bsrv, (void *)&bk, bkl); listen(bsrv, 0);
+  int k1 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), k2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  SHOW("connect backlog 0, first", connect(k1, (void *)&bk, bkl));
+  SHOW("connect backlog full", connect(k2, (void *)&bk, bkl));
+  pid_t waiter = fork();
+  if (waiter == 0) {
+    int c3 = socket(AF_UNIX, SOCK_STREAM, 0);
+    _exit(connect(c3, (void *)&bk, bkl) == 0 ? 0 : 1);
+  }
+  usleep(100000);
+  int a1 = accept(bsrv, NULL, NULL);
+  waitpid(waiter, &st, 0);
+  printf("accepted %d, blocked connect then completed: status %d\n", a1 >= 0, WEXITSTATUS(st));
+  close(bsrv); close(k1); close(k2); close(a1);
+
   // Filesystem names (in the scratch cwd).
   unlink("sock1");
   int fsrv = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -331,6 +364,10 @@ static void tcp_family(int fam) {
   printf("port nonzero %d len %d family ok %d\n", port != 0, (int)gl, ss.ss_family == fam);
   SHOW("listen", listen(srv, 8));
   printf("SO_ACCEPTCONN %d\n", getint(srv, SOL_SOCKET, SO_ACCEPTCONN));
+  int dup = socket(fam, SOCK_STREAM, 0);
+  setsockopt(dup, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  SHOW("bind port in use", bind(dup, (void *)&ss, sl));
+  close(dup);
   struct sockaddr_storage peer = ss; socklen_t pl = sl;
   pid_t child = fork();
   if (child == 0) {
