@@ -131,7 +131,7 @@ export class TcpSocket extends Socket {
       if (c.destroyed) s.gone = true;
       c.resume();
       return s;
-    });
+    }, { timeo: 'rcv' });
   }
 
   /** Takes over a connected host socket. */
@@ -218,7 +218,7 @@ export class TcpSocket extends Socket {
       if (this.state === 'connected') return 0;
       if (this.state === 'failed') { this.state = 'closed'; fail(this.takeError() || ECONNREFUSED); }
       return undefined;
-    });
+    }, { timeo: 'snd' });
   }
 
   override shutdown(_t: Task, how: number): number {
@@ -252,7 +252,7 @@ export class TcpSocket extends Socket {
       if (done === data.length) return done;
       return done > 0 && (this.nonblocking || (m.flags & 0x40)) ? done : undefined;
     };
-    return this.block(t, m.flags, step, () => (done > 0 ? done : undefined));
+    return this.block(t, m.flags, step, { timeo: 'snd', interrupted: () => (done > 0 ? done : undefined) });
   }
 
   override recvmsg(t: Task, buf: Uint8Array, flags: number): Maybe<RecvMsg> {
@@ -285,7 +285,7 @@ export class TcpSocket extends Socket {
       }
       return undefined;
     };
-    return this.block(t, flags, attempt, () => (got > 0 ? { n: got, size: got, flags: 0 } : undefined));
+    return this.block(t, flags, attempt, { timeo: 'rcv', interrupted: () => (got > 0 ? { n: got, size: got, flags: 0 } : undefined) });
   }
 
   override inq(): number { return this.rxBytes; }

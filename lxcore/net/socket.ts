@@ -3,14 +3,14 @@
 // (sk_wq) that every state change wakes, and the options common to all families (sockopt.ts).
 // The families extend it: unix.ts (AF_UNIX), inet.ts (TCP on Node's net), udp.ts (Node's dgram).
 
-import { fail, EAGAIN, EOPNOTSUPP, ENOTCONN, EPIPE } from '../abi/errno.js';
+import { fail, EAGAIN, EINTR, EOPNOTSUPP, ENOTCONN, EPIPE } from '../abi/errno.js';
 import { O_RDWR, O_NONBLOCK } from '../abi/fcntl.js';
 import { Stat, S_IFSOCK } from '../abi/stat.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_STREAM } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_STREAM, SO_RCVTIMEO_OLD, SO_SNDTIMEO_OLD } from '../abi/socket.js';
 import { SIGPIPE } from '../abi/signal.js';
 import { FIONREAD } from '../abi/ioctl.js';
 import { siKill, SI_USER } from '../abi/siginfo.js';
-import { sendSignalInfo, ERESTARTSYS } from '../kernel/signals.js';
+import { sendSignalInfo, hostTimer, ERESTARTSYS } from '../kernel/signals.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
 import { FileDescription, Maybe } from '../vfs/file.js';
 import { hostSysctl } from './sysctl.js';
@@ -27,6 +27,24 @@ export const NO_CRED: Ucred = { pid: 0, uid: 65534, gid: 65534 };
 export interface SendMsg { data: Uint8Array; flags: number; to?: SockAddr; rights?: FileDescription[] }
 /** One recvmsg: `n` bytes were put in the buffer of a message `size` long (MSG_TRUNC). */
 export interface RecvMsg { n: number; size: number; flags: number; from?: SockAddr; rights?: FileDescription[] }
+
+/** How a blocking call waits: which timeout applies, what a signal leaves, on whose queue. */
+export interface BlockOptions<T> {
+  timeo: 'rcv' | 'snd';
+  /** A result for a call that did part of its work before a signal or the timeout. */
+  interrupted?: () => T | undefined;
+  queue?: WaitQueue;
+}
+
+/** A struct timeval option as a timeout in ns; undefined for none (zero means wait forever). */
+function timeoutNs(tv: Uint8Array | undefined): bigint | undefined {
+  if (!tv) return undefined;
+  const dv = new DataView(tv.buffer, tv.byteOffset, 16);
+  const sec = dv.getBigInt64(0, true), usec = dv.getBigInt64(8, true);
+  if (sec < 0n) return 0n;
+  const ns = sec * 1_000_000_000n + usec * 1000n;
+  return ns === 0n ? undefined : ns;
+}
 
 /** sk_shutdown bits. */
 export const RCV_SHUTDOWN = 1, SEND_SHUTDOWN = 2, SHUTDOWN_MASK = 3;
@@ -51,7 +69,7 @@ export abstract class Socket extends FileDescription {
   sndbufLocked = false;
   rcvbufLocked = false;
   linger = { on: false, secs: 0 };
-  /** SO_RCVTIMEO / SO_SNDTIMEO as given (struct timeval), reported back; not enforced. */
+  /** SO_RCVTIMEO / SO_SNDTIMEO as given (struct timeval): how long block() waits. */
   readonly timeouts = new Map<number, Uint8Array>();
   readonly createdNs = BigInt(Date.now()) * 1_000_000n;
 
@@ -119,30 +137,40 @@ export abstract class Socket extends FileDescription {
    * the wait queue (`queue`, by default its own). `interrupted` is what a signal makes of it
    * (default −ERESTARTSYS).
    */
-  block<T>(t: Task, flags: number, attempt: () => T | undefined, interrupted?: () => T | undefined,
-    queue: WaitQueue = this.wait): Maybe<T> {
+  block<T>(t: Task, flags: number, attempt: () => T | undefined, o: BlockOptions<T>): Maybe<T> {
     const r = attempt();
     if (r !== undefined) return r;
     if (this.nonblocking || (flags & MSG_DONTWAIT)) fail(EAGAIN);
+    const queue = o.queue ?? this.wait;
+    const timeo = timeoutNs(this.timeouts.get(o.timeo === 'rcv' ? SO_RCVTIMEO_OLD : SO_SNDTIMEO_OLD));
     let value: T | undefined;
+    let timedOut = false;
+    // SO_RCVTIMEO / SO_SNDTIMEO: the wait ends with what was done, or EAGAIN (sock_rcvtimeo).
+    const cancelTimer = timeo === undefined ? undefined : hostTimer(timeo, () => { timedOut = true; queue.wake(); });
     // An attempt may wake this very queue (a datagram sent to itself): no re-entry meanwhile.
     let busy = false;
     const p = queue.waitInterruptible(t, () => {
       if (busy) return undefined;
       busy = true;
       try { value = attempt(); } finally { busy = false; }
+      if (value === undefined && timedOut) {
+        value = o.interrupted?.();
+        if (value === undefined) fail(EAGAIN);
+      }
       return value === undefined ? undefined : 0;
     }, () => {
-      value = interrupted?.();
-      return value === undefined ? -ERESTARTSYS : 0;
+      value = o.interrupted?.();
+      // With a timeout a signal gives EINTR, never a restart (sock_intr_errno).
+      return value === undefined ? (timeo === undefined ? -ERESTARTSYS : -EINTR) : 0;
     });
     const done = (code: number): T => {
+      cancelTimer?.();
       // −ERESTARTSYS travels as a LinuxError: dispatch turns it into the result the signal
       // code expects.
       if (code < 0) fail(-code);
       return value as T;
     };
-    return typeof p === 'number' ? done(p) : p.then(done);
+    return typeof p === 'number' ? done(p) : p.then(done, (e) => { cancelTimer?.(); throw e; });
   }
 
   /** A send on a broken connection: SIGPIPE unless MSG_NOSIGNAL, and EPIPE. */

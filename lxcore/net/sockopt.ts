@@ -3,7 +3,7 @@
 // reports them — SO_SNDBUF/SO_RCVBUF double what was asked (the kernel's bookkeeping overhead)
 // within the host's wmem_max/rmem_max, booleans read back as 0 or 1, SO_ERROR is taken once.
 
-import { fail, EINVAL, ENOPROTOOPT, EOPNOTSUPP } from '../abi/errno.js';
+import { fail, EINVAL, EDOM, ENOPROTOOPT, EOPNOTSUPP } from '../abi/errno.js';
 import {
   SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP, IPPROTO_IPV6, AF_UNIX, AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM,
   SO_DEBUG, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_DONTROUTE, SO_BROADCAST, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE,
@@ -77,6 +77,8 @@ export function setOption(s: Socket, level: number, name: number, val: Uint8Arra
   }
   if (level === SOL_SOCKET && (name === SO_RCVTIMEO_OLD || name === SO_SNDTIMEO_OLD)) {
     if (val.length < 16) fail(EINVAL);
+    const usec = new DataView(val.buffer, val.byteOffset, 16).getBigInt64(8, true);
+    if (usec < 0n || usec >= 1_000_000n) fail(EDOM);
     s.timeouts.set(name, val.slice(0, 16));
     return 0;
   }

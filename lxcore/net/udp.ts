@@ -135,7 +135,7 @@ export class UdpSocket extends Socket {
         this.rxBytes -= d.data.length;
       }
       return { n, size: d.data.length, flags: n < d.data.length ? MSG_TRUNC : 0, from: d.from };
-    });
+    }, { timeo: 'rcv' });
   }
 
   override inq(): number { return this.rx[0]?.data.length ?? 0; }

@@ -178,7 +178,7 @@ export class UnixSocket extends Socket {
       target.wait.wake();
       this.wait.wake();
       return 0;
-    }, undefined, target.wait); // a full backlog gets room when the listener accepts
+    }, { timeo: 'snd', queue: target.wait }); // a full backlog gets room when the listener accepts
   }
 
   /** accept(2): the oldest connection in the backlog, already connected to its client. */
@@ -188,7 +188,7 @@ export class UnixSocket extends Socket {
       const s = this.backlog.shift();
       if (s) this.wait.wake(); // connects waiting for room in the backlog
       return s;
-    });
+    }, { timeo: 'rcv' });
   }
 
   override shutdown(_t: Task, how: number): number {
@@ -229,7 +229,7 @@ export class UnixSocket extends Socket {
       }
       return done === data.length && !first ? done : undefined;
     };
-    return this.block(t, m.flags, step, () => (done > 0 ? done : undefined));
+    return this.block(t, m.flags, step, { timeo: 'snd', interrupted: () => (done > 0 ? done : undefined) });
   }
 
   private sendDgram(t: Task, m: SendMsg): Maybe<number> {
@@ -253,7 +253,7 @@ export class UnixSocket extends Socket {
       if (target !== this && target.rx.length > qlen) return undefined;
       this.queueAt(target, m.data, m.rights);
       return m.data.length;
-    });
+    }, { timeo: 'snd' });
   }
 
   /** Puts a packet in `to`'s queue, accounted to this socket until read. */
@@ -288,7 +288,7 @@ export class UnixSocket extends Socket {
       if (flags & MSG_PEEK) r.rights = p.rights?.map((f) => f.ref());
       else { this.rx.shift(); this.consumed(p); }
       return r;
-    });
+    }, { timeo: 'rcv' });
   }
 
   /** unix_stream_read_generic: bytes across skbs, stopping after one that carried descriptors. */
@@ -330,7 +330,7 @@ export class UnixSocket extends Socket {
       }
       return undefined;
     };
-    return this.block(t, flags, attempt, () => (got > 0 ? { n: got, size: got, flags: 0, from, rights } : undefined));
+    return this.block(t, flags, attempt, { timeo: 'rcv', interrupted: () => (got > 0 ? { n: got, size: got, flags: 0, from, rights } : undefined) });
   }
 
   override inq(): number {

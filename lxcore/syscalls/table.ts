@@ -203,7 +203,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   sendmmsg: full(H(net.sysSendmmsg)),
   recvmmsg: partial(H(net.sysRecvmmsg), 'the timeout is ignored'),
   shutdown: full(H(net.sysShutdown)),
-  setsockopt: partial(H(net.sysSetsockopt), 'common SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP and IPV6 options are stored and reported as Linux reports them; TCP_NODELAY and SO_KEEPALIVE reach the host socket; SO_RCVTIMEO/SO_SNDTIMEO are not enforced; others ENOPROTOOPT'),
+  setsockopt: partial(H(net.sysSetsockopt), 'common SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP and IPV6 options are stored and reported as Linux reports them; TCP_NODELAY and SO_KEEPALIVE reach the host socket; SO_RCVTIMEO/SO_SNDTIMEO time blocking calls out; others ENOPROTOOPT'),
   getsockopt: partial(H(net.sysGetsockopt), 'see setsockopt; SO_SNDBUF of a connected TCP socket does not grow with autotuning'),
   getrusage: partial(H(time.sysGetrusage), 'user/system time and max RSS of the whole wasl host process'),
 };

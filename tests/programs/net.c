@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@ static const char *en(int e) {
   E(EPERM) E(ENOENT) E(EBADF) E(EAGAIN) E(EACCES) E(EFAULT) E(EINVAL) E(EPIPE) E(ENOTSOCK)
   E(EDESTADDRREQ) E(EMSGSIZE) E(EPROTOTYPE) E(ENOPROTOOPT) E(EPROTONOSUPPORT) E(ESOCKTNOSUPPORT)
   E(EOPNOTSUPP) E(EAFNOSUPPORT) E(EADDRINUSE) E(EADDRNOTAVAIL) E(ECONNRESET) E(EISCONN)
-  E(ENOTCONN) E(ECONNREFUSED) E(EALREADY) E(EINPROGRESS) E(ECONNABORTED) E(EINTR)
+  E(ENOTCONN) E(ECONNREFUSED) E(EALREADY) E(EINPROGRESS) E(ECONNABORTED) E(EINTR) E(EDOM)
 #undef E
   default: { static char b[32]; snprintf(b, sizeof b, "errno %d", e); return b; }
   }
@@ -617,6 +618,25 @@ static void signals(void) {
   SHOW("recv restarted", recv(sv[0], buf, sizeof buf, 0));
   waitpid(child, NULL, 0);
   printf("alarms %d\n", alarms);
+
+  // SO_RCVTIMEO: EAGAIN once it passes; a signal then gives EINTR even with SA_RESTART.
+  struct timeval tv = {0, 100000}, back; socklen_t bl = sizeof back;
+  SHOW("SO_RCVTIMEO", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &back, &bl);
+  printf("  reads back %ld.%06ld len %d\n", (long)back.tv_sec, (long)back.tv_usec, (int)bl);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  SHOW("recv timed out", recv(sv[0], buf, sizeof buf, 0));
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  printf("  waited at least 90 ms %d\n", ms >= 90);
+  tv.tv_usec = 500000;
+  setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  arm(1);
+  SHOW("recv with timeout interrupted", recv(sv[0], buf, sizeof buf, 0));
+  tv.tv_usec = 1000000;
+  SHOW("SO_RCVTIMEO bad usec", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  SHOW("SO_SNDTIMEO short", setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, 8));
 }
 
 // ---- what a guest may create (wasl --network=none refuses IP sockets) --------------------------------
