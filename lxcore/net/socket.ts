@@ -24,9 +24,9 @@ export interface Ucred { pid: number; uid: number; gid: number }
 export const NO_CRED: Ucred = { pid: 0, uid: 65534, gid: 65534 };
 
 /** One sendmsg: the bytes, MSG_* flags, a destination, descriptors to pass (SCM_RIGHTS). */
-export interface SendMsg { data: Uint8Array; flags: number; to?: SockAddr; rights?: FileDescription[] }
+export interface SendMsg { data: Uint8Array; flags: number; to?: SockAddr; rights?: FileDescription[]; cred?: Ucred }
 /** One recvmsg: `n` bytes were put in the buffer of a message `size` long (MSG_TRUNC). */
-export interface RecvMsg { n: number; size: number; flags: number; from?: SockAddr; rights?: FileDescription[] }
+export interface RecvMsg { n: number; size: number; flags: number; from?: SockAddr; rights?: FileDescription[]; cred?: Ucred }
 
 /** How a blocking call waits: which timeout applies, what a signal leaves, on whose queue. */
 export interface BlockOptions<T> {

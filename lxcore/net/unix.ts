@@ -8,9 +8,9 @@
 // VFS (so rename, unlink and rebinding behave as on Linux: the node is the name).
 
 import { fail, EINVAL, EADDRINUSE, ECONNREFUSED, EISCONN, ENOTCONN, EOPNOTSUPP, EPROTOTYPE, EMSGSIZE, EPERM, ECONNRESET, ENOENT } from '../abi/errno.js';
-import { AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SOMAXCONN } from '../abi/socket.js';
+import { AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SOMAXCONN, SOL_SOCKET, SO_PASSCRED } from '../abi/socket.js';
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLWRBAND, POLLHUP, POLLERR, POLLRDHUP } from '../abi/poll.js';
-import { Socket, SendMsg, RecvMsg, Ucred, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK } from './socket.js';
+import { Socket, SendMsg, RecvMsg, Ucred, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, NO_CRED } from './socket.js';
 import { hostSysctl } from './sysctl.js';
 import type { SockAddr, UnixAddr } from './sockaddr.js';
 import type { FileDescription, Maybe } from '../vfs/file.js';
@@ -18,7 +18,7 @@ import type { Task } from '../kernel/task.js';
 import type { Kernel } from '../kernel/kernel.js';
 
 /** One queued skb: bytes (partly read for streams), who sent it, what it carries. */
-interface Packet { data: Uint8Array; off: number; sender: UnixSocket; from?: UnixAddr; rights?: FileDescription[] }
+interface Packet { data: Uint8Array; off: number; sender: UnixSocket; from?: UnixAddr; rights?: FileDescription[]; cred: Ucred }
 
 /** Where filesystem names live: sys_socket.ts resolves paths through the VFS for us. */
 export interface UnixFsNames {
@@ -42,6 +42,8 @@ const isAbstract = (a: UnixAddr) => a.name.length > 0 && a.name[0] === 0;
 const abstractKey = (name: Uint8Array) => `@${Buffer.from(name).toString('hex')}`;
 const pathOf = (a: UnixAddr) => Buffer.from(a.name).toString();
 const credOf = (t: Task): Ucred => ({ pid: t.process.pid, uid: t.process.creds.euid, gid: t.process.creds.egid });
+/** What SCM_CREDENTIALS carries by default: the sender's tgid and real ids (scm_send). */
+const scmCredOf = (t: Task): Ucred => ({ pid: t.process.pid, uid: t.process.creds.uid, gid: t.process.creds.gid });
 
 export class UnixSocket extends Socket {
   state: 'unconnected' | 'listening' | 'connected' = 'unconnected';
@@ -80,6 +82,8 @@ export class UnixSocket extends Socket {
   }
 
   private get connectionBased(): boolean { return this.type !== SOCK_DGRAM; }
+  /** SO_PASSCRED: received messages carry SCM_CREDENTIALS. */
+  private get passcred(): boolean { return this.stored.get(`${SOL_SOCKET}:${SO_PASSCRED}`) === 1; }
   override get listening(): boolean { return this.state === 'listening'; }
   override peerCred(): Ucred { return this.peerCredV ?? super.peerCred(); }
   override sockname(): SockAddr { return this.addr ?? { family: AF_UNIX, name: new Uint8Array(0) }; }
@@ -151,6 +155,7 @@ export class UnixSocket extends Socket {
   }
 
   override connect(t: Task, a: SockAddr): Maybe<number> {
+    if (this.passcred && !this.addr && a.family === AF_UNIX) this.autobind();
     if (!this.connectionBased) {
       if (a.family === AF_UNSPEC) { this.peer = null; return 0; }
       if (a.family !== AF_UNIX) fail(EINVAL);
@@ -223,7 +228,7 @@ export class UnixSocket extends Socket {
       while ((done < data.length || first) && this.wmem < this.sndbuf) {
         // A seqpacket message is one skb; a stream send is cut into skbs of at most 64 KiB.
         const n = this.type === SOCK_SEQPACKET ? data.length : Math.min(data.length - done, 65536);
-        this.queueAt(peer, data.subarray(done, done + n), first ? m.rights : undefined);
+        this.queueAt(peer, data.subarray(done, done + n), m.cred ?? scmCredOf(t), first ? m.rights : undefined);
         done += n;
         first = false;
       }
@@ -233,6 +238,9 @@ export class UnixSocket extends Socket {
   }
 
   private sendDgram(t: Task, m: SendMsg): Maybe<number> {
+    // With SO_PASSCRED the sender gets a name first, so the receiver can tell who it was (even
+    // if the send then fails: Linux 6.18 binds before looking for the peer).
+    if (this.passcred && !this.addr) this.autobind();
     let target: UnixSocket;
     if (m.to) {
       if (m.to.family !== AF_UNIX) fail(EINVAL);
@@ -251,14 +259,14 @@ export class UnixSocket extends Socket {
       }
       if (target.peer && target.peer !== this) fail(EPERM); // unix_may_send: it talks to another
       if (target !== this && target.rx.length > qlen) return undefined;
-      this.queueAt(target, m.data, m.rights);
+      this.queueAt(target, m.data, m.cred ?? scmCredOf(t), m.rights);
       return m.data.length;
     }, { timeo: 'snd' });
   }
 
   /** Puts a packet in `to`'s queue, accounted to this socket until read. */
-  private queueAt(to: UnixSocket, data: Uint8Array, rights?: FileDescription[]): void {
-    to.rx.push({ data: data.slice(), off: 0, sender: this, from: this.addr ?? undefined, rights });
+  private queueAt(to: UnixSocket, data: Uint8Array, cred: Ucred, rights?: FileDescription[]): void {
+    to.rx.push({ data: data.slice(), off: 0, sender: this, from: this.addr ?? undefined, rights, cred });
     this.wmem += data.length;
     to.wait.wake();
   }
@@ -284,7 +292,7 @@ export class UnixSocket extends Socket {
       }
       const n = Math.min(buf.length, p.data.length);
       buf.set(p.data.subarray(0, n));
-      const r: RecvMsg = { n, size: p.data.length, flags: n < p.data.length ? MSG_TRUNC : 0, from: p.from, rights: p.rights };
+      const r: RecvMsg = { n, size: p.data.length, flags: n < p.data.length ? MSG_TRUNC : 0, from: p.from, rights: p.rights, cred: this.passcred ? p.cred : undefined };
       if (flags & MSG_PEEK) r.rights = p.rights?.map((f) => f.ref());
       else { this.rx.shift(); this.consumed(p); }
       return r;
@@ -296,6 +304,7 @@ export class UnixSocket extends Socket {
     let got = 0;
     let rights: FileDescription[] | undefined;
     let from: UnixAddr | undefined;
+    let cred: Ucred | undefined;
     const peek = (flags & MSG_PEEK) !== 0;
     const attempt = (): RecvMsg | undefined => {
       let i = 0;
@@ -303,6 +312,7 @@ export class UnixSocket extends Socket {
         const p = this.rx[i];
         if (got > 0 && p.rights) break; // descriptors start a new read
         from ??= p.from;
+        cred ??= p.cred;
         const avail = p.data.length - p.off;
         const n = Math.min(avail, buf.length - got);
         buf.set(p.data.subarray(p.off, p.off + n), got);
@@ -323,14 +333,15 @@ export class UnixSocket extends Socket {
         if (rights) break;
       }
       const ready = got > 0 && (!(flags & MSG_WAITALL) || got === buf.length || rights);
-      if (ready || buf.length === 0) return { n: got, size: got, flags: 0, from, rights };
+      const result = (): RecvMsg => ({ n: got, size: got, flags: 0, from, rights, cred: this.passcred ? cred ?? NO_CRED : undefined });
+      if (ready || buf.length === 0) return result();
       if (this.rx.length === 0) {
         if (got === 0 && this.err) fail(this.takeError());
-        if (this.shut & RCV_SHUTDOWN) return { n: got, size: got, flags: 0, from, rights };
+        if (this.shut & RCV_SHUTDOWN) return result();
       }
       return undefined;
     };
-    return this.block(t, flags, attempt, { timeo: 'rcv', interrupted: () => (got > 0 ? { n: got, size: got, flags: 0, from, rights } : undefined) });
+    return this.block(t, flags, attempt, { timeo: 'rcv', interrupted: () => (got > 0 ? { n: got, size: got, flags: 0, from, rights, cred: this.passcred ? cred : undefined } : undefined) });
   }
 
   override inq(): number {

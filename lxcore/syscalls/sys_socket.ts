@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import {
   fail, LinuxError, EINVAL, EFAULT, ENOTSOCK, EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP,
-  EADDRINUSE, EEXIST, EACCES, ECONNREFUSED, EBADF, EAGAIN, EROFS,
+  EADDRINUSE, EEXIST, EACCES, ECONNREFUSED, EAGAIN, EROFS, EPERM,
 } from '../abi/errno.js';
 import {
   AF_UNIX, AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_TYPE_MASK,
@@ -15,7 +15,7 @@ import {
 } from '../abi/socket.js';
 import { AT_FDCWD, O_NONBLOCK } from '../abi/fcntl.js';
 import { S_IFSOCK } from '../abi/stat.js';
-import { Socket, SendMsg, RecvMsg } from '../net/socket.js';
+import { Socket, SendMsg, RecvMsg, Ucred } from '../net/socket.js';
 import { UnixSocket, setUnixFsNames } from '../net/unix.js';
 import { createInetSocket } from '../net/inet.js';
 import { SockAddr, readSockaddr, parseUnix, parseInet, writeSockaddr, encodeSockaddr } from '../net/sockaddr.js';
@@ -290,13 +290,17 @@ function readMsghdr(t: Task, at: number): MsgHdr {
   };
 }
 
-/** __scm_send: the SOL_SOCKET control messages (SCM_RIGHTS takes references to the files). */
-function readRights(t: Task, s: Socket, h: MsgHdr): FileDescription[] | undefined {
-  if (h.controllen === 0) return undefined;
+/**
+ * __scm_send: the SOL_SOCKET control messages — SCM_RIGHTS (taking references to the files) and
+ * SCM_CREDENTIALS (which only privileged senders may set to other ids than their own).
+ */
+function readControl(t: Task, s: Socket, h: MsgHdr): { rights?: FileDescription[]; cred?: Ucred } {
+  if (h.controllen === 0) return {};
   if (h.controllen < CMSG_HDR) fail(EINVAL);
   const b = t.process.mm.read(h.control, Math.min(h.controllen, 64 << 10));
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let rights: FileDescription[] | undefined;
+  let cred: Ucred | undefined;
   try {
     for (let off = 0; off + CMSG_HDR <= b.length;) {
       const len = Number(dv.getBigUint64(off, true));
@@ -314,7 +318,14 @@ function readRights(t: Task, s: Socket, h: MsgHdr): FileDescription[] | undefine
             rights.push(f.ref());
           }
           if (n === 0) rights = undefined;
-        } else if (type !== SCM_CREDENTIALS) fail(EINVAL);
+        } else if (type === SCM_CREDENTIALS) {
+          if (len !== cmsgLen(12)) fail(EINVAL);
+          cred = { pid: dv.getInt32(off + CMSG_HDR, true), uid: dv.getUint32(off + CMSG_HDR + 4, true), gid: dv.getUint32(off + CMSG_HDR + 8, true) };
+          const c = t.process.creds;
+          // scm_check_creds: one's own pid and ids, unless privileged (wasl: euid 0).
+          if (c.euid !== 0 && (cred.pid !== t.process.pid || ![c.uid, c.euid, c.suid].includes(cred.uid)
+            || ![c.gid, c.egid, c.sgid].includes(cred.gid))) fail(EPERM);
+        } else fail(EINVAL);
       }
       off += cmsgAlign(len);
     }
@@ -322,7 +333,7 @@ function readRights(t: Task, s: Socket, h: MsgHdr): FileDescription[] | undefine
     rights?.forEach((f) => f.unref());
     throw e;
   }
-  return rights;
+  return { rights, cred };
 }
 
 export function sysSendmsg(t: Task, fd: number, msg: number, flags: number): Maybe<number> {
@@ -330,8 +341,8 @@ export function sysSendmsg(t: Task, fd: number, msg: number, flags: number): May
   const h = readMsghdr(t, msg);
   const to = h.name && h.namelen ? addrFor(t, s, h.name, h.namelen) : undefined;
   const data = gather(t, h.iov);
-  const rights = readRights(t, s, h);
-  return send(t, s, { data, flags: flags | 0, to, rights });
+  const { rights, cred } = readControl(t, s, h);
+  return send(t, s, { data, flags: flags | 0, to, rights, cred });
 }
 
 /** Finishes a recvmsg: the name, SCM_RIGHTS (installing what fits), lengths and flags. */
@@ -347,8 +358,25 @@ function finishRecvmsg(t: Task, msg: number, h: MsgHdr, data: Uint8Array, r: Rec
     namelen = bytes.length;
   }
   let used = 0;
+  if (r.cred) {
+    // put_cmsg: SCM_CREDENTIALS first, cut (MSG_CTRUNC) to the room there is.
+    const len = cmsgLen(12);
+    const b = new Uint8Array(len);
+    const dv = new DataView(b.buffer);
+    dv.setBigUint64(0, BigInt(len), true);
+    dv.setInt32(8, SOL_SOCKET, true);
+    dv.setInt32(12, SCM_CREDENTIALS, true);
+    dv.setInt32(16, r.cred.pid, true); dv.setUint32(20, r.cred.uid, true); dv.setUint32(24, r.cred.gid, true);
+    if (h.controllen < CMSG_HDR) msgFlags |= MSG_CTRUNC;
+    else {
+      if (h.controllen < len) msgFlags |= MSG_CTRUNC;
+      mm.write(h.control, b.subarray(0, Math.min(len, h.controllen)));
+      used = Math.min(cmsgAlign(len), h.controllen);
+    }
+  }
   if (r.rights?.length) {
-    const room = h.controllen >= CMSG_HDR ? Math.floor((h.controllen - CMSG_HDR) / 4) : 0;
+    const space = h.controllen - used;
+    const room = space >= CMSG_HDR ? Math.floor((space - CMSG_HDR) / 4) : 0;
     const take = Math.min(room, r.rights.length);
     if (take < r.rights.length) msgFlags |= MSG_CTRUNC;
     if (take > 0) {
@@ -362,8 +390,8 @@ function finishRecvmsg(t: Task, msg: number, h: MsgHdr, data: Uint8Array, r: Rec
       dv.setInt32(8, SOL_SOCKET, true);
       dv.setInt32(12, SCM_RIGHTS, true);
       fds.forEach((fd, i) => dv.setInt32(CMSG_HDR + i * 4, fd, true));
-      mm.write(h.control, b);
-      used = Math.min(cmsgAlign(len), h.controllen);
+      mm.write(h.control + used, b);
+      used += Math.min(cmsgAlign(len), space);
     }
     for (let i = take; i < r.rights.length; i++) r.rights[i].unref();
   }

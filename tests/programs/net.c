@@ -218,6 +218,53 @@ static void rights(void) {
   int tcp = socket(AF_INET, SOCK_DGRAM, 0);
   SHOW("SCM_RIGHTS on inet", ({ struct sockaddr_in a = {AF_INET, htons(9), {htonl(INADDR_LOOPBACK)}}; connect(tcp, (void *)&a, sizeof a); sendfds(tcp, three, 1, "z"); }));
   close(sv[0]);
+
+  // SO_PASSCRED: each message carries SCM_CREDENTIALS (before SCM_RIGHTS); an unnamed sender
+  // with SO_PASSCRED is bound to an abstract name first.
+  int dp[2]; socketpair(AF_UNIX, SOCK_DGRAM, 0, dp);
+  int on = 1;
+  SHOW("SO_PASSCRED", setsockopt(dp[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+  printf("  reads %d\n", getint(dp[1], SOL_SOCKET, SO_PASSCRED));
+  int one_fd = 1;
+  sendfds(dp[0], &one_fd, 1, "cred");
+  char cbuf[256], data[16];
+  struct iovec iov = {data, sizeof data};
+  struct msghdr mh = {0};
+  mh.msg_iov = &iov; mh.msg_iovlen = 1; mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
+  SHOW("recvmsg with creds", recvmsg(dp[1], &mh, 0));
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_type == SCM_CREDENTIALS) {
+      struct ucred u; memcpy(&u, CMSG_DATA(c), sizeof u);
+      printf("  SCM_CREDENTIALS len %d pid mine %d uid mine %d gid mine %d\n", (int)c->cmsg_len, u.pid == getpid(), u.uid == getuid(), u.gid == getgid());
+    } else if (c->cmsg_type == SCM_RIGHTS) {
+      int f; memcpy(&f, CMSG_DATA(c), sizeof f);
+      printf("  SCM_RIGHTS len %d\n", (int)c->cmsg_len);
+      close(f);
+    }
+  }
+  printf("  controllen %d flags %d\n", (int)mh.msg_controllen, mh.msg_flags);
+  // Explicit credentials from the sender: its own are accepted.
+  struct ucred mine = {getpid(), getuid(), getgid()};
+  char sbuf[CMSG_SPACE(sizeof mine)];
+  struct iovec siov = {"x", 1};
+  struct msghdr sm = {0};
+  sm.msg_iov = &siov; sm.msg_iovlen = 1; sm.msg_control = sbuf; sm.msg_controllen = sizeof sbuf;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&sm);
+  cm->cmsg_level = SOL_SOCKET; cm->cmsg_type = SCM_CREDENTIALS; cm->cmsg_len = CMSG_LEN(sizeof mine);
+  memcpy(CMSG_DATA(cm), &mine, sizeof mine);
+  SHOW("sendmsg SCM_CREDENTIALS", sendmsg(dp[0], &sm, 0));
+  cm->cmsg_len = CMSG_LEN(sizeof mine) - 1;
+  SHOW("sendmsg SCM_CREDENTIALS short", sendmsg(dp[0], &sm, 0));
+  mh.msg_controllen = 20;
+  SHOW("recvmsg small control", recvmsg(dp[1], &mh, 0));
+  printf("  controllen %d CTRUNC %d\n", (int)mh.msg_controllen, !!(mh.msg_flags & MSG_CTRUNC));
+  int pc = socket(AF_UNIX, SOCK_DGRAM, 0);
+  setsockopt(pc, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+  struct sockaddr_un nm; socklen_t nml = sizeof nm;
+  connect(pc, (void *)&(struct sockaddr_un){AF_UNSPEC}, sizeof(sa_family_t));
+  sendto(pc, "y", 1, 0, NULL, 0);
+  getsockname(pc, (void *)&nm, &nml);
+  printf("passcred sender bound: len %d\n", (int)nml);
 }
 
 // ---- AF_UNIX names --------------------------------------------------------------------------------
