@@ -18,6 +18,7 @@ const MODES: Array<[string, string]> = [
   ['tcp', 'TCP echo server and client (fork) over IPv4 and IPv6 loopback, port 0, getsockname/getpeername, options as Linux reports them'],
   ['nbconnect', 'non-blocking connect with epoll: EINPROGRESS, EPOLLOUT, SO_ERROR, accept4 flags, EPOLLET data, refused connection'],
   ['signals', 'signals interrupt blocked recv and accept (AF_UNIX and TCP) with EINTR, or restart them with SA_RESTART'],
+  ['badargs', 'bad pointers, lengths, flags and families: the errno Linux gives for each'],
   ['policy', 'IP and Unix sockets may be created by default'],
   ['udp', 'UDP round trip: bind to port 0, autobind on send, recvfrom addresses, MSG_TRUNC, connected UDP, EDESTADDRREQ, EMSGSIZE, across fork'],
 ];

@@ -10,7 +10,7 @@
 
 import * as net from 'node:net';
 import { fail, EINVAL, EISCONN, EALREADY, EINPROGRESS, ENOTCONN, ECONNABORTED, EAFNOSUPPORT, ECONNREFUSED, EPIPE } from '../abi/errno.js';
-import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, SO_REUSEADDR, IPPROTO_TCP, TCP_NODELAY, IPPROTO_IPV6, IPV6_V6ONLY, MSG_PEEK, MSG_WAITALL, SOMAXCONN } from '../abi/socket.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP, TCP_NODELAY, IPPROTO_IPV6, IPV6_V6ONLY, MSG_PEEK, MSG_WAITALL, SOMAXCONN } from '../abi/socket.js';
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR, POLLRDHUP } from '../abi/poll.js';
 import { Socket, SendMsg, RecvMsg, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, linuxError } from './socket.js';
 import { UdpSocket } from './udp.js';
@@ -71,7 +71,7 @@ export class TcpSocket extends Socket {
   }
 
   private checkFamily(a: SockAddr): InetAddr {
-    if (a.family !== this.domain) fail(a.family === AF_UNSPEC ? EAFNOSUPPORT : EAFNOSUPPORT);
+    if (a.family !== this.domain) fail(EAFNOSUPPORT);
     return a as InetAddr;
   }
 
@@ -175,7 +175,6 @@ export class TcpSocket extends Socket {
     if (!c) return;
     if (level === IPPROTO_TCP && name === TCP_NODELAY) c.setNoDelay(value === 1);
     if (level === SOL_SOCKET && name === SO_KEEPALIVE) c.setKeepAlive(value === 1);
-    void SO_REUSEADDR;
   }
 
   override connect(t: Task, a: SockAddr): Maybe<number> {
@@ -187,15 +186,11 @@ export class TcpSocket extends Socket {
       if (this.state === 'connected') { this.connectPending = false; return 0; }
       if (this.state === 'failed') this.connectPending = false;
     }
-    switch (this.state) {
-      case 'connected': case 'listening': fail(EISCONN);
-      // eslint-disable-next-line no-fallthrough
-      case 'connecting': fail(EALREADY);
-      // eslint-disable-next-line no-fallthrough
-      case 'failed': {
-        this.state = 'closed';
-        fail(this.takeError() || ECONNABORTED);
-      }
+    if (this.state === 'connected' || this.state === 'listening') fail(EISCONN);
+    if (this.state === 'connecting') fail(EALREADY);
+    if (this.state === 'failed') {
+      this.state = 'closed';
+      fail(this.takeError() || ECONNABORTED);
     }
     if (addr.port === 0) fail(ECONNREFUSED);
     const from = this.local;

@@ -62,14 +62,13 @@ export class UnixSocket extends Socket {
   private peerCredV: Ucred | null = null;
   dead = false;
 
-  constructor(readonly kernel: Kernel, t: Task | null, type: number, flags: number, owner: { uid: number; gid: number }, cred: Ucred) {
+  constructor(readonly kernel: Kernel, type: number, flags: number, owner: { uid: number; gid: number }, cred: Ucred) {
     super(AF_UNIX, type, 0, flags, owner);
     this.cred = cred;
-    void t;
   }
 
   static create(t: Task, type: number, flags: number): UnixSocket {
-    return new UnixSocket(t.kernel, t, type, flags, { uid: t.process.creds.euid, gid: t.process.creds.egid }, credOf(t));
+    return new UnixSocket(t.kernel, type, flags, { uid: t.process.creds.euid, gid: t.process.creds.egid }, credOf(t));
   }
 
   /** socketpair(2): two connected sockets, each the other's peer, with the caller's credentials. */
@@ -173,7 +172,7 @@ export class UnixSocket extends Socket {
       if (this.state === 'connected') return 0;
       if (target.dead || target.state !== 'listening') fail(ECONNREFUSED);
       if (target.backlog.length > target.maxBacklog) return undefined; // unix_recvq_full
-      const srv = new UnixSocket(this.kernel, null, this.type, 0, target.owner, target.cred);
+      const srv = new UnixSocket(this.kernel, this.type, 0, target.owner, target.cred);
       srv.addr = target.addr;
       srv.peer = this; this.peer = srv;
       srv.state = this.state = 'connected';

@@ -4,8 +4,8 @@
 
 import * as fs from 'node:fs';
 import {
-  fail, LinuxError, EINVAL, EFAULT, ENOTSOCK, EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP,
-  EADDRINUSE, EEXIST, EACCES, ECONNREFUSED, EAGAIN, EROFS, EPERM,
+  fail, EINVAL, EFAULT, ENOTSOCK, EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP,
+  EADDRINUSE, EEXIST, EACCES, ECONNREFUSED, EROFS, EPERM, EMSGSIZE,
 } from '../abi/errno.js';
 import {
   AF_UNIX, AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_TYPE_MASK,
@@ -283,7 +283,7 @@ function readMsghdr(t: Task, at: number): MsgHdr {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u64 = (o: number) => Number(dv.getBigUint64(o, true));
   const iovlen = u64(MSG_IOVLEN);
-  if (iovlen > 1024) fail(EINVAL);
+  if (iovlen > 1024) fail(EMSGSIZE); // UIO_MAXIOV
   return {
     name: u64(MSG_NAME), namelen: dv.getInt32(MSG_NAMELEN, true), iov: iovecs(t, u64(MSG_IOV), iovlen),
     control: u64(MSG_CONTROL), controllen: Math.min(u64(MSG_CONTROLLEN), 0x7fffffff),
@@ -295,8 +295,7 @@ function readMsghdr(t: Task, at: number): MsgHdr {
  * SCM_CREDENTIALS (which only privileged senders may set to other ids than their own).
  */
 function readControl(t: Task, s: Socket, h: MsgHdr): { rights?: FileDescription[]; cred?: Ucred } {
-  if (h.controllen === 0) return {};
-  if (h.controllen < CMSG_HDR) fail(EINVAL);
+  if (h.controllen < CMSG_HDR) return {}; // CMSG_FIRSTHDR finds nothing in it
   const b = t.process.mm.read(h.control, Math.min(h.controllen, 64 << 10));
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let rights: FileDescription[] | undefined;
@@ -423,9 +422,7 @@ export function sysSendmmsg(t: Task, fd: number, vec: number, vlen: number, flag
       try { r = sysSendmsg(t, fd, at, flags); } catch (e) { if (sent > 0) return sent; throw e; }
       const record = (m: number): Maybe<number> => { t.process.mm.write(at + MSGHDR_SIZE, int32(m)); sent++; return next(); };
       if (r instanceof Promise) return r.then(record, (e) => { if (sent > 0) return sent; throw e; });
-      const more = record(r);
-      if (more instanceof Promise) return more;
-      return more;
+      return record(r);
     }
     return sent;
   };
@@ -443,8 +440,7 @@ export function sysRecvmmsg(t: Task, fd: number, vec: number, vlen: number, flag
       const f = got > 0 && (flags & MSG_WAITFORONE) ? flags | MSG_DONTWAIT : flags;
       let r: Maybe<number>;
       try { r = sysRecvmsg(t, fd, at, f & ~MSG_WAITFORONE); } catch (e) {
-        if (got > 0 && e instanceof LinuxError && e.errno === EAGAIN) return got;
-        if (got > 0) return got;
+        if (got > 0) return got; // EAGAIN after the first, or an error the next call will see
         throw e;
       }
       const record = (m: number): Maybe<number> => { t.process.mm.write(at + MSGHDR_SIZE, int32(m)); got++; return next(); };

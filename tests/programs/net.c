@@ -22,6 +22,7 @@
 #include <time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *en(int e) {
@@ -686,6 +687,50 @@ static void signals(void) {
   SHOW("SO_SNDTIMEO short", setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, 8));
 }
 
+// ---- bad arguments: Linux's errno for each, never a crash ----------------------------------------------
+static void badargs(void) {
+  int u = socket(AF_UNIX, SOCK_STREAM, 0), t = socket(AF_INET, SOCK_STREAM, 0), d = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = {AF_INET, 0, {htonl(INADDR_LOOPBACK)}};
+  socklen_t l = sizeof a;
+  char buf[8];
+  SHOW("bind NULL", bind(t, NULL, sizeof a));
+  SHOW("bind len -1", bind(t, (void *)&a, -1));
+  SHOW("bind len 200", bind(t, (void *)&a, 200));
+  SHOW("connect bad pointer", connect(t, (void *)8, sizeof a));
+  SHOW("getsockname NULL addr", getsockname(t, NULL, &l));
+  SHOW("getsockname NULL len", getsockname(t, (void *)&a, NULL));
+  l = -1;
+  SHOW("getsockname negative len", getsockname(t, (void *)&a, &l));
+  SHOW("accept not listening", accept(t, NULL, NULL));
+  SHOW("accept4 bad flags", accept4(t, NULL, NULL, 1));
+  SHOW("accept on udp", accept(d, NULL, NULL));
+  SHOW("listen on udp", listen(d, 1));
+  SHOW("shutdown unconnected tcp", shutdown(t, SHUT_RDWR));
+  SHOW("shutdown unconnected unix", shutdown(u, SHUT_RDWR));
+  // The raw calls: musl's wrappers copy the msghdr first and would fault in the program.
+  SHOW("recvmsg NULL", syscall(SYS_recvmsg, u, NULL, 0));
+  SHOW("sendmsg NULL", syscall(SYS_sendmsg, u, NULL, 0));
+  struct iovec iov = {buf, 1};
+  struct msghdr mh = {0}; mh.msg_iov = &iov; mh.msg_iovlen = 2000;
+  SHOW("sendmsg iovlen 2000", syscall(SYS_sendmsg, d, &mh, 0));
+  mh.msg_iovlen = 1; mh.msg_control = (void *)8; mh.msg_controllen = 32;
+  SHOW("sendmsg bad control", syscall(SYS_sendmsg, d, &mh, 0));
+  mh.msg_control = buf; mh.msg_controllen = 4;
+  SHOW("sendmsg short control", syscall(SYS_sendmsg, d, &mh, 0));
+  SHOW("setsockopt NULL", setsockopt(t, SOL_SOCKET, SO_REUSEADDR, NULL, 4));
+  SHOW("getsockopt NULL len", getsockopt(t, SOL_SOCKET, SO_TYPE, buf, NULL));
+  SHOW("socket bad flags", socket(AF_INET, SOCK_STREAM | 0x100, 0));
+  SHOW("socket negative family", socket(-1, SOCK_STREAM, 0));
+  SHOW("socketpair NULL", socketpair(AF_UNIX, SOCK_STREAM, 0, NULL));
+  SHOW("recv bad buffer", ({ int sv[2]; socketpair(AF_UNIX, SOCK_DGRAM, 0, sv); send(sv[0], "abc", 3, 0); recv(sv[1], (void *)8, 3, 0); }));
+  SHOW("send bad buffer", ({ int sv[2]; socketpair(AF_UNIX, SOCK_DGRAM, 0, sv); send(sv[0], (void *)8, 3, 0); }));
+  SHOW("sendto unix stream with address", ({ int sv[2]; socketpair(AF_UNIX, SOCK_STREAM, 0, sv); struct sockaddr_un x = {AF_UNIX, "nowhere"}; sendto(sv[0], "a", 1, 0, (void *)&x, sizeof x); }));
+  SHOW("sendmmsg vlen 0", sendmmsg(d, NULL, 0, 0));
+  SHOW("connect inet to unix family", connect(t, (void *)&(struct sockaddr_un){AF_UNIX}, sizeof(struct sockaddr_un)));
+  SHOW("sendto inet short address", sendto(d, "a", 1, 0, (void *)&a, 4));
+  SHOW("recvfrom udp bad addr len ptr", ({ struct sockaddr_in s2 = {AF_INET, 0, {htonl(INADDR_LOOPBACK)}}; bind(d, (void *)&s2, sizeof s2); socklen_t sl = sizeof s2; getsockname(d, (void *)&s2, &sl); sendto(d, "a", 1, 0, (void *)&s2, sizeof s2); struct pollfd p = {d, POLLIN, 0}; poll(&p, 1, 5000); recvfrom(d, buf, 1, 0, (void *)&s2, (void *)8); }));
+}
+
 // ---- what a guest may create (wasl --network=none refuses IP sockets) --------------------------------
 static void policy(void) {
   int sv[2];
@@ -704,6 +749,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(argv[1], "nbconnect")) nbconnect();
   else if (!strcmp(argv[1], "udp")) udp();
   else if (!strcmp(argv[1], "policy")) policy();
+  else if (!strcmp(argv[1], "badargs")) badargs();
   else if (!strcmp(argv[1], "signals")) signals();
   else return 2;
   return 0;
