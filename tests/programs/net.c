@@ -629,6 +629,29 @@ static void udp(void) {
   printf("round trip '%.*s'\n", n, buf);
   int st; waitpid(child, &st, 0);
   printf("child status %d\n", WEXITSTATUS(st));
+
+  // IPv6: a round trip over ::1, and an IPv4 sender seen by a dual-stack socket as ::ffff:a.b.c.d.
+  int s6 = socket(AF_INET6, SOCK_DGRAM, 0);
+  struct sockaddr_in6 b6 = {0}; b6.sin6_family = AF_INET6; b6.sin6_addr = in6addr_any;
+  SHOW("bind6 any", bind(s6, (void *)&b6, sizeof b6));
+  socklen_t l6 = sizeof b6;
+  getsockname(s6, (void *)&b6, &l6);
+  printf("bound6 len %d port nonzero %d\n", (int)l6, b6.sin6_port != 0);
+  int c6 = socket(AF_INET6, SOCK_DGRAM, 0);
+  struct sockaddr_in6 to6 = b6; to6.sin6_addr = in6addr_loopback;
+  SHOW("sendto ::1", sendto(c6, "six", 3, 0, (void *)&to6, sizeof to6));
+  struct sockaddr_in6 f6; socklen_t fl6 = sizeof f6;
+  struct pollfd p6 = {s6, POLLIN, 0};
+  poll(&p6, 1, 5000);
+  SHOW("recvfrom6", recvfrom(s6, buf, sizeof buf, 0, (void *)&f6, &fl6));
+  printf("  from ::1 %d len %d\n", !memcmp(&f6.sin6_addr, &in6addr_loopback, 16), (int)fl6);
+  int c4 = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in to4 = {AF_INET, b6.sin6_port, {htonl(INADDR_LOOPBACK)}};
+  SHOW("sendto 127.0.0.1 on a dual-stack port", sendto(c4, "four", 4, 0, (void *)&to4, sizeof to4));
+  poll(&p6, 1, 5000);
+  fl6 = sizeof f6;
+  SHOW("recvfrom6 v4-mapped", recvfrom(s6, buf, sizeof buf, 0, (void *)&f6, &fl6));
+  printf("  mapped %d\n", IN6_IS_ADDR_V4MAPPED(&f6.sin6_addr) && f6.sin6_addr.s6_addr[15] == 1);
 }
 
 // ---- signals interrupting blocked socket calls ----------------------------------------------------------
