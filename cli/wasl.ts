@@ -32,9 +32,11 @@ options:
   --max-tasks N        cap processes and threads alive at once (fork/clone fail with EAGAIN)
   --max-files N        cap open files per process (RLIMIT_NOFILE's ceiling; EMFILE)
   --cpu-time SECONDS   cap the instance's CPU time; when spent, every process is killed
-
   --host-tty           a terminal on stdin is passed through to the guest as it is (host
                        ioctls, no job control) instead of being put behind a lxcore pty
+  --network=MODE       host (default): sockets reach the host's network as the wasl process
+                       may; none: no IP sockets (socket(AF_INET*) fails with EACCES; AF_UNIX
+                       still works); see docs/security.md
   -h, --help           this text
   --version            wasl's version
 `;
@@ -44,7 +46,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   let split = 0;
   const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
-    '--memory', '--max-tasks', '--max-files', '--cpu-time']);
+    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--network']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -67,8 +69,8 @@ function main(): void {
         'max-tasks': { type: 'string' },
         'max-files': { type: 'string' },
         'cpu-time': { type: 'string' },
-
         'host-tty': { type: 'boolean' },
+        network: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -88,6 +90,11 @@ function main(): void {
     mounts = (values.mount ?? []).map(parseMountSpec);
   } catch (e) {
     process.stderr.write(`wasl: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const network = values.network ?? 'host';
+  if (network !== 'host' && network !== 'none') {
+    process.stderr.write(`wasl: --network must be host or none, got "${network}"\n`);
     process.exit(2);
   }
   if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
@@ -144,8 +151,8 @@ function main(): void {
       isolated: values.isolated,
       mounts,
       limits,
-
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
+      network,
     });
   } catch (e) {
     if (e instanceof LinuxError) {

@@ -45,6 +45,8 @@ export interface KernelOptions {
   mounts?: MountSpec[];
   /** What the instance may take from the host (limits.ts); unset fields mean no cap of ours. */
   limits?: InstanceLimits;
+  /** `none`: no IP networking (socket(AF_INET*) fails with EACCES); default: the host's (docs/security.md). */
+  network?: 'host' | 'none';
 }
 
 export interface SpawnOptions {

@@ -1,7 +1,7 @@
 // Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
 // fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
 
-import { fail, EBADF, EINVAL, EFAULT, ENOTSOCK } from '../abi/errno.js';
+import { fail, EBADF, EINVAL, EFAULT } from '../abi/errno.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC } from '../abi/fcntl.js';
 import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
@@ -68,7 +68,7 @@ export function sysPwrite64(t: Task, fd: number, buf: number, count: number, off
 }
 
 /** struct iovec { void *iov_base; size_t iov_len; } ×cnt */
-function iovecs(t: Task, iov: number, cnt: number): Array<[number, number]> {
+export function iovecs(t: Task, iov: number, cnt: number): Array<[number, number]> {
   cnt |= 0;
   if (cnt < 0 || cnt > IOV_MAX) fail(EINVAL);
   if (cnt === 0) return [];
@@ -212,11 +212,4 @@ export function sysGetdents64(t: Task, fd: number, dirp: number, count: number):
   t.process.mm.write(dirp, new Uint8Array(out.buffer, out.byteOffset, off));
   f.pos += used;
   return off;
-}
-
-
-/** getpeername/getsockname: sockets arrive with networking (issue #9); no fd is a socket yet. */
-export function sysGetsockname(t: Task, fd: number): number {
-  t.process.fds.get(fd | 0); // EBADF first, as Linux checks the descriptor before its type
-  return fail(ENOTSOCK);
 }

@@ -20,6 +20,7 @@ import * as pipe from './sys_pipe.js';
 import * as poll from './sys_poll.js';
 import * as cred from './sys_cred.js';
 import * as xattr from './sys_xattr.js';
+import * as net from './sys_socket.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -52,10 +53,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   dup2: full(H(io.sysDup2)),
   dup3: full(H(io.sysDup3)),
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
-  ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; terminals: TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP (termios is not applied to the host terminal)'),
+  ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; terminals: TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP (termios is not applied to the host terminal); pipes and sockets: FIONREAD; no interface ioctls (SIOCGIFCONF …)'),
   getdents64: full(H(io.sysGetdents64)),
-  getsockname: partial(H(io.sysGetsockname), 'no descriptor is a socket until networking lands (issue #9): EBADF or ENOTSOCK'),
-  getpeername: partial(H(io.sysGetsockname), 'see getsockname'),
   openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; no O_TMPFILE`),
   open: partial(H(path.sysOpen), PASSTHROUGH),
   creat: partial(H(path.sysCreat), PASSTHROUGH),
@@ -210,6 +209,24 @@ const IMPLEMENTED: Record<string, Impl> = {
   clock_nanosleep: partial(H(time.sysClockNanosleep), 'CPU-time clocks sleep by the host\'s wall clock'),
   times: partial(H(time.sysTimes), 'per-process CPU time from the scheduler, all of it counted as user time'),
   getrusage: partial(H(time.sysGetrusage), "CPU time per process, thread and reaped children, all of it as ru_utime; ru_maxrss is the instance's resident guest memory; the other fields are zero"),
+  socket: partial(H(net.sysSocket), 'AF_UNIX (stream, datagram, seqpacket) inside the instance; AF_INET/AF_INET6 TCP onto Node\'s net and UDP onto dgram; other families EAFNOSUPPORT (no netlink, no raw sockets)'),
+  socketpair: full(H(net.sysSocketpair)),
+  bind: partial(H(net.sysBind), 'TCP: bind starts the host listener at once (Node cannot bind without listening), so connections arriving before listen() wait instead of being refused; AF_UNIX path names on host directories are plain empty files'),
+  listen: partial(H(net.sysListen), 'TCP: the host listener\'s backlog is SOMAXCONN whatever the guest asks'),
+  accept: full(H(net.sysAccept)),
+  accept4: full(H(net.sysAccept4)),
+  connect: partial(H(net.sysConnect), 'AF_UNIX names reach sockets of this instance only, never host sockets'),
+  getsockname: partial(H(net.sysGetsockname), 'an unbound UDP socket that connected reports the wildcard address, not the route\'s'),
+  getpeername: full(H(net.sysGetpeername)),
+  sendto: partial(H(net.sysSendto), 'UDP send errors (ICMP) are not reported'),
+  recvfrom: full(H(net.sysRecvfrom)),
+  sendmsg: partial(H(net.sysSendmsg), 'SCM_RIGHTS and SCM_CREDENTIALS (checked against the sender unless its euid is 0); other control messages are ignored'),
+  recvmsg: partial(H(net.sysRecvmsg), 'SCM_RIGHTS and SCM_CREDENTIALS (SO_PASSCRED); no timestamps or IP_PKTINFO; MSG_OOB unsupported'),
+  sendmmsg: full(H(net.sysSendmmsg)),
+  recvmmsg: partial(H(net.sysRecvmmsg), 'the timeout is ignored'),
+  shutdown: full(H(net.sysShutdown)),
+  setsockopt: partial(H(net.sysSetsockopt), 'common SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP and IPV6 options are stored and reported as Linux reports them; TCP_NODELAY and SO_KEEPALIVE reach the host socket; SO_RCVTIMEO/SO_SNDTIMEO time blocking calls out; others ENOPROTOOPT'),
+  getsockopt: partial(H(net.sysGetsockopt), 'see setsockopt; SO_SNDBUF of a connected TCP socket does not grow with autotuning'),
 };
 
 export interface SyscallRow extends SyscallAbi { impl?: Impl }

@@ -1,6 +1,7 @@
 // The syscall fuzzer (issue #10): tests/programs/sysfuzz.c issues random syscalls with random and
 // adversarial arguments from forked children. It runs only inside a confined instance — an
-// isolated volfs root with one scratch host directory mounted at /mnt/data — whose confinement
+// isolated volfs root with one scratch host directory mounted at /mnt/data, and no IP networking
+// (--network=none: AF_UNIX sockets stay inside the instance) — whose confinement
 // this file proves first, with the escape probe, under exactly the options the fuzzer gets (the
 // fuzzer also refuses to start if it can see the host's canary file). What must hold, whatever
 // the calls: every result is a Linux errno or a success (the guest checks), wasl logs no internal
@@ -43,7 +44,8 @@ function confinedInstance(): Confined {
   writeFileSync(secret, 'HOST-SECRET\n');
   const mounted = join(base, 'mounted');
   mkdirSync(mounted);
-  return { base, secret, mounted, options: ['--isolated', '--mount', `/mnt/data=${mounted}`] };
+  // No IP networking: random bind/connect/sendto calls must not reach the host's network.
+  return { base, secret, mounted, options: ['--isolated', '--network=none', '--mount', `/mnt/data=${mounted}`] };
 }
 
 /** The escape probe, under the fuzzer's own options: nothing outside /mnt/data is reachable. */
