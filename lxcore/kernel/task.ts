@@ -71,6 +71,8 @@ export class Process {
   /** CPU time of all its tasks so far, in ns (kernel.chargeCpu), and of its reaped children. */
   cpuNs = 0;
   childCpuNs = 0;
+  /** personality(2): PER_LINUX (0) and its flags; inherited by fork, kept across exec. */
+  personality = 0;
   /** RLIMIT_CPU: the CPU second at which the next SIGXCPU is due. */
   nextXcpu = 0;
   umask = 0o022;

@@ -191,7 +191,19 @@ export function sysPrlimit64(t: Task, pid: number, res: number, newp: number, ol
 export function sysGetrlimit(t: Task, res: number, old: number): number { return sysPrlimit64(t, 0, res, 0, old); }
 export function sysSetrlimit(t: Task, res: number, nw: number): number { return sysPrlimit64(t, 0, res, nw, 0); }
 
-// ---- uname, arch_prctl, prctl --------------------------------------------------------------
+// ---- uname, personality, arch_prctl, prctl -------------------------------------------------
+/**
+ * personality(2): 0xffffffff only asks; anything else becomes the persona (Linux accepts every
+ * value since exec domains went away), and the old one is returned. wasl stores it and reports
+ * it; the flags' effects (ADDR_NO_RANDOMIZE is wasl's layout anyway, READ_IMPLIES_EXEC, UNAME26,
+ * ADDR_LIMIT_32BIT) are not applied (docs/compat.md).
+ */
+export function sysPersonality(t: Task, persona: number): number {
+  const p = t.process, old = p.personality;
+  if ((persona >>> 0) !== 0xffffffff) p.personality = persona >>> 0;
+  return old;
+}
+
 /** The kernel release wasl reports: a 6.1 LTS kernel, whose syscall set lxcore follows. */
 export const UNAME_RELEASE = '6.1.0-wasl';
 

@@ -124,6 +124,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   getresuid: full(H(proc.sysGetresuid)),
   getresgid: full(H(proc.sysGetresgid)),
   getgroups: full(H(proc.sysGetgroups)),
+  personality: partial(H(proc.sysPersonality), 'stored, inherited and reported; the flags change nothing (wasl never randomizes its layout; READ_IMPLIES_EXEC, UNAME26 and ADDR_LIMIT_32BIT are not applied)'),
   setuid: partial(H(cred.sysSetuid), IDENTITY),
   setgid: partial(H(cred.sysSetgid), IDENTITY),
   setreuid: partial(H(cred.sysSetreuid), IDENTITY),

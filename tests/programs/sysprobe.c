@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 // The call runs before errno is read (printf's arguments have no order of evaluation).
 #define SHOW(what, expr) do { errno = 0; long v_ = (long)(expr); int e_ = errno; printf("%s: %ld errno=%d\n", what, v_, e_); } while (0)
@@ -67,6 +68,10 @@ int main(int argc, char **argv) {
     close(42);
     SHOW("read from bad fd", read(42, rnd, 1));
     SHOW("close bad fd", close(-1));
+    SHOW("personality query", syscall(SYS_personality, 0xffffffffUL));
+    SHOW("personality set ADDR_NO_RANDOMIZE", syscall(SYS_personality, 0x0040000UL));
+    SHOW("personality now", syscall(SYS_personality, 0xffffffffUL));
+    syscall(SYS_personality, 0UL);
 
     SHOW("open missing", open("/definitely/not/here", O_RDONLY));
 

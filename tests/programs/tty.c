@@ -636,9 +636,12 @@ static void mode_winsize(void) {
   char x;
   read(ready[0], &x, 1);
   struct winsize ws = {40, 100, 800, 600};
-  r("TIOCSWINSZ on master", ioctl(m, TIOCSWINSZ, &ws));
+  // Reported after the child is done: whether the woken child prints before the parent's next
+  // line is the scheduler's choice (natively, wake-up preemption usually lets it go first).
+  long set = ioctl(m, TIOCSWINSZ, &ws);
   int st;
   waitpid(c, &st, 0);
+  r("TIOCSWINSZ on master", set);
   report("child", st);
   r("TIOCGWINSZ on master", ioctl(m, TIOCGWINSZ, &ws));
   printf("winsize %d %d\n", ws.ws_row, ws.ws_col);
