@@ -15,6 +15,7 @@ import { DECODE_INFO, dispatch } from '../gen/dispatch';
 import { readReg, writeReg } from '../state';
 import { readMem, writeMem } from '../mmu/access';
 import { alu, CMP } from '../ops/alu';
+import { shifted } from '../ops/shift';
 import { cond, setLazy, FL_LOGIC } from '../ops/flags';
 
 // Prefix bits (d_prefix)
@@ -335,6 +336,10 @@ const FK_ALU_RR = 4;   // 01..3B (Ev,Gv / Gv,Ev) mod=3: FA = FA op FB, op in CE_
 const FK_ALU_RI = 5;   // 81/83 mod=3: FA = FA op imm
 const FK_TEST_RR = 6;  // 85 mod=3
 const FK_JCC = 7;      // 70..7F, 0F 80..8F: FA = condition code
+const FK_SHIFT_RI = 8; // C1/D1 mod=3: FA = FA shifted by imm (D1: 1), group-2 op in CE_FB >> 4
+const FK_LEA = 9;      // 8D: FA = ea
+const FK_MOV_RI = 10;  // B8+r: FA = imm
+const FK_ALU_RM = 11;  // 03..3B (Gv,Ev) mem: FA = FA op [ea]
 
 /** Which fast form the instruction decode() just decoded is, filling FA/FB; FK_NONE if none. */
 function fastForm(ce: usize, op: i32): i32 {
@@ -352,7 +357,26 @@ function fastForm(ce: usize, op: i32): i32 {
     store<u8>(ce, <u8>d_reg, CE_FA);
     return toE ? FK_STORE : FK_LOAD;
   }
+  if (op >= 0xb8 && op <= 0xbf) {
+    store<u8>(ce, <u8>((op & 7) | ((d_rex & 1) << 3)), CE_FA);
+    return FK_MOV_RI;
+  }
+  if (op == 0x8d && d_mod != 3) {
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    return FK_LEA;
+  }
+  if (op < 0x40 && (op & 7) == 3 && d_mod != 3) {
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, <u8>((op >> 3) << 4), CE_FB);
+    return FK_ALU_RM;
+  }
   if (d_mod != 3) return FK_NONE;
+  if (op == 0xc1 || op == 0xd1) {
+    store<u8>(ce, <u8>d_rm, CE_FA);
+    store<u8>(ce, <u8>((d_reg & 7) << 4), CE_FB);
+    if (op == 0xd1) store<u64>(ce, 1, CE_IMM);
+    return FK_SHIFT_RI;
+  }
   if (op < 0x40 && ((op & 7) == 1 || (op & 7) == 3)) {
     const toE = (op & 7) == 1;
     store<u8>(ce, <u8>(toE ? d_rm : d_reg), CE_FA);
@@ -427,9 +451,27 @@ function fastForm(ce: usize, op: i32): i32 {
       setLazy(FL_LOGIC, size, a, b, a & b);
       break;
     }
-    default: // FK_JCC
+    case FK_JCC:
       if (cond(fa)) next += load<u64>(ce, CE_IMM);
       break;
+    case FK_SHIFT_RI:
+      writeReg(fa, size, 0, shifted(fb >> 4, size, readReg(fa, size, 0), <u32>load<u64>(ce, CE_IMM)));
+      break;
+    case FK_LEA:
+      // The address size (67) truncates the address (entryAddr leaves it in d_ea, without the
+      // FS/GS base); the operand size truncates the result.
+      entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+      writeReg(fa, size, 0, d_ea);
+      break;
+    case FK_MOV_RI: writeReg(fa, size, 0, load<u64>(ce, CE_IMM)); break;
+    default: { // FK_ALU_RM
+      const b = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      const op = fb >> 4;
+      const r = alu(op, size, readReg(fa, size, 0), b);
+      if (op != CMP) writeReg(fa, size, 0, r);
+      break;
+    }
   }
   store<u64>(STATE + RIP, next);
 }
