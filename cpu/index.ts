@@ -2,10 +2,10 @@
 // instructions of the thread whose state is at STATE until it meets something lxcore must
 // handle, or the budget ends; the reason is returned and also left in the state block.
 
-import { STATE, EXIT_REASON } from './shared/layout';
+import { STATE, EXIT_REASON, INSN_COUNT } from './shared/layout';
 import { EXIT_BUDGET } from './shared/exit';
 import { step, decode, d_len, dcacheInit } from './decode/decoder';
-import { exiting, clearExit } from './state';
+import { exiting, exitCompletes, clearExit } from './state';
 import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
 import { materializeFlags } from './ops/flags';
 
@@ -17,11 +17,17 @@ export function rflags(): u64 { return materializeFlags(); }
 /** Runs up to `budget` instructions; returns an EXIT_* code (cpu/shared/exit.ts). */
 export function run(budget: i32): i32 {
   clearExit();
-  for (let i = 0; i < budget; i++) {
+  let i = 0;
+  while (i < budget) {
     step();
-    if (exiting) return load<i32>(STATE + EXIT_REASON);
+    if (exiting) break;
+    i++;
   }
-  return EXIT_BUDGET;
+  // INSN_COUNT is kept here, once per run, rather than per instruction: a trap (syscall) has
+  // retired its instruction, a fault has not.
+  const retired = i + (exiting && exitCompletes ? 1 : 0);
+  store<u64>(STATE + INSN_COUNT, load<u64>(STATE + INSN_COUNT) + <u64>retired);
+  return exiting ? load<i32>(STATE + EXIT_REASON) : EXIT_BUDGET;
 }
 
 /**

@@ -19,7 +19,7 @@ export const XOR = 6;
 export const CMP = 7;
 
 /** Computes `a op b` on `size` bytes, records the flags, returns the (unmasked) result. */
-@inline function alu(op: i32, size: i32, a: u64, b: u64): u64 {
+@inline export function alu(op: i32, size: i32, a: u64, b: u64): u64 {
   let r: u64;
   switch (op) {
     case ADD: r = a + b; setLazy(FL_ADD, size, a, b, r); return r;

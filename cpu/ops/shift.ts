@@ -35,12 +35,17 @@ function group2(op: i32, size: i32, count: u32): void {
   if (!prepareE(size)) return;
   const v = readE(size);
   if (exiting) return;
+  // Count 0 still writes the destination: a 32-bit register is zero-extended as for any write.
+  writeE(size, shifted(op, size, v, count));
+}
+
+/** `v` (of `size` bytes) shifted or rotated by `count` as group-2 `op`; sets the flags. */
+@inline export function shifted(op: i32, size: i32, v: u64, count: u32): u64 {
   const c = count & countMask(size);
   const bits = size << 3;
   const m = sizeMask(size);
   const msb = <u64>(bits - 1);
-  // Count 0 still writes the destination: a 32-bit register is zero-extended as for any write.
-  if (c == 0) { writeE(size, v); return; }
+  if (c == 0) return v;
   let res: u64;
   switch (op) {
     case SHL: case SAL: {
@@ -97,7 +102,7 @@ function group2(op: i32, size: i32, count: u32): void {
       setStatusFlags(CF | OF, (cf ? <u64>CF : 0) | (ovf ? <u64>OF : 0));
     }
   }
-  writeE(size, res);
+  return res;
 }
 
 export function opShiftEbIb(op: i32): void { group2(op, 1, <u32>d_imm); }

@@ -647,6 +647,11 @@ describe(SKIP ? `general-purpose instructions vs the host CPU (skipped: ${SKIP})
   t('rep movs / rep stos runs: overlap, page ends, read-only destinations', () => {
     prove(repRunCases(rng(21), N), 'rep runs');
   });
+  t('fast forms (cpu/decode/decoder.ts runFast): every case run twice, the second time from the cache', () => {
+    const cases = [...genCases(aluForms(), rng(22), Math.ceil(N / 12)), ...genCases(movForms(), rng(23), Math.ceil(N / 12)), ...branchCases(rng(24), N),
+      ...genCases(shiftForms(), rng(25), Math.ceil(N / 12)), ...plainCases(rng(26), Math.ceil(N / 4))];
+    prove(cases.flatMap((c) => [c, c]), 'fast forms');
+  });
   t('branches: jcc jmp call ret loop jrcxz', () => {
     prove(branchCases(rng(12), N), 'branch');
   });
