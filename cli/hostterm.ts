@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Console } from '../lxcore/index.js';
+import type { Console, Process } from '../lxcore/index.js';
 
 export interface HostTerminal {
   /** Which of the host's fds 0, 1, 2 are this terminal (the guest's become the pty's slave). */
@@ -17,8 +17,12 @@ export interface HostTerminal {
   rows: number;
   /** Shows guest output on the terminal. */
   write(bytes: Uint8Array): void;
-  /** Starts feeding keystrokes and resizes to `c`. */
-  start(c: Console): void;
+  /**
+   * Starts feeding keystrokes and resizes to `c`. When `first` (a program running in wasl's own
+   * process group) is stopped from the terminal, wasl stops too and gives the host shell its
+   * terminal back; continued, it continues the group.
+   */
+  start(c: Console, first: Process): void;
   /** Puts the terminal back as it was (idempotent). */
   restore(): void;
 }
@@ -64,11 +68,19 @@ export function openHostTerminal(): HostTerminal | undefined {
         }
       }
     },
-    start(c) {
+    start(c, first) {
       process.stdin.on('data', (d: Buffer) => c.input(new Uint8Array(d.buffer, d.byteOffset, d.length)));
       process.stdin.on('end', () => c.close());
       process.stdin.on('error', () => c.close());
       process.on('SIGWINCH', () => { const [w, h] = sizeOf(); c.resize(w, h); });
+      setInterval(() => {
+        if (!first.signals.stopped || first.status || restored) return;
+        c.flush();
+        stty([saved]);
+        process.kill(process.pid, 'SIGTSTP'); // wasl stops here until the host shell's fg
+        stty(['raw', '-echo']);
+        c.continueGroup(first.pgid);
+      }, 100).unref();
     },
     restore,
   };

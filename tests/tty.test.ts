@@ -100,4 +100,25 @@ describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped 
     expect(settings[1]).toBe(settings[0]);
     expect(ours).toBe(native);
   }, 120_000);
+
+  it('^Z at a program in wasl\'s own process group stops wasl for the host shell; fg continues it', async () => {
+    const PROMPT = '\\$ (\\x1b\\[6n)?$';
+    const steps = (run: string): Array<[string, RegExp]> => [
+      ['', new RegExp(PROMPT)],
+      [`${run} cat\r`, /cat\r\n$/],
+      // Typed before wasl has made the host terminal raw, a line would be the host's to echo.
+      ['\x003000', /cat\r\n$/],
+      ['a\r', /a\r\na\r\n$/],
+      ['\x1a', new RegExp(`Stopped[^]*${PROMPT}`)],
+      ['fg\r', /cat\r\n$/],
+      ['b\r', /b\r\nb\r\n$/],
+      ['\x04', new RegExp(PROMPT)],
+      ['echo status $?; exit\r', /exit\r\n[^]*$/],
+    ];
+    const native = await session(`${BUSYBOX} sh -i`, steps(BUSYBOX));
+    const ours = await session(`${BUSYBOX} sh -i`, steps(`${process.execPath} ${WASL_CLI} ${BUSYBOX}`));
+    const cmd = `${process.execPath} ${WASL_CLI} `;
+    expect(ours.split(cmd).join('')).toBe(native);
+    expect(native).toMatch(/Stopped[^]*status 0\r\n/);
+  }, 120_000);
 });
