@@ -8,7 +8,8 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ROOT, buildStatic, canBuild, hasCommand, Toolchain } from './support/build.js';
 import { runNative, runWasl, WASL_CLI } from './support/run.js';
 
@@ -47,8 +48,8 @@ const BUSYBOX = '/bin/busybox';
 const canScript = hasCommand('script') && existsSync(BUSYBOX);
 
 /** Runs `cmd` in script(1), typing `steps` (text, then a pattern the screen must show next). */
-async function session(cmd: string, steps: Array<[string, RegExp]>): Promise<string> {
-  const p = spawn('script', ['-qfc', cmd, '/dev/null'], { env: { PATH: '/usr/bin:/bin', TERM: 'dumb', PS1: '$ ', HOME: '/tmp', ENV: '' } });
+async function session(cmd: string, steps: Array<[string, RegExp]>, term = 'dumb'): Promise<string> {
+  const p = spawn('script', ['-qfc', cmd, '/dev/null'], { env: { PATH: '/usr/bin:/bin', TERM: term, PS1: '$ ', HOME: '/tmp', ENV: '' } });
   let out = '';
   let answered = 0;
   p.stdout.on('data', (d) => {
@@ -120,5 +121,27 @@ describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped 
     const cmd = `${process.execPath} ${WASL_CLI} `;
     expect(ours.split(cmd).join('')).toBe(native);
     expect(native).toMatch(/Stopped[^]*status 0\r\n/);
+  }, 120_000);
+
+  it('a full-screen program (busybox vi) draws, edits, saves and quits; the terminal settings come back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-vi-'));
+    try {
+      const steps: Array<[string, RegExp]> = [
+        ['', /100%/],
+        ['ihello\x1b', /\[Modified\][^]*$/],
+        [':wq\r', /1049l[0-9a-f:]+\r\n$/],
+      ];
+      const run = (prefix: string, file: string) =>
+        session(`stty -g; stty rows 24 cols 80; ${prefix}${BUSYBOX} vi ${join(dir, file)}; stty -g`, steps, 'vt100');
+      const native = await run('', 'native.txt');
+      const ours = await run(`${process.execPath} ${WASL_CLI} `, 'wasl.txt');
+      expect(ours.split('wasl.txt').join('native.txt')).toBe(native);
+      expect(readFileSync(join(dir, 'wasl.txt'), 'utf8')).toBe(readFileSync(join(dir, 'native.txt'), 'utf8'));
+      const settings = [...ours.matchAll(/([0-9a-f]+(?::[0-9a-f]+){10,})\r\n/g)].map((m) => m[1]);
+      expect(settings).toHaveLength(2);
+      expect(settings[1]).toBe(settings[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
