@@ -123,6 +123,23 @@ describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped 
     expect(native).toMatch(/Stopped[^]*status 0\r\n/);
   }, 120_000);
 
+  it('a host terminal resize reaches the guest as SIGWINCH with the new size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-winch-'));
+    try {
+      // The resize waits until the guest's trap is set (it makes a file), then the guest sleeps.
+      const run = (prefix: string) => session(`stty rows 24 cols 80; ` +
+        `(while [ ! -e ${dir}/ready ]; do sleep 0.05; done; stty rows 30 cols 100 </dev/tty) & ` +
+        `${prefix}${BUSYBOX} sh -c 'trap "stty size" WINCH; stty size; touch ${dir}/ready; sleep 3; stty size'; ` +
+        `rm ${dir}/ready; wait`, [['', /\r\n\d+ \d+\r\n\d+ \d+\r\n$/]]);
+      const native = await run('');
+      const ours = await run(`${process.execPath} ${WASL_CLI} `);
+      expect(native).toBe('24 80\r\n30 100\r\n30 100\r\n');
+      expect(ours).toBe(native);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('a full-screen program (busybox vi) draws, edits, saves and quits; the terminal settings come back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasl-vi-'));
     try {
