@@ -77,30 +77,36 @@ async function session(cmd: string, steps: Array<[string, RegExp]>, term = 'dumb
 }
 
 describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped only if script(1) or /bin/busybox is missing)', () => {
-  it('a command, Ctrl-C of sleep 100, Ctrl-Z and fg, exit; the host terminal settings come back', async () => {
-    const PROMPT = '\\$ (\\x1b\\[6n)?$';
-    const steps: Array<[string, RegExp]> = [
-      ['', new RegExp(PROMPT)],
-      ['echo hi there\r', new RegExp(`hi there\\r\\n[^]*${PROMPT}`)],
-      // The sleep must have started before ^C: its shell prints first, then a margin.
-      ['echo started; sleep 100\r', /started\r\n$/],
-      ['\x002000', /started\r\n$/],
-      ['\x03', new RegExp(`\\^C[^]*${PROMPT}`)],
-      ['echo go; sleep 100\r', /go\r\n$/],
-      ['\x002000', /go\r\n$/],
-      ['\x1a', new RegExp(`Stopped[^]*${PROMPT}`)],
-      ['fg\r', /sleep 100\r\n$/],
-      ['\x001000', /sleep 100\r\n$/],
-      ['\x03', new RegExp(`\\^C\\r\\n[^]*${PROMPT}`)],
-      ['exit\r', /exit\r\n[^]*$/],
-    ];
-    const native = await session(`stty -g; ${BUSYBOX} sh -i; stty -g`, steps);
-    const ours = await session(`stty -g; ${process.execPath} ${WASL_CLI} ${BUSYBOX} sh -i; stty -g`, steps);
-    const settings = ours.split('\r\n').filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
-    expect(settings).toHaveLength(2);
-    expect(settings[1]).toBe(settings[0]);
-    expect(ours).toBe(native);
-  }, 120_000);
+  const SHELLS: Array<[string, string, boolean]> = [
+    ['busybox sh', `${BUSYBOX} sh -i`, true],
+    ['bash-static', '/bin/bash-static --norc --noprofile -i', existsSync('/bin/bash-static')],
+  ];
+  for (const [name, shell, present] of SHELLS) {
+    it.skipIf(!present)(`${name}: a command, Ctrl-C of sleep 100, Ctrl-Z and fg, exit; the host terminal settings come back (skipped only if missing)`, async () => {
+      const PROMPT = '\\$ (\\x1b\\[6n)?$';
+      const steps: Array<[string, RegExp]> = [
+        ['', new RegExp(PROMPT)],
+        ['echo hi there\r', new RegExp(`hi there\\r\\n[^]*${PROMPT}`)],
+        // The sleep must have started before ^C: its shell prints first, then a margin.
+        ['echo started; busybox sleep 100\r', /started\r\n$/],
+        ['\x002000', /started\r\n$/],
+        ['\x03', new RegExp(`\\^C[^]*${PROMPT}`)],
+        ['echo go; busybox sleep 100\r', /go\r\n$/],
+        ['\x002000', /go\r\n$/],
+        ['\x1a', new RegExp(`Stopped[^]*${PROMPT}`)],
+        ['fg\r', /sleep 100\r\n$/],
+        ['\x001000', /sleep 100\r\n$/],
+        ['\x03', new RegExp(`\\^C\\r\\n[^]*${PROMPT}`)],
+        ['exit\r', /exit\r\n[^]*$/],
+      ];
+      const native = await session(`stty -g; ${shell}; stty -g`, steps);
+      const ours = await session(`stty -g; ${process.execPath} ${WASL_CLI} ${shell}; stty -g`, steps);
+      const settings = ours.split('\r\n').filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
+      expect(settings).toHaveLength(2);
+      expect(settings[1]).toBe(settings[0]);
+      expect(ours).toBe(native);
+    }, 120_000);
+  }
 
   it('^Z at a program in wasl\'s own process group stops wasl for the host shell; fg continues it', async () => {
     const PROMPT = '\\$ (\\x1b\\[6n)?$';
