@@ -43,7 +43,7 @@ export class Console {
   /** What the user typed: the slave's input (line discipline, echo, ^C …). */
   input(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.slave.deliver(Array.from(bytes));
+    this.slave.deliver(bytes);
   }
 
   /** SIGCONT to process group `pgid` (the host's shell continued wasl after a ^Z). */

@@ -127,10 +127,20 @@ export class NTty {
   }
 
   // ---- input -----------------------------------------------------------------------------------
+  /** How many received characters the discipline takes now (a canonical line without an end: any). */
+  receiveRoom(): number {
+    const room = N_TTY_BUF_SIZE - this.buf.length - 1;
+    if (room > 0) return room;
+    return this.icanon && this.canon === 0 ? Infinity : 0;
+  }
+
   /** Takes received characters, as many as there is room for; returns how many. */
   receive(bytes: Uint8Array): number {
     let n = 0;
-    for (; n < bytes.length; n++) {
+    if (this.raw) {
+      n = Math.min(bytes.length, Math.max(0, N_TTY_BUF_SIZE - 1 - this.buf.length));
+      for (let i = 0; i < n; i++) this.put(bytes[i]);
+    } else for (; n < bytes.length; n++) {
       const room = N_TTY_BUF_SIZE - this.buf.length - 1;
       if (room <= 0) {
         // A canonical line with no end yet keeps taking input, so that erase characters work:
