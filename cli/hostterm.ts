@@ -39,9 +39,25 @@ function sizeOf(): [number, number] {
   return [cols || 80, rows || 24];
 }
 
-/** The host terminal on fd 0, in raw mode; undefined if fd 0 is not a terminal (or stty fails). */
+/**
+ * Whether wasl runs in its terminal's foreground process group (/proc/self/stat's pgrp and
+ * tpgid). In the background (`wasl prog &`) it must not touch the terminal: changing its
+ * settings or reading it would stop wasl with SIGTTOU/SIGTTIN.
+ */
+function inForeground(): boolean {
+  try {
+    const st = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session tty_nr tpgid
+    return Number(f[2]) === Number(f[5]);
+  } catch { return true; }
+}
+
+/**
+ * The host terminal on fd 0, in raw mode; undefined if fd 0 is not a terminal, wasl is not in
+ * its foreground group, or stty fails (the terminal is then passed through as it is).
+ */
 export function openHostTerminal(): HostTerminal | undefined {
-  if (!tty.isatty(0)) return undefined;
+  if (!tty.isatty(0) || !inForeground()) return undefined;
   const rdev = (fd: number) => { try { return fs.fstatSync(fd).rdev; } catch { return -1; } };
   const same = (fd: number) => tty.isatty(fd) && rdev(fd) === rdev(0);
   const fds: [boolean, boolean, boolean] = [true, same(1), same(2)];
