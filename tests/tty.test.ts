@@ -146,6 +146,26 @@ describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped 
     }
   }, 120_000);
 
+  it('wasl killed by SIGTERM or SIGHUP puts the host terminal back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-term-'));
+    try {
+      for (const [sig, status] of [['TERM', 143], ['HUP', 129]] as const) {
+        const f = join(dir, `pid-${sig}`);
+        // The kill comes once wasl has made the terminal raw (its settings differ from before).
+        const out = await session(`s0=$(stty -g); echo $s0; ` +
+          `(while [ ! -s ${f} ] || [ "$(stty -g </dev/tty)" = "$s0" ]; do sleep 0.05; done; kill -${sig} $(cat ${f})) & ` +
+          `sh -c 'echo $$ > ${f}; exec ${process.execPath} ${WASL_CLI} ${BUSYBOX} sh -i'; echo status $?; wait; stty -g`,
+        [['', /status \d+\r\n[0-9a-f:]+\r\n$/]]);
+        expect(out).toContain(`status ${status}\r\n`);
+        const settings = [...out.matchAll(/([0-9a-f]+(?::[0-9a-f]+){10,})\r\n/g)].map((m) => m[1]);
+        expect(settings).toHaveLength(2);
+        expect(settings[1]).toBe(settings[0]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('a full-screen program (busybox vi) draws, edits, saves and quits; the terminal settings come back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasl-vi-'));
     try {
