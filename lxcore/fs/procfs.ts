@@ -20,13 +20,20 @@ function comm(p: Process): string {
   return main ? taskComm(main) : (p.exe.split('/').pop() ?? '').slice(0, 15);
 }
 
+/** UNIX98_PTY_SLAVE_MAJOR: the device of /dev/pts/N. */
+const PTS_MAJOR = 136;
+
 /** /proc/PID/stat: the 52 fields of proc(5), those wasl knows filled in, the rest 0. */
 function stat(p: Process): string {
   const state = p.status ? 'Z' : 'R';
   const vsize = p.mm.vmas.reduce((s, v) => s + (v.end - v.start), 0);
   const rss = Math.ceil(vsize / 4096); // an upper bound: frames are not counted per process yet
   const startTicks = Math.floor((p.startNs - BOOT_NS) / 10_000_000);
-  const f = [p.pid, `(${comm(p)})`, state, p.ppid, p.pgid, p.sid, 0, -1, 0x400000, 0, 0, 0, 0, 0, 0, 0, 0,
+  // tty_nr (new_encode_dev of /dev/pts/N) and tpgid: of a lxcore controlling terminal only.
+  const c = p.ctty;
+  const ttyNr = c ? (c.index & 0xff) | (PTS_MAJOR << 8) | ((c.index & ~0xff) << 12) : 0;
+  const tpgid = c ? c.pgrp : -1;
+  const f = [p.pid, `(${comm(p)})`, state, p.ppid, p.pgid, p.sid, ttyNr, tpgid, 0x400000, 0, 0, 0, 0, 0, 0, 0, 0,
     20, 0, p.threads.length, 0, startTicks, vsize, rss, 'RLIM_INFINITY'];
   const tail = new Array(52 - f.length).fill(0);
   return [...f, ...tail].join(' ').replace('RLIM_INFINITY', '18446744073709551615') + '\n';
