@@ -658,9 +658,10 @@ static void mode_winsize(void) {
   char x;
   read(ready[0], &x, 1);
   struct winsize ws = {40, 100, 800, 600};
-  r("TIOCSWINSZ on master", ioctl(m, TIOCSWINSZ, &ws));
+  long rc = ioctl(m, TIOCSWINSZ, &ws);  // shown after the child's lines, which come meanwhile
   int st;
   waitpid(c, &st, 0);
+  r("TIOCSWINSZ on master", rc);
   report("child", st);
   r("TIOCGWINSZ on master", ioctl(m, TIOCGWINSZ, &ws));
   printf("winsize %d %d\n", ws.ws_row, ws.ws_col);
