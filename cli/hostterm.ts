@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Console } from '../lxcore/index.js';
+import type { Console, Process } from '../lxcore/index.js';
 
 export interface HostTerminal {
   /** Which of the host's fds 0, 1, 2 are this terminal (the guest's become the pty's slave). */
@@ -17,8 +17,12 @@ export interface HostTerminal {
   rows: number;
   /** Shows guest output on the terminal. */
   write(bytes: Uint8Array): void;
-  /** Starts feeding keystrokes and resizes to `c`. */
-  start(c: Console): void;
+  /**
+   * Starts feeding keystrokes and resizes to `c`. When `first` (a program running in wasl's own
+   * process group) is stopped from the terminal, wasl stops too and gives the host shell its
+   * terminal back; continued, it continues the group.
+   */
+  start(c: Console, first: Process): void;
   /** Puts the terminal back as it was (idempotent). */
   restore(): void;
 }
@@ -35,9 +39,25 @@ function sizeOf(): [number, number] {
   return [cols || 80, rows || 24];
 }
 
-/** The host terminal on fd 0, in raw mode; undefined if fd 0 is not a terminal (or stty fails). */
+/**
+ * Whether wasl runs in its terminal's foreground process group (/proc/self/stat's pgrp and
+ * tpgid). In the background (`wasl prog &`) it must not touch the terminal: changing its
+ * settings or reading it would stop wasl with SIGTTOU/SIGTTIN.
+ */
+function inForeground(): boolean {
+  try {
+    const st = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session tty_nr tpgid
+    return Number(f[2]) === Number(f[5]);
+  } catch { return true; }
+}
+
+/**
+ * The host terminal on fd 0, in raw mode; undefined if fd 0 is not a terminal, wasl is not in
+ * its foreground group, or stty fails (the terminal is then passed through as it is).
+ */
 export function openHostTerminal(): HostTerminal | undefined {
-  if (!tty.isatty(0)) return undefined;
+  if (!tty.isatty(0) || !inForeground()) return undefined;
   const rdev = (fd: number) => { try { return fs.fstatSync(fd).rdev; } catch { return -1; } };
   const same = (fd: number) => tty.isatty(fd) && rdev(fd) === rdev(0);
   const fds: [boolean, boolean, boolean] = [true, same(1), same(2)];
@@ -64,11 +84,19 @@ export function openHostTerminal(): HostTerminal | undefined {
         }
       }
     },
-    start(c) {
+    start(c, first) {
       process.stdin.on('data', (d: Buffer) => c.input(new Uint8Array(d.buffer, d.byteOffset, d.length)));
       process.stdin.on('end', () => c.close());
       process.stdin.on('error', () => c.close());
       process.on('SIGWINCH', () => { const [w, h] = sizeOf(); c.resize(w, h); });
+      setInterval(() => {
+        if (!first.signals.stopped || first.status || restored) return;
+        c.flush();
+        stty([saved]);
+        process.kill(process.pid, 'SIGTSTP'); // wasl stops here until the host shell's fg
+        stty(['raw', '-echo']);
+        c.continueGroup(first.pgid);
+      }, 100).unref();
     },
     restore,
   };

@@ -164,7 +164,7 @@ function main(): void {
     throw e;
   }
   const { kernel, console } = started;
-  if (term && console) term.start(console);
+  if (term && console) term.start(console, started.process);
   started.process.exited.then(async (s) => {
     process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
     // Once no guest process is left, leave: a host read still pending on the thread pool (a

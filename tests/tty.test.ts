@@ -8,7 +8,8 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ROOT, buildStatic, canBuild, hasCommand, Toolchain } from './support/build.js';
 import { runNative, runWasl, WASL_CLI } from './support/run.js';
 
@@ -47,8 +48,8 @@ const BUSYBOX = '/bin/busybox';
 const canScript = hasCommand('script') && existsSync(BUSYBOX);
 
 /** Runs `cmd` in script(1), typing `steps` (text, then a pattern the screen must show next). */
-async function session(cmd: string, steps: Array<[string, RegExp]>): Promise<string> {
-  const p = spawn('script', ['-qfc', cmd, '/dev/null'], { env: { PATH: '/usr/bin:/bin', TERM: 'dumb', PS1: '$ ', HOME: '/tmp', ENV: '' } });
+async function session(cmd: string, steps: Array<[string, RegExp]>, term = 'dumb'): Promise<string> {
+  const p = spawn('script', ['-qfc', cmd, '/dev/null'], { env: { PATH: '/usr/bin:/bin', TERM: term, PS1: '$ ', HOME: '/tmp', ENV: '' } });
   let out = '';
   let answered = 0;
   p.stdout.on('data', (d) => {
@@ -76,28 +77,114 @@ async function session(cmd: string, steps: Array<[string, RegExp]>): Promise<str
 }
 
 describe.skipIf(!canScript)('interactive busybox sh on a real terminal (skipped only if script(1) or /bin/busybox is missing)', () => {
-  it('a command, Ctrl-C of sleep 100, Ctrl-Z and fg, exit; the host terminal settings come back', async () => {
+  const SHELLS: Array<[string, string, boolean]> = [
+    ['busybox sh', `${BUSYBOX} sh -i`, true],
+    ['bash-static', '/bin/bash-static --norc --noprofile -i', existsSync('/bin/bash-static')],
+  ];
+  for (const [name, shell, present] of SHELLS) {
+    it.skipIf(!present)(`${name}: a command, Ctrl-C of sleep 100, Ctrl-Z and fg, exit; the host terminal settings come back (skipped only if missing)`, async () => {
+      const PROMPT = '\\$ (\\x1b\\[6n)?$';
+      const steps: Array<[string, RegExp]> = [
+        ['', new RegExp(PROMPT)],
+        ['echo hi there\r', new RegExp(`hi there\\r\\n[^]*${PROMPT}`)],
+        // The sleep must have started before ^C: its shell prints first, then a margin.
+        ['echo started; busybox sleep 100\r', /started\r\n$/],
+        ['\x002000', /started\r\n$/],
+        ['\x03', new RegExp(`\\^C[^]*${PROMPT}`)],
+        ['echo go; busybox sleep 100\r', /go\r\n$/],
+        ['\x002000', /go\r\n$/],
+        ['\x1a', new RegExp(`Stopped[^]*${PROMPT}`)],
+        ['fg\r', /sleep 100\r\n$/],
+        ['\x001000', /sleep 100\r\n$/],
+        ['\x03', new RegExp(`\\^C\\r\\n[^]*${PROMPT}`)],
+        ['exit\r', /exit\r\n[^]*$/],
+      ];
+      const native = await session(`stty -g; ${shell}; stty -g`, steps);
+      const ours = await session(`stty -g; ${process.execPath} ${WASL_CLI} ${shell}; stty -g`, steps);
+      const settings = ours.split('\r\n').filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
+      expect(settings).toHaveLength(2);
+      expect(settings[1]).toBe(settings[0]);
+      expect(ours).toBe(native);
+    }, 120_000);
+  }
+
+  it('^Z at a program in wasl\'s own process group stops wasl for the host shell; fg continues it', async () => {
     const PROMPT = '\\$ (\\x1b\\[6n)?$';
-    const steps: Array<[string, RegExp]> = [
+    const steps = (run: string): Array<[string, RegExp]> => [
       ['', new RegExp(PROMPT)],
-      ['echo hi there\r', new RegExp(`hi there\\r\\n[^]*${PROMPT}`)],
-      // The sleep must have started before ^C: its shell prints first, then a margin.
-      ['echo started; sleep 100\r', /started\r\n$/],
-      ['\x002000', /started\r\n$/],
-      ['\x03', new RegExp(`\\^C[^]*${PROMPT}`)],
-      ['echo go; sleep 100\r', /go\r\n$/],
-      ['\x002000', /go\r\n$/],
+      [`${run} cat\r`, /cat\r\n$/],
+      // Typed before wasl has made the host terminal raw, a line would be the host's to echo.
+      ['\x003000', /cat\r\n$/],
+      ['a\r', /a\r\na\r\n$/],
       ['\x1a', new RegExp(`Stopped[^]*${PROMPT}`)],
-      ['fg\r', /sleep 100\r\n$/],
-      ['\x001000', /sleep 100\r\n$/],
-      ['\x03', new RegExp(`\\^C\\r\\n[^]*${PROMPT}`)],
-      ['exit\r', /exit\r\n[^]*$/],
+      ['fg\r', /cat\r\n$/],
+      ['b\r', /b\r\nb\r\n$/],
+      ['\x04', new RegExp(PROMPT)],
+      ['echo status $?; exit\r', /exit\r\n[^]*$/],
     ];
-    const native = await session(`stty -g; ${BUSYBOX} sh -i; stty -g`, steps);
-    const ours = await session(`stty -g; ${process.execPath} ${WASL_CLI} ${BUSYBOX} sh -i; stty -g`, steps);
-    const settings = ours.split('\r\n').filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
-    expect(settings).toHaveLength(2);
-    expect(settings[1]).toBe(settings[0]);
-    expect(ours).toBe(native);
+    const native = await session(`${BUSYBOX} sh -i`, steps(BUSYBOX));
+    const ours = await session(`${BUSYBOX} sh -i`, steps(`${process.execPath} ${WASL_CLI} ${BUSYBOX}`));
+    const cmd = `${process.execPath} ${WASL_CLI} `;
+    expect(ours.split(cmd).join('')).toBe(native);
+    expect(native).toMatch(/Stopped[^]*status 0\r\n/);
+  }, 120_000);
+
+  it('a host terminal resize reaches the guest as SIGWINCH with the new size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-winch-'));
+    try {
+      // The resize waits until the guest's trap is set (it makes a file), then the guest sleeps.
+      const run = (prefix: string) => session(`stty rows 24 cols 80; ` +
+        `(while [ ! -e ${dir}/ready ]; do sleep 0.05; done; stty rows 30 cols 100 </dev/tty) & ` +
+        `${prefix}${BUSYBOX} sh -c 'trap "stty size" WINCH; stty size; touch ${dir}/ready; sleep 3; stty size'; ` +
+        `rm ${dir}/ready; wait`, [['', /\r\n\d+ \d+\r\n\d+ \d+\r\n$/]]);
+      const native = await run('');
+      const ours = await run(`${process.execPath} ${WASL_CLI} `);
+      expect(native).toBe('24 80\r\n30 100\r\n30 100\r\n');
+      expect(ours).toBe(native);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('wasl killed by SIGTERM or SIGHUP puts the host terminal back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-term-'));
+    try {
+      for (const [sig, status] of [['TERM', 143], ['HUP', 129]] as const) {
+        const f = join(dir, `pid-${sig}`);
+        // The kill comes once wasl has made the terminal raw (its settings differ from before).
+        const out = await session(`s0=$(stty -g); echo $s0; ` +
+          `(while [ ! -s ${f} ] || [ "$(stty -g </dev/tty)" = "$s0" ]; do sleep 0.05; done; kill -${sig} $(cat ${f})) & ` +
+          `sh -c 'echo $$ > ${f}; exec ${process.execPath} ${WASL_CLI} ${BUSYBOX} sh -i'; echo status $?; wait; stty -g`,
+        [['', /status \d+\r\n[0-9a-f:]+\r\n$/]]);
+        expect(out).toContain(`status ${status}\r\n`);
+        const settings = [...out.matchAll(/([0-9a-f]+(?::[0-9a-f]+){10,})\r\n/g)].map((m) => m[1]);
+        expect(settings).toHaveLength(2);
+        expect(settings[1]).toBe(settings[0]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a full-screen program (busybox vi) draws, edits, saves and quits; the terminal settings come back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-vi-'));
+    try {
+      const steps: Array<[string, RegExp]> = [
+        ['', /100%/],
+        ['ihello\x1b', /\[Modified\][^]*$/],
+        [':wq\r', /1049l[0-9a-f:]+\r\n$/],
+      ];
+      const run = (prefix: string, file: string) =>
+        session(`stty -g; stty rows 24 cols 80; ${prefix}${BUSYBOX} vi ${join(dir, file)}; stty -g`, steps, 'vt100');
+      const native = await run('', 'native.txt');
+      const ours = await run(`${process.execPath} ${WASL_CLI} `, 'wasl.txt');
+      expect(ours.split('wasl.txt').join('native.txt')).toBe(native);
+      expect(readFileSync(join(dir, 'wasl.txt'), 'utf8')).toBe(readFileSync(join(dir, 'native.txt'), 'utf8'));
+      const settings = [...ours.matchAll(/([0-9a-f]+(?::[0-9a-f]+){10,})\r\n/g)].map((m) => m[1]);
+      expect(settings).toHaveLength(2);
+      expect(settings[1]).toBe(settings[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

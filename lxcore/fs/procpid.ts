@@ -89,6 +89,19 @@ function hostStatusLine(name: string, fallback: string): string {
   return m ? m[1] : fallback;
 }
 
+/** UNIX98_PTY_SLAVE_MAJOR: the device of /dev/pts/N. */
+const PTS_MAJOR = 136;
+
+/**
+ * tty_nr (new_encode_dev of /dev/pts/N) and tpgid: of a lxcore controlling terminal when the
+ * process has one (lxcore/tty/), else the host's, as the first process inherits them.
+ */
+function ttyOf(p: Process): [number, number] {
+  const c = p.ctty;
+  if (c) return [(c.index & 0xff) | (PTS_MAJOR << 8) | ((c.index & ~0xff) << 12), c.pgrp];
+  return hostTty();
+}
+
 /** The controlling terminal and its foreground group: the host's, as the first process inherits them. */
 function hostTty(): [number, number] {
   const st = hostText('/proc/self/stat', () => '');
@@ -110,7 +123,7 @@ export function stat(p: Process, reader: Task, th?: Task): string {
   const utime = ticks(whole ? p.cpuNs : threads.reduce((s, x) => s + x.cpuNs, 0));
   const m = memFigures(p);
   const L = p.status ? { startCode: 0, endCode: 0, startData: 0, endData: 0, startStack: 0, argStart: 0, argEnd: 0, envStart: 0, envEnd: 0 } : p.mm.layout;
-  const [ttyNr, tpgid] = hostTty();
+  const [ttyNr, tpgid] = ttyOf(p);
   const [ign, cgt] = dispositions(p);
   const pending = (task?.signals.pending.set ?? 0n) | p.signals.shared.set;
   const rss = rlimitOf(p, 5 /* RLIMIT_RSS */)[0];

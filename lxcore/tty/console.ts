@@ -8,7 +8,7 @@ import type { Tty, TtyFile } from './tty.js';
 import { createPair, closeMaster, slaveFile } from './devpts.js';
 import { killPgrp } from './jobctl.js';
 import { O_RDWR } from '../abi/fcntl.js';
-import { SIGWINCH } from '../abi/signal.js';
+import { SIGCONT, SIGWINCH } from '../abi/signal.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Process } from '../kernel/task.js';
 
@@ -43,7 +43,12 @@ export class Console {
   /** What the user typed: the slave's input (line discipline, echo, ^C …). */
   input(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.slave.deliver(Array.from(bytes));
+    this.slave.deliver(bytes);
+  }
+
+  /** SIGCONT to process group `pgid` (the host's shell continued wasl after a ^Z). */
+  continueGroup(pgid: number): void {
+    killPgrp(this.slave.kernel, pgid, SIGCONT);
   }
 
   /** The host terminal's size changed: TIOCSWINSZ, with SIGWINCH to the foreground group. */

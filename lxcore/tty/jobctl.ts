@@ -13,9 +13,9 @@ import type { Process, Task } from '../kernel/task.js';
 import type { Tty } from './tty.js';
 
 /** kill_pgrp(pgrp, sig, 1): from the kernel itself (SEND_SIG_PRIV: SI_KERNEL, no sender). */
-export function killPgrp(k: Kernel, pgid: number, sig: number): void {
+export function killPgrp(k: Kernel, pgid: number, sig: number, except?: Process): void {
   if (!pgid) return;
-  for (const p of groupMembers(k, pgid)) sendSignalInfo(k, p, null, sig, siKill(sig, SI_KERNEL, 0, 0));
+  for (const p of groupMembers(k, pgid)) if (p !== except) sendSignalInfo(k, p, null, sig, siKill(sig, SI_KERNEL, 0, 0));
 }
 
 /** Whether a session leader: it alone may acquire a controlling terminal. */
@@ -69,7 +69,8 @@ export function disassociateCtty(p: Process, onExit: boolean): void {
   if (tty) {
     const pgrp = tty.pgrp;
     if (pgrp) {
-      killPgrp(p.kernel, pgrp, SIGHUP);
+      // An exiting leader is past signals itself (its threads are already dead).
+      killPgrp(p.kernel, pgrp, SIGHUP, onExit ? p : undefined);
       if (!onExit) killPgrp(p.kernel, pgrp, SIGCONT);
     }
     tty.session = 0;

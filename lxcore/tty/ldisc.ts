@@ -12,7 +12,7 @@
 // with a marker that a read drops.
 
 import {
-  NCCS, VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSTART, VSTOP, VSUSP, VEOL, VREPRINT,
+  VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSTART, VSTOP, VSUSP, VEOL, VREPRINT,
   VWERASE, VLNEXT, VEOL2, ISTRIP, INLCR, IGNCR, ICRNL, IUCLC, IXON, IXANY, IUTF8, PARMRK,
   OPOST, OLCUC, ONLCR, OCRNL, ONOCR, ONLRET, TABDLY, XTABS, ISIG, ICANON, ECHO, ECHOE, ECHOK,
   ECHONL, NOFLSH, ECHOCTL, ECHOPRT, ECHOKE, IEXTEN, EXTPROC,
@@ -127,18 +127,20 @@ export class NTty {
   }
 
   // ---- input -----------------------------------------------------------------------------------
-  /** Room for received characters (n_tty_receive_buf_common): 0 means the sender must wait. */
+  /** How many received characters the discipline takes now (a canonical line without an end: any). */
   receiveRoom(): number {
     const room = N_TTY_BUF_SIZE - this.buf.length - 1;
     if (room > 0) return room;
-    // A canonical line with no end yet keeps taking input, so that erase characters work.
-    return this.icanon && this.canon === 0 ? 1 : 0;
+    return this.icanon && this.canon === 0 ? Infinity : 0;
   }
 
   /** Takes received characters, as many as there is room for; returns how many. */
   receive(bytes: Uint8Array): number {
     let n = 0;
-    for (; n < bytes.length; n++) {
+    if (this.raw) {
+      n = Math.min(bytes.length, Math.max(0, N_TTY_BUF_SIZE - 1 - this.buf.length));
+      for (let i = 0; i < n; i++) this.put(bytes[i]);
+    } else for (; n < bytes.length; n++) {
       const room = N_TTY_BUF_SIZE - this.buf.length - 1;
       if (room <= 0) {
         // A canonical line with no end yet keeps taking input, so that erase characters work:
@@ -552,4 +554,3 @@ export class NTty {
   }
 }
 
-export { NCCS };

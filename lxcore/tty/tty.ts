@@ -24,6 +24,46 @@ import type { Task } from '../kernel/task.js';
 /** TTYB_DEFAULT_MEM_LIMIT: what a flip buffer holds before writers to it must wait. */
 export const FLIP_LIMIT = 65536;
 
+/** A FIFO of bytes kept as the chunks that were written (a flip buffer's list of buffers). */
+class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  length = 0;
+
+  push(bytes: Uint8Array): void {
+    if (!bytes.length) return;
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+  }
+  /** The first `max` bytes (or all), as one array; nothing is removed. */
+  peek(max: number): Uint8Array {
+    const n = Math.min(max, this.length);
+    const first = this.chunks[0];
+    if (first && first.length - this.head >= n) return first.subarray(this.head, this.head + n);
+    const out = new Uint8Array(n);
+    let off = 0;
+    for (let i = 0; off < n; i++) {
+      const c = i === 0 ? this.chunks[0].subarray(this.head) : this.chunks[i];
+      const k = Math.min(c.length, n - off);
+      out.set(c.subarray(0, k), off);
+      off += k;
+    }
+    return out;
+  }
+  drop(n: number): void {
+    n = Math.min(n, this.length);
+    this.length -= n;
+    while (n > 0) {
+      const left = this.chunks[0].length - this.head;
+      if (n < left) { this.head += n; return; }
+      n -= left;
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+  clear(): void { this.chunks = []; this.head = 0; this.length = 0; }
+}
+
 export class Tty {
   readonly ldisc: NTty;
   readonly readWait = new WaitQueue();
@@ -31,7 +71,7 @@ export class Tty {
   /** The other end of the pair. */
   link!: Tty;
   /** Bytes for this end that its discipline has no room for yet. */
-  private flip: number[] = [];
+  private readonly flip = new ByteQueue();
   /** Open files of this end. */
   count = 0;
   /** TTY_OTHER_CLOSED: the other end has gone (a master's reads then fail with EIO). */
@@ -64,8 +104,8 @@ export class Tty {
   get real(): Tty { return this.master ? this.link : this; }
 
   /** Bytes arrive from the other end's driver write; returns how many were taken (all of them). */
-  deliver(bytes: number[]): number {
-    for (const b of bytes) this.flip.push(b);
+  deliver(bytes: number[] | Uint8Array): number {
+    this.flip.push(bytes instanceof Uint8Array ? bytes.slice() : Uint8Array.from(bytes));
     this.drain();
     return bytes.length;
   }
@@ -79,10 +119,10 @@ export class Tty {
     this.draining = true;
     try {
       while (this.flip.length) {
-        const data = Uint8Array.from(this.flip);
-        this.flip = [];
-        const n = this.ldisc.receive(data);
-        if (n < data.length) this.flip = Array.from(data.subarray(n)).concat(this.flip);
+        const room = this.ldisc.receiveRoom();
+        if (room <= 0) break;
+        const n = this.ldisc.receive(this.flip.peek(room));
+        this.flip.drop(n);
         if (n > 0) this.link.writeWait.wake();
         if (n === 0) break;
       }
@@ -94,7 +134,7 @@ export class Tty {
 
   /** pty_flush_buffer(): bytes for this end that its discipline has not taken are dropped. */
   flushFlip(): void {
-    this.flip = [];
+    this.flip.clear();
     this.link.writeWait.wake();
   }
 
@@ -107,7 +147,7 @@ export class Tty {
   /** tty_vhangup() of a slave whose master has closed. */
   hangup(): void {
     this.hungUp = true;
-    this.flip = [];
+    this.flip.clear();
     this.wakeAll();
   }
 }

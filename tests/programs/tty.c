@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -167,6 +169,26 @@ static void mode_basic(void) {
   r("TIOCGPTPEER", peer >= 0 ? 0 : -1);
   r("write peer", write(peer, "p\n", 2));
   read_until("openpty master reads", om, "p\r\n");
+  // Readiness through epoll and select: the master becomes readable when the slave writes.
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = om};
+  r("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_ADD, om, &ev));
+  r("epoll_wait, nothing to read", epoll_wait(ep, &ev, 1, 0));
+  pid_t c = fork();
+  if (c == 0) { write(peer, "e\n", 2); _exit(0); }
+  r("epoll_wait until the slave writes", epoll_wait(ep, &ev, 1, 10000));
+  printf("events %#x\n", ev.events);
+  waitpid(c, NULL, 0);
+  fd_set rs;
+  FD_ZERO(&rs);
+  FD_SET(om, &rs);
+  struct timeval tv = {10, 0};
+  r("select", select(om + 1, &rs, NULL, NULL, &tv));
+  read_until("master reads", om, "e\r\n");
+  FD_ZERO(&rs);
+  FD_SET(om, &rs);
+  tv.tv_sec = 0;
+  r("select after reading", select(om + 1, &rs, NULL, NULL, &tv));
 }
 
 /** Canonical input processing, as the master sees the echoes and the slave reads the lines. */
