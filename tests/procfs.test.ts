@@ -108,7 +108,7 @@ describe('busybox against the host kernel', () => {
     expect(n[2]).toMatch(load);
     expect(w[2]).toMatch(load);
     expect(w[3]).toBe(n[3]);
-    const row = /^ *\d+ +\d+ \S+ +[RSDZTtIWXP][ <NLs+l]* +\d+(?:\.\d)?[mg]? +\d+% +\d+% \S.*$/;
+    const row = /^ *\d+ +\d+ \S+ +[RSDZTtIWXP][ <NLs+lW]* +\d+(?:\.\d)?[mg]? +\d+% +\d+% \S.*$/;
     expect(w[4]).toMatch(row);
     expect(n[4]).toMatch(row);
   });

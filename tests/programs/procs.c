@@ -726,8 +726,13 @@ static void mode_intr(void) {
 
 /* Stopped and continued children, as WUNTRACED/WCONTINUED and waitid report them. */
 static void mode_stop(void) {
+    /* Each child, once continued, waits for a byte before it exits: otherwise its exit can
+       overtake the parent's wait for the continue, and the wait reports the exit instead. */
+    int go[2];
+    char byte = 1;
+    pipe(go);
     pid_t p = fork();
-    if (p == 0) { raise(SIGSTOP); _exit(4); }
+    if (p == 0) { raise(SIGSTOP); read(go[0], &byte, 1); _exit(4); }
     int st;
     pid_t r = waitpid(p, &st, WUNTRACED);
     say("waitpid WUNTRACED: right child %d\n", r == p);
@@ -737,15 +742,17 @@ static void mode_stop(void) {
     r = waitpid(p, &st, WCONTINUED);
     say("waitpid WCONTINUED: right child %d\n", r == p);
     status("  status", st);
+    write(go[1], &byte, 1);
     reap("then", p);
     siginfo_t si;
     p = fork();
-    if (p == 0) { raise(SIGSTOP); _exit(5); }
+    if (p == 0) { raise(SIGSTOP); read(go[0], &byte, 1); _exit(5); }
     waitid(P_PID, p, &si, WSTOPPED);
     say("waitid stopped: code %d status %d\n", si.si_code, si.si_status);
     kill(p, SIGCONT);
     waitid(P_PID, p, &si, WCONTINUED);
     say("waitid continued: code %d status %d\n", si.si_code, si.si_status);
+    write(go[1], &byte, 1);
     waitid(P_PID, p, &si, WEXITED);
     say("waitid exited: code %d status %d\n", si.si_code, si.si_status);
     p = fork();
