@@ -802,7 +802,10 @@ static void mode_ctty(void) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  // Dispositions a caller may have set (a shell's background job ignores SIGINT and SIGQUIT).
   signal(SIGTTOU, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGQUIT, SIG_DFL);
   const char *mode = argc > 1 ? argv[1] : "";
   if (!strcmp(mode, "basic")) mode_basic();
   else if (!strcmp(mode, "canon")) mode_canon();
