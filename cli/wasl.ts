@@ -21,6 +21,8 @@ options:
   -0, --argv0 NAME     pass NAME as argv[0] instead of PROGRAM
   --isolated           no host filesystem: an empty in-memory volfs at /, wasl's own /proc,
                        /dev and /sys, and only the directories given with --mount
+  --root DIR           a persistent volfs at / kept in host directory DIR (made, with the
+                       --isolated skeleton, if missing or empty; one wasl at a time uses it)
   --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
                        metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
   -h, --help           this text
@@ -31,7 +33,7 @@ function main(): void {
   // Options end at the first non-option argument: everything after it belongs to the guest.
   const argv = process.argv.slice(2);
   let split = 0;
-  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount']);
+  const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount', '--root']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -49,6 +51,7 @@ function main(): void {
         unset: { type: 'string', short: 'U', multiple: true },
         argv0: { type: 'string', short: '0' },
         isolated: { type: 'boolean' },
+        root: { type: 'string' },
         mount: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -72,6 +75,12 @@ function main(): void {
     process.exit(2);
   }
   if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
+  if (values.root !== undefined && values.isolated) {
+    process.stderr.write('wasl: --root and --isolated are alternatives (both put a volfs at /)\n');
+    process.exit(2);
+  }
+  // A testing knob: the journal size at which the --root store compacts (volfs/diskstore.ts).
+  const compactBytes = Number(process.env.WASL_VOLFS_COMPACT_BYTES) || undefined;
 
   const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
   for (const u of values.unset ?? []) env.delete(u);
@@ -101,9 +110,15 @@ function main(): void {
       strace,
       log,
       isolated: values.isolated,
+      root: values.root,
+      rootOptions: { compactBytes },
       mounts,
     });
   } catch (e) {
+    if (!(e instanceof LinuxError) && values.root !== undefined) {
+      process.stderr.write(`wasl: --root ${values.root}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
     if (e instanceof LinuxError) {
       process.stderr.write(`wasl: ${program}: ${errnoText[e.errno] ?? e.message}${e.message && !e.message.startsWith('E') ? ` (${e.message})` : ''}\n`);
       process.exit(e.errno === 2 ? 127 : 126);
@@ -116,6 +131,7 @@ function main(): void {
     // Once no guest process is left, leave: a host read still pending on the thread pool (a
     // readiness probe of stdin, lxcore/fs/hostfile.ts) must not keep wasl alive.
     await kernel.run();
+    kernel.close();
     process.exit();
   });
 }

@@ -298,8 +298,13 @@ export function sysFsync(t: Task, fd: number): number {
   return 0;
 }
 export function sysFdatasync(t: Task, fd: number): number { return sysFsync(t, fd); }
-export function sysSync(): number { return 0; } // host writes are already in the host's page cache
-export function sysSyncfs(t: Task, fd: number): number { t.process.fds.get(fd | 0); return 0; }
+/** sync: volfs commits and fsyncs (a --root store); host files are the host kernel's to write back. */
+export function sysSync(t: Task): number { t.kernel.vfs?.syncAll(); return 0; }
+export function sysSyncfs(t: Task, fd: number): number {
+  const f = t.process.fds.get(fd | 0); // any open file will do (a pipe's filesystem has nothing to sync)
+  if (f instanceof InodeFile) f.dentry.mount.fs.syncAll();
+  return 0;
+}
 
 
 // ---- statfs ---------------------------------------------------------------------------------
