@@ -391,6 +391,20 @@ export class DiskStore implements VolStore {
     }
   }
 
+  /**
+   * What a SIGKILL leaves: nothing more is written or synced, descriptors are dropped and the
+   * lock goes (for in-process crash tests; a killed process's lock is stale, so taken over).
+   */
+  abandon(): void {
+    this.closed = true;
+    for (const fd of this.openFds.values()) fs.closeSync(fd);
+    this.openFds.clear();
+    if (this.journalFd >= 0) fs.closeSync(this.journalFd);
+    this.journalFd = -1;
+    fs.rmSync(this.lockPath, { force: true });
+    process.off('exit', this.onExit);
+  }
+
   // ---- file contents ----
 
   private dataPath(ino: number): string { return join(this.dataDir, String(ino)); }
