@@ -7,6 +7,7 @@ import type { Task } from '../kernel/task.js';
 import * as io from './sys_io.js';
 import * as path from './sys_path.js';
 import * as fsops from './sys_fsops.js';
+import * as xattr from './sys_xattr.js';
 import * as mm from './sys_mm.js';
 import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
@@ -34,6 +35,7 @@ const full = (handler: Handler): Impl => ({ handler, support: 'full' });
 const partial = (handler: Handler, note: string): Impl => ({ handler, support: 'partial', note });
 const H = (f: unknown) => f as Handler;
 const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
+const XATTR_NOTE = 'volfs (--isolated, --root) keeps user., trusted. and security. attributes; host files (passthrough, drvfs) answer EOPNOTSUPP: Node has no xattr calls';
 
 const IMPLEMENTED: Record<string, Impl> = {
   read: full(H(io.sysRead)),
@@ -68,6 +70,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   getcwd: full(H(path.sysGetcwd)),
   mkdir: full(H(fsops.sysMkdir)),
   mkdirat: full(H(fsops.sysMkdirat)),
+  mknod: partial(H(fsops.sysMknod), 'FIFOs, sockets and device nodes on volfs; on host paths only regular files (Node has no mknod)'),
+  mknodat: partial(H(fsops.sysMknodat), 'see mknod'),
   symlink: full(H(fsops.sysSymlink)),
   symlinkat: full(H(fsops.sysSymlinkat)),
   link: full(H(fsops.sysLink)),
@@ -93,8 +97,20 @@ const IMPLEMENTED: Record<string, Impl> = {
   fstatfs: partial(H(fsops.sysFstatfs), 'see statfs'),
   fsync: full(H(fsops.sysFsync)),
   fdatasync: partial(H(fsops.sysFdatasync), 'syncs data and metadata, as fsync'),
-  sync: full(H(fsops.sysSync)),
+  sync: partial(H(fsops.sysSync), 'a --root volfs commits and fsyncs; host files are left to the host kernel\'s writeback'),
   syncfs: full(H(fsops.sysSyncfs)),
+  setxattr: partial(H(xattr.sysSetxattr), XATTR_NOTE),
+  lsetxattr: partial(H(xattr.sysLsetxattr), XATTR_NOTE),
+  fsetxattr: partial(H(xattr.sysFsetxattr), XATTR_NOTE),
+  getxattr: partial(H(xattr.sysGetxattr), XATTR_NOTE),
+  lgetxattr: partial(H(xattr.sysLgetxattr), XATTR_NOTE),
+  fgetxattr: partial(H(xattr.sysFgetxattr), XATTR_NOTE),
+  listxattr: partial(H(xattr.sysListxattr), XATTR_NOTE),
+  llistxattr: partial(H(xattr.sysLlistxattr), XATTR_NOTE),
+  flistxattr: partial(H(xattr.sysFlistxattr), XATTR_NOTE),
+  removexattr: partial(H(xattr.sysRemovexattr), XATTR_NOTE),
+  lremovexattr: partial(H(xattr.sysLremovexattr), XATTR_NOTE),
+  fremovexattr: partial(H(xattr.sysFremovexattr), XATTR_NOTE),
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
   brk: full(H(mm.sysBrk)),
