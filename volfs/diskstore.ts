@@ -87,9 +87,13 @@ function hostIo<T>(fn: () => T): T {
   }
 }
 
-/** Whether process `pid` exists (EPERM: it does, under another user). */
+/**
+ * Whether process `pid` still runs (EPERM: it does, under another user). A zombie is dead: a
+ * killed wasl whose parent has not reaped it (or whose parent died too) holds nothing.
+ */
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try { return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; }
 }
 
 /** The state being rebuilt at open: inodes and each directory's entries, in order. */
