@@ -18,6 +18,8 @@ import { Volfs, VolInode } from '../volfs/volfs.js';
 import { DiskStore } from '../volfs/diskstore.js';
 
 const KILLS = Number(process.env.WASL_CRASH_KILLS ?? 20);
+/** The CLI under test; a long run may point this at a copy of dist/ so rebuilding can't disturb it. */
+const CLI = process.env.WASL_CRASH_CLI ?? WASL_CLI;
 const SEED = process.env.WASL_SEED ? Number(process.env.WASL_SEED) : 20261121;
 /** Kill moments, ms after spawn: from inside wasl's start-up (store open) to deep in the loop. */
 const MIN_MS = 150, MAX_MS = 1600;
@@ -27,7 +29,7 @@ interface Run { id: number; records: number; meta: number; killedAtMs: number; s
 /** Starts one guest run and SIGKILLs wasl after `ms`; resolves with what the guest confirmed. */
 function runAndKill(bin: string, store: string, id: number, ms: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WASL_CLI, '--root', store, bin, String(id)], {
+    const child = spawn(process.execPath, [CLI, '--root', store, bin, String(id)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: '/usr/bin:/bin', WASL_VOLFS_COMPACT_BYTES: String(64 << 10) },
     });

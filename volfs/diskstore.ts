@@ -269,9 +269,10 @@ export class DiskStore implements VolStore {
     if (this.dirty.size + this.ops.length > COMMIT_RECORDS) this.commit(false);
   }
 
-  free(ino: number): void {
+  free(ino: number, regular: boolean): void {
     this.dirty.delete(ino);
     this.ops.push(['f', ino]);
+    if (!regular) return; // only regular files have data files
     this.closeFd(ino);
     this.unsynced.delete(ino);
     this.toDelete.push(ino);

@@ -57,8 +57,8 @@ export interface VolStore {
   changed(ino: number, inode: Recordable): void;
   /** A directory entry was set (child) or removed (null). */
   entry(dir: number, name: string, child: number | null): void;
-  /** Inode `ino` is gone for good (no names, not open): its contents may be released. */
-  free(ino: number): void;
+  /** Inode `ino` is gone for good (no names, not open): its contents (if `regular`) may go. */
+  free(ino: number, regular: boolean): void;
   /** fsync/fdatasync of `ino`'s file, or sync/syncfs (null): make it and all metadata durable. */
   sync(ino: number | null): void;
   /** Unmount: make everything durable and release host resources (the lock). */

@@ -104,7 +104,7 @@ export class Volfs extends Filesystem {
   /** An inode lost its last name (or directory entry): free it now, or at its last close. */
   unlinked(i: VolInode): void {
     if (i.opens > 0) this.openOrphans.add(i);
-    else this.store.free(Number(i.ino));
+    else this.store.free(Number(i.ino), (i.mode & S_IFMT) === S_IFREG);
   }
 
   override syncAll(): void { this.store.sync(null); }
@@ -187,7 +187,7 @@ export class VolInode extends Inode {
 
   override opened(): void { this.opens++; }
   override closed(): void {
-    if (--this.opens === 0 && this.vfs.openOrphans.delete(this)) this.vfs.store.free(Number(this.ino));
+    if (--this.opens === 0 && this.vfs.openOrphans.delete(this)) this.vfs.store.free(Number(this.ino), (this.mode & S_IFMT) === S_IFREG);
   }
   override sync(_dataOnly: boolean): void { this.vfs.store.sync(Number(this.ino)); }
 
