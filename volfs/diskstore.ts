@@ -143,6 +143,8 @@ export class DiskStore implements VolStore {
   private closed = false;
   /** Whether the journal has bytes written since its last fdatasync. */
   private journalDirty = false;
+  /** A commit scheduled for after the current operation ('durable': with fdatasync). */
+  private commitQueued: boolean | 'durable' = false;
   private readonly onExit = () => { try { this.close(); } catch { /* exiting anyway */ } };
   /** Figures for tests and benchmarks. */
   readonly counters = { commits: 0, fsyncs: 0, compactions: 0, replayedFrames: 0, tornBytes: 0 };
@@ -261,12 +263,29 @@ export class DiskStore implements VolStore {
 
   changed(ino: number, inode: Recordable): void {
     this.dirty.set(ino, inode);
-    if (this.dirty.size + this.ops.length > COMMIT_RECORDS) this.commit(false);
+    if (this.dirty.size + this.ops.length > COMMIT_RECORDS) this.commitSoon(false);
   }
 
   entry(dir: number, name: string, child: number | null): void {
     this.ops.push(child === null ? ['r', dir, name] : ['e', dir, name, child]);
-    if (this.dirty.size + this.ops.length > COMMIT_RECORDS) this.commit(false);
+    if (this.dirty.size + this.ops.length > COMMIT_RECORDS) this.commitSoon(false);
+  }
+
+  /**
+   * A commit once the current operation is over: these calls come from inside one (a rename
+   * removes a name before it adds the other), and a frame must hold only states the guest could
+   * observe. Syscall handlers are synchronous, so a microtask runs between two of them.
+   */
+  private commitSoon(durable: boolean): void {
+    const queued = this.commitQueued !== false;
+    if (durable) this.commitQueued = 'durable';
+    else if (!queued) this.commitQueued = true;
+    if (queued) return; // the microtask already on its way reads commitQueued
+    queueMicrotask(() => {
+      const d = this.commitQueued === 'durable';
+      this.commitQueued = false;
+      if (!this.closed) this.commit(d);
+    });
   }
 
   free(ino: number, regular: boolean): void {
@@ -276,7 +295,7 @@ export class DiskStore implements VolStore {
     this.closeFd(ino);
     this.unsynced.delete(ino);
     this.toDelete.push(ino);
-    if (this.toDelete.length >= DELETE_BATCH) this.commit(true);
+    if (this.toDelete.length >= DELETE_BATCH) this.commitSoon(true);
   }
 
   /**

@@ -79,6 +79,24 @@ describe('volfs on disk (the host filesystem is the oracle)', () => {
     }
   });
 
+  it('without syncs, a commit is written between operations once enough piles up (never inside one)', async () => {
+    const base = fs.mkdtempSync(join(tmpdir(), 'wasl-volfs-disk-'));
+    try {
+      const { store, v } = open(join(base, 'store'));
+      const root = v.root();
+      for (let i = 0; i < 5000; i++) root.create(`f${i}`, { mode: 0o644, uid: 0, gid: 0 });
+      expect(store.counters.commits).toBe(0); // nothing written in the middle of the loop
+      await Promise.resolve(); // the next syscall's turn: the queued commit runs
+      expect(store.counters.commits).toBe(1);
+      store.abandon();
+      const again = open(join(base, 'store'));
+      expect(again.v.root().readdir().length).toBe(5000);
+      again.v.release();
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   it('a torn journal tail is dropped: the store opens at the last whole commit', () => {
     withDirs((_host, dir) => {
       const { v } = open(dir);
