@@ -55,7 +55,7 @@ export class Vfs {
 
   constructor(opts: { isolated: boolean; root?: string; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
     const isolated = opts.isolated || opts.root !== undefined;
-    const root: Filesystem = opts.root !== undefined ? new Volfs({ rootUid: 0, rootGid: 0, store: new DiskStore(opts.root, opts.rootOptions) })
+    const root: Filesystem = opts.root !== undefined ? persistentVolfs(opts.root, opts.rootOptions)
       : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true });
     this.hostRoot = !isolated;
     this.ns = new Namespace(root, isolated ? 'volfs' : 'host');
@@ -110,6 +110,16 @@ export class Vfs {
     } catch { /* the cwd went away: relative paths fail as Linux's would (ENOENT) */ }
     return base;
   }
+}
+
+/**
+ * A volfs kept in host directory `dir`. Its capacity is the host filesystem's size: the host
+ * answers ENOSPC when it fills up (statfs shows volfs's own count of used bytes against it).
+ */
+function persistentVolfs(dir: string, o?: DiskStoreOptions): Volfs {
+  const store = new DiskStore(dir, o);
+  const s = fs.statfsSync(dir);
+  return new Volfs({ rootUid: 0, rootGid: 0, store, capacity: s.blocks * s.bsize });
 }
 
 /** A drvfs dentry is a host file: the existing host code serves it, by its host path. */
