@@ -4,11 +4,12 @@
 // The oracle is the same program, run natively on a host directory: tests/programs/persist.c
 // writes the tree in one process and lists it in another on both sides.
 import { it, expect } from 'vitest';
-import { mkdtempSync, rmSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, buildStatic, canBuild, hasCommand } from './support/build.js';
 import { runNative, runWasl } from './support/run.js';
+import { runProgram } from '../lxcore/index.js';
 
 it.skipIf(!canBuild('glibc'))('a tree written by one wasl --root run is what the next run lists, as natively (skipped only without gcc -static)', () => {
   const base = mkdtempSync(join(tmpdir(), 'wasl-persist-'));
@@ -51,6 +52,22 @@ it.skipIf(!hasCommand('busybox'))('--root combines with --mount, creates the --i
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/not empty and holds no volfs store/);
   } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+it.skipIf(!hasCommand('busybox'))('the library API: runProgram with `root` persists, and closes the store for the next one', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'wasl-persist-'));
+  const quiet = openSync('/dev/null', 'w');
+  try {
+    const o = { root: join(base, 'store'), env: ['PATH=/bin'], stdio: [0, quiet, quiet] as [number, number, number] };
+    expect((await runProgram('/bin/busybox', { ...o, argv: ['busybox', 'mkdir', '/made-by-api'] })).code).toBe(0);
+    expect(existsSync(join(base, 'store', 'volfs.lock'))).toBe(false);
+    // rmdir succeeds only if the directory is there, and then only once.
+    expect((await runProgram('/bin/busybox', { ...o, argv: ['busybox', 'rmdir', '/made-by-api'] })).code).toBe(0);
+    expect((await runProgram('/bin/busybox', { ...o, argv: ['busybox', 'rmdir', '/made-by-api'] })).code).toBe(1);
+  } finally {
+    closeSync(quiet);
     rmSync(base, { recursive: true, force: true });
   }
 });
