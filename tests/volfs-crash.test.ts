@@ -9,7 +9,7 @@
 // picks the random sequence (printed on failure).
 import { it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, buildStatic, canBuild } from './support/build.js';
@@ -60,7 +60,7 @@ function checksum(rec: Uint8Array): string {
 }
 
 /** Opens the store as the next wasl would (replay, torn tail, orphans) and checks a run. */
-function verify(store: string, runs: Run[]): { tornBytes: number; frames: number } {
+function verify(store: string, runs: Run[]): { tornBytes: number; frames: number; rewrote: boolean } {
   const s = new DiskStore(store);
   try {
     const v = new Volfs({ store: s });
@@ -90,7 +90,21 @@ function verify(store: string, runs: Run[]): { tornBytes: number; frames: number
         for (let k = 0; k <= r.meta - 2; k++) expect(log!.lookup(`m-${r.id}-${k}`), `${where}: m-${k} was removed`).toBeNull();
       }
     }
-    return { tornBytes: s.counters.tornBytes, frames: s.counters.replayedFrames };
+    // rewrote: opening wrote a new snapshot (orphans to free, or a journal of an older generation
+    // left by a kill between a compaction's two renames).
+    if (runs.length > 1) {
+      // Every data file left belongs to a live regular file (orphans and lost inodes are gone).
+      const live = new Set<string>();
+      const walk = (d: VolInode) => {
+        for (const e of d.readdir()) {
+          const c = d.lookup(e.name) as VolInode;
+          if (c.children) walk(c); else if ((c.mode & 0o170000) === 0o100000) live.add(String(c.ino));
+        }
+      };
+      walk(v.root() as VolInode);
+      for (const name of readdirSync(join(store, 'data'))) expect(live.has(name), `data/${name} has no inode`).toBe(true);
+    }
+    return { tornBytes: s.counters.tornBytes, frames: s.counters.replayedFrames, rewrote: s.counters.compactions > 0 };
   } finally {
     s.abandon(); // leave the store exactly as the crash left it (replay wrote nothing but a possible snapshot)
   }
@@ -103,7 +117,7 @@ it.skipIf(!canBuild('musl'))(`SIGKILL at ${KILLS} random moments loses no fsync'
   let s = SEED >>> 0 || 1;
   const rnd = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32; };
   const runs: Run[] = [];
-  const stats = { kills: 0, records: 0, meta: 0, torn: 0, tornBytes: 0, noRecord: 0, started: Date.now() };
+  const stats = { kills: 0, records: 0, meta: 0, torn: 0, tornBytes: 0, noRecord: 0, frames: 0, rewrote: 0, started: Date.now() };
   try {
     for (let i = 0; i < KILLS; i++) {
       const ms = Math.round(MIN_MS + rnd() * (MAX_MS - MIN_MS));
@@ -118,11 +132,14 @@ it.skipIf(!canBuild('musl'))(`SIGKILL at ${KILLS} random moments loses no fsync'
       const all = i % 25 === 24 || i === KILLS - 1;
       const v = verify(store, all ? runs : [r]);
       if (v.tornBytes) { stats.torn++; stats.tornBytes += v.tornBytes; }
+      stats.frames += v.frames;
+      if (v.rewrote) stats.rewrote++;
     }
     const secs = (Date.now() - stats.started) / 1000;
     console.log(`volfs crash test (seed ${SEED}): ${stats.kills} kills in ${secs.toFixed(0)} s; ` +
       `${stats.records} fsync'd records and ${stats.meta} fsync'd metadata steps confirmed, all intact; ` +
-      `${stats.noRecord} runs killed before their first fsync; torn journal tails found at ${stats.torn} opens (${stats.tornBytes} bytes dropped)`);
+      `${stats.noRecord} runs killed before their first fsync; ${stats.frames} journal frames replayed at the opens after kills; ` +
+      `torn journal tails found at ${stats.torn} opens (${stats.tornBytes} bytes dropped); ${stats.rewrote} opens rewrote the snapshot (orphans or a stale journal)`);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@
 // 64-byte self-describing records ("R<id>:<n>:<filler>:<checksum>\n") to /log/run-ID, calling
 // fsync (or fdatasync) after each and printing "r N" only once it returned. Every 8th record
 // it also creates /log/m-ID-K, removes /log/m-ID-(K-2), fsyncs the new file and prints "m K":
-// after that, both metadata changes must have survived. Every 50 records it calls sync().
+// after that, both metadata changes must have survived. Every 50 records it calls sync(). It
+// also keeps writing to a file it unlinked while open (an orphan, freed when the store reopens).
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,10 +29,14 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "/log/run-%d", id);
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
   if (fd < 0) { perror("open"); return 1; }
+  snprintf(path, sizeof path, "/log/orphan-%d", id);
+  int orphan = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (orphan < 0 || unlink(path) < 0) { perror("orphan"); return 1; }
   for (long n = 0; n < 1000000; n++) {
     char rec[64];
     record(rec, id, n);
     if (pwrite(fd, rec, 64, n * 64) != 64) { perror("pwrite"); return 1; }
+    if (pwrite(orphan, rec, 64, n * 64) != 64) { perror("pwrite orphan"); return 1; }
     if ((n % 3 == 2 ? fdatasync(fd) : fsync(fd)) < 0) { perror("fsync"); return 1; }
     dprintf(1, "r %ld\n", n);
     if (n % 8 == 7) {
