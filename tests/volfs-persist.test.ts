@@ -71,3 +71,16 @@ it.skipIf(!hasCommand('busybox'))('the library API: runProgram with `root` persi
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+it.skipIf(!canBuild('glibc'))('xattr calls answer as natively, errno by errno, on volfs in memory and on disk (skipped only without gcc -static)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'wasl-xattr-'));
+  try {
+    const bin = buildStatic(join(ROOT, 'tests/programs/xattrs.c'), 'glibc');
+    const native = runNative(bin, { cwd: base });
+    expect(native.stdout).toContain('set user.a: 0');
+    expect(runWasl(bin, {}, ['--isolated'])).toEqual(native);
+    expect(runWasl(bin, {}, ['--root', join(base, 'store')])).toEqual(native);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
