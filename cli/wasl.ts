@@ -25,6 +25,8 @@ options:
   -0, --argv0 NAME     pass NAME as argv[0] instead of PROGRAM
   --isolated           no host filesystem: an empty in-memory volfs at /, wasl's own /proc,
                        /dev and /sys, and only the directories given with --mount
+  --root DIR           a persistent volfs at / kept in host directory DIR (made, with the
+                       --isolated skeleton, if missing or empty; one wasl at a time uses it)
   --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
                        metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
   --memory SIZE        cap the instance's guest memory (e.g. 256M, 2G); past it the process
@@ -46,7 +48,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   let split = 0;
   const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
-    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--network']);
+    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--network', '--root']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -64,6 +66,7 @@ function main(): void {
         unset: { type: 'string', short: 'U', multiple: true },
         argv0: { type: 'string', short: '0' },
         isolated: { type: 'boolean' },
+        root: { type: 'string' },
         mount: { type: 'string', multiple: true },
         memory: { type: 'string' },
         'max-tasks': { type: 'string' },
@@ -117,6 +120,12 @@ function main(): void {
     process.stderr.write(`wasl: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  if (values.root !== undefined && values.isolated) {
+    process.stderr.write('wasl: --root and --isolated are alternatives (both put a volfs at /)\n');
+    process.exit(2);
+  }
+  // A testing knob: the journal size at which the --root store compacts (volfs/diskstore.ts).
+  const compactBytes = Number(process.env.WASL_VOLFS_COMPACT_BYTES) || undefined;
 
   const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
   for (const u of values.unset ?? []) env.delete(u);
@@ -149,12 +158,18 @@ function main(): void {
       strace,
       log,
       isolated: values.isolated,
+      root: values.root,
+      rootOptions: { compactBytes },
       mounts,
       limits,
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
       network,
     });
   } catch (e) {
+    if (!(e instanceof LinuxError) && values.root !== undefined) {
+      process.stderr.write(`wasl: --root ${values.root}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
     if (e instanceof LinuxError) {
       // As bash says it: ENOENT for a program that exists means its interpreter is missing.
       const text = e.errno === ENOENT && programExists(program) ? 'cannot execute: required file not found' : errnoText[e.errno] ?? e.message;
@@ -172,6 +187,7 @@ function main(): void {
     await kernel.run();
     console?.flush();
     term?.restore();
+    kernel.close();
     process.exit();
   });
 }

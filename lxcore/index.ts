@@ -103,7 +103,7 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     execfn: program.includes('/') ? program : exe,
     argv: o.argv ?? [program],
     env: o.env ?? hostEnv(),
-    cwd: o.cwd ?? (o.isolated ? '/' : process.cwd()),
+    cwd: o.cwd ?? (o.isolated || o.root !== undefined ? '/' : process.cwd()),
     stdio,
   });
   console?.attach(proc);
@@ -111,8 +111,16 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
   return { kernel, process: proc, console };
 }
 
-/** Runs `program` to completion and returns how it ended. */
+/**
+ * Runs `program` to completion and returns how it ended. With `root`, it also waits for the
+ * processes it left behind and closes the store, so the next instance can open it.
+ */
 export async function runProgram(program: string, o: RunOptions = {}): Promise<ExitStatus> {
-  const { process: p } = spawnProgram(program, o);
-  return p.exited;
+  const { kernel, process: p } = spawnProgram(program, o);
+  const status = await p.exited;
+  if (o.root !== undefined) {
+    await kernel.run();
+    kernel.close();
+  }
+  return status;
 }

@@ -1,7 +1,9 @@
 // volfs: the Linux-native filesystem of a distribution (WSL's VolFs). It keeps everything a Linux
 // filesystem has — modes, owners, hard links, symlinks, FIFOs, sockets, device nodes, xattrs,
-// nanosecond times — itself, behind lxcore/vfs/api.ts. This file is the in-memory store; the
-// on-disk store (crash-safe for what the guest fsync'd) and tar import/export come with issue #6.
+// nanosecond times — itself, behind lxcore/vfs/api.ts. This file is the semantics; where things
+// live is a store's business (store.ts): memory for `--isolated`, a host directory for `--root`
+// (diskstore.ts, crash-safe for what the guest fsync'd). Each mutation tells the store what
+// changed (an inode, a directory entry, an inode freed); the memory store ignores it.
 
 import {
   Filesystem, Inode, InodeAttrs, AttrChanges, CreateSpec, DirEntry, FsStats,
@@ -12,14 +14,13 @@ import {
   EPERM, ENAMETOOLONG,
 } from '../lxcore/abi/errno.js';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } from '../lxcore/abi/stat.js';
+import { VolStore, MemoryStore, FileData, InodeRecord, StoredState } from './store.js';
 
 const now = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 
 /** Linux's limits for names and xattrs (XATTR_NAME_MAX 255, XATTR_SIZE_MAX 64 KiB). */
 const NAME_MAX = 255;
 const XATTR_SIZE_MAX = 65536;
-/** The largest file volfs accepts (a wasm32 host can't hold more in memory anyway). */
-const MAX_FILE = 2 ** 31;
 
 export const VOLFS_MAGIC = 0x766f6c66; // "volf"
 
@@ -29,6 +30,8 @@ export interface VolfsOptions {
   /** Owner of the root directory. */
   rootUid?: number;
   rootGid?: number;
+  /** Where inodes and contents live; default: memory. */
+  store?: VolStore;
 }
 
 export class Volfs extends Filesystem {
@@ -38,16 +41,74 @@ export class Volfs extends Filesystem {
   used = 0;
   readonly capacity: number;
   inodes = 0;
+  readonly store: VolStore;
+  /** Whether the store held a filesystem already (false: this one was just made). */
+  readonly existed: boolean;
 
   constructor(o: VolfsOptions = {}) {
     super();
     this.capacity = o.capacity ?? 1 << 30;
-    this.rootInode = new VolInode(this, 1n, { mode: S_IFDIR | 0o755, uid: o.rootUid ?? 0, gid: o.rootGid ?? 0 });
-    this.rootInode.nlink = 2;
+    this.store = o.store ?? new MemoryStore();
+    const state = this.store.load();
+    this.existed = state !== null;
+    if (state) this.rootInode = this.restore(state);
+    else {
+      this.rootInode = new VolInode(this, 1n, { mode: S_IFDIR | 0o755, uid: o.rootUid ?? 0, gid: o.rootGid ?? 0 });
+      this.rootInode.nlink = 2;
+      this.rootInode.changed();
+    }
+    this.store.attach(() => this.snapshot());
   }
 
   root(): Inode { return this.rootInode; }
   allocIno(): bigint { return this.nextIno++; }
+
+  /** Rebuilds the inode graph from a store's records (the store has checked it is whole). */
+  private restore(state: StoredState): VolInode {
+    const byIno = new Map<number, VolInode>();
+    for (const r of state.inodes) byIno.set(r.ino, VolInode.fromRecord(this, r));
+    for (const [dir, name, child] of state.entries) {
+      const d = byIno.get(dir), c = byIno.get(child);
+      if (!d?.children || !c) throw new Error(`volfs store: entry ${dir}/${name} -> ${child} dangles`);
+      d.children.set(name, c);
+    }
+    const root = byIno.get(1);
+    if (!root?.children) throw new Error('volfs store: no root directory');
+    this.nextIno = BigInt(state.next);
+    for (const i of byIno.values()) if ((i.mode & S_IFMT) === S_IFREG) this.used += i.size;
+    return root;
+  }
+
+  /** Every live inode and entry, reachable from the root or held open (for a store's snapshot). */
+  private snapshot(): StoredState {
+    const inodes: InodeRecord[] = [];
+    const entries: [number, string, number][] = [];
+    const seen = new Set<VolInode>();
+    const visit = (i: VolInode) => {
+      if (seen.has(i)) return;
+      seen.add(i);
+      inodes.push(i.record());
+      if (!i.children) return;
+      for (const [name, c] of i.children) { entries.push([Number(i.ino), name, Number(c.ino)]); visit(c); }
+    };
+    visit(this.rootInode);
+    // Unlinked files still open: their inodes stay (nlink 0) until closed; a store opened after
+    // a crash frees them (an orphan list, as ext4 keeps one).
+    for (const i of this.openOrphans) visit(i);
+    return { next: Number(this.nextIno), inodes, entries };
+  }
+
+  /** Inodes with no name left but open descriptions, released at their last close. */
+  readonly openOrphans = new Set<VolInode>();
+
+  /** An inode lost its last name (or directory entry): free it now, or at its last close. */
+  unlinked(i: VolInode): void {
+    if (i.opens > 0) this.openOrphans.add(i);
+    else this.store.free(Number(i.ino), (i.mode & S_IFMT) === S_IFREG);
+  }
+
+  override syncAll(): void { this.store.sync(null); }
+  override release(): void { this.store.close(); }
 
   override statfs(): FsStats {
     const bsize = 4096;
@@ -75,23 +136,60 @@ export class VolInode extends Inode {
   readonly btimeNs: bigint;
   /** Directory entries (directories only), in insertion order. */
   children?: Map<string, VolInode>;
-  /** File contents (regular files); `size` bytes of it are valid. */
-  data = new Uint8Array(0);
+  /** File contents (regular files), from the store on first use; `size` bytes are valid. */
+  private contents?: FileData;
   size = 0;
   target = '';
   xattrs = new Map<string, Uint8Array>();
+  /** Open file descriptions referring to it (an unlinked file lives until the last closes). */
+  opens = 0;
 
-  constructor(readonly vfs: Volfs, ino: bigint, spec: CreateSpec) {
+  constructor(readonly vfs: Volfs, ino: bigint, spec: CreateSpec, btimeNs?: bigint) {
     super(vfs, ino);
     this.mode = spec.mode;
     this.uid = spec.uid;
     this.gid = spec.gid;
     this.rdev = spec.rdev ?? 0;
     const t = now();
-    this.atimeNs = this.mtimeNs = this.ctimeNs = this.btimeNs = t;
+    this.atimeNs = this.mtimeNs = this.ctimeNs = t;
+    this.btimeNs = btimeNs ?? t;
     if ((spec.mode & S_IFMT) === S_IFDIR) this.children = new Map();
     vfs.inodes++;
   }
+
+  /** An inode as a store recorded it. */
+  static fromRecord(vfs: Volfs, r: InodeRecord): VolInode {
+    const i = new VolInode(vfs, BigInt(r.ino), { mode: r.mode, uid: r.uid, gid: r.gid, rdev: r.rdev }, BigInt(r.btime));
+    i.nlink = r.nlink;
+    i.size = r.size;
+    i.atimeNs = BigInt(r.atime);
+    i.mtimeNs = BigInt(r.mtime);
+    i.ctimeNs = BigInt(r.ctime);
+    i.target = r.target ?? '';
+    for (const [k, v] of r.xattrs ?? []) i.xattrs.set(k, new Uint8Array(Buffer.from(v, 'base64')));
+    return i;
+  }
+
+  record(): InodeRecord {
+    const r: InodeRecord = {
+      ino: Number(this.ino), mode: this.mode, uid: this.uid, gid: this.gid, nlink: this.nlink, rdev: this.rdev,
+      size: this.size, atime: String(this.atimeNs), mtime: String(this.mtimeNs), ctime: String(this.ctimeNs),
+      btime: String(this.btimeNs),
+    };
+    if (this.target) r.target = this.target;
+    if (this.xattrs.size) r.xattrs = [...this.xattrs].map(([k, v]) => [k, Buffer.from(v).toString('base64')]);
+    return r;
+  }
+
+  /** Tells the store this inode's metadata changed. */
+  changed(): void { this.vfs.store.changed(Number(this.ino), this); }
+  private get data(): FileData { return (this.contents ??= this.vfs.store.file(Number(this.ino))); }
+
+  override opened(): void { this.opens++; }
+  override closed(): void {
+    if (--this.opens === 0 && this.vfs.openOrphans.delete(this)) this.vfs.store.free(Number(this.ino), (this.mode & S_IFMT) === S_IFREG);
+  }
+  override sync(_dataOnly: boolean): void { this.vfs.store.sync(Number(this.ino)); }
 
   private get isDir(): boolean { return (this.mode & S_IFMT) === S_IFDIR; }
   private dir(): Map<string, VolInode> {
@@ -102,6 +200,7 @@ export class VolInode extends Inode {
     const t = now();
     if (m) this.mtimeNs = t;
     this.ctimeNs = t;
+    this.changed();
   }
 
   attrs(): InodeAttrs {
@@ -127,6 +226,7 @@ export class VolInode extends Inode {
     if (c.atimeNs !== undefined) this.atimeNs = c.atimeNs;
     if (c.mtimeNs !== undefined) this.mtimeNs = c.mtimeNs;
     this.ctimeNs = now();
+    this.changed();
   }
 
   // ---- directories ----
@@ -139,9 +239,12 @@ export class VolInode extends Inode {
   private add(name: string, spec: CreateSpec): VolInode {
     const d = this.dir();
     if (name.length > NAME_MAX || Buffer.byteLength(name) > NAME_MAX) fail(ENAMETOOLONG);
-    if (d.has(name)) fail(EEXIST);
+    // The VFS names the root "/" when a path has no last component (mkdir("/")): it exists.
+    if (d.has(name) || name === '/') fail(EEXIST);
     const child = new VolInode(this.vfs, this.vfs.allocIno(), spec);
     d.set(name, child);
+    child.changed();
+    this.vfs.store.entry(Number(this.ino), name, Number(child.ino));
     this.touch();
     return child;
   }
@@ -153,7 +256,7 @@ export class VolInode extends Inode {
     const child = this.add(name, { ...spec, mode: S_IFDIR | (spec.mode & 0o7777) });
     child.nlink = 2;
     this.nlink++; // the child's ".."
-    return child;
+    return child; // both are recorded at the next commit, with these counts
   }
 
   override symlink(name: string, target: string, spec: CreateSpec): Inode {
@@ -165,9 +268,10 @@ export class VolInode extends Inode {
   override link(name: string, target: Inode): void {
     const t = target as VolInode;
     const d = this.dir();
-    if (d.has(name)) fail(EEXIST); // Linux checks the new name before the target's type
+    if (d.has(name) || name === '/') fail(EEXIST); // Linux checks the new name before the target's type
     if (t.isDir) fail(EPERM); // no hard links to directories
     d.set(name, t);
+    this.vfs.store.entry(Number(this.ino), name, Number(t.ino));
     t.nlink++;
     t.touch(false);
     this.touch();
@@ -182,6 +286,7 @@ export class VolInode extends Inode {
       // its space is returned now rather than at the last close (docs/quirks.md).
       this.vfs.inodes--;
       this.vfs.charge(-child.size);
+      this.vfs.unlinked(child);
     }
   }
 
@@ -191,6 +296,7 @@ export class VolInode extends Inode {
     if (!child) fail(ENOENT);
     if (child.isDir) fail(EISDIR);
     d.delete(name);
+    this.vfs.store.entry(Number(this.ino), name, null);
     this.drop(child);
     this.touch();
   }
@@ -202,7 +308,10 @@ export class VolInode extends Inode {
     if (!child.isDir) fail(ENOTDIR);
     if (child.children!.size > 0) fail(ENOTEMPTY);
     d.delete(name);
+    this.vfs.store.entry(Number(this.ino), name, null);
     child.nlink = 0;
+    child.changed();
+    this.vfs.unlinked(child);
     this.nlink--;
     this.vfs.inodes--;
     this.touch();
@@ -218,12 +327,16 @@ export class VolInode extends Inode {
       if (!dst) fail(ENOENT);
       from.set(name, dst);
       to.set(newName, src);
+      this.vfs.store.entry(Number(this.ino), name, Number(dst.ino));
+      this.vfs.store.entry(Number(newDir.ino), newName, Number(src.ino));
       if (src.isDir !== dst.isDir && this !== newDir) {
         // A directory moving to another parent takes its ".." link with it.
         const dirMoved = src.isDir ? src : dst;
         const [gain, lose] = dirMoved === src ? [newDir as VolInode, this as VolInode] : [this as VolInode, newDir as VolInode];
         gain.nlink++;
         lose.nlink--;
+        gain.changed();
+        lose.changed();
       }
       src.touch(false); dst.touch(false); this.touch(); (newDir as VolInode).touch();
       return;
@@ -236,11 +349,19 @@ export class VolInode extends Inode {
       if (dst.isDir && dst.children!.size > 0) fail(ENOTEMPTY);
     }
     from.delete(name);
+    this.vfs.store.entry(Number(this.ino), name, null);
     if (dst) {
       to.delete(newName);
-      if (dst.isDir) { dst.nlink = 0; (newDir as VolInode).nlink--; this.vfs.inodes--; } else this.drop(dst);
+      if (dst.isDir) {
+        dst.nlink = 0;
+        dst.changed();
+        this.vfs.unlinked(dst);
+        (newDir as VolInode).nlink--;
+        this.vfs.inodes--;
+      } else this.drop(dst);
     }
     to.set(newName, src);
+    this.vfs.store.entry(Number(newDir.ino), newName, Number(src.ino));
     if (src.isDir && this !== newDir) { this.nlink--; (newDir as VolInode).nlink++; }
     src.touch(false);
     this.touch();
@@ -255,23 +376,19 @@ export class VolInode extends Inode {
   // ---- file data ----
   private resize(size: number): void {
     if (size < 0) fail(EINVAL);
-    if (size > MAX_FILE) fail(EFBIG);
+    if (size > this.vfs.store.maxFileSize) fail(EFBIG);
     this.vfs.charge(size - this.size);
-    if (size > this.data.length) {
-      const grown = new Uint8Array(Math.max(size, Math.min(this.data.length * 2 || 4096, MAX_FILE)));
-      grown.set(this.data.subarray(0, this.size));
-      this.data = grown;
-    } else if (size < this.size) {
-      this.data.fill(0, size, this.size); // bytes past a truncation read back as zeros if regrown
-    }
+    this.data.resize(this.size, size);
     this.size = size;
+    this.changed();
   }
 
   override read(buf: Uint8Array, offset: number): number {
     if (this.isDir) fail(EISDIR);
     const n = Math.max(0, Math.min(buf.length, this.size - offset));
-    if (n > 0) buf.set(this.data.subarray(offset, offset + n));
+    if (n > 0) this.data.read(buf.subarray(0, n), offset);
     this.atimeNs = now();
+    this.changed();
     return n;
   }
 
@@ -279,7 +396,7 @@ export class VolInode extends Inode {
     if (this.isDir) fail(EISDIR);
     const end = offset + buf.length;
     if (end > this.size) this.resize(end);
-    this.data.set(buf, offset);
+    this.data.write(buf, offset);
     this.touch();
     return buf.length;
   }
@@ -287,7 +404,11 @@ export class VolInode extends Inode {
   override allocate(mode: number, offset: number, len: number): void {
     if (mode === 0) { if (offset + len > this.size) this.resize(offset + len); return; }
     const PUNCH = 0x02, KEEP = 0x01;
-    if (mode === (PUNCH | KEEP)) { this.data.fill(0, offset, Math.min(this.size, offset + len)); this.touch(); return; }
+    if (mode === (PUNCH | KEEP)) {
+      if (offset < this.size) this.data.zero(offset, Math.min(this.size, offset + len) - offset);
+      this.touch();
+      return;
+    }
     if (mode === KEEP) return; // space is not preallocated in memory
     super.allocate(mode, offset, len);
   }
@@ -306,10 +427,12 @@ export class VolInode extends Inode {
     if ((flags & XATTR_REPLACE) && !has) fail(ENODATA);
     this.xattrs.set(name, value.slice());
     this.ctimeNs = now();
+    this.changed();
   }
   override listxattr(): string[] { return [...this.xattrs.keys()]; }
   override removexattr(name: string): void {
     if (!this.xattrs.delete(name)) fail(ENODATA);
     this.ctimeNs = now();
+    this.changed();
   }
 }

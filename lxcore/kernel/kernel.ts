@@ -23,6 +23,7 @@ import { siKill, SI_KERNEL } from '../abi/siginfo.js';
 import { InstanceLimits, resolveLimits } from './limits.js';
 import { RLIMIT_CPU } from '../abi/resource.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
+import type { DiskStoreOptions } from '../../volfs/diskstore.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
 import { disassociateCtty } from '../tty/jobctl.js';
@@ -47,6 +48,13 @@ export interface KernelOptions {
   limits?: InstanceLimits;
   /** `none`: no IP networking (socket(AF_INET*) fails with EACCES); default: the host's (docs/security.md). */
   network?: 'host' | 'none';
+  /**
+   * A persistent volfs at / kept in this host directory (`--root DIR`; created with the
+   * `--isolated` skeleton if missing or empty). One instance at a time may hold it.
+   */
+  root?: string;
+  /** Tuning of the root's store (journal compaction threshold). */
+  rootOptions?: DiskStoreOptions;
 }
 
 export interface SpawnOptions {
@@ -99,8 +107,11 @@ export class Kernel {
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
     this.nextPid = process.pid;
-    if (options.isolated || options.mounts?.length) {
-      this.vfs = new Vfs({ isolated: !!options.isolated, mounts: options.mounts ?? [], uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    if (options.isolated || options.root !== undefined || options.mounts?.length) {
+      this.vfs = new Vfs({
+        isolated: !!options.isolated, root: options.root, rootOptions: options.rootOptions, mounts: options.mounts ?? [],
+        uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
+      });
     }
   }
 
@@ -209,8 +220,14 @@ export class Kernel {
 
   /** Runs the scheduler until no task is left; safe to call repeatedly. */
   run(): Promise<void> {
-    if (!this.running) this.running = this.loop().finally(() => { this.running = null; });
+    // No process left: whatever a persistent filesystem still holds is made durable.
+    if (!this.running) this.running = this.loop().then(() => this.vfs?.syncAll()).finally(() => { this.running = null; });
     return this.running;
+  }
+
+  /** The instance ends: its filesystems are made durable and released (a --root store's lock). */
+  close(): void {
+    this.vfs?.close();
   }
 
   private kick(): void {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
-import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID } from '../abi/stat.js';
+import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from '../vfs/api.js';
 import { mayModifyDir, mayDelete, isOwner } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
@@ -46,7 +46,7 @@ function newOwner(t: Task, parent: Dentry): { uid: number; gid: number } {
   return { uid: t.process.creds.euid, gid: (pa.mode & S_ISGID) ? pa.gid : t.process.creds.egid };
 }
 
-// ---- mkdir, mknod-less creation, symlink, link ---------------------------------------------
+// ---- mkdir, mknod, symlink, link ---------------------------------------------
 
 export function sysMkdirat(t: Task, dirfd: number, pathAddr: number, mode: number): number {
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
@@ -60,6 +60,32 @@ export function sysMkdirat(t: Task, dirfd: number, pathAddr: number, mode: numbe
   return 0;
 }
 export function sysMkdir(t: Task, pathAddr: number, mode: number): number { return sysMkdirat(t, AT_FDCWD, pathAddr, mode); }
+
+/**
+ * mknod(2): FIFOs, sockets and (for root, CAP_MKNOD) device nodes on volfs; a regular file
+ * anywhere. Host paths get regular files only: Node has no mknod (docs/compat.md).
+ */
+export function sysMknodat(t: Task, dirfd: number, pathAddr: number, mode: number, dev: number): number {
+  const type = (mode & S_IFMT) || S_IFREG;
+  if (type === S_IFDIR) fail(EPERM);
+  if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFCHR && type !== S_IFBLK) fail(EINVAL);
+  if ((type === S_IFCHR || type === S_IFBLK) && t.process.creds.euid !== 0) fail(EPERM);
+  const p = parentOf(t, dirfd, pathArg(t, pathAddr));
+  const m = (mode & 0o7777) & ~t.process.umask;
+  if ('hostParent' in p) {
+    if (type !== S_IFREG) fail(EPERM);
+    host(() => fs.closeSync(fs.openSync(hostJoin(p.hostParent, p.name), fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, m)));
+    return 0;
+  }
+  if (child(t, p.parent, p.name)) fail(EEXIST);
+  writableDir(t, p.parent);
+  const owner = newOwner(t, p.parent);
+  // The kernel takes dev as a 32-bit new_encode_dev value, which is also st_rdev's encoding.
+  if (type === S_IFREG) p.parent.inode.create(p.name, { mode: m, ...owner });
+  else p.parent.inode.mknod(p.name, { mode: type | m, rdev: (type === S_IFCHR || type === S_IFBLK) ? dev >>> 0 : 0, ...owner });
+  return 0;
+}
+export function sysMknod(t: Task, pathAddr: number, mode: number, dev: number): number { return sysMknodat(t, AT_FDCWD, pathAddr, mode, dev); }
 
 export function sysSymlinkat(t: Task, targetAddr: number, dirfd: number, pathAddr: number): number {
   const target = pathArg(t, targetAddr);
@@ -303,8 +329,13 @@ export function sysFsync(t: Task, fd: number): number {
   return 0;
 }
 export function sysFdatasync(t: Task, fd: number): number { return sysFsync(t, fd); }
-export function sysSync(): number { return 0; } // host writes are already in the host's page cache
-export function sysSyncfs(t: Task, fd: number): number { t.process.fds.get(fd | 0); return 0; }
+/** sync: volfs commits and fsyncs (a --root store); host files are the host kernel's to write back. */
+export function sysSync(t: Task): number { t.kernel.vfs?.syncAll(); return 0; }
+export function sysSyncfs(t: Task, fd: number): number {
+  const f = t.process.fds.get(fd | 0); // any open file will do (a pipe's filesystem has nothing to sync)
+  if (f instanceof InodeFile) f.dentry.mount.fs.syncAll();
+  return 0;
+}
 
 
 // ---- statfs ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { Task } from '../kernel/task.js';
 import * as io from './sys_io.js';
 import * as path from './sys_path.js';
 import * as fsops from './sys_fsops.js';
+import * as xattr from './sys_xattr.js';
 import * as mm from './sys_mm.js';
 import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
@@ -19,7 +20,6 @@ import * as wait from './sys_wait.js';
 import * as pipe from './sys_pipe.js';
 import * as poll from './sys_poll.js';
 import * as cred from './sys_cred.js';
-import * as xattr from './sys_xattr.js';
 import * as net from './sys_socket.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
@@ -37,6 +37,7 @@ const full = (handler: Handler): Impl => ({ handler, support: 'full' });
 const partial = (handler: Handler, note: string): Impl => ({ handler, support: 'partial', note });
 const H = (f: unknown) => f as Handler;
 const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
+const XATTR_NOTE = 'volfs (--isolated, --root) keeps user., trusted. and security. attributes; host files (passthrough, drvfs) show none (get: ENODATA, list: empty) and refuse set/remove with EOPNOTSUPP: Node has no xattr calls';
 
 const IDENTITY = "Linux's rules with capabilities as root's (euid 0); the guest's identity governs lxcore's VFS (isolated, mounts), while host passthrough files are checked by the host against wasl's own uid; exec does not honour setuid bits";
 
@@ -71,6 +72,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   getcwd: full(H(path.sysGetcwd)),
   mkdir: full(H(fsops.sysMkdir)),
   mkdirat: full(H(fsops.sysMkdirat)),
+  mknod: partial(H(fsops.sysMknod), 'FIFOs, sockets and device nodes on volfs; on host paths only regular files (Node has no mknod)'),
+  mknodat: partial(H(fsops.sysMknodat), 'see mknod'),
   symlink: full(H(fsops.sysSymlink)),
   symlinkat: full(H(fsops.sysSymlinkat)),
   link: full(H(fsops.sysLink)),
@@ -94,16 +97,22 @@ const IMPLEMENTED: Record<string, Impl> = {
   umask: full(H(fsops.sysUmask)),
   statfs: partial(H(fsops.sysStatfs), 'host paths report the host filesystem; wasl\'s /proc and /sys their magic with no blocks, its /dev the host\'s devtmpfs figures'),
   fstatfs: partial(H(fsops.sysFstatfs), 'see statfs'),
-  getxattr: partial(H(xattr.sysGetxattr), 'volfs files have real attributes; host files (passthrough, drvfs) report none (ENODATA): Node cannot read them'),
-  lgetxattr: partial(H(xattr.sysLgetxattr), 'see getxattr'),
-  fgetxattr: partial(H(xattr.sysFgetxattr), 'see getxattr'),
-  listxattr: partial(H(xattr.sysListxattr), 'volfs files list their attributes; host files list none'),
-  llistxattr: partial(H(xattr.sysLlistxattr), 'see listxattr'),
-  flistxattr: partial(H(xattr.sysFlistxattr), 'see listxattr'),
   fsync: full(H(fsops.sysFsync)),
   fdatasync: partial(H(fsops.sysFdatasync), 'syncs data and metadata, as fsync'),
-  sync: full(H(fsops.sysSync)),
+  sync: partial(H(fsops.sysSync), 'a --root volfs commits and fsyncs; host files are left to the host kernel\'s writeback'),
   syncfs: full(H(fsops.sysSyncfs)),
+  setxattr: partial(H(xattr.sysSetxattr), XATTR_NOTE),
+  lsetxattr: partial(H(xattr.sysLsetxattr), XATTR_NOTE),
+  fsetxattr: partial(H(xattr.sysFsetxattr), XATTR_NOTE),
+  getxattr: partial(H(xattr.sysGetxattr), XATTR_NOTE),
+  lgetxattr: partial(H(xattr.sysLgetxattr), XATTR_NOTE),
+  fgetxattr: partial(H(xattr.sysFgetxattr), XATTR_NOTE),
+  listxattr: partial(H(xattr.sysListxattr), XATTR_NOTE),
+  llistxattr: partial(H(xattr.sysLlistxattr), XATTR_NOTE),
+  flistxattr: partial(H(xattr.sysFlistxattr), XATTR_NOTE),
+  removexattr: partial(H(xattr.sysRemovexattr), XATTR_NOTE),
+  lremovexattr: partial(H(xattr.sysLremovexattr), XATTR_NOTE),
+  fremovexattr: partial(H(xattr.sysFremovexattr), XATTR_NOTE),
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
   brk: full(H(mm.sysBrk)),

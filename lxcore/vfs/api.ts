@@ -102,6 +102,12 @@ export abstract class Inode {
   read(_buf: Uint8Array, _offset: number): number { return fail(EISDIR); }
   /** Writes at `offset`, extending the file; returns the byte count. */
   write(_buf: Uint8Array, _offset: number): number { return fail(EISDIR); }
+  /**
+   * An open file description now refers to it / no longer does (Linux's inode reference count):
+   * a backend that frees an inode's storage when its last name goes waits for the last close.
+   */
+  opened(): void {}
+  closed(): void {}
   /** Makes written data durable (fsync: data and metadata; fdatasync: data). */
   sync(_dataOnly: boolean): void { /* nothing to do for volatile storage */ }
   /** fallocate mode 0 (allocate, extend) and FALLOC_FL_PUNCH_HOLE|KEEP_SIZE. */

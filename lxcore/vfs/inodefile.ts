@@ -23,7 +23,10 @@ export class InodeFile extends FileDescription {
 
   constructor(readonly dentry: Dentry, flags: number, path: string) {
     super(flags, path);
+    dentry.inode.opened();
   }
+
+  protected override release(): void { this.dentry.inode.closed(); }
 
   private get inode() { return this.dentry.inode; }
   private get isDir(): boolean { return (this.inode.attrs().mode & S_IFMT) === S_IFDIR; }

@@ -1,12 +1,14 @@
 // The instance's file namespace when it is not a plain host passthrough: `--isolated` (an
-// in-memory volfs at /, nothing of the host but what is mounted) and `--mount GUEST=HOST[:opts]`
-// (drvfs mounts, over the host root or over volfs). Synthetic /proc, /dev and /sys stay in front
+// in-memory volfs at /, nothing of the host but what is mounted), `--root DIR` (the same, kept in
+// a persistent volfs store in host directory DIR) and `--mount GUEST=HOST[:opts]` (drvfs mounts,
+// over the host root or over volfs). Synthetic /proc, /dev and /sys stay in front
 // of it (lxcore/syscalls/sys_path.ts) until they become VFS filesystems themselves.
 
 import * as fs from 'node:fs';
 import { Filesystem } from './api.js';
 import { Namespace, Dentry, WalkContext, MS_RDONLY } from './namespace.js';
 import { Volfs } from '../../volfs/volfs.js';
+import { DiskStore, DiskStoreOptions } from '../../volfs/diskstore.js';
 import { Drvfs, DrvfsOptions, DrvInode } from '../../drvfs/drvfs.js';
 import { LinuxError, fail, EINVAL, ENOENT } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
@@ -51,10 +53,12 @@ export class Vfs {
   /** Whether the root is the host's own "/" (so /dev/pts can pass through to the host). */
   readonly hostRoot: boolean;
 
-  constructor(opts: { isolated: boolean; mounts: MountSpec[]; uid: number; gid: number }) {
-    const root: Filesystem = opts.isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true });
-    this.hostRoot = !opts.isolated;
-    this.ns = new Namespace(root, opts.isolated ? 'volfs' : 'host');
+  constructor(opts: { isolated: boolean; root?: string; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
+    const isolated = opts.isolated || opts.root !== undefined;
+    const root: Filesystem = opts.root !== undefined ? persistentVolfs(opts.root, opts.rootOptions)
+      : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true });
+    this.hostRoot = !isolated;
+    this.ns = new Namespace(root, isolated ? 'volfs' : 'host');
     const creds = { fsuid: 0, fsgid: 0, groups: [] };
     const ctx: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds };
     for (const m of opts.mounts) {
@@ -63,12 +67,24 @@ export class Vfs {
       const d = new Drvfs(fs, fs.realpathSync(m.host), { uid: opts.uid, gid: opts.gid, ...m.options });
       this.ns.mount(d, at, m.options.ro ? MS_RDONLY : 0, m.host);
     }
-    if (opts.isolated) {
-      // The directories a Linux userland expects to exist, empty (mount points for later).
+    if (isolated && !(root as Volfs).existed) {
+      // The directories a Linux userland expects to exist, empty (mount points for later). A
+      // persistent root gets them when it is made; afterwards it is the guest's to change.
       for (const d of ['/tmp', '/proc', '/dev', '/dev/shm', '/sys', '/mnt', '/root', '/home', '/etc']) this.mkdirs(ctx, d);
       // World-writable and sticky, as on Linux; /dev/shm is where shm_open creates files.
       for (const d of ['/tmp', '/dev/shm']) this.ns.resolve(ctx, this.ns.root, d).inode.setattr({ mode: 0o1777 });
     }
+    root.syncAll(); // a new persistent root is whole on disk before any guest runs
+  }
+
+  /** sync(2): every mounted filesystem makes what it holds durable. */
+  syncAll(): void {
+    for (const m of this.ns.mounts) m.fs.syncAll();
+  }
+
+  /** The instance ends: filesystems make everything durable and let go of host resources. */
+  close(): void {
+    for (const m of this.ns.mounts) m.fs.release();
   }
 
   /** mkdir -p inside the namespace (mount points given on the command line). */
@@ -96,6 +112,16 @@ export class Vfs {
     } catch { /* the cwd went away: relative paths fail as Linux's would (ENOENT) */ }
     return base;
   }
+}
+
+/**
+ * A volfs kept in host directory `dir`. Its capacity is the host filesystem's size: the host
+ * answers ENOSPC when it fills up (statfs shows volfs's own count of used bytes against it).
+ */
+function persistentVolfs(dir: string, o?: DiskStoreOptions): Volfs {
+  const store = new DiskStore(dir, o);
+  const s = fs.statfsSync(dir);
+  return new Volfs({ rootUid: 0, rootGid: 0, store, capacity: s.blocks * s.bsize });
 }
 
 /** A drvfs dentry is a host file: the existing host code serves it, by its host path. */
