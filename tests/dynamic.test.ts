@@ -273,7 +273,7 @@ describe('Debian\'s dynamically linked programs with the host\'s files (passthro
     ['python3 -c', '/usr/bin/python3', ['-c', 'print(6*7)']],
   ];
   for (const [name, bin, args, spec] of host) {
-    it.skipIf(!existsSync(bin))(name, () => {
+    it.skipIf(!existsSync(bin))(`${name} (skipped only if ${bin} is missing)`, () => {
       const s: RunSpec = { args, cwd: dir, ...spec };
       const n = runNative(bin, s);
       expect(n.status).toBe(0);
