@@ -61,9 +61,8 @@ const MICRO: Array<[string, number]> = [
   ['read4k_file', 50_000], ['write4k_file', 50_000], ['openclose', 30_000], ['stat', 50_000],
   ['fstat', 200_000], ['getdents100', 2_000], ['clock_gettime', 200_000], ['sched_yield', 400_000],
   ['mmap64k', 50_000], ['compute', 100_000],
+  ['pipe_pingpong', 20_000], ['fork_exit_wait', 1_000], ['fork_execve_wait', 200], ['futex_pingpong', 20_000],
 ];
-// Not yet measurable, with the reason (they need process and thread support, issue #4).
-const PENDING = ['pipe ping-pong (fork, pipes)', 'fork+exit+wait', 'execve', 'futex ping-pong (threads)'];
 
 interface Build { variant: string; kind: Kind; file?: string; missing?: string }
 
@@ -82,8 +81,8 @@ function buildAll(): Build[] {
     const missing = compile(cc, args, file, hint);
     builds.push({ variant, kind, file: missing ? undefined : file, missing });
   };
-  add('musl', 'x86', 'musl-gcc', ['-static', '-O2'], 'micro-musl', 'apt-get install musl-tools');
-  add('glibc', 'x86', 'gcc', ['-static', '-O2'], 'micro-glibc', 'apt-get install gcc libc6-dev');
+  add('musl', 'x86', 'musl-gcc', ['-static', '-O2', '-pthread'], 'micro-musl', 'apt-get install musl-tools');
+  add('glibc', 'x86', 'gcc', ['-static', '-O2', '-pthread'], 'micro-glibc', 'apt-get install gcc libc6-dev');
   add('wasi', 'wasi', 'clang', ['--target=wasm32-wasi', '-O2'], 'micro.wasm', 'apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32');
   return builds;
 }
@@ -184,7 +183,6 @@ function main(): void {
   } else {
     rows.push({ workload: 'busybox workloads', runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'missing: /bin/busybox (apt-get install busybox-static)' });
   }
-  for (const p of PENDING) rows.push({ workload: p, runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'pending: needs processes/threads (issue #4)' });
   rmSync(scratch, { recursive: true, force: true });
   process.stderr.write('\n');
 

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #ifndef __wasi__
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #endif
 #include <time.h>
 #include <unistd.h>
@@ -88,15 +90,91 @@ static int b_compute(long i) {
     return 0;
 }
 
+#ifndef __wasi__
+/* Process and thread round trips (issues #4, #8). One operation is a whole round trip. */
+static int to_child[2], from_child[2];
+static pid_t echo_child;
+static int b_pipe_pingpong(long i) {
+    (void)i;
+    char c = 'x';
+    return write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1;
+}
+static void pipe_setup(void) {
+    if (pipe(to_child) || pipe(from_child)) exit(1);
+    echo_child = fork();
+    if (echo_child == 0) {
+        char c;
+        close(to_child[1]); close(from_child[0]);
+        while (read(to_child[0], &c, 1) == 1) if (write(from_child[1], &c, 1) != 1) break;
+        _exit(0);
+    }
+    close(to_child[0]); close(from_child[1]);
+}
+static void pipe_teardown(void) { close(to_child[1]); close(from_child[0]); waitpid(echo_child, NULL, 0); }
+
+static int b_fork_exit_wait(long i) {
+    (void)i;
+    pid_t p = fork();
+    if (p < 0) return 1;
+    if (p == 0) _exit(0);
+    int st;
+    return waitpid(p, &st, 0) != p || !WIFEXITED(st);
+}
+
+/* execve of a tiny static program: this binary itself, told to exit at once. */
+static char self_exe[4096];
+static int b_fork_execve_wait(long i) {
+    (void)i;
+    pid_t p = fork();
+    if (p < 0) return 1;
+    if (p == 0) { char *av[] = {self_exe, "--exit-at-once", NULL}; execv(self_exe, av); _exit(127); }
+    int st;
+    return waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+}
+
+/* Two threads hand a token back and forth through a futex word: 1 = the partner's turn. */
+static volatile int token;
+/* FUTEX_WAIT|FUTEX_PRIVATE_FLAG and FUTEX_WAKE|FUTEX_PRIVATE_FLAG (musl ships no linux/futex.h) */
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+static long futex(volatile int *w, int op, int v) { return syscall(SYS_futex, w, op, v, NULL, NULL, 0); }
+static void *futex_partner(void *arg) {
+    (void)arg;
+    for (;;) {
+        while (__atomic_load_n(&token, __ATOMIC_ACQUIRE) != 1) futex(&token, FUTEX_WAIT_PRIVATE, 0);
+        __atomic_store_n(&token, 0, __ATOMIC_RELEASE);
+        futex(&token, FUTEX_WAKE_PRIVATE, 1);
+    }
+    return NULL;
+}
+static int b_futex_pingpong(long i) {
+    (void)i;
+    __atomic_store_n(&token, 1, __ATOMIC_RELEASE);
+    futex(&token, FUTEX_WAKE_PRIVATE, 1);
+    while (__atomic_load_n(&token, __ATOMIC_ACQUIRE) != 0) futex(&token, FUTEX_WAIT_PRIVATE, 1);
+    return 0;
+}
+#else
+#define b_pipe_pingpong 0
+#define b_fork_exit_wait 0
+#define b_fork_execve_wait 0
+#define b_futex_pingpong 0
+#endif
+
 static const struct { const char *name; int (*run)(long); const char *na; } BENCHES[] = {
     {"null", b_null, "no getppid or other no-op call in WASI"}, {"read1_devzero", b_read1_devzero}, {"write1_devnull", b_write1_devnull},
     {"read4k_file", b_read4k_file}, {"write4k_file", b_write4k_file}, {"openclose", b_openclose},
     {"stat", b_stat}, {"fstat", b_fstat}, {"getdents100", b_getdents100},
     {"clock_gettime", b_clock_gettime}, {"sched_yield", b_sched_yield}, {"mmap64k", b_mmap64k, "no mmap in WASI"},
     {"compute", b_compute},
+    {"pipe_pingpong", b_pipe_pingpong, "no fork or pipes in WASI"},
+    {"fork_exit_wait", b_fork_exit_wait, "no processes in WASI"},
+    {"fork_execve_wait", b_fork_execve_wait, "no processes in WASI"},
+    {"futex_pingpong", b_futex_pingpong, "no threads or futexes in wasm32-wasi"},
 };
 
 int main(int argc, char **argv) {
+    if (argc == 2 && !strcmp(argv[1], "--exit-at-once")) return 0; /* fork_execve_wait's child */
     if (argc < 3) { fprintf(stderr, "usage: micro NAME ITERATIONS [DIR [BUDGET_MS]]\n"); return 2; }
     const char *name = argv[1];
     long n = atol(argv[2]);
@@ -116,6 +194,18 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/micro-file", dir);
 
     /* set-up outside the timed loop */
+#ifndef __wasi__
+    if (!strcmp(name, "pipe_pingpong")) pipe_setup();
+    if (!strcmp(name, "fork_execve_wait")) {
+        ssize_t k = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+        if (k <= 0) return 1;
+        self_exe[k] = 0;
+    }
+    if (!strcmp(name, "futex_pingpong")) {
+        pthread_t th;
+        if (pthread_create(&th, NULL, futex_partner, NULL)) return 1;
+    }
+#endif
     if (!strcmp(name, "read1_devzero")) fd = open("/dev/zero", O_RDONLY);
     if (!strcmp(name, "write1_devnull")) fd = open("/dev/null", O_WRONLY);
     if ((!strcmp(name, "read1_devzero") || !strcmp(name, "write1_devnull")) && fd < 0) {
@@ -156,6 +246,9 @@ int main(int argc, char **argv) {
         if (chunk < cap) chunk *= 2;
     }
     if (fd >= 0) close(fd);
+#ifndef __wasi__
+    if (!strcmp(name, "pipe_pingpong")) pipe_teardown();
+#endif
     if (!strcmp(name, "write4k_file") || !strcmp(name, "read4k_file") || !strcmp(name, "fstat") ||
         !strcmp(name, "stat") || !strcmp(name, "openclose")) { snprintf(path, sizeof path, "%s/micro-file", dir); unlink(path); }
     /* ns per operation, with one decimal, in integer arithmetic */
