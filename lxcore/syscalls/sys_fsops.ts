@@ -323,6 +323,10 @@ export function sysUmask(t: Task, mask: number): number {
 }
 
 export function sysFsync(t: Task, fd: number): number {
+  const f = t.process.fds.get(fd | 0); // EBADF
+  // Pipes, sockets, eventfds, ttys and wasl's own device and /proc files have no fsync
+  // operation: EINVAL, as vfs_fsync_range answers for a file without ->fsync.
+  if (!(f instanceof HostFile) && !(f instanceof InodeFile)) fail(EINVAL);
   const tg = targetOfFd(t, fd);
   if ('hostFd' in tg) host(() => fs.fsyncSync(tg.hostFd));
   else if ('dentry' in tg) tg.dentry.inode.sync(false);

@@ -59,6 +59,7 @@ export class Namespace {
   readonly root: Dentry;
 
   constructor(rootFs: Filesystem, source = 'rootfs') {
+    if (rootFs.dev === 0) rootFs.dev = 0x100 + nextMountId; // st_dev 0:0 is no device: df looks for /'s
     const m = new Mount(rootFs, rootFs.root(), null, 0, source);
     this.mounts.push(m);
     this.root = new Dentry(m, m.rootInode, null, '/');

@@ -68,6 +68,9 @@ int main(int argc, char **argv) {
     close(42);
     SHOW("read from bad fd", read(42, rnd, 1));
     SHOW("close bad fd", close(-1));
+    int pp[2];
+    if (pipe(pp) == 0) { SHOW("fsync on a pipe", fsync(pp[0])); close(pp[0]); close(pp[1]); }
+    SHOW("fsync on /dev/null's fd", fsync(open("/dev/null", O_RDONLY)));
     SHOW("personality query", syscall(SYS_personality, 0xffffffffUL));
     SHOW("personality set ADDR_NO_RANDOMIZE", syscall(SYS_personality, 0x0040000UL));
     SHOW("personality now", syscall(SYS_personality, 0xffffffffUL));
