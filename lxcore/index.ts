@@ -9,7 +9,8 @@ import { Kernel, KernelOptions } from './kernel/kernel.js';
 import { FdTable } from './vfs/file.js';
 import { HostFile } from './fs/hostfile.js';
 import { O_RDONLY, O_WRONLY, O_RDWR } from './abi/fcntl.js';
-import { LinuxError, ENOENT, EACCES } from './abi/errno.js';
+import { LinuxError, ENOENT, EACCES, ELOOP } from './abi/errno.js';
+import { parseShebang, isElf, MAX_REWRITES } from './syscalls/sys_exec.js';
 import type { ExitStatus, Process } from './kernel/task.js';
 import { Console } from './tty/console.js';
 
@@ -89,6 +90,24 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     const code = (e as NodeJS.ErrnoException).code;
     throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${program}: ${code}`);
   }
+  // A `#!` script is rewritten into its interpreter as execve's binfmt_script does (at most
+  // MAX_REWRITES levels); the interpreter, like the program, is read from the host.
+  let argv = o.argv ?? [program];
+  let realExe = fs.realpathSync(exe);
+  for (let depth = 0, named = program; !isElf(image); depth++) {
+    const sh = parseShebang(image); // ENOEXEC for a #! line without an interpreter
+    if (!sh) break; // neither ELF nor a script: the loader says ENOEXEC
+    if (depth >= MAX_REWRITES) throw new LinuxError(ELOOP, `${program}: too many levels of #! interpreters`);
+    argv = [sh.name, ...(sh.arg !== undefined ? [sh.arg] : []), named, ...argv.slice(1)];
+    named = sh.name;
+    try {
+      image = fs.readFileSync(sh.name);
+      realExe = fs.realpathSync(sh.name);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${program}: interpreter ${sh.name}: ${code}`);
+    }
+  }
   const kernel = new Kernel(o);
   const stdio = stdioTable(o.stdio ?? [0, 1, 2]);
   let console: Console | undefined;
@@ -99,9 +118,9 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
   }
   const proc = kernel.spawn({
     image,
-    exe: fs.realpathSync(exe),
+    exe: realExe,
     execfn: program.includes('/') ? program : exe,
-    argv: o.argv ?? [program],
+    argv,
     env: o.env ?? hostEnv(),
     cwd: o.cwd ?? (o.isolated || o.root !== undefined ? '/' : process.cwd()),
     stdio,

@@ -20,6 +20,19 @@ describe('wasl CLI', () => {
     expect(wasl(['--version']).stdout).toBe(`wasl ${pkg.version}\n`);
   });
 
+  it('a #! script as the program: rewritten into its interpreter as execve does, nested too', () => {
+    const script = join(tmp, 'greet.sh');
+    writeFileSync(script, '#!/bin/sh -e\necho "script $0 args $*"; cat /proc/self/cmdline | tr "\\0" " "; echo\n');
+    chmodSync(script, 0o755);
+    const outer = join(tmp, 'outer');
+    writeFileSync(outer, `#!${script}\n`);
+    chmodSync(outer, 0o755);
+    for (const [prog, args] of [[script, ['one', 'two words']], [outer, ['x']]] as const) {
+      const spec = { args: [...args] };
+      expect(runWasl(prog, spec)).toEqual(runNative(prog, spec));
+    }
+  });
+
   it.skipIf(!hasCommand('busybox'))("/proc is wasl's own: ps sees the instance's processes, not the host's", () => {
     const r = wasl(['/bin/busybox', 'ps']);
     const lines = r.stdout.trim().split('\n');

@@ -27,7 +27,7 @@ import type { Task, Process } from '../kernel/task.js';
 /** binfmt_script reads this much of the file (BINPRM_BUF_SIZE). */
 const BINPRM_BUF_SIZE = 256;
 /** exec_binprm allows the file itself plus this many interpreter rewrites. */
-const MAX_REWRITES = 5;
+export const MAX_REWRITES = 5;
 
 /** The executable file found for a path: its bytes and what /proc/PID/exe shows for it. */
 interface ExecFile { data: Uint8Array; exe: string; dev?: number; ino?: bigint }
@@ -138,7 +138,7 @@ const terminator = (c: number) => spacetab(c) || c === 0;
  * rest of the line, inner blanks kept). Returns null if the file is not a script. ENOEXEC when
  * the line names no interpreter or the interpreter's name may be cut off by the 256-byte buffer.
  */
-function parseShebang(file: Uint8Array): { name: string; arg?: string } | null {
+export function parseShebang(file: Uint8Array): { name: string; arg?: string } | null {
   if (file[0] !== 0x23 /* # */ || file[1] !== 0x21 /* ! */) return null;
   const buf = new Uint8Array(BINPRM_BUF_SIZE); // zero-padded, like bprm->buf for a short file
   buf.set(file.subarray(0, BINPRM_BUF_SIZE));
@@ -171,7 +171,7 @@ function parseShebang(file: Uint8Array): { name: string; arg?: string } | null {
   return iArg < 0 ? { name } : { name, arg: text(iArg, iEnd) };
 }
 
-const isElf = (d: Uint8Array) => d[0] === 0x7f && d[1] === 0x45 && d[2] === 0x4c && d[3] === 0x46;
+export const isElf = (d: Uint8Array): boolean => d[0] === 0x7f && d[1] === 0x45 && d[2] === 0x4c && d[3] === 0x46;
 
 // ---- the point of no return --------------------------------------------------------------------
 function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, envpAddr: number, flags: number): number {
