@@ -50,7 +50,8 @@ int main(int argc, char **argv) {
     printf("getrandom: %zd\n", getrandom(rnd, sizeof rnd, GRND_NONBLOCK));
 
     struct rlimit rl;
-    printf("getrlimit stack: %d soft=%lld\n", getrlimit(RLIMIT_STACK, &rl), (long long)rl.rlim_cur);
+    int gr = getrlimit(RLIMIT_STACK, &rl);
+    printf("getrlimit stack: %d soft=%lld\n", gr, (long long)rl.rlim_cur);
 
     char *p = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     printf("mmap ok: %d zero: %d\n", p != MAP_FAILED, p[12345] == 0 && p[(1 << 20) - 1] == 0);
