@@ -277,8 +277,7 @@ export class Kernel {
       const now = performance.now();
       // Accounting per quantum, not per exit: the clock costs as much as a fast syscall.
       this.chargeCpu(t, now - this.stretchStart);
-      if (t.state === 'runnable') t.nivcsw++; else t.nvcsw++;
-      if (t.state === 'runnable') this.runQueue.push(t);
+      if (t.state === 'runnable') { t.nivcsw++; this.runQueue.push(t); } else t.nvcsw++;
       if (now - lastYield > YIELD_MS) {
         lastYield = now;
         await new Promise((r) => setImmediate(r));

@@ -324,12 +324,11 @@ export function sysUmask(t: Task, mask: number): number {
 
 export function sysFsync(t: Task, fd: number): number {
   const f = t.process.fds.get(fd | 0); // EBADF
+  if (f instanceof HostFile) host(() => fs.fsyncSync(f.hostFd));
+  else if (f instanceof InodeFile) f.dentry.inode.sync(false);
   // Pipes, sockets, eventfds, ttys and wasl's own device and /proc files have no fsync
   // operation: EINVAL, as vfs_fsync_range answers for a file without ->fsync.
-  if (!(f instanceof HostFile) && !(f instanceof InodeFile)) fail(EINVAL);
-  const tg = targetOfFd(t, fd);
-  if ('hostFd' in tg) host(() => fs.fsyncSync(tg.hostFd));
-  else if ('dentry' in tg) tg.dentry.inode.sync(false);
+  else fail(EINVAL);
   return 0;
 }
 export function sysFdatasync(t: Task, fd: number): number { return sysFsync(t, fd); }
