@@ -164,10 +164,7 @@ export function status(p: Process, reader: Task, th?: Task): string {
   const m = memFigures(p);
   const [ign, cgt] = dispositions(p);
   const caps = c.euid === 0 ? (1n << BigInt(CAP_LAST_CAP + 1)) - 1n : 0n;
-  const fds = p.status ? [] : p.fds.fds();
-  const maxFd = fds.length ? Math.max(...fds) : 0;
-  // The descriptor table's size: 64 slots, then (alloc_fdtable) powers of two of 128.
-  const fdSize = maxFd < 64 ? 64 : 128 * 2 ** Math.ceil(Math.log2(Math.floor(maxFd / 128) + 1));
+  const fdSize = p.status ? 0 : p.fds.size;
   const tid = task && th ? task.tid : p.pid;
   const live = p.threads.filter((x) => x.state !== 'dead').length || 1;
   return [

@@ -163,7 +163,8 @@ function doSelect(t: Task, n: number, inp: number, outp: number, exp: number, de
   zero: boolean): number | Promise<number> {
   if (n < 0) fail(EINVAL);
   const table = t.process.fds;
-  if (n > table.limit) n = table.limit;
+  // core_sys_select: bits at or above the table's size (not RLIMIT_NOFILE) are never looked at.
+  if (n > table.size) n = table.size;
   const words = Math.ceil(n / 64);
   const mm = t.process.mm;
   const readSet = (a: number): bigint[] => {

@@ -75,11 +75,28 @@ export abstract class FileDescription {
 export interface FdEntry { file: FileDescription; cloexec: boolean }
 
 export const RLIMIT_NOFILE_DEFAULT = 1024;
+/** NR_OPEN_DEFAULT: the slots of the table embedded in files_struct (BITS_PER_LONG). */
+const NR_OPEN_DEFAULT = 64;
+
+/**
+ * alloc_fdtable's size for a table that must hold descriptor `fd`: a power of two of 128 slots
+ * (1024 bytes of pointers), at least NR_OPEN_DEFAULT.
+ */
+function fdtableSizeFor(fd: number): number {
+  if (fd < NR_OPEN_DEFAULT) return NR_OPEN_DEFAULT;
+  return 128 * 2 ** Math.ceil(Math.log2(Math.floor(fd / 128) + 1));
+}
 
 /** A process's descriptor table (shared between threads created with CLONE_FILES). */
 export class FdTable {
   private slots: (FdEntry | undefined)[] = [];
   limit = RLIMIT_NOFILE_DEFAULT;
+  /**
+   * The kernel's table size (fdt->max_fds): it grows when a descriptor past it is installed and
+   * never shrinks, except that fork copies only what the open descriptors need. It is visible:
+   * /proc/PID/status's FDSize, and select(2) ignores set bits at or above it.
+   */
+  size = NR_OPEN_DEFAULT;
   /** Processes sharing this table (clone with CLONE_FILES); the last one to go closes it. */
   users = 1;
 
@@ -95,6 +112,7 @@ export class FdTable {
     let fd = min;
     while (this.slots[fd]) fd++;
     if (fd >= this.limit) { file.unref(); fail(EMFILE); }
+    if (fd >= this.size) this.size = fdtableSizeFor(fd);
     this.slots[fd] = { file, cloexec };
     return fd;
   }
@@ -103,6 +121,7 @@ export class FdTable {
   installAt(fd: number, file: FileDescription, cloexec: boolean): void {
     if (fd < 0 || fd >= this.limit) { file.unref(); fail(EBADF); }
     const old = this.slots[fd];
+    if (fd >= this.size) this.size = fdtableSizeFor(fd);
     this.slots[fd] = { file, cloexec };
     old?.file.unref();
   }
@@ -119,6 +138,8 @@ export class FdTable {
     const t = new FdTable();
     t.limit = this.limit;
     t.slots = this.slots.map((e) => e && { file: e.file.ref(), cloexec: e.cloexec });
+    const open = t.fds();
+    t.size = fdtableSizeFor(open.length ? open[open.length - 1] : 0);  // dup_fd's sane_fdtable_size
     return t;
   }
 

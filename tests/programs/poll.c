@@ -132,6 +132,17 @@ static void mode_ppoll(void) {
   r("ppoll no timeout, ready", ppoll(&f, 1, NULL, NULL));
 }
 
+// The FDSize line of /proc/self/status, as text.
+static const char *fdsize(void) {
+  static char line[128];
+  FILE *f = fopen("/proc/self/status", "r");
+  strcpy(line, "?\n");
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "FDSize:", 7)) { memmove(line, line + 8, strlen(line + 8) + 1); break; }
+  if (f) fclose(f);
+  return line;
+}
+
 static void mode_select(void) {
   int p[2];
   pipe(p);
@@ -153,10 +164,31 @@ static void mode_select(void) {
   tv.tv_sec = 2; tv.tv_usec = 0;
   r("select counts bits", select(p[1] + 1, &rd, &wr, NULL, &tv));
   printf("rd %d %d wr %d tv left > 1s: %d\n", FD_ISSET(p[0], &rd), FD_ISSET(p[1], &rd), FD_ISSET(p[1], &wr), tv.tv_sec >= 1);
+  // Linux ignores set bits at or above the size of the process's descriptor table (64 until
+  // some descriptor past 63 has been open), so fd 77 is first opened, growing the table to 128,
+  // and then closed: EBADF is then certain whatever table size the test harness passed down.
+  dup2(p[0], 77);
   close_fd(77);
   FD_ZERO(&rd); FD_SET(77, &rd);
   tv.tv_sec = 1; tv.tv_usec = 0;  // a bound, in case the EBADF check were ever missed
   r("select bad fd", select(78, &rd, NULL, NULL, &tv));
+  // A forked child's table holds only what its open descriptors need (64 slots here, as all are
+  // below 64): select never looks at bits past it, until a descriptor past 63 has been opened.
+  fflush(stdout);
+  if (fork() == 0) {
+    FD_ZERO(&rd); FD_SET(100, &rd);
+    tv.tv_sec = 0; tv.tv_usec = 0;
+    r("child: select past the table", select(101, &rd, NULL, NULL, &tv));
+    printf("child: FDSize %s", fdsize());
+    dup2(p[0], 100);
+    printf("child: FDSize after fd 100 %s", fdsize());
+    close(100);
+    FD_ZERO(&rd); FD_SET(100, &rd);
+    r("child: select within the table", select(101, &rd, NULL, NULL, &tv));
+    fflush(stdout);
+    _exit(0);
+  }
+  wait(NULL);
   r("select negative n", select(-1, NULL, NULL, NULL, NULL));
   tv.tv_sec = -1;
   r("select negative timeout", select(1, NULL, NULL, NULL, &tv));

@@ -2,6 +2,9 @@
 // environment. The native side of a differential test runs through it, because whatever started
 // the tests (a CI harness, a terminal, an editor) may have leaked descriptors without O_CLOEXEC
 // into Node and so into its children, while a guest under wasl starts with exactly 0, 1 and 2.
+// Closing does not shrink the descriptor table (its size is /proc/PID/status's FDSize, and select
+// ignores bits past it), so a test that depends on that size looks at it in a forked child, whose
+// table holds only what its open descriptors need.
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <unistd.h>
