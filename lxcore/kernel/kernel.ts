@@ -3,6 +3,7 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
+import { exitRobustList, exitPiStates, futexKey, futexWake } from './futex.js';
 import { readFileSync, statSync } from 'node:fs';
 import * as L from '../../cpu/shared/layout.js';
 import {
@@ -383,6 +384,12 @@ export class Kernel {
     }
     for (const t of p.threads) {
       if (this.onCore === t) this.onCore = null;
+      // mm_release: robust futexes and PI futexes it holds go to their waiters, which may be in
+      // other processes sharing the memory (process-shared robust and PI mutexes).
+      if (t.state !== 'dead') {
+        exitRobustList(t);
+        exitPiStates(t);
+      }
       t.state = 'dead';
       // Whatever it waits on lets go of it now, without settling: a wait-queue entry, an
       // interruptible sleep's host timer (which would otherwise keep the host process alive).
@@ -390,7 +397,10 @@ export class Kernel {
       t.waiting = undefined;
       // CLONE_CHILD_CLEARTID: only visible if the memory outlives us (a CLONE_VM child).
       if (t.clearChildTid && p.mm.users > 1) {
-        try { p.mm.write(t.clearChildTid, new Uint8Array(4)); } catch { /* EFAULT: ignored, as Linux does */ }
+        try {
+          p.mm.write(t.clearChildTid, new Uint8Array(4));
+          futexWake(futexKey(p.mm, t.clearChildTid, false), 1);
+        } catch { /* EFAULT: ignored, as Linux does */ }
       }
     }
     this.runQueue = this.runQueue.filter((t) => t.process !== p);

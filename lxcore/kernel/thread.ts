@@ -4,7 +4,7 @@
 // end every thread at once (Kernel.exitProcess).
 
 import { exitedStatus } from './task.js';
-import { exitRobustList, futexWake } from './futex.js';
+import { exitRobustList, exitPiStates, futexKey, futexWake } from './futex.js';
 import { signalWakeUp } from './signals.js';
 import type { Task, Process } from './task.js';
 
@@ -47,10 +47,11 @@ export function exitThread(t: Task, code: number): void {
     return;
   }
   exitRobustList(t);
+  exitPiStates(t);
   if (t.clearChildTid) {
     try {
       p.mm.write(t.clearChildTid, new Uint8Array(4));
-      futexWake(p.mm, t.clearChildTid, 1);
+      futexWake(futexKey(p.mm, t.clearChildTid, false), 1); // mm_release wakes with a shared key
     } catch { /* EFAULT: ignored, as mm_release does */ }
     t.clearChildTid = 0;
   }

@@ -470,6 +470,18 @@ export class AddressSpace {
   readU64(addr: number): bigint { return Buffer.from(this.read(addr, 8)).readBigUInt64LE(0); }
   readU32(addr: number): number { return Buffer.from(this.read(addr, 4)).readUInt32LE(0); }
 
+  /**
+   * get_futex_key()'s key for a shared futex in a MAP_SHARED mapping: the linear-memory address
+   * of `addr`, the same in every address space that maps the page (fork keeps such frames shared).
+   * undefined when `addr` lies in a private mapping (the key is then the address space's own).
+   */
+  sharedFutexKey(addr: number): number | undefined {
+    const v = this.findVma(addr);
+    if (!v || !isShared(v)) return undefined;
+    const frame = this.kernelPage(pageDown(addr), false, true);
+    return frame < 0 ? undefined : frame + (addr % P);
+  }
+
   // ---- fork ----------------------------------------------------------------------------------
   /** Whether `va` lies in a MAP_SHARED mapping (whose frames fork shares writable, not COW). */
   private sharedVma(va: number): boolean {

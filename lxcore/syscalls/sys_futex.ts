@@ -1,19 +1,22 @@
-// futex(2) (kernel/futex/syscalls.c do_futex, waitwake.c, requeue.c): WAIT, WAKE, their
-// _BITSET forms, REQUEUE, CMP_REQUEUE and WAKE_OP. The queues are kernel/futex.ts. PI futexes
-// (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI, LOCK_PI2) fail with ENOSYS,
-// as on a kernel built without CONFIG_FUTEX_PI: glibc uses them only for PTHREAD_PRIO_INHERIT
-// mutexes.
+// futex(2) (kernel/futex/syscalls.c do_futex, waitwake.c, requeue.c, pi.c): WAIT, WAKE, their
+// _BITSET forms, REQUEUE, CMP_REQUEUE, WAKE_OP, and the PI futexes (LOCK_PI, LOCK_PI2,
+// TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI) that glibc's PTHREAD_PRIO_INHERIT
+// mutexes use. The queues and keys are kernel/futex.ts.
 
 import { fail, EAGAIN, EINVAL, ENOSYS, EFAULT } from '../abi/errno.js';
 import {
   FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, FUTEX_WAIT_BITSET,
   FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2, FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME,
+  FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_CMP_REQUEUE_PI,
   FUTEX_BITSET_MATCH_ANY, FUTEX_OP_SET, FUTEX_OP_ADD, FUTEX_OP_OR, FUTEX_OP_ANDN, FUTEX_OP_XOR,
   FUTEX_OP_OPARG_SHIFT, FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_NE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_LE,
   FUTEX_OP_CMP_GT, FUTEX_OP_CMP_GE,
 } from '../abi/futex.js';
 import { CLOCK_REALTIME, CLOCK_MONOTONIC } from '../abi/time.js';
-import { futexWait, futexWake, futexRequeue } from '../kernel/futex.js';
+import {
+  futexKey, futexWait, futexWake, futexRequeue, futexLockPi, futexUnlockPi, futexWaitRequeuePi,
+  futexCmpRequeuePi, FutexKey,
+} from '../kernel/futex.js';
 import { clockNs } from './sys_time.js';
 import type { Task } from '../kernel/task.js';
 
@@ -21,10 +24,11 @@ import type { Task } from '../kernel/task.js';
 const TASK_SIZE = 0x7ffffffff000;
 
 /** get_futex_key(): a 4-byte aligned user address; a shared futex must also be mapped. */
-function checkKey(t: Task, uaddr: number, priv: boolean): void {
+function checkKey(t: Task, uaddr: number, priv: boolean): FutexKey {
   if (uaddr % 4 || uaddr < 0) fail(EINVAL);
   if (uaddr > TASK_SIZE - 4) fail(EFAULT);
   if (!priv) t.process.mm.readU32(uaddr); // EFAULT, as get_user_pages_fast fails
+  return futexKey(t.process.mm, uaddr, priv);
 }
 
 function readTimespec(t: Task, addr: number): bigint {
@@ -38,10 +42,17 @@ function readTimespec(t: Task, addr: number): bigint {
  * futex_wait(): fails with EAGAIN unless the word still holds `val`, then sleeps. The deadline
  * is absolute on `clock`; the restart after a signal (futex_wait_restart) keeps it.
  */
-function doWait(t: Task, uaddr: number, val: number, bitset: number, clock: number, deadline: bigint | undefined): number | Promise<number> {
+function doWait(t: Task, key: FutexKey, uaddr: number, val: number, bitset: number, clock: number, deadline: bigint | undefined): number | Promise<number> {
   if ((t.process.mm.readU32(uaddr) >>> 0) !== (val >>> 0)) fail(EAGAIN);
-  const left = deadline === undefined ? undefined : () => deadline - clockNs(clock);
-  return futexWait(t, uaddr, bitset, left, () => doWait(t, uaddr, val, bitset, clock, deadline));
+  return futexWait(t, key, uaddr, bitset, leftOf(clock, deadline), () => doWait(t, key, uaddr, val, bitset, clock, deadline));
+}
+
+const leftOf = (clock: number, deadline: bigint | undefined): (() => bigint) | undefined =>
+  deadline === undefined ? undefined : () => deadline - clockNs(clock);
+
+/** A PI call's result: negative errnos become failures, as the other commands' are. */
+function result(r: number | Promise<number>): number | Promise<number> {
+  return typeof r === 'number' && r < 0 ? fail(-r) : r;
 }
 
 /** futex_atomic_op_inuser() on x86: applies the op to *uaddr2, returns the old value (signed). */
@@ -106,33 +117,67 @@ export function sysFutex(t: Task, uaddr: number, op: number, val: number, timeou
         // FUTEX_WAIT's timeout is relative, WAIT_BITSET's absolute (futex_init_timeout).
         deadline = cmd === FUTEX_WAIT ? clockNs(clock) + ns : ns;
       }
-      checkKey(t, uaddr, priv);
-      return doWait(t, uaddr, val, bitset, clock, deadline);
+      const key = checkKey(t, uaddr, priv);
+      return doWait(t, key, uaddr, val, bitset, clock, deadline);
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
       const bitset = cmd === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3 >>> 0;
       if (!bitset) fail(EINVAL);
-      checkKey(t, uaddr, priv);
-      return futexWake(mm, uaddr, val | 0, bitset);
+      return result(futexWake(checkKey(t, uaddr, priv), val | 0, bitset));
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
       if ((val | 0) < 0 || val2 < 0) fail(EINVAL);
-      checkKey(t, uaddr, priv);
-      checkKey(t, uaddr2, priv);
+      const key1 = checkKey(t, uaddr, priv);
+      const key2 = checkKey(t, uaddr2, priv);
       if (cmd === FUTEX_CMP_REQUEUE && (mm.readU32(uaddr) >>> 0) !== (val3 >>> 0)) fail(EAGAIN);
-      return futexRequeue(mm, uaddr, uaddr2, val | 0, val2);
+      return result(futexRequeue(key1, key2, uaddr2, val | 0, val2));
     }
     case FUTEX_WAKE_OP: {
-      checkKey(t, uaddr, priv);
-      checkKey(t, uaddr2, priv);
+      const key1 = checkKey(t, uaddr, priv);
+      const key2 = checkKey(t, uaddr2, priv);
       const r = atomicOp(t, uaddr2, val3 | 0);
-      let n = futexWake(mm, uaddr, val | 0);
-      if (compare(r.cmp, r.old, r.cmparg)) n += futexWake(mm, uaddr2, val2);
+      let n = futexWake(key1, val | 0);
+      if (n < 0) fail(-n);
+      if (compare(r.cmp, r.old, r.cmparg)) {
+        const m = futexWake(key2, val2);
+        if (m < 0) fail(-m);
+        n += m;
+      }
       return n;
     }
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_TRYLOCK_PI: {
+      // LOCK_PI's deadline is absolute on CLOCK_REALTIME; LOCK_PI2's on CLOCK_MONOTONIC unless
+      // FUTEX_CLOCK_REALTIME says otherwise; TRYLOCK_PI has none.
+      const clock = cmd === FUTEX_LOCK_PI || realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+      const deadline = timeout && cmd !== FUTEX_TRYLOCK_PI ? readTimespec(t, timeout) : undefined;
+      const key = checkKey(t, uaddr, priv);
+      return result(futexLockPi(t, uaddr, key, leftOf(clock, deadline), cmd === FUTEX_TRYLOCK_PI));
+    }
+    case FUTEX_UNLOCK_PI:
+      return result(futexUnlockPi(t, uaddr, checkKey(t, uaddr, priv)));
+    case FUTEX_WAIT_REQUEUE_PI: {
+      const clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+      const deadline = timeout ? readTimespec(t, timeout) : undefined;
+      const key1 = checkKey(t, uaddr, priv);
+      const key2 = checkKey(t, uaddr2, priv);
+      if (key1.space === key2.space && key1.addr === key2.addr) fail(EINVAL);
+      if ((mm.readU32(uaddr) >>> 0) !== (val >>> 0)) fail(EAGAIN);
+      return result(futexWaitRequeuePi(t, key1, uaddr, key2, leftOf(clock, deadline)));
+    }
+    case FUTEX_CMP_REQUEUE_PI: {
+      // futex_requeue(requeue_pi): exactly one to wake, and two different futexes.
+      if ((val | 0) !== 1 || val2 < 0) fail(EINVAL);
+      const key1 = checkKey(t, uaddr, priv);
+      const key2 = checkKey(t, uaddr2, priv);
+      if (key1.space === key2.space && key1.addr === key2.addr) fail(EINVAL);
+      if ((mm.readU32(uaddr) >>> 0) !== (val3 >>> 0)) fail(EAGAIN);
+      return result(futexCmpRequeuePi(t, key1, uaddr2, key2, val2));
+    }
     default:
-      return fail(ENOSYS); // PI futexes, FUTEX_FD (gone since 2.6.26), unknown commands
+      return fail(ENOSYS); // FUTEX_FD (gone since 2.6.26), unknown commands
   }
 }

@@ -210,7 +210,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   timer_gettime: full(H(timer.sysTimerGettime)),
   timer_getoverrun: full(H(timer.sysTimerGetoverrun)),
   timer_delete: full(H(timer.sysTimerDelete)),
-  futex: partial(H(futex.sysFutex), 'WAIT, WAKE, _BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; PI futexes return ENOSYS; shared futexes are not woken across processes'),
+  futex: partial(H(futex.sysFutex), 'every command but FUTEX_FD (gone from Linux); PI futexes without priorities: blocked lockers are served in arrival order'),
   clock_gettime: full(H(time.sysClockGettime)),
   clock_getres: full(H(time.sysClockGetres)),
   gettimeofday: full(H(time.sysGettimeofday)),
