@@ -28,6 +28,7 @@ const MODES: Array<[string, string]> = [
   ['pgrp', 'setpgid/getpgid/setsid/getsid and their errors; waitpid by group'],
   ['intr', 'signals and blocking calls: EINTR, SA_RESTART, partial pipe write, SIGCHLD siginfo'],
   ['stop', 'stopped and continued children: WUNTRACED, WCONTINUED, waitid CLD_STOPPED/CLD_CONTINUED'],
+  ['orphanstop', 'orphaned process groups: job-control stops discarded, SIGSTOP not; SIGHUP+SIGCONT to a newly orphaned stopped group'],
 ];
 
 function inScratch(run: (cwd: string) => Outcome): Outcome {

@@ -7,8 +7,9 @@
 // at once, which is what init does. The first process's parent is the host: it is reaped as soon
 // as it ends, and its status goes to Process.exited (what the CLI exits with).
 
-import { SIGCHLD, SIGCONT, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS } from '../abi/signal.js';
-import { siChld, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { SIGCHLD, SIGCONT, SIGHUP, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS } from '../abi/signal.js';
+import { siChld, siKill, SI_KERNEL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
 import { sendSignalInfo } from './signals.js';
 import { INIT_PID } from './task.js';
 import type { Process } from './task.js';
@@ -64,13 +65,18 @@ export function processEnded(k: Kernel, p: Process): void {
   const vfork = p.vforkDone;
   p.vforkDone = undefined;
   vfork?.();
-  for (const c of p.children) {
+  const orphaned = [...p.children];
+  for (const c of orphaned) {
     c.parent = null;
     c.ppid = INIT_PID;
     c.exitSignal = SIGCHLD; // reparenting resets it (kernel/exit.c reparent_leader)
     if (c.status) reap(k, c); // init reaps the zombies it inherits
   }
   p.children.clear();
+  // exit_notify(): a group this exit leaves orphaned with stopped members gets SIGHUP and
+  // SIGCONT, whether it is a child's group (reparent_leader) or `p`'s own.
+  for (const c of orphaned) if (!c.status) killOrphanedPgrp(k, c, p, null);
+  killOrphanedPgrp(k, p, null, p);
   const parent = p.parent;
   if (!parent) { reap(k, p); return; }
   let sig = p.exitSignal;
@@ -114,6 +120,74 @@ function notifyStopOrContinue(p: Process, code: number, status: number): void {
 
 // ---- process groups and sessions ------------------------------------------------------------
 /** Processes (zombies included: they keep their group until reaped) of process group `pgid`. */
+/**
+ * will_become_orphaned_pgrp(): whether no member of group `pgid` (but `ignored`, and zombies)
+ * has a parent in another group of the same session — nobody outside could resume a stop. A
+ * member reparented to init counts for nothing, as is_global_init(real_parent) does not. The
+ * first process's parent is the host's: the host's /proc answers for it, and for the host
+ * processes that share the host's own process group with it.
+ */
+export function orphanedPgrp(k: Kernel, pgid: number, ignored: Process | null = null): boolean {
+  for (const m of groupMembers(k, pgid)) {
+    if (m === ignored || m.status) continue;
+    if (m.parent) {
+      if (m.parent.pgid !== pgid && m.parent.sid === m.sid) return false;
+    } else if (m.ppid !== INIT_PID && hostConnects(m, pgid)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** [pgrp, session, ppid, state] of host process `pid` from /proc/PID/stat, or undefined. */
+function hostStat(pid: number): [number, number, number, string] | undefined {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …
+    return [Number(f[2]), Number(f[3]), Number(f[1]), f[0]];
+  } catch { return undefined; }
+}
+
+/**
+ * Whether a guest process whose parent is outside the instance keeps group `pgid` connected:
+ * its host parent is in another group of its session, or (when `pgid` is a host group) some
+ * other host member's parent is. Where the host cannot tell (no /proc), it is taken as
+ * connected, so that stop signals are never dropped by mistake.
+ */
+function hostConnects(m: Process, pgid: number): boolean {
+  const parent = hostStat(m.ppid);
+  if (!parent) return true;
+  if (parent[0] !== pgid && parent[1] === m.sid) return true;
+  let pids: string[];
+  try { pids = readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)); } catch { return true; }
+  for (const d of pids) {
+    const pid = Number(d);
+    if (pid === process.pid) continue; // the first guest process itself, judged above
+    const st = hostStat(pid);
+    if (!st || st[0] !== pgid || st[3] === 'Z' || st[2] <= 1) continue;
+    const pp = hostStat(st[2]);
+    if (pp && pp[0] !== pgid && pp[1] === st[1]) return true;
+  }
+  return false;
+}
+
+/**
+ * kill_orphaned_pgrp(): `p`'s group, left orphaned by the exit of `p` itself (`ignored` = p,
+ * the parent being p's own) or of its parent `exiting` (reparenting), has stopped members: the
+ * group gets SIGHUP then SIGCONT, from the kernel.
+ */
+function killOrphanedPgrp(k: Kernel, p: Process, exiting: Process | null, ignored: Process | null): void {
+  const parentPgid = exiting ? exiting.pgid : p.parent?.pgid;
+  const parentSid = exiting ? exiting.sid : p.parent?.sid;
+  if (parentPgid === undefined || parentPgid === p.pgid || parentSid !== p.sid) return;
+  const members = groupMembers(k, p.pgid);
+  if (!members.some((m) => !m.status && m.signals.stopped)) return;
+  if (!orphanedPgrp(k, p.pgid, ignored)) return;
+  for (const sig of [SIGHUP, SIGCONT]) {
+    for (const m of members) if (!m.status) sendSignalInfo(k, m, null, sig, siKill(sig, SI_KERNEL, 0, 0));
+  }
+}
+
 export function groupMembers(k: Kernel, pgid: number): Process[] {
   return [...k.processes.values()].filter((p) => !p.reaped && p.pgid === pgid);
 }

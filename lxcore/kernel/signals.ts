@@ -19,7 +19,7 @@ import {
 import { siKill, formatSiginfo, SI_USER, SI_KERNEL, siCode } from '../abi/siginfo.js';
 import { EINTR } from '../abi/errno.js';
 import { setupRtFrame } from './sigframe.js';
-import { processStopped, processContinued } from './proctree.js';
+import { processStopped, processContinued, orphanedPgrp } from './proctree.js';
 import type { Task, Process } from './task.js';
 import type { Kernel } from './kernel.js';
 
@@ -454,7 +454,13 @@ function getSignal(k: Kernel, t: Task): { q: QueuedSignal; act: SigAction } | un
     }
     const d = signalDefaultAction(q.sig);
     if (d === 'ign' || d === 'cont') continue;
-    if (d === 'stop') { doSignalStop(k, p, q.sig); continue; }
+    if (d === 'stop') {
+      // The job-control stops do nothing in an orphaned group (nobody could continue it);
+      // SIGSTOP always stops.
+      if (q.sig !== SIGSTOP && orphanedPgrp(k, p.pgid)) continue;
+      doSignalStop(k, p, q.sig);
+      continue;
+    }
     if (q.why) k.log(`${p.exe}: pid ${p.pid}: ${q.why}: killed by signal ${q.sig}`);
     k.defaultSignal(p, q.sig);
   }

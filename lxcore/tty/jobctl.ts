@@ -7,7 +7,7 @@ import { SIGHUP, SIGCONT, SIGTTIN, SIG_IGN } from '../abi/signal.js';
 import { siKill, SI_KERNEL } from '../abi/siginfo.js';
 import { EIO } from '../abi/errno.js';
 import { sendSignalInfo, getAction, sigbit, ERESTARTSYS } from '../kernel/signals.js';
-import { groupMembers } from '../kernel/proctree.js';
+import { groupMembers, orphanedPgrp } from '../kernel/proctree.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Process, Task } from '../kernel/task.js';
 import type { Tty } from './tty.js';
@@ -20,14 +20,6 @@ export function killPgrp(k: Kernel, pgid: number, sig: number, except?: Process)
 
 /** Whether a session leader: it alone may acquire a controlling terminal. */
 export const isLeader = (p: Process): boolean => p.sid === p.pid;
-
-/**
- * will_become_orphaned_pgrp(): no live member has a parent in another group of the same
- * session. Such a group gets EIO instead of SIGTTIN/SIGTTOU (nobody would ever resume it).
- */
-export function orphanedPgrp(k: Kernel, pgid: number): boolean {
-  return !groupMembers(k, pgid).some((m) => !m.status && m.parent && m.parent.pgid !== pgid && m.parent.sid === m.sid);
-}
 
 /**
  * __tty_check_change(): a process of the terminal's session outside its foreground group that

@@ -770,6 +770,61 @@ static int sleep_on_stdin(char **argv) {
     return 0;
 }
 
+/* Orphaned process groups (kernel/exit.c, kernel/signal.c): job-control stop signals to a
+   group nobody outside could continue are discarded (SIGSTOP still stops), and a group that an
+   exit leaves orphaned with a stopped member gets SIGHUP and SIGCONT. Everything runs in a new
+   session (the forked S), so the answer does not depend on where the test harness runs. */
+static int hup_fd = -1;
+static void on_hup(int sig) { (void)sig; write(hup_fd, "H\n", 2); }
+
+static void mode_orphanstop(void) {
+    int out[2];
+    pipe(out);
+    pid_t s = fork();
+    if (s == 0) {
+        close(out[0]);
+        setsid();                          /* S's group is orphaned: its parent is in another session */
+        raise(SIGTSTP);
+        raise(SIGTTIN);
+        raise(SIGTTOU);
+        dprintf(out[1], "S: SIGTSTP, SIGTTIN and SIGTTOU ignored in an orphaned group\n");
+        int st;
+        pid_t x = fork();
+        if (x == 0) { raise(SIGSTOP); _exit(7); }   /* SIGSTOP stops even there */
+        waitpid(x, &st, WUNTRACED);
+        dprintf(out[1], "S: child stopped by SIGSTOP: %d (sig %d)\n", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+        kill(x, SIGCONT);
+        waitpid(x, &st, 0);
+        dprintf(out[1], "S: it went on and exited %d\n", WEXITSTATUS(st));
+
+        pid_t p = fork();
+        if (p == 0) {
+            pid_t c = fork();
+            if (c == 0) {
+                setpgid(0, 0);             /* its own group, connected through P (same session) */
+                hup_fd = out[1];
+                signal(SIGHUP, on_hup);
+                raise(SIGTSTP);            /* stops: P could continue it */
+                dprintf(out[1], "C: continued\n");
+                _exit(0);
+            }
+            waitpid(c, &st, WUNTRACED);
+            dprintf(out[1], "P: C stopped: %d (sig %d); P exits\n", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+            _exit(0);                      /* C's group is now orphaned with a stopped member */
+        }
+        waitpid(p, &st, 0);
+        close(out[1]);
+        _exit(0);
+    }
+    close(out[1]);
+    char buf[1024];
+    ssize_t n;
+    while ((n = read(out[0], buf, sizeof buf)) > 0) write(1, buf, n);  /* until C has exited too */
+    int st;
+    waitpid(s, &st, 0);
+    say("session S exited %d\n", WEXITSTATUS(st));
+}
+
 int main(int argc, char **argv) {
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     self[n > 0 ? n : 0] = 0;
@@ -791,6 +846,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(m, "pgrp")) mode_pgrp();
     else if (!strcmp(m, "intr")) mode_intr();
     else if (!strcmp(m, "stop")) mode_stop();
+    else if (!strcmp(m, "orphanstop")) mode_orphanstop();
     else say("unknown mode %s\n", m);
     return 0;
 }
