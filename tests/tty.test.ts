@@ -25,6 +25,7 @@ const MODES: Array<[string, string]> = [
   ['winsize', 'TIOCSWINSZ/TIOCGWINSZ and SIGWINCH to the foreground group'],
   ['hangup', 'master EIO and POLLHUP after the slave closes; SIGHUP to the session leader when the master closes; leader exit hangs up the foreground group'],
   ['ctty', 'controlling terminal: acquisition on open, O_NOCTTY, TIOCSCTTY, TIOCNOTTY, /dev/tty, setsid'],
+  ['packet', 'TIOCPKT packet mode (flush, stop/start, flow-control and data status bytes, POLLPRI), modem and break ioctls, TIOCSOFTCAR, TIOCEXCL'],
 ];
 
 for (const tc of ['musl', 'glibc'] as Toolchain[]) {

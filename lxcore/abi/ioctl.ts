@@ -72,3 +72,7 @@ export const tcflshNames = nameTable({ TCIFLUSH, TCOFLUSH, TCIOFLUSH });
 
 /** struct winsize: ws_row, ws_col, ws_xpixel, ws_ypixel, each u16. */
 export const WINSIZE_SIZE = 8;
+
+/** TIOCPKT's status byte (the first byte of a packet-mode read from a pty master). */
+export const TIOCPKT_DATA = 0, TIOCPKT_FLUSHREAD = 1, TIOCPKT_FLUSHWRITE = 2, TIOCPKT_STOP = 4,
+  TIOCPKT_START = 8, TIOCPKT_NOSTOP = 16, TIOCPKT_DOSTOP = 32, TIOCPKT_IOCTL = 64;

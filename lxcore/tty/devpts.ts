@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import { Stat, S_IFCHR, makedev } from '../abi/stat.js';
-import { fail, EIO } from '../abi/errno.js';
+import { fail, EIO, EBUSY } from '../abi/errno.js';
 import { O_CLOEXEC, O_NOCTTY } from '../abi/fcntl.js';
 import {
   ICRNL, IXON, OPOST, ONLCR, B38400, CS8, CREAD, ISIG, ICANON, ECHO, ECHOE, ECHOK, ECHOCTL, ECHOKE, IEXTEN,
@@ -111,6 +111,8 @@ function closeSlave(f: TtyFile): void {
  * its controlling terminal.
  */
 export function openSlave(t: Task, slave: Tty, flags: number, path: string, noctty = false, statOf?: () => Stat): TtyFile {
+  // tty_reopen(): an exclusive terminal opens again only for CAP_SYS_ADMIN.
+  if (slave.exclusive && t.process.creds.euid !== 0) fail(EBUSY);
   const f = slaveFile(slave, flags, path, statOf);
   const p = t.process;
   if (!noctty && !(flags & O_NOCTTY) && isLeader(p) && !p.ctty && !slave.session && f.readable) setCtty(p, slave);

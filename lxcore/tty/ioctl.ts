@@ -9,8 +9,9 @@ import {
   TCSETSF2, TCSBRK, TCSBRKP, TCXONC, TCFLSH, TIOCSCTTY, TIOCNOTTY, TIOCGPGRP, TIOCSPGRP, TIOCGSID,
   TIOCOUTQ, FIONREAD, TIOCGWINSZ, TIOCSWINSZ, TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER,
   TIOCSIG, TIOCSTI, TIOCGETD, TIOCSETD, TCIFLUSH, TCOFLUSH, TCIOFLUSH, TCOOFF, TCOON, TCIOFF, TCION,
+  TIOCPKT, TIOCGPKT, TIOCSBRK, TIOCCBRK, TIOCGSOFTCAR, TIOCSSOFTCAR, TIOCEXCL, TIOCNXCL, TIOCGEXCL,
 } from '../abi/ioctl.js';
-import { CBAUD, CBAUDEX, BOTHER, IBSHIFT, CSIZE, CS8, CREAD, PARENB, NCCS, VSTART, VSTOP } from '../abi/termios.js';
+import { CBAUD, CBAUDEX, BOTHER, IBSHIFT, CSIZE, CS8, CREAD, PARENB, NCCS, VSTART, VSTOP, CLOCAL } from '../abi/termios.js';
 import { SIGINT, SIGQUIT, SIGTSTP, SIGTTOU, SIGWINCH } from '../abi/signal.js';
 import { O_CLOEXEC } from '../abi/fcntl.js';
 import { groupMembers } from '../kernel/proctree.js';
@@ -107,6 +108,7 @@ function setTermios(f: TtyFile, real: Tty, req: number, arg: number, t: Task): n
   tio.cflag = ((tio.cflag & ~(CSIZE | PARENB)) | CS8 | CREAD) >>> 0;
   ld.termios = tio;
   ld.setTermios(old);
+  real.termiosChanged(old);
   real.wakeAll();
   return 0;
 }
@@ -135,6 +137,18 @@ export function ttyIoctl(f: TtyFile, req: number, arg: number, t: Task): number 
     case TIOCGPTPEER:
       if (!tty.master) fail(ENOTTY);
       return p.fds.install(openPeer(t, tty, arg | 0), ((arg | 0) & O_CLOEXEC) !== 0);
+    case TIOCPKT: {
+      if (!tty.master) fail(ENOTTY);
+      // pty_set_pktmode(): turning it on forgets status changes from before.
+      const on = getInt(t, arg) !== 0;
+      if (on && !tty.packet) real.pktstatus = 0;
+      tty.packet = on;
+      return 0;
+    }
+    case TIOCGPKT:
+      if (!tty.master) fail(ENOTTY);
+      putInt(t, arg, tty.packet ? 1 : 0);
+      return 0;
     case TIOCSIG:
       if (!tty.master) fail(ENOTTY);
       // pty_signal(): only the signals a terminal itself generates.
@@ -149,6 +163,19 @@ export function ttyIoctl(f: TtyFile, req: number, arg: number, t: Task): number 
     case TCSETS: case TCSETSW: case TCSETSF: case TCSETS2: case TCSETSW2: case TCSETSF2:
     case TCSETA: case TCSETAW: case TCSETAF:
       return setTermios(f, real, req, arg, t);
+    case TIOCGSOFTCAR: putInt(t, arg, real.ldisc.termios.cflag & CLOCAL ? 1 : 0); return 0;
+    case TIOCSSOFTCAR: {
+      // tty_change_softcar(): CLOCAL follows the argument, through the driver's set_termios.
+      const old = real.ldisc.termios;
+      const cflag = getInt(t, arg) ? old.cflag | CLOCAL : old.cflag & ~CLOCAL;
+      real.ldisc.termios = { ...old, cc: old.cc.slice(), cflag: cflag >>> 0 };
+      real.ldisc.setTermios(old);
+      return 0;
+    }
+    // TTY_EXCLUSIVE belongs to the end the descriptor is open on (tty_ioctl uses file_tty).
+    case TIOCEXCL: tty.exclusive = true; return 0;
+    case TIOCNXCL: tty.exclusive = false; return 0;
+    case TIOCGEXCL: putInt(t, arg, tty.exclusive ? 1 : 0); return 0;
     case TIOCGETD: putInt(t, arg, 0); return 0; // N_TTY
     case TIOCSETD: if (getInt(t, arg) !== 0) fail(EINVAL); return 0;
 
@@ -212,7 +239,7 @@ export function ttyIoctl(f: TtyFile, req: number, arg: number, t: Task): number 
       const how = arg | 0;
       if (how !== TCIFLUSH && how !== TCOFLUSH && how !== TCIOFLUSH) fail(EINVAL);
       if (how !== TCOFLUSH) tty.ldisc.flushInput();
-      if (how !== TCIFLUSH) tty.link.flushFlip();
+      if (how !== TCIFLUSH) tty.flushBuffer();
       return 0;
     }
     case TCXONC: {
@@ -220,14 +247,14 @@ export function ttyIoctl(f: TtyFile, req: number, arg: number, t: Task): number 
       if (jc < 0) return jc;
       const ld = tty.ldisc;
       switch (arg | 0) {
-        case TCOOFF: ld.stopped = true; return 0;
-        case TCOON: ld.stopped = false; tty.wakeAll(); return 0;
+        case TCOOFF: ld.stop(); return 0;
+        case TCOON: ld.start(); tty.wakeAll(); return 0;
         case TCIOFF: if (ld.termios.cc[VSTOP]) tty.link.deliver([ld.termios.cc[VSTOP]]); return 0;
         case TCION: if (ld.termios.cc[VSTART]) tty.link.deliver([ld.termios.cc[VSTART]]); return 0;
         default: return fail(EINVAL);
       }
     }
-    case TCSBRK: case TCSBRKP: {
+    case TCSBRK: case TCSBRKP: case TIOCSBRK: case TIOCCBRK: {
       const jc = checkChange(t, tty, SIGTTOU);
       return jc < 0 ? jc : 0; // output is never pending on a pty: drained at once
     }

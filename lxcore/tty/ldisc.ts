@@ -50,6 +50,10 @@ export interface Port {
   wakeReaders(): void;
   /** Writers may find room now (start_tty). */
   wakeWriters(): void;
+  /** Output was stopped or started (the driver's stop/start: a pty tells a packet-mode master). */
+  stopChanged(stopped: boolean): void;
+  /** Input was flushed (n_tty_packet_mode_flush: a pty tells a packet-mode master). */
+  inputFlushed(): void;
 }
 
 type EchoOp = number | { ctl: number } | { tab: number } | 'canon-col' | 'back-col';
@@ -188,7 +192,7 @@ export class NTty {
   private specialChar(c: number): void {
     if (this.I(IXON)) {
       if (c === this.cc(VSTART)) { this.start(); return; }
-      if (c === this.cc(VSTOP)) { this.stopped = true; return; }
+      if (c === this.cc(VSTOP)) { this.stop(); return; }
     }
     if (this.L(ISIG)) {
       const sig = c === this.cc(VINTR) ? SIGINT : c === this.cc(VQUIT) ? SIGQUIT : c === this.cc(VSUSP) ? SIGTSTP : 0;
@@ -468,6 +472,7 @@ export class NTty {
     this.erasing = false;
     this.lnext = false;
     this.port.wakeWriters();
+    this.port.inputFlushed();
   }
 
   // ---- output ----------------------------------------------------------------------------------
@@ -546,10 +551,18 @@ export class NTty {
     return i;
   }
 
+  /** stop_tty(): output stops (VSTOP, TCOOFF). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.port.stopChanged(true);
+  }
+
   /** start_tty(): output resumes after VSTOP. */
-  private start(): void {
+  start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.port.stopChanged(false);
     this.port.wakeWriters();
   }
 }

@@ -10,9 +10,13 @@
 import { FileDescription, Maybe } from '../vfs/file.js';
 import type { Stat } from '../abi/stat.js';
 import { fail, EAGAIN, EIO } from '../abi/errno.js';
-import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR } from '../abi/poll.js';
+import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR, POLLPRI } from '../abi/poll.js';
 import { SIGTTIN, SIGTTOU } from '../abi/signal.js';
-import { TOSTOP, ICANON } from '../abi/termios.js';
+import { TOSTOP, ICANON, IXON, EXTPROC, VSTART, VSTOP } from '../abi/termios.js';
+import {
+  TIOCPKT_DATA, TIOCPKT_FLUSHREAD, TIOCPKT_FLUSHWRITE, TIOCPKT_STOP, TIOCPKT_START, TIOCPKT_NOSTOP,
+  TIOCPKT_DOSTOP, TIOCPKT_IOCTL,
+} from '../abi/ioctl.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
 import { interruptibleWait, hostTimer, ERESTARTSYS } from '../kernel/signals.js';
 import { NTty, Termios } from './ldisc.js';
@@ -85,16 +89,59 @@ export class Tty {
   pgrp = 0;
   /** struct winsize (ws_row, ws_col, ws_xpixel, ws_ypixel), slave only. */
   winsize: Uint8Array = new Uint8Array(8);
+  /** TIOCPKT (master): reads start with a status byte. */
+  packet = false;
+  /** ctrl.pktstatus (slave): TIOCPKT_* events a packet-mode master has not read yet. */
+  pktstatus = 0;
+  /** TTY_EXCLUSIVE (TIOCEXCL, slave): further opens need CAP_SYS_ADMIN. */
+  exclusive = false;
 
   constructor(readonly kernel: Kernel, readonly index: number, readonly master: boolean, termios: Termios) {
     this.ldisc = new NTty(termios, {
       write: (bytes) => this.link.deliver(bytes),
       writeRoom: () => this.room(),
       signal: (sig) => killPgrp(this.kernel, this.pgrp, sig),
-      flushOutput: () => this.link.flushFlip(),
+      flushOutput: () => this.flushBuffer(),
       wakeReaders: () => this.readWait.wake(),
       wakeWriters: () => this.writeWait.wake(),
+      stopChanged: (stopped) => this.packetEvent(stopped ? TIOCPKT_STOP : TIOCPKT_START, stopped ? TIOCPKT_START : TIOCPKT_STOP),
+      inputFlushed: () => this.packetEvent(TIOCPKT_FLUSHREAD),
     });
+  }
+
+  /**
+   * A status change for a packet-mode master (pty_stop, pty_start, n_tty_packet_mode_flush,
+   * pty_flush_buffer, pty_set_termios): recorded on this end, the master's reader woken.
+   */
+  packetEvent(set: number, clear = 0): void {
+    if (!this.link.packet) return;
+    this.pktstatus = ((this.pktstatus & ~clear) | set) >>> 0;
+    this.link.readWait.wake();
+  }
+
+  /** pty_flush_buffer(): output for the other end is dropped (TIOCPKT_FLUSHWRITE for a master). */
+  flushBuffer(): void {
+    this.link.flushFlip();
+    this.packetEvent(TIOCPKT_FLUSHWRITE);
+  }
+
+  /**
+   * pty_set_termios(): a packet-mode master learns whether ^S/^Q flow control is now in force
+   * (TIOCPKT_DOSTOP/NOSTOP) and, under EXTPROC, that the settings changed (TIOCPKT_IOCTL).
+   */
+  termiosChanged(old: Termios): void {
+    if (!this.link.packet) return;
+    const tio = this.ldisc.termios;
+    const flow = (x: Termios) => (x.iflag & IXON) !== 0 && x.cc[VSTOP] === 0x13 && x.cc[VSTART] === 0x11;
+    const extproc = ((old.lflag | tio.lflag) & EXTPROC) !== 0;
+    const before = flow(old), after = flow(tio);
+    if (before === after && !extproc) return;
+    let set = extproc ? TIOCPKT_IOCTL : 0, clear = 0;
+    if (before !== after) {
+      clear = TIOCPKT_DOSTOP | TIOCPKT_NOSTOP;
+      set |= after ? TIOCPKT_DOSTOP : TIOCPKT_NOSTOP;
+    }
+    this.packetEvent(set, clear);
   }
 
   /** pty_write_room(): what the other end's flip buffer takes now (nothing while stopped). */
@@ -177,14 +224,27 @@ export class TtyFile extends FileDescription {
     let deadline = rule.timeoutMs === Infinity ? undefined : nowNs() + ms(rule.timeoutMs);
     let off = 0;
     // What the read can do now: a result, or undefined when it must wait.
+    // A packet-mode master (TIOCPKT): a pending status change is read alone, as one byte;
+    // data comes after a TIOCPKT_DATA byte (n_tty_read).
+    const packet = tty.master && tty.packet;
     const step = (): number | undefined => {
       for (;;) {
+        if (packet && tty.link.pktstatus) {
+          if (off > 0) return off;
+          buf[0] = tty.link.pktstatus;
+          tty.link.pktstatus = 0;
+          return 1;
+        }
         if (!ld.available(false)) {
           if (tty.otherClosed && tty.master) return off || -EIO;
           if (tty.hungUp) return off;
           if (deadline !== undefined && nowNs() >= deadline) return off;
           if (this.nonblocking) return off || -EAGAIN;
           return undefined;
+        }
+        if (packet && off === 0 && !icanon) {
+          buf[0] = TIOCPKT_DATA;
+          off = 1;
         }
         off = ld.copy(buf, off).off;
         tty.drain();
@@ -239,6 +299,7 @@ export class TtyFile extends FileDescription {
     if (tty.hungUp) return POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
     let mask = 0;
     if (tty.ldisc.available(true)) mask |= POLLIN | POLLRDNORM;
+    if (tty.master && tty.packet && tty.link.pktstatus) mask |= POLLPRI | POLLIN;
     if (tty.otherClosed && tty.master) mask |= POLLHUP;
     if (tty.room() > 0) mask |= POLLOUT | POLLWRNORM;
     return mask;

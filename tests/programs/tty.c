@@ -800,6 +800,127 @@ static void mode_ctty(void) {
   read_until("master reads", m, "via tty\r\n");
 }
 
+/** Packet mode (TIOCPKT) on the master, the modem and break ioctls, TIOCEXCL. */
+// What a packet-mode read of the master gives; `expect`: wait (up to 5 s) for something to come.
+static void pkt(const char *label, int m, int expect) {
+  struct pollfd pf = {m, POLLIN | POLLPRI, 0};
+  poll(&pf, 1, expect ? 5000 : 0);
+  printf("%s: poll %s%s", label, pf.revents & POLLIN ? "IN" : "", pf.revents & POLLPRI ? " PRI" : "");
+  char b[64];
+  long n = pf.revents ? read(m, b, sizeof b) : 0;
+  printf(", read %ld:", n);
+  for (long i = 0; i < n; i++) printf(" %d", (unsigned char)b[i]);
+  printf("\n");
+}
+
+static void mode_packet(void) {
+  int s, m = open_pair(&s, O_NOCTTY);
+  int v = 0;
+  r("TIOCGPKT", ioctl(m, TIOCGPKT, &v));
+  printf("packet %d\n", v);
+  r("TIOCPKT on the slave", ioctl(s, TIOCPKT, &v));
+  r("TIOCGPKT on the slave", ioctl(s, TIOCGPKT, &v));
+  tcflush(s, TCIFLUSH);  // before packet mode: forgotten when it is turned on
+  v = 1;
+  r("TIOCPKT 1", ioctl(m, TIOCPKT, &v));
+  v = 0;
+  ioctl(m, TIOCGPKT, &v);
+  printf("packet %d\n", v);
+  pkt("nothing yet", m, 0);
+  write(s, "data", 4);
+  pkt("after the slave writes", m, 1);
+  r("tcflush TCIFLUSH", tcflush(s, TCIFLUSH));
+  pkt("input flushed", m, 1);
+  r("tcflush TCOFLUSH", tcflush(s, TCOFLUSH));
+  pkt("output flushed", m, 1);
+  r("tcflush TCIOFLUSH", tcflush(s, TCIOFLUSH));
+  write(s, "more", 4);
+  pkt("both flushed, then data", m, 1);
+  pkt("then the data", m, 1);
+  struct termios t;
+  tcgetattr(s, &t);
+  t.c_iflag &= ~IXON;
+  tcsetattr(s, TCSANOW, &t);
+  pkt("IXON off", m, 1);
+  t.c_iflag |= IXON;
+  tcsetattr(s, TCSANOW, &t);
+  pkt("IXON on", m, 1);
+  t.c_cc[VSTOP] = 'X';
+  tcsetattr(s, TCSANOW, &t);
+  pkt("VSTOP is not ^S", m, 1);
+  t.c_cc[VSTOP] = 023;
+  tcsetattr(s, TCSANOW, &t);
+  pkt("VSTOP ^S again", m, 1);
+  write(m, "\023", 1);  // ^S typed: the slave's output stops
+  pkt("^S", m, 1);
+  write(m, "\021", 1);  // ^Q
+  pkt("^Q", m, 1);
+  r("tcflow TCOOFF", tcflow(s, TCOOFF));
+  pkt("TCOOFF", m, 1);
+  r("tcflow TCOON", tcflow(s, TCOON));
+  pkt("TCOON", m, 1);
+  write(m, "\003", 1);  // ^C: ISIG flushes both ways (no foreground group to signal)
+  pkt("^C", m, 1);
+  char b[8];
+  long n = read(m, b, 1);  // the ^C echo is data: a 1-byte read holds only TIOCPKT_DATA
+  printf("1-byte read of data: %ld byte %d\n", n, (unsigned char)b[0]);
+  pkt("the rest", m, 1);
+  v = 0;
+  r("TIOCPKT 0", ioctl(m, TIOCPKT, &v));
+  write(s, "plain", 5);
+  pkt("packet mode off", m, 1);
+
+  // Modem and break ioctls: a pty has no modem lines; breaks are accepted and do nothing.
+  r("TIOCMGET", ioctl(s, TIOCMGET, &v));
+  v = TIOCM_DTR;
+  r("TIOCMBIS", ioctl(s, TIOCMBIS, &v));
+  r("TIOCMBIC", ioctl(s, TIOCMBIC, &v));
+  r("TIOCMSET", ioctl(s, TIOCMSET, &v));
+  r("TIOCMIWAIT", ioctl(s, TIOCMIWAIT, 0));
+  r("TIOCSBRK", ioctl(s, TIOCSBRK, 0));
+  r("TIOCCBRK", ioctl(s, TIOCCBRK, 0));
+  r("tcsendbreak", tcsendbreak(s, 0));
+  r("TIOCGSOFTCAR", ioctl(s, TIOCGSOFTCAR, &v));
+  printf("softcar %d\n", v);
+  v = 1;
+  r("TIOCSSOFTCAR 1", ioctl(s, TIOCSSOFTCAR, &v));
+  ioctl(s, TIOCGSOFTCAR, &v);
+  tcgetattr(s, &t);
+  printf("softcar %d, CLOCAL %d\n", v, (t.c_cflag & CLOCAL) != 0);
+
+  // TIOCEXCL: another open of the slave needs CAP_SYS_ADMIN (an unprivileged child gets EBUSY).
+  r("TIOCGEXCL", ioctl(s, TIOCGEXCL, &v));
+  printf("exclusive %d\n", v);
+  r("TIOCEXCL", ioctl(s, TIOCEXCL, 0));
+  ioctl(s, TIOCGEXCL, &v);
+  printf("exclusive %d (master: ", v);
+  ioctl(m, TIOCGEXCL, &v);
+  printf("%d)\n", v);
+  fchmod(s, 0666);
+  int again = open(ptsname(m), O_RDWR | O_NOCTTY);
+  printf("root opens it again: %s\n", again >= 0 ? "ok" : strerror(errno));
+  if (again >= 0) close(again);
+  fflush(stdout);
+  if (fork() == 0) {
+    if (setuid(65534) < 0) { printf("setuid failed\n"); _exit(1); }
+    int fd = open(ptsname(m), O_RDWR | O_NOCTTY);
+    printf("uid 65534 opens it: %s\n", fd >= 0 ? "ok" : strerror(errno));
+    fflush(stdout);
+    _exit(0);
+  }
+  wait(NULL);
+  r("TIOCNXCL", ioctl(s, TIOCNXCL, 0));
+  fflush(stdout);
+  if (fork() == 0) {
+    setuid(65534);
+    int fd = open(ptsname(m), O_RDWR | O_NOCTTY);
+    printf("after TIOCNXCL uid 65534 opens it: %s\n", fd >= 0 ? "ok" : strerror(errno));
+    fflush(stdout);
+    _exit(0);
+  }
+  wait(NULL);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   // Dispositions a caller may have set (a shell's background job ignores SIGINT and SIGQUIT).
@@ -815,6 +936,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "winsize")) mode_winsize();
   else if (!strcmp(mode, "hangup")) mode_hangup();
   else if (!strcmp(mode, "ctty")) mode_ctty();
+  else if (!strcmp(mode, "packet")) mode_packet();
   else { fprintf(stderr, "usage: tty MODE\n"); return 2; }
   return 0;
 }
