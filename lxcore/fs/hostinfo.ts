@@ -67,3 +67,15 @@ export const BOOT_NS = (() => {
 
 /** Clock ticks per second of /proc's times (USER_HZ). */
 export const USER_HZ = 100;
+
+/** fs.suid_dumpable: what get_dumpable() becomes after a change of identity (0 unless set). */
+export const SUID_DUMPABLE = (() => {
+  const v = Number(hostText('/proc/sys/fs/suid_dumpable', () => '0').trim());
+  return v === 1 || v === 2 ? v : 0;
+})();
+
+/** The host process's timer slack (inherited from whoever started it), 50 µs by default. */
+export function hostTimerSlackNs(): number {
+  const v = Number(hostText('/proc/self/timerslack_ns', () => '50000').trim());
+  return Number.isFinite(v) && v > 0 ? v : 50000;
+}

@@ -56,7 +56,7 @@ export interface ExeIdentity { path: string; dev?: number; ino?: bigint }
  * an interpreter Linux would fail on only later comes back as `fatal`.
  */
 export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity, argv: string[], envp: string[],
-  execfn: string, creds: Credentials, openInterp: InterpOpener): ExecResult {
+  execfn: string, creds: Credentials, openInterp: InterpOpener, secure = false): ExecResult {
   const image = parseElf(file);
   // The interpreter is found and checked before anything is mapped, as load_elf_binary() does.
   let interp: { file: Uint8Array; exe: ExeIdentity; image: ElfImage } | undefined;
@@ -125,7 +125,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
       [AT_EUID, creds.euid],
       [AT_GID, creds.gid],
       [AT_EGID, creds.egid],
-      [AT_SECURE, 0],
+      [AT_SECURE, secure ? 1 : 0],
       [AT_HWCAP2, 0],
       [AT_MINSIGSTKSZ, 2048],
     ],

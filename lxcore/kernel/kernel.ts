@@ -3,6 +3,7 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
+import { hostTimerSlackNs } from '../fs/hostinfo.js';
 import { exitRobustList, exitPiStates, futexKey, futexWake } from './futex.js';
 import { readFileSync, statSync } from 'node:fs';
 import * as L from '../../cpu/shared/layout.js';
@@ -132,6 +133,7 @@ export class Kernel {
     // The task exists before the image so that a PT_INTERP is looked up as the process would
     // (its cwd, credentials and namespace); it gets its registers once the image is loaded.
     const task = new Task(pid, proc, initialRegs(0, 0));
+    task.timerSlackNs = task.defaultTimerSlackNs = hostTimerSlackNs();
     let entry;
     try {
       entry = loadProgram(mm, o.image, exeIdentity(o.exe), o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));

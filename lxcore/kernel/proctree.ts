@@ -9,7 +9,7 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { SIGCHLD, SIGCONT, SIGHUP, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS } from '../abi/signal.js';
-import { siChld, siKill, SI_KERNEL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
+import { siChld, siKill, SI_KERNEL, SI_USER, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
 import { sendSignalInfo } from './signals.js';
 import { INIT_PID } from './task.js';
 import type { Process } from './task.js';
@@ -66,13 +66,29 @@ export function processEnded(k: Kernel, p: Process): void {
   p.vforkDone = undefined;
   vfork?.();
   const orphaned = [...p.children];
-  for (const c of orphaned) {
-    c.parent = null;
-    c.ppid = INIT_PID;
-    c.exitSignal = SIGCHLD; // reparenting resets it (kernel/exit.c reparent_leader)
-    if (c.status) reap(k, c); // init reaps the zombies it inherits
-  }
   p.children.clear();
+  const reaper = findNewReaper(p);
+  for (const c of orphaned) {
+    c.exitSignal = SIGCHLD; // reparenting resets it (kernel/exit.c reparent_leader)
+    if (reaper) {
+      c.parent = reaper;
+      c.ppid = reaper.pid;
+      reaper.children.add(c);
+    } else {
+      c.parent = null;
+      c.ppid = INIT_PID;
+    }
+    // PR_SET_PDEATHSIG: each of its threads that asked is told, as from the exiting parent.
+    for (const th of c.threads) {
+      if (th.pdeathSignal && th.state !== 'dead' && !c.status) {
+        sendSignalInfo(k, c, null, th.pdeathSignal, siKill(th.pdeathSignal, SI_USER, p.pid, p.creds.uid));
+      }
+    }
+    if (c.status) {
+      if (!reaper) reap(k, c); // init reaps the zombies it inherits
+      else notifyAdopted(reaper, c); // a subreaper is told of an adopted zombie, as its parent would be
+    }
+  }
   // exit_notify(): a group this exit leaves orphaned with stopped members gets SIGHUP and
   // SIGCONT, whether it is a child's group (reparent_leader) or `p`'s own.
   for (const c of orphaned) if (!c.status) killOrphanedPgrp(k, c, p, null);
@@ -90,6 +106,24 @@ export function processEnded(k: Kernel, p: Process): void {
   const [code, status] = exitCodeOf(p);
   signalParent(parent, p, sig, code, status);
   // Woken even after an autoreap: a parent blocked in wait may now have no children (ECHILD).
+  parent.childEvents.wake();
+}
+
+/**
+ * find_new_reaper(): the nearest live ancestor of `p` that is a child subreaper
+ * (PR_SET_CHILD_SUBREAPER), or null for init.
+ */
+function findNewReaper(p: Process): Process | null {
+  for (let a = p.parent; a; a = a.parent) if (a.childSubreaper && !a.status) return a;
+  return null;
+}
+
+/** reparent_leader() of a zombie: its new parent gets SIGCHLD, or reaps it at once if it ignores it. */
+function notifyAdopted(parent: Process, c: Process): void {
+  const [handler, flags] = chldAction(parent);
+  const [code, status] = exitCodeOf(c);
+  if (handler === 1n /* SIG_IGN */ || (flags & BigInt(SA_NOCLDWAIT))) reap(parent.kernel, c);
+  signalParent(parent, c, handler === 1n ? 0 : SIGCHLD, code, status);
   parent.childEvents.wake();
 }
 

@@ -76,6 +76,18 @@ export class Process {
   /** RLIMIT_CPU: the CPU second at which the next SIGXCPU is due. */
   nextXcpu = 0;
   umask = 0o022;
+  /** get_dumpable(mm): 1 (SUID_DUMP_USER) or 0/2 after a change of identity; fork inherits it. */
+  dumpable = 1;
+  /** PR_SET_NO_NEW_PRIVS: exec no longer grants set-user-ID privileges; fork and exec keep it. */
+  noNewPrivs = false;
+  /** PR_SET_CHILD_SUBREAPER: orphans among its descendants come to it, not to init. */
+  childSubreaper = false;
+  /** securebits (SECBIT_KEEP_CAPS and the others, as set): fork keeps them, exec clears KEEP_CAPS. */
+  securebits = 0;
+  /** The capability bounding set (PR_CAPBSET_DROP): fork and exec keep it. */
+  capBset: bigint | undefined;
+  /** PR_SET_THP_DISABLE (MMF_DISABLE_THP): fork and exec keep it. */
+  thpDisable = false;
   /** rt_sigaction records by signal number (struct kernel_sigaction, 32 bytes as given). */
   sigactions = new Map<number, Uint8Array>();
   /** The environment it was started with (/proc/PID/environ). */
@@ -123,6 +135,11 @@ export class Task {
   regs: Uint8Array;
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits. */
   clearChildTid = 0;
+  /** PR_SET_PDEATHSIG: the signal this thread gets when its parent exits (0: none). */
+  pdeathSignal = 0;
+  /** PR_SET_TIMERSLACK: the slack in ns, and what PR_SET_TIMERSLACK 0 goes back to. */
+  timerSlackNs = 50000;
+  defaultTimerSlackNs = 50000;
   robustList = 0;
   robustListLen = 0;
   /** Blocked signals (rt_sigprocmask), 64 bits as a bigint. */

@@ -13,6 +13,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fail, EPERM, EINVAL, EFAULT, ESRCH } from '../abi/errno.js';
+import { SUID_DUMPABLE } from '../fs/hostinfo.js';
 import type { Task, Credentials } from '../kernel/task.js';
 
 const NGROUPS_MAX = 65536;
@@ -43,9 +44,11 @@ const ROOT_CAPS: bigint = (() => {
   return (1n << BigInt(CAP_LAST_CAP + 1)) - 1n;
 })();
 const id = (v: number): number => v >>> 0;
+/** Root's capabilities: the full set as far as the host lets wasl have them. */
+export const rootCaps = (): bigint => ROOT_CAPS;
 
 /** setuid(2): with CAP_SETUID all four uids; else only the effective one, to the real or saved uid. */
-export function sysSetuid(t: Task, uid: number): number {
+function sysSetuidUncommitted(t: Task, uid: number): number {
   const c = t.process.creds, u = id(uid);
   if (u === KEEP) fail(EINVAL);
   if (hasCap(c, CAP_SETUID)) { c.uid = c.euid = c.suid = c.fsuid = u; return 0; }
@@ -54,7 +57,7 @@ export function sysSetuid(t: Task, uid: number): number {
   return 0;
 }
 
-export function sysSetgid(t: Task, gid: number): number {
+function sysSetgidUncommitted(t: Task, gid: number): number {
   const c = t.process.creds, g = id(gid);
   if (g === KEEP) fail(EINVAL);
   if (hasCap(c, CAP_SETGID)) { c.gid = c.egid = c.sgid = c.fsgid = g; return 0; }
@@ -68,7 +71,7 @@ export function sysSetgid(t: Task, gid: number): number {
  * uid any of real, effective or saved. If the real uid is set, or the effective one to a value
  * other than the old real uid, the saved uid becomes the new effective uid.
  */
-export function sysSetreuid(t: Task, ruid: number, euid: number): number {
+function sysSetreuidUncommitted(t: Task, ruid: number, euid: number): number {
   const c = t.process.creds, r = id(ruid), e = id(euid);
   if (!hasCap(c, CAP_SETUID)) {
     if (r !== KEEP && r !== c.uid && r !== c.euid) fail(EPERM);
@@ -82,7 +85,7 @@ export function sysSetreuid(t: Task, ruid: number, euid: number): number {
   return 0;
 }
 
-export function sysSetregid(t: Task, rgid: number, egid: number): number {
+function sysSetregidUncommitted(t: Task, rgid: number, egid: number): number {
   const c = t.process.creds, r = id(rgid), e = id(egid);
   if (!hasCap(c, CAP_SETGID)) {
     if (r !== KEEP && r !== c.gid && r !== c.egid) fail(EPERM);
@@ -97,7 +100,7 @@ export function sysSetregid(t: Task, rgid: number, egid: number): number {
 }
 
 /** setresuid(2): unprivileged, each new id must be one of the current real, effective, saved. */
-export function sysSetresuid(t: Task, ruid: number, euid: number, suid: number): number {
+function sysSetresuidUncommitted(t: Task, ruid: number, euid: number, suid: number): number {
   const c = t.process.creds, ids = [id(ruid), id(euid), id(suid)];
   if (!hasCap(c, CAP_SETUID) && ids.some((v) => v !== KEEP && v !== c.uid && v !== c.euid && v !== c.suid)) fail(EPERM);
   if (ids[0] !== KEEP) c.uid = ids[0];
@@ -107,7 +110,7 @@ export function sysSetresuid(t: Task, ruid: number, euid: number, suid: number):
   return 0;
 }
 
-export function sysSetresgid(t: Task, rgid: number, egid: number, sgid: number): number {
+function sysSetresgidUncommitted(t: Task, rgid: number, egid: number, sgid: number): number {
   const c = t.process.creds, ids = [id(rgid), id(egid), id(sgid)];
   if (!hasCap(c, CAP_SETGID) && ids.some((v) => v !== KEEP && v !== c.gid && v !== c.egid && v !== c.sgid)) fail(EPERM);
   if (ids[0] !== KEEP) c.gid = ids[0];
@@ -121,13 +124,13 @@ export function sysSetresgid(t: Task, rgid: number, egid: number, sgid: number):
  * setfsuid(2) returns the previous fsuid whatever happens; it changes it only to one of the
  * real, effective, saved or current fs uid, or to anything with CAP_SETUID.
  */
-export function sysSetfsuid(t: Task, fsuid: number): number {
+function sysSetfsuidUncommitted(t: Task, fsuid: number): number {
   const c = t.process.creds, u = id(fsuid), old = c.fsuid;
   if (u !== KEEP && (hasCap(c, CAP_SETUID) || [c.uid, c.euid, c.suid, c.fsuid].includes(u))) c.fsuid = u;
   return old;
 }
 
-export function sysSetfsgid(t: Task, fsgid: number): number {
+function sysSetfsgidUncommitted(t: Task, fsgid: number): number {
   const c = t.process.creds, g = id(fsgid), old = c.fsgid;
   if (g !== KEEP && (hasCap(c, CAP_SETGID) || [c.gid, c.egid, c.sgid, c.fsgid].includes(g))) c.fsgid = g;
   return old;
@@ -185,7 +188,7 @@ export function sysCapget(t: Task, hdrp: number, datap: number): number {
  * particular but cannot split capabilities from its uid (wasl keeps no separate capability sets,
  * so only requests that leave the sets as they are succeed; others are EPERM — docs/quirks.md).
  */
-export function sysCapset(t: Task, hdrp: number, datap: number): number {
+function sysCapsetUncommitted(t: Task, hdrp: number, datap: number): number {
   const mm = t.process.mm;
   const hdr = Buffer.from(mm.read(hdrp, 8));
   const words = capWords(hdr.readUInt32LE(0));
@@ -219,3 +222,36 @@ function capWords(version: number): number {
 function capMask(w: number): number {
   return Number((ROOT_CAPS >> BigInt(32 * w)) & 0xffffffffn);
 }
+
+/**
+ * commit_creds(): a change of effective or filesystem uid or gid, or permitted capabilities
+ * gained, makes the process non-dumpable (fs.suid_dumpable) and clears the caller's parent-death
+ * signal, so that a process which gained or dropped privilege is not exposed to its old peers.
+ */
+function committed<A extends number[]>(fn: (t: Task, ...a: A) => number): (t: Task, ...a: A) => number {
+  return (t, ...a) => {
+    const c = t.process.creds;
+    const before = [c.euid, c.egid, c.fsuid, c.fsgid];
+    const hadCaps = permitted(c);
+    try {
+      return fn(t, ...a);
+    } finally {
+      const n = t.process.creds;
+      const after = [n.euid, n.egid, n.fsuid, n.fsgid];
+      if (after.some((v, i) => v !== before[i]) || (!hadCaps && permitted(n))) {
+        t.process.dumpable = SUID_DUMPABLE;
+        t.pdeathSignal = 0;
+      }
+    }
+  };
+}
+
+export const sysSetuid = committed(sysSetuidUncommitted);
+export const sysSetgid = committed(sysSetgidUncommitted);
+export const sysSetreuid = committed(sysSetreuidUncommitted);
+export const sysSetregid = committed(sysSetregidUncommitted);
+export const sysSetresuid = committed(sysSetresuidUncommitted);
+export const sysSetresgid = committed(sysSetresgidUncommitted);
+export const sysSetfsuid = committed(sysSetfsuidUncommitted);
+export const sysSetfsgid = committed(sysSetfsgidUncommitted);
+export const sysCapset = committed(sysCapsetUncommitted);

@@ -17,12 +17,19 @@ import { AddressSpace } from '../mm/mm.js';
 import { loadProgram, initialRegs, killAfterExec, STACK_SIZE, type InterpOpener } from '../kernel/exec.js';
 import { HostFile } from '../fs/hostfile.js';
 import { pathArg, lookup, host, credsOf } from './sys_path.js';
-import { permission, MAY_EXEC } from '../vfs/perm.js';
-import { S_IFMT, S_IFREG, S_IFLNK } from '../abi/stat.js';
+import { permission, allowed, MAY_EXEC, MAY_READ } from '../vfs/perm.js';
+import { S_IFMT, S_IFREG, S_IFLNK, S_ISUID, S_ISGID, S_IXGRP } from '../abi/stat.js';
+import { MS_NOSUID } from '../vfs/namespace.js';
+import { SUID_DUMPABLE } from '../fs/hostinfo.js';
+import { SECBIT_KEEP_CAPS } from './sys_prctl.js';
+import type { InodeAttrs } from '../vfs/api.js';
 import { setTaskName } from './sys_process.js';
 import { signalsOnExec } from '../kernel/signals.js';
 import { deThread } from '../kernel/thread.js';
-import type { Task, Process } from '../kernel/task.js';
+import type { Task, Process, Credentials } from '../kernel/task.js';
+
+/** PER_CLEAR_ON_SETID: READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE, ADDR_COMPAT_LAYOUT, MMAP_PAGE_ZERO. */
+const PER_CLEAR_ON_SETID = 0x0400000 | 0x0040000 | 0x0200000 | 0x0100000;
 
 /** binfmt_script reads this much of the file (BINPRM_BUF_SIZE). */
 const BINPRM_BUF_SIZE = 256;
@@ -30,7 +37,13 @@ const BINPRM_BUF_SIZE = 256;
 export const MAX_REWRITES = 5;
 
 /** The executable file found for a path: its bytes and what /proc/PID/exe shows for it. */
-interface ExecFile { data: Uint8Array; exe: string; dev?: number; ino?: bigint }
+interface ExecFile {
+  data: Uint8Array; exe: string; dev?: number; ino?: bigint;
+  /** What stat(2) shows of it: the set-id bits and owner decide the new credentials. */
+  attrs?: { mode: number; uid: number; gid: number };
+  /** Its mount is nosuid (the instance's mount flags, or the host's for a host file). */
+  nosuid?: boolean;
+}
 
 // ---- arguments ------------------------------------------------------------------------------
 /**
@@ -81,7 +94,8 @@ function fileOfDescription(f: unknown): ExecFile {
   if (!st.isFile()) fail(EACCES);
   let exe = f.path;
   try { exe = fs.realpathSync(f.path); } catch { /* unlinked or renamed: keep the name it had */ }
-  return { data: host(() => readHostFd(f.hostFd)), exe, dev: st.dev, ino: BigInt(st.ino) };
+  return { data: host(() => readHostFd(f.hostFd)), exe, dev: st.dev, ino: BigInt(st.ino),
+    attrs: { mode: st.mode, uid: st.uid, gid: st.gid }, nosuid: hostNosuid(exe) };
 }
 
 /** open_exec: a regular file the caller may execute; ENOENT, ENOTDIR, ELOOP, EACCES as Linux. */
@@ -102,7 +116,8 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
       if (n === 0) break;
       off += n;
     }
-    return { data: data.subarray(0, off), exe: r.path, dev: r.dentry.inode.fs.dev, ino: BigInt(r.dentry.inode.ino) };
+    return { data: data.subarray(0, off), exe: r.path, dev: r.dentry.inode.fs.dev, ino: BigInt(r.dentry.inode.ino),
+      attrs: a, nosuid: (r.dentry.mount.flags & MS_NOSUID) !== 0 };
   }
   if (!('host' in r)) {
     // wasl's own trees hold no executables; a magic link (/proc/PID/fd/N) opens what it names.
@@ -117,7 +132,53 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
   // In a namespace (a drvfs file) the walk has resolved every symlink: the guest path is the
   // canonical one, and the host's path must not show in /proc/PID/exe or /proc/PID/maps.
-  return { data, exe: r.path ?? host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino) };
+  return { data, exe: r.path ?? host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino),
+    attrs: { mode: st.mode, uid: st.uid, gid: st.gid },
+    nosuid: ((r.mountFlags ?? 0) & MS_NOSUID) !== 0 || ((st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(r.host)) };
+}
+
+/**
+ * Whether the host mounts `path` nosuid (the mount with the longest mount point above its real
+ * path in /proc/self/mountinfo, whose per-mount options are the sixth field). Unknown: no.
+ */
+function hostNosuid(path: string): boolean {
+  let real: string, info: string;
+  try {
+    real = fs.realpathSync(path);
+    info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch { return false; }
+  const unescape = (f: string) => f.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  let best = '', nosuid = false;
+  for (const line of info.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 6) continue;
+    const at = unescape(f[4]);
+    const inside = at === '/' || real === at || real.startsWith(at + '/');
+    if (inside && at.length >= best.length) {
+      best = at;
+      nosuid = f[5].split(',').includes('nosuid');
+    }
+  }
+  return nosuid;
+}
+
+/**
+ * bprm_fill_uid + cap_bprm_creds_from_file: the credentials the new image runs with. A
+ * set-user-ID file gives its owner as effective uid, a set-group-ID one (with group execute) its
+ * group, unless the mount is nosuid or the process has no_new_privs; then the saved and
+ * filesystem ids follow the effective ones. `secure` is AT_SECURE (bprm->secureexec): the
+ * effective ids differ from the old real ones.
+ */
+function execCreds(p: Process, file: ExecFile): { creds: Credentials; secure: boolean } {
+  const old = p.creds;
+  let euid = old.euid, egid = old.egid;
+  const a = file.attrs;
+  if (a && !file.nosuid && !p.noNewPrivs) {
+    if (a.mode & S_ISUID) euid = a.uid;
+    if ((a.mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP)) egid = a.gid;
+  }
+  const creds: Credentials = { ...old, groups: [...old.groups], euid, suid: euid, fsuid: euid, egid, sgid: egid, fsgid: egid };
+  return { creds, secure: euid !== old.uid || egid !== old.gid };
 }
 
 /**
@@ -205,9 +266,12 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
 
   const k = t.kernel;
   const mm = new AddressSpace(k.core, k.frames, k.refs);
+  const { creds, secure } = execCreds(p, file);
+  // would_dump(): a file the caller may not read leaves the process non-dumpable.
+  const unreadable = !!file.attrs && !allowed(credsOf(t), { ...file.attrs } as InodeAttrs, MAY_READ);
   let entry;
   try {
-    entry = loadProgram(mm, file.data, { path: file.exe, dev: file.dev, ino: file.ino }, argv, envp, filename, p.creds, interpreterOpener(t));
+    entry = loadProgram(mm, file.data, { path: file.exe, dev: file.dev, ino: file.ino }, argv, envp, filename, creds, interpreterOpener(t), secure);
   } catch (e) {
     mm.destroy();
     throw e;
@@ -230,6 +294,14 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   t.clearChildTid = 0;
   t.robustList = 0;
   t.robustListLen = 0;
+  // The new identity (begin_new_exec): dumpable only if nothing changed hands; a secure exec
+  // forgets the parent-death signal and the personality flags that weaken the layout.
+  const changed = creds.euid !== p.creds.euid || creds.egid !== p.creds.egid || creds.fsuid !== p.creds.fsuid || creds.fsgid !== p.creds.fsgid;
+  p.creds = creds;
+  p.dumpable = unreadable || creds.euid !== creds.uid || creds.egid !== creds.gid ? SUID_DUMPABLE : 1;
+  if (secure || changed) t.pdeathSignal = 0;
+  if (secure) p.personality &= ~PER_CLEAR_ON_SETID;
+  p.securebits &= ~SECBIT_KEEP_CAPS;
   setTaskName(t, filename);
   p.exe = file.exe;
   p.argv = argv;

@@ -91,10 +91,17 @@ function childRegs(t: Task, a: CloneArgs): Uint8Array {
  * the mask is inherited, pending signals are not, and the alternate signal stack is cleared
  * (CLONE_VM without CLONE_VFORK: sas_ss_reset). Returns the new tid.
  */
+/** copy_process's per-task part: the timer slack is inherited (and becomes the child's default); PDEATHSIG is not. */
+function inheritTaskState(t: Task, ct: Task): void {
+  ct.timerSlackNs = ct.defaultTimerSlackNs = t.timerSlackNs;
+  ct.pdeathSignal = 0;
+}
+
 function copyThread(t: Task, a: CloneArgs): number {
   const k = t.kernel, p = t.process, f = a.flags;
   const tid = k.allocPid();
   const ct = new Task(tid, p, childRegs(t, a));
+  inheritTaskState(t, ct);
   copySignalState(t, ct, true);
   ct.altStack = { sp: 0, size: 0, flags: SS_DISABLE };
   if (f & CLONE_CHILD_CLEARTID) ct.clearChildTid = a.childTid;
@@ -146,10 +153,16 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   c.ctty = p.ctty;
   c.umask = p.umask;
   c.personality = p.personality;
+  c.dumpable = p.dumpable;
+  c.noNewPrivs = p.noNewPrivs;
+  c.securebits = p.securebits;
+  c.capBset = p.capBset;
+  c.thpDisable = p.thpDisable;
   c.rlimits = new Map([...p.rlimits].map(([r, v]) => [r, [v[0], v[1]] as [number, number]]));
 
   // The child resumes where the parent made the call, with rax = 0.
   const ct = new Task(pid, c, childRegs(t, a));
+  inheritTaskState(t, ct);
   // Mask, sigaltstack and dispositions are inherited; pending signals are not (fork(2)).
   copySignalState(t, ct, false);
   if (clearSighand) { // CLONE_CLEAR_SIGHAND: handled signals go back to SIG_DFL, SIG_IGN stays

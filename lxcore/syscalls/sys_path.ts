@@ -75,7 +75,7 @@ function lexical(path: string): string {
  * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
  * wasl's synthetic filesystems, or a dentry of the instance's VFS (volfs in --isolated mode).
  */
-export type Resolved = { host: string; path?: string } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
+export type Resolved = { host: string; path?: string; mountFlags?: number } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
 
 /** The instance's namespace, if it has one (--isolated, --mount); else paths are the host's. */
 function vfsOf(t: Task): Vfs | undefined { return t.kernel.vfs; }
@@ -95,7 +95,7 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
       const hp = hostPathOf(d);
       const guest = vfs!.ns.pathOf(d, ctx.root);
       // A drvfs file is served by its host path; the guest keeps seeing its own path for it.
-      return hp !== null ? { host: hp, path: guest } : { dentry: d, path: guest };
+      return hp !== null ? { host: hp, path: guest, mountFlags: d.mount.flags } : { dentry: d, path: guest };
     }
     const [at, m] = hit;
     const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);

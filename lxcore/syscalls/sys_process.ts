@@ -1,12 +1,11 @@
 // Process-level calls: exit, exit_group, the id calls, set_tid_address, set_robust_list, rseq,
-// prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_getaffinity, sched_yield, prctl,
+// prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_getaffinity, sched_yield,
 // getrandom, sysinfo. The signal calls are in sys_signal.ts.
 
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
 import { fail, EINVAL, EPERM, ENOSYS, EFAULT, ESRCH, EACCES } from '../abi/errno.js';
 import { RLIMIT_STACK, RLIMIT_NOFILE, RLIMIT_NPROC, RLIM64_INFINITY } from '../abi/resource.js';
-import { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_DUMPABLE } from '../abi/prctl.js';
 import { exitedStatus } from '../kernel/task.js';
 import { exitThread } from '../kernel/thread.js';
 import { findTask } from '../kernel/signals.js';
@@ -270,30 +269,6 @@ export function taskComm(t: Task): string {
   return Buffer.from(n.subarray(0, z < 0 ? 15 : z)).toString('utf8');
 }
 
-export function sysPrctl(t: Task, option: number, arg2: number): number {
-  switch (option | 0) {
-    case PR_SET_NAME: {
-      const name = t.process.mm.read(arg2, 16);
-      const z = name.indexOf(0);
-      const out = new Uint8Array(16);
-      out.set(name.subarray(0, z < 0 ? 15 : Math.min(z, 15)));
-      taskNames.set(t, out);
-      return 0;
-    }
-    case PR_GET_NAME: {
-      let name = taskNames.get(t);
-      if (!name) {
-        name = new Uint8Array(16);
-        name.set(Buffer.from(t.process.exe.split('/').pop()!.slice(0, 15)));
-      }
-      t.process.mm.write(arg2, name);
-      return 0;
-    }
-    case PR_GET_DUMPABLE: return 1;
-    case PR_SET_DUMPABLE: return 0;
-    default: return fail(EINVAL);
-  }
-}
 
 export function sysSchedGetaffinity(t: Task, pid: number, size: number, mask: number): number {
   if ((pid | 0) !== 0 && !findTask(t.kernel, pid | 0)) fail(ESRCH); // any thread's id

@@ -12,6 +12,7 @@ import * as mm from './sys_mm.js';
 import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
 import * as futex from './sys_futex.js';
+import * as prctl from './sys_prctl.js';
 import * as sig from './sys_signal.js';
 import * as timer from './sys_timer.js';
 import * as fork from './sys_fork.js';
@@ -39,7 +40,7 @@ const H = (f: unknown) => f as Handler;
 const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
 const XATTR_NOTE = 'volfs (--isolated, --root) keeps user., trusted. and security. attributes; host files (passthrough, drvfs) show none (get: ENODATA, list: empty) and refuse set/remove with EOPNOTSUPP: Node has no xattr calls';
 
-const IDENTITY = "Linux's rules with capabilities as root's (euid 0); the guest's identity governs lxcore's VFS (isolated, mounts), while host passthrough files are checked by the host against wasl's own uid; exec does not honour setuid bits";
+const IDENTITY = "Linux's rules with capabilities as root's (euid 0); the guest's identity governs lxcore's VFS (isolated, mounts), while host passthrough files are checked by the host against wasl's own uid";
 
 const IMPLEMENTED: Record<string, Impl> = {
   read: full(H(io.sysRead)),
@@ -154,7 +155,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   clone3: partial(H(fork.sysClone3), 'as clone; set_tid and CLONE_INTO_CGROUP fail with EINVAL'),
   fork: full(H(fork.sysFork)),
   vfork: full(H(fork.sysVfork)),
-  execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY, set-user-ID bits ignored'),
+  execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts, set-user-ID and set-group-ID files; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
   wait4: partial(H(wait.sysWait4), "rusage carries the child's CPU time (all of it as ru_utime) and nothing else"),
   waitid: partial(H(wait.sysWaitid), 'rusage is all zeros; P_PIDFD fails (no pidfds yet)'),
@@ -181,7 +182,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   setrlimit: partial(H(proc.sysSetrlimit), 'see prlimit64'),
   uname: full(H(proc.sysUname)),
   arch_prctl: partial(H(proc.sysArchPrctl), 'ARCH_SET/GET_FS/GS; CPUID faulting, CET and AMX controls return EINVAL'),
-  prctl: partial(H(proc.sysPrctl), 'PR_SET_NAME, PR_GET_NAME, PR_GET/SET_DUMPABLE; others EINVAL'),
+  prctl: partial(H(prctl.sysPrctl), 'names, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, KEEPCAPS, SECUREBITS, CHILD_SUBREAPER, CAPBSET, CAP_AMBIENT (empty), THP_DISABLE, TIMERSLACK, GET_TID_ADDRESS, GET_SECCOMP (0), GET_AUXV; PR_SET_SECCOMP, PR_SET_MM, PR_SET_VMA and the rest EINVAL'),
   sched_getaffinity: partial(H(proc.sysSchedGetaffinity), "reports the host process's CPUs, though guest threads share one host thread"),
   sched_yield: full(H(proc.sysSchedYield)),
   getrandom: full(H(proc.sysGetrandom)),
