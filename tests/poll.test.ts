@@ -16,6 +16,7 @@ const MODES: Array<[string, string]> = [
   ['select', 'select/pselect: fd_set results, timeout written back, EBADF/EINVAL, EINTR'],
   ['epoll', 'epoll: level vs edge-triggered, ONESHOT, maxevents, errors, nesting and loops, close, epoll_pwait'],
   ['eventfd', 'eventfd counter and EFD_SEMAPHORE, readiness, epoll on an eventfd, signalfd readiness'],
+  ['timerfd', 'timerfd: errors, one-shot and periodic expirations, absolute deadlines, gettime, poll/epoll readiness, fdinfo'],
   ['stdin', 'stdin (a host pipe) polled before reads: nothing lost or read twice, EOF'],
 ];
 

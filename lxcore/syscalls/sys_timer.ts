@@ -1,6 +1,6 @@
 // Timers that send signals: alarm, setitimer, getitimer (kernel/time/itimer.c) and the POSIX
 // timers timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete
-// (kernel/time/posix-timers.c). Host timers stand behind the real clocks; ITIMER_VIRTUAL and
+// (kernel/time/posix-timers.c), and timerfd_create/settime/gettime (fs/timerfd.c; the file is fs/timerfd.ts). Host timers stand behind the real clocks; ITIMER_VIRTUAL and
 // ITIMER_PROF run on wasl's process CPU clock, its instruction count at 1 ns per instruction
 // (docs/quirks.md). The timer state lives with the process and dies with it.
 
@@ -10,6 +10,7 @@ import { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD
 import { siKill, siTimer, SI_KERNEL, SI_OVERRUN } from '../abi/siginfo.js';
 import { sendSignalInfo, findTask, hostTimer, SignalSource } from '../kernel/signals.js';
 import { clockNs } from './sys_time.js';
+import { TimerFd, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET } from '../fs/timerfd.js';
 import type { Task, Process } from '../kernel/task.js';
 
 const NS = 1_000_000_000n;
@@ -344,5 +345,39 @@ export function sysTimerGetoverrun(t: Task, id: number): number {
 export function sysTimerDelete(t: Task, id: number): number {
   timerOf(t, id);
   timers(t.process).deleteTimer(id | 0);
+  return 0;
+}
+
+// ---- timerfd -------------------------------------------------------------------------------------
+const TFD_CLOEXEC = 0o2000000, TFD_NONBLOCK = 0o4000;
+
+/** timerfd_create(clockid, flags): the real, monotonic and boot clocks (the alarm ones as root). */
+export function sysTimerfdCreate(t: Task, clock: number, flags: number): number {
+  clock |= 0;
+  if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK)) fail(EINVAL);
+  if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== CLOCK_BOOTTIME &&
+    clock !== CLOCK_REALTIME_ALARM && clock !== CLOCK_BOOTTIME_ALARM) fail(EINVAL);
+  if ((clock === CLOCK_REALTIME_ALARM || clock === CLOCK_BOOTTIME_ALARM) && t.process.creds.euid !== 0) fail(EPERM); // CAP_WAKE_ALARM
+  return t.process.fds.install(new TimerFd(clock, (flags & TFD_NONBLOCK) !== 0), (flags & TFD_CLOEXEC) !== 0);
+}
+
+function timerFdOf(t: Task, fd: number): TimerFd {
+  const f = t.process.fds.get(fd | 0);
+  if (!(f instanceof TimerFd)) fail(EINVAL);
+  return f;
+}
+
+export function sysTimerfdSettime(t: Task, fd: number, flags: number, newValue: number, oldValue: number): number {
+  if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) fail(EINVAL);
+  const [interval, value] = readPair(t, newValue, false);
+  const f = timerFdOf(t, fd);
+  const old = f.settime(flags, interval, value);
+  if (oldValue) t.process.mm.write(oldValue, pairBytes(old[0], old[1], false));
+  return 0;
+}
+
+export function sysTimerfdGettime(t: Task, fd: number, curValue: number): number {
+  const [interval, left] = timerFdOf(t, fd).gettime();
+  t.process.mm.write(curValue, pairBytes(interval, left, false));
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -397,6 +398,78 @@ static void mode_stdin(void) {
   r("read at EOF", read(0, line, 10));
 }
 
+static void put_its(struct itimerspec *it, long vs, long vns, long is, long ins) {
+  it->it_value.tv_sec = vs; it->it_value.tv_nsec = vns;
+  it->it_interval.tv_sec = is; it->it_interval.tv_nsec = ins;
+}
+
+static void mode_timerfd(void) {
+  r("create bad clock", timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0));
+  r("create bad flags", timerfd_create(CLOCK_MONOTONIC, 1));
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  printf("created: %d, cloexec %d\n", fd >= 0, (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+  struct itimerspec it, old;
+  r("gettime disarmed", timerfd_gettime(fd, &it));
+  printf("  value %ld.%09ld interval %ld.%09ld\n", (long)it.it_value.tv_sec, it.it_value.tv_nsec, (long)it.it_interval.tv_sec, it.it_interval.tv_nsec);
+  put_its(&it, 0, 1000000000, 0, 0);
+  r("settime bad timespec", timerfd_settime(fd, 0, &it, NULL));
+  put_its(&it, 0, 30000000, 0, 0);
+  r("settime bad flags", timerfd_settime(fd, 4, &it, NULL));
+  r("settime bad fd", timerfd_settime(99, 0, &it, NULL));
+  int ev = eventfd(0, 0);
+  r("settime on an eventfd", timerfd_settime(ev, 0, &it, NULL));
+  r("gettime on an eventfd", timerfd_gettime(ev, &old));
+  close(ev);
+  // A 30 ms one-shot: read waits for it and returns one expiration.
+  struct timespec a;
+  now(&a);
+  r("settime 30 ms one-shot", timerfd_settime(fd, 0, &it, &old));
+  timerfd_gettime(fd, &it);
+  printf("  left <= 30 ms: %d, interval 0: %d\n", it.it_value.tv_sec == 0 && it.it_value.tv_nsec <= 30000000 && it.it_value.tv_nsec > 0, it.it_interval.tv_nsec == 0);
+  uint64_t ticks = 0;
+  r("read", read(fd, &ticks, sizeof ticks));
+  printf("  ticks %llu after >= 25 ms: %d\n", (unsigned long long)ticks, ms_since(&a) >= 25);
+  r("gettime after it fired", timerfd_gettime(fd, &it));
+  printf("  value %ld.%09ld\n", (long)it.it_value.tv_sec, it.it_value.tv_nsec);
+  r("read short buffer", read(fd, &ticks, 4));
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  r("read with nothing expired", read(fd, &ticks, sizeof ticks));
+  // Absolute, in the past: it has expired at once.
+  put_its(&it, 1, 0, 0, 0);
+  r("settime absolute in the past", timerfd_settime(fd, TFD_TIMER_ABSTIME, &it, NULL));
+  struct pollfd pf = {fd, POLLIN, 0};
+  r("poll", poll(&pf, 1, 1000));
+  printf("  revents %#x\n", pf.revents);
+  r("read", read(fd, &ticks, sizeof ticks));
+  printf("  ticks %llu\n", (unsigned long long)ticks);
+  // Periodic, 10 ms: after sleeping 55 ms at least 5 periods have passed, all counted by one read.
+  put_its(&it, 0, 10000000, 0, 10000000);
+  timerfd_settime(fd, 0, &it, NULL);
+  usleep(55000);
+  r("read periodic", read(fd, &ticks, sizeof ticks));
+  printf("  at least 5 expirations: %d\n", ticks >= 5);
+  timerfd_gettime(fd, &it);
+  printf("  interval %ld.%09ld, left <= 10 ms: %d\n", (long)it.it_interval.tv_sec, it.it_interval.tv_nsec, it.it_value.tv_sec == 0 && it.it_value.tv_nsec <= 10000000);
+  // epoll sees it readable; the old value comes back from a disarming settime.
+  int ep = epoll_create1(0);
+  struct epoll_event e = {EPOLLIN, {.u32 = 7}};
+  epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+  r("epoll_wait", epoll_wait(ep, &e, 1, 1000));
+  printf("  data %u events %#x\n", e.data.u32, e.events);
+  put_its(&it, 0, 0, 0, 0);
+  r("disarm", timerfd_settime(fd, 0, &it, &old));
+  printf("  old interval %ld.%09ld\n", (long)old.it_interval.tv_sec, old.it_interval.tv_nsec);
+  r("read after disarm", read(fd, &ticks, sizeof ticks));
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  FILE *f = fopen(path, "r");
+  while (f && fgets(buf, sizeof buf, f))
+    if (!strncmp(buf, "clockid", 7) || !strncmp(buf, "ticks", 5) || !strncmp(buf, "settime", 7) || !strncmp(buf, "it_", 3)) printf("  fdinfo %s", buf);
+  if (f) fclose(f);
+  r("CLOCK_REALTIME", timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
+  r("CLOCK_BOOTTIME", timerfd_create(CLOCK_BOOTTIME, 0));
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *m = argc > 1 ? argv[1] : "";
@@ -406,6 +479,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(m, "epoll")) mode_epoll();
   else if (!strcmp(m, "eventfd")) mode_eventfd();
   else if (!strcmp(m, "stdin")) mode_stdin();
+  else if (!strcmp(m, "timerfd")) mode_timerfd();
   else { fprintf(stderr, "unknown mode\n"); return 2; }
   return 0;
 }
