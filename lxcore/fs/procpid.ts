@@ -136,14 +136,14 @@ export function stat(p: Process, reader: Task, th?: Task): string {
     // 9-17: flags (PF_RANDOMIZE, as a user process shows) minflt cminflt majflt cmajflt utime stime cutime cstime
     0x400000, p.status ? 0 : p.mm.minflt, 0, 0, 0, utime, 0, whole ? ticks(p.childCpuNs) : 0, 0,
     // 18-25: priority nice num_threads itrealvalue starttime vsize rss rsslim
-    20, 0, p.threads.filter((x) => x.state !== 'dead').length || 1, 0,
+    priorityField(task ?? p.threads[0]), task?.nice ?? p.threads[0]?.nice ?? 0, p.threads.filter((x) => x.state !== 'dead').length || 1, 0,
     Math.max(0, Math.floor((p.startNs - BOOT_NS) / (1e9 / USER_HZ))), m.size, m.rss / P, rss === Infinity ? RLIM_INFINITY : rss,
     // 26-30: startcode endcode startstack kstkesp kstkeip (the last two 0 unless dumping core)
     L.startCode, L.endCode, L.startStack, 0, 0,
     // 31-37: signal blocked sigignore sigcatch wchan nswap cnswap
     low31(pending), low31(task?.sigmask ?? 0n), low31(ign), low31(cgt), 0, 0, 0,
     // 38-44: exit_signal processor rt_priority policy delayacct_blkio_ticks guest_time cguest_time
-    p.exitSignal, 0, 0, 0, 0, 0, 0,
+    p.exitSignal, 0, (task ?? p.threads[0])?.rtPriority ?? 0, (task ?? p.threads[0])?.policy ?? 0, 0, 0, 0,
     // 45-52: start_data end_data start_brk arg_start arg_end env_start env_end exit_code
     L.startData, L.endData, p.status ? 0 : p.mm.brkStart, L.argStart, L.argEnd, L.envStart, L.envEnd,
     p.status ? p.status.wstatus : 0,
@@ -195,8 +195,8 @@ export function status(p: Process, reader: Task, th?: Task): string {
     `Speculation_Store_Bypass:\t${hostStatusLine('Speculation_Store_Bypass', 'unknown')}`,
     `SpeculationIndirectBranch:\t${hostStatusLine('SpeculationIndirectBranch', 'unknown')}`,
     // Where the host process may run, and the NUMA nodes: the host's own lines.
-    `Cpus_allowed:\t${hostStatusLine('Cpus_allowed', cpuBitmap(allowedCpus()))}`,
-    `Cpus_allowed_list:\t${hostStatusLine('Cpus_allowed_list', cpuListText(allowedCpus()))}`,
+    `Cpus_allowed:\t${task?.affinity ? cpuBitmap(task.affinity) : hostStatusLine('Cpus_allowed', cpuBitmap(allowedCpus()))}`,
+    `Cpus_allowed_list:\t${task?.affinity ? cpuListText(task.affinity) : hostStatusLine('Cpus_allowed_list', cpuListText(allowedCpus()))}`,
     `Mems_allowed:\t${hostStatusLine('Mems_allowed', '1')}`, 'Mems_allowed_list:\t0',
     `voluntary_ctxt_switches:\t${task?.nvcsw ?? 0}`, `nonvoluntary_ctxt_switches:\t${task?.nivcsw ?? 0}`,
     '',
@@ -260,6 +260,12 @@ export function limits(p: Process): string {
     s += `${name.padEnd(25)} ${v(soft)}${v(hard)}${unit ? unit.padEnd(10) : ''}\n`;
   });
   return s;
+}
+
+/** stat's priority field (task_prio): 20 + nice for the normal policies, −1 − rt priority for RT. */
+function priorityField(t: Task | undefined): number {
+  if (!t) return 20;
+  return t.policy === 1 || t.policy === 2 ? -1 - t.rtPriority : 20 + t.nice;
 }
 
 /** /proc/PID/fdinfo/N (seq_show): position, flags in octal with close-on-exec, mount, inode. */

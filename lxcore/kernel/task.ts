@@ -137,6 +137,13 @@ export class Task {
   clearChildTid = 0;
   /** PR_SET_PDEATHSIG: the signal this thread gets when its parent exits (0: none). */
   pdeathSignal = 0;
+  /** Scheduling (sched(7)): nice, policy and real-time priority, the CPUs it may run on
+   *  (undefined: the host process's own), SCHED_RESET_ON_FORK. The scheduler itself ignores them. */
+  nice = 0;
+  policy = 0;
+  rtPriority = 0;
+  resetOnFork = false;
+  affinity?: number[];
   /** PR_SET_TIMERSLACK: the slack in ns, and what PR_SET_TIMERSLACK 0 goes back to. */
   timerSlackNs = 50000;
   defaultTimerSlackNs = 50000;

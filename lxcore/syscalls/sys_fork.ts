@@ -95,6 +95,16 @@ function childRegs(t: Task, a: CloneArgs): Uint8Array {
 function inheritTaskState(t: Task, ct: Task): void {
   ct.timerSlackNs = ct.defaultTimerSlackNs = t.timerSlackNs;
   ct.pdeathSignal = 0;
+  // sched_fork(): the policy, priority, nice and CPUs are inherited, unless SCHED_RESET_ON_FORK
+  // asks for a normal policy and a nice of at least 0 in the child.
+  ct.affinity = t.affinity;
+  ct.nice = t.nice;
+  ct.policy = t.policy;
+  ct.rtPriority = t.rtPriority;
+  if (t.resetOnFork) {
+    if (ct.policy === 1 || ct.policy === 2) { ct.policy = 0; ct.rtPriority = 0; ct.nice = 0; }
+    else if (ct.nice < 0) ct.nice = 0;
+  }
 }
 
 function copyThread(t: Task, a: CloneArgs): number {

@@ -1,5 +1,5 @@
 // Process-level calls: exit, exit_group, the id calls, set_tid_address, set_robust_list, rseq,
-// prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_getaffinity, sched_yield,
+// prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_yield,
 // getrandom, sysinfo. The signal calls are in sys_signal.ts.
 
 import { randomFillSync } from 'node:crypto';
@@ -270,18 +270,6 @@ export function taskComm(t: Task): string {
 }
 
 
-export function sysSchedGetaffinity(t: Task, pid: number, size: number, mask: number): number {
-  if ((pid | 0) !== 0 && !findTask(t.kernel, pid | 0)) fail(ESRCH); // any thread's id
-  // The CPUs the host process may run on (hostinfo.ts): guest threads share one JS thread, but
-  // a count that differs from native makes programs (GOMAXPROCS, nproc) behave differently.
-  const cpus = allowedCpus();
-  const bytes = Math.ceil((Math.max(...possibleCpus(), ...cpus) + 1) / 64) * 8; // cpumask_size(): nr_cpu_ids
-  if ((size | 0) < bytes || (size & 7)) fail(EINVAL);
-  const b = new Uint8Array(bytes);
-  for (const i of cpus) b[i >> 3] |= 1 << (i & 7);
-  t.process.mm.write(mask, b);
-  return bytes;
-}
 
 export function sysSchedYield(): number { return 0; }
 

@@ -13,6 +13,7 @@ import * as proc from './sys_process.js';
 import * as time from './sys_time.js';
 import * as futex from './sys_futex.js';
 import * as prctl from './sys_prctl.js';
+import * as sched from './sys_sched.js';
 import * as sig from './sys_signal.js';
 import * as timer from './sys_timer.js';
 import * as fork from './sys_fork.js';
@@ -40,6 +41,7 @@ const H = (f: unknown) => f as Handler;
 const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
 const XATTR_NOTE = 'volfs (--isolated, --root) keeps user., trusted. and security. attributes; host files (passthrough, drvfs) show none (get: ENODATA, list: empty) and refuse set/remove with EOPNOTSUPP: Node has no xattr calls';
 
+const SCHED = 'kept and reported with Linux\'s rules and permissions; the scheduler itself stays round-robin on one host thread';
 const IDENTITY = "Linux's rules with capabilities as root's (euid 0); the guest's identity governs lxcore's VFS (isolated, mounts), while host passthrough files are checked by the host against wasl's own uid";
 
 const IMPLEMENTED: Record<string, Impl> = {
@@ -183,7 +185,18 @@ const IMPLEMENTED: Record<string, Impl> = {
   uname: full(H(proc.sysUname)),
   arch_prctl: partial(H(proc.sysArchPrctl), 'ARCH_SET/GET_FS/GS; CPUID faulting, CET and AMX controls return EINVAL'),
   prctl: partial(H(prctl.sysPrctl), 'names, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, KEEPCAPS, SECUREBITS, CHILD_SUBREAPER, CAPBSET, CAP_AMBIENT (empty), THP_DISABLE, TIMERSLACK, GET_TID_ADDRESS, GET_SECCOMP (0), GET_AUXV; PR_SET_SECCOMP, PR_SET_MM, PR_SET_VMA and the rest EINVAL'),
-  sched_getaffinity: partial(H(proc.sysSchedGetaffinity), "reports the host process's CPUs, though guest threads share one host thread"),
+  sched_getaffinity: partial(H(sched.sysSchedGetaffinity), "the host process's CPUs unless set, though guest threads share one host thread"),
+  sched_setaffinity: partial(H(sched.sysSchedSetaffinity), SCHED),
+  getcpu: partial(H(sched.sysGetcpu), 'the first CPU the thread may use; node 0'),
+  getpriority: partial(H(sched.sysGetpriority), SCHED),
+  setpriority: partial(H(sched.sysSetpriority), SCHED),
+  sched_setscheduler: partial(H(sched.sysSchedSetscheduler), SCHED + '; SCHED_DEADLINE is EINVAL'),
+  sched_getscheduler: full(H(sched.sysSchedGetscheduler)),
+  sched_setparam: partial(H(sched.sysSchedSetparam), SCHED),
+  sched_getparam: full(H(sched.sysSchedGetparam)),
+  sched_get_priority_max: full(H(sched.sysSchedGetPriorityMax)),
+  sched_get_priority_min: full(H(sched.sysSchedGetPriorityMin)),
+  sched_rr_get_interval: partial(H(sched.sysSchedRrGetInterval), 'SCHED_RR 100 ms, others 0 (Linux reports the CFS slice of the moment)'),
   sched_yield: full(H(proc.sysSchedYield)),
   getrandom: full(H(proc.sysGetrandom)),
   sysinfo: full(H(proc.sysSysinfo)),
