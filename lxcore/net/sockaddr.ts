@@ -11,7 +11,18 @@ export interface UnixAddr { family: typeof AF_UNIX; name: Uint8Array }
 /** An IP address as Node spells it ("127.0.0.1", "::1"), and a port. */
 export interface InetAddr { family: typeof AF_INET | typeof AF_INET6; addr: string; port: number; flowinfo?: number; scope?: number }
 export interface UnspecAddr { family: typeof AF_UNSPEC }
-export type SockAddr = UnixAddr | InetAddr | UnspecAddr;
+/** struct sockaddr_nl: a netlink port id and multicast group mask. */
+export interface NetlinkAddr { family: 16; pid: number; groups: number }
+export type SockAddr = UnixAddr | InetAddr | UnspecAddr | NetlinkAddr;
+const AF_NETLINK = 16;
+
+/** sockaddr_nl (netlink_bind, netlink_connect): at least 12 bytes, nl_family AF_NETLINK. */
+export function parseNetlink(raw: Uint8Array): NetlinkAddr {
+  if (raw.length < 12) fail(EINVAL);
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (familyOf(raw) !== AF_NETLINK) fail(EINVAL);
+  return { family: AF_NETLINK, pid: dv.getUint32(4, true), groups: dv.getUint32(8, true) };
+}
 
 /** sizeof(struct sockaddr_storage): the most a guest may pass. */
 const SOCKADDR_STORAGE = 128;
@@ -57,6 +68,14 @@ export function parseInet(raw: Uint8Array, family: number): InetAddr | UnspecAdd
 
 /** The bytes of a sockaddr as the kernel would hand it back. */
 export function encodeSockaddr(a: SockAddr): Uint8Array {
+  if (a.family === AF_NETLINK) {
+    const b = new Uint8Array(12);
+    const dv = new DataView(b.buffer);
+    dv.setUint16(0, AF_NETLINK, true);
+    dv.setUint32(4, a.pid >>> 0, true);
+    dv.setUint32(8, a.groups >>> 0, true);
+    return b;
+  }
   if (a.family === AF_UNIX) {
     // A path name comes back with its NUL; an abstract one exactly; an unnamed one as the family.
     const path = a.name.length > 0 && a.name[0] !== 0;

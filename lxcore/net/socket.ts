@@ -14,6 +14,7 @@ import { sendSignalInfo, hostTimer, ERESTARTSYS } from '../kernel/signals.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
 import { FileDescription, Maybe } from '../vfs/file.js';
 import { hostSysctl } from './sysctl.js';
+import { ifIoctl, isIfIoctl } from './ifioctl.js';
 import { hostErrno } from '../fs/hosterr.js';
 import type { SockAddr } from './sockaddr.js';
 import type { Task } from '../kernel/task.js';
@@ -111,8 +112,9 @@ export abstract class Socket extends FileDescription {
   }
   override write(buf: Uint8Array, t: Task): Maybe<number> { return this.sendmsg(t, { data: buf, flags: 0 }); }
   override onReady(cb: () => void): () => void { return this.wait.subscribe(cb); }
-  /** FIONREAD (SIOCINQ); other requests are the default ENOTTY (no interface ioctls yet). */
+  /** FIONREAD (SIOCINQ) and the interface requests (ifioctl.ts); others are the default ENOTTY. */
   override ioctl(req: number, arg: number, t: Task): Maybe<number> {
+    if (isIfIoctl(req)) return ifIoctl(t, this.domain, req, arg);
     if (req !== FIONREAD) return super.ioctl(req, arg, t);
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, this.inq(), true);

@@ -15,6 +15,8 @@ import {
 import { hostSysctl } from './sysctl.js';
 import type { Socket } from './socket.js';
 
+const SOL_NETLINK = 270, AF_NETLINK = 16;
+
 /** SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF on x86-64 Linux 6.1 (2 × (2048 + skb truesize)). */
 const SOCK_MIN_SNDBUF = 4608, SOCK_MIN_RCVBUF = 2304;
 
@@ -25,6 +27,9 @@ const BOOLEAN = new Set([
   `${SOL_SOCKET}:${SO_NO_CHECK}`, `${SOL_SOCKET}:${SO_REUSEPORT}`, `${SOL_SOCKET}:${SO_PASSCRED}`,
   `${IPPROTO_TCP}:${TCP_NODELAY}`, `${IPPROTO_TCP}:${TCP_CORK}`, `${IPPROTO_TCP}:${TCP_QUICKACK}`,
   `${IPPROTO_IPV6}:${IPV6_V6ONLY}`, `${IPPROTO_IP}:${IP_MULTICAST_LOOP}`, `${IPPROTO_IPV6}:${IPV6_MULTICAST_LOOP}`,
+  // SOL_NETLINK: PKTINFO, BROADCAST_ERROR, NO_ENOBUFS, LISTEN_ALL_NSID, CAP_ACK, EXT_ACK,
+  // GET_STRICT_CHK (iproute2 sets the last two); kept, and they change nothing wasl answers.
+  ...[3, 4, 5, 8, 10, 11, 12].map((n) => `${SOL_NETLINK}:${n}`),
 ]);
 const INTEGER = new Set([
   `${SOL_SOCKET}:${SO_PRIORITY}`, `${SOL_SOCKET}:${SO_RCVLOWAT}`,
@@ -56,6 +61,10 @@ function defaultOf(key: string): number {
 function checkLevel(s: Socket, level: number): void {
   if (level === SOL_SOCKET) return;
   if (s.domain === AF_UNIX) fail(EOPNOTSUPP);
+  if (s.domain === AF_NETLINK) {
+    if (level === SOL_NETLINK) return;
+    fail(ENOPROTOOPT);
+  }
   if (level === IPPROTO_TCP && s.type === SOCK_STREAM) return;
   if (level === IPPROTO_IP && (s.domain === AF_INET || s.domain === AF_INET6)) return;
   if (level === IPPROTO_IPV6 && s.domain === AF_INET6) return;

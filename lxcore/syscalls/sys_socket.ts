@@ -18,7 +18,8 @@ import { S_IFSOCK } from '../abi/stat.js';
 import { Socket, SendMsg, RecvMsg, Ucred } from '../net/socket.js';
 import { UnixSocket, setUnixFsNames } from '../net/unix.js';
 import { createInetSocket } from '../net/inet.js';
-import { SockAddr, readSockaddr, parseUnix, parseInet, writeSockaddr, encodeSockaddr } from '../net/sockaddr.js';
+import { SockAddr, readSockaddr, parseUnix, parseInet, parseNetlink, writeSockaddr, encodeSockaddr } from '../net/sockaddr.js';
+import { NetlinkSocket, AF_NETLINK, NETLINK_ROUTE } from '../net/netlink.js';
 import { setOption, getOption } from '../net/sockopt.js';
 import { iovecs } from './sys_io.js';
 import { lookup, lookupParent, credsOf } from './sys_path.js';
@@ -42,6 +43,7 @@ const then = <T, U>(v: Maybe<T>, f: (x: T) => U | Promise<U>): U | Promise<U> =>
 /** The guest's sockaddr, parsed for the socket's family. */
 function addrFor(t: Task, s: Socket, addr: number, len: number): SockAddr {
   const raw = readSockaddr(t, addr, len);
+  if (s.domain === AF_NETLINK) return parseNetlink(raw);
   return s.domain === AF_UNIX ? parseUnix(raw) : parseInet(raw, s.domain);
 }
 
@@ -106,6 +108,13 @@ function newSocket(t: Task, domain: number, type: number, protocol: number): Soc
       if (protocol !== 0 && protocol !== IPPROTO_UDP) fail(EPROTONOSUPPORT);
     } else fail(ESOCKTNOSUPPORT);
     return createInetSocket(t, domain, base, open);
+  }
+  if (domain === AF_NETLINK) {
+    if (base !== SOCK_RAW && base !== SOCK_DGRAM) fail(ESOCKTNOSUPPORT);
+    // Only the routing family is answered; the others (NETLINK_GENERIC, audit, uevents …) are
+    // as if their modules were missing.
+    if (protocol !== NETLINK_ROUTE) fail(EPROTONOSUPPORT);
+    return NetlinkSocket.create(t, base, protocol, open);
   }
   return fail(EAFNOSUPPORT);
 }

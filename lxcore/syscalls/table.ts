@@ -57,7 +57,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   dup2: full(H(io.sysDup2)),
   dup3: full(H(io.sysDup3)),
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
-  ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG; no TIOCPKT, TIOCEXCL, modem or serial requests. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it); no interface ioctls (SIOCGIFCONF …)'),
+  ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSBRK/TIOCCBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG, TIOCPKT/TIOCGPKT, TIOCEXCL/TIOCNXCL/TIOCGEXCL, TIOCGSOFTCAR/TIOCSSOFTCAR; modem and serial requests ENOTTY as on a pty. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it). Sockets: SIOCGIFCONF and the SIOCGIF* reads from the host\'s interfaces; SIOCSIF* changes EPERM'),
   getdents64: full(H(io.sysGetdents64)),
   openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; no O_TMPFILE`),
   open: partial(H(path.sysOpen), PASSTHROUGH),
