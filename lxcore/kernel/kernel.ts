@@ -3,7 +3,7 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
-import { readFileSync, statSync } from 'node:fs';
+import { fs } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 import {
   EXIT_BUDGET, EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
@@ -75,7 +75,7 @@ export interface SpawnOptions {
 /** The first program's file identity for /proc/PID/maps: the host's view of its path. */
 function exeIdentity(path: string): ExeIdentity {
   try {
-    const st = statSync(path, { bigint: true });
+    const st = fs.statSync(path, { bigint: true });
     return { path, dev: Number(st.dev), ino: st.ino };
   } catch {
     return { path }; // an image given as bytes, or a path only the guest namespace has
@@ -406,7 +406,7 @@ export class Kernel {
 /** The host process's own process group and session (/proc/self/stat), or `pid` for both. */
 function hostGroupAndSession(pid: number): [number, number] {
   try {
-    const st = readFileSync('/proc/self/stat', 'utf8');
+    const st = fs.readFileSync('/proc/self/stat', 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …
     const pgrp = Number(f[2]), session = Number(f[3]);
     if (pgrp > 0 && session > 0) return [pgrp, session];

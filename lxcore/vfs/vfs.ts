@@ -4,7 +4,7 @@
 // over the host root or over volfs). Synthetic /proc, /dev and /sys stay in front
 // of it (lxcore/syscalls/sys_path.ts) until they become VFS filesystems themselves.
 
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { Filesystem } from './api.js';
 import { Namespace, Dentry, WalkContext, MS_RDONLY } from './namespace.js';
 import { Volfs } from '../../volfs/volfs.js';
