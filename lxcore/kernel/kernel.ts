@@ -24,6 +24,7 @@ import { InstanceLimits, resolveLimits } from './limits.js';
 import { RLIMIT_CPU } from '../abi/resource.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
 import type { DiskStoreOptions } from '../../volfs/diskstore.js';
+import type { Volfs } from '../../volfs/volfs.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
 import { disassociateCtty } from '../tty/jobctl.js';
@@ -55,6 +56,11 @@ export interface KernelOptions {
   root?: string;
   /** Tuning of the root's store (journal compaction threshold). */
   rootOptions?: DiskStoreOptions;
+  /**
+   * A volfs the embedder made as the root (the browser playground's, on its own store); it gets
+   * the `--isolated` skeleton if it is new.
+   */
+  rootFs?: Volfs;
 }
 
 export interface SpawnOptions {
@@ -100,6 +106,9 @@ export class Kernel {
   cpuNs = 0;
   /** When the task on the core got it (performance.now()): the running stretch's CPU time. */
   stretchStart = 0;
+  /** Guest instructions retired and syscalls made by all tasks so far (the playground's readout). */
+  insnsRetired = 0;
+  syscallsMade = 0;
 
   constructor(readonly options: KernelOptions = {}) {
     this.limits = resolveLimits(options.limits);
@@ -107,9 +116,9 @@ export class Kernel {
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
     this.nextPid = process.pid;
-    if (options.isolated || options.root !== undefined || options.mounts?.length) {
+    if (options.isolated || options.root !== undefined || options.rootFs || options.mounts?.length) {
       this.vfs = new Vfs({
-        isolated: !!options.isolated, root: options.root, rootOptions: options.rootOptions, mounts: options.mounts ?? [],
+        isolated: !!options.isolated, root: options.root, rootFs: options.rootFs, rootOptions: options.rootOptions, mounts: options.mounts ?? [],
         uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
       });
     }
@@ -260,6 +269,8 @@ export class Kernel {
       if (t.state !== 'runnable') continue;
       this.switchTo(t);
       this.stretchStart = performance.now();
+      // The state block's counter is the task's own (it travels with its registers).
+      const insnsBefore = this.core.insnCount;
       // The task keeps the core across syscalls until it blocks, dies, uses a whole slice or
       // makes QUANTUM_EXITS exits: going round the queue (and the clock) per syscall would cost
       // more than the syscall.
@@ -274,6 +285,11 @@ export class Kernel {
       } catch (e) {
         this.kernelFault(t, e);
       }
+      // A task that blocked took its count off the core with its registers; a dead one's last
+      // stretch is not counted.
+      const insnsAfter = this.onCore === t ? this.core.insnCount
+        : (t.state as string) === 'dead' ? insnsBefore : new DataView(t.regs.buffer, t.regs.byteOffset).getBigUint64(L.INSN_COUNT, true);
+      this.insnsRetired += Number(insnsAfter - insnsBefore);
       const now = performance.now();
       // Accounting per quantum, not per exit: the clock costs as much as a fast syscall.
       this.chargeCpu(t, now - this.stretchStart);
@@ -305,7 +321,7 @@ export class Kernel {
   private handleExit(t: Task, reason: number): void {
     switch (reason) {
       case EXIT_BUDGET: return;
-      case EXIT_SYSCALL: dispatchSyscall(this, t); return;
+      case EXIT_SYSCALL: this.syscallsMade++; dispatchSyscall(this, t); return;
       case EXIT_PAGE_FAULT: {
         const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
         if (!segv) return;
