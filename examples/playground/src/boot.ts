@@ -128,8 +128,10 @@ async function handle(m: ToWorker): Promise<void> {
     case 'upload': {
       const path = `/mnt/host/${m.name}`;
       try {
-        // The host's side of the drvfs mount: what a Windows user dropping a file in C:\ does.
-        hostFs.writeFileSync(`/host/${m.name}`, m.data);
+        // The host's side of the drvfs mount, as a Windows user dropping a file in C:\ does. A
+        // browser file has no mode; like a Windows file under WSL's drvfs it is rwxr-xr-x (so
+        // an uploaded static binary runs), which is also what drvfs shows without `metadata`.
+        hostFs.writeFileSync(`/host/${m.name}`, m.data, { mode: 0o755 });
         post({ type: 'uploaded', path });
       } catch (e) { post({ type: 'uploaded', path, error: String(e) }); }
       return;

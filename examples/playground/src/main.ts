@@ -53,7 +53,7 @@ worker.onmessage = (e: MessageEvent<ToPage>) => {
     case 'output':
       term.write(m.data);
       // The prompt (PS1 in /etc/profile) is up: the shell is ready for input.
-      if (booted && !promptMs) term.write('', () => { if (!promptMs && /wasl:\S*# /.test(screenText())) { promptMs = performance.now() - t0; resolveReady(); } });
+      if (booted && !promptMs) term.write('', () => { if (!promptMs && /wasl:\S*# /.test(screenText())) { promptMs = performance.now() - t0; resolveReady(); showStatus(); } });
       break;
     case 'booted': booted = true; bootMs = m.ms; break;
     case 'stats': stats = m; break;
@@ -123,7 +123,7 @@ addEventListener('pagehide', () => send({ type: 'flush' }));
 const shared = statsSab ? new Float64Array(statsSab) : null;
 let last = { t: performance.now(), insns: 0, syscalls: 0 };
 let rates = { ips: 0, sps: 0 };
-setInterval(() => {
+function showStatus(): void {
   if (shared) stats = { insns: shared[STAT_INSNS], syscalls: shared[STAT_SYSCALLS], saves: shared[STAT_SAVES] };
   const now = performance.now();
   const dt = (now - last.t) / 1000;
@@ -133,7 +133,8 @@ setInterval(() => {
   $('status').textContent = `${fmt(rates.ips)} instructions/s   ${fmt(rates.sps)} syscalls/s   ` +
     `prompt after ${promptMs ? (promptMs / 1000).toFixed(2) + ' s' : '…'}   saved ${stats.saves}×   ` +
     (isolated ? 'cross-origin isolated' : 'not isolated');
-}, 1000);
+}
+setInterval(showStatus, 1000);
 
 declare global { interface Window { waslPlayground: unknown } }
 window.waslPlayground = {
