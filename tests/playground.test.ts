@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, constants } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -40,6 +40,20 @@ async function bufferText(page: Page): Promise<string> {
   });
 }
 
+/**
+ * Waits for the shell's prompt on the cursor's line, and for xterm to have answered everything
+ * the guest asked it: busybox's line editor asks where the cursor is (ESC[6n) when it prints a
+ * prompt, and a command typed before the answer reaches the guest lets the answer go to the
+ * next program that reads the terminal (type-ahead, as on a real terminal).
+ */
+async function atPrompt(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const b = (window as any).waslPlayground.terminal.buffer.active;
+    return /wasl:\S*# $/.test(b.getLine(b.baseY + b.cursorY)?.translateToString(false).slice(0, b.cursorX) ?? '');
+  }, null, { timeout: 30_000 });
+  await page.evaluate(() => new Promise<void>((r) => (window as any).waslPlayground.terminal.write('', r)));
+}
+
 let marks = 0;
 /**
  * Types `cmd` at the prompt and returns what it printed: the lines between the command's echo
@@ -47,6 +61,7 @@ let marks = 0;
  */
 async function sh(page: Page, cmd: string, timeout = 30_000): Promise<string> {
   const n = ++marks;
+  await atPrompt(page);
   await page.evaluate((s) => (window as any).waslPlayground.type(s), `${cmd}; echo END''${n}\r`);
   const end = `\nEND${n}\n`;
   await page.waitForFunction((e) => {
@@ -59,6 +74,13 @@ async function sh(page: Page, cmd: string, timeout = 30_000): Promise<string> {
   const stop = text.lastIndexOf(end);
   const start = text.lastIndexOf(`END''${n}`, stop);
   return text.slice(text.indexOf('\n', start) + 1, stop + 1);
+}
+
+let shot = false;
+async function screenshot(page: Page): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'playground.png') }).catch(() => {});
+  shot = true;
 }
 
 async function ready(page: Page): Promise<void> {
@@ -89,10 +111,7 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
   });
 
   afterAll(async () => {
-    if (page) {
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: join(ARTIFACTS, 'playground.png') }).catch(() => {});
-    }
+    if (page && !shot) await screenshot(page); // if the test that takes it failed earlier
     await ctx?.close();
     await server?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
@@ -114,6 +133,7 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
 
   it('busybox vi opens full screen, edits, and quits back to the shell', async () => {
     const text = `typed in vi ${randomBytes(4).toString('hex')}`;
+    await atPrompt(page);
     await page.evaluate(() => (window as any).waslPlayground.type('busybox vi /tmp/vi.txt\r'));
     // vi's empty-buffer lines ("~") fill the screen: it is in raw mode on the whole terminal.
     await page.waitForFunction(() => ((window as any).waslPlayground.screenText().match(/^~/gm) ?? []).length > 10, null, { timeout: 30_000 });
@@ -128,6 +148,15 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
     expect(await sh(page, 'cat /tmp/vi.txt')).toBe(text + '\n');
   });
 
+  it('^C interrupts a busy program in the foreground; the shell sees it die of SIGINT', async () => {
+    await atPrompt(page);
+    await page.evaluate(() => (window as any).waslPlayground.type('primes 2000000000\r'));
+    await page.waitForTimeout(500); // it is computing (an untimed pause; the check is the status below)
+    await page.evaluate(() => (window as any).waslPlayground.type('\x03'));
+    // 128 + SIGINT, as a shell reports a child killed by a signal.
+    expect(await sh(page, 'echo $?')).toBe(`${128 + constants.signals.SIGINT}\n`);
+  });
+
   it('a resize reaches the guest (TIOCSWINSZ, SIGWINCH) and stty size reports xterm\'s size', async () => {
     await page.setViewportSize({ width: 760, height: 480 });
     await page.waitForTimeout(300);
@@ -137,6 +166,7 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
     // TIOCGWINSZ then reports the new size (the signal goes to the foreground group, as on Linux).
     const bin = buildStatic(join(ROOT, 'tests/programs/winch.c'), 'musl');
     await page.evaluate((b) => (window as any).waslPlayground.upload('winch', new Uint8Array(b)), Array.from(readFileSync(bin)));
+    await atPrompt(page);
     await page.evaluate(() => (window as any).waslPlayground.type('/mnt/host/winch\r'));
     await page.waitForFunction(() => (window as any).waslPlayground.screenText().includes('waiting for SIGWINCH'), null, { timeout: 30_000 });
     await page.setViewportSize({ width: 900, height: 560 });
@@ -184,6 +214,12 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
     expect(s.insns).toBeGreaterThan(1e6);
     expect(s.syscalls).toBeGreaterThan(100);
     expect(await page.textContent('#status')).toMatch(/instructions\/s .* syscalls\/s/);
+    // The artifact: a busy guest, with the status line's rates moving.
+    await sh(page, 'ls -l /bin | head -5');
+    await page.evaluate(() => (window as any).waslPlayground.type('sha256; primes 400000000\r'));
+    await page.waitForFunction(() => /[1-9][0-9.]* M instructions\/s/.test(document.getElementById('status')!.textContent!), null, { timeout: 10_000 });
+    await screenshot(page);
+    await page.evaluate(() => (window as any).waslPlayground.type('\x03'));
   });
 
   it('without cross-origin isolation the page still works and says what it lacks', async () => {

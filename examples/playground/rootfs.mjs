@@ -60,10 +60,10 @@ export function buildRootfs() {
   file('/etc/passwd', text('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'), 0o644);
   file('/etc/group', text('root:x:0:\nnogroup:x:65534:\n'), 0o644);
   file('/etc/hostname', text('wasl\n'), 0o644);
-  file('/etc/profile', text('export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin\nexport PS1=\'wasl:\\w# \'\nexport HOME=/root\n'), 0o644);
+  file('/etc/profile', text('export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin\nexport PS1=\'wasl:\\w# \'\nexport HOME=/root\n[ -t 1 ] && cat /etc/motd\n'), 0o644);
   file('/etc/motd', text('wasl playground: busybox sh on an x86-64 interpreter in WebAssembly, in your browser.\n' +
     'Your files in /mnt/host (upload/download buttons). / is kept in this browser (IndexedDB); "reset" starts afresh.\n' +
-    'Try: ls /bin | head, primes, sha256 /bin/busybox, vi, top.\n'), 0o644);
+    'Try: ls /bin | head, primes, sha256sum /bin/busybox, vi /root/notes, top.\n'), 0o644);
 
   const json = Buffer.from(JSON.stringify({ version: 1, entries }));
   const head = Buffer.alloc(4);
