@@ -286,10 +286,10 @@ export class Kernel {
         this.kernelFault(t, e);
       }
       // A task that blocked took its count off the core with its registers; a dead one's last
-      // stretch is not counted.
+      // stretch is not counted; an execve started a new count (then only that part is counted).
       const insnsAfter = this.onCore === t ? this.core.insnCount
         : (t.state as string) === 'dead' ? insnsBefore : new DataView(t.regs.buffer, t.regs.byteOffset).getBigUint64(L.INSN_COUNT, true);
-      this.insnsRetired += Number(insnsAfter - insnsBefore);
+      this.insnsRetired += Number(insnsAfter >= insnsBefore ? insnsAfter - insnsBefore : insnsAfter);
       const now = performance.now();
       // Accounting per quantum, not per exit: the clock costs as much as a fast syscall.
       this.chargeCpu(t, now - this.stretchStart);

@@ -28,7 +28,7 @@ const SHELL_ENV = [
 let kernel: Kernel;
 let con: Console;
 let store: SnapshotStore;
-let db: IDBDatabase;
+let db: IDBDatabase | undefined;
 /** Off once a reset is asked for: nothing may be saved after the database is cleared. */
 let persisting = true;
 
@@ -87,10 +87,14 @@ async function boot(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const t0 = performance.now();
   const [module, snapshot] = await Promise.all([
     WebAssembly.compileStreaming(fetch(coreUrl)),
-    openDb().then((d) => { db = d; return loadSnapshot(d); }),
+    // Without IndexedDB (some private modes) the root lives in memory only, and says so.
+    openDb().then((d) => { db = d; return loadSnapshot(d); }).catch((e) => {
+      post({ type: 'output', data: new TextEncoder().encode(`[IndexedDB unavailable (${e}): / will not be kept]\r\n`) });
+      return null;
+    }),
   ]);
   provideCoreModule(module);
-  store = new SnapshotStore(snapshot, (b) => (persisting ? saveBatch(db, b) : Promise.resolve()));
+  store = new SnapshotStore(snapshot, (b) => (persisting && db ? saveBatch(db, b) : Promise.resolve()));
   const root = new Volfs({ rootUid: 0, rootGid: 0, store });
   if (!snapshot) {
     const res = await fetch(new URL('rootfs.bin', m.base));
@@ -144,7 +148,7 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'flush': await store.flushed(); post({ type: 'flushed' }); return;
-    case 'reset': persisting = false; await store.flushed(); await clearDb(db); post({ type: 'reset-done' }); return;
+    case 'reset': persisting = false; await store.flushed(); if (db) await clearDb(db); post({ type: 'reset-done' }); return;
   }
 }
 
