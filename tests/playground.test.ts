@@ -97,7 +97,7 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
 
   beforeAll(async () => {
     // A fresh build of the page (the kernel's dist/ is built by `npm test` before vitest runs).
-    execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'examples/playground/vite.config.ts', '--logLevel', 'error'],
+    execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--configLoader', 'runner', '--config', 'examples/playground/vite.config.ts', '--logLevel', 'error'],
       { cwd: ROOT, stdio: 'inherit' });
     serve = (await import(join(ROOT, 'examples/playground/serve.mjs'))).serve;
     server = await serve(DIST);
@@ -220,6 +220,14 @@ describe.skipIf(!can)('browser playground (skipped only if chromium, busybox-sta
     await page.waitForFunction(() => /[1-9][0-9.]* M instructions\/s/.test(document.getElementById('status')!.textContent!), null, { timeout: 10_000 });
     await screenshot(page);
     await page.evaluate(() => (window as any).waslPlayground.type('\x03'));
+  });
+
+  it('reset forgets the saved root and boots afresh from the image', async () => {
+    expect(await sh(page, 'test -e /root/kept/file; echo $?')).toBe('0\n');
+    page.once('dialog', (d) => void d.accept());
+    await Promise.all([page.waitForEvent('load'), page.click('#reset')]);
+    await ready(page);
+    expect(await sh(page, 'test -e /root/kept/file; echo $?; test -x /bin/busybox; echo $?')).toBe('1\n0\n');
   });
 
   it('without cross-origin isolation the page still works and says what it lacks', async () => {

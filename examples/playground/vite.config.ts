@@ -1,6 +1,8 @@
 // The playground's build: the page, the kernel in a module Worker, core.wasm from dist/ (run
 // `npm run build` first; `npm run build:playground` does), the root filesystem image built from
 // this machine's busybox-static, and the cross-origin isolation headers in dev and preview.
+// Run with `--configLoader runner` (the npm scripts do): the default loader writes the bundled
+// config into node_modules/.vite-temp.
 
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,8 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
+  // Vite's dependency cache stays in this folder: node_modules may be shared (a symlink).
+  cacheDir: fileURLToPath(new URL('./.vite', import.meta.url)),
   plugins: [rootfsPlugin()],
   // memfs's Node dependencies, answered by the Worker's host (lxcore itself imports none).
   resolve: {
