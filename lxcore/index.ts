@@ -3,8 +3,7 @@
 //
 //   const status = await runProgram('./hello', { argv: ['hello', 'world'] });
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs, path } from './host.js';
 import { Kernel, KernelOptions } from './kernel/kernel.js';
 import { FdTable } from './vfs/file.js';
 import { HostFile } from './fs/hostfile.js';

@@ -21,9 +21,7 @@
 // nothing the host kernel already has; a power cut may lose them, never the store's consistency).
 // Freed inodes' data files are deleted only after the commit recording the free is durable.
 
-import * as fs from 'node:fs';
-import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { fs, path, zlib } from '../lxcore/host.js';
 import { LinuxError, EIO, ENOSPC, EDQUOT, EFBIG } from '../lxcore/abi/errno.js';
 import type { VolStore, StoredState, InodeRecord, FileData, Recordable } from './store.js';
 
@@ -56,7 +54,7 @@ function frame(recs: Rec[]): Buffer {
   const b = Buffer.alloc(HEADER + payload.length);
   b.writeUInt32LE(MAGIC, 0);
   b.writeUInt32LE(payload.length, 4);
-  b.writeUInt32LE(crc32(payload), 8);
+  b.writeUInt32LE(zlib.crc32(payload), 8);
   payload.copy(b, HEADER);
   return b;
 }
@@ -69,7 +67,7 @@ function readFrames(buf: Buffer): { frames: Rec[][]; end: number } {
     const len = buf.readUInt32LE(off + 4);
     if (off + HEADER + len > buf.length) break;
     const payload = buf.subarray(off + HEADER, off + HEADER + len);
-    if (crc32(payload) !== buf.readUInt32LE(off + 8)) break;
+    if (zlib.crc32(payload) !== buf.readUInt32LE(off + 8)) break;
     let recs: Rec[];
     try { recs = JSON.parse(payload.toString()); } catch { break; }
     if (!Array.isArray(recs)) break;
@@ -155,8 +153,8 @@ export class DiskStore implements VolStore {
    */
   constructor(readonly dir: string, o: DiskStoreOptions = {}) {
     this.compactBytes = o.compactBytes ?? 4 << 20;
-    this.dataDir = join(dir, 'data');
-    this.lockPath = join(dir, 'volfs.lock');
+    this.dataDir = path.join(dir, 'data');
+    this.lockPath = path.join(dir, 'volfs.lock');
     fs.mkdirSync(dir, { recursive: true });
     const names = fs.readdirSync(dir);
     if (names.length && !names.includes('meta.snap') && !names.every((n) => n === 'volfs.lock' || n === 'data' || n.startsWith('meta.'))) {
@@ -189,7 +187,7 @@ export class DiskStore implements VolStore {
   // ---- opening ----
 
   load(): StoredState | null {
-    const snapPath = join(this.dir, 'meta.snap');
+    const snapPath = path.join(this.dir, 'meta.snap');
     if (!fs.existsSync(snapPath)) { this.fresh = true; return null; }
     const replay = new Replay();
     const snap = fs.readFileSync(snapPath);
@@ -208,7 +206,7 @@ export class DiskStore implements VolStore {
     // The journal belongs to this snapshot only if its header names the same generation (a
     // crash between renaming a new snapshot and replacing the journal leaves the old one).
     let journalOk = false;
-    const jPath = join(this.dir, 'meta.journal');
+    const jPath = path.join(this.dir, 'meta.journal');
     if (fs.existsSync(jPath)) {
       const j = fs.readFileSync(jPath);
       const { frames, end } = readFrames(j);
@@ -246,10 +244,10 @@ export class DiskStore implements VolStore {
     for (const name of fs.readdirSync(this.dataDir)) {
       const ino = Number(name);
       const r = replay.inodes.get(ino);
-      const path = join(this.dataDir, name);
+      const file = path.join(this.dataDir, name);
       if (Number.isInteger(ino)) state.next = Math.max(state.next, ino + 1);
-      if (!r || (r.mode & S_IFMT) !== S_IFREG) { fs.rmSync(path, { force: true }); continue; }
-      if (fs.statSync(path).size > r.size) fs.truncateSync(path, r.size);
+      if (!r || (r.mode & S_IFMT) !== S_IFREG) { fs.rmSync(file, { force: true }); continue; }
+      if (fs.statSync(file).size > r.size) fs.truncateSync(file, r.size);
     }
   }
 
@@ -349,7 +347,7 @@ export class DiskStore implements VolStore {
     if (this.journalFd >= 0) fs.closeSync(this.journalFd);
     const header = frame([['h', gen]]);
     this.replaceFile('meta.journal', header);
-    this.journalFd = fs.openSync(join(this.dir, 'meta.journal'), 'r+');
+    this.journalFd = fs.openSync(path.join(this.dir, 'meta.journal'), 'r+');
     this.journalEnd = header.length;
     this.journalDirty = false;
     this.dirty.clear();
@@ -360,7 +358,7 @@ export class DiskStore implements VolStore {
   }
 
   private replaceFile(name: string, contents: Buffer): void {
-    const tmp = join(this.dir, `${name}.tmp`);
+    const tmp = path.join(this.dir, `${name}.tmp`);
     const fd = fs.openSync(tmp, 'w');
     try {
       hostIo(() => fs.writeSync(fd, contents, 0, contents.length, 0));
@@ -368,7 +366,7 @@ export class DiskStore implements VolStore {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, join(this.dir, name));
+    fs.renameSync(tmp, path.join(this.dir, name));
     this.fsyncDir(this.dir);
   }
 
@@ -431,7 +429,7 @@ export class DiskStore implements VolStore {
 
   // ---- file contents ----
 
-  private dataPath(ino: number): string { return join(this.dataDir, String(ino)); }
+  private dataPath(ino: number): string { return path.join(this.dataDir, String(ino)); }
 
   /** The host descriptor of `ino`'s data file; -1 if it has none and `create` is false. */
   fd(ino: number, create: boolean): number {

@@ -66,7 +66,7 @@ export interface VolStore {
 }
 
 /** Contents of a file in memory: a buffer grown by doubling. */
-class MemoryData implements FileData {
+export class MemoryData implements FileData {
   private bytes = new Uint8Array(0);
 
   read(buf: Uint8Array, offset: number): void {

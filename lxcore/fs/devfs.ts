@@ -2,8 +2,7 @@
 // and pts/ (/sys is sysfs.ts). /dev/tty is the caller's controlling terminal when that is one of
 // lxcore's (lxcore/tty/), else the host's terminal.
 
-import * as fs from 'node:fs';
-import { randomFillSync } from 'node:crypto';
+import { fs, crypto } from '../host.js';
 import { FileDescription } from '../vfs/file.js';
 import { Stat, S_IFCHR, makedev } from '../abi/stat.js';
 import { fail, ENOSPC, ENXIO } from '../abi/errno.js';
@@ -25,7 +24,7 @@ class MemDevice extends FileDescription {
   }
   override read(buf: Uint8Array): number {
     if (this.kind === 'null') return 0;
-    if (this.kind === 'random') randomFillSync(buf); else buf.fill(0);
+    if (this.kind === 'random') crypto.randomFillSync(buf); else buf.fill(0);
     return buf.length;
   }
   override write(buf: Uint8Array): number {

@@ -3,8 +3,8 @@
 // the host terminal where Node can tell (isatty, window size); termios is a default cooked
 // setting the guest may change but which does not reach the host terminal (docs/quirks.md).
 
-import * as fs from 'node:fs';
-import * as tty from 'node:tty';
+import { fs, tty } from '../host.js';
+import type { BigIntStats } from 'node:fs';
 import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
 import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE } from '../abi/errno.js';
@@ -35,7 +35,7 @@ const DT_OF: Record<number, number> = {
   [S_IFBLK]: DT_BLK, [S_IFIFO]: DT_FIFO, [S_IFSOCK]: DT_SOCK,
 };
 
-export function statFromHost(s: fs.BigIntStats): Stat {
+export function statFromHost(s: BigIntStats): Stat {
   return {
     dev: Number(s.dev), ino: s.ino, nlink: Number(s.nlink), mode: Number(s.mode), uid: Number(s.uid),
     gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),

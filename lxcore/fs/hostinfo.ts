@@ -2,8 +2,7 @@
 // boot id): wasl runs on this machine, so a guest comparing them with native sees the same.
 // Each has a fallback for hosts without a Linux /proc (another OS, a browser).
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { fs, os } from '../host.js';
 
 /** The text of a host file, or `fallback()` when it cannot be read. */
 export function hostText(path: string, fallback: () => string): string {

@@ -3,8 +3,7 @@
 // (procpid.ts holds the per-process formats); host facts (memory, uptime, load, CPUs, boot
 // time) are the host's own figures, so a guest comparing them with native sees the same.
 
-import * as os from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { os, crypto } from '../host.js';
 import { dir, staticDir, file, link, inoOf, SynNode, SynDir, SynFile, SynMount } from './synthetic.js';
 import { hostText, onlineCpus } from './hostinfo.js';
 import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } from './procpid.js';
@@ -192,7 +191,7 @@ const hostSys = (path: string, fallback: string) => file(() => hostText(`/proc/s
 const FILESYSTEMS = ['nodev\tsysfs', 'nodev\ttmpfs', 'nodev\tproc', 'nodev\tdevtmpfs', 'nodev\tdevpts', 'nodev\tvolfs', 'nodev\tdrvfs'];
 
 export function procfs(): SynMount {
-  const bootId = hostText('/proc/sys/kernel/random/boot_id', () => randomUUID() + '\n');
+  const bootId = hostText('/proc/sys/kernel/random/boot_id', () => crypto.randomUUID() + '\n');
   const fixed: Record<string, SynNode> = {
     self: link((t: Task) => String(t.process.pid)),
     'thread-self': link((t: Task) => `${t.process.pid}/task/${t.tid}`),
@@ -213,7 +212,7 @@ export function procfs(): SynMount {
         ngroups_max: file(() => '65536\n'),
         cap_last_cap: file(() => `${CAP_LAST_CAP}\n`),
         random: staticDir({
-          uuid: file(() => randomUUID() + '\n'),
+          uuid: file(() => crypto.randomUUID() + '\n'),
           boot_id: file(() => bootId),
         }),
       }),

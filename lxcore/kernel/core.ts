@@ -3,8 +3,7 @@
 // views (never DataView BigInt access on a hot path). Views are rebuilt only when lxcore/mm grows
 // the memory, which is the only place it grows.
 
-import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fs, url } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 
 export interface CoreExports {
@@ -22,16 +21,24 @@ let cachedModule: WebAssembly.Module | undefined;
 export function coreWasmPath(debug = false): string {
   const name = debug ? 'core.debug.wasm' : 'core.wasm';
   for (const rel of ['../../cpu/', '../../dist/cpu/', '../../../dist/cpu/']) {
-    const p = fileURLToPath(new URL(rel + name, import.meta.url));
-    if (existsSync(p)) return p;
+    const p = url.fileURLToPath(new URL(rel + name, import.meta.url));
+    if (fs.existsSync(p)) return p;
   }
   throw new Error(`wasl: ${name} not found — run \`npm run build\` first`);
+}
+
+/**
+ * Hands the kernel an already compiled core (the browser fetches and compiles core.wasm itself,
+ * asynchronously, before the first Kernel is made); otherwise it is read from dist/ on first use.
+ */
+export function provideCoreModule(m: WebAssembly.Module): void {
+  cachedModule = m;
 }
 
 export function coreModule(): WebAssembly.Module {
   if (!cachedModule) {
     const debug = process.env.WASL_CORE_DEBUG === '1';
-    cachedModule = new WebAssembly.Module(readFileSync(coreWasmPath(debug)));
+    cachedModule = new WebAssembly.Module(fs.readFileSync(coreWasmPath(debug)));
   }
   return cachedModule;
 }

@@ -5,7 +5,7 @@
 
 import { hostTimerSlackNs } from '../fs/hostinfo.js';
 import { exitRobustList, exitPiStates, futexKey, futexWake } from './futex.js';
-import { readFileSync, statSync } from 'node:fs';
+import { fs } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 import {
   EXIT_BUDGET, EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
@@ -26,6 +26,7 @@ import { InstanceLimits, resolveLimits } from './limits.js';
 import { RLIMIT_CPU } from '../abi/resource.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
 import type { DiskStoreOptions } from '../../volfs/diskstore.js';
+import type { Volfs } from '../../volfs/volfs.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
 import { disassociateCtty } from '../tty/jobctl.js';
@@ -57,6 +58,11 @@ export interface KernelOptions {
   root?: string;
   /** Tuning of the root's store (journal compaction threshold). */
   rootOptions?: DiskStoreOptions;
+  /**
+   * A volfs the embedder made as the root (the browser playground's, on its own store); it gets
+   * the `--isolated` skeleton if it is new.
+   */
+  rootFs?: Volfs;
 }
 
 export interface SpawnOptions {
@@ -77,7 +83,7 @@ export interface SpawnOptions {
 /** The first program's file identity for /proc/PID/maps: the host's view of its path. */
 function exeIdentity(path: string): ExeIdentity {
   try {
-    const st = statSync(path, { bigint: true });
+    const st = fs.statSync(path, { bigint: true });
     return { path, dev: Number(st.dev), ino: st.ino };
   } catch {
     return { path }; // an image given as bytes, or a path only the guest namespace has
@@ -102,6 +108,9 @@ export class Kernel {
   cpuNs = 0;
   /** When the task on the core got it (performance.now()): the running stretch's CPU time. */
   stretchStart = 0;
+  /** Guest instructions retired and syscalls made by all tasks so far (the playground's readout). */
+  insnsRetired = 0;
+  syscallsMade = 0;
 
   constructor(readonly options: KernelOptions = {}) {
     this.limits = resolveLimits(options.limits);
@@ -109,9 +118,9 @@ export class Kernel {
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
     this.nextPid = process.pid;
-    if (options.isolated || options.root !== undefined || options.mounts?.length) {
+    if (options.isolated || options.root !== undefined || options.rootFs || options.mounts?.length) {
       this.vfs = new Vfs({
-        isolated: !!options.isolated, root: options.root, rootOptions: options.rootOptions, mounts: options.mounts ?? [],
+        isolated: !!options.isolated, root: options.root, rootFs: options.rootFs, rootOptions: options.rootOptions, mounts: options.mounts ?? [],
         uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
       });
     }
@@ -263,6 +272,8 @@ export class Kernel {
       if (t.state !== 'runnable') continue;
       this.switchTo(t);
       this.stretchStart = performance.now();
+      // The state block's counter is the task's own (it travels with its registers).
+      const insnsBefore = this.core.insnCount;
       // The task keeps the core across syscalls until it blocks, dies, uses a whole slice or
       // makes QUANTUM_EXITS exits: going round the queue (and the clock) per syscall would cost
       // more than the syscall.
@@ -277,6 +288,11 @@ export class Kernel {
       } catch (e) {
         this.kernelFault(t, e);
       }
+      // A task that blocked took its count off the core with its registers; a dead one's last
+      // stretch is not counted; an execve started a new count (then only that part is counted).
+      const insnsAfter = this.onCore === t ? this.core.insnCount
+        : (t.state as string) === 'dead' ? insnsBefore : new DataView(t.regs.buffer, t.regs.byteOffset).getBigUint64(L.INSN_COUNT, true);
+      this.insnsRetired += Number(insnsAfter >= insnsBefore ? insnsAfter - insnsBefore : insnsAfter);
       const now = performance.now();
       // Accounting per quantum, not per exit: the clock costs as much as a fast syscall.
       this.chargeCpu(t, now - this.stretchStart);
@@ -308,7 +324,7 @@ export class Kernel {
   private handleExit(t: Task, reason: number): void {
     switch (reason) {
       case EXIT_BUDGET: return;
-      case EXIT_SYSCALL: dispatchSyscall(this, t); return;
+      case EXIT_SYSCALL: this.syscallsMade++; dispatchSyscall(this, t); return;
       case EXIT_PAGE_FAULT: {
         const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
         if (!segv) return;
@@ -418,7 +434,7 @@ export class Kernel {
 /** The host process's own process group and session (/proc/self/stat), or `pid` for both. */
 function hostGroupAndSession(pid: number): [number, number] {
   try {
-    const st = readFileSync('/proc/self/stat', 'utf8');
+    const st = fs.readFileSync('/proc/self/stat', 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …
     const pgrp = Number(f[2]), session = Number(f[3]);
     if (pgrp > 0 && session > 0) return [pgrp, session];

@@ -7,7 +7,7 @@
 // at once, which is what init does. The first process's parent is the host: it is reaped as soon
 // as it ends, and its status goes to Process.exited (what the CLI exits with).
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { fs } from '../host.js';
 import { SIGCHLD, SIGCONT, SIGHUP, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS } from '../abi/signal.js';
 import { siChld, siKill, SI_KERNEL, SI_USER, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
 import { sendSignalInfo } from './signals.js';
@@ -176,7 +176,7 @@ export function orphanedPgrp(k: Kernel, pgid: number, ignored: Process | null = 
 /** [pgrp, session, ppid, state] of host process `pid` from /proc/PID/stat, or undefined. */
 function hostStat(pid: number): [number, number, number, string] | undefined {
   try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …
     return [Number(f[2]), Number(f[3]), Number(f[1]), f[0]];
   } catch { return undefined; }
@@ -193,7 +193,7 @@ function hostConnects(m: Process, pgid: number): boolean {
   if (!parent) return true;
   if (parent[0] !== pgid && parent[1] === m.sid) return true;
   let pids: string[];
-  try { pids = readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)); } catch { return true; }
+  try { pids = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)); } catch { return true; }
   for (const d of pids) {
     const pid = Number(d);
     if (pid === process.pid) continue; // the first guest process itself, judged above

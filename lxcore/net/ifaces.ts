@@ -4,8 +4,7 @@
 // host has no /sys (a browser), there is only a loopback device. rtnetlink (netlink.ts) and the
 // interface ioctls (SIOCGIFCONF …, ifioctl.ts) both answer from here.
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { fs, os } from '../host.js';
 import type { Kernel } from '../kernel/kernel.js';
 
 export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_RUNNING = 0x40,

@@ -8,7 +8,8 @@
 // real port, and EADDRINUSE comes from the host); listen() then only opens the accept queue. A
 // bound socket that connects instead gives its listener up and connects from that address.
 
-import * as net from 'node:net';
+import { net } from '../host.js';
+import type * as NodeNet from 'node:net';
 import { fail, EINVAL, EISCONN, EALREADY, EINPROGRESS, ENOTCONN, ECONNABORTED, EAFNOSUPPORT, ECONNREFUSED, EPIPE } from '../abi/errno.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP, TCP_NODELAY, IPPROTO_IPV6, IPV6_V6ONLY, MSG_PEEK, MSG_WAITALL, SOMAXCONN } from '../abi/socket.js';
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR, POLLRDHUP } from '../abi/poll.js';
@@ -38,10 +39,10 @@ type State = 'closed' | 'bound' | 'listening' | 'connecting' | 'connected' | 'fa
 
 export class TcpSocket extends Socket {
   state: State = 'closed';
-  private server?: net.Server;
+  private server?: NodeNet.Server;
   private local?: InetAddr;
-  private readonly pending: net.Socket[] = [];
-  private conn?: net.Socket;
+  private readonly pending: NodeNet.Socket[] = [];
+  private conn?: NodeNet.Socket;
   private remote?: InetAddr;
   private connLocal?: InetAddr;
   private rx: Buffer[] = [];
@@ -94,7 +95,7 @@ export class TcpSocket extends Socket {
       server.once('error', (e) => { this.server = undefined; reject(linuxError(e)); });
       server.listen({ host: hostOf(a), port: a.port, backlog: SOMAXCONN, exclusive: true, ipv6Only: this.v6only() }, () => {
         server.on('error', () => { /* a listener's later errors have no guest call to go to */ });
-        const ad = server.address() as net.AddressInfo;
+        const ad = server.address() as NodeNet.AddressInfo;
         this.local = inetAddr(this.domain, ad.address, ad.port);
         resolve(0);
       });
@@ -135,7 +136,7 @@ export class TcpSocket extends Socket {
   }
 
   /** Takes over a connected host socket. */
-  private adopt(c: net.Socket): void {
+  private adopt(c: NodeNet.Socket): void {
     this.conn = c;
     this.state = 'connected';
     this.remote = inetAddr(this.domain, c.remoteAddress, c.remotePort);
@@ -143,7 +144,7 @@ export class TcpSocket extends Socket {
     this.applyAll();
   }
 
-  private wire(c: net.Socket): void {
+  private wire(c: NodeNet.Socket): void {
     c.on('data', (b: Buffer) => {
       this.rx.push(b);
       this.rxBytes += b.length;
@@ -207,7 +208,7 @@ export class TcpSocket extends Socket {
     c.connect({
       host: hostOf(addr), port: addr.port, family: this.domain === AF_INET ? 4 : 6,
       ...(from ? { localAddress: from.addr, localPort: from.port } : {}),
-    } as net.TcpSocketConnectOpts);
+    } as NodeNet.TcpSocketConnectOpts);
     if (this.nonblocking) { this.connectPending = true; fail(EINPROGRESS); }
     return this.block(t, 0, () => {
       if (this.state === 'connected') return 0;

@@ -2,7 +2,7 @@
 // and the caps setsockopt applies are the host kernel's, so a guest sees what a native program
 // on the same machine sees. Linux 6.1's defaults stand in where /proc is not readable.
 
-import { readFileSync } from 'node:fs';
+import { fs } from '../host.js';
 
 const cache = new Map<string, number[]>();
 
@@ -10,7 +10,7 @@ const cache = new Map<string, number[]>();
 export function hostSysctl(name: string, fallback: number, index = 0): number {
   let v = cache.get(name);
   if (!v) {
-    try { v = readFileSync(`/proc/sys/${name}`, 'utf8').trim().split(/\s+/).map(Number); } catch { v = []; }
+    try { v = fs.readFileSync(`/proc/sys/${name}`, 'utf8').trim().split(/\s+/).map(Number); } catch { v = []; }
     cache.set(name, v);
   }
   const x = v[index];

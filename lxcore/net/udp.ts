@@ -4,7 +4,8 @@
 // Linux autobinds it. connect() only records the peer: sends default to it and datagrams from
 // anyone else are dropped, which is what a connected UDP socket does.
 
-import * as dgram from 'node:dgram';
+import { dgram } from '../host.js';
+import type * as NodeDgram from 'node:dgram';
 import { fail, EINVAL, EAFNOSUPPORT, EDESTADDRREQ, EMSGSIZE, ENOTCONN } from '../abi/errno.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, IPPROTO_IPV6, IPV6_V6ONLY, SOL_SOCKET, SO_REUSEADDR, SO_BROADCAST, MSG_PEEK, MSG_TRUNC } from '../abi/socket.js';
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLWRBAND, POLLHUP, POLLERR, POLLRDHUP } from '../abi/poll.js';
@@ -26,7 +27,7 @@ function sameHost(a: string, b: string): boolean {
 }
 
 export class UdpSocket extends Socket {
-  private sock?: dgram.Socket;
+  private sock?: NodeDgram.Socket;
   private local?: InetAddr;
   private peer?: InetAddr;
   private binding?: Promise<number>;

@@ -11,7 +11,7 @@
 // permissions with fsuid/fsgid; through the host passthrough the host kernel checks the host
 // process's own identity, which the guest never changes (docs/quirks.md).
 
-import { readFileSync } from 'node:fs';
+import { fs } from '../host.js';
 import { fail, EPERM, EINVAL, EFAULT, ESRCH } from '../abi/errno.js';
 import { SUID_DUMPABLE } from '../fs/hostinfo.js';
 import type { Task, Credentials } from '../kernel/task.js';
@@ -38,7 +38,7 @@ const permitted = (c: Credentials): boolean => c.uid === 0 || c.euid === 0 || c.
  */
 const ROOT_CAPS: bigint = (() => {
   try {
-    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
     if (m) return BigInt('0x' + m[1]) & ((1n << BigInt(CAP_LAST_CAP + 1)) - 1n);
   } catch { /* not Linux */ }
   return (1n << BigInt(CAP_LAST_CAP + 1)) - 1n;

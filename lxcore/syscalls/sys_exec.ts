@@ -8,7 +8,7 @@
 // Linux fails on only after that point: kernel/exec.ts returns it as `fatal`, exec goes ahead
 // and the process dies of SIGSEGV).
 
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { fail, EACCES, E2BIG, EINVAL, ELOOP, ENOENT, ENOEXEC } from '../abi/errno.js';
 import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
 import { RLIMIT_STACK } from '../abi/resource.js';

@@ -5,7 +5,7 @@
 // checks), a VFS dentry (volfs: lxcore checks with lxcore/vfs/perm.ts), or wasl's synthetic
 // /proc, /dev, /sys (read-only: EACCES/EPERM as Linux answers for those).
 
-import * as fs from 'node:fs';
+import { fs, path as hostPath } from '../host.js';
 import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
@@ -14,7 +14,7 @@ import { mayModifyDir, mayDelete, isOwner } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
 import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
-import { posix } from 'node:path';
+
 import { PROC_DEV } from '../fs/procfs.js';
 import { SYS_DEV } from '../fs/sysfs.js';
 import { DEV_DEV } from '../fs/devfs.js';
@@ -391,7 +391,7 @@ function syntheticStatfs(t: Task, buf: number, dev: number, path = ''): number {
 export function sysStatfs(t: Task, pathAddr: number, buf: number): number {
   const path = pathArg(t, pathAddr);
   const r = lookup(t, AT_FDCWD, path, true);
-  if ('node' in r) return syntheticStatfs(t, buf, r.node.kind === 'link' && r.node.magic ? r.node.magic(t).stat().dev : r.dev, posix.normalize(path).replace(/\/$/, ''));
+  if ('node' in r) return syntheticStatfs(t, buf, r.node.kind === 'link' && r.node.magic ? r.node.magic(t).stat().dev : r.dev, hostPath.posix.normalize(path).replace(/\/$/, ''));
   return statfsOf(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), buf);
 }
 export function sysFstatfs(t: Task, fd: number, buf: number): number {

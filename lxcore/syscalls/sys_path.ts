@@ -3,7 +3,7 @@
 // everything else to the host passthrough at / (qemu-user's default view). The VFS of issue #5
 // (mount table, volfs, drvfs) replaces this two-way split; see docs/compat.md.
 
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,

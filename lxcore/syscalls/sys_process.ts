@@ -2,8 +2,7 @@
 // prlimit64/getrlimit/setrlimit, uname, arch_prctl, sched_yield,
 // getrandom, sysinfo. The signal calls are in sys_signal.ts.
 
-import { randomFillSync } from 'node:crypto';
-import * as os from 'node:os';
+import { crypto, os } from '../host.js';
 import { fail, EINVAL, EPERM, ENOSYS, EFAULT, ESRCH, EACCES } from '../abi/errno.js';
 import { RLIMIT_STACK, RLIMIT_NOFILE, RLIMIT_NPROC, RLIM64_INFINITY } from '../abi/resource.js';
 import { exitedStatus } from '../kernel/task.js';
@@ -280,7 +279,7 @@ export function sysGetrandom(t: Task, buf: number, len: number, flags: number): 
   if (len < 0) fail(EFAULT);
   const n = Math.min(len, 33554431); // Linux returns at most 32 MiB − 1 per call
   const data = new Uint8Array(n);
-  randomFillSync(data);
+  crypto.randomFillSync(data);
   t.process.mm.write(buf, data);
   return n;
 }

@@ -2,7 +2,8 @@
 // sockaddrs, msghdrs, iovecs, control messages (SCM_RIGHTS), option buffers — in front of the
 // socket objects of lxcore/net (unix.ts, inet.ts, udp.ts), which do the protocol work.
 
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
+import type { BigIntStats } from 'node:fs';
 import {
   fail, EINVAL, EFAULT, ENOTSOCK, EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP,
   EADDRINUSE, EEXIST, EACCES, ECONNREFUSED, EROFS, EPERM, EMSGSIZE,
@@ -78,7 +79,7 @@ setUnixFsNames({
     const r = lookup(t, AT_FDCWD, path, true);
     if ('dentry' in r) return `v:${r.dentry.inode.fs.dev}:${r.dentry.inode.ino}`;
     if ('host' in r) {
-      let st: fs.BigIntStats;
+      let st: BigIntStats;
       try { st = fs.statSync(r.host, { bigint: true }); } catch (e) { return fail(hostErrno(e)); }
       return `h:${st.dev}:${st.ino}`;
     }

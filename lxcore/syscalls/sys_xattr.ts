@@ -13,7 +13,7 @@ import { S_IFMT, S_IFREG, S_IFDIR, S_ISVTX } from '../abi/stat.js';
 import { XATTR_CREATE, XATTR_REPLACE } from '../vfs/api.js';
 import { permission, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { pathArg, lookup, credsOf, host } from './sys_path.js';
 import type { Task } from '../kernel/task.js';
 import type { Dentry } from '../vfs/namespace.js';

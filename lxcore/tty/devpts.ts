@@ -7,7 +7,7 @@
 // because names under /dev/pts that are not lxcore's still lead to the host (the guest's stdio
 // may be a host terminal, and ttyname() must find it).
 
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { Stat, S_IFCHR, makedev } from '../abi/stat.js';
 import { fail, EIO, EBUSY } from '../abi/errno.js';
 import { O_CLOEXEC, O_NOCTTY } from '../abi/fcntl.js';

@@ -4,7 +4,7 @@
 // over the host root or over volfs). Synthetic /proc, /dev and /sys stay in front
 // of it (lxcore/syscalls/sys_path.ts) until they become VFS filesystems themselves.
 
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { Filesystem } from './api.js';
 import { Namespace, Dentry, WalkContext, MS_RDONLY } from './namespace.js';
 import { Volfs } from '../../volfs/volfs.js';
@@ -53,10 +53,10 @@ export class Vfs {
   /** Whether the root is the host's own "/" (so /dev/pts can pass through to the host). */
   readonly hostRoot: boolean;
 
-  constructor(opts: { isolated: boolean; root?: string; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
-    const isolated = opts.isolated || opts.root !== undefined;
-    const root: Filesystem = opts.root !== undefined ? persistentVolfs(opts.root, opts.rootOptions)
-      : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true });
+  constructor(opts: { isolated: boolean; root?: string; rootFs?: Volfs; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
+    const isolated = opts.isolated || opts.root !== undefined || opts.rootFs !== undefined;
+    const root: Filesystem = opts.rootFs ?? (opts.root !== undefined ? persistentVolfs(opts.root, opts.rootOptions)
+      : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true }));
     this.hostRoot = !isolated;
     this.ns = new Namespace(root, isolated ? 'volfs' : 'host');
     const creds = { fsuid: 0, fsgid: 0, groups: [] };
