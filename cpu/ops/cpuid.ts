@@ -6,6 +6,7 @@
 // which we answer with a fixed, plausible hierarchy (32 KiB L1d, 1 MiB L2, 32 MiB L3).
 
 import { setReg32 } from '../state';
+import { XCR0, XSAVE_SIZE } from './xsave';
 import { R_AX, R_BX, R_CX, R_DX } from '../state';
 
 // Leaf 1 EDX
@@ -35,8 +36,14 @@ const FEAT_SSE41 = 1 << 19;   // cpu/ops/sse41.ts, sse41_fp.ts
 const FEAT_SSE42 = 1 << 20;   // cpu/ops/sse42.ts (and PCMPGTQ in sse41.ts)
 const FEAT_MOVBE = 1 << 22;
 const FEAT_POPCNT = 1 << 23;
+const FEAT_XSAVE = 1 << 26;   // cpu/ops/xsave.ts: XSAVE XRSTOR XGETBV, XCR0 = x87 | SSE
+const FEAT_OSXSAVE = 1 << 27; // "the OS has set CR4.OSXSAVE": Linux does on every XSAVE CPU
 /** Leaf 1 ECX: each SIMD extension once complete and proven (tests/cpu/sse4.test.ts). */
-const LEAF1_ECX: u32 = FEAT_SSE3 | FEAT_SSSE3 | FEAT_CX16 | FEAT_SSE41 | FEAT_SSE42 | FEAT_MOVBE | FEAT_POPCNT;
+const LEAF1_ECX: u32 = FEAT_SSE3 | FEAT_SSSE3 | FEAT_CX16 | FEAT_SSE41 | FEAT_SSE42 | FEAT_MOVBE | FEAT_POPCNT |
+  FEAT_XSAVE | FEAT_OSXSAVE;
+
+/** Leaf 0xD sub-leaf 1 EAX: XSAVEOPT | XSAVEC | XGETBV_ECX1. */
+const XSAVE_D1_EAX: u32 = 1 | 2 | 4;
 
 @inline function out(a: u32, b: u32, c: u32, d: u32): void {
   setReg32(R_AX, a); setReg32(R_BX, b); setReg32(R_CX, c); setReg32(R_DX, d);
@@ -57,6 +64,14 @@ export function cpuid(leaf: u32, sub: u32): void {
       return;
     case 7: // structured extended features: EBX[13] — x87 FCS/FDS are deprecated (stored as 0)
       if (sub == 0) out(0, LEAF7_EBX, 0, 0); else out(0, 0, 0, 0);
+      return;
+    case 0xd: // processor extended state (SDM vol. 1 §13.2): components 0 and 1 only
+      // sub-leaf 0: XCR0's supported bits, the area size for XCR0 as enabled and at most;
+      // sub-leaf 1: XSAVEOPT (bit 0), XSAVEC (1), XGETBV with ECX = 1 (2) — no XSAVES (3).
+      // Sub-leaves 2 and up describe components wasl does not have: zeros.
+      if (sub == 0) out(XCR0, XSAVE_SIZE, XSAVE_SIZE, 0);
+      else if (sub == 1) out(XSAVE_D1_EAX, XSAVE_SIZE, 0, 0);
+      else out(0, 0, 0, 0);
       return;
     case 4: { // deterministic cache parameters: EAX type/level, EBX ways/partitions/line, ECX sets
       // EBX = (ways-1) << 22 | (partitions-1) << 12 | (line-1); size = ways*partitions*line*sets
