@@ -74,10 +74,13 @@ function xmmInit(): void {
 /** RFBM: the requested-feature bitmap EDX:EAX restricted to XCR0. */
 @inline function rfbm(): u32 { return reg32(R_AX) & XCR0; }
 
-/** Alignment (#GP) and writability of the whole area, before anything is stored. */
+/**
+ * Alignment (#GP) and writability of the whole area, before anything is stored. The fault
+ * address is the host's: the first byte is checked first, then the header's last byte.
+ */
 function saveArea(a: u64): bool {
   if (a & 63) { raiseFault(EXIT_GP, 0); return false; }
-  return probeWrite(a, XSAVE_SIZE);
+  return probeWrite(a, 1) && probeWrite(a + <u64>(XSAVE_SIZE - 1), 1) && probeWrite(a, XSAVE_SIZE);
 }
 
 /**
@@ -129,7 +132,8 @@ export function opXsavec(): void {
 export function opXrstor(): void {
   const a = d_addr;
   if (a & 63) { raiseFault(EXIT_GP, 0); return; }
-  if (!probeRead(a, XSAVE_SIZE)) return;
+  // fault addresses as the host reports them: the first byte, then the header's, then the rest
+  if (!probeRead(a, 1) || !probeRead(a + HEADER, 64) || !probeRead(a, XSAVE_SIZE)) return;
   const m = <u64>rfbm();
   const bv = read64(a + HEADER), comp = read64(a + HEADER + 8);
   const compacted = (comp & COMPACTED) != 0;
