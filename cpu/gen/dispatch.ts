@@ -19,6 +19,7 @@ import { opCvtdq2pdVxWq, opCvtdq2psVxWx, opCvtpd2dqVxWx, opCvtpd2psVxWx, opCvtps
 import { FP_ADD, FP_DIV, FP_MAX, FP_MIN, FP_MUL, FP_SQRT, FP_SUB, opCmppdVxWxIb, opCmppsVxWxIb, opCmpsdVxWqIb, opCmpssVxWdIb, opComisdVxWq, opComissVxWd, opFpPdVxWx, opFpPsVxWx, opFpSdVxWq, opFpSsVxWd, opUcomisdVxWq, opUcomissVxWd } from '../ops/sse_fp';
 import { opPackssdwVxWx, opPacksswbVxWx, opPackuswbVxWx, opPaddbVxWx, opPadddVxWx, opPaddqVxWx, opPaddsbVxWx, opPaddswVxWx, opPaddusbVxWx, opPadduswVxWx, opPaddwVxWx, opPandVxWx, opPandnVxWx, opPavgbVxWx, opPavgwVxWx, opPcmpeqbVxWx, opPcmpeqdVxWx, opPcmpeqwVxWx, opPcmpgtbVxWx, opPcmpgtdVxWx, opPcmpgtwVxWx, opPextrwGdUxIb, opPinsrwVxEwIb, opPmaddwdVxWx, opPmaxswVxWx, opPmaxubVxWx, opPminswVxWx, opPminubVxWx, opPmulhuwVxWx, opPmulhwVxWx, opPmullwVxWx, opPmuludqVxWx, opPorVxWx, opPsadbwVxWx, opPshufdVxWxIb, opPshufhwVxWxIb, opPshuflwVxWxIb, opPslldUxIb, opPslldVxWx, opPslldqUxIb, opPsllqUxIb, opPsllqVxWx, opPsllwUxIb, opPsllwVxWx, opPsradUxIb, opPsradVxWx, opPsrawUxIb, opPsrawVxWx, opPsrldUxIb, opPsrldVxWx, opPsrldqUxIb, opPsrlqUxIb, opPsrlqVxWx, opPsrlwUxIb, opPsrlwVxWx, opPsubbVxWx, opPsubdVxWx, opPsubqVxWx, opPsubsbVxWx, opPsubswVxWx, opPsubusbVxWx, opPsubuswVxWx, opPsubwVxWx, opPunpckhbwVxWx, opPunpckhdqVxWx, opPunpckhqdqVxWx, opPunpckhwdVxWx, opPunpcklbwVxWx, opPunpckldqVxWx, opPunpcklqdqVxWx, opPunpcklwdVxWx, opPxorVxWx, opShufpdVxWxIb, opShufpsVxWxIb } from '../ops/sse_int';
 import { opLdmxcsrMd, opMaskmovdquVxUx, opMovdEyVx, opMovdVxEy, opMovdqaVxWx, opMovdqaWxVx, opMovdquVxWx, opMovdquWxVx, opMovhlpsVxUx, opMovhpsMqVx, opMovhpsVxMq, opMovlhpsVxUx, opMovlpsMqVx, opMovlpsVxMq, opMovmskpdGdUx, opMovmskpsGdUx, opMovntdqMxVx, opMovntiMyGy, opMovqVxWq, opMovqWqVx, opMovsdVxWq, opMovsdWqVx, opMovssVxWd, opMovssWdVx, opPmovmskbGdUx, opStmxcsrMd } from '../ops/sse_move';
+import { opRcpPs, opRcpSs } from '../ops/sse_rcp';
 import { S3_PABSB, S3_PABSD, S3_PABSW, S3_PHADDD, S3_PHADDSW, S3_PHADDW, S3_PHSUBD, S3_PHSUBSW, S3_PHSUBW, S3_PMADDUBSW, S3_PMULHRSW, S3_PSHUFB, S3_PSIGNB, S3_PSIGND, S3_PSIGNW, opPalignrPqQqIb, opPalignrVxWxIb, opSsse3PqQq, opSsse3VxWx } from '../ops/ssse3';
 import { opEnter, opLeave, opPopEv, opPopZv, opPopf, opPushEv, opPushIb, opPushIz, opPushZv, opPushf } from '../ops/stack';
 import { opCmps, opLods, opMovs, opScas, opStos } from '../ops/string';
@@ -50,7 +51,7 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-  0x01, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x03, 0x03, 0x03, 0x03, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01,
   0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a,
@@ -2037,6 +2038,34 @@ export function dispatch(op: i32): void {
         }
         case SIMD_F2: {
           if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SQRT);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x152: { // rsqrtps rsqrtss
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpPs(1);
+          break;
+        }
+        case SIMD_F3: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpSs(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x153: { // rcpps rcpss
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpPs(0);
+          break;
+        }
+        case SIMD_F3: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpSs(0);
           break;
         }
         default: opUD();
