@@ -103,5 +103,5 @@ describe.skipIf(SKIP !== null)('RCPPS/RCPSS/RSQRTPS/RSQRTSS vs the host CPU', ()
       if (d.length) fails.push(`#${i} ${O.formatCase(cases[i])}\n    ${d.join('\n    ')}`);
     }
     expect(fails.length, `seed ${seed}:\n${fails.join('\n')}`).toBe(0);
-  });
+  }); // minutes with the long run's counts (npm run test:cpu-long)
 });

@@ -100,9 +100,17 @@ function adjustImage(res: O.Result, o: number, before: Uint8Array): void {
 }
 
 describe.skipIf(SKIP !== null)('XSAVE family vs the host CPU', () => {
+  // A context switch between two of a case's instructions makes the host kernel XSAVES and
+  // XRSTORS the state, and the host may come back with a component marked in use that the
+  // case's XRSTOR had initialised (seen about once in 30,000 cases in the long run). Such a
+  // case is run again: only a difference that repeats is a failure.
   const run = (cases: O.Case[]): void => {
-    const fails = O.check(cases, { limit: 8 });
-    expect(fails.length, O.formatFailures(fails, `seed ${seed}: `)).toBe(0);
+    let fails = O.check(cases, { limit: 1000 });
+    for (let round = 0; round < 2 && fails.length; round++) {
+      const again = O.check(fails.map((f) => f.case), { limit: 1000 });
+      fails = again.map((f) => ({ ...f, index: fails[f.index].index }));
+    }
+    expect(fails.length, O.formatFailures(fails.slice(0, 8), `seed ${seed}: `)).toBe(0);
   };
 
   test('XSAVE, XSAVEOPT, XSAVEC: components stored, XSTATE_BV/XCOMP_BV, init optimisation, alignment', () => {
