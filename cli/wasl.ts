@@ -4,12 +4,21 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { spawnProgram, findProgram, hostEnv, LinuxError } from '../lxcore/index.js';
 import { errnoText, ENOENT } from '../lxcore/abi/errno.js';
 import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 import { openHostTerminal, HostTerminal } from './hostterm.js';
+
+// Start-up (issue #11): V8 optimises a wasm function with TurboFan once Liftoff code has run
+// --wasm-tiering-budget "bytes"; the core's interpreter loop reaches the default (1.8 M) within
+// the first milliseconds of any program, and optimising it costs ~100 ms of CPU — a third of a
+// static hello. A budget 100× larger keeps short programs on Liftoff code and tiers up long ones
+// a fraction of a second later (measured in docs/architecture.md). Set here, before the core
+// module is compiled, and only in the CLI's own process (the library leaves V8's flags alone).
+setFlagsFromString('--wasm-tiering-budget=200000000');
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 

@@ -34,26 +34,30 @@ it("/proc/cpuinfo's flags are exactly the CPUID bits the core reports, in Linux'
   pt.set(0x400000, frame | L.PTE_R | L.PTE_X);
   core.ptRoot = pt.root;
   core.exports.tlbFlushAll();
-  const cpuid = (leaf: number): [number, number] => {
+  const cpuid = (leaf: number, sub = 0): [number, number, number] => {
     core.u8.set([0x0f, 0xa2, 0xcc], frame); // cpuid; int3 (syscall would overwrite rcx)
     core.rip = 0x400000;
     core.setReg(0, leaf);
-    core.setReg(1, 0);
+    core.setReg(1, sub);
     core.run(10);
-    return [core.reg(1) >>> 0, core.reg(2) >>> 0]; // ecx, edx
+    return [core.reg(1) >>> 0, core.reg(2) >>> 0, core.reg(0) >>> 0]; // ecx, edx, eax
   };
   // Bit → name, from arch/x86/include/asm/cpufeatures.h (the subset a baseline CPU can have).
   const EDX1: Record<number, string> = { 0: 'fpu', 4: 'tsc', 8: 'cx8', 15: 'cmov', 23: 'mmx', 24: 'fxsr', 25: 'sse', 26: 'sse2' };
   const EDX81: Record<number, string> = { 11: 'syscall', 20: 'nx', 29: 'lm' };
-  const ECX1: Record<number, string> = { 0: 'pni', 9: 'ssse3', 13: 'cx16', 19: 'sse4_1', 20: 'sse4_2', 22: 'movbe', 23: 'popcnt', 26: 'xsave' };
+  const ECX1: Record<number, string> = { 0: 'pni', 9: 'ssse3', 13: 'cx16', 19: 'sse4_1', 20: 'sse4_2', 22: 'movbe', 23: 'popcnt', 26: 'xsave', 27: '' };
+  // Leaf 0xD sub-leaf 1 EAX (Linux's word 10). An empty name: a bit Linux does not show (osxsave).
+  const EAXD1: Record<number, string> = { 0: 'xsaveopt', 1: 'xsavec', 2: 'xgetbv1' };
   const ECX81: Record<number, string> = { 0: 'lahf_lm', 5: 'abm' };
   const names = (v: number, table: Record<number, string>) => {
     for (let b = 0; b < 32; b++) if ((v >>> b) & 1 && !(b in table)) throw new Error(`CPUID bit ${b} has no name in this test`);
-    return Object.entries(table).filter(([b]) => (v >>> Number(b)) & 1).map(([, n]) => n);
+    return Object.entries(table).filter(([b, n]) => (v >>> Number(b)) & 1 && n).map(([, n]) => n);
   };
   const [ecx1, edx1] = cpuid(1);
   const [ecx81, edx81] = cpuid(0x80000001);
-  const expected = [...names(edx1, EDX1), ...names(edx81, EDX81), ...names(ecx1, ECX1), ...names(ecx81, ECX81)].join(' ');
+  const [, , eaxD1] = cpuid(0xd, 1);
+  const expected = [...names(edx1, EDX1), ...names(edx81, EDX81), ...names(ecx1, ECX1), ...names(ecx81, ECX81),
+    ...names(eaxD1, EAXD1)].join(' ');
   const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/wasl.js'), '/bin/busybox', 'cat', '/proc/cpuinfo'], { encoding: 'utf8' });
   expect(/^flags\s+: (.*)$/m.exec(r.stdout)?.[1]).toBe(expected);
 });

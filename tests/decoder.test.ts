@@ -227,7 +227,7 @@ for (const [row, names] of Object.entries(X87_BY_MODRM)) {
   NAMES[row] = { why: 'one row per ModRM.reg for register forms the handler selects by ModRM (x87.tbl)', names: (s) => names[s.modrm & 7] || null };
 }
 for (const m of ['fldenv', 'fnstenv', 'frstor', 'fnsave']) NAMES[m] = { why: '66: the 16-bit image', names: (s) => (s.p66 ? m + 'w' : m) };
-for (const m of ['fxsave', 'fxrstor']) NAMES[m] = { why: 'REX.W: the 64-bit pointer format', names: (s) => (s.rex & 8 ? m + '64' : m) };
+for (const m of ['fxsave', 'fxrstor', 'xsave', 'xrstor', 'xsaveopt', 'xsavec', 'xsaves', 'xrstors']) NAMES[m] = { why: 'REX.W: the 64-bit pointer format', names: (s) => (s.rex & 8 ? m + '64' : m) };
 // cmpps/cmppd/cmpss/cmpsd: binutils prints predicates 0–7 (the imm8) as the SDM's pseudo-ops.
 for (const t of ['ps', 'pd', 'ss', 'sd']) {
   NAMES['cmp' + t] = {
@@ -483,8 +483,10 @@ function synthesize(perRow: number): Uint8Array {
         if (mod !== 3 && rm === 4) b.push(rnd(256));
       }
       // Displacement and immediate bytes: objdump decides how many belong to the instruction;
-      // the rest (and the NOP padding) decode as whatever they are, before the next slot.
-      for (let k = rnd(11); k > 0 && b.length < 15; k--) b.push(rnd(256));
+      // the rest (and the NOP padding) decode as whatever they are, before the next slot. Not
+      // after FWAIT: objdump prints FWAIT and a following x87 instruction as one (fstsw …).
+      const fwait = row.map === 0 && row.bytes[0] === 0x9b;
+      for (let k = fwait ? 0 : rnd(11); k > 0 && b.length < 15; k--) b.push(rnd(256));
       slots.push(b);
     }
   }

@@ -10,7 +10,7 @@ import { runNative, runWasl, RunSpec } from './support/run.js';
 const examples = join(ROOT, 'examples/src');
 const programs = join(ROOT, 'tests/programs');
 
-interface Case { name: string; src: string; spec?: RunSpec }
+interface Case { name: string; src: string; spec?: RunSpec; flags?: string[] }
 
 const CASES: Case[] = [
   { name: 'hello', src: join(examples, 'hello.c') },
@@ -28,6 +28,8 @@ const CASES: Case[] = [
   { name: 'statx and statfs', src: join(programs, 'statx.c') },
   { name: 'madvise', src: join(programs, 'madvise.c') },
   { name: 'long double (printf %Lf %La, strtold, x87)', src: join(programs, 'longdouble.c') },
+  { name: 'libm, __int128, SSE2..SSE4.2 intrinsics (-msse4.2)', src: join(programs, 'numeric.c'), flags: ['-msse4.2', '-lm'] },
+  { name: 'the same, -O3 -msse4.2 (vectorised loops)', src: join(programs, 'numeric.c'), flags: ['-O3', '-msse4.2', '-lm'] },
   { name: 'segv', src: join(programs, 'faults.c'), spec: { args: ['segv'] } },
   { name: 'ud2', src: join(programs, 'faults.c'), spec: { args: ['ud2'] } },
   { name: 'divide by zero', src: join(programs, 'faults.c'), spec: { args: ['div'] } },
@@ -42,7 +44,7 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   describe.skipIf(!canBuild(tc))(`differential, ${tc} static (skipped only if ${tc === 'musl' ? 'musl-gcc' : 'gcc with libc.a'} is missing)`, () => {
     for (const c of CASES) {
       it(c.name, () => {
-        const bin = buildStatic(c.src, tc);
+        const bin = buildStatic(c.src, tc, c.flags);
         const native = runNative(bin, c.spec);
         const wasl = runWasl(bin, c.spec);
         expect(wasl).toEqual(native);

@@ -17,6 +17,9 @@ interface Case { name: string; src: string; spec?: RunSpec }
 const CASES: Case[] = [
   { name: 'faults caught with their siginfo; contexts edited and returned through sigreturn', src: 'sigfault.c' },
   { name: 'rt_sigframe layout, saved and initial FPU state', src: 'sigframe.c' },
+  { name: 'XSAVE-format frame: header, sw bytes, magic2, AT_MINSIGSTKSZ; sigreturn of both forms', src: 'xstate.c' },
+  { name: 'XSAVE frame with a bad header: sigreturn kills', src: 'xstate.c', spec: { args: ['badheader'] } },
+  { name: 'XSAVE frame with a bad MXCSR: sigreturn kills', src: 'xstate.c', spec: { args: ['badmxcsr'] } },
   { name: 'masks, pending sets, queue order, sigsuspend, sigtimedwait, errors', src: 'sigqueue.c' },
   { name: 'kill(0) and kill(-pgrp) reach the group', src: 'sigqueue.c', spec: { args: ['groups'] } },
   { name: 'timers, interrupted and restarted calls, signalfd', src: 'sigtimer.c' },

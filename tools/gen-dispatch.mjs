@@ -207,6 +207,38 @@ for (const file of [...new Set(rows.map((r) => r.file))]) {
 }
 void mapName;
 
+// The CPUID bits the core reports, read from cpu/ops/cpuid.ts: each reported register is a
+// constant OR-ed from named bit constants (`const FEAT_X = 1 << n; // what`).
+{
+  const src = readFileSync(join(root, 'cpu/ops/cpuid.ts'), 'utf8');
+  const consts = new Map(); // name → { value, note, terms }
+  for (const m of src.matchAll(/^const (\w+)(?::\s*u32)?\s*=\s*([^;]+);[ \t]*(?:\/\/\s*(.*))?$/gm)) {
+    const terms = m[2].split('|').map((t) => t.trim());
+    const value = terms.reduce((acc, t) => {
+      const sh = /^(\d+)\s*<<\s*(\d+)$/.exec(t);
+      if (sh) return acc | (Number(sh[1]) << Number(sh[2]));
+      if (/^\d+$/.test(t)) return acc | Number(t);
+      if (!consts.has(t)) fail('cpu/ops/cpuid.ts', `cannot evaluate "${t}" in ${m[1]}`);
+      return acc | consts.get(t).value;
+    }, 0) >>> 0;
+    consts.set(m[1], { value, note: m[3] ?? '', terms });
+  }
+  const regs = [['LEAF1_EDX', 'CPUID.1:EDX'], ['LEAF1_ECX', 'CPUID.1:ECX'], ['LEAF7_EBX', 'CPUID.(7,0):EBX'],
+    ['XSAVE_D1_EAX', 'CPUID.(0Dh,1):EAX'], ['EXT81_ECX', 'CPUID.80000001h:ECX'], ['EXT81_EDX', 'CPUID.80000001h:EDX']];
+  md += `## CPUID\n\nThe feature bits CPUID reports (cpu/ops/cpuid.ts); every other bit is 0. Vendor GenuineIntel.\n\n`;
+  md += `| register | bit | feature | note |\n|---|---|---|---|\n`;
+  for (const [name, label] of regs) {
+    const reg = consts.get(name);
+    if (!reg) fail('cpu/ops/cpuid.ts', `no ${name}`);
+    const bits = reg.terms.map((t) => [t, consts.get(t)]).filter(([, c]) => c).sort((a, b) => a[1].value - b[1].value);
+    for (const [t, c] of bits) {
+      md += `| ${label} | ${31 - Math.clz32(c.value)} | ${t.replace(/^(FEAT7?_|EXT_|D1_)/, '')} | ${c.note.replace(/^(ECX|EDX): /, '')} |\n`;
+    }
+  }
+  const xcr0 = /export const XCR0: u32 = (\d+);/.exec(readFileSync(join(root, 'cpu/ops/xsave.ts'), 'utf8'));
+  md += `\nXCR0 = ${xcr0 ? xcr0[1] : '?'} (x87 | SSE): CPUID.(0Dh,0) reports it with a 576-byte XSAVE area; AVX and later are absent.\n`;
+}
+
 // ---- cpu/gen/opcodes.json ------------------------------------------------------------------
 // One object per table row, in table order, one per line (readable diffs). JSON has no comments,
 // so the "generated" notice is a key. `bytes` lists the opcode bytes the row covers (+r expanded);

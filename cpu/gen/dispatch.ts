@@ -19,13 +19,15 @@ import { opCvtdq2pdVxWq, opCvtdq2psVxWx, opCvtpd2dqVxWx, opCvtpd2psVxWx, opCvtps
 import { FP_ADD, FP_DIV, FP_MAX, FP_MIN, FP_MUL, FP_SQRT, FP_SUB, opCmppdVxWxIb, opCmppsVxWxIb, opCmpsdVxWqIb, opCmpssVxWdIb, opComisdVxWq, opComissVxWd, opFpPdVxWx, opFpPsVxWx, opFpSdVxWq, opFpSsVxWd, opUcomisdVxWq, opUcomissVxWd } from '../ops/sse_fp';
 import { opPackssdwVxWx, opPacksswbVxWx, opPackuswbVxWx, opPaddbVxWx, opPadddVxWx, opPaddqVxWx, opPaddsbVxWx, opPaddswVxWx, opPaddusbVxWx, opPadduswVxWx, opPaddwVxWx, opPandVxWx, opPandnVxWx, opPavgbVxWx, opPavgwVxWx, opPcmpeqbVxWx, opPcmpeqdVxWx, opPcmpeqwVxWx, opPcmpgtbVxWx, opPcmpgtdVxWx, opPcmpgtwVxWx, opPextrwGdUxIb, opPinsrwVxEwIb, opPmaddwdVxWx, opPmaxswVxWx, opPmaxubVxWx, opPminswVxWx, opPminubVxWx, opPmulhuwVxWx, opPmulhwVxWx, opPmullwVxWx, opPmuludqVxWx, opPorVxWx, opPsadbwVxWx, opPshufdVxWxIb, opPshufhwVxWxIb, opPshuflwVxWxIb, opPslldUxIb, opPslldVxWx, opPslldqUxIb, opPsllqUxIb, opPsllqVxWx, opPsllwUxIb, opPsllwVxWx, opPsradUxIb, opPsradVxWx, opPsrawUxIb, opPsrawVxWx, opPsrldUxIb, opPsrldVxWx, opPsrldqUxIb, opPsrlqUxIb, opPsrlqVxWx, opPsrlwUxIb, opPsrlwVxWx, opPsubbVxWx, opPsubdVxWx, opPsubqVxWx, opPsubsbVxWx, opPsubswVxWx, opPsubusbVxWx, opPsubuswVxWx, opPsubwVxWx, opPunpckhbwVxWx, opPunpckhdqVxWx, opPunpckhqdqVxWx, opPunpckhwdVxWx, opPunpcklbwVxWx, opPunpckldqVxWx, opPunpcklqdqVxWx, opPunpcklwdVxWx, opPxorVxWx, opShufpdVxWxIb, opShufpsVxWxIb } from '../ops/sse_int';
 import { opLdmxcsrMd, opMaskmovdquVxUx, opMovdEyVx, opMovdVxEy, opMovdqaVxWx, opMovdqaWxVx, opMovdquVxWx, opMovdquWxVx, opMovhlpsVxUx, opMovhpsMqVx, opMovhpsVxMq, opMovlhpsVxUx, opMovlpsMqVx, opMovlpsVxMq, opMovmskpdGdUx, opMovmskpsGdUx, opMovntdqMxVx, opMovntiMyGy, opMovqVxWq, opMovqWqVx, opMovsdVxWq, opMovsdWqVx, opMovssVxWd, opMovssWdVx, opPmovmskbGdUx, opStmxcsrMd } from '../ops/sse_move';
+import { opRcpPs, opRcpSs } from '../ops/sse_rcp';
 import { S3_PABSB, S3_PABSD, S3_PABSW, S3_PHADDD, S3_PHADDSW, S3_PHADDW, S3_PHSUBD, S3_PHSUBSW, S3_PHSUBW, S3_PMADDUBSW, S3_PMULHRSW, S3_PSHUFB, S3_PSIGNB, S3_PSIGND, S3_PSIGNW, opPalignrPqQqIb, opPalignrVxWxIb, opSsse3PqQq, opSsse3VxWx } from '../ops/ssse3';
 import { opEnter, opLeave, opPopEv, opPopZv, opPopf, opPushEv, opPushIb, opPushIz, opPushZv, opPushf } from '../ops/stack';
 import { opCmps, opLods, opMovs, opScas, opStos } from '../ops/string';
-import { opClc, opCld, opCmc, opCpuid, opFence, opGroup7Reg, opInt3, opIntIb, opLahf, opNop, opPrivileged, opRdtsc, opSahf, opStc, opStd, opSyscall, opUD } from '../ops/system';
+import { opClc, opCld, opClflush, opCmc, opCpuid, opFence, opGroup7Reg, opInt3, opIntIb, opLahf, opNop, opPrivileged, opRdtsc, opSahf, opStc, opStd, opSyscall, opUD } from '../ops/system';
 import { FMT_F32, FMT_F64, FMT_I16, FMT_I32, opD9Misc, opFArithM, opFArithR, opFcomi, opFucom } from '../ops/x87_arith';
 import { opDBMisc, opFldcw, opFldenv, opFnop, opFnsave, opFnstcw, opFnstenv, opFnstswAX, opFnstswM, opFrstor, opFwait, opFxrstor, opFxsave } from '../ops/x87_ctl';
 import { M_BCD, M_F32, M_F64, M_F80, M_I16, M_I32, M_I64, opFcmov, opFfree, opFldM, opFldST, opFstM, opFstST, opFxch } from '../ops/x87_ldst';
+import { opXrstor, opXsave, opXsavec } from '../ops/xsave';
 
 export const DECODE_INFO: StaticArray<u8> = [
   0x01, 0x01, 0x01, 0x01, 0x02, 0x06, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x02, 0x06, 0x00, 0x00,
@@ -49,7 +51,7 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-  0x01, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+  0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
   0x03, 0x03, 0x03, 0x03, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01,
   0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a,
@@ -2042,6 +2044,34 @@ export function dispatch(op: i32): void {
       }
       break;
     }
+    case 0x152: { // rsqrtps rsqrtss
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpPs(1);
+          break;
+        }
+        case SIMD_F3: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpSs(1);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case 0x153: { // rcpps rcpss
+      switch (d_simd) {
+        case SIMD_NONE: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpPs(0);
+          break;
+        }
+        case SIMD_F3: {
+          if (d_prefix & P_LOCK) opUD(); else opRcpSs(0);
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
     case 0x154: { // andps andpd
       switch (d_simd) {
         case SIMD_NONE: {
@@ -2928,7 +2958,7 @@ export function dispatch(op: i32): void {
       if (d_prefix & P_LOCK) opUD(); else opShrdEvGvCL();
       break;
     }
-    case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence fxsave fxrstor
+    case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence clflush fxsave fxrstor xsave xrstor xsaveopt
       switch (d_simd) {
         case SIMD_NONE: {
           switch (d_reg & 7) {
@@ -2952,19 +2982,24 @@ export function dispatch(op: i32): void {
               else if (d_prefix & P_LOCK) opUD(); else opStmxcsrMd();
               break;
             }
+            case 4: {
+              if (d_mod == 3) opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opXsave(0);
+              break;
+            }
             case 5: {
               if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
-              else opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opXrstor();
               break;
             }
             case 6: {
               if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
-              else opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opXsave(1);
               break;
             }
             case 7: {
               if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
-              else opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opClflush();
               break;
             }
             default: opUD();
@@ -3172,11 +3207,32 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x1c7: { // cmpxchg8b
-      switch (d_reg & 7) {
-        case 1: {
-          if (d_mod == 3) opUD();
-          else if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchg8bM();
+    case 0x1c7: { // cmpxchg8b xsavec xrstors xsaves
+      switch (d_simd) {
+        case SIMD_NONE: {
+          switch (d_reg & 7) {
+            case 1: {
+              if (d_mod == 3) opUD();
+              else if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchg8bM();
+              break;
+            }
+            case 3: {
+              if (d_mod == 3) opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opPrivileged();
+              break;
+            }
+            case 4: {
+              if (d_mod == 3) opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opXsavec();
+              break;
+            }
+            case 5: {
+              if (d_mod == 3) opUD();
+              else if (d_prefix & P_LOCK) opUD(); else opPrivileged();
+              break;
+            }
+            default: opUD();
+          }
           break;
         }
         default: opUD();

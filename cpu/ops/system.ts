@@ -2,10 +2,12 @@
 // (ENDBR64, PREFETCH, PAUSE), fences, flag bits (CLC STC CMC CLD STD LAHF SAHF), and the
 // instructions user mode may not run (HLT, INT n, privileged ones) with the fault Linux sees.
 
-import { d_modrm, d_imm, d_next } from '../decode/decoder';
+import { d_modrm, d_imm, d_next, d_addr } from '../decode/decoder';
+import { probeRead } from '../mmu/access';
 import { reg64, setReg64, setReg32, raiseFault, raiseTrap } from '../state';
 import { materializeFlags, setStatusFlags, getCF, setCF } from './flags';
 import { cpuid } from './cpuid';
+import { opXgetbv } from './xsave';
 import { STATE, RFLAGS, CF, PF, AF, ZF, SF, DF, RAX } from '../shared/layout';
 import { R_AX, R_CX, R_DX, R_11 } from '../state';
 import { EXIT_SYSCALL, EXIT_UD, EXIT_GP, EXIT_BP } from '../shared/exit';
@@ -62,15 +64,20 @@ export function opSahf(): void {
   setStatusFlags(<u64>(SF | ZF | AF | PF | CF), ah);
 }
 
+/**
+ * NP 0F AE /7 mem CLFLUSH: caches are coherent here, but the line must be mapped (a #PF
+ * otherwise, as on hardware); it needs no write permission.
+ */
+export function opClflush(): void { probeRead(d_addr, 1); }
+
 /** 0F AE with mod == 3: lfence (/5), mfence (/6), sfence (/7) — ordering is already total. */
 export function opFence(): void { }
 
 /** 0F 01 with mod == 3 selects by the full ModRM byte. */
 export function opGroup7Reg(): void {
   switch (d_modrm) {
-    case 0xd0: // xgetbv: only with CPUID.OSXSAVE, which wasl does not report → #UD
-      raiseFault(EXIT_UD, 0);
-      return;
+    case 0xd0: opXgetbv(); return;      // cpu/ops/xsave.ts
+    case 0xd1: raiseFault(EXIT_GP, 0); return; // xsetbv: privileged
     case 0xf9: opRdtscp(); return;
     default: raiseFault(EXIT_UD, 0); // the rest are privileged (#GP) or absent (#UD)
   }

@@ -27,7 +27,7 @@ const FDS: u32 = 0;
 /** Writable FCW bits; bit 6 reads as 1 (checked against the host). */
 const CW_BITS: u32 = 0x1f3f;
 const CW_ONE: u32 = 0x40;
-const MXCSR_MASK: u32 = 0xffff;
+export const MXCSR_MASK: u32 = 0xffff;
 
 @inline function setCw(v: u32): void { store<u32>(STATE + FPU_CW, (v & CW_BITS) | CW_ONE); }
 
@@ -73,7 +73,7 @@ export function opFnop(): void {
  * it, so a fault reports the same address: FNSTENV/FLDENV/FNSAVE/FRSTOR access their first 4
  * bytes (FCW), then the last byte, then the rest; FXSAVE/FXRSTOR the last of the 512 bytes first.
  */
-function probeImage(a: u64, size: i32, write: bool, head: bool): bool {
+export function probeImage(a: u64, size: i32, write: bool, head: bool): bool {
   if (head && !(write ? probeWrite(a, 4) : probeRead(a, 4))) return false;
   const last = a + <u64>(size - 1);
   if (!(write ? probeWrite(last, 1) : probeRead(last, 1))) return false;
@@ -172,11 +172,11 @@ export function opFrstor(): void {
 //   +16 FDP (REX.W: 64 bits; else 32 + FDS)  +24 MXCSR  +28 MXCSR_MASK
 //   +32 ST(0)..ST(7) in 16-byte slots  +160 xmm0..xmm15  +416..511 not written
 
-/** 0F AE /0 FXSAVE m512: the image must be 16-byte aligned (#GP). */
-export function opFxsave(): void {
-  const a = d_addr;
-  if (a & 15) { raiseFault(EXIT_GP, 0); return; }
-  if (!probeImage(a, 512, true, false)) return; // all 512 bytes are checked; 416.. are not written
+// The three parts of the image are stored and loaded apart, since the XSAVE family
+// (cpu/ops/xsave.ts) saves and restores the x87 and SSE components one by one in the same layout.
+
+/** Bytes 0..23 and 32..159: FCW FSW FTW FOP FIP FDP and ST(0)..ST(7) (already probed writable). */
+export function storeX87Image(a: u64): void {
   write16(a, fcw());
   write16(a + 2, fsw());
   write16(a + 4, ftagAbridged());
@@ -187,8 +187,6 @@ export function opFxsave(): void {
     write32(a + 8, <u32>fip); write32(a + 12, FCS);
     write32(a + 16, <u32>fdp); write32(a + 20, FDS);
   }
-  write32(a + 24, load<u32>(STATE + MXCSR));
-  write32(a + 28, MXCSR_MASK);
   const top = ftop();
   for (let i = 0; i < 8; i++) {
     const p = physPtr(top + i);
@@ -196,11 +194,55 @@ export function opFxsave(): void {
     write64(o, load<u64>(p));
     write64(o + 8, <u64>load<u16>(p, 8));
   }
+}
+/** Bytes 24..31: MXCSR and MXCSR_MASK. */
+export function storeMxcsrImage(a: u64): void {
+  write32(a + 24, load<u32>(STATE + MXCSR));
+  write32(a + 28, MXCSR_MASK);
+}
+/** Bytes 160..415: xmm0..xmm15. */
+export function storeXmmImage(a: u64): void {
   for (let i = 0; i < 16; i++) {
     const x = <usize>STATE + <usize>XMM0 + (<usize>i << 4);
     write64(a + <u64>(160 + i * 16), load<u64>(x));
     write64(a + <u64>(168 + i * 16), load<u64>(x, 8));
   }
+}
+/** Loads bytes 0..23 and 32..159 (already probed readable); the caller updates ES afterwards. */
+export function loadX87Image(a: u64): void {
+  setCw(read16(a));
+  const sw = read16(a + 2);
+  setFswRaw(sw);
+  setTop(<i32>(sw >> 11) & 7);
+  setTagAbridged(read16(a + 4) & 0xff);
+  store<u32>(STATE + FPU_FOP, read16(a + 6) & 0x7ff);
+  if (d_rex & 8) { store<u64>(STATE + FPU_IP, read64(a + 8)); store<u64>(STATE + FPU_DP, read64(a + 16)); }
+  else { store<u64>(STATE + FPU_IP, <u64>read32(a + 8)); store<u64>(STATE + FPU_DP, <u64>read32(a + 16)); }
+  const top = ftop();
+  for (let i = 0; i < 8; i++) {
+    const p = physPtr(top + i);
+    const o = a + <u64>(32 + i * 16);
+    store<u64>(p, read64(o));
+    store<u16>(p, <u16>read16(o + 8), 8);
+  }
+}
+/** Loads bytes 160..415 into xmm0..xmm15. */
+export function loadXmmImage(a: u64): void {
+  for (let i = 0; i < 16; i++) {
+    const x = <usize>STATE + <usize>XMM0 + (<usize>i << 4);
+    store<u64>(x, read64(a + <u64>(160 + i * 16)));
+    store<u64>(x, read64(a + <u64>(168 + i * 16)), 8);
+  }
+}
+
+/** 0F AE /0 FXSAVE m512: the image must be 16-byte aligned (#GP). */
+export function opFxsave(): void {
+  const a = d_addr;
+  if (a & 15) { raiseFault(EXIT_GP, 0); return; }
+  if (!probeImage(a, 512, true, false)) return; // all 512 bytes are checked; 416.. are not written
+  storeX87Image(a);
+  storeMxcsrImage(a);
+  storeXmmImage(a);
 }
 
 /** 0F AE /1 FXRSTOR m512: #GP if misaligned or MXCSR has reserved bits set. */
@@ -210,26 +252,8 @@ export function opFxrstor(): void {
   if (!probeImage(a, 512, false, false)) return;
   const mx = read32(a + 24);
   if (mx & ~MXCSR_MASK) { raiseFault(EXIT_GP, 0); return; }
-  setCw(read16(a));
-  const sw = read16(a + 2);
-  setFswRaw(sw);
-  setTop(<i32>(sw >> 11) & 7);
-  setTagAbridged(read16(a + 4) & 0xff);
-  store<u32>(STATE + FPU_FOP, read16(a + 6) & 0x7ff);
-  if (d_rex & 8) { store<u64>(STATE + FPU_IP, read64(a + 8)); store<u64>(STATE + FPU_DP, read64(a + 16)); }
-  else { store<u64>(STATE + FPU_IP, <u64>read32(a + 8)); store<u64>(STATE + FPU_DP, <u64>read32(a + 16)); }
+  loadX87Image(a);
   store<u32>(STATE + MXCSR, mx);
-  const top = ftop();
-  for (let i = 0; i < 8; i++) {
-    const p = physPtr(top + i);
-    const o = a + <u64>(32 + i * 16);
-    store<u64>(p, read64(o));
-    store<u16>(p, <u16>read16(o + 8), 8);
-  }
-  for (let i = 0; i < 16; i++) {
-    const x = <usize>STATE + <usize>XMM0 + (<usize>i << 4);
-    store<u64>(x, read64(a + <u64>(160 + i * 16)));
-    store<u64>(x, read64(a + <u64>(168 + i * 16)), 8);
-  }
+  loadXmmImage(a);
   updateES(); // ES and B follow the loaded flags and masks
 }

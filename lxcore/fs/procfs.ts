@@ -135,7 +135,7 @@ function cpuinfo(): string {
       `apicid\t\t: ${i}`, `initial apicid\t: ${i}`,
       'fpu\t\t: yes', 'fpu_exception\t: yes', 'cpuid level\t: 13', 'wp\t\t: yes',
       // Linux's names, in its order, for exactly the bits CPUID reports (tests/cpuid.test.ts).
-      'flags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 syscall nx lm pni ssse3 cx16 sse4_1 sse4_2 movbe popcnt lahf_lm',
+      'flags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 syscall nx lm pni ssse3 cx16 sse4_1 sse4_2 movbe popcnt xsave lahf_lm xsaveopt xsavec xgetbv1',
       'bugs\t\t:', 'bogomips\t: 2000.00', 'clflush size\t: 64', 'cache_alignment\t: 64',
       'address sizes\t: 39 bits physical, 48 bits virtual', 'power management:', '', '',
     ].join('\n');

@@ -18,6 +18,7 @@ import { LinuxError, errnoText } from '../abi/errno.js';
 import { SIGSEGV } from '../abi/signal.js';
 import { siKill, SI_KERNEL } from '../abi/siginfo.js';
 import { forceSignal } from './signals.js';
+import { MIN_SIGSTKSZ } from './sigframe.js';
 import type { Credentials, Task } from './task.js';
 import type { Kernel } from './kernel.js';
 
@@ -127,7 +128,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
       [AT_EGID, creds.egid],
       [AT_SECURE, secure ? 1 : 0],
       [AT_HWCAP2, 0],
-      [AT_MINSIGSTKSZ, 2048],
+      [AT_MINSIGSTKSZ, MIN_SIGSTKSZ], // the largest signal frame (sigframe.ts)
     ],
   });
   // mm_struct's layout as load_elf_binary records it: code from the program's executable

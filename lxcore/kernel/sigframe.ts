@@ -8,20 +8,28 @@
 //                +40 uc_mcontext (struct sigcontext, 256)  +296 uc_sigmask (8)
 //   frame+312  siginfo_t (128; written only with SA_SIGINFO, as x64_setup_rt_frame does)
 //              … padding …
-//   fpstate    the 512-byte fxsave image, 64-byte aligned, above the frame
+//   fpstate    the XSAVE area (576 bytes + FP_XSTATE_MAGIC2), 64-byte aligned, above the frame
 //
 // struct sigcontext (offsets inside uc_mcontext):
 //     0 r8  8 r9  16 r10  24 r11  32 r12  40 r13  48 r14  56 r15  64 rdi  72 rsi  80 rbp  88 rbx
 //    96 rdx 104 rax 112 rcx 120 rsp 128 rip 136 eflags 144 cs 146 gs 148 fs 150 ss 152 err
 //   160 trapno 168 oldmask 176 cr2 184 fpstate 192 reserved1[8] (not written)
 //
-// wasl's CPUID has no XSAVE, so the frame is what Linux builds on an FXSR-only CPU: uc_flags
-// lacks UC_FP_XSTATE, the FPU area is the bare 512-byte fxsave layout and no FP_XSTATE_MAGIC2
-// follows it. Its software-reserved tail (bytes 464..511) is struct _fpx_sw_bytes as
-// save_xstate_epilog() writes it since Linux 5.16 even without XSAVE: magic1 = FP_XSTATE_MAGIC1,
-// extended_size = 512 + 4, xfeatures = 0 (no user xfeatures were enabled), xstate_size = 512.
-// Bytes the kernel leaves alone (the uc_stack padding, reserved1, the gap before fpstate, the
-// siginfo without SA_SIGINFO) keep whatever the stack held.
+// wasl's CPUID reports XSAVE with XCR0 = x87 | SSE (cpu/ops/xsave.ts), so the frame is what Linux
+// builds on such a CPU (copy_fpstate_to_sigframe, save_xstate_epilog): uc_flags has
+// UC_FP_XSTATE; the area is the kernel's XSAVE64 of the registers — legacy bytes 0..415, the
+// header cleared and then XSTATE_BV = XINUSE | x87 | SSE (so 3) — with struct _fpx_sw_bytes in the
+// legacy region's software bytes 464..511 (magic1 = FP_XSTATE_MAGIC1, extended_size = 576 + 4,
+// xfeatures = XCR0, xstate_size = 576, the padding zero) and FP_XSTATE_MAGIC2 right after the
+// 576 bytes. Legacy bytes 416..463 are not written (XSAVE leaves them), nor are the bytes the
+// kernel leaves alone (the uc_stack padding, reserved1, the gap before fpstate, the siginfo
+// without SA_SIGINFO): they keep whatever the stack held.
+//
+// rt_sigreturn takes either form back, as fpu__restore_sig does: an area whose sw bytes say
+// magic1 with a plausible xstate_size and whose magic2 is in place is restored by XRSTOR of the
+// features the sw bytes name (the others are initialised); anything else by FXRSTOR of the
+// legacy 512 bytes (the frame a program built for an FXSR-only CPU). A header or MXCSR that
+// makes XRSTOR/FXRSTOR fault makes the sigreturn fail (SIGSEGV).
 
 import * as L from '../../cpu/shared/layout.js';
 import type { Core } from './core.js';
@@ -43,7 +51,19 @@ export const UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
 /** __USER_CS and __USER_DS: the selectors a 64-bit task runs with. */
 const USER_CS = 0x33, USER_DS = 0x2b;
 export const FXSAVE_SIZE = 512;
-const FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2_SIZE = 4;
+/** The XSAVE area for XCR0 = x87 | SSE: the legacy region and the 64-byte header. */
+export const XSTATE_SIZE = 576;
+const XCR0 = 3n;
+const FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845, FP_XSTATE_MAGIC2_SIZE = 4;
+/** What the frame's FPU part takes on the stack: the area and magic2 (xstate_sigframe_size). */
+export const FPSTATE_FRAME_SIZE = XSTATE_SIZE + FP_XSTATE_MAGIC2_SIZE;
+/**
+ * AT_MINSIGSTKSZ, as init_sigframe_size() computes it on a kernel with IA32 emulation: the
+ * largest frame struct (sigframe_ia32, 736 bytes) + 15 alignment, the fpstate frame + the 112-byte
+ * fsave header of 32-bit frames + 63 alignment, rounded up to 16. (tests/programs/xstate.c checks
+ * the formula against the host kernel from its own CPUID.)
+ */
+export const MIN_SIGSTKSZ = Math.ceil((736 + 15 + FPSTATE_FRAME_SIZE + 112 + 63) / 16) * 16;
 /** MXCSR bits FXRSTOR accepts (docs/quirks.md: Intel's 0xFFFF); others make sigreturn fail. */
 export const MXCSR_MASK = 0xffff;
 export const MXCSR_DEFAULT = 0x1f80, FCW_DEFAULT = 0x37f;
@@ -94,7 +114,7 @@ export function sasSsFlags(t: Task, sp: number): number {
 // image holds them in stack order ST(i) = R((TOP + i) & 7) with TOP inside FSW, and the
 // abridged tag byte by physical register. Same image as the core's FXSAVE64/FXRSTOR64.
 
-/** fxsave64 of the task on the core, with Linux's software-reserved bytes. */
+/** fxsave64 of the task on the core (bytes 0..415; the software-reserved bytes are the frame's). */
 export function fxsaveImage(c: Core): Uint8Array {
   const s = stateView(c);
   const b = new Uint8Array(FXSAVE_SIZE);
@@ -113,11 +133,70 @@ export function fxsaveImage(c: Core): Uint8Array {
     b.set(c.u8.subarray(phys, phys + 10), 32 + i * 16);
   }
   b.set(c.u8.subarray(L.STATE + L.XMM0, L.STATE + L.XMM0 + 256), 160);
-  v.setUint32(464, FP_XSTATE_MAGIC1, true);
-  v.setUint32(468, FXSAVE_SIZE + FP_XSTATE_MAGIC2_SIZE, true);
-  v.setBigUint64(472, 0n, true);
-  v.setUint32(480, FXSAVE_SIZE, true);
   return b;
+}
+
+/** Writes the signal frame's XSAVE area at `fp` (see the top of this file). Throws on EFAULT. */
+function writeXstateFrame(c: Core, t: Task, fp: number): void {
+  const mm = t.process.mm;
+  mm.write(fp, fxsaveImage(c).subarray(0, 416));
+  const tail = new Uint8Array(FPSTATE_FRAME_SIZE - 464);   // sw bytes, header, magic2
+  const v = new DataView(tail.buffer);
+  v.setUint32(0, FP_XSTATE_MAGIC1, true);
+  v.setUint32(4, FPSTATE_FRAME_SIZE, true);
+  v.setBigUint64(8, XCR0, true);
+  v.setUint32(16, XSTATE_SIZE, true);
+  v.setBigUint64(512 - 464, XCR0, true);                     // XSTATE_BV: XINUSE | x87 | SSE
+  v.setUint32(XSTATE_SIZE - 464, FP_XSTATE_MAGIC2, true);
+  mm.write(fp + 464, tail);
+}
+
+/**
+ * XRSTOR of the x87 and SSE components `rfbm` from a standard- or compacted-form area (the
+ * rules of cpu/ops/xsave.ts's opXrstor); false where XRSTOR raises #GP, with nothing changed.
+ */
+export function xrstorImage(c: Core, b: Uint8Array, rfbm: bigint): boolean {
+  const v = new DataView(b.buffer, b.byteOffset, XSTATE_SIZE);
+  const bv = v.getBigUint64(512, true), comp = v.getBigUint64(520, true);
+  const COMPACTED = 1n << 63n;
+  let loadMxcsr: boolean;
+  if (comp & COMPACTED) {
+    const comps = comp & ~COMPACTED;
+    if (comps & ~XCR0 || bv & ~comps) return false;
+    for (let o = 528; o < 576; o += 8) if (v.getBigUint64(o, true) !== 0n) return false;
+    loadMxcsr = (rfbm & 2n) !== 0n && (bv & 2n) !== 0n;
+  } else {
+    if (bv & ~XCR0 || comp !== 0n || v.getBigUint64(528, true) !== 0n) return false;
+    loadMxcsr = (rfbm & 2n) !== 0n;
+  }
+  const mxcsr = v.getUint32(24, true);
+  if (loadMxcsr && mxcsr & ~MXCSR_MASK) return false;
+  // Load through the FXRSTOR path, then put back what XRSTOR does not take from memory.
+  const img = new Uint8Array(FXSAVE_SIZE);
+  img.set(b.subarray(0, FXSAVE_SIZE));
+  const iv = new DataView(img.buffer);
+  if (!loadMxcsr) iv.setUint32(24, rfbm & 2n ? MXCSR_DEFAULT : stateView(c).getInt32(L.MXCSR, true) >>> 0, true);
+  const keep = c.u8.slice(L.STATE, L.STATE + L.STATE_SIZE);
+  fxrstorImage(c, img);
+  if (!(rfbm & 1n) || !(bv & 1n)) restoreX87(c, keep, (rfbm & 1n) !== 0n);
+  if (!(rfbm & 2n)) c.u8.set(keep.subarray(L.XMM0, L.XMM_END), L.STATE + L.XMM0);
+  else if (!(bv & 2n)) c.u8.fill(0, L.STATE + L.XMM0, L.STATE + L.XMM_END);
+  return true;
+}
+
+/** The x87 part after xrstorImage: put back the old registers, or (init) XRSTOR's initial state. */
+function restoreX87(c: Core, keep: Uint8Array, init: boolean): void {
+  const s = stateView(c);
+  if (!init) {
+    c.u8.set(keep.subarray(L.ST0, L.ST0 + 128), L.STATE + L.ST0);
+    c.u8.set(keep.subarray(L.FPU_CW, L.FPU_DP + 8), L.STATE + L.FPU_CW);
+    return;
+  }
+  c.u8.fill(0, L.STATE + L.ST0, L.STATE + L.ST0 + 128);
+  s.setInt32(L.FPU_CW, FCW_DEFAULT, true);
+  for (const off of [L.FPU_SW, L.FPU_TW, L.FPU_TOP, L.FPU_FOP]) s.setInt32(off, 0, true);
+  s.setBigUint64(L.FPU_IP, 0n, true);
+  s.setBigUint64(L.FPU_DP, 0n, true);
 }
 
 /** fxrstor64 from a 512-byte image; false if MXCSR has reserved bits set (FXRSTOR's #GP). */
@@ -177,7 +256,7 @@ export function setupRtFrame(c: Core, t: Task, sig: number, info: Uint8Array, ac
     sp = t.altStack!.sp + t.altStack!.size;
     entering = true;
   }
-  const fp = Math.floor((sp - FXSAVE_SIZE) / 64) * 64;           // fpu__alloc_mathframe
+  const fp = Math.floor((sp - FPSTATE_FRAME_SIZE) / 64) * 64;    // fpu__alloc_mathframe
   const frame = Math.floor((fp - FRAME_SIZE) / 16) * 16 - 8;     // align_sigframe
   // An overflowing alternate stack gets an always-bogus frame, so the task dies with SIGSEGV.
   if ((nested || entering) && !inAltStack(t.altStack, frame)) return false;
@@ -185,12 +264,12 @@ export function setupRtFrame(c: Core, t: Task, sig: number, info: Uint8Array, ac
 
   const rflags = readRflags(c);
   try {
-    mm.write(fp, fxsaveImage(c));
+    writeXstateFrame(c, t, fp);
     const b = mm.read(frame, FRAME_SIZE);
     const v = new DataView(b.buffer);
     v.setBigUint64(0, act.restorer, true);
     const uc = UC_OFFSET;
-    v.setBigUint64(uc, BigInt(UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS), true);
+    v.setBigUint64(uc, BigInt(UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS), true);
     v.setBigUint64(uc + 8, 0n, true);
     // unsafe_save_altstack(): the raw sas_ss_* fields (the flags as set, not SS_ONSTACK).
     const alt = t.altStack;
@@ -241,13 +320,36 @@ export function restoreSigcontext(c: Core, t: Task, uc: Uint8Array): boolean {
   writeRflags(c, (cur & ~FIX_EFLAGS) | (v.getBigUint64(sc + SC_EFLAGS, true) & FIX_EFLAGS));
   const fpstate = v.getBigUint64(sc + SC_FPSTATE, true);
   if (fpstate === 0n) { resetFpu(c); return true; } // fpu__restore_sig(NULL): initial state
-  let img: Uint8Array;
+  // fpu__restore_sig: check_xstate_in_sigframe decides between XRSTOR and the fxsave-only form.
+  const mm = t.process.mm;
+  const buf = Number(fpstate);
+  let ok: boolean;
   try {
-    img = t.process.mm.read(Number(fpstate), FXSAVE_SIZE);
+    const legacy = mm.read(buf, FXSAVE_SIZE);
+    const sw = new DataView(legacy.buffer, legacy.byteOffset + 464, 48);
+    const xstateSize = sw.getUint32(16, true);
+    let xsave = sw.getUint32(0, true) === FP_XSTATE_MAGIC1 && xstateSize >= FXSAVE_SIZE + 64 &&
+      xstateSize <= XSTATE_SIZE && xstateSize <= sw.getUint32(4, true);
+    if (xsave) xsave = new DataView(mm.read(buf + xstateSize, 4).buffer).getUint32(0, true) === FP_XSTATE_MAGIC2;
+    if (xsave) {
+      // XRSTOR of the features the frame names; the rest of XCR0 is initialised (init_bv).
+      const xrestore = sw.getBigUint64(8, true) & XCR0;
+      ok = xrstorImage(c, mm.read(buf, XSTATE_SIZE), xrestore);
+      if (ok && XCR0 & ~xrestore) xrstorImage(c, initArea(), XCR0 & ~xrestore);
+    } else {
+      ok = fxrstorImage(c, legacy);
+    }
   } catch {
     resetFpu(c);
     return false;
   }
-  if (!fxrstorImage(c, img)) { resetFpu(c); return false; }
+  if (!ok) { resetFpu(c); return false; }
   return true;
+}
+
+/** init_fpstate as an XSAVE area: XSTATE_BV = 0, so XRSTOR initialises what it is asked for. */
+function initArea(): Uint8Array {
+  const b = new Uint8Array(XSTATE_SIZE);
+  new DataView(b.buffer).setUint32(24, MXCSR_DEFAULT, true);
+  return b;
 }

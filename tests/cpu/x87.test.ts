@@ -10,6 +10,8 @@ import { describe, test, expect } from 'vitest';
 import * as O from './oracle';
 
 const SKIP = O.nativeAvailable();
+/** Case counts times WASL_CPU_SCALE (`npm run test:cpu-long` raises it). */
+const scaled = (n: number): number => Math.round(n * Number(process.env.WASL_CPU_SCALE ?? 1));
 const D = O.DATA_ADDR;
 const J = 1n << 63n;
 
@@ -157,7 +159,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('arithmetic, register forms: D8, DC, DE (fadd … fdivr, +P, fcom aliases, fcompp)', () => {
     const r = new O.Prng(seed);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 20000; k++) {
+    for (let k = 0; k < scaled(20000); k++) {
       const op = r.pick([0xd8, 0xdc, 0xde]);
       const digit = r.int(8);
       let i = r.int(8);
@@ -170,7 +172,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('arithmetic, memory forms: m32fp, m64fp, m32int, m16int', () => {
     const r = new O.Prng(seed + 1n);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 20000; k++) {
+    for (let k = 0; k < scaled(20000); k++) {
       const fmt = r.int(4);
       const op = [0xd8, 0xdc, 0xda, 0xde][fmt];
       const digit = r.int(8);
@@ -186,7 +188,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
     const r = new O.Prng(seed + 2n);
     const cases: O.Case[] = [];
     const ops = [0xe0, 0xe1, 0xe4, 0xe5, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xfa, 0xfc, 0xfd];
-    for (let k = 0; k < 20000; k++) {
+    for (let k = 0; k < scaled(20000); k++) {
       const m = r.pick(ops);
       const x87 = stackState(r, depth(r));
       if ((m === 0xf5 || m === 0xf8) && r.int(3) === 0) {
@@ -205,7 +207,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('comparisons: fucom fucomp fucompp fcomi fucomi fcomip fucomip (and EFLAGS)', () => {
     const r = new O.Prng(seed + 3n);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 10000; k++) {
+    for (let k = 0; k < scaled(10000); k++) {
       const i = r.int(8);
       const code = r.pick([[0xdd, 0xe0 | i], [0xdd, 0xe8 | i], [0xda, 0xe9], [0xdb, 0xf0 | i], [0xdb, 0xe8 | i], [0xdf, 0xf0 | i], [0xdf, 0xe8 | i]]);
       const x87 = stackState(r, depth(r));
@@ -225,7 +227,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
     ];
     const stores: [number, number][] = [[0xd9, 2], [0xd9, 3], [0xdd, 2], [0xdd, 3], [0xdb, 7], [0xdf, 2], [0xdf, 3],
       [0xdb, 2], [0xdb, 3], [0xdf, 7], [0xdb, 1], [0xdd, 1], [0xdf, 1], [0xdf, 6]];
-    for (let k = 0; k < 20000; k++) {
+    for (let k = 0; k < scaled(20000); k++) {
       const kind = r.int(10);
       const x87 = stackState(r, depth(r));
       if (kind < 3) {
@@ -253,7 +255,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
       [0xdb, 0xe3], [0xdb, 0xe2], [0xd9, 0x6b, MEM_OFF], [0xd9, 0x7b, MEM_OFF], [0xdd, 0x7b, MEM_OFF], [0xdf, 0xe0],
       [0x9b], [0xd9, 0xd0], [0xdb, 0xe0], [0xdb, 0xe1], [0xdb, 0xe4], [0xd9, 0xf7], [0xdd, 0xc3], [0xd9, 0xe5],
     ];
-    for (let k = 0; k < 6000; k++) {
+    for (let k = 0; k < scaled(6000); k++) {
       const code = r.pick(forms);
       const x87 = stackState(r, depth(r));
       if (r.int(3) === 0) { // an unmasked exception is pending: ES and B set, as an instruction leaves them
@@ -270,7 +272,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('environment images: fnstenv/fldenv and fnsave/frstor (32- and 16-bit), after an instruction that set the pointers', () => {
     const r = new O.Prng(seed + 6n);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 5000; k++) {
+    for (let k = 0; k < scaled(5000); k++) {
       const x87 = stackState(r, depth(r), randomCw(r, 3));
       const o16 = r.int(4) === 0 ? [0x66] : [];
       const which = r.int(4);
@@ -304,7 +306,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('fxsave/fxrstor (and REX.W forms): the 512-byte image, alignment #GP, reserved MXCSR bits #GP', () => {
     const r = new O.Prng(seed + 7n);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 3000; k++) {
+    for (let k = 0; k < scaled(3000); k++) {
       const x87 = stackState(r, depth(r), randomCw(r, 1));
       const restore = r.bool();
       const rexw = r.bool() ? [0x48] : [];
@@ -370,7 +372,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
         default: return mk(r.int(200) - 100);
       }
     };
-    for (let k = 0; k < 12000; k++) {
+    for (let k = 0; k < scaled(12000); k++) {
       const m = r.pick([0xfe, 0xff, 0xfb, 0xf2, 0xf3, 0xf0, 0xf1, 0xf9]);
       const x87 = stackState(r, r.pick([1, 2, 2, 3, 8]), randomCw(r, 8));
       x87.st[0] = arg(m);
@@ -393,7 +395,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
       [[0xdb], 1, 4, true], [[0xdf], 3, 2, true], [[0xd9], 7, 2, true], [[0xdd], 7, 2, true],
       [[0xd9], 6, 28, true], [[0xdd], 6, 108, true], [[0x0f, 0xae], 0, 416, true],
     ];
-    for (let k = 0; k < 3000; k++) {
+    for (let k = 0; k < scaled(3000); k++) {
       const [op, digit, bytes, writes] = r.pick(forms);
       const readOnly = writes && r.bool();
       // crossing: the operand starts `1..bytes−1` bytes before the page end (16-aligned for FXSAVE)
@@ -416,7 +418,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('prefixes: REX (W, B, X) and 66 on the arithmetic, load and store forms (ignored there)', () => {
     const r = new O.Prng(seed + 10n);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 5000; k++) {
+    for (let k = 0; k < scaled(5000); k++) {
       const rex = r.pick([[], [0x48], [0x41], [0x49], [0x42], [0x66], [0x66, 0x48]]);
       const op = 0xd8 + r.int(8);
       const digit = r.int(8);
@@ -436,7 +438,7 @@ describe(SKIP ? `x87 against the host CPU (skipped: ${SKIP})` : 'x87 against the
   t('oracle self-check: random x87 states (any TOP, tags, register contents) round-trip through a nop', () => {
     const r = new O.Prng(seed + 11n);
     const cases: O.Case[] = [];
-    for (let k = 0; k < 500; k++) {
+    for (let k = 0; k < scaled(500); k++) {
       const x87 = stackState(r, r.int(9), randomCw(r, 1));
       if (r.bool()) x87.fsw ^= 0x8080; // an ES/B at odds with the flags: loading recomputes them
       cases.push(mkCase(r, [0x90], { x87, wait: false }));

@@ -2,8 +2,8 @@
  * relative to each other and to the stack pointer at entry, every sigcontext field that does
  * not depend on addresses, the saved FPU/SSE state and the state a handler starts with, and the
  * kernel's sigaction record; x87 registers pushed before the signal and edited by the handler.
- * Whether the frame carries XSAVE state depends on the CPU (wasl reports none), so that part is
- * checked against CPUID rather than printed. */
+ * Whether the frame carries XSAVE state depends on the CPU, so that part is checked against CPUID
+ * rather than printed (xstate.c looks at the XSAVE frame itself). */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>

@@ -30,7 +30,10 @@ export function buildStatic(src: string, tc: Toolchain, extraFlags: string[] = [
   const hash = createHash('sha256').update(readFileSync(src)).update(tc).update(flags.join(' ')).digest('hex').slice(0, 12);
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `${basename(src, '.c')}-${tc}-${hash}`);
-  if (!existsSync(out)) execFileSync(COMPILER[tc], [...flags, '-o', out, src], { stdio: 'pipe' });
+  // libraries (-lm) go after the source: a static link resolves symbols in command-line order
+  const libs = flags.filter((f) => f.startsWith('-l'));
+  const opts = flags.filter((f) => !f.startsWith('-l'));
+  if (!existsSync(out)) execFileSync(COMPILER[tc], [...opts, '-o', out, src, ...libs], { stdio: 'pipe' });
   return out;
 }
 
