@@ -18,6 +18,9 @@ Subsystem for Linux).
 
 options:
   --strace             print each syscall with decoded arguments and result to stderr
+  --syscall-stats[=FILE]  at exit, per-syscall counts, errors and host time of every process
+                       (strace -c's table) and a log2 latency histogram per syscall, to
+                       stderr or to FILE
   --log FILE           write wasl's own diagnostics (unimplemented syscalls, faults) to FILE
                        ("-" or "stderr" for standard error); also WASL_LOG=FILE
   -E, --env VAR=VALUE  set a variable in the guest's environment (repeatable)
@@ -53,7 +56,14 @@ function main(): void {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
   }
-  const own = argv.slice(0, split).filter((a) => a !== '--');
+  // --syscall-stats takes an optional value, which parseArgs cannot express: read it here.
+  let statsTo: string | undefined;
+  const own = argv.slice(0, split).filter((a) => {
+    if (a === '--') return false;
+    if (a === '--syscall-stats') { statsTo = '-'; return false; }
+    if (a.startsWith('--syscall-stats=')) { statsTo = a.slice('--syscall-stats='.length) || '-'; return false; }
+    return true;
+  });
   const guest = argv.slice(split);
   let values;
   try {
@@ -156,6 +166,7 @@ function main(): void {
       argv: [values.argv0 ?? program, ...args],
       env: [...env.values()],
       strace,
+      syscallStats: statsTo !== undefined,
       log,
       isolated: values.isolated,
       root: values.root,
@@ -187,9 +198,20 @@ function main(): void {
     await kernel.run();
     console?.flush();
     term?.restore();
+    if (kernel.stats) writeStats(kernel.stats.report(), statsTo!);
     kernel.close();
     process.exit();
   });
+}
+
+/** The --syscall-stats report: to stderr ("-"), else to the file (never to the guest's stdout). */
+function writeStats(report: string, to: string): void {
+  try {
+    if (to === '-' || to === 'stderr') fs.writeSync(2, report);
+    else fs.writeFileSync(to, report);
+  } catch (e) {
+    process.stderr.write(`wasl: --syscall-stats=${to}: ${(e as Error).message}\n`);
+  }
 }
 
 /** Whether PROGRAM names an existing file (as the shell would find it). */

@@ -42,7 +42,11 @@ export function dispatchSyscall(k: Kernel, t: Task): void {
     const out = k.options.strace;
     trace = (ret: number) => out(pid + head + (abi ? formatReturn(abi, raw, BigInt(ret), reader) : `) = ${ret}`));
   }
+  // --syscall-stats: host time from here to the handler's return (stats.ts says why not the wait).
+  const stats = k.stats;
+  const t0 = stats ? performance.now() : 0;
   if (!row?.impl) {
+    stats?.record(name, t.process.pid, (performance.now() - t0) * 1e6, -ENOSYS);
     if (!k.unimplemented.has(name)) {
       k.unimplemented.add(name);
       k.log(`unimplemented syscall ${name} (${nr}) returns ENOSYS`);
@@ -59,15 +63,18 @@ export function dispatchSyscall(k: Kernel, t: Task): void {
   }
   if (typeof r !== 'number') {
     // The call blocks: park the task; the scheduler runs others until the promise settles.
+    stats?.record(name, t.process.pid, (performance.now() - t0) * 1e6, undefined);
     k.offCore(t);
     t.state = 'blocked';
     r.then((v) => v, (e) => errnoOf(k, name, e)).then((v) => {
+      stats?.result(name, v);
       if (t.state === 'dead') return;
       trace?.(v);
       k.resume(t, v);
     });
     return;
   }
+  stats?.record(name, t.process.pid, (performance.now() - t0) * 1e6, r);
   if (t.state === 'dead') { trace?.(0); return; } // exit, exit_group: nothing returns
   trace?.(r);
   c.setReg(RAX, r);
