@@ -156,6 +156,18 @@ function main(): void {
   const strace = values.strace ? (l: string) => fs.writeSync(2, l + '\n') : undefined;
   if (strace && !log) log = strace;
 
+  // The --syscall-stats file is opened now, so that a path that cannot be written fails before
+  // the program runs rather than after.
+  let statsFd = 2;
+  if (statsTo !== undefined && statsTo !== '-' && statsTo !== 'stderr') {
+    try {
+      statsFd = fs.openSync(statsTo, 'w');
+    } catch (e) {
+      process.stderr.write(`wasl: --syscall-stats=${statsTo}: ${(e as Error).message}\n`);
+      process.exit(2);
+    }
+  }
+
   const [program, ...args] = guest;
   // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
   // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
@@ -198,20 +210,10 @@ function main(): void {
     await kernel.run();
     console?.flush();
     term?.restore();
-    if (kernel.stats) writeStats(kernel.stats.report(), statsTo!);
+    if (kernel.stats) fs.writeSync(statsFd, kernel.stats.report());
     kernel.close();
     process.exit();
   });
-}
-
-/** The --syscall-stats report: to stderr ("-"), else to the file (never to the guest's stdout). */
-function writeStats(report: string, to: string): void {
-  try {
-    if (to === '-' || to === 'stderr') fs.writeSync(2, report);
-    else fs.writeFileSync(to, report);
-  } catch (e) {
-    process.stderr.write(`wasl: --syscall-stats=${to}: ${(e as Error).message}\n`);
-  }
 }
 
 /** Whether PROGRAM names an existing file (as the shell would find it). */

@@ -77,6 +77,10 @@ describe.skipIf(!hasCommand('strace'))('--syscall-stats', () => {
     expect(w.status).toBe(0);
     expect(w.stdout).toBe('done\n');
     expect(parseSummary(w.stderr).get('getppid')?.calls).toBe(5);
+    // A file that cannot be written: refused before the program runs, as a usage error.
+    const bad = spawnSync(process.execPath, [WASL_CLI, `--syscall-stats=${join(tmp, 'no/such/dir/stats')}`, bin, '5'], { encoding: 'utf8' });
+    expect({ status: bad.status, stdout: bad.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(bad.stderr).toMatch(/^wasl: --syscall-stats=.*ENOENT/);
     // Off by default: no report.
     const plain = spawnSync(process.execPath, [WASL_CLI, bin, '5'], { encoding: 'utf8' });
     expect(plain.stderr).toBe('');
