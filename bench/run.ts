@@ -19,10 +19,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMarkdown, renderSvg, type Report, type Row } from './report.js';
+import { renderMarkdown, renderSvg, loadText, type Report, type Row } from './report.js';
 import { parseMicro, checkWhole, cell, missingRow, selectRunners, firstLine, type Kind, type Runner, type Build, type MicroResult } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,6 +113,7 @@ function buildGoHello(): { file?: string; missing?: string } {
 function main(): void {
   if (!existsSync(cli)) { console.error('run `npm run build` first'); process.exit(2); }
   const t0 = Date.now();
+  const load0 = loadavg()[0];
   const builds = buildAll();
   const scratch = mkdtempSync(join(tmpdir(), 'wasl-bench-'));
   const wasiBuild = builds.find((b) => b.kind === 'wasi');
@@ -184,7 +185,7 @@ function main(): void {
   rmSync(scratch, { recursive: true, force: true });
   process.stderr.write('\n');
 
-  const report: Report = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', quick, reps: REPS, runners: RUNNERS.map((r) => r.name), rows, seconds: Math.round((Date.now() - t0) / 1000) };
+  const report: Report = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', quick, reps: REPS, runners: RUNNERS.map((r) => r.name), rows, seconds: Math.round((Date.now() - t0) / 1000), load: [load0, loadavg()[0]] };
   printTable(report);
   const out = join(root, 'bench/results');
   mkdirSync(out, { recursive: true });
@@ -224,6 +225,7 @@ function printTable(rep: Report): void {
     });
     console.log([`${w} [${unit}]`.padEnd(32), ...line].join(''));
   }
+  if (rep.load) console.log(`\n${loadText(rep).trim()}`);
   console.log('\n· = not applicable (WASI runners run the one wasm32-wasi build, shown in the (musl) rows)');
   for (const r of rows.filter((x) => x.note)) console.log(`${r.workload === '*' ? r.runner : r.runner === '*' ? r.workload : `${r.workload} / ${r.runner}`}: ${r.note}`);
 }
