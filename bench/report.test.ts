@@ -3,7 +3,7 @@
 // failed and missing runners, and the chart drawn from the same rows.
 
 import { describe, it, expect } from 'vitest';
-import { ratio, renderMarkdown, renderSvg, Report, Row } from './report.js';
+import { ratio, renderMarkdown, renderSvg, loadText, Report, Row } from './report.js';
 
 const row = (workload: string, runner: string, value: number | null, unit = 'ns/op', note?: string): Row =>
   ({ workload, runner, value, unit, min: value, max: value, runs: value === null ? 0 : 3, note });
@@ -47,5 +47,12 @@ describe('bench report', () => {
     const bars = svg.match(/<rect [^>]*><title>[^<]*<\/title><\/rect>/g) ?? [];
     expect(bars).toHaveLength(3);
     expect(bars.some((b) => b.includes('sha256 [MiB/s] — wasl: 2.00 MiB/s, ×100 native'))).toBe(true);
+  });
+
+  it("the host's load average, when the run recorded it, is said next to the figures", () => {
+    expect(loadText(report)).toBe('');
+    const md = renderMarkdown({ ...report, load: [21.78, 19.5] });
+    expect(md).toContain('Load average (1 min): 21.8 at the start, 19.5 at the end');
+    expect(renderMarkdown(report)).not.toContain('Load average');
   });
 });

@@ -4,7 +4,15 @@
 
 /** One cell: the median of `runs` runs, its spread (min–max), or null with a note (n/a, failed, missing, pending). */
 export interface Row { workload: string; runner: string; value: number | null; unit: string; min: number | null; max: number | null; runs: number; note?: string }
-export interface Report { date: string; quick: boolean; reps: number; runners: string[]; rows: Row[]; seconds: number }
+/** `load`: the host's 1-minute load average at the start and at the end of the run (others share the machine). */
+export interface Report { date: string; quick: boolean; reps: number; runners: string[]; rows: Row[]; seconds: number; load?: [number, number] }
+
+/** The load sentence of the reports, or '' when the run did not record it. */
+export function loadText(rep: Report): string {
+  if (!rep.load) return '';
+  const [a, b] = rep.load.map((x) => x.toFixed(1));
+  return ` Load average (1 min): ${a} at the start, ${b} at the end, on 2 cores shared with other engineers' work: the higher it is, the slower and noisier every runner.`;
+}
 
 const COLORS: Record<string, string> = { wasl: '#1f77b4', 'qemu-x86_64': '#ff7f0e', 'node:wasi': '#2ca02c', '@wasmer/wasi': '#9467bd' };
 const EXTRA = ['#8c564b', '#e377c2', '#17becf', '#bcbd22'];
@@ -32,7 +40,7 @@ export function renderMarkdown(rep: Report, svgName = 'bench.svg'): string {
   const names = rep.runners.filter((n) => rep.rows.some((r) => r.runner === n && r.workload !== '*'));
   const out: string[] = [];
   out.push('# wasl benchmarks', '');
-  out.push(`Measured ${rep.date}${rep.quick ? ' with `--quick` (1 run per cell, a tenth of the iterations)' : ''} by \`npm run bench\` on the project's 2-core machine (noisy: ratios matter more than absolute numbers). Each cell is the median of ${rep.reps} run(s); the spread (min–max) is in \`bench/results/latest.json\`. (×N) = times slower than native (below 1: faster). \`·\` = not applicable: the WASI runners run the one wasm32-wasi build (wasi-libc, derived from musl) and fill the (musl) rows; \`n/a\` = WASI cannot express it. Whole run: ${rep.seconds} s.`, '');
+  out.push(`Measured ${rep.date}${rep.quick ? ' with `--quick` (1 run per cell, a tenth of the iterations)' : ''} by \`npm run bench\` on the project's 2-core machine (noisy: ratios matter more than absolute numbers). Each cell is the median of ${rep.reps} run(s); the spread (min–max) is in \`bench/results/latest.json\`. (×N) = times slower than native (below 1: faster). \`·\` = not applicable: the WASI runners run the one wasm32-wasi build (wasi-libc, derived from musl) and fill the (musl) rows; \`n/a\` = WASI cannot express it. Whole run: ${rep.seconds} s.${loadText(rep)}`, '');
   out.push(`![ratio to native per workload and runner](${svgName})`, '');
   out.push(`| workload | unit | ${names.join(' | ')} |`);
   out.push(`|---|---|${names.map(() => '---:').join('|')}|`);

@@ -6,8 +6,10 @@
 //  - WASI runners — node:wasi and @wasmer/wasi (via bench/wasi-host.ts) — run the same source built
 //    for wasm32-wasi with clang and wasi-libc (itself derived from musl): they fill the "(musl)"
 //    rows, and what WASI cannot express (getppid, mmap, ...) shows as n/a with the reason;
-//  - whole programs — start-up of a static hello, busybox-static sha256sum and sort — are timed from
-//    outside, under the x86-64 runners.
+//  - whole programs — start-up of a static hello and of a static Go hello (built here with Debian's
+//    go, CGO_ENABLED=0), busybox-static sha256sum and gzip of one generated 16 MiB file and sort of
+//    200k lines — are timed from outside under the x86-64 runners; each run's stdout must be the
+//    native run's, or the cell is a failure.
 // Microbenchmarks measure themselves inside the guest. Every cell is the median of N runs (3; 1 with
 // --quick) with the spread kept. A runner that is not available is reported as missing with the
 // reason, never dropped. Results: a table on stdout, bench/results/latest.{json,md,svg}
@@ -17,10 +19,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMarkdown, renderSvg, type Report, type Row } from './report.js';
+import { renderMarkdown, renderSvg, loadText, type Report, type Row } from './report.js';
+import { parseMicro, checkWhole, cell, missingRow, selectRunners, firstLine, type Kind, type Runner, type Build, type MicroResult } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -32,11 +35,7 @@ const microSrc = join(root, 'bench/src/micro.c');
 const REPS = quick ? 1 : 3;
 const BUDGET_MS = quick ? 1000 : 4000;
 
-type Kind = 'x86' | 'wasi';
-interface Runner { name: string; kind: Kind; argv: (bin: string, scratch: string) => string[]; missing?: string }
-
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const firstLine = (s: string | Buffer | null | undefined) => String(s ?? '').trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 200) ?? '';
 
 function wasmerMissing(): string | undefined {
   try {
@@ -64,8 +63,6 @@ const MICRO: Array<[string, number]> = [
   ['pipe_pingpong', 20_000], ['fork_exit_wait', 1_000], ['fork_execve_wait', 200], ['futex_pingpong', 20_000],
 ];
 
-interface Build { variant: string; kind: Kind; file?: string; missing?: string }
-
 function compile(cc: string, args: string[], out: string, hint: string): Build['missing'] {
   if (!have(cc)) return `${cc} not installed (${hint})`;
   const p = spawnSync(cc, [...args, '-o', out, microSrc], { encoding: 'utf8' });
@@ -88,48 +85,39 @@ function buildAll(): Build[] {
 }
 
 /** One microbenchmark run: ns/op, or n/a with WASI's reason, or a failure with the last stderr line. */
-function runMicro(r: Runner, bin: string, name: string, n: number, scratch: string): { v: number } | { na: string } | { fail: string } {
+function runMicro(r: Runner, bin: string, name: string, n: number, scratch: string): MicroResult {
   const [cmd, ...args] = r.argv(bin, scratch);
   const dir = r.kind === 'wasi' ? '/scratch' : scratch;
-  const p = spawnSync(cmd, [...args, name, String(n), dir, String(BUDGET_MS)], { encoding: 'utf8', timeout: 300_000 });
-  const na = /^\S+ n\/a (.*)$/m.exec(p.stdout ?? '');
-  if (p.status === 0 && na) return { na: na[1] };
-  const m = /^\S+ ([\d.]+) ns\/op$/m.exec(p.stdout ?? '');
-  if (p.status === 0 && m) return { v: Number(m[1]) };
-  return { fail: p.error ? String(p.error.message) : `exit ${p.status ?? p.signal}: ${firstLine(p.stderr) || firstLine(p.stdout)}` };
+  return parseMicro(spawnSync(cmd, [...args, name, String(n), dir, String(BUDGET_MS)], { encoding: 'utf8', timeout: 300_000 }));
 }
 
-/** Wall-clock milliseconds of one run of a whole command, or null if it failed. */
-function wallMs(argv: string[], input?: string): number | null {
+/** One run of a whole command: its wall-clock milliseconds, or why it failed (checkWhole). */
+function wallMs(argv: string[], expected?: Buffer): { ms: number; stdout: Buffer } | { fail: string } {
   const t0 = process.hrtime.bigint();
-  const p = spawnSync(argv[0], argv.slice(1), { input, maxBuffer: 256 << 20, timeout: 600_000 });
-  if (p.status !== 0) return null;
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const p = spawnSync(argv[0], argv.slice(1), { maxBuffer: 256 << 20, timeout: 600_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const fail = checkWhole(p, expected);
+  return fail === null ? { ms, stdout: p.stdout } : { fail };
 }
 
-/** A cell from its samples: the median, the spread, the number of runs. */
-function cell(workload: string, runner: string, unit: string, samples: number[], note?: string): Row {
-  const s = [...samples].sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  const row: Row = { workload, runner, value: s.length ? round(s[s.length >> 1]) : null, unit, min: s.length ? round(s[0]) : null, max: s.length ? round(s[s.length - 1]) : null, runs: s.length };
-  if (note) row.note = note;
-  return row;
+/** Debian's go building bench/src/hello.go static (CGO_ENABLED=0): the binary, or why there is none. */
+function buildGoHello(): { file?: string; missing?: string } {
+  if (!have('go')) return { missing: 'go not installed (apt-get install golang-go)' };
+  const file = join(buildDir, 'gohello');
+  const p = spawnSync('go', ['build', '-o', file, join(root, 'bench/src/hello.go')], {
+    encoding: 'utf8', env: { ...process.env, CGO_ENABLED: '0', GO111MODULE: 'off', GOFLAGS: '', GOCACHE: join(buildDir, 'gocache') },
+  });
+  return p.status === 0 ? { file } : { missing: `go build failed: ${firstLine(p.stderr)}` };
 }
 
 function main(): void {
   if (!existsSync(cli)) { console.error('run `npm run build` first'); process.exit(2); }
   const t0 = Date.now();
+  const load0 = loadavg()[0];
   const builds = buildAll();
   const scratch = mkdtempSync(join(tmpdir(), 'wasl-bench-'));
-  const rows: Row[] = [];
-  const missingRunner = new Map<string, string>();
-  for (const r of RUNNERS) if (r.missing) missingRunner.set(r.name, r.missing);
-  // A runner without a build of its kind is missing too: the WASI runners without clang/wasi-libc.
   const wasiBuild = builds.find((b) => b.kind === 'wasi');
-  for (const r of RUNNERS) if (r.kind === 'wasi' && !r.missing && wasiBuild?.missing) missingRunner.set(r.name, `no wasm32-wasi build: ${wasiBuild.missing}`);
-  const active = RUNNERS.filter((r) => !missingRunner.has(r.name));
-  for (const [name, why] of missingRunner) rows.push({ workload: '*', runner: name, value: null, unit: '', min: null, max: null, runs: 0, note: `missing: ${why}` });
-  for (const b of builds) if (b.missing && b.kind === 'x86') rows.push({ workload: `* (${b.variant})`, runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: `missing: ${b.missing}` });
+  const { active, rows } = selectRunners(RUNNERS, builds);
 
   // Microbenchmarks: x86-64 runners on each x86 build; the WASI runners' values go in the (musl) rows.
   for (const [name, n0] of MICRO) {
@@ -152,25 +140,34 @@ function main(): void {
     }
   }
 
-  // Whole programs (x86-64 runners): start-up of a static hello, busybox-static on generated data.
+  // Whole programs (x86-64 runners): start-up of a static C and Go hello, busybox-static on
+  // generated data. The first native run's stdout is what every other run must print.
   const x86 = active.filter((r) => r.kind === 'x86');
   const timed = (workload: string, unit: string, reps: number, argvOf: (r: Runner) => string[], toValue: (ms: number) => number) => {
+    let expected: Buffer | undefined;
     for (const r of x86) {
       const samples: number[] = [];
+      let note: string | undefined;
       for (let i = 0; i < reps; i++) {
-        const ms = wallMs(argvOf(r));
-        if (ms === null) { samples.length = 0; break; }
-        samples.push(toValue(ms));
+        const res = wallMs(argvOf(r), expected);
+        if ('fail' in res) { note = `failed: ${res.fail}`; samples.length = 0; break; }
+        if (r.name === 'native') expected ??= res.stdout;
+        samples.push(toValue(res.ms));
       }
-      rows.push(cell(workload, r.name, unit, samples, samples.length ? undefined : 'failed: non-zero exit'));
+      rows.push(cell(workload, r.name, unit, samples, note));
     }
     process.stderr.write('.');
   };
   const hello = join(root, 'examples/bin/hello');
   if (existsSync(hello)) timed('startup hello', 'ms', quick ? 3 : 7, (r) => r.argv(hello, scratch), (ms) => ms);
-  else rows.push({ workload: 'startup hello', runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'missing: examples/bin/hello (make -C examples)' });
+  else rows.push(missingRow('startup hello', '*', 'examples/bin/hello (make -C examples)'));
+  const go = buildGoHello();
+  if (go.file) timed('startup Go hello', 'ms', quick ? 3 : 7, (r) => r.argv(go.file!, scratch), (ms) => ms);
+  else rows.push(missingRow('startup Go hello', '*', go.missing!));
   if (existsSync('/bin/busybox')) {
     const mib = quick ? 2 : 16;
+    // The same bytes in every 1 MiB block: pseudo-random within a block (gzip's 32 KiB window sees
+    // no repeat), but byte patterns recur, so gzip compresses it about 90:1.
     const data = join(scratch, 'data.bin');
     const block = Buffer.alloc(1 << 20);
     for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
@@ -178,15 +175,17 @@ function main(): void {
     const nLines = quick ? 20_000 : 200_000;
     const linesFile = join(scratch, 'lines.txt');
     writeFileSync(linesFile, Array.from({ length: nLines }, (_, i) => `${(i * 7919) % 100003} line`).join('\n') + '\n');
-    timed(`busybox sha256sum ${mib} MiB`, 'MiB/s', REPS, (r) => [...r.argv('/bin/busybox', scratch), 'sha256sum', data], (ms) => mib / (ms / 1000));
-    timed(`busybox sort ${nLines / 1000}k lines`, 'ms', REPS, (r) => [...r.argv('/bin/busybox', scratch), 'sort', linesFile], (ms) => ms);
+    const bb = (r: Runner, ...args: string[]) => [...r.argv('/bin/busybox', scratch), ...args];
+    timed(`busybox sha256sum ${mib} MiB`, 'MiB/s', REPS, (r) => bb(r, 'sha256sum', data), (ms) => mib / (ms / 1000));
+    timed(`busybox gzip ${mib} MiB`, 'MiB/s', REPS, (r) => bb(r, 'gzip', '-c', data), (ms) => mib / (ms / 1000));
+    timed(`busybox sort ${nLines / 1000}k lines`, 'ms', REPS, (r) => bb(r, 'sort', linesFile), (ms) => ms);
   } else {
-    rows.push({ workload: 'busybox workloads', runner: '*', value: null, unit: '', min: null, max: null, runs: 0, note: 'missing: /bin/busybox (apt-get install busybox-static)' });
+    rows.push(missingRow('busybox workloads', '*', '/bin/busybox (apt-get install busybox-static)'));
   }
   rmSync(scratch, { recursive: true, force: true });
   process.stderr.write('\n');
 
-  const report: Report = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', quick, reps: REPS, runners: RUNNERS.map((r) => r.name), rows, seconds: Math.round((Date.now() - t0) / 1000) };
+  const report: Report = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', quick, reps: REPS, runners: RUNNERS.map((r) => r.name), rows, seconds: Math.round((Date.now() - t0) / 1000), load: [load0, loadavg()[0]] };
   printTable(report);
   const out = join(root, 'bench/results');
   mkdirSync(out, { recursive: true });
@@ -226,6 +225,7 @@ function printTable(rep: Report): void {
     });
     console.log([`${w} [${unit}]`.padEnd(32), ...line].join(''));
   }
+  if (rep.load) console.log(`\n${loadText(rep).trim()}`);
   console.log('\n· = not applicable (WASI runners run the one wasm32-wasi build, shown in the (musl) rows)');
   for (const r of rows.filter((x) => x.note)) console.log(`${r.workload === '*' ? r.runner : r.runner === '*' ? r.workload : `${r.workload} / ${r.runner}`}: ${r.note}`);
 }

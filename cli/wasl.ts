@@ -27,6 +27,9 @@ Subsystem for Linux).
 
 options:
   --strace             print each syscall with decoded arguments and result to stderr
+  --syscall-stats[=FILE]  at exit, per-syscall counts, errors and host time of every process
+                       (strace -c's table) and a log2 latency histogram per syscall, to
+                       stderr or to FILE
   --log FILE           write wasl's own diagnostics (unimplemented syscalls, faults) to FILE
                        ("-" or "stderr" for standard error); also WASL_LOG=FILE
   -E, --env VAR=VALUE  set a variable in the guest's environment (repeatable)
@@ -62,7 +65,14 @@ function main(): void {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
   }
-  const own = argv.slice(0, split).filter((a) => a !== '--');
+  // --syscall-stats takes an optional value, which parseArgs cannot express: read it here.
+  let statsTo: string | undefined;
+  const own = argv.slice(0, split).filter((a) => {
+    if (a === '--') return false;
+    if (a === '--syscall-stats') { statsTo = '-'; return false; }
+    if (a.startsWith('--syscall-stats=')) { statsTo = a.slice('--syscall-stats='.length) || '-'; return false; }
+    return true;
+  });
   const guest = argv.slice(split);
   let values;
   try {
@@ -155,6 +165,18 @@ function main(): void {
   const strace = values.strace ? (l: string) => fs.writeSync(2, l + '\n') : undefined;
   if (strace && !log) log = strace;
 
+  // The --syscall-stats file is opened now, so that a path that cannot be written fails before
+  // the program runs rather than after.
+  let statsFd = 2;
+  if (statsTo !== undefined && statsTo !== '-' && statsTo !== 'stderr') {
+    try {
+      statsFd = fs.openSync(statsTo, 'w');
+    } catch (e) {
+      process.stderr.write(`wasl: --syscall-stats=${statsTo}: ${(e as Error).message}\n`);
+      process.exit(2);
+    }
+  }
+
   const [program, ...args] = guest;
   // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
   // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
@@ -165,6 +187,7 @@ function main(): void {
       argv: [values.argv0 ?? program, ...args],
       env: [...env.values()],
       strace,
+      syscallStats: statsTo !== undefined,
       log,
       isolated: values.isolated,
       root: values.root,
@@ -196,6 +219,7 @@ function main(): void {
     await kernel.run();
     console?.flush();
     term?.restore();
+    if (kernel.stats) fs.writeSync(statsFd, kernel.stats.report());
     kernel.close();
     process.exit();
   });

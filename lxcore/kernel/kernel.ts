@@ -30,6 +30,7 @@ import type { Volfs } from '../../volfs/volfs.js';
 import { forceFaultSignal } from './traps.js';
 import { processEnded } from './proctree.js';
 import { disassociateCtty } from '../tty/jobctl.js';
+import { SyscallStats } from '../syscalls/stats.js';
 
 /** Instructions per slice: long enough for V8 to tier up, short enough to stay responsive. */
 const SLICE = 1 << 20;
@@ -41,6 +42,8 @@ const YIELD_MS = 20;
 export interface KernelOptions {
   /** Receives one strace-formatted line per syscall (`--strace`). */
   strace?: (line: string) => void;
+  /** Count and time every syscall of every process (`--syscall-stats`; the report is `stats.report()`). */
+  syscallStats?: boolean;
   /** Receives wasl's own diagnostics (unimplemented syscalls …); never mixed into guest output. */
   log?: (line: string) => void;
   /** No host filesystem: an empty in-memory volfs at /, plus `mounts` (`--isolated`). */
@@ -96,6 +99,8 @@ export class Kernel {
   readonly refs = new FrameRefs();
   readonly processes = new Map<number, Process>();
   readonly unimplemented = new Set<string>();
+  /** Per-syscall counts and latencies, when `options.syscallStats` asks for them (syscalls/stats.ts). */
+  readonly stats?: SyscallStats;
   /** The file namespace, when the instance has one (isolated or with mounts); else the host's. */
   readonly vfs?: Vfs;
   private runQueue: Task[] = [];
@@ -114,6 +119,7 @@ export class Kernel {
 
   constructor(readonly options: KernelOptions = {}) {
     this.limits = resolveLimits(options.limits);
+    if (options.syscallStats) this.stats = new SyscallStats();
     this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.

@@ -8,7 +8,8 @@
 // as it ends, and its status goes to Process.exited (what the CLI exits with).
 
 import { fs } from '../host.js';
-import { SIGCHLD, SIGCONT, SIGHUP, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS } from '../abi/signal.js';
+import { SIGCHLD, SIGCONT, SIGHUP, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS, signalName } from '../abi/signal.js';
+import { stracePid } from '../syscalls/strace.js';
 import { siChld, siKill, SI_KERNEL, SI_USER, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
 import { sendSignalInfo } from './signals.js';
 import { INIT_PID } from './task.js';
@@ -56,12 +57,22 @@ function exitCodeOf(p: Process): [number, number] {
   return [(st.wstatus & 0x80) ? CLD_DUMPED : CLD_KILLED, st.signal];
 }
 
+/** --strace: strace's last line of a process, `+++ exited with 0 +++` or `+++ killed by SIGSEGV (core dumped) +++`. */
+function traceExit(k: Kernel, p: Process): void {
+  const out = k.options.strace;
+  if (!out || !p.status) return;
+  const st = p.status;
+  const what = st.signal === null ? `exited with ${st.code ?? 0}` : `killed by ${signalName(st.signal) ?? st.signal}${st.wstatus & 0x80 ? ' (core dumped)' : ''}`;
+  out(`${stracePid(k, p, p.pid)}+++ ${what} +++`);
+}
+
 /**
  * Called by Kernel.exitProcess once `p` has finished: wakes a vfork parent, hands the children
  * to init, and makes `p` a zombie its parent is told about — or reaps it at once when nobody
  * will wait (no guest parent; the parent ignores SIGCHLD or set SA_NOCLDWAIT).
  */
 export function processEnded(k: Kernel, p: Process): void {
+  traceExit(k, p);
   const vfork = p.vforkDone;
   p.vforkDone = undefined;
   vfork?.();

@@ -19,6 +19,7 @@ import {
 import { siKill, formatSiginfo, SI_USER, SI_KERNEL, siCode } from '../abi/siginfo.js';
 import { EINTR } from '../abi/errno.js';
 import { setupRtFrame } from './sigframe.js';
+import { stracePid } from '../syscalls/strace.js';
 import { processStopped, processContinued, orphanedPgrp } from './proctree.js';
 import type { Task, Process } from './task.js';
 import type { Kernel } from './kernel.js';
@@ -424,8 +425,7 @@ function dequeueSynchronous(t: Task): QueuedSignal | undefined {
 function trace(k: Kernel, t: Task, q: QueuedSignal): void {
   const out = k.options.strace;
   if (!out) return;
-  const pid = t.process.threads.length > 1 || k.processes.size > 1 ? `[pid ${t.tid}] ` : '';
-  out(`${pid}--- ${signalName(q.sig) ?? q.sig} ${formatSiginfo(q.info)} ---`);
+  out(`${stracePid(k, t.process, t.tid)}--- ${signalName(q.sig) ?? q.sig} ${formatSiginfo(q.info)} ---`);
 }
 
 /** group stop: every thread of `p` stops on its way to user mode; the parent hears of it. */

@@ -14,6 +14,8 @@ import { grndFlagNames } from '../abi/random.js';
 import { archPrctlCodeNames, prctlOptionNames } from '../abi/prctl.js';
 import type { ArgKind, SyscallAbi } from '../abi/syscalls.js';
 import { syscallByNr } from '../abi/syscalls.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/task.js';
 import { type GuestReader, DEFAULT_STRSIZE, PATH_MAX, dirfd, fd, flags, hex, makedev, numericMode,
   octal, openFlags, printArgv, printBuffer, printCString, printDirents, printEnvp, printIovec,
   printRlimit, printRusage, printSigaction, printSigset, printStat, printTimespec, printUtsname,
@@ -228,4 +230,12 @@ function retText(abi: SyscallAbi, args: ReadonlyArray<bigint>, ret: bigint): str
     case 'mode': return octal(Number(ret & 0xffffn));
     default: return r.toString();
   }
+}
+
+/**
+ * strace's line prefix when it writes to stderr: `[pid %5u] ` once more than one task is traced,
+ * else nothing. Also used for the signal and exit lines (syscalls/dispatch.ts, kernel/signals.ts, kernel/proctree.ts).
+ */
+export function stracePid(k: Kernel, p: Process, tid: number): string {
+  return p.threads.length > 1 || k.processes.size > 1 ? `[pid ${String(tid).padStart(5)}] ` : '';
 }
