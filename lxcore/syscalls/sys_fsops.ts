@@ -6,11 +6,11 @@
 // /proc, /dev, /sys (read-only: EACCES/EPERM as Linux answers for those).
 
 import * as fs from 'node:fs';
-import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY } from '../abi/errno.js';
+import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, ENAMETOOLONG } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from '../vfs/api.js';
-import { mayModifyDir, mayDelete, isOwner } from '../vfs/perm.js';
+import { mayModifyDir, mayDelete, isOwner, permission, MAY_WRITE } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
 import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
@@ -18,9 +18,9 @@ import { posix } from 'node:path';
 import { PROC_DEV } from '../fs/procfs.js';
 import { SYS_DEV } from '../fs/sysfs.js';
 import { DEV_DEV } from '../fs/devfs.js';
-import { pathArg, lookup, lookupParent, host, credsOf, ParentOf } from './sys_path.js';
+import { pathArg, lookup, lookupParent, host, credsOf, ParentOf, hostCreateCheck, hostCreated, hostVictimCheck, isMountPoint } from './sys_path.js';
 import type { Task } from '../kernel/task.js';
-import type { Dentry } from '../vfs/namespace.js';
+import { Dentry } from '../vfs/namespace.js';
 
 const hostJoin = (dir: string, name: string) => `${dir.replace(/\/$/, '')}/${name}`;
 
@@ -51,7 +51,7 @@ function newOwner(t: Task, parent: Dentry): { uid: number; gid: number } {
 export function sysMkdirat(t: Task, dirfd: number, pathAddr: number, mode: number): number {
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
   const m = (mode & 0o7777) & ~t.process.umask;
-  if ('hostParent' in p) { host(() => fs.mkdirSync(hostJoin(p.hostParent, p.name), m)); return 0; }
+  if ('hostParent' in p) { hostCreateCheck(t, p); host(() => fs.mkdirSync(hostJoin(p.hostParent, p.name), m)); hostCreated(t, p, m); return 0; }
   if (child(t, p.parent, p.name)) fail(EEXIST);
   writableDir(t, p.parent);
   const pa = p.parent.inode.attrs();
@@ -73,8 +73,10 @@ export function sysMknodat(t: Task, dirfd: number, pathAddr: number, mode: numbe
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
   const m = (mode & 0o7777) & ~t.process.umask;
   if ('hostParent' in p) {
+    hostCreateCheck(t, p);
     if (type !== S_IFREG) fail(EPERM);
     host(() => fs.closeSync(fs.openSync(hostJoin(p.hostParent, p.name), fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, m)));
+    hostCreated(t, p, m);
     return 0;
   }
   if (child(t, p.parent, p.name)) fail(EEXIST);
@@ -90,7 +92,7 @@ export function sysMknod(t: Task, pathAddr: number, mode: number, dev: number): 
 export function sysSymlinkat(t: Task, targetAddr: number, dirfd: number, pathAddr: number): number {
   const target = pathArg(t, targetAddr);
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
-  if ('hostParent' in p) { host(() => fs.symlinkSync(target, hostJoin(p.hostParent, p.name))); return 0; }
+  if ('hostParent' in p) { hostCreateCheck(t, p); host(() => fs.symlinkSync(target, hostJoin(p.hostParent, p.name))); hostCreated(t, p); return 0; }
   if (child(t, p.parent, p.name)) fail(EEXIST);
   writableDir(t, p.parent);
   p.parent.inode.symlink(p.name, target, { mode: 0o777, ...newOwner(t, p.parent) });
@@ -102,7 +104,19 @@ export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: 
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
   const from = lookup(t, olddirfd, pathArg(t, oldAddr), (flags & AT_SYMLINK_FOLLOW) !== 0);
   const p = parentOf(t, newdirfd, pathArg(t, newAddr));
-  if ('host' in from && 'hostParent' in p) { host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name))); return 0; }
+  if ('host' in from && 'hostParent' in p) {
+    // Two drvfs mounts are two filesystems to the guest, even over one host filesystem.
+    if (p.dir) {
+      // do_linkat's order: the new name (EEXIST), then EXDEV, then may_create, then EPERM for a directory.
+      if (p.name === '.' || p.name === '..' || p.name === '/' || p.dir.inode.lookup(p.name)) fail(EEXIST);
+      if (from.mount !== p.mount) fail(EXDEV);
+      hostCreateCheck(t, p);
+      if (from.vfsDentry?.isDir) fail(EPERM);
+    }
+    if (from.mount !== p.mount) fail(EXDEV);
+    host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name)));
+    return 0;
+  }
   if (!('dentry' in from) || !('parent' in p)) return fail(EXDEV);
   if (from.dentry.mount !== p.parent.mount) fail(EXDEV);
   if (child(t, p.parent, p.name)) fail(EEXIST);
@@ -121,6 +135,8 @@ export function sysUnlinkat(t: Task, dirfd: number, pathAddr: number, flags: num
   const path = pathArg(t, pathAddr);
   const p = parentOf(t, dirfd, path);
   if ('hostParent' in p) {
+    const victim = hostVictimCheck(t, p);
+    if (victim && rmdir && isMountPoint(t, victim)) fail(EBUSY);
     const at = hostJoin(p.hostParent, p.name);
     if (rmdir) host(() => fs.rmdirSync(at)); else host(() => fs.unlinkSync(at));
     return 0;
@@ -148,9 +164,25 @@ export function sysRmdir(t: Task, pathAddr: number): number { return sysUnlinkat
 export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) fail(EINVAL);
   if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) fail(EINVAL);
-  const oldPath = pathArg(t, oldAddr), newPath = pathArg(t, newAddr);
-  const a = parentOf(t, olddirfd, oldPath), b = parentOf(t, newdirfd, newPath);
+  // The old path is walked before the new one is read: Linux reports its errors first.
+  const a = parentOf(t, olddirfd, pathArg(t, oldAddr)), b = parentOf(t, newdirfd, pathArg(t, newAddr));
   if ('hostParent' in a && 'hostParent' in b) {
+    if (a.mount !== b.mount) fail(EXDEV); // two drvfs mounts: two filesystems to the guest
+    const dot = (n: string) => n === '.' || n === '..' || n === '/';
+    if (a.dir && (dot(a.name) || dot(b.name))) fail(EBUSY);
+    const src = hostVictimCheck(t, a, false);
+    if (src && b.dir) {
+      // A directory cannot move into its own subtree (EINVAL comes before any permission check).
+      if (src.isDir && (b.hostParent === hostJoin(a.hostParent, a.name) || b.hostParent.startsWith(hostJoin(a.hostParent, a.name) + '/'))) fail(EINVAL);
+      if (Buffer.byteLength(b.name) > 255) fail(ENAMETOOLONG);
+      const dst = b.dir.inode.lookup(b.name);
+      mayDelete(credsOf(t), a.dir!.inode.attrs(), src.inode.attrs());
+      if (dst) mayDelete(credsOf(t), b.dir.inode.attrs(), dst.attrs());
+      else mayModifyDir(credsOf(t), b.dir.inode.attrs());
+      // A directory moving to another parent has its ".." rewritten: it must be writable.
+      if (src.isDir && !b.dir.same(a.dir!)) permission(credsOf(t), src.inode.attrs(), MAY_WRITE);
+      if (isMountPoint(t, src) || (dst && isMountPoint(t, new Dentry(b.dir.mount, dst, b.dir, b.name)))) fail(EBUSY);
+    }
     const from = hostJoin(a.hostParent, a.name), to = hostJoin(b.hostParent, b.name);
     if (flags & RENAME_EXCHANGE) fail(EINVAL); // Node has no renameat2 (docs/quirks.md)
     if (flags & RENAME_NOREPLACE) {
@@ -164,6 +196,7 @@ export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirf
   }
   if (!('parent' in a) || !('parent' in b)) return fail(EXDEV);
   if (a.parent.mount !== b.parent.mount) fail(EXDEV);
+  if (['.', '..', '/'].includes(a.name) || ['.', '..', '/'].includes(b.name)) fail(EBUSY);
   const src = child(t, a.parent, a.name);
   if (!src) fail(ENOENT);
   if (a.parent.mount.readonly) fail(EROFS);
@@ -172,6 +205,7 @@ export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirf
   mayModifyDir(creds, b.parent.inode.attrs());
   const dst = child(t, b.parent, b.name);
   if (dst) mayDelete(creds, b.parent.inode.attrs(), dst.inode.attrs());
+  if (src.mount !== a.parent.mount || (dst && dst.mount !== b.parent.mount)) fail(EBUSY); // mount points
   // A directory cannot move into its own subtree (the walk from the new parent meets it).
   if (src.isDir) {
     for (let d: Dentry | null = b.parent; d; d = d.parent) if (d.same(src)) fail(EINVAL);
