@@ -96,6 +96,8 @@ export class Kernel {
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
   readonly limits: Required<InstanceLimits>;
+  /** Bytes the guest may still write to the instance's output (limits.output). */
+  outputLeft = Infinity;
   /** CPU time the instance's tasks have had on the core, in ns (limits.cpuSeconds). */
   cpuNs = 0;
   /** When the task on the core got it (performance.now()): the running stretch's CPU time. */
@@ -103,6 +105,7 @@ export class Kernel {
 
   constructor(readonly options: KernelOptions = {}) {
     this.limits = resolveLimits(options.limits);
+    this.outputLeft = this.limits.output;
     this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
