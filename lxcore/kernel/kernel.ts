@@ -228,6 +228,17 @@ export class Kernel {
     return this.running;
   }
 
+  /**
+   * Ends the instance, as `wsl --terminate` or the death of a PID namespace's init does: every
+   * process left is killed by SIGKILL, the scheduler drains, the filesystems are made durable
+   * and released. Afterwards the instance holds no host descriptor, socket or timer.
+   */
+  async shutdown(): Promise<void> {
+    for (const q of [...this.processes.values()]) if (!q.status) this.exitProcess(q, signaledStatus(SIGKILL, false));
+    await this.run();
+    this.close();
+  }
+
   /** The instance ends: its filesystems are made durable and released (a --root store's lock). */
   close(): void {
     this.vfs?.close();
