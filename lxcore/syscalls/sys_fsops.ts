@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, ENAMETOOLONG } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
-import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
-import { RENAME_NOREPLACE, RENAME_EXCHANGE } from '../vfs/api.js';
-import { mayModifyDir, mayDelete, isOwner, permission, MAY_WRITE } from '../vfs/perm.js';
+import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_ISUID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
+import { RENAME_NOREPLACE, RENAME_EXCHANGE, type InodeAttrs } from '../vfs/api.js';
+import { mayModifyDir, mayDelete, isOwner, permission, allowed, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
 import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
@@ -104,26 +104,43 @@ export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: 
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
   const from = lookup(t, olddirfd, pathArg(t, oldAddr), (flags & AT_SYMLINK_FOLLOW) !== 0);
   const p = parentOf(t, newdirfd, pathArg(t, newAddr));
+  // do_linkat's order: the new name (filename_create: EEXIST, ENAMETOOLONG), then EXDEV, then
+  // may_linkat (EPERM), then may_create (EACCES), then EPERM for a directory.
+  const inNamespace = !('hostParent' in p) || p.dir !== undefined;
+  if (inNamespace) {
+    if (p.name === '.' || p.name === '..' || p.name === '/') fail(EEXIST);
+    if (Buffer.byteLength(p.name) > 255) fail(ENAMETOOLONG);
+    if ('hostParent' in p ? p.dir!.inode.lookup(p.name) : child(t, p.parent, p.name)) fail(EEXIST);
+  }
   if ('host' in from && 'hostParent' in p) {
     // Two drvfs mounts are two filesystems to the guest, even over one host filesystem.
-    if (p.dir) {
-      // do_linkat's order: the new name (EEXIST), then EXDEV, then may_create, then EPERM for a directory.
-      if (p.name === '.' || p.name === '..' || p.name === '/' || p.dir.inode.lookup(p.name)) fail(EEXIST);
-      if (from.mount !== p.mount) fail(EXDEV);
-      hostCreateCheck(t, p);
-      if (from.vfsDentry?.isDir) fail(EPERM);
-    }
     if (from.mount !== p.mount) fail(EXDEV);
+    if (from.vfsDentry) mayLinkat(t, from.vfsDentry.inode.attrs());
+    hostCreateCheck(t, p);
+    if (from.vfsDentry?.isDir) fail(EPERM);
     host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name)));
     return 0;
   }
   if (!('dentry' in from) || !('parent' in p)) return fail(EXDEV);
   if (from.dentry.mount !== p.parent.mount) fail(EXDEV);
-  if (child(t, p.parent, p.name)) fail(EEXIST);
+  mayLinkat(t, from.dentry.inode.attrs());
   writableDir(t, p.parent);
   if (from.dentry.isDir) fail(EPERM);
   p.parent.inode.link(p.name, from.dentry.inode);
   return 0;
+}
+
+/**
+ * may_linkat with fs.protected_hardlinks = 1, the default of Debian and most distributions: a
+ * caller that does not own the source (and is not root) may link only a regular file that is not
+ * setuid, not setgid-executable, and that it may both read and write.
+ */
+function mayLinkat(t: Task, a: InodeAttrs): void {
+  const c = credsOf(t);
+  if (c.fsuid === 0 || c.fsuid === a.uid) return;
+  const safe = (a.mode & S_IFMT) === S_IFREG && !(a.mode & S_ISUID) && (a.mode & (S_ISGID | 0o010)) !== (S_ISGID | 0o010) &&
+    allowed(c, a, MAY_READ | MAY_WRITE);
+  if (!safe) fail(EPERM);
 }
 export function sysLink(t: Task, oldAddr: number, newAddr: number): number { return sysLinkat(t, AT_FDCWD, oldAddr, AT_FDCWD, newAddr, 0); }
 
@@ -172,10 +189,10 @@ export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirf
     if (a.dir && (dot(a.name) || dot(b.name))) fail(EBUSY);
     const src = hostVictimCheck(t, a, false);
     if (src && b.dir) {
-      // A directory cannot move into its own subtree (EINVAL comes before any permission check).
-      if (src.isDir && (b.hostParent === hostJoin(a.hostParent, a.name) || b.hostParent.startsWith(hostJoin(a.hostParent, a.name) + '/'))) fail(EINVAL);
       if (Buffer.byteLength(b.name) > 255) fail(ENAMETOOLONG);
       const dst = b.dir.inode.lookup(b.name);
+      // A directory cannot move into its own subtree (EINVAL comes before any permission check).
+      if (src.isDir && (b.hostParent === hostJoin(a.hostParent, a.name) || b.hostParent.startsWith(hostJoin(a.hostParent, a.name) + '/'))) fail(EINVAL);
       mayDelete(credsOf(t), a.dir!.inode.attrs(), src.inode.attrs());
       if (dst) mayDelete(credsOf(t), b.dir.inode.attrs(), dst.attrs());
       else mayModifyDir(credsOf(t), b.dir.inode.attrs());
@@ -197,19 +214,22 @@ export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirf
   if (!('parent' in a) || !('parent' in b)) return fail(EXDEV);
   if (a.parent.mount !== b.parent.mount) fail(EXDEV);
   if (['.', '..', '/'].includes(a.name) || ['.', '..', '/'].includes(b.name)) fail(EBUSY);
+  if (a.parent.mount.readonly) fail(EROFS);
+  // do_renameat2's order: both lookups, the subtree trap, then vfs_rename's permission checks.
   const src = child(t, a.parent, a.name);
   if (!src) fail(ENOENT);
-  if (a.parent.mount.readonly) fail(EROFS);
-  const creds = credsOf(t);
-  mayDelete(creds, a.parent.inode.attrs(), src.inode.attrs());
-  mayModifyDir(creds, b.parent.inode.attrs());
   const dst = child(t, b.parent, b.name);
-  if (dst) mayDelete(creds, b.parent.inode.attrs(), dst.inode.attrs());
-  if (src.mount !== a.parent.mount || (dst && dst.mount !== b.parent.mount)) fail(EBUSY); // mount points
   // A directory cannot move into its own subtree (the walk from the new parent meets it).
   if (src.isDir) {
     for (let d: Dentry | null = b.parent; d; d = d.parent) if (d.same(src)) fail(EINVAL);
   }
+  const creds = credsOf(t);
+  mayDelete(creds, a.parent.inode.attrs(), src.inode.attrs());
+  if (dst) mayDelete(creds, b.parent.inode.attrs(), dst.inode.attrs());
+  else mayModifyDir(creds, b.parent.inode.attrs());
+  // A directory moving to another parent has its ".." rewritten: it must be writable.
+  if (src.isDir && !a.parent.same(b.parent)) permission(creds, src.inode.attrs(), MAY_WRITE);
+  if (src.mount !== a.parent.mount || (dst && dst.mount !== b.parent.mount)) fail(EBUSY); // mount points
   a.parent.inode.rename(a.name, b.parent.inode, b.name, flags);
   return 0;
 }

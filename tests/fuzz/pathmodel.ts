@@ -25,6 +25,8 @@ export class Node {
   readonly children = new Map<string, Node>();
   /** The mount whose root covers this directory, if any. */
   mountedBy: Mount | null = null;
+  /** Made by the test as root (the mounted directories), not by the querying process. */
+  rootOwned = false;
   constructor(
     readonly label: string, readonly kind: Kind, public mode: number, public parent: Node | null,
     readonly mount: Mount, readonly target = '',
@@ -88,6 +90,8 @@ export class World {
 
   private searchable(d: Node): boolean { return d.outside || (d.mode & 0o100) !== 0; }
   private writable(d: Node): boolean { return !d.outside ? (d.mode & 0o300) === 0o300 : d.mode === 0o1777; }
+  /** A sticky directory owned by root (/tmp): only an entry's owner may remove or rename it. */
+  private sticky(d: Node): boolean { return (d.mode & 0o1000) !== 0; }
   private readable(n: Node): boolean { return n.outside || (n.mode & 0o400) !== 0; }
 
   /** ".." of a directory: the process root stays put; a mount's root climbs to its mount point first. */
@@ -197,10 +201,13 @@ export class World {
           if (Buffer.byteLength(a.last!) > NAME_MAX) return `e${ENAMETOOLONG}`;
           const src = a.dir.children.get(a.last!);
           if (!src) return `e${ENOENT}`;
-          for (let d: Node | null = b.dir; d; d = this.parentForTrap(d)) if (d === src) return `e${EINVAL}`;
           if (Buffer.byteLength(b.last!) > NAME_MAX) return `e${ENAMETOOLONG}`;
           if (b.dir.children.has(b.last!)) throw new Error('the generator renames to fresh names only');
-          if (!this.writable(a.dir) || !this.writable(b.dir)) return `e${EACCES}`;
+          for (let d: Node | null = b.dir; d; d = this.parentForTrap(d)) if (d === src) return `e${EINVAL}`;
+          // may_delete: write and search on the parent, then the sticky bit (owner of file or dir).
+          if (!this.writable(a.dir)) return `e${EACCES}`;
+          if (this.sticky(a.dir) && src.outside) return `e${EPERM}`;
+          if (!this.writable(b.dir)) return `e${EACCES}`;
           if (src.kind === 'd' && a.dir !== b.dir && !this.writable(src)) return `e${EACCES}`;
           if (src.mountedBy) { mountDep = true; return `e${EBUSY}`; }
           if ((src.kind === 'd' && this.holdsPinned(src)) || t.hostDep) throw new Unmodelled();
@@ -219,6 +226,9 @@ export class World {
           if (Buffer.byteLength(b.last) > NAME_MAX) return `e${ENAMETOOLONG}`;
           if (b.dir.children.has(b.last)) return `e${EEXIST}`;
           if (a.node.mount !== b.dir.mount) { mountDep = true; return `e${EXDEV}`; }
+          // may_linkat with fs.protected_hardlinks = 1: a source the caller does not own must be
+          // a regular file it may read and write. Nodes above the maze are root's.
+          if ((a.node.outside || a.node.rootOwned) && !(a.node.kind === 'f' && (a.node.mode & 0o6) === 0o6)) return `e${EPERM}`;
           if (!this.writable(b.dir)) return `e${EACCES}`;
           if (a.node.kind === 'd') return `e${EPERM}`;
           if (t.hostDep) throw new Unmodelled();
@@ -288,6 +298,7 @@ export function generate(r: Rng, at: Places, nQueries: number): Maze {
   const drv = w.mountOn(drvPoint, 'drvfs', 'drv');
   const mPoint = w.add(drv, 'm', 'd', 0o777, '', false, 'mpoint');
   const m = w.mountOn(mPoint, 'drvfs2', 'm');
+  drv.rootOwned = m.rootOwned = true;
   const vol = w.add(tmp, at.vol.split('/').pop()!, 'd', 0o777, '', false, 'vol');
   fixed.push(drv, m, vol);
   lines.push(`d\t${at.vol}`);

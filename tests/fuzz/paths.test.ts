@@ -107,11 +107,13 @@ function runMaze(bin: string, c: Case): Verdict {
   }
 }
 
+/** Saves a failing maze, cut after its first failing query (a shorter prefix is the same maze). */
 function saveCase(c: Case, failures: string[]): string {
   const file = join(CORPUS, `paths-${c.seed}.json`);
   if (!existsSync(file)) {
+    const first = Math.min(...failures.map((f) => Number(/ query (\d+):/.exec(f)?.[1] ?? c.queries - 1)));
     mkdirSync(CORPUS, { recursive: true });
-    writeFileSync(file, JSON.stringify({ seed: c.seed, queries: c.queries, note: failures[0] }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ seed: c.seed, queries: first + 1, note: failures[0] }, null, 2) + '\n');
   }
   return file;
 }
