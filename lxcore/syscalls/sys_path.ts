@@ -135,11 +135,11 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
 // first, against what the guest sees (the mount's view of modes and owners), as for volfs.
 
 /** A new name in a drvfs directory: Linux's checks, in filename_create and may_create's order. */
-export function hostCreateCheck(t: Task, p: { name: string; dir?: Dentry }): void {
+export function hostCreateCheck(t: Task, p: { name: string; dir?: Dentry }, checkExists = true): void {
   if (!p.dir) return; // the plain passthrough: the host's own checks are the guest's
   if (p.name === '.' || p.name === '..' || p.name === '/') fail(EEXIST);
   if (Buffer.byteLength(p.name) > NAME_MAX) fail(ENAMETOOLONG);
-  if (p.dir.inode.lookup(p.name)) fail(EEXIST);
+  if (checkExists && p.dir.inode.lookup(p.name)) fail(EEXIST);
   if (p.dir.mount.readonly) fail(EROFS);
   mayModifyDir(credsOf(t), p.dir.inode.attrs());
 }
@@ -232,7 +232,8 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     const p = lookupParent(t, dirfd, path);
     if ('synthetic' in p) return fail(EACCES);
     if (p.trailingSlash) fail(EISDIR);
-    if ('hostParent' in p) { hostCreateCheck(t, p); created = p; }
+    // (A dangling symlink's name exists: the host open below answers for it, as before.)
+    if ('hostParent' in p) { hostCreateCheck(t, p, false); created = p; }
     if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}`, path: vfsOf(t) ? lexical(path.startsWith('/') ? path : `${baseDir(t, dirfd)}/${path}`) : undefined };
     else {
       mayModifyDir(credsOf(t), p.parent.inode.attrs());
