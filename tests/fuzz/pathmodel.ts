@@ -208,7 +208,7 @@ export class World {
           if (!this.writable(a.dir)) return `e${EACCES}`;
           if (this.sticky(a.dir) && src.outside) return `e${EPERM}`;
           if (!this.writable(b.dir)) return `e${EACCES}`;
-          if (src.kind === 'd' && a.dir !== b.dir && !this.writable(src)) return `e${EACCES}`;
+          if (src.kind === 'd' && a.dir !== b.dir && !(src.mode & 0o200)) return `e${EACCES}`; // MAY_WRITE only
           if (src.mountedBy) { mountDep = true; return `e${EBUSY}`; }
           if ((src.kind === 'd' && this.holdsPinned(src)) || t.hostDep) throw new Unmodelled();
           a.dir.children.delete(a.last!);
