@@ -46,6 +46,8 @@ options:
   --max-tasks N        cap processes and threads alive at once (fork/clone fail with EAGAIN)
   --max-files N        cap open files per process (RLIMIT_NOFILE's ceiling; EMFILE)
   --cpu-time SECONDS   cap the instance's CPU time; when spent, every process is killed
+  --max-output SIZE    cap what the instance writes to its stdout, stderr and terminal (e.g.
+                       10M); past it a write gets SIGXFSZ, then EFBIG, as past RLIMIT_FSIZE
   --host-tty           a terminal on stdin is passed through to the guest as it is (host
                        ioctls, no job control) instead of being put behind a lxcore pty
   --network=MODE       host (default): sockets reach the host's network as the wasl process
@@ -60,7 +62,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   let split = 0;
   const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
-    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--network', '--root']);
+    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--max-output', '--network', '--root']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -91,6 +93,7 @@ function main(): void {
         'max-tasks': { type: 'string' },
         'max-files': { type: 'string' },
         'cpu-time': { type: 'string' },
+        'max-output': { type: 'string' },
         'host-tty': { type: 'boolean' },
         network: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -133,6 +136,7 @@ function main(): void {
       tasks: num(values['max-tasks'], '--max-tasks'),
       files: num(values['max-files'], '--max-files'),
       cpuSeconds: num(values['cpu-time'], '--cpu-time'),
+      output: values['max-output'] === undefined ? undefined : parseSize(values['max-output']),
     };
     resolveLimits(limits); // reject what the kernel would refuse, with the option's name
   } catch (e) {

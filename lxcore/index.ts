@@ -124,6 +124,8 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     cwd: o.cwd ?? (o.isolated || o.root !== undefined ? '/' : process.cwd()),
     stdio,
   });
+  // What the guest writes to these counts against the output cap (limits.output).
+  for (let fd = 0; fd < 3; fd++) { try { stdio.get(fd).instanceOutput = true; } catch { /* closed */ } }
   console?.attach(proc);
   void kernel.run();
   return { kernel, process: proc, console };

@@ -7,14 +7,17 @@
 // kills with SIGKILL.
 
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, openSync, closeSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir, constants } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, buildStatic, canBuild, hasCommand, Toolchain } from './support/build.js';
 import { runNative, runWasl } from './support/run.js';
+import { runProgram } from '../lxcore/index.js';
 
 const SRC = join(ROOT, 'tests/programs/limits.c');
 const SIGKILLED = 128 + 9;
+const OUTCAP = join(ROOT, 'tests/programs/outcap.c');
 
 for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   describe.skipIf(!canBuild(tc))(`limits and accounting, ${tc} static (skipped only if ${tc === 'musl' ? 'musl-gcc' : 'gcc with libc.a'} is missing)`, () => {
@@ -65,4 +68,48 @@ describe.skipIf(!canBuild('musl'))('instance caps (skipped only without musl-gcc
     const r = runWasl(bin, { args: ['spin'] }, ['--cpu-time', '1']);
     expect(r.status).toBe(SIGKILLED);
   }, 60_000);
+});
+
+describe.skipIf(!canBuild('musl'))('the output cap (skipped only without musl-gcc)', () => {
+  // The cap answers as RLIMIT_FSIZE does, so the oracle is the same program natively writing its
+  // stdout to a file under that limit (util-linux prlimit): same status, same byte count, for a
+  // cap that needs a short write (not a multiple of the program's 100-byte lines).
+  it.skipIf(!hasCommand('prlimit'))('--max-output: SIGXFSZ at the cap, EFBIG once it is ignored, as natively at RLIMIT_FSIZE (skipped only without util-linux prlimit)', () => {
+    const bin = buildStatic(OUTCAP, 'musl');
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-outcap-'));
+    try {
+      for (const mode of ['forever', 'ignore']) {
+        const out = join(dir, mode);
+        const fd = openSync(out, 'w');
+        const r = spawnSync('prlimit', ['--fsize=100050', bin, mode], { stdio: ['ignore', fd, 'pipe'], timeout: 60_000 });
+        closeSync(fd);
+        const sig = r.signal ? (constants.signals as Record<string, number>)[r.signal] : 0;
+        const native = { status: r.signal ? 128 + sig : r.status, stderr: String(r.stderr), bytes: statSync(out).size };
+        expect(native.bytes).toBe(100050);
+        const w = runWasl(bin, { args: [mode], timeoutMs: 60_000 }, ['--max-output', '100050']);
+        expect({ status: w.status, stderr: w.stderr, bytes: w.stdout.length }, mode).toEqual(native);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('the API limit: a guest printing forever is stopped and the host event loop keeps running', async () => {
+    const bin = buildStatic(OUTCAP, 'musl');
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-outcap-'));
+    const out = join(dir, 'out');
+    const fd = openSync(out, 'w');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const s = await runProgram(bin, { argv: ['outcap'], env: [], isolated: true, stdio: [0, fd, fd], limits: { output: 3_000_050 } });
+      expect(s.signal).toBe(constants.signals.SIGXFSZ);
+      expect(statSync(out).size).toBe(3_000_050);
+      expect(ticks).toBeGreaterThan(0); // the host ran its own callbacks while the guest printed
+    } finally {
+      clearInterval(timer);
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

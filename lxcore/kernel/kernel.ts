@@ -109,6 +109,8 @@ export class Kernel {
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
   readonly limits: Required<InstanceLimits>;
+  /** Bytes the guest may still write to the instance's output (limits.output). */
+  outputLeft = Infinity;
   /** CPU time the instance's tasks have had on the core, in ns (limits.cpuSeconds). */
   cpuNs = 0;
   /** When the task on the core got it (performance.now()): the running stretch's CPU time. */
@@ -120,6 +122,7 @@ export class Kernel {
   constructor(readonly options: KernelOptions = {}) {
     this.limits = resolveLimits(options.limits);
     if (options.syscallStats) this.stats = new SyscallStats();
+    this.outputLeft = this.limits.output;
     this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
@@ -241,6 +244,17 @@ export class Kernel {
     // No process left: whatever a persistent filesystem still holds is made durable.
     if (!this.running) this.running = this.loop().then(() => this.vfs?.syncAll()).finally(() => { this.running = null; });
     return this.running;
+  }
+
+  /**
+   * Ends the instance, as `wsl --terminate` or the death of a PID namespace's init does: every
+   * process left is killed by SIGKILL, the scheduler drains, the filesystems are made durable
+   * and released. Afterwards the instance holds no host descriptor, socket or timer.
+   */
+  async shutdown(): Promise<void> {
+    for (const q of [...this.processes.values()]) if (!q.status) this.exitProcess(q, signaledStatus(SIGKILL, false));
+    await this.run();
+    this.close();
   }
 
   /** The instance ends: its filesystems are made durable and released (a --root store's lock). */

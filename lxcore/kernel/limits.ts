@@ -4,6 +4,8 @@
 // task cap (cgroup pids.max), EMFILE past the open-file cap (RLIMIT_NOFILE's ceiling), SIGKILL when
 // the instance's CPU time is spent (RLIMIT_CPU's hard limit). Per-process rlimits (setrlimit)
 // work inside these caps; RLIMIT_CPU and RLIMIT_NPROC are enforced per process as Linux does.
+// The output cap answers as RLIMIT_FSIZE does for a file that reached its size limit (SIGXFSZ,
+// then EFBIG), since the instance's output is, to its host, a file that must not grow forever.
 
 import * as L from '../../cpu/shared/layout.js';
 
@@ -16,6 +18,12 @@ export interface InstanceLimits {
   files?: number;
   /** CPU seconds for the whole instance; every process is killed when they are spent. */
   cpuSeconds?: number;
+  /**
+   * Bytes the instance may write to its stdout, stderr and terminal, all processes together.
+   * Past it a write is refused as one past RLIMIT_FSIZE is: SIGXFSZ, and EFBIG if that signal is
+   * ignored or caught; a write that crosses it is cut short. Default: no cap.
+   */
+  output?: number;
 }
 
 /** All wasm32 linear memory above the core's own areas (the state block, TLB, decode cache). */
@@ -32,6 +40,7 @@ export function resolveLimits(l: InstanceLimits = {}): Required<InstanceLimits> 
     tasks: Math.floor(positive(l.tasks, 'tasks', 32768)),
     files: Math.min(Math.floor(positive(l.files, 'files', 4096)), 1 << 20), // fs.nr_open
     cpuSeconds: positive(l.cpuSeconds, 'cpuSeconds', Infinity),
+    output: Math.floor(positive(l.output, 'output', Infinity)),
   };
 }
 

@@ -134,7 +134,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   // canonical one, and the host's path must not show in /proc/PID/exe or /proc/PID/maps.
   return { data, exe: r.path ?? host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino),
     attrs: { mode: st.mode, uid: st.uid, gid: st.gid },
-    nosuid: ((r.mountFlags ?? 0) & MS_NOSUID) !== 0 || ((st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(r.host)) };
+    nosuid: ((r.mount?.flags ?? 0) & MS_NOSUID) !== 0 || ((st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(r.host)) };
 }
 
 /**

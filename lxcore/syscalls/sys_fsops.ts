@@ -6,11 +6,11 @@
 // /proc, /dev, /sys (read-only: EACCES/EPERM as Linux answers for those).
 
 import { fs, path as hostPath } from '../host.js';
-import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY } from '../abi/errno.js';
+import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, ENAMETOOLONG } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
-import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
-import { RENAME_NOREPLACE, RENAME_EXCHANGE } from '../vfs/api.js';
-import { mayModifyDir, mayDelete, isOwner } from '../vfs/perm.js';
+import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_ISUID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
+import { RENAME_NOREPLACE, RENAME_EXCHANGE, type InodeAttrs } from '../vfs/api.js';
+import { mayModifyDir, mayDelete, isOwner, permission, allowed, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
 import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
@@ -18,9 +18,9 @@ import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
 import { PROC_DEV } from '../fs/procfs.js';
 import { SYS_DEV } from '../fs/sysfs.js';
 import { DEV_DEV } from '../fs/devfs.js';
-import { pathArg, lookup, lookupParent, host, credsOf, ParentOf } from './sys_path.js';
+import { pathArg, lookup, lookupParent, host, credsOf, ParentOf, hostCreateCheck, hostCreated, hostVictimCheck, isMountPoint } from './sys_path.js';
 import type { Task } from '../kernel/task.js';
-import type { Dentry } from '../vfs/namespace.js';
+import { Dentry } from '../vfs/namespace.js';
 
 const hostJoin = (dir: string, name: string) => `${dir.replace(/\/$/, '')}/${name}`;
 
@@ -51,7 +51,7 @@ function newOwner(t: Task, parent: Dentry): { uid: number; gid: number } {
 export function sysMkdirat(t: Task, dirfd: number, pathAddr: number, mode: number): number {
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
   const m = (mode & 0o7777) & ~t.process.umask;
-  if ('hostParent' in p) { host(() => fs.mkdirSync(hostJoin(p.hostParent, p.name), m)); return 0; }
+  if ('hostParent' in p) { hostCreateCheck(t, p); host(() => fs.mkdirSync(hostJoin(p.hostParent, p.name), m)); hostCreated(t, p, m); return 0; }
   if (child(t, p.parent, p.name)) fail(EEXIST);
   writableDir(t, p.parent);
   const pa = p.parent.inode.attrs();
@@ -73,8 +73,10 @@ export function sysMknodat(t: Task, dirfd: number, pathAddr: number, mode: numbe
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
   const m = (mode & 0o7777) & ~t.process.umask;
   if ('hostParent' in p) {
+    hostCreateCheck(t, p);
     if (type !== S_IFREG) fail(EPERM);
     host(() => fs.closeSync(fs.openSync(hostJoin(p.hostParent, p.name), fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, m)));
+    hostCreated(t, p, m);
     return 0;
   }
   if (child(t, p.parent, p.name)) fail(EEXIST);
@@ -90,7 +92,7 @@ export function sysMknod(t: Task, pathAddr: number, mode: number, dev: number): 
 export function sysSymlinkat(t: Task, targetAddr: number, dirfd: number, pathAddr: number): number {
   const target = pathArg(t, targetAddr);
   const p = parentOf(t, dirfd, pathArg(t, pathAddr));
-  if ('hostParent' in p) { host(() => fs.symlinkSync(target, hostJoin(p.hostParent, p.name))); return 0; }
+  if ('hostParent' in p) { hostCreateCheck(t, p); host(() => fs.symlinkSync(target, hostJoin(p.hostParent, p.name))); hostCreated(t, p); return 0; }
   if (child(t, p.parent, p.name)) fail(EEXIST);
   writableDir(t, p.parent);
   p.parent.inode.symlink(p.name, target, { mode: 0o777, ...newOwner(t, p.parent) });
@@ -102,14 +104,43 @@ export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: 
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
   const from = lookup(t, olddirfd, pathArg(t, oldAddr), (flags & AT_SYMLINK_FOLLOW) !== 0);
   const p = parentOf(t, newdirfd, pathArg(t, newAddr));
-  if ('host' in from && 'hostParent' in p) { host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name))); return 0; }
+  // do_linkat's order: the new name (filename_create: EEXIST, ENAMETOOLONG), then EXDEV, then
+  // may_linkat (EPERM), then may_create (EACCES), then EPERM for a directory.
+  const inNamespace = !('hostParent' in p) || p.dir !== undefined;
+  if (inNamespace) {
+    if (p.name === '.' || p.name === '..' || p.name === '/') fail(EEXIST);
+    if (Buffer.byteLength(p.name) > 255) fail(ENAMETOOLONG);
+    if ('hostParent' in p ? p.dir!.inode.lookup(p.name) : child(t, p.parent, p.name)) fail(EEXIST);
+  }
+  if ('host' in from && 'hostParent' in p) {
+    // Two drvfs mounts are two filesystems to the guest, even over one host filesystem.
+    if (from.mount !== p.mount) fail(EXDEV);
+    if (from.vfsDentry) mayLinkat(t, from.vfsDentry.inode.attrs());
+    hostCreateCheck(t, p);
+    if (from.vfsDentry?.isDir) fail(EPERM);
+    host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name)));
+    return 0;
+  }
   if (!('dentry' in from) || !('parent' in p)) return fail(EXDEV);
   if (from.dentry.mount !== p.parent.mount) fail(EXDEV);
-  if (child(t, p.parent, p.name)) fail(EEXIST);
+  mayLinkat(t, from.dentry.inode.attrs());
   writableDir(t, p.parent);
   if (from.dentry.isDir) fail(EPERM);
   p.parent.inode.link(p.name, from.dentry.inode);
   return 0;
+}
+
+/**
+ * may_linkat with fs.protected_hardlinks = 1, the default of Debian and most distributions: a
+ * caller that does not own the source (and is not root) may link only a regular file that is not
+ * setuid, not setgid-executable, and that it may both read and write.
+ */
+function mayLinkat(t: Task, a: InodeAttrs): void {
+  const c = credsOf(t);
+  if (c.fsuid === 0 || c.fsuid === a.uid) return;
+  const safe = (a.mode & S_IFMT) === S_IFREG && !(a.mode & S_ISUID) && (a.mode & (S_ISGID | 0o010)) !== (S_ISGID | 0o010) &&
+    allowed(c, a, MAY_READ | MAY_WRITE);
+  if (!safe) fail(EPERM);
 }
 export function sysLink(t: Task, oldAddr: number, newAddr: number): number { return sysLinkat(t, AT_FDCWD, oldAddr, AT_FDCWD, newAddr, 0); }
 
@@ -121,6 +152,8 @@ export function sysUnlinkat(t: Task, dirfd: number, pathAddr: number, flags: num
   const path = pathArg(t, pathAddr);
   const p = parentOf(t, dirfd, path);
   if ('hostParent' in p) {
+    const victim = hostVictimCheck(t, p);
+    if (victim && rmdir && isMountPoint(t, victim)) fail(EBUSY);
     const at = hostJoin(p.hostParent, p.name);
     if (rmdir) host(() => fs.rmdirSync(at)); else host(() => fs.unlinkSync(at));
     return 0;
@@ -148,9 +181,25 @@ export function sysRmdir(t: Task, pathAddr: number): number { return sysUnlinkat
 export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) fail(EINVAL);
   if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) fail(EINVAL);
-  const oldPath = pathArg(t, oldAddr), newPath = pathArg(t, newAddr);
-  const a = parentOf(t, olddirfd, oldPath), b = parentOf(t, newdirfd, newPath);
+  // The old path is walked before the new one is read: Linux reports its errors first.
+  const a = parentOf(t, olddirfd, pathArg(t, oldAddr)), b = parentOf(t, newdirfd, pathArg(t, newAddr));
   if ('hostParent' in a && 'hostParent' in b) {
+    if (a.mount !== b.mount) fail(EXDEV); // two drvfs mounts: two filesystems to the guest
+    const dot = (n: string) => n === '.' || n === '..' || n === '/';
+    if (a.dir && (dot(a.name) || dot(b.name))) fail(EBUSY);
+    const src = hostVictimCheck(t, a, false);
+    if (src && b.dir) {
+      if (Buffer.byteLength(b.name) > 255) fail(ENAMETOOLONG);
+      const dst = b.dir.inode.lookup(b.name);
+      // A directory cannot move into its own subtree (EINVAL comes before any permission check).
+      if (src.isDir && (b.hostParent === hostJoin(a.hostParent, a.name) || b.hostParent.startsWith(hostJoin(a.hostParent, a.name) + '/'))) fail(EINVAL);
+      mayDelete(credsOf(t), a.dir!.inode.attrs(), src.inode.attrs());
+      if (dst) mayDelete(credsOf(t), b.dir.inode.attrs(), dst.attrs());
+      else mayModifyDir(credsOf(t), b.dir.inode.attrs());
+      // A directory moving to another parent has its ".." rewritten: it must be writable.
+      if (src.isDir && !b.dir.same(a.dir!)) permission(credsOf(t), src.inode.attrs(), MAY_WRITE);
+      if (isMountPoint(t, src) || (dst && isMountPoint(t, new Dentry(b.dir.mount, dst, b.dir, b.name)))) fail(EBUSY);
+    }
     const from = hostJoin(a.hostParent, a.name), to = hostJoin(b.hostParent, b.name);
     if (flags & RENAME_EXCHANGE) fail(EINVAL); // Node has no renameat2 (docs/quirks.md)
     if (flags & RENAME_NOREPLACE) {
@@ -164,18 +213,23 @@ export function sysRenameat2(t: Task, olddirfd: number, oldAddr: number, newdirf
   }
   if (!('parent' in a) || !('parent' in b)) return fail(EXDEV);
   if (a.parent.mount !== b.parent.mount) fail(EXDEV);
+  if (['.', '..', '/'].includes(a.name) || ['.', '..', '/'].includes(b.name)) fail(EBUSY);
+  if (a.parent.mount.readonly) fail(EROFS);
+  // do_renameat2's order: both lookups, the subtree trap, then vfs_rename's permission checks.
   const src = child(t, a.parent, a.name);
   if (!src) fail(ENOENT);
-  if (a.parent.mount.readonly) fail(EROFS);
-  const creds = credsOf(t);
-  mayDelete(creds, a.parent.inode.attrs(), src.inode.attrs());
-  mayModifyDir(creds, b.parent.inode.attrs());
   const dst = child(t, b.parent, b.name);
-  if (dst) mayDelete(creds, b.parent.inode.attrs(), dst.inode.attrs());
   // A directory cannot move into its own subtree (the walk from the new parent meets it).
   if (src.isDir) {
     for (let d: Dentry | null = b.parent; d; d = d.parent) if (d.same(src)) fail(EINVAL);
   }
+  const creds = credsOf(t);
+  mayDelete(creds, a.parent.inode.attrs(), src.inode.attrs());
+  if (dst) mayDelete(creds, b.parent.inode.attrs(), dst.inode.attrs());
+  else mayModifyDir(creds, b.parent.inode.attrs());
+  // A directory moving to another parent has its ".." rewritten: it must be writable.
+  if (src.isDir && !a.parent.same(b.parent)) permission(creds, src.inode.attrs(), MAY_WRITE);
+  if (src.mount !== a.parent.mount || (dst && dst.mount !== b.parent.mount)) fail(EBUSY); // mount points
   a.parent.inode.rename(a.name, b.parent.inode, b.name, flags);
   return 0;
 }

@@ -6,6 +6,10 @@ import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, F_DUPFD, 
 import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
 import type { FileDescription, Dirent } from '../vfs/file.js';
+import { EFBIG } from '../abi/errno.js';
+import { SIGXFSZ } from '../abi/signal.js';
+import { siKill, SI_USER } from '../abi/siginfo.js';
+import { sendSignalInfo } from '../kernel/signals.js';
 
 /** Linux caps one read/write at MAX_RW_COUNT (INT_MAX rounded down to a page). */
 const MAX_RW_COUNT = 0x7ffff000;
@@ -50,7 +54,24 @@ export function sysWrite(t: Task, fd: number, buf: number, count: number): numbe
   const f = writable(t, fd | 0);
   const n = clampCount(count);
   if (n === 0) return 0;
-  return f.write(t.process.mm.read(buf, n), t);
+  return writeOut(t, f, t.process.mm.read(buf, n));
+}
+
+/**
+ * f.write, with the instance's output cap (limits.output) on its stdout, stderr and terminal:
+ * as generic_write_check_limits treats a file at RLIMIT_FSIZE, a write that would cross the cap
+ * is cut to what fits, and one at the cap sends SIGXFSZ to the writing thread and fails EFBIG.
+ */
+function writeOut(t: Task, f: FileDescription, data: Uint8Array): number | Promise<number> {
+  if (!f.instanceOutput) return f.write(data, t);
+  const k = t.kernel;
+  if (k.outputLeft <= 0) {
+    sendSignalInfo(k, t.process, t, SIGXFSZ, siKill(SIGXFSZ, SI_USER, t.process.pid, t.process.creds.uid));
+    return fail(EFBIG);
+  }
+  const r = f.write(data.length > k.outputLeft ? data.subarray(0, k.outputLeft) : data, t);
+  if (typeof r === 'number') { k.outputLeft -= r; return r; }
+  return r.then((n) => { k.outputLeft -= n; return n; });
 }
 
 export function sysPread64(t: Task, fd: number, buf: number, count: number, offset: number): number {
@@ -99,7 +120,7 @@ export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number
     off += n;
   }
   if (total === 0) return 0;
-  return f.write(data, t);
+  return writeOut(t, f, data);
 }
 
 export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {

@@ -7,7 +7,7 @@ import { fs } from '../host.js';
 import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
-  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, AT_NO_AUTOMOUNT,
+  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, O_PATH, AT_NO_AUTOMOUNT,
 } from '../abi/fcntl.js';
 import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
@@ -21,9 +21,9 @@ import { devptsOwns } from '../tty/devpts.js';
 import type { Task } from '../kernel/task.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { hostPathOf } from '../vfs/vfs.js';
-import type { Dentry } from '../vfs/namespace.js';
+import { Dentry, type Mount, NAME_MAX } from '../vfs/namespace.js';
 import { InodeFile } from '../vfs/inodefile.js';
-import { Creds, permission, allowed, mayExec, mayModifyDir, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
+import { Creds, permission, allowed, mayExec, mayModifyDir, mayDelete, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import type { FileDescription } from '../vfs/file.js';
 
 const PATH_MAX = 4096;
@@ -75,7 +75,7 @@ function lexical(path: string): string {
  * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
  * wasl's synthetic filesystems, or a dentry of the instance's VFS (volfs in --isolated mode).
  */
-export type Resolved = { host: string; path?: string; mountFlags?: number } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
+export type Resolved = { host: string; path?: string; mount?: Mount; vfsDentry?: Dentry } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
 
 /** The instance's namespace, if it has one (--isolated, --mount); else paths are the host's. */
 function vfsOf(t: Task): Vfs | undefined { return t.kernel.vfs; }
@@ -91,11 +91,13 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
     if (!hit && !vfs) return { host: abs };
     if (!hit) {
       const ctx = vfs!.context(t);
-      const d = vfs!.ns.resolve(ctx, ctx.root, abs, { follow });
+      // A relative path walks from its start directory, not down from / through its ancestors.
+      const start = hops === 0 && !path.startsWith('/') ? vfs!.startDir(baseDir(t, dirfd)) : null;
+      const d = start ? vfs!.ns.resolve(ctx, start, path, { follow }) : vfs!.ns.resolve(ctx, ctx.root, abs, { follow });
       const hp = hostPathOf(d);
       const guest = vfs!.ns.pathOf(d, ctx.root);
       // A drvfs file is served by its host path; the guest keeps seeing its own path for it.
-      return hp !== null ? { host: hp, path: guest, mountFlags: d.mount.flags } : { dentry: d, path: guest };
+      return hp !== null ? { host: hp, path: guest, mount: d.mount, vfsDentry: d } : { dentry: d, path: guest };
     }
     const [at, m] = hit;
     const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);
@@ -106,7 +108,7 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
 }
 
 /** Where a new name would go: its parent (a host directory path, or a VFS dentry) and the name. */
-export type ParentOf = { hostParent: string; name: string; trailingSlash: boolean } | { parent: Dentry; name: string; trailingSlash: boolean } | { synthetic: true };
+export type ParentOf = { hostParent: string; name: string; trailingSlash: boolean; mount?: Mount; dir?: Dentry } | { parent: Dentry; name: string; trailingSlash: boolean } | { synthetic: true };
 
 export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   const abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
@@ -122,9 +124,57 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
     return { hostParent: cut.slice(0, i) || '/', name: cut.slice(i + 1), trailingSlash };
   }
   const ctx = vfs.context(t);
-  const r = vfs.ns.resolveParent(ctx, ctx.root, abs);
+  const r = path.startsWith('/') ? vfs.ns.resolveParent(ctx, ctx.root, abs)
+    : vfs.ns.resolveParent(ctx, vfs.startDir(baseDir(t, dirfd)), path);
   const hp = hostPathOf(r.parent);
-  return hp !== null ? { hostParent: hp, name: r.name, trailingSlash } : { parent: r.parent, name: r.name, trailingSlash };
+  return hp !== null ? { hostParent: hp, name: r.name, trailingSlash, mount: r.parent.mount, dir: r.parent } : { parent: r.parent, name: r.name, trailingSlash };
+}
+
+// Files of a drvfs mount are served by host calls, made with the wasl process's rights: when
+// wasl runs as root the host would allow anything. So the guest's credentials are checked here
+// first, against what the guest sees (the mount's view of modes and owners), as for volfs.
+
+/** A new name in a drvfs directory: Linux's checks, in filename_create and may_create's order. */
+export function hostCreateCheck(t: Task, p: { name: string; dir?: Dentry }, checkExists = true): void {
+  if (!p.dir) return; // the plain passthrough: the host's own checks are the guest's
+  if (p.name === '.' || p.name === '..' || p.name === '/') fail(EEXIST);
+  if (Buffer.byteLength(p.name) > NAME_MAX) fail(ENAMETOOLONG);
+  if (checkExists && p.dir.inode.lookup(p.name)) fail(EEXIST);
+  if (p.dir.mount.readonly) fail(EROFS);
+  mayModifyDir(credsOf(t), p.dir.inode.attrs());
+}
+
+/**
+ * After the host made a new name in a drvfs directory for the guest: with the `metadata` mount
+ * option the guest's view is the host's modes and owners, so the new file gets what Linux gives
+ * it — the creator's fsuid and fsgid (the directory's group if it is setgid) and exactly the mode
+ * asked for less the guest's umask (the host process's own umask must not apply). Best effort: a
+ * host process that is not root cannot give files away, and its files stay its own.
+ */
+export function hostCreated(t: Task, p: { hostParent: string; name: string; dir?: Dentry }, mode?: number): void {
+  if (!p.dir || !(p.dir.mount.fs as { opts?: { metadata?: boolean } }).opts?.metadata) return;
+  const at = `${p.hostParent.replace(/\/$/, '')}/${p.name}`;
+  const c = t.process.creds, pa = p.dir.inode.attrs();
+  try {
+    if (mode !== undefined) fs.chmodSync(at, mode);
+    fs.lchownSync(at, c.fsuid, (pa.mode & S_ISGID) ? pa.gid : c.fsgid);
+  } catch { /* not permitted to the host process: the file stays the host user's */ }
+}
+
+/** The name `p` names in a drvfs directory, about to be removed or renamed: ENOENT, EACCES, EBUSY. */
+export function hostVictimCheck(t: Task, p: { name: string; dir?: Dentry }, checkRights = true): Dentry | undefined {
+  if (!p.dir) return undefined;
+  if (Buffer.byteLength(p.name) > NAME_MAX) fail(ENAMETOOLONG);
+  const inode = p.dir.inode.lookup(p.name);
+  if (!inode) fail(ENOENT);
+  if (p.dir.mount.readonly) fail(EROFS);
+  if (checkRights) mayDelete(credsOf(t), p.dir.inode.attrs(), inode.attrs());
+  return new Dentry(p.dir.mount, inode, p.dir, p.name);
+}
+
+/** Whether something is mounted on `d` (rename and rmdir of a mount point: EBUSY). */
+export function isMountPoint(t: Task, d: Dentry): boolean {
+  return vfsOf(t)?.ns.mountedOn(d) !== undefined;
 }
 
 /** A VFS dentry's status, as stat(2) reports it. */
@@ -170,6 +220,7 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   // O_CREAT|O_EXCL never follows a final symlink (it must fail with EEXIST on one).
   const follow = !(flags & O_NOFOLLOW) && !(creating && (flags & O_EXCL));
   let r: Resolved | undefined;
+  let created: Extract<ParentOf, { hostParent: string }> | undefined;
   try {
     r = lookup(t, dirfd, path, follow);
   } catch (e) {
@@ -181,6 +232,8 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     const p = lookupParent(t, dirfd, path);
     if ('synthetic' in p) return fail(EACCES);
     if (p.trailingSlash) fail(EISDIR);
+    // (A dangling symlink's name exists: the host open below answers for it, as before.)
+    if ('hostParent' in p) { hostCreateCheck(t, p, false); created = p; }
     if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}`, path: vfsOf(t) ? lexical(path.startsWith('/') ? path : `${baseDir(t, dirfd)}/${path}`) : undefined };
     else {
       mayModifyDir(credsOf(t), p.parent.inode.attrs());
@@ -201,10 +254,19 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     if (creating && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
+  if (r.vfsDentry && !(flags & O_PATH)) {
+    // A drvfs file: may_open's checks with the guest's credentials (see hostCreateCheck).
+    const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, acc = flags & O_ACCMODE;
+    if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+    if (type === S_IFLNK) fail(ELOOP);
+    if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
+    permission(credsOf(t), a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+  }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
   // Inside a VFS namespace the walk already followed every symlink: the host must not follow one.
   const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
   const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
+  if (created) hostCreated(t, created, mask);
   return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host), cloexec);
 }
 
@@ -340,6 +402,7 @@ export function sysChdir(t: Task, pathAddr: number): number {
   if ('host' in r) {
     const st = host(() => fs.statSync(r.host));
     if (!st.isDirectory()) fail(ENOTDIR);
+    if (r.vfsDentry) mayExec(credsOf(t), r.vfsDentry.inode.attrs()); // drvfs: the guest's rights
     // Inside a namespace the cwd is the guest's path; on the plain passthrough the host's.
     t.process.cwd = r.path ?? host(() => fs.realpathSync(r.host));
   } else if ('dentry' in r) {

@@ -25,6 +25,8 @@ export abstract class FileDescription {
   private refs = 1;
   /** Set once the last reference went (epoll drops its interest in it then: eventpoll_release). */
   released = false;
+  /** The instance's own stdout/stderr (or terminal): writes count against limits.output. */
+  instanceOutput = false;
 
   constructor(flags: number, path: string) {
     this.flags = flags;

@@ -140,6 +140,8 @@ export class Namespace {
     mayExec(ctx.creds, dir.inode.attrs());
     if (name === '.') return dir;
     if (name === '..') return this.up(dir, ctx.root);
+    // After the directory and permission checks, as Linux's filesystems check it in ->lookup.
+    if (Buffer.byteLength(name) > NAME_MAX) fail(ENAMETOOLONG);
     const inode = dir.inode.lookup(name);
     return inode ? this.cross(new Dentry(dir.mount, inode, dir, name)) : null;
   }
@@ -156,7 +158,6 @@ export class Namespace {
     }
     for (let i = 0; i < parts.length; i++) {
       const name = parts[i];
-      if (Buffer.byteLength(name) > NAME_MAX) fail(ENAMETOOLONG);
       const last = i === parts.length - 1;
       if (last && wantParent) {
         if (!d.isDir) fail(ENOTDIR);

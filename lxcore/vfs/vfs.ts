@@ -108,9 +108,20 @@ export class Vfs {
     const c = t.process.creds;
     const base: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds: { fsuid: c.fsuid, fsgid: c.fsgid, groups: c.groups } };
     try {
-      base.cwd = this.ns.resolve(base, this.ns.root, t.process.cwd);
+      base.cwd = this.startDir(t.process.cwd);
     } catch { /* the cwd went away: relative paths fail as Linux's would (ENOENT) */ }
     return base;
+  }
+
+  /**
+   * The directory a relative walk starts from (the cwd, or a dirfd's directory), found again from
+   * its path. Linux holds that directory by reference, so no search permission on its ancestors
+   * is needed to use it: this walk checks none (a cwd below a directory the process can no longer
+   * enter still works, as on Linux). The path is the one getcwd shows, without symlinks.
+   */
+  startDir(path: string): Dentry {
+    const ctx: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds: { fsuid: 0, fsgid: 0, groups: [] } };
+    return this.ns.resolve(ctx, this.ns.root, path, { directory: true });
   }
 }
 
