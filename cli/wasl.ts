@@ -53,6 +53,8 @@ options:
   --network=MODE       host (default): sockets reach the host's network as the wasl process
                        may; none: no IP sockets (socket(AF_INET*) fails with EACCES; AF_UNIX
                        still works); see docs/security.md
+  --dns-upstream=HOST[:PORT]  where the DNS stub at 10.255.255.254:53 forwards (default: the
+                       host's first nameserver in /etc/resolv.conf)
   -h, --help           this text
   --version            wasl's version
 `;
@@ -62,7 +64,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   let split = 0;
   const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
-    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--max-output', '--network', '--root']);
+    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--max-output', '--network', '--root', '--dns-upstream']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -96,6 +98,7 @@ function main(): void {
         'max-output': { type: 'string' },
         'host-tty': { type: 'boolean' },
         network: { type: 'string' },
+        'dns-upstream': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -200,6 +203,7 @@ function main(): void {
       limits,
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
       network,
+      dnsUpstream: values['dns-upstream'],
     });
   } catch (e) {
     if (!(e instanceof LinuxError) && values.root !== undefined) {

@@ -33,9 +33,10 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   });
 }
 
-describe.skipIf(!existsSync(BUSYBOX))('busybox ip over rtnetlink (skipped only if /bin/busybox is missing)', () => {
+describe.skipIf(!existsSync(BUSYBOX))('busybox ip over rtnetlink, route and /proc/net (skipped only if /bin/busybox is missing)', () => {
   const normalise = (s: string) => s.split('\n').filter((l) => !/valid_lft/.test(l)).map((l) => l.replace(/ dynamic\b/, '')).join('\n');
-  for (const args of [['ip', 'addr'], ['ip', 'link'], ['ip', '-4', 'addr', 'show', 'dev', 'lo']]) {
+  for (const args of [['ip', 'addr'], ['ip', 'link'], ['ip', '-4', 'addr', 'show', 'dev', 'lo'], ['route', '-n'],
+    ['cat', '/proc/net/if_inet6', '/proc/net/route']]) {
     it(`busybox ${args.join(' ')}`, () => {
       const native = runNative(BUSYBOX, { args });
       const wasl = runWasl(BUSYBOX, { args });

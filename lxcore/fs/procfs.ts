@@ -8,6 +8,7 @@ import { dir, staticDir, file, link, inoOf, SynNode, SynDir, SynFile, SynMount }
 import { hostText, onlineCpus } from './hostinfo.js';
 import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } from './procpid.js';
 import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
+import { netDir } from './procnet.js';
 import { HostFile } from './hostfile.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { UNAME_RELEASE, taskComm, setTaskComm } from '../syscalls/sys_process.js';
@@ -100,6 +101,7 @@ function pidEntries(p: Process, base: string, th?: Task): Record<string, SynNode
     loginuid: file(() => hostText('/proc/self/loginuid', () => '4294967295'), i('loginuid')),
     sessionid: file(() => hostText('/proc/self/sessionid', () => '4294967295'), i('sessionid')),
     cgroup: file(() => '0::/\n', i('cgroup')),
+    net: netDir(),
     wchan: file(() => '0', i('wchan')),
   };
 }
@@ -203,6 +205,7 @@ export function procfs(): SynMount {
     version: file(() => `Linux version ${UNAME_RELEASE} (wasl@wasl) (wasl x86-64 interpreter) #1 SMP wasl\n`),
     filesystems: file(() => FILESYSTEMS.join('\n') + '\n'),
     mounts: link(() => 'self/mounts'),
+    net: link(() => 'self/net'),
     sys: staticDir({
       kernel: staticDir({
         ostype: file(() => 'Linux\n'),

@@ -55,6 +55,11 @@ export interface KernelOptions {
   /** `none`: no IP networking (socket(AF_INET*) fails with EACCES); default: the host's (docs/security.md). */
   network?: 'host' | 'none';
   /**
+   * Where the DNS stub at 10.255.255.254:53 forwards (HOST or HOST:PORT); by default the host's
+   * first nameserver in /etc/resolv.conf (lxcore/net/dnsstub.ts).
+   */
+  dnsUpstream?: string;
+  /**
    * A persistent volfs at / kept in this host directory (`--root DIR`; created with the
    * `--isolated` skeleton if missing or empty). One instance at a time may hold it.
    */

@@ -27,6 +27,10 @@ const BOOLEAN = new Set([
   `${SOL_SOCKET}:${SO_NO_CHECK}`, `${SOL_SOCKET}:${SO_REUSEPORT}`, `${SOL_SOCKET}:${SO_PASSCRED}`,
   `${IPPROTO_TCP}:${TCP_NODELAY}`, `${IPPROTO_TCP}:${TCP_CORK}`, `${IPPROTO_TCP}:${TCP_QUICKACK}`,
   `${IPPROTO_IPV6}:${IPV6_V6ONLY}`, `${IPPROTO_IP}:${IP_MULTICAST_LOOP}`, `${IPPROTO_IPV6}:${IPV6_MULTICAST_LOOP}`,
+  // Accepted and kept, though wasl delivers no ancillary data or error queue for them: glibc's
+  // resolver sets IP_RECVERR on its UDP socket and gives up if that fails.
+  `${IPPROTO_IP}:8`, `${IPPROTO_IP}:11`, `${IPPROTO_IP}:12`, `${IPPROTO_IP}:13`, // PKTINFO RECVERR RECVTTL RECVTOS
+  `${IPPROTO_IPV6}:25`, `${IPPROTO_IPV6}:49`, // IPV6_RECVERR, IPV6_RECVPKTINFO
   // SOL_NETLINK: PKTINFO, BROADCAST_ERROR, NO_ENOBUFS, LISTEN_ALL_NSID, CAP_ACK, EXT_ACK,
   // GET_STRICT_CHK (iproute2 sets the last two); kept, and they change nothing wasl answers.
   ...[3, 4, 5, 8, 10, 11, 12].map((n) => `${SOL_NETLINK}:${n}`),
@@ -37,6 +41,7 @@ const INTEGER = new Set([
   `${IPPROTO_TCP}:${TCP_KEEPCNT}`, `${IPPROTO_TCP}:${TCP_USER_TIMEOUT}`, `${IPPROTO_TCP}:${TCP_FASTOPEN}`,
   `${IPPROTO_IP}:${IP_TOS}`, `${IPPROTO_IP}:${IP_TTL}`, `${IPPROTO_IP}:${IP_MULTICAST_TTL}`,
   `${IPPROTO_IPV6}:${IPV6_UNICAST_HOPS}`,
+  `${IPPROTO_IP}:10`, `${IPPROTO_IPV6}:23`, // IP_MTU_DISCOVER, IPV6_MTU_DISCOVER
 ]);
 
 /** What an option reads back before anyone set it (Linux's defaults). */

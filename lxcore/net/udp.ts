@@ -11,6 +11,7 @@ import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, IPPROTO_IPV6, IPV6_V6ONLY, SO
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLWRBAND, POLLHUP, POLLERR, POLLRDHUP } from '../abi/poll.js';
 import { Socket, SendMsg, RecvMsg, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, linuxError } from './socket.js';
 import { InetAddr, SockAddr, ipv4Bytes, ipv6Bytes, inetAddr } from './sockaddr.js';
+import { isDnsStub, dnsUpstream, DNS_STUB_ADDR, DNS_PORT } from './dnsstub.js';
 import type { Maybe } from '../vfs/file.js';
 import type { Task } from '../kernel/task.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -32,6 +33,8 @@ export class UdpSocket extends Socket {
   private peer?: InetAddr;
   private binding?: Promise<number>;
   private readonly rx: Datagram[] = [];
+  /** The host resolver behind the DNS stub, once this socket has written to the stub. */
+  private upstream?: { addr: string; port: number };
   private rxBytes = 0;
 
   constructor(readonly kernel: Kernel, domain: number, flags: number, owner: { uid: number; gid: number }) {
@@ -59,7 +62,10 @@ export class UdpSocket extends Socket {
     });
     this.sock = s;
     s.on('message', (data, rinfo) => {
-      const from = inetAddr(this.domain, rinfo.address, rinfo.port);
+      let from = inetAddr(this.domain, rinfo.address, rinfo.port);
+      // A reply from the resolver behind the DNS stub comes from the stub (dnsstub.ts).
+      const up = this.upstream;
+      if (up && rinfo.port === up.port && sameHost(rinfo.address, up.addr)) from = inetAddr(this.domain, DNS_STUB_ADDR, DNS_PORT);
       if (this.peer && (from.port !== this.peer.port || !sameHost(from.addr, this.peer.addr))) return;
       if (this.rxBytes + data.length > this.rcvbuf) return; // the receive buffer is full: dropped
       this.rx.push({ data, from });
@@ -113,8 +119,14 @@ export class UdpSocket extends Socket {
     if (!to) fail(EDESTADDRREQ);
     if (m.data.length > UDP_MAX[this.domain]) fail(EMSGSIZE);
     const data = Buffer.from(m.data);
+    let dest: { addr: string; port: number } = to;
+    if (isDnsStub(to)) {
+      this.upstream ??= dnsUpstream(this.kernel);
+      if (!this.upstream) return data.length; // no resolver on the host: lost, as on an empty network
+      dest = this.upstream;
+    }
     const go = () => {
-      this.sock!.send(data, to.port, to.addr, () => { /* errors: as for a lost datagram */ });
+      this.sock!.send(data, dest.port, dest.addr, () => { /* errors: as for a lost datagram */ });
       return data.length;
     };
     const b = this.ensureBound();
