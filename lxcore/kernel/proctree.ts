@@ -2,10 +2,12 @@
 // waits for whom, zombies, reaping, orphans, the events wait4/waitid collect, and process-group
 // and session lookups.
 //
-// Orphans are reparented to an init stand-in, not to a guest process: getppid() then reports
-// INIT_PID (1), as for a real orphan on a host without subreapers, and their zombies are reaped
-// at once, which is what init does. The first process's parent is the host: it is reaped as soon
-// as it ends, and its status goes to Process.exited (what the CLI exits with).
+// Orphans are reparented to init. In an instance booted with lxcore's own init
+// (lxcore/instance/init.ts) that is a real process, pid 1, whose children are reaped the moment
+// they end (init's wait loop) and reported to the host; otherwise (the CLI's single program) it
+// is a stand-in: getppid() reports INIT_PID (1), as for a real orphan on a host without
+// subreapers, and their zombies are reaped at once. The first process's parent is the host: it
+// is reaped as soon as it ends, and its status goes to Process.exited (what the CLI exits with).
 
 import { SIGCHLD, SIGCONT, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS } from '../abi/signal.js';
 import { siChld, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../abi/siginfo.js';
@@ -64,15 +66,21 @@ export function processEnded(k: Kernel, p: Process): void {
   const vfork = p.vforkDone;
   p.vforkDone = undefined;
   vfork?.();
+  const init = k.init && !k.init.process.status && k.init.process !== p ? k.init : undefined;
   for (const c of p.children) {
-    c.parent = null;
-    c.ppid = INIT_PID;
+    c.parent = init?.process ?? null;
+    c.ppid = init?.process.pid ?? INIT_PID;
     c.exitSignal = SIGCHLD; // reparenting resets it (kernel/exit.c reparent_leader)
-    if (c.status) reap(k, c); // init reaps the zombies it inherits
+    init?.process.children.add(c);
+    if (c.status) { // init reaps the zombies it inherits
+      reap(k, c);
+      init?.childExited(c);
+    }
   }
   p.children.clear();
   const parent = p.parent;
   if (!parent) { reap(k, p); return; }
+  if (parent === init?.process) { reap(k, p); init.childExited(p); return; }
   let sig = p.exitSignal;
   let autoreap = false;
   if (sig === SIGCHLD) {
