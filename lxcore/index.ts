@@ -122,7 +122,7 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     execfn: program.includes('/') ? program : exe,
     argv,
     env: o.env ?? hostEnv(),
-    cwd: o.cwd ?? (o.isolated || o.root !== undefined ? '/' : process.cwd()),
+    cwd: o.cwd ?? (o.isolated || o.root !== undefined || o.rootFs ? '/' : process.cwd()),
     stdio,
   });
   console?.attach(proc);
@@ -137,7 +137,7 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
 export async function runProgram(program: string, o: RunOptions = {}): Promise<ExitStatus> {
   const { kernel, process: p } = spawnProgram(program, o);
   const status = await p.exited;
-  if (o.root !== undefined) {
+  if (o.root !== undefined || o.rootFs) {
     await kernel.run();
     kernel.close();
   }

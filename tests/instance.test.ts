@@ -288,3 +288,26 @@ describe.skipIf(!fs.existsSync(BASH) || !hasCommand('script') || !canChroot || !
       expect(readText(inst.vfs, '/home/user/.bash_history')).toBe('echo one $((6*7))\necho one $((6*7))\ncat /etc/passwd \necho started; sleep 100\nexit\n');
     }, 180_000);
   });
+
+// The CLI: `--root DIR` boots with init when the store holds a distribution (/etc/os-release),
+// and runs a host program in an empty store as before.
+describe.skipIf(!hasBusybox)('wasl --root DIR holding a distribution (skipped only without /bin/busybox)', () => {
+  const CLI = join(ROOT, 'dist/cli/wasl.js');
+  const wasl = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { PATH: '/usr/bin:/bin', TERM: 'dumb' } });
+
+  it('an empty store runs the host\'s program; once a distribution is copied in, it boots: init, its PATH and user, status, files kept, /tmp a fresh tmpfs', () => {
+    const store = fs.mkdtempSync('/tmp/wasl-store-');
+    dirs.push(store);
+    const src = distro({ 'etc/wasl.conf': '[network]\nhostname = fromconf\n' });
+    // No distribution yet: /bin/busybox is the host's, as for any --root run.
+    const fill = wasl(['--root', store, '--mount', `/src=${src}`, '/bin/busybox', 'sh', '-c', 'cp -a /src/bin /src/etc /src/root /src/home /src/usr / && cat /proc/1/comm 2>&1; echo $$']);
+    expect(fill.stderr).toBe('');
+    expect(fill.stdout).not.toMatch(/^init\n/);
+    const first = wasl(['--root', store, 'sh', '-c', 'cat /proc/1/comm; echo $PPID $USER $HOME; pwd; uname -n; echo kept > /root/f; echo gone > /tmp/t; exit 3']);
+    expect(first).toMatchObject({ stdout: 'init\n1 root /root\n/root\nfromconf\n', stderr: '', status: 3 });
+    const second = wasl(['--root', store, '-E', 'X=1', 'sh', '-c', 'cat /root/f; ls -A /tmp; echo $X']);
+    expect(second).toMatchObject({ stdout: 'kept\n1\n', stderr: '', status: 0 });
+    const missing = wasl(['--root', store, 'no-such-program']);
+    expect(missing).toMatchObject({ stdout: '', stderr: 'wasl: no-such-program: No such file or directory\n', status: 127 });
+  }, 120_000);
+});

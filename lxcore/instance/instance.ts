@@ -62,6 +62,8 @@ export interface ProcessOptions {
   /** argv; argv[0] is the program (a path, or a name looked up along PATH). Default: the user's
    *  login shell from /etc/passwd, as a login shell ("-bash"). */
   argv?: string[];
+  /** The program, when it is not argv[0] (a path, or a name looked up along PATH). */
+  program?: string;
   /** NAME=value strings; default: HOME, USER, LOGNAME, SHELL, PATH (and TERM with a terminal). */
   env?: string[];
   /** Working directory in the instance; default: the user's home, or / if it has none. */
@@ -72,7 +74,7 @@ export interface ProcessOptions {
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
   /** One of lxcore's pseudo-terminals as fds 0-2 and the controlling terminal; the handle's
    *  `console` takes input and resizes. */
-  terminal?: { cols?: number; rows?: number; output(bytes: Uint8Array): void };
+  terminal?: { cols?: number; rows?: number; output(bytes: Uint8Array): void; fds?: [boolean, boolean, boolean] };
 }
 
 /** What the instance's 'exit' event carries: a child of init that ended and was reaped. */
@@ -113,6 +115,17 @@ export class InstanceProcess extends EventEmitter {
 }
 
 const live = new Set<Instance>();
+
+/** Whether `root` holds a distribution (an os-release(5) file), rather than an empty store. */
+export function isDistribution(root: Filesystem): boolean {
+  try {
+    const etc = root.root().lookup('etc');
+    if (etc?.lookup('os-release')) return true;
+    return !!root.root().lookup('usr')?.lookup('lib')?.lookup('os-release');
+  } catch {
+    return false; // no such directory, or not one
+  }
+}
 
 /** Boots an instance: init, its mounts and generated files, then the [boot] command (awaited). */
 export async function createInstance(o: InstanceOptions = {}): Promise<Instance> {
@@ -156,6 +169,12 @@ export class Instance extends EventEmitter {
     if (conf.interop.enabled) {
       // WSL's interop runs Windows programs from Linux; wasl does not run host programs at all.
       if (text !== null && /^\s*\[interop\]/im.test(text)) this.warn('/etc/wasl.conf: [interop] enabled has no effect: wasl cannot run host programs');
+    }
+    // sethostname(2)'s limit is 64 bytes (HOST_NAME_MAX); blanks would break /etc/hosts.
+    const hn = conf.network.hostname;
+    if (!hn || Buffer.byteLength(hn) > 64 || /[\s\x00-\x1f]/.test(hn)) {
+      this.warn(`/etc/wasl.conf: [network] hostname "${hn}" is not a valid hostname (1-64 bytes, no blanks); using the host's`);
+      conf.network.hostname = os.hostname();
     }
     this.conf = conf;
     this.kernel.hostname = conf.network.hostname;
@@ -212,7 +231,7 @@ export class Instance extends EventEmitter {
     const shell = pw.shell || '/bin/sh';
     const argv = o.argv?.length ? o.argv : ['-' + shell.slice(shell.lastIndexOf('/') + 1)];
     const env = o.env ?? this.defaultEnv(pw, shell, !!o.terminal);
-    const program = o.argv?.length ? this.findProgram(argv[0], env) : shell;
+    const program = o.program !== undefined ? this.findProgram(o.program, env) : o.argv?.length ? this.findProgram(argv[0], env) : shell;
     const cwd = o.cwd ?? (this.isDir(pw.home) ? pw.home : '/');
 
     const stdio = new FdTable();
@@ -221,10 +240,11 @@ export class Instance extends EventEmitter {
     let console: Console | undefined;
     if (o.terminal) {
       console = new Console(this.kernel, pw.uid, o.terminal.output, o.terminal.cols, o.terminal.rows);
-      for (let fd = 0; fd < 3; fd++) stdio.installAt(fd, console.open(), false);
       streams.console = console;
-    } else {
-      for (let fd = 0; fd < 3; fd++) stdio.installAt(fd, this.stdioFile(fd, specs[fd], pw, streams), false);
+    }
+    for (let fd = 0; fd < 3; fd++) {
+      const onTerminal = console && (o.terminal!.fds?.[fd] ?? true);
+      stdio.installAt(fd, onTerminal ? console!.open() : this.stdioFile(fd, specs[fd], pw, streams), false);
     }
     let proc: Process;
     try {
@@ -272,6 +292,12 @@ export class Instance extends EventEmitter {
     h?.ended(status);
     if (h?.console) { h.console.flush(); this.consoles.delete(h.console); h.console.close(); }
     this.emit('exit', { pid: c.pid, status, argv: c.argv, created: !!h } satisfies ProcessExit);
+  }
+
+  /** The environment createProcess gives `user` when it is given none (the CLI adds -E to it). */
+  defaultEnvOf(user: string, terminal: boolean): string[] {
+    const pw = getpwnam(this.vfs, user) ?? getpwnam(this.vfs, 'root') ?? { name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/sh' };
+    return this.defaultEnv(pw, pw.shell || '/bin/sh', terminal);
   }
 
   private defaultEnv(pw: PasswdEntry, shell: string, terminal: boolean): string[] {

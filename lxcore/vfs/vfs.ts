@@ -66,7 +66,7 @@ export class Vfs {
 
   constructor(opts: { isolated: boolean; root?: string; rootFs?: Filesystem; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
     const isolated = opts.isolated || opts.root !== undefined || opts.rootFs !== undefined;
-    const root: Filesystem = opts.rootFs ?? (opts.root !== undefined ? persistentVolfs(opts.root, opts.rootOptions)
+    const root: Filesystem = opts.rootFs ?? (opts.root !== undefined ? openVolfsStore(opts.root, opts.rootOptions)
       : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true }));
     this.hostRoot = !isolated;
     this.ns = new Namespace(root, isolated ? 'volfs' : 'host');
@@ -74,7 +74,7 @@ export class Vfs {
     this.gid = opts.gid;
     const ctx = this.rootContext();
     for (const m of opts.mounts) this.mountDrvfs(m);
-    if (isolated && !opts.rootFs && !(root as Volfs).existed) {
+    if (isolated && root instanceof Volfs && !root.existed) {
       // The directories a Linux userland expects to exist, empty (mount points for later). A
       // persistent root gets them when it is made; afterwards it is the guest's to change.
       for (const d of ['/tmp', '/proc', '/dev', '/dev/shm', '/sys', '/mnt', '/root', '/home', '/etc']) this.mkdirs(ctx, d);
@@ -146,7 +146,7 @@ export class Vfs {
  * A volfs kept in host directory `dir`. Its capacity is the host filesystem's size: the host
  * answers ENOSPC when it fills up (statfs shows volfs's own count of used bytes against it).
  */
-function persistentVolfs(dir: string, o?: DiskStoreOptions): Volfs {
+export function openVolfsStore(dir: string, o?: DiskStoreOptions): Volfs {
   const store = new DiskStore(dir, o);
   const s = fs.statfsSync(dir);
   return new Volfs({ rootUid: 0, rootGid: 0, store, capacity: s.blocks * s.bsize });
