@@ -160,15 +160,18 @@ export class Kernel {
     o.stdio.limit = Math.min(o.stdio.limit, this.limits.files);
     proc.env = o.env;
     // Its process group and session are the host process's, as for a program the host started:
-    // so setsid() and setpgid() succeed or fail as they would natively.
+    // so setsid() and setpgid() succeed or fail as they would natively. An instance's process
+    // gets its own (newSession), as WSL's init starts each one.
     if (!o.newSession) [proc.pgid, proc.sid] = hostGroupAndSession(pid);
     // The task exists before the image so that a PT_INTERP is looked up as the process would
     // (its cwd, credentials and namespace); it gets its registers once the image is loaded.
     const task = new Task(pid, proc, initialRegs(0, 0));
     let entry;
     try {
-      let image = o.image, ident = exeIdentity(o.exe), argv = o.argv;
-      if (o.path !== undefined) {
+      let image = o.image, argv = o.argv;
+      let ident: ExeIdentity = { path: o.exe };
+      if (o.path === undefined) ident = exeIdentity(o.exe); // the host's file (the CLI's first program)
+      else {
         const found = findProgram(task, AT_FDCWD, o.path, 0, o.argv, o.execfn ?? o.path);
         image = found.file.data;
         ident = { path: found.file.exe, dev: found.file.dev, ino: found.file.ino };
