@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { createInstance, Instance, InstanceProcess, ProcessExit } from '../lxcore/index.js';
+import { createInstance, shutdownAll, Instance, InstanceProcess, ProcessExit } from '../lxcore/index.js';
 import { readText } from '../lxcore/instance/guestfs.js';
 import { ROOT, buildStatic, canBuild, hasCommand } from './support/build.js';
 import { volfsFromDir, makeDistroDir } from './support/rootfs.js';
@@ -216,6 +216,28 @@ describe.skipIf(!hasBusybox)('the instance API (skipped only without /bin/busybo
     expect((process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length).toBe(before);
   }, 60_000);
 
+  it('rootDir: a persistent store is held by one instance at a time and keeps what it wrote; shutdownAll ends every instance', async () => {
+    const store = fs.mkdtempSync('/tmp/wasl-store-');
+    dirs.push(store);
+    // Fill the store from a distribution directory through a first, empty-store instance.
+    const src = distro();
+    const a = await createInstance({ rootDir: store, mounts: [{ guest: '/src', host: src, options: {} }], conf: { automount: { enabled: false } } });
+    instances.push(a);
+    // An empty store has no /bin/sh: the boot would need one. The copy runs from the drvfs mount.
+    expect((await run(a, ['/src/bin/busybox', 'sh', '-c', 'cp -a /src/bin /src/etc /src/root /src/home / && echo kept > /root/f'])).status).toBe(0);
+    expect(() => new Instance({ rootDir: store })).toThrow(/in use/);
+    await a.terminate();
+    const b = await createInstance({ rootDir: store });
+    const c = await createInstance({ root: volfsFromDir(src) });
+    instances.push(b, c);
+    expect((await run(b, ['cat', '/root/f'])).stdout).toBe('kept\n');
+    const running = b.createProcess({ argv: ['sleep', '1000'], stdio: ['ignore', 'ignore', 'ignore'] });
+    const ended = [new Promise((r) => b.on('terminated', r)), new Promise((r) => c.on('terminated', r))];
+    await shutdownAll();
+    await Promise.all(ended);
+    expect(await running.exited).toMatchObject({ signal: 9 });
+  }, 120_000);
+
   it('a program that is not there fails createProcess with ENOENT; an unknown user is refused', async () => {
     const { inst } = await boot(distro());
     expect(() => inst.createProcess({ argv: ['/bin/nothing-here'] })).toThrow(expect.objectContaining({ errno: 2 }));
@@ -295,7 +317,7 @@ describe.skipIf(!hasBusybox)('wasl --root DIR holding a distribution (skipped on
   const CLI = join(ROOT, 'dist/cli/wasl.js');
   const wasl = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { PATH: '/usr/bin:/bin', TERM: 'dumb' } });
 
-  it('an empty store runs the host\'s program; once a distribution is copied in, it boots: init, its PATH and user, status, files kept, /tmp a fresh tmpfs', () => {
+  it('an empty store runs the host\'s program; once a distribution is copied in, it boots: init, its PATH and user, status, files kept, /tmp a fresh tmpfs; a failed boot unlocks the store', async () => {
     const store = fs.mkdtempSync('/tmp/wasl-store-');
     dirs.push(store);
     const src = distro({ 'etc/wasl.conf': '[network]\nhostname = fromconf\n' });
@@ -309,5 +331,12 @@ describe.skipIf(!hasBusybox)('wasl --root DIR holding a distribution (skipped on
     expect(second).toMatchObject({ stdout: 'kept\n1\n', stderr: '', status: 0 });
     const missing = wasl(['--root', store, 'no-such-program']);
     expect(missing).toMatchObject({ stdout: '', stderr: 'wasl: no-such-program: No such file or directory\n', status: 127 });
+    // A boot that fails (its /run is a file, so no tmpfs can be mounted there: ENOTDIR) leaves
+    // the store unlocked for the next user.
+    const broken = fs.mkdtempSync('/tmp/wasl-store-');
+    dirs.push(broken);
+    expect(wasl(['--root', broken, '/bin/busybox', 'sh', '-c', 'rmdir /run 2>/dev/null; touch /run']).status).toBe(0);
+    await expect(createInstance({ rootDir: broken })).rejects.toMatchObject({ errno: 20 });
+    expect(wasl(['--root', broken, '/bin/busybox', 'true']).status).toBe(0);
   }, 120_000);
 });

@@ -162,25 +162,31 @@ export class Instance extends EventEmitter {
     };
     this.kernel = new Kernel(ko);
     this.vfs = this.kernel.vfs!;
-    const conf = defaultConf(os.hostname());
-    const text = typeof o.conf === 'string' ? o.conf : readText(this.vfs, '/etc/wasl.conf');
-    if (text !== null) parseConf(text, conf, this.warn);
-    if (typeof o.conf === 'object') applyOverrides(conf, o.conf);
-    if (conf.interop.enabled) {
-      // WSL's interop runs Windows programs from Linux; wasl does not run host programs at all.
-      if (text !== null && /^\s*\[interop\]/im.test(text)) this.warn('/etc/wasl.conf: [interop] enabled has no effect: wasl cannot run host programs');
+    // Whatever fails from here on (a mount point that is a file …) must not leave the store locked.
+    try {
+      const conf = defaultConf(os.hostname());
+      const text = typeof o.conf === 'string' ? o.conf : readText(this.vfs, '/etc/wasl.conf');
+      if (text !== null) parseConf(text, conf, this.warn);
+      if (typeof o.conf === 'object') applyOverrides(conf, o.conf);
+      if (conf.interop.enabled) {
+        // WSL's interop runs Windows programs from Linux; wasl does not run host programs at all.
+        if (text !== null && /^\s*\[interop\]/im.test(text)) this.warn('/etc/wasl.conf: [interop] enabled has no effect: wasl cannot run host programs');
+      }
+      // sethostname(2)'s limit is 64 bytes (HOST_NAME_MAX); blanks would break /etc/hosts.
+      const hn = conf.network.hostname;
+      if (!hn || Buffer.byteLength(hn) > 64 || /[\s\x00-\x1f]/.test(hn)) {
+        this.warn(`/etc/wasl.conf: [network] hostname "${hn}" is not a valid hostname (1-64 bytes, no blanks); using the host's`);
+        conf.network.hostname = os.hostname();
+      }
+      this.conf = conf;
+      this.kernel.hostname = conf.network.hostname;
+      this.init = new Init(this.kernel, (c) => this.reaped(c));
+      this.init.mountAll(this.vfs, conf, this.warn);
+      writeNetworkFiles(this.vfs, conf, this.warn);
+    } catch (e) {
+      this.kernel.close();
+      throw e;
     }
-    // sethostname(2)'s limit is 64 bytes (HOST_NAME_MAX); blanks would break /etc/hosts.
-    const hn = conf.network.hostname;
-    if (!hn || Buffer.byteLength(hn) > 64 || /[\s\x00-\x1f]/.test(hn)) {
-      this.warn(`/etc/wasl.conf: [network] hostname "${hn}" is not a valid hostname (1-64 bytes, no blanks); using the host's`);
-      conf.network.hostname = os.hostname();
-    }
-    this.conf = conf;
-    this.kernel.hostname = conf.network.hostname;
-    this.init = new Init(this.kernel, (c) => this.reaped(c));
-    this.init.mountAll(this.vfs, conf, this.warn);
-    writeNetworkFiles(this.vfs, conf, this.warn);
     live.add(this);
     void this.kernel.run();
   }
