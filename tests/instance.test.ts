@@ -243,6 +243,8 @@ describe.skipIf(!hasBusybox)('the instance API (skipped only without /bin/busybo
     expect(() => inst.createProcess({ argv: ['/bin/nothing-here'] })).toThrow(expect.objectContaining({ errno: 2 }));
     expect(() => inst.createProcess({ argv: ['no-such-program'] })).toThrow(expect.objectContaining({ errno: 2 }));
     expect(() => inst.createProcess({ argv: ['true'], user: 'nobody-here' })).toThrow(/no user "nobody-here"/);
+    expect(() => inst.createProcess({ argv: ['true'], cwd: '/etc/passwd' })).toThrow(/not a directory/);
+    expect((await run(inst, ['sh', '-c', 'pwd'], { cwd: '/etc' })).stdout).toBe('/etc\n');
     expect((await run(inst, ['true'])).status).toBe(0);
   }, 60_000);
 });

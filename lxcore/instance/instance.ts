@@ -239,6 +239,8 @@ export class Instance extends EventEmitter {
     const env = o.env ?? this.defaultEnv(pw, shell, !!o.terminal);
     const program = o.program !== undefined ? this.findProgram(o.program, env) : o.argv?.length ? this.findProgram(argv[0], env) : shell;
     const cwd = o.cwd ?? (this.isDir(pw.home) ? pw.home : '/');
+    // As chdir(2) would answer before the program starts (a relative cwd is taken from /).
+    if (o.cwd !== undefined && !this.isDir(o.cwd)) throw new LinuxError(ENOENT, `createProcess: cwd ${o.cwd} is not a directory of the instance`);
 
     const stdio = new FdTable();
     const streams: { stdin?: Writable; stdout?: Readable; stderr?: Readable; console?: Console } = {};
