@@ -146,7 +146,7 @@ export async function runProgram(program: string, o: RunOptions = {}): Promise<E
 
 // The instance manager (lxcore/instance/): boot a distribution's root with wasl's init, run
 // processes in it, hear about their exits, terminate it.
-export { createInstance, shutdownAll, Instance, InstanceProcess } from './instance/instance.js';
+export { createInstance, shutdownAll, isDistribution, Instance, InstanceProcess } from './instance/instance.js';
 export type { InstanceOptions, ProcessOptions, ProcessExit, StdioSpec } from './instance/instance.js';
 export type { WaslConf, ConfOverrides } from './instance/conf.js';
 export { parseConf, defaultConf } from './instance/conf.js';
