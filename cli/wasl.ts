@@ -5,7 +5,10 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { spawnProgram, findProgram, hostEnv, LinuxError } from '../lxcore/index.js';
+import { spawnProgram, findProgram, hostEnv, LinuxError, createInstance } from '../lxcore/index.js';
+import { isDistribution } from '../lxcore/instance/instance.js';
+import { openVolfsStore } from '../lxcore/vfs/vfs.js';
+import type { Volfs } from '../volfs/volfs.js';
 import { errnoText, ENOENT } from '../lxcore/abi/errno.js';
 import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
@@ -38,7 +41,11 @@ options:
   --isolated           no host filesystem: an empty in-memory volfs at /, wasl's own /proc,
                        /dev and /sys, and only the directories given with --mount
   --root DIR           a persistent volfs at / kept in host directory DIR (made, with the
-                       --isolated skeleton, if missing or empty; one wasl at a time uses it)
+                       --isolated skeleton, if missing or empty; one wasl at a time uses it).
+                       If it holds a distribution (/etc/os-release), wasl boots it: init as
+                       pid 1, /etc/wasl.conf applied, and PROGRAM is found in the distribution
+                       (along its PATH), run as wasl.conf's default user in its home directory
+                       with a login environment (HOME, USER, SHELL, PATH; -E/-U apply to it)
   --mount GUEST=HOST[:opts]  mount host directory HOST at GUEST (drvfs); opts are WSL's:
                        metadata, ro, uid=, gid=, umask=, fmask=, dmask=, case=off|dir|force
   --memory SIZE        cap the instance's guest memory (e.g. 256M, 2G); past it the process
@@ -185,9 +192,24 @@ function main(): void {
   }
 
   const [program, ...args] = guest;
+  // The --root store is opened here: whether it holds a distribution decides how wasl runs.
+  let rootFs: Volfs | undefined;
+  if (values.root !== undefined) {
+    try {
+      rootFs = openVolfsStore(values.root, { compactBytes });
+    } catch (e) {
+      process.stderr.write(`wasl: --root ${values.root}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
   // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
   const term: HostTerminal | undefined = values['host-tty'] ? undefined : openHostTerminal();
+  if (rootFs && isDistribution(rootFs)) {
+    void bootDistribution(rootFs, program, args, { argv0: values.argv0, env: values.env ?? [], unset: values.unset ?? [],
+      mounts, limits, network, strace, log, term });
+    return;
+  }
   let started;
   try {
     started = spawnProgram(program, {
@@ -197,8 +219,7 @@ function main(): void {
       syscallStats: statsTo !== undefined,
       log,
       isolated: values.isolated,
-      root: values.root,
-      rootOptions: { compactBytes },
+      rootFs,
       mounts,
       limits,
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
@@ -231,6 +252,57 @@ function main(): void {
     kernel.close();
     process.exit();
   });
+}
+
+/**
+ * `--root DIR` holding a distribution: an instance boots (init, wasl.conf) and PROGRAM runs in it
+ * as a process of the instance. When it ends, the instance is terminated (what it left running
+ * is killed: no service keeps an instance alive after the CLI, unlike WSL's) and wasl exits with
+ * its status.
+ */
+async function bootDistribution(root: Volfs, program: string, args: string[], o: {
+  argv0?: string; env: string[]; unset: string[]; mounts: MountSpec[]; limits: InstanceLimits; network: 'host' | 'none';
+  strace?: (l: string) => void; log?: (l: string) => void; term?: HostTerminal;
+}): Promise<void> {
+  const { term } = o;
+  let inst;
+  try {
+    inst = await createInstance({ root, mounts: o.mounts, limits: o.limits, network: o.network, strace: o.strace,
+      log: o.log ?? ((l) => process.stderr.write(l + '\n')) });
+  } catch (e) {
+    term?.restore();
+    process.stderr.write(`wasl: cannot boot the distribution: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const user = inst.conf.user.default;
+  let started;
+  try {
+    // The login environment of the user, then -U and -E, as for any other run.
+    const probe = new Map<string, string>();
+    const env = (vars: string[]) => { for (const kv of vars) probe.set(kv.slice(0, kv.indexOf('=')), kv); };
+    env(inst.defaultEnvOf(user, !!term));
+    for (const u of o.unset) probe.delete(u);
+    env(o.env);
+    if (process.env.TERM && !o.unset.includes('TERM') && !probe.has('TERM')) probe.set('TERM', `TERM=${process.env.TERM}`);
+    started = inst.createProcess({
+      program, argv: [o.argv0 ?? program, ...args], env: [...probe.values()],
+      stdio: [0, 1, 2],
+      terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
+    });
+  } catch (e) {
+    term?.restore();
+    const text = e instanceof LinuxError ? errnoText[e.errno] ?? e.message : (e as Error).message;
+    process.stderr.write(`wasl: ${program}: ${text}\n`);
+    await inst.terminate();
+    process.exit(e instanceof LinuxError && e.errno === ENOENT ? 127 : 126);
+  }
+  if (term && started.console) term.start(started.console, started.process);
+  const s = await started.exited;
+  process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
+  started.console?.flush();
+  await inst.terminate();
+  term?.restore();
+  process.exit();
 }
 
 /** Whether PROGRAM names an existing file (as the shell would find it). */

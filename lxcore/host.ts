@@ -1,5 +1,6 @@
 // The host services lxcore runs on, in one place: Node's fs, os, crypto, net, dgram, tty, path,
-// url and zlib. Nothing in lxcore, volfs or drvfs imports a `node:` module itself; they take the
+// url and zlib. Nothing in lxcore, volfs or drvfs imports a `node:` module itself (but the
+// instance API, lxcore/instance/, whose streams and events are Node's own: the page does not use it); they take the
 // modules from here, and this file takes them from `process.getBuiltinModule` (Node >= 20.16)
 // at load time instead of a static import. On Node that is the real module. In the browser
 // playground's Worker (examples/playground/src/worker/host.ts) a Node-shaped host is installed

@@ -121,7 +121,7 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
     execfn: program.includes('/') ? program : exe,
     argv,
     env: o.env ?? hostEnv(),
-    cwd: o.cwd ?? (o.isolated || o.root !== undefined ? '/' : process.cwd()),
+    cwd: o.cwd ?? (o.isolated || o.root !== undefined || o.rootFs ? '/' : process.cwd()),
     stdio,
   });
   // What the guest writes to these counts against the output cap (limits.output).
@@ -138,9 +138,16 @@ export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Ker
 export async function runProgram(program: string, o: RunOptions = {}): Promise<ExitStatus> {
   const { kernel, process: p } = spawnProgram(program, o);
   const status = await p.exited;
-  if (o.root !== undefined) {
+  if (o.root !== undefined || o.rootFs) {
     await kernel.run();
     kernel.close();
   }
   return status;
 }
+
+// The instance manager (lxcore/instance/): boot a distribution's root with wasl's init, run
+// processes in it, hear about their exits, terminate it.
+export { createInstance, shutdownAll, isDistribution, Instance, InstanceProcess } from './instance/instance.js';
+export type { InstanceOptions, ProcessOptions, ProcessExit, StdioSpec } from './instance/instance.js';
+export type { WaslConf, ConfOverrides } from './instance/conf.js';
+export { parseConf, defaultConf } from './instance/conf.js';

@@ -35,7 +35,7 @@ export interface VolfsOptions {
 }
 
 export class Volfs extends Filesystem {
-  readonly type = 'volfs';
+  readonly type: string = 'volfs';
   private nextIno = 2n;
   private rootInode: VolInode;
   used = 0;

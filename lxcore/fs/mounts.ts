@@ -9,6 +9,8 @@ import { PROC_DEV } from './procfs.js';
 import { DEV_DEV } from './devfs.js';
 import { SYS_DEV } from './sysfs.js';
 import { devMajor, devMinor } from '../abi/stat.js';
+import { MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../vfs/namespace.js';
+import type { Vfs } from '../vfs/vfs.js';
 import type { Task } from '../kernel/task.js';
 
 /** One mountinfo row, its fields kept as the text they are shown as (escaped: \040 …). */
@@ -57,10 +59,46 @@ function hostRows(): MountRow[] {
   return out;
 }
 
+/** mount(2) flags as the per-mount options field shows them (show_mnt_opts), atime last. */
+function mntOptsText(flags: number, readonly: boolean): string {
+  const o = [readonly ? 'ro' : 'rw'];
+  if (flags & MS_NOSUID) o.push('nosuid');
+  if (flags & MS_NODEV) o.push('nodev');
+  if (flags & MS_NOEXEC) o.push('noexec');
+  o.push('relatime');
+  return o.join(',');
+}
+
+/**
+ * An instance booted by lxcore's init: the namespace's mounts and init's synthetic ones in the
+ * order they were made (mount ids grow with each mount, as the namespace's list does on Linux);
+ * a row's parent is the mount its mount point lies in.
+ */
+function instanceRows(vfs: Vfs): MountRow[] {
+  const ns = vfs.ns;
+  const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+  const all: Array<{ id: number; point: string; dev: number; flags: number; ro: boolean; type: string; source: string; data: string }> = [];
+  for (const m of ns.mounts) {
+    all.push({ id: m.id, point: m.mountpoint ? ns.pathOf(ns.rootOf(m), ns.root) : '/', dev: m.fs.dev, flags: m.flags,
+      ro: m.readonly, type: m.fs.type, source: m.source, data: m.data });
+  }
+  for (const m of vfs.synthetic ?? []) all.push({ ...m, ro: (m.flags & MS_RDONLY) !== 0 });
+  all.sort((a, b) => a.id - b.id);
+  const base = 1000;
+  return all.map((m, i) => {
+    const holder = all.slice(0, i).filter((o) => o.point === '/' || m.point.startsWith(o.point + '/'))
+      .sort((a, b) => b.point.length - a.point.length)[0] ?? m;
+    return { id: base + m.id, parent: base + holder.id, dev: devText(m.dev), root: '/', point: esc(m.point),
+      mntOpts: mntOptsText(m.flags, m.ro), optional: '', type: m.type, source: esc(m.source),
+      superOpts: [m.ro ? 'ro' : 'rw', ...(m.data ? [m.data] : [])].join(',') };
+  });
+}
+
 /** The rows of the task's namespace. */
 export function mountRows(t: Task): MountRow[] {
   const vfs = t.kernel.vfs;
   if (!vfs) return hostRows();
+  if (vfs.synthetic) return instanceRows(vfs);
   const ns = vfs.ns;
   const rows: MountRow[] = vfs.hostRoot ? hostRows() : [];
   const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));

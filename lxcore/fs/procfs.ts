@@ -210,7 +210,7 @@ export function procfs(): SynMount {
       kernel: staticDir({
         ostype: file(() => 'Linux\n'),
         osrelease: file(() => UNAME_RELEASE + '\n'),
-        hostname: file(() => os.hostname() + '\n'),
+        hostname: file((t) => (t.kernel.hostname ?? os.hostname()) + '\n'),
         pid_max: hostSys('kernel/pid_max', '4194304'),
         ngroups_max: file(() => '65536\n'),
         cap_last_cap: file(() => `${CAP_LAST_CAP}\n`),

@@ -17,14 +17,17 @@ import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
 import { loadProgram, initialRegs, killAfterExec, ExeIdentity } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
-import { interpreterOpener } from '../syscalls/sys_exec.js';
+import { interpreterOpener, findProgram } from '../syscalls/sys_exec.js';
+import { setTaskName } from '../syscalls/sys_process.js';
+import { AT_FDCWD } from '../abi/fcntl.js';
 import { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGXCPU } from '../abi/signal.js';
-import { LinuxError, ENOMEM } from '../abi/errno.js';
+import { LinuxError, ENOMEM, ENOENT } from '../abi/errno.js';
 import { signalDefaultAction, returnToUserMode, sendSignalInfo } from './signals.js';
 import { siKill, SI_KERNEL } from '../abi/siginfo.js';
 import { InstanceLimits, resolveLimits } from './limits.js';
 import { RLIMIT_CPU } from '../abi/resource.js';
 import { Vfs, MountSpec } from '../vfs/vfs.js';
+import type { Filesystem } from '../vfs/api.js';
 import type { DiskStoreOptions } from '../../volfs/diskstore.js';
 import type { Volfs } from '../../volfs/volfs.js';
 import { forceFaultSignal } from './traps.js';
@@ -67,15 +70,29 @@ export interface KernelOptions {
   /** Tuning of the root's store (journal compaction threshold). */
   rootOptions?: DiskStoreOptions;
   /**
-   * A volfs the embedder made as the root (the browser playground's, on its own store); it gets
-   * the `--isolated` skeleton if it is new.
+   * A filesystem to put at / (an instance's distribution, opened by its caller; the browser
+   * playground's volfs on its own store, which gets the `--isolated` skeleton if it is new).
    */
-  rootFs?: Volfs;
+  rootFs?: Filesystem;
+  /** The instance's hostname (uname, /proc/sys/kernel/hostname); default: the host's. */
+  hostname?: string;
+  /** The first pid handed out; default: the host's own pid (qemu-user style). An instance with
+   *  its own init starts at 1, as a new PID namespace does. */
+  firstPid?: number;
+}
+
+/**
+ * pid 1 of an instance when it is lxcore's own (lxcore/instance/init.ts): orphans are reparented
+ * to `process`, and every child of it that ends is reaped at once and passed to `childExited`.
+ */
+export interface InitProcess {
+  readonly process: Process;
+  childExited(child: Process): void;
 }
 
 export interface SpawnOptions {
-  /** The program's bytes (already read from wherever the caller found it). */
-  image: Uint8Array;
+  /** The program's bytes (already read from wherever the caller found it), or `path`. */
+  image?: Uint8Array;
   /** The executable's canonical path, as /proc/self/exe shows it. */
   exe: string;
   /** The path as the caller named it (AT_EXECFN); defaults to `exe`. */
@@ -86,6 +103,15 @@ export interface SpawnOptions {
   /** Open descriptions for fds 0, 1, 2 (the kernel takes over their references). */
   stdio: FdTable;
   creds?: Partial<Credentials>;
+  /**
+   * Instead of `image`: a path in the instance's namespace, opened as the new process itself
+   * would open it (its cwd, credentials, mounts); a `#!` script runs its interpreter.
+   */
+  path?: string;
+  /** Its parent (an instance's init); default: the host, as for the CLI's program. */
+  parent?: Process;
+  /** A session and process group of its own (setsid), instead of the host process's. */
+  newSession?: boolean;
 }
 
 /** The first program's file identity for /proc/PID/maps: the host's view of its path. */
@@ -123,6 +149,10 @@ export class Kernel {
   /** Guest instructions retired and syscalls made by all tasks so far (the playground's readout). */
   insnsRetired = 0;
   syscallsMade = 0;
+  /** pid 1 when the instance has an init of lxcore's own (lxcore/instance/init.ts). */
+  init?: InitProcess;
+  /** uname's nodename; undefined: the host's (os.hostname() at each call). */
+  hostname?: string;
 
   constructor(readonly options: KernelOptions = {}) {
     this.limits = resolveLimits(options.limits);
@@ -131,7 +161,8 @@ export class Kernel {
     this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
     // pids see a plausible number, and none believes it is init.
-    this.nextPid = process.pid;
+    this.nextPid = options.firstPid ?? process.pid;
+    this.hostname = options.hostname;
     if (options.isolated || options.root !== undefined || options.rootFs || options.mounts?.length) {
       this.vfs = new Vfs({
         isolated: !!options.isolated, root: options.root, rootFs: options.rootFs, rootOptions: options.rootOptions, mounts: options.mounts ?? [],
@@ -147,21 +178,36 @@ export class Kernel {
     const creds: Credentials = { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, fsuid: uid, fsgid: gid, groups: [], ...o.creds };
     const mm = new AddressSpace(this.core, this.frames, this.refs);
     const pid = this.allocPid();
-    const proc = new Process(this, pid, process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
+    const proc = new Process(this, pid, o.parent ? o.parent.pid : process.ppid ?? 1, mm, o.stdio, o.cwd, o.exe, o.argv, creds);
+    proc.parent = o.parent ?? null;
     o.stdio.limit = Math.min(o.stdio.limit, this.limits.files);
     proc.env = o.env;
     // Its process group and session are the host process's, as for a program the host started:
-    // so setsid() and setpgid() succeed or fail as they would natively.
-    [proc.pgid, proc.sid] = hostGroupAndSession(pid);
+    // so setsid() and setpgid() succeed or fail as they would natively. An instance's process
+    // gets its own (newSession), as WSL's init starts each one.
+    if (!o.newSession) [proc.pgid, proc.sid] = hostGroupAndSession(pid);
     // The task exists before the image so that a PT_INTERP is looked up as the process would
     // (its cwd, credentials and namespace); it gets its registers once the image is loaded.
     const task = new Task(pid, proc, initialRegs(0, 0));
     task.timerSlackNs = task.defaultTimerSlackNs = hostTimerSlackNs();
     let entry;
     try {
-      entry = loadProgram(mm, o.image, exeIdentity(o.exe), o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
+      let image = o.image, argv = o.argv;
+      let ident: ExeIdentity = { path: o.exe };
+      if (o.path === undefined) ident = exeIdentity(o.exe); // the host's file (the CLI's first program)
+      else {
+        const found = findProgram(task, AT_FDCWD, o.path, 0, o.argv, o.execfn ?? o.path);
+        image = found.file.data;
+        ident = { path: found.file.exe, dev: found.file.dev, ino: found.file.ino };
+        argv = proc.argv = found.argv;
+        proc.exe = found.file.exe;
+      }
+      if (!image) throw new LinuxError(ENOENT, 'spawn: neither an image nor a path');
+      entry = loadProgram(mm, image, ident, argv, o.env, o.execfn ?? o.path ?? o.exe, creds, interpreterOpener(task));
+      if (o.path !== undefined) setTaskName(task, o.execfn ?? o.path);
     } catch (e) {
       mm.destroy();
+      this.freePid(pid);
       throw e;
     }
     task.regs = initialRegs(entry.entry, entry.sp);
@@ -216,6 +262,11 @@ export class Kernel {
   allocPid(): number {
     while (this.processes.has(this.nextPid)) this.nextPid++;
     return this.nextPid++;
+  }
+
+  /** A pid taken by a spawn that failed before the process existed goes back. */
+  private freePid(pid: number): void {
+    if (this.nextPid === pid + 1) this.nextPid = pid;
   }
 
   /** Enters a new process (spawn, fork) in the process table and makes its task runnable. */

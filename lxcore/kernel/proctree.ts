@@ -2,10 +2,12 @@
 // waits for whom, zombies, reaping, orphans, the events wait4/waitid collect, and process-group
 // and session lookups.
 //
-// Orphans are reparented to an init stand-in, not to a guest process: getppid() then reports
-// INIT_PID (1), as for a real orphan on a host without subreapers, and their zombies are reaped
-// at once, which is what init does. The first process's parent is the host: it is reaped as soon
-// as it ends, and its status goes to Process.exited (what the CLI exits with).
+// Orphans are reparented to init. In an instance booted with lxcore's own init
+// (lxcore/instance/init.ts) that is a real process, pid 1, whose children are reaped the moment
+// they end (init's wait loop) and reported to the host; otherwise (the CLI's single program) it
+// is a stand-in: getppid() reports INIT_PID (1), as for a real orphan on a host without
+// subreapers, and their zombies are reaped at once. The first process's parent is the host: it
+// is reaped as soon as it ends, and its status goes to Process.exited (what the CLI exits with).
 
 import { fs } from '../host.js';
 import { SIGCHLD, SIGCONT, SIGHUP, SA_NOCLDWAIT, SA_NOCLDSTOP, SIGACTION_FLAGS, signalName } from '../abi/signal.js';
@@ -78,17 +80,16 @@ export function processEnded(k: Kernel, p: Process): void {
   vfork?.();
   const orphaned = [...p.children];
   p.children.clear();
+  // The new parent: the nearest child subreaper, else the instance's own init (pid 1), else
+  // the init stand-in (nobody: getppid() says 1 and the zombie is reaped at once).
+  const init = k.init && !k.init.process.status && k.init.process !== p ? k.init : undefined;
   const reaper = findNewReaper(p);
   for (const c of orphaned) {
     c.exitSignal = SIGCHLD; // reparenting resets it (kernel/exit.c reparent_leader)
-    if (reaper) {
-      c.parent = reaper;
-      c.ppid = reaper.pid;
-      reaper.children.add(c);
-    } else {
-      c.parent = null;
-      c.ppid = INIT_PID;
-    }
+    const to = reaper ?? init?.process ?? null;
+    c.parent = to;
+    c.ppid = to ? to.pid : INIT_PID;
+    to?.children.add(c);
     // PR_SET_PDEATHSIG: each of its threads that asked is told, as from the exiting parent.
     for (const th of c.threads) {
       if (th.pdeathSignal && th.state !== 'dead' && !c.status) {
@@ -96,8 +97,8 @@ export function processEnded(k: Kernel, p: Process): void {
       }
     }
     if (c.status) {
-      if (!reaper) reap(k, c); // init reaps the zombies it inherits
-      else notifyAdopted(reaper, c); // a subreaper is told of an adopted zombie, as its parent would be
+      if (reaper) notifyAdopted(reaper, c); // a subreaper is told of an adopted zombie, as its parent would be
+      else { reap(k, c); init?.childExited(c); } // init reaps the zombies it inherits
     }
   }
   // exit_notify(): a group this exit leaves orphaned with stopped members gets SIGHUP and
@@ -106,6 +107,7 @@ export function processEnded(k: Kernel, p: Process): void {
   killOrphanedPgrp(k, p, null, p);
   const parent = p.parent;
   if (!parent) { reap(k, p); return; }
+  if (parent === init?.process) { reap(k, p); init.childExited(p); return; }
   let sig = p.exitSignal;
   let autoreap = false;
   if (sig === SIGCHLD) {
@@ -175,6 +177,7 @@ function notifyStopOrContinue(p: Process, code: number, status: number): void {
 export function orphanedPgrp(k: Kernel, pgid: number, ignored: Process | null = null): boolean {
   for (const m of groupMembers(k, pgid)) {
     if (m === ignored || m.status) continue;
+    if (m.parent === k.init?.process) continue; // a child of init counts for nothing (is_global_init)
     if (m.parent) {
       if (m.parent.pgid !== pgid && m.parent.sid === m.sid) return false;
     } else if (m.ppid !== INIT_PID && hostConnects(m, pgid)) {

@@ -318,6 +318,9 @@ export type SendResult = 'queued' | 'dropped' | 'overflow';
 export function sendSignalInfo(k: Kernel, p: Process, t: Task | null, sig: number, info: Uint8Array,
   o: SendOptions = {}): SendResult {
   if (p.status) return 'dropped'; // exiting or a zombie: nothing more happens to it
+  // lxcore's init installs no handlers, and an init ignores every signal it has no handler for,
+  // SIGKILL included (SIGNAL_UNKILLABLE); Instance.terminate ends it from the host.
+  if (p === k.init?.process) return 'dropped';
   if (!prepareSignal(k, p, t, sig)) return 'dropped';
   const pending = t ? t.signals.pending : p.signals.shared;
   if (sig < SIGRTMIN && !o.source && (pending.set & sigbit(sig))) return 'dropped'; // legacy_queue

@@ -37,7 +37,7 @@ const BINPRM_BUF_SIZE = 256;
 export const MAX_REWRITES = 5;
 
 /** The executable file found for a path: its bytes and what /proc/PID/exe shows for it. */
-interface ExecFile {
+export interface ExecFile {
   data: Uint8Array; exe: string; dev?: number; ino?: bigint;
   /** What stat(2) shows of it: the set-id bits and owner decide the new credentials. */
   attrs?: { mode: number; uid: number; gid: number };
@@ -234,6 +234,29 @@ export function parseShebang(file: Uint8Array): { name: string; arg?: string } |
 
 export const isElf = (d: Uint8Array): boolean => d[0] === 0x7f && d[1] === 0x45 && d[2] === 0x4c && d[3] === 0x46;
 
+/**
+ * The ELF file a path runs, as execve finds it: the file itself, or — for a `#!` script — its
+ * interpreter, with argv rewritten by binfmt_script's rule (at most MAX_REWRITES levels).
+ * `filename` is the name the script is passed by. Also used to start a process in an instance
+ * (Kernel.spawn with a guest path), which opens its program as the process itself would.
+ */
+export function findProgram(t: Task, dirfd: number, path: string, flags: number, argv: string[], filename: string,
+  cloexecFd = false): { file: ExecFile; argv: string[] } {
+  let file = openExec(t, dirfd, path, flags);
+  let interp = filename;
+  for (let depth = 0; ; depth++) {
+    if (depth > MAX_REWRITES) fail(ELOOP);
+    if (isElf(file.data)) break;
+    const sh = parseShebang(file.data);
+    if (!sh) fail(ENOEXEC);
+    if (depth === 0 && cloexecFd) fail(ENOENT);
+    argv = [sh.name, ...(sh.arg !== undefined ? [sh.arg] : []), interp, ...argv.slice(1)];
+    interp = sh.name;
+    file = openExec(t, AT_FDCWD, sh.name, 0);
+  }
+  return { file, argv };
+}
+
 // ---- the point of no return --------------------------------------------------------------------
 function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, envpAddr: number, flags: number): number {
   if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) fail(EINVAL);
@@ -250,19 +273,10 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const viaFd = (dirfd | 0) !== AT_FDCWD && !path.startsWith('/');
   if (viaFd) filename = path === '' ? `/dev/fd/${dirfd | 0}` : `/dev/fd/${dirfd | 0}/${path}`;
 
-  let file = openExec(t, dirfd | 0, path, flags);
-  let interp = filename;
-  for (let depth = 0; ; depth++) {
-    if (depth > MAX_REWRITES) fail(ELOOP);
-    if (isElf(file.data)) break;
-    const sh = parseShebang(file.data);
-    if (!sh) fail(ENOEXEC);
-    // The interpreter reopens the script by name: a close-on-exec descriptor's name won't work.
-    if (depth === 0 && viaFd && p.fds.entry(dirfd | 0)?.cloexec) fail(ENOENT);
-    argv = [sh.name, ...(sh.arg !== undefined ? [sh.arg] : []), interp, ...argv.slice(1)];
-    interp = sh.name;
-    file = openExec(t, AT_FDCWD, sh.name, 0);
-  }
+  // The interpreter reopens the script by name: a close-on-exec descriptor's name won't work.
+  const cloexecFd = viaFd && !!p.fds.entry(dirfd | 0)?.cloexec;
+  let file;
+  ({ file, argv } = findProgram(t, dirfd | 0, path, flags, argv, filename, cloexecFd));
 
   const k = t.kernel;
   const mm = new AddressSpace(k.core, k.frames, k.refs);

@@ -208,7 +208,7 @@ export const UNAME_RELEASE = '6.1.0-wasl';
 export function sysUname(t: Task, buf: number): number {
   // struct utsname: six 65-byte fields.
   const b = Buffer.alloc(65 * 6);
-  const fields = ['Linux', os.hostname(), UNAME_RELEASE, '#1 SMP wasl', 'x86_64', '(none)'];
+  const fields = ['Linux', t.kernel.hostname ?? os.hostname(), UNAME_RELEASE, '#1 SMP wasl', 'x86_64', '(none)'];
   fields.forEach((s, i) => b.write(s.slice(0, 64), i * 65));
   t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, b.length));
   return 0;

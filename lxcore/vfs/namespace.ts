@@ -18,9 +18,13 @@ export const MAXSYMLINKS = 40;
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096;
 
 let nextMountId = 1;
+/** A mount id for a mount lxcore serves outside the namespace's list (an instance's /proc, /sys, /dev). */
+export function newMountId(): number { return nextMountId++; }
 
 export class Mount {
   readonly id = nextMountId++;
+  /** The filesystem's own options as /proc/mounts shows them after the flags ("mode=755"). */
+  data = '';
   constructor(
     readonly fs: Filesystem,
     /** The directory inode of `fs` this mount shows (its root, or a subdirectory for a bind mount). */

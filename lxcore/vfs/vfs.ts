@@ -16,6 +16,12 @@ import type { Task } from '../kernel/task.js';
 export interface MountSpec { guest: string; host: string; options: DrvfsOptions }
 
 /**
+ * A mount of one of lxcore's synthetic trees (/proc, /sys, /dev, /dev/pts) made by an instance's
+ * init: sys_path.ts serves the paths; this is what /proc/PID/mounts shows for it.
+ */
+export interface SyntheticMount { id: number; point: string; type: string; source: string; flags: number; data: string; dev: number }
+
+/**
  * Parses the CLI's `GUEST=HOST[:opt,opt=val…]`: WSL's drvfs options (metadata, uid=, gid=,
  * umask=, fmask=, dmask=, case=, ro).
  */
@@ -52,22 +58,23 @@ export class Vfs {
   readonly ns: Namespace;
   /** Whether the root is the host's own "/" (so /dev/pts can pass through to the host). */
   readonly hostRoot: boolean;
+  /** Set by an instance's init: its mounts of /proc, /sys, /dev… (the mount table then shows
+   *  these, ordered with the namespace's own by mount id, instead of wasl's fixed three). */
+  synthetic?: SyntheticMount[];
+  private readonly uid: number;
+  private readonly gid: number;
 
-  constructor(opts: { isolated: boolean; root?: string; rootFs?: Volfs; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
+  constructor(opts: { isolated: boolean; root?: string; rootFs?: Filesystem; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
     const isolated = opts.isolated || opts.root !== undefined || opts.rootFs !== undefined;
-    const root: Filesystem = opts.rootFs ?? (opts.root !== undefined ? persistentVolfs(opts.root, opts.rootOptions)
+    const root: Filesystem = opts.rootFs ?? (opts.root !== undefined ? openVolfsStore(opts.root, opts.rootOptions)
       : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true }));
     this.hostRoot = !isolated;
     this.ns = new Namespace(root, isolated ? 'volfs' : 'host');
-    const creds = { fsuid: 0, fsgid: 0, groups: [] };
-    const ctx: WalkContext = { root: this.ns.root, cwd: this.ns.root, creds };
-    for (const m of opts.mounts) {
-      if (!fs.existsSync(m.host) || !fs.statSync(m.host).isDirectory()) throw new LinuxError(ENOENT, `--mount: host directory ${m.host} not found`);
-      const at = this.mkdirs(ctx, m.guest);
-      const d = new Drvfs(fs, fs.realpathSync(m.host), { uid: opts.uid, gid: opts.gid, ...m.options });
-      this.ns.mount(d, at, m.options.ro ? MS_RDONLY : 0, m.host);
-    }
-    if (isolated && !(root as Volfs).existed) {
+    this.uid = opts.uid;
+    this.gid = opts.gid;
+    const ctx = this.rootContext();
+    for (const m of opts.mounts) this.mountDrvfs(m);
+    if (isolated && root instanceof Volfs && !root.existed) {
       // The directories a Linux userland expects to exist, empty (mount points for later). A
       // persistent root gets them when it is made; afterwards it is the guest's to change.
       for (const d of ['/tmp', '/proc', '/dev', '/dev/shm', '/sys', '/mnt', '/root', '/home', '/etc']) this.mkdirs(ctx, d);
@@ -75,6 +82,27 @@ export class Vfs {
       for (const d of ['/tmp', '/dev/shm']) this.ns.resolve(ctx, this.ns.root, d).inode.setattr({ mode: 0o1777 });
     }
     root.syncAll(); // a new persistent root is whole on disk before any guest runs
+  }
+
+  private rootContext(): WalkContext {
+    return { root: this.ns.root, cwd: this.ns.root, creds: { fsuid: 0, fsgid: 0, groups: [] } };
+  }
+
+  /** Mounts host directory `m.host` at `m.guest` as drvfs (`--mount`, an instance's automount). */
+  mountDrvfs(m: MountSpec): void {
+    if (!fs.existsSync(m.host) || !fs.statSync(m.host).isDirectory()) throw new LinuxError(ENOENT, `--mount: host directory ${m.host} not found`);
+    const at = this.mkdirs(this.rootContext(), m.guest);
+    const d = new Drvfs(fs, fs.realpathSync(m.host), { uid: this.uid, gid: this.gid, ...m.options });
+    this.ns.mount(d, at, m.options.ro ? MS_RDONLY : 0, m.host);
+  }
+
+  /** mkdir -p of a guest path inside the volfs root, as root (mount points of an instance's init). */
+  ensureDir(path: string): void { this.mkdirs(this.rootContext(), path); }
+
+  /** Mounts `fsys` at guest path `at` (made if missing, inside the volfs root) with mount(2) flags. */
+  mountAt(fsys: Filesystem, at: string, flags: number, source: string, data = ''): void {
+    const m = this.ns.mount(fsys, this.mkdirs(this.rootContext(), at), flags, source);
+    m.data = data;
   }
 
   /** sync(2): every mounted filesystem makes what it holds durable. */
@@ -129,7 +157,7 @@ export class Vfs {
  * A volfs kept in host directory `dir`. Its capacity is the host filesystem's size: the host
  * answers ENOSPC when it fills up (statfs shows volfs's own count of used bytes against it).
  */
-function persistentVolfs(dir: string, o?: DiskStoreOptions): Volfs {
+export function openVolfsStore(dir: string, o?: DiskStoreOptions): Volfs {
   const store = new DiskStore(dir, o);
   const s = fs.statfsSync(dir);
   return new Volfs({ rootUid: 0, rootGid: 0, store, capacity: s.blocks * s.bsize });
