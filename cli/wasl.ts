@@ -36,6 +36,8 @@ options:
   --cpu-time SECONDS   cap the instance's CPU time; when spent, every process is killed
   --host-tty           a terminal on stdin is passed through to the guest as it is (host
                        ioctls, no job control) instead of being put behind a lxcore pty
+  --jit, --no-jit      compile hot guest code to wasm (the compiler tier), or run it in the
+                       interpreter alone; the default is the interpreter (also WASL_JIT=1/0)
   --network=MODE       host (default): sockets reach the host's network as the wasl process
                        may; none: no IP sockets (socket(AF_INET*) fails with EACCES; AF_UNIX
                        still works); see docs/security.md
@@ -73,6 +75,8 @@ function main(): void {
         'max-files': { type: 'string' },
         'cpu-time': { type: 'string' },
         'host-tty': { type: 'boolean' },
+        jit: { type: 'boolean' },
+        'no-jit': { type: 'boolean' },
         network: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -164,6 +168,7 @@ function main(): void {
       limits,
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
       network,
+      jit: values['no-jit'] ? false : values.jit ? true : undefined,
     });
   } catch (e) {
     if (!(e instanceof LinuxError) && values.root !== undefined) {
@@ -187,6 +192,8 @@ function main(): void {
     await kernel.run();
     console?.flush();
     term?.restore();
+    // A measuring knob: what the compiler tier did (blocks compiled, refused, evicted, time).
+    if (process.env.WASL_JIT_STATS && kernel.core.jit) process.stderr.write(`wasl: jit ${JSON.stringify(kernel.core.jit.stats)}\n`);
     kernel.close();
     process.exit();
   });

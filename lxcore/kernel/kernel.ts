@@ -55,6 +55,11 @@ export interface KernelOptions {
   root?: string;
   /** Tuning of the root's store (journal compaction threshold). */
   rootOptions?: DiskStoreOptions;
+  /**
+   * The compiler tier (cpu/jit): false keeps the interpreter alone (`--no-jit`); unset: WASL_JIT
+   * when set, else the built-in default (lxcore/kernel/core.ts JIT_DEFAULT).
+   */
+  jit?: boolean;
 }
 
 export interface SpawnOptions {
@@ -102,6 +107,7 @@ export class Kernel {
   stretchStart = 0;
 
   constructor(readonly options: KernelOptions = {}) {
+    if (options.jit !== undefined) this.core.setJit(options.jit);
     this.limits = resolveLimits(options.limits);
     this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare
