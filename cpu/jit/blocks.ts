@@ -11,7 +11,7 @@
 
 import {
   STATE, RIP, TLBE_EXEC_TAG, TLBE_FRAME, JIT_BUF, JIT_REC_SIZE, JIT_BLOCKS, JIT_BLOCK_SIZE,
-  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JIT_EARLY, INSN_COUNT, EXIT_REASON,
+  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, INSN_COUNT, EXIT_REASON,
 } from '../shared/layout';
 import { EXIT_BUDGET } from '../shared/exit';
 import { step, decodeRecord } from '../decode/decoder';
@@ -48,8 +48,27 @@ export function jitFlush(): void {
 
 export function jitEnabled(): bool { return jitOn; }
 
+/** The two-way set of block entries for rip (the host's JitCache finds entries the same way). */
+@inline function blockSet(rip: u64): usize {
+  return JIT_BLOCKS + ((<usize>(rip ^ (rip >> 10)) & (JIT_BLOCK_ENTRIES / 2 - 1)) * 2 * JIT_BLOCK_SIZE);
+}
+
+/**
+ * The entry for rip, claimed for it (counting from one hit) if it has none. A newcomer takes
+ * the way that holds no compiled block, or else the second way: two hot block starts that map
+ * to one set (a loop and the function it calls) keep their blocks.
+ */
 @inline function blockEntry(rip: u64): usize {
-  return JIT_BLOCKS + ((<usize>(rip ^ (rip >> 11)) & (JIT_BLOCK_ENTRIES - 1)) * JIT_BLOCK_SIZE);
+  const w0 = blockSet(rip);
+  if (load<u64>(w0, JB_RIP) == rip) return w0;
+  const w1 = w0 + JIT_BLOCK_SIZE;
+  if (load<u64>(w1, JB_RIP) == rip) return w1;
+  const b = load<i32>(w0, JB_SLOT) <= 0 ? w0 : w1;
+  store<u64>(b, rip, JB_RIP);
+  store<i32>(b, 0, JB_SLOT);
+  store<i32>(b, 0, JB_HITS);
+  store<i32>(b, 0, JB_STALE);
+  return b;
 }
 
 /** Decodes up to `max` instructions from `rip` on into JIT_BUF records; returns how many. */
@@ -87,11 +106,7 @@ export function runJit(budget: i32): i32 {
     if (boundary) {
       const rip = load<u64>(STATE + RIP);
       const b = blockEntry(rip);
-      if (load<u64>(b, JB_RIP) != rip) {
-        store<u64>(b, rip, JB_RIP);
-        store<i32>(b, 0, JB_SLOT);
-        store<i32>(b, 1, JB_HITS);
-      } else {
+      {
         let slot = load<i32>(b, JB_SLOT);
         const vpn = rip >> 12;
         const e = tlbEntry(vpn);
@@ -114,9 +129,13 @@ export function runJit(budget: i32): i32 {
             boundary = (r & JIT_EARLY) == 0;
             continue;
           }
-          // Stale: the code changed under the block. Count it again from scratch.
+          // Stale: the code changed under the block. Count it again, longer each time it
+          // happens, so code rewritten over and over (a guest patching its own loop) is not
+          // recompiled at every turn: the interpreter's per-instruction check costs less.
+          const stale = load<i32>(b, JB_STALE) + 1;
+          store<i32>(b, stale, JB_STALE);
           store<i32>(b, 0, JB_SLOT);
-          store<i32>(b, 1, JB_HITS);
+          store<i32>(b, 1 - (threshold << (stale < 16 ? stale : 16)), JB_HITS);
         }
       }
     }

@@ -169,7 +169,7 @@ export const JIT_REC_SIZE = DCACHE_ENTRY_SIZE;
 export const JIT_MAX_INSNS = 64;
 // JIT_BLOCKS: direct-mapped table of block entries keyed by guest rip, between the TLB and asc's
 // static data. Entry: rip tag (u64, -1 = empty), table slot (i32: > 0 compiled, 0 counting,
-// -1 not compilable), instructions in the block (i32), hit count (i32).
+// -1 not compilable), instructions in the block (i32), hit count (i32), stale count (i32).
 export const JIT_BLOCKS = TLB_END;
 export const JIT_BLOCK_SIZE = 32;
 export const JIT_BLOCK_BITS = 11;
@@ -179,6 +179,7 @@ export const JB_RIP = 0;
 export const JB_SLOT = 8;
 export const JB_INSNS = 12;
 export const JB_HITS = 16;
+export const JB_STALE = 20;  // i32: times the block was found stale (backs recompiling off)
 // A block's return value: instructions retired, | JIT_EARLY when it stopped before an
 // instruction it could not finish (a TLB miss, a page-crossing access) for the interpreter to
 // run; JIT_STALE (negative) when its code bytes no longer match what it was compiled from.

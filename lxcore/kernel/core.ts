@@ -25,13 +25,16 @@ export const JIT_HOT = 32;
 /**
  * Whether a new core compiles hot code: WASL_JIT=1/0 when set (tests run the suites both
  * ways), else the default. WASL_JIT_HOT overrides the threshold (1: compile on first sight,
- * which the oracle tests use to put every case through the compiler).
+ * which the oracle tests use to put every case through the compiler); WASL_JIT_SLOTS the cache size.
  */
-export function jitDefaults(): { on: boolean; hot: number } {
+export function jitDefaults(): { on: boolean; hot: number; slots: number } {
   const v = process.env.WASL_JIT;
   const hot = Number(process.env.WASL_JIT_HOT) || JIT_HOT;
-  return { on: v === undefined || v === '' ? JIT_DEFAULT : v !== '0', hot };
+  const slots = Number(process.env.WASL_JIT_SLOTS) || JIT_SLOTS;
+  return { on: v === undefined || v === '' ? JIT_DEFAULT : v !== '0', hot, slots };
 }
+/** Compiled blocks kept at once (table slots; the oldest is evicted). WASL_JIT_SLOTS for tests. */
+export const JIT_SLOTS = 4096;
 export const JIT_DEFAULT = false;
 
 let cachedModule: WebAssembly.Module | undefined;
@@ -83,7 +86,7 @@ export class Core {
 
   /** Switches the compiler tier on or off (--no-jit); either way the block table starts empty. */
   setJit(on: boolean, hot = jitDefaults().hot): void {
-    if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory);
+    if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, jitDefaults().slots);
     this.exports.jitSetup(on, hot);
   }
 

@@ -98,6 +98,35 @@ interface Insn {
 
 type Flags = { local: false } | { local: true; kind: number; size: number };
 
+/**
+ * How an instruction touches the status flags, for a conservative liveness scan: 'writes' all
+ * six without reading any and surely translates with no memory access (so no exit can come
+ * between); 'none' neither reads nor writes them and has no memory access; 'other' for
+ * everything else (reads flags, may exit, or is unknown): the flags are live before it.
+ */
+function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
+  const { op, prefix } = x;
+  if (prefix & (P_LOCK | P_F2 | P_F3 | P_66) || (x.opsize !== 4 && x.opsize !== 8) || x.mod !== 3) {
+    return op === 0x8d && x.mod !== 3 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_FS | P_GS)) && x.opsize >= 4 ? 'none' : 'other';
+  }
+  if (op < 0x40 && ((op & 7) === 1 || (op & 7) === 3) && (op >> 3) !== ADC && (op >> 3) !== SBB) return 'writes';
+  if ((op === 0x81 || op === 0x83) && (x.reg & 7) !== ADC && (x.reg & 7) !== SBB) return 'writes';
+  if (op === 0x85) return 'writes';
+  if (op === 0x89 || op === 0x8b || (op >= 0xb8 && op <= 0xbf) || op === 0x63 || op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return 'none';
+  if (op === 0xc7 && (x.reg & 7) === 0) return 'none';
+  return 'other';
+}
+
+/** Whether the flags after instruction k of `insns` are overwritten before anything can see them. */
+function flagsDeadAfter(insns: Insn[], k: number): boolean {
+  for (let i = k + 1; i < insns.length; i++) {
+    const e = flagEffect(insns[i]);
+    if (e === 'writes') return true;
+    if (e === 'other') return false;
+  }
+  return false;
+}
+
 /** Why a block could not be made (for --jit-stats and tests). */
 export class Untranslatable extends Error {}
 
@@ -274,7 +303,7 @@ class BlockCompiler {
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
     const { op, opsize: size, prefix } = x;
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
-      if (!(op === 0x90 || op === 0x11f) || prefix & P_LOCK) return null;
+      if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
     const plain = !(prefix & P_66) && (size === 4 || size === 8);
     const mem = x.mod !== 3;
@@ -300,6 +329,8 @@ class BlockCompiler {
     // NOP, multi-byte NOP
     if (op === 0x90 && !(prefix & P_F3) && !(x.rex & 1)) return 'next';
     if (op === 0x11f) return 'next';
+    // endbr64 / endbr32 (F3 0F 1E FA/FB): no CET here, a NOP
+    if (op === 0x11e && (prefix & P_F3) && x.mod === 3 && (x.reg & 7) === 7 && (x.rm & 7) >= 2 && (x.rm & 7) <= 3) return 'next';
     // Jcc
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       this.cond(op & 0xf);
@@ -330,13 +361,15 @@ class BlockCompiler {
         this.address(x); this.get(L_A); this.writeReg(x.reg, size, 0);
         return 'next';
       }
-      case 0x63: { // movsxd
-        if (size !== 8) return null;
+      case 0x63: { // movsxd (without REX.W a plain 32-bit move)
         if (!mem) { this.get(this.reg(x.rm)); this.e(OP.i64_extend32_s); }
         else { this.address(x); this.translate(4, false, k, x); this.load(4, true); }
-        this.writeReg(x.reg, 8, 0);
+        this.writeReg(x.reg, size, 0);
         return 'next';
       }
+      case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf: // mov r, imm
+        this.i64(x.imm); this.writeReg((op & 7) | ((x.rex & 1) << 3), size, 0);
+        return 'next';
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: { // movzx, movsx
         const ssize = op & 1 ? 2 : 1;
         const signed = op >= 0x1be;
@@ -407,10 +440,26 @@ class BlockCompiler {
         if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, 0);
         return 'next';
       }
-      case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates through the core (eager flags)
+      case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
         const g = x.reg & 7;
         if (mem) return null;
         if (g === 2 || g === 3) return null; // RCL/RCR read CF
+        if (op !== 0xd3 && flagsDeadAfter(this.insns, k)) {
+          // Nobody can see this shift's flags: compute the value alone, inline.
+          const c = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
+          if (c === 0) { this.readReg(x.rm, size, 0); this.writeReg(x.rm, size, 0); return 'next'; }
+          if (size === 8) {
+            this.get(this.reg(x.rm)); this.i64(BigInt(c));
+            this.e(g === 0 ? 0x89 /* i64.rotl */ : g === 1 ? 0x8a /* i64.rotr */ : g === 5 ? OP.i64_shr_u : g === 7 ? OP.i64_shr_s : OP.i64_shl);
+          } else {
+            this.get(this.reg(x.rm)); this.e(OP.i32_wrap_i64); this.i32(c);
+            this.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
+            this.e(OP.i64_extend_i32_u);
+          }
+          this.writeReg(x.rm, size, 0);
+          return 'next';
+        }
+        // Otherwise through the core, which sets the flags eagerly as the interpreter does.
         this.spillFlags();
         this.i32(g); this.i32(size); this.readReg(x.rm, size, 0);
         if (op === 0xd3) { this.get(this.reg(1)); this.e(OP.i32_wrap_i64); } else this.i32(op === 0xd1 ? 1 : Number(x.imm & 0xffn));
@@ -418,6 +467,30 @@ class BlockCompiler {
         this.writeReg(x.rm, size, 0);
         return 'next';
       }
+    }
+    // imul G, E (, imm): CF/OF are set eagerly by the interpreter; done here only when dead
+    if ((op === 0x1af || op === 0x69 || op === 0x6b) && flagsDeadAfter(this.insns, k)) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      if (op === 0x1af) this.readReg(x.reg, size, 0); else this.i64(x.imm);
+      this.e(OP.i64_mul);
+      this.writeReg(x.reg, size, 0);
+      return 'next';
+    }
+    // not, neg
+    if (op === 0xf7 && ((x.reg & 7) === 2 || (x.reg & 7) === 3) && !mem) {
+      if ((x.reg & 7) === 2) { this.readReg(x.rm, size, 0); this.i64(-1n); this.e(OP.i64_xor); this.writeReg(x.rm, size, 0); return 'next'; }
+      this.i64(0n); this.readReg(x.rm, size, 0); this.i64(0n); this.readReg(x.rm, size, 0); this.e(OP.i64_sub);
+      this.setFlags(FL_SUB, size); this.writeReg(x.rm, size, 0);
+      return 'next';
+    }
+    // cdqe / cwde, cqo / cdq
+    if (op === 0x98) {
+      this.get(this.reg(0)); this.e(size === 8 ? OP.i64_extend32_s : OP.i64_extend16_s); this.writeReg(0, size, 0);
+      return 'next';
+    }
+    if (op === 0x99) {
+      this.get(this.reg(0)); if (size === 4) this.e(OP.i64_extend32_s); this.i64(63n); this.e(OP.i64_shr_s); this.writeReg(2, size, 0);
+      return 'next';
     }
     // cmovcc, setcc
     if (op >= 0x140 && op <= 0x14f) {
@@ -487,7 +560,7 @@ function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
   return out;
 }
 
-export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number }
+export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number; codeLen: number }
 
 /**
  * Builds the module for the block whose decoded instructions are `insns` and whose code bytes
@@ -566,7 +639,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   m.section(3, new Bytes().uleb(1).uleb(IMPORTS.length));
   m.section(7, new Bytes().uleb(1).str('b').u8(0x00).uleb(IMPORTS.length));
   m.section(10, new Bytes().uleb(1).uleb(f.b.length).u8(...f.b));
-  return { bytes: Uint8Array.from(m.b), insns: n };
+  return { bytes: Uint8Array.from(m.b), insns: n, codeLen };
 }
 
 // ---- the code cache ------------------------------------------------------------------------
@@ -580,7 +653,7 @@ export interface JitCoreExports {
   rflags(): bigint;
 }
 
-export interface JitStats { compiled: number; failed: number; evicted: number; compileNs: number }
+export interface JitStats { compiled: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number }
 
 /**
  * Owns the table slots of compiled blocks: `capacity` slots reused round-robin (the oldest
@@ -588,10 +661,12 @@ export interface JitStats { compiled: number; failed: number; evicted: number; c
  * the code cache; a module is collected once none of its functions is in the table.
  */
 export class JitCache {
-  readonly stats: JitStats = { compiled: 0, failed: 0, evicted: 0, compileNs: 0 };
+  readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0 };
   private base = 0;
   private next = 0;
-  private readonly owner: Array<{ rip: bigint; entry: number } | undefined>;
+  private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
+  /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
+  private readonly bySlotRip = new Map<number, number>();
   private readonly imports: WebAssembly.Imports;
 
   constructor(private readonly ex: JitCoreExports, private readonly memory: WebAssembly.Memory,
@@ -605,18 +680,42 @@ export class JitCache {
     };
   }
 
-  /** env.jitCompile: returns instructions << 16 | slot, or -1. */
+  /**
+   * env.jitCompile: returns instructions << 16 | slot, or -1 (the interpreter keeps the block).
+   * Called from inside run(): an exception here (a translator bug: the module does not validate)
+   * must not unwind through the core, so it is counted and the block left to the interpreter.
+   */
   compile(ripF: number, host: number): number {
+    try {
+      return this.compileOrThrow(ripF, host);
+    } catch (e) {
+      this.stats.errors++;
+      if (this.stats.errors === 1) process.emitWarning(`wasl: compiler tier: ${(e as Error).message}`);
+      return -1;
+    }
+  }
+
+  private compileOrThrow(ripF: number, host: number): number {
     const t0 = process.hrtime.bigint();
     const rip = BigInt(ripF);
     const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
     const buf = this.memory.buffer;
     const u8 = new Uint8Array(buf);
     const insns = readInsns(u8, new DataView(buf), n);
+    // The core's block table is direct-mapped: a block start that lost its entry to another and
+    // comes back asks again. If its function is still in the table and was made from the same
+    // bytes, it is handed back as it is (a block checks its bytes on every entry anyway).
+    const known = this.bySlotRip.get(ripF);
+    if (known !== undefined) {
+      const o = this.owner[known];
+      if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
+    }
     let block: BlockCode | null = null;
+    let code = new Uint8Array(0);
     if (n > 0) {
       const len = Number(insns[n - 1].next - rip);
-      block = compileBlock(insns, u8.slice(host, host + len));
+      code = u8.slice(host, host + len);
+      block = compileBlock(insns, code);
     }
     if (!block) { this.stats.failed++; return -1; }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(block.bytes), this.imports);
@@ -626,13 +725,17 @@ export class JitCache {
     if (old) {
       // Evict: the core's entry for the old block (if it still names this slot) counts again.
       const dv = new DataView(this.memory.buffer);
-      if (dv.getBigUint64(old.entry + L.JB_RIP, true) === old.rip && dv.getInt32(old.entry + L.JB_SLOT, true) === this.base + i) {
-        dv.setInt32(old.entry + L.JB_SLOT, 0, true);
-        dv.setInt32(old.entry + L.JB_HITS, 0, true);
+      for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
+        if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
+          dv.setInt32(entry + L.JB_SLOT, 0, true);
+          dv.setInt32(entry + L.JB_HITS, 0, true);
+        }
       }
       this.stats.evicted++;
+      if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
     }
-    this.owner[i] = { rip, entry: blockEntryAddr(rip) };
+    this.owner[i] = { rip, entry: blockEntryAddr(rip), code: code.slice(0, block.codeLen), insns: block.insns };
+    this.bySlotRip.set(ripF, i);
     this.ex.table.set(this.base + i, inst.exports.b as WebAssembly.ExportValue as never);
     this.stats.compiled++;
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
@@ -640,7 +743,12 @@ export class JitCache {
   }
 }
 
-/** The core's block-table entry for rip (cpu/jit/blocks.ts blockEntry). */
+function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {
+  for (let i = 0; i < code.length; i++) if (u8[at + i] !== code[i]) return false;
+  return true;
+}
+
+/** The core's two-way set of block entries for rip (cpu/jit/blocks.ts blockSet). */
 function blockEntryAddr(rip: bigint): number {
-  return L.JIT_BLOCKS + Number((rip ^ (rip >> 11n)) & BigInt(L.JIT_BLOCK_ENTRIES - 1)) * L.JIT_BLOCK_SIZE;
+  return L.JIT_BLOCKS + Number((rip ^ (rip >> 10n)) & BigInt(L.JIT_BLOCK_ENTRIES / 2 - 1)) * 2 * L.JIT_BLOCK_SIZE;
 }
