@@ -117,7 +117,7 @@ describe('compiled blocks vs the host CPU', () => {
 describe('the cases above really ran compiled', () => {
   it.skipIf(skip !== null)('blocks were compiled and evicted, none failed to build', () => {
     const st = oracleCore().jit!.stats;
-    expect(st.compiled).toBeGreaterThan(20);
+    expect(st.compiled).toBeGreaterThan(10);
     expect(st.evicted).toBeGreaterThan(0);
     expect(st.errors).toBe(0);
   });
