@@ -334,11 +334,11 @@ class BlockCompiler {
     // Jcc
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       this.cond(op & 0xf);
-      this.open(OP.if); branchTo(x.next + x.imm); this.close();
+      this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
       this.exit(x.next, k + 1, false);
       return 'end';
     }
-    if (op === 0xeb || op === 0xe9) { branchTo(x.next + x.imm); return 'end'; }
+    if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
     if (!plain) return null;
     switch (op) {
       case 0x89: case 0x8b: { // mov
@@ -403,7 +403,7 @@ class BlockCompiler {
         this.translate(8, true, k, x); this.store(8);
         this.get(L_A); this.writeReg(4, 8, 0);
         this.smcCheck(8, k, x, codeLen);
-        branchTo(x.next + x.imm);
+        branchTo(BigInt.asUintN(64, x.next + x.imm));
         return 'end';
       }
       case 0xc3: { // ret
