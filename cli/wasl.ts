@@ -37,7 +37,7 @@ options:
   --host-tty           a terminal on stdin is passed through to the guest as it is (host
                        ioctls, no job control) instead of being put behind a lxcore pty
   --jit, --no-jit      compile hot guest code to wasm (the compiler tier), or run it in the
-                       interpreter alone; the default is the interpreter (also WASL_JIT=1/0)
+                       interpreter alone; the default is --jit (also WASL_JIT=1/0)
   --network=MODE       host (default): sockets reach the host's network as the wasl process
                        may; none: no IP sockets (socket(AF_INET*) fails with EACCES; AF_UNIX
                        still works); see docs/security.md

@@ -35,7 +35,7 @@ export function jitDefaults(): { on: boolean; hot: number; slots: number } {
 }
 /** Compiled blocks kept at once (table slots; the oldest is evicted). WASL_JIT_SLOTS for tests. */
 export const JIT_SLOTS = 4096;
-export const JIT_DEFAULT = false;
+export const JIT_DEFAULT = true;
 
 let cachedModule: WebAssembly.Module | undefined;
 

@@ -95,6 +95,25 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     push rax
     cmp rax, rbx
     mov rcx, [rsi + 0xffc]`, { rsi: D, rsp: D + 0x800n, rbx: 2n }],
+  ['indirect calls and jumps through a register and through memory', `
+    lea rax, [rip + 2f]
+    mov [rsi + 0x300], rax
+    mov ecx, 50
+  1:
+    call rax
+    call qword ptr [rsi + 0x300]
+    dec ecx
+    jnz 1b
+    lea rdx, [rip + 3f]
+    mov [rsi + 0x308], rdx
+    jmp qword ptr [rsi + 0x308]
+  2:
+    add rbx, rcx
+    ret
+  3:
+    lea rdx, [rip + 4f]
+    jmp rdx
+  4:`, { rsi: D, rsp: D + 0x1000n }],
   ['a TLB miss: the block stops, the interpreter fills it and goes on', `
     mov rax, [rsi]
     add rax, [rsi + 0x10]

@@ -427,8 +427,23 @@ class BlockCompiler {
         this.setFlags(FL_LOGIC, size); this.e(OP.drop);
         return 'next';
       }
-      case 0xff: { // inc/dec E (other FF forms go to the interpreter)
+      case 0xff: { // inc/dec E, call/jmp E (push E and the far forms go to the interpreter)
         const d = x.reg & 7;
+        if (d === 2 || d === 4) { // always 64-bit in long mode (the 66 form is refused above)
+          // The target (into T1) is read before anything changes, so a fault leaves all as it was.
+          if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else this.readReg(x.rm, 8, 0);
+          this.set(L_T1);
+          if (d === 2) {
+            this.i64(x.next); this.set(L_T0);
+            this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
+            this.translate(8, true, k, x); this.store(8);
+            this.get(L_A); this.writeReg(4, 8, 0);
+            this.smcCheck(8, k, x, codeLen);
+          }
+          this.get(L_T1); this.set(L_T0);
+          this.exit(null, k + 1, false);
+          return 'end';
+        }
         if (d > 1) return null;
         if (mem) { this.address(x); this.translate(size, false, k, x); this.translate(size, true, k, x); this.load(size); }
         else this.readReg(x.rm, size, 0);
@@ -653,7 +668,11 @@ export interface JitCoreExports {
   rflags(): bigint;
 }
 
-export interface JitStats { compiled: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number }
+export interface JitStats {
+  compiled: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
+  /** Blocks refused, by the opcode (map << 8 | byte, hex) of their first instruction. */
+  refused: Record<string, number>;
+}
 
 /**
  * Owns the table slots of compiled blocks: `capacity` slots reused round-robin (the oldest
@@ -661,7 +680,7 @@ export interface JitStats { compiled: number; reused: number; failed: number; ev
  * the code cache; a module is collected once none of its functions is in the table.
  */
 export class JitCache {
-  readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0 };
+  readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
   private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
@@ -717,7 +736,12 @@ export class JitCache {
       code = u8.slice(host, host + len);
       block = compileBlock(insns, code);
     }
-    if (!block) { this.stats.failed++; return -1; }
+    if (!block) {
+      this.stats.failed++;
+      const op = n > 0 ? insns[0].op.toString(16) : 'undecodable';
+      this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
+      return -1;
+    }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(block.bytes), this.imports);
     const i = this.next;
     this.next = (this.next + 1) % this.capacity;
