@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// `npm run bench:ips [-- REPS]`: the interpreter's speed on compute-bound guest programs (issue
-// #11), in guest instructions per second and as a ratio to native, measured side by side in one
-// run. Each workload is built from source here (musl-gcc -static -O2) and run under wasl in this
+// `npm run bench:ips [-- REPS]`: the interpreter's speed, alone and with the compiler tier, on
+// compute-bound guest programs (issue #11), in guest instructions per second and as a ratio to
+// native, measured side by side in one run. Each workload is built from source here (musl-gcc -static -O2) and run under wasl in this
 // process (so the core's instruction counter can be read) and natively; a cell is the median of
 // REPS runs (default 3). Wall time includes start-up (~0.1 s), so workloads run a few seconds.
 // Not a test: timings on the shared 2-core machine are noisy, compare A/B back to back.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,15 +42,21 @@ int main(int argc, char **argv) {
 `;
 writeFileSync(join(dir, 'memcpy.c'), MEMCPY);
 
-interface Workload { name: string; src: string; args: string[] }
+// busybox sha256sum of a few MiB (the distribution's static busybox, when there is one).
+const DATA = join(dir, 'data.bin');
+writeFileSync(DATA, Buffer.from(Array.from({ length: 4 << 20 }, (_, i) => (i * 2654435761) >>> 13 & 0xff)));
+
+interface Workload { name: string; src: string; args: string[]; prebuilt?: boolean }
 const WORKLOADS: Workload[] = [
   { name: 'sha256 1 MiB (examples)', src: join(root, 'examples/src/sha256.c'), args: [] },
   { name: 'sort 100k (examples)', src: join(root, 'examples/src/sort.c'), args: ['100000'] },
   { name: 'xorshift compute 1M', src: join(dir, 'compute.c'), args: ['1000000'] },
   { name: 'memcpy 2x1 MiB x 1000', src: join(dir, 'memcpy.c'), args: ['1000'] },
+  ...(existsSync('/bin/busybox') ? [{ name: 'busybox sha256sum 4 MiB', src: '/bin/busybox', args: ['sha256sum', DATA], prebuilt: true }] : []),
 ];
 
 function build(w: Workload): string {
+  if (w.prebuilt) return w.src;
   const out = join(dir, w.name.split(' ')[0]);
   const r = spawnSync('musl-gcc', ['-static', '-O2', '-o', out, w.src], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`musl-gcc ${w.src}: ${r.stderr}`);
@@ -63,12 +69,12 @@ function native(bin: string, args: string[]): { ms: number; out: string } {
   return { ms: Number(process.hrtime.bigint() - t) / 1e6, out: r.stdout };
 }
 
-async function wasl(bin: string, args: string[]): Promise<{ ms: number; insns: number; out: string }> {
+async function wasl(bin: string, args: string[], jit: boolean): Promise<{ ms: number; insns: number; out: string }> {
   const outFile = join(dir, 'out.txt');
   const fs = await import('node:fs');
   const fd = fs.openSync(outFile, 'w');
   const t = process.hrtime.bigint();
-  const { kernel, process: p } = spawnProgram(bin, { argv: [bin, ...args], stdio: [0, fd, 2] });
+  const { kernel, process: p } = spawnProgram(bin, { argv: [bin, ...args], stdio: [0, fd, 2], jit });
   await p.exited;
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   fs.closeSync(fd);
@@ -77,20 +83,25 @@ async function wasl(bin: string, args: string[]): Promise<{ ms: number; insns: n
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-console.log(`${'workload'.padEnd(26)}${'guest insns'.padStart(13)}${'wasl ms'.padStart(10)}${'M insn/s'.padStart(10)}${'native ms'.padStart(11)}${'ratio'.padStart(8)}`);
+// Interpreter alone and with the compiler tier, side by side: runs alternate within each rep.
+console.log(`${'workload'.padEnd(26)}${'guest insns'.padStart(13)}${'interp ms'.padStart(11)}${'M insn/s'.padStart(10)}` +
+  `${'jit ms'.padStart(9)}${'M insn/s'.padStart(10)}${'native ms'.padStart(11)}${'interp'.padStart(8)}${'jit'.padStart(7)}${'speedup'.padStart(9)}`);
 for (const w of WORKLOADS) {
   const bin = build(w);
-  const nat: number[] = [], ms: number[] = [];
+  const nat: number[] = [], ms: number[] = [], jms: number[] = [];
   let insns = 0, same = true;
   native(bin, w.args); // warm the page cache
   for (let i = 0; i < reps; i++) {
     const n = native(bin, w.args);
-    const v = await wasl(bin, w.args);
-    nat.push(n.ms); ms.push(v.ms); insns = v.insns;
-    if (v.out !== n.out) same = false;
+    const v = await wasl(bin, w.args, false);
+    const j = await wasl(bin, w.args, true);
+    nat.push(n.ms); ms.push(v.ms); jms.push(j.ms); insns = v.insns;
+    if (v.out !== n.out || j.out !== n.out) same = false;
   }
-  const m = median(ms), nm = median(nat);
-  console.log(`${w.name.padEnd(26)}${(insns / 1e6).toFixed(1).padStart(12)}M${m.toFixed(0).padStart(10)}${(insns / m / 1e3).toFixed(1).padStart(10)}${nm.toFixed(1).padStart(11)}${(m / nm).toFixed(0).padStart(7)}×${same ? '' : '  OUTPUT DIFFERS'}`);
+  const m = median(ms), jm = median(jms), nm = median(nat);
+  console.log(`${w.name.padEnd(26)}${(insns / 1e6).toFixed(1).padStart(12)}M${m.toFixed(0).padStart(11)}${(insns / m / 1e3).toFixed(1).padStart(10)}` +
+    `${jm.toFixed(0).padStart(9)}${(insns / jm / 1e3).toFixed(1).padStart(10)}${nm.toFixed(1).padStart(11)}` +
+    `${(m / nm).toFixed(0).padStart(7)}×${(jm / nm).toFixed(0).padStart(6)}×${(m / jm).toFixed(2).padStart(8)}×${same ? '' : '  OUTPUT DIFFERS'}`);
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

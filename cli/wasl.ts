@@ -57,6 +57,8 @@ options:
                        10M); past it a write gets SIGXFSZ, then EFBIG, as past RLIMIT_FSIZE
   --host-tty           a terminal on stdin is passed through to the guest as it is (host
                        ioctls, no job control) instead of being put behind a lxcore pty
+  --jit, --no-jit      compile hot guest code to wasm (the compiler tier), or run it in the
+                       interpreter alone; the default is --jit (also WASL_JIT=1/0)
   --network=MODE       host (default): sockets reach the host's network as the wasl process
                        may; none: no IP sockets (socket(AF_INET*) fails with EACCES; AF_UNIX
                        still works); see docs/security.md
@@ -104,6 +106,8 @@ function main(): void {
         'cpu-time': { type: 'string' },
         'max-output': { type: 'string' },
         'host-tty': { type: 'boolean' },
+        jit: { type: 'boolean' },
+        'no-jit': { type: 'boolean' },
         network: { type: 'string' },
         'dns-upstream': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -225,6 +229,7 @@ function main(): void {
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
       network,
       dnsUpstream: values['dns-upstream'],
+      jit: values['no-jit'] ? false : values.jit ? true : undefined,
     });
   } catch (e) {
     if (!(e instanceof LinuxError) && values.root !== undefined) {
@@ -249,6 +254,8 @@ function main(): void {
     console?.flush();
     term?.restore();
     if (kernel.stats) fs.writeSync(statsFd, kernel.stats.report());
+    // A measuring knob: what the compiler tier did (blocks compiled, refused, evicted, time).
+    if (process.env.WASL_JIT_STATS && kernel.core.jit) process.stderr.write(`wasl: jit ${JSON.stringify(kernel.core.jit.stats)}\n`);
     kernel.close();
     process.exit();
   });

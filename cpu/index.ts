@@ -8,14 +8,17 @@ import { step, decode, d_len, dcacheInit } from './decode/decoder';
 import { exiting, exitCompletes, clearExit } from './state';
 import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
 import { materializeFlags } from './ops/flags';
+import { jitEnabled, runJit } from './jit/blocks';
 
 export { tlbFlushAll, tlbFlushPage };
+export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift } from './jit/blocks';
 
 /** RFLAGS with every lazily-owed flag computed (signal frames, tests): read flags only so. */
 export function rflags(): u64 { return materializeFlags(); }
 
 /** Runs up to `budget` instructions; returns an EXIT_* code (cpu/shared/exit.ts). */
 export function run(budget: i32): i32 {
+  if (jitEnabled()) return runJit(budget);
   clearExit();
   let i = 0;
   while (i < budget) {

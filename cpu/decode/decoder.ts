@@ -6,9 +6,12 @@
 import {
   STATE, RIP, FS_BASE, GS_BASE, SCRATCH, TLBE_EXEC_TAG, TLBE_FRAME, FAULT_USER, FAULT_FETCH,
   DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES,
+  CE_BYTES, CE_RIP, CE_DISP, CE_IMM, CE_OP, CE_LEN, CE_PREFIX, CE_SIMD, CE_REX, CE_OPSIZE, CE_MODRM,
+  CE_MOD, CE_REG, CE_RM, CE_BASE, CE_INDEX, CE_SCALE, CE_FLAGS, CE_IMM2, CE_FAST, CE_FA, CE_FB,
+  CF_MODRM, CF_IMM, CF_IMM2, CF_RIPREL,
 } from '../shared/layout';
 import { EXIT_GP, EXIT_UD } from '../shared/exit';
-import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip } from '../state';
+import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip, clearExit } from '../state';
 import { tlbEntry, tlbFill, tlbProbe, ACCESS_EXEC } from '../mmu/tlb';
 import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, DI_MOFFS, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
 import { DECODE_INFO, dispatch } from '../gen/dispatch';
@@ -252,34 +255,7 @@ export function decode(): i32 {
 // frame), so page-crossing instructions always take the slow path. Permission is still checked
 // per instruction through the TLB's exec tag.
 
-// Entry fields (offsets)
-const CE_BYTES = 0;     // v128: instruction bytes, zero past its length
-const CE_RIP = 16;      // u64 tag; -1 = empty
-const CE_DISP = 24;     // u64
-const CE_IMM = 32;      // u64
-const CE_OP = 40;       // u16
-const CE_LEN = 42;      // u8
-const CE_PREFIX = 43;
-const CE_SIMD = 44;
-const CE_REX = 45;
-const CE_OPSIZE = 46;
-const CE_MODRM = 47;
-const CE_MOD = 48;
-const CE_REG = 49;
-const CE_RM = 50;
-const CE_BASE = 51;
-const CE_INDEX = 52;
-const CE_SCALE = 53;
-const CE_FLAGS = 54;
-const CE_IMM2 = 55;
-const CE_FAST = 56;     // u8: FK_* (0 = through dispatch())
-const CE_FA = 57;       // u8: fast form's first register (the destination)
-const CE_FB = 58;       // u8: fast form's second register, or its ALU operation
-
-const CF_MODRM = 1;
-const CF_IMM = 2;
-const CF_IMM2 = 4;
-const CF_RIPREL = 8;
+// Entry fields: CE_* in cpu/shared/layout.ts (the compiler tier reads them too).
 
 @inline function cacheEntry(rip: u64): usize {
   return DCACHE_TABLE + ((<usize>(rip ^ (rip >> 12)) & (DCACHE_ENTRIES - 1)) * DCACHE_ENTRY_SIZE);
@@ -296,7 +272,30 @@ export function dcacheInit(): void {
 
 /** Records the instruction decode() just decoded from the frame bytes at `host`. */
 function cacheInsert(rip: u64, host: usize, op: i32): void {
-  const ce = cacheEntry(rip);
+  writeEntry(cacheEntry(rip), rip, host, op);
+}
+
+/**
+ * For the compiler tier (cpu/jit): decodes the instruction at `rip` into a record at `rec` laid
+ * out as a cache entry. Returns its opcode index, or -1 when its page is not executable through
+ * the TLB, it starts in the last 16 bytes of the page (as for the cache) or it does not decode.
+ * Leaves rip and the exit state as they were (called between instructions).
+ */
+export function decodeRecord(rip: u64, rec: usize): i32 {
+  const vpn = rip >> 12;
+  const e = tlbEntry(vpn);
+  const off = <i32>(rip & 0xfff);
+  if (load<u64>(e, TLBE_EXEC_TAG) != vpn || off > 0x1000 - 16) return -1;
+  const saved = load<u64>(STATE + RIP);
+  store<u64>(STATE + RIP, rip);
+  const op = decode();
+  store<u64>(STATE + RIP, saved);
+  if (op >= 0) writeEntry(rec, rip, <usize>load<u32>(e, TLBE_FRAME) + <usize>off, op);
+  clearExit();
+  return op;
+}
+
+function writeEntry(ce: usize, rip: u64, host: usize, op: i32): void {
   const len = d_len;
   store<v128>(ce, v128.and(v128.load(host), v128.load(DCACHE_MASKS + (<usize>len << 4))), CE_BYTES);
   store<u64>(ce, rip, CE_RIP);

@@ -30,6 +30,36 @@ export const DCACHE_ENTRY_SIZE = 64;
 export const DCACHE_BITS = 12;
 export const DCACHE_ENTRIES = 1 << DCACHE_BITS;
 export const DCACHE_END = DCACHE_TABLE + DCACHE_ENTRIES * DCACHE_ENTRY_SIZE;
+
+// ---- Decoded-instruction cache entry (cpu/decode/decoder.ts; also the compiler tier's records) --
+export const CE_BYTES = 0;     // v128: instruction bytes, zero past its length
+export const CE_RIP = 16;      // u64 tag; -1 = empty
+export const CE_DISP = 24;     // u64
+export const CE_IMM = 32;      // u64
+export const CE_OP = 40;       // u16
+export const CE_LEN = 42;      // u8
+export const CE_PREFIX = 43;
+export const CE_SIMD = 44;
+export const CE_REX = 45;
+export const CE_OPSIZE = 46;
+export const CE_MODRM = 47;
+export const CE_MOD = 48;
+export const CE_REG = 49;
+export const CE_RM = 50;
+export const CE_BASE = 51;
+export const CE_INDEX = 52;
+export const CE_SCALE = 53;
+export const CE_FLAGS = 54;
+export const CE_IMM2 = 55;
+export const CE_FAST = 56;     // u8: FK_* (0 = through dispatch())
+export const CE_FA = 57;       // u8: fast form's first register (the destination)
+export const CE_FB = 58;       // u8: fast form's second register, or its ALU operation
+// CE_FLAGS bits
+export const CF_MODRM = 1;
+export const CF_IMM = 2;
+export const CF_IMM2 = 4;
+export const CF_RIPREL = 8;
+
 export const FRAMES = 0x100000;
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -129,3 +159,29 @@ export const FAULT_PRESENT = 0x1;   // the page is mapped, the access kind is no
 export const FAULT_WRITE = 0x2;
 export const FAULT_USER = 0x4;
 export const FAULT_FETCH = 0x10;
+
+// ---- Compiler tier (cpu/jit, docs/architecture.md "The wasm compiler tier") -----------------
+// JIT_BUF: records of the instructions of a block being compiled, laid out as decoded-instruction
+// cache entries (decoder.ts CE_*), written by jitDecode() for the host-side translator; in the
+// free part of SCRATCH (the fetch buffer uses its first 16 bytes).
+export const JIT_BUF = SCRATCH + 0x1000;
+export const JIT_REC_SIZE = DCACHE_ENTRY_SIZE;
+export const JIT_MAX_INSNS = 64;
+// JIT_BLOCKS: direct-mapped table of block entries keyed by guest rip, between the TLB and asc's
+// static data. Entry: rip tag (u64, -1 = empty), table slot (i32: > 0 compiled, 0 counting,
+// -1 not compilable), instructions in the block (i32), hit count (i32), stale count (i32).
+export const JIT_BLOCKS = TLB_END;
+export const JIT_BLOCK_SIZE = 32;
+export const JIT_BLOCK_BITS = 11;
+export const JIT_BLOCK_ENTRIES = 1 << JIT_BLOCK_BITS;
+export const JIT_BLOCKS_END = JIT_BLOCKS + JIT_BLOCK_ENTRIES * JIT_BLOCK_SIZE;
+export const JB_RIP = 0;
+export const JB_SLOT = 8;
+export const JB_INSNS = 12;
+export const JB_HITS = 16;
+export const JB_STALE = 20;  // i32: times the block was found stale (backs recompiling off)
+// A block's return value: instructions retired, | JIT_EARLY when it stopped before an
+// instruction it could not finish (a TLB miss, a page-crossing access) for the interpreter to
+// run; JIT_STALE (negative) when its code bytes no longer match what it was compiled from.
+export const JIT_EARLY = 0x40000000;
+export const JIT_STALE = -1;

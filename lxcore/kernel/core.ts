@@ -5,6 +5,7 @@
 
 import { fs, url } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
+import { JitCache, type JitCoreExports } from '../../cpu/jit/host/compiler.js';
 
 export interface CoreExports {
   run(budget: number): number;
@@ -12,8 +13,28 @@ export interface CoreExports {
   tlbFlushPage(va: bigint): void;
   /** Decodes the instruction at rip without running it: length << 16 | opcode index, or -1. */
   decodeOne(): number;
+  /** The compiler tier (cpu/jit): on/off and the executions before a block is compiled. */
+  jitSetup(on: boolean, hot: number): void;
   _start(): void;
 }
+
+/** Executions of a block start before it is compiled (docs/architecture.md, compiler tier). */
+export const JIT_HOT = 32;
+
+/**
+ * Whether a new core compiles hot code: WASL_JIT=1/0 when set (tests run the suites both
+ * ways), else the default. WASL_JIT_HOT overrides the threshold (1: compile on first sight,
+ * which the oracle tests use to put every case through the compiler); WASL_JIT_SLOTS the cache size.
+ */
+export function jitDefaults(): { on: boolean; hot: number; slots: number } {
+  const v = process.env.WASL_JIT;
+  const hot = Number(process.env.WASL_JIT_HOT) || JIT_HOT;
+  const slots = Number(process.env.WASL_JIT_SLOTS) || JIT_SLOTS;
+  return { on: v === undefined || v === '' ? JIT_DEFAULT : v !== '0', hot, slots };
+}
+/** Compiled blocks kept at once (table slots; the oldest is evicted). WASL_JIT_SLOTS for tests. */
+export const JIT_SLOTS = 4096;
+export const JIT_DEFAULT = true;
 
 let cachedModule: WebAssembly.Module | undefined;
 
@@ -58,10 +79,22 @@ export class Core {
 
   constructor(initialPages = 32) {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: 65536 });
-    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos } });
+    const jitCompile = (rip: number, host: number): number => this.jit!.compile(rip, host);
+    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, jitCompile } });
     this.exports = instance.exports as unknown as CoreExports;
     this.refreshViews();
     this.exports._start();
+    const d = jitDefaults();
+    this.setJit(d.on, d.hot);
+  }
+
+  /** The compiler tier's code cache, once the tier has been switched on. */
+  jit: JitCache | undefined;
+
+  /** Switches the compiler tier on or off (--no-jit); either way the block table starts empty. */
+  setJit(on: boolean, hot = jitDefaults().hot): void {
+    if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, jitDefaults().slots);
+    this.exports.jitSetup(on, hot);
   }
 
   refreshViews(): void {

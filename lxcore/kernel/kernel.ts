@@ -79,6 +79,11 @@ export interface KernelOptions {
   /** The first pid handed out; default: the host's own pid (qemu-user style). An instance with
    *  its own init starts at 1, as a new PID namespace does. */
   firstPid?: number;
+  /**
+   * The compiler tier (cpu/jit): false keeps the interpreter alone (`--no-jit`); unset: WASL_JIT
+   * when set, else the built-in default (lxcore/kernel/core.ts JIT_DEFAULT).
+   */
+  jit?: boolean;
 }
 
 /**
@@ -155,6 +160,7 @@ export class Kernel {
   hostname?: string;
 
   constructor(readonly options: KernelOptions = {}) {
+    if (options.jit !== undefined) this.core.setJit(options.jit);
     this.limits = resolveLimits(options.limits);
     if (options.syscallStats) this.stats = new SyscallStats();
     this.outputLeft = this.limits.output;

@@ -30,8 +30,15 @@ export function runNative(bin: string, s: RunSpec = {}): Outcome {
   }));
 }
 
+/**
+ * The compiler tier for every wasl the tests start: WASL_JIT=1 forces it on (`--jit`), WASL_JIT=0
+ * off (`--no-jit`); unset leaves wasl's default. The suites run both ways (docs/architecture.md).
+ */
+export const JIT_ARGS = process.env.WASL_JIT === '1' ? ['--jit'] : process.env.WASL_JIT === '0' ? ['--no-jit'] : [];
+
 export function runWasl(bin: string, s: RunSpec = {}, waslArgs: string[] = []): Outcome {
-  return outcome(spawnSync(process.execPath, [WASL_CLI, ...waslArgs, bin, ...(s.args ?? [])], {
+  const jit = waslArgs.some((a) => a === '--jit' || a === '--no-jit') ? [] : JIT_ARGS; // a test's own choice wins
+  return outcome(spawnSync(process.execPath, [WASL_CLI, ...jit, ...waslArgs, bin, ...(s.args ?? [])], {
     env: { ...BASE_ENV, ...s.env }, input: s.stdin ?? '', cwd: s.cwd, timeout: s.timeoutMs ?? 120_000,
     maxBuffer: 64 << 20,
   }));

@@ -1,0 +1,152 @@
+// The compiler tier's half inside the core: the block table, the run loop that enters compiled
+// blocks, and the few core routines compiled blocks import (docs/architecture.md, "The wasm
+// compiler tier"). The translator itself runs on the host (cpu/jit/host/compiler.ts): when a
+// block start gets hot, the loop asks it (import env.jitCompile) for a wasm function, which the
+// host installs in this module's function table; the loop then enters it with call_indirect.
+//
+// A compiled block checks on entry that the guest code bytes it was made from are still the
+// bytes at rip (they are constants in its own code), exactly as the decoded-instruction cache
+// validates an entry; so writes to code from anywhere — guest stores, exec, lxcore's typed-array
+// writes, munmap + mmap — need no invalidation protocol, and a stale block just reports itself.
+
+import {
+  STATE, RIP, TLBE_EXEC_TAG, TLBE_FRAME, JIT_BUF, JIT_REC_SIZE, JIT_BLOCKS, JIT_BLOCK_SIZE,
+  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, INSN_COUNT, EXIT_REASON,
+} from '../shared/layout';
+import { EXIT_BUDGET } from '../shared/exit';
+import { step, decodeRecord } from '../decode/decoder';
+import { exiting, exitCompletes, clearExit } from '../state';
+import { tlbEntry } from '../mmu/tlb';
+import { cond, getCF } from '../ops/flags';
+import { shifted } from '../ops/shift';
+
+/** Asks the host to compile the block at `rip` (code at linear address `host`): returns
+ *  instructions << 16 | table slot, or -1 when its first instruction is not compilable. A block
+ *  is (code address, instructions left in the budget) => instructions retired | JIT_EARLY, or
+ *  JIT_STALE; a block that loops back to its start runs iterations while the budget allows. */
+@external("env", "jitCompile") declare function jitCompile(rip: f64, host: i32): i32;
+
+/** Executions of a block start before it is compiled (set by the host: jitSetup). */
+let threshold: i32 = 0;
+/** 0: the interpreter alone (--no-jit). */
+let jitOn: bool = false;
+
+export function jitSetup(on: bool, hot: i32): void {
+  jitOn = on;
+  threshold = hot < 1 ? 1 : hot;
+  jitFlush();
+}
+
+/** Forgets every block (the host's table slots are reused from scratch). */
+export function jitFlush(): void {
+  for (let i = 0; i < JIT_BLOCK_ENTRIES; i++) {
+    const b = <usize>JIT_BLOCKS + <usize>i * JIT_BLOCK_SIZE;
+    store<u64>(b, <u64>-1, JB_RIP);
+    store<i32>(b, 0, JB_SLOT);
+  }
+}
+
+export function jitEnabled(): bool { return jitOn; }
+
+/** The two-way set of block entries for rip (the host's JitCache finds entries the same way). */
+@inline function blockSet(rip: u64): usize {
+  return JIT_BLOCKS + ((<usize>(rip ^ (rip >> 10)) & (JIT_BLOCK_ENTRIES / 2 - 1)) * 2 * JIT_BLOCK_SIZE);
+}
+
+/**
+ * The entry for rip, claimed for it (counting from one hit) if it has none. A newcomer takes
+ * the way that holds no compiled block, or else the second way: two hot block starts that map
+ * to one set (a loop and the function it calls) keep their blocks.
+ */
+@inline function blockEntry(rip: u64): usize {
+  const w0 = blockSet(rip);
+  if (load<u64>(w0, JB_RIP) == rip) return w0;
+  const w1 = w0 + JIT_BLOCK_SIZE;
+  if (load<u64>(w1, JB_RIP) == rip) return w1;
+  const b = load<i32>(w0, JB_SLOT) <= 0 ? w0 : w1;
+  store<u64>(b, rip, JB_RIP);
+  store<i32>(b, 0, JB_SLOT);
+  store<i32>(b, 0, JB_HITS);
+  store<i32>(b, 0, JB_STALE);
+  return b;
+}
+
+/** Decodes up to `max` instructions from `rip` on into JIT_BUF records; returns how many. */
+export function jitDecode(rip: u64, max: i32): i32 {
+  let n = 0;
+  while (n < max) {
+    const rec = <usize>JIT_BUF + <usize>n * JIT_REC_SIZE;
+    if (decodeRecord(rip, rec) < 0) break;
+    if ((rip >> 12) != ((rip + <u64>load<u8>(rec, 42 /* CE_LEN */)) >> 12)) break;
+    rip += <u64>load<u8>(rec, 42);
+    n++;
+  }
+  return n;
+}
+
+// ---- routines compiled blocks call (imports of every block module) -------------------------
+/** Condition code `cc` from the flags in the state block. */
+export function jitCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }
+/** CF from the flags in the state block. */
+export function jitGetCF(): i32 { return getCF() ? 1 : 0; }
+/** A group-2 shift or rotate with its flags, as the interpreter does it. */
+export function jitShift(op: i32, size: i32, v: u64, count: i32): u64 { return shifted(op, size, v, <u32>count); }
+
+/**
+ * run(budget) with compiled blocks: at each block boundary (run() entry, after a compiled block,
+ * after an interpreted instruction that did not fall through) the block table is consulted;
+ * a compiled block is entered when it fits in what is left of the budget, so the count stays
+ * exact; otherwise the interpreter steps as usual.
+ */
+export function runJit(budget: i32): i32 {
+  clearExit();
+  let i = 0;
+  let boundary = true;
+  while (i < budget) {
+    if (boundary) {
+      const rip = load<u64>(STATE + RIP);
+      const b = blockEntry(rip);
+      {
+        let slot = load<i32>(b, JB_SLOT);
+        const vpn = rip >> 12;
+        const e = tlbEntry(vpn);
+        if (slot == 0 && load<u64>(e, TLBE_EXEC_TAG) == vpn) {
+          const hits = load<i32>(b, JB_HITS) + 1;
+          store<i32>(b, hits, JB_HITS);
+          if (hits >= threshold) {
+            const r = jitCompile(<f64>rip, <i32>load<u32>(e, TLBE_FRAME) + <i32>(rip & 0xfff));
+            // The host may have reused a slot: it cleared that block's entry itself.
+            slot = r < 0 ? -1 : r & 0xffff;
+            store<i32>(b, slot, JB_SLOT);
+            store<i32>(b, r < 0 ? 0 : r >> 16, JB_INSNS);
+          }
+        }
+        if (slot > 0 && i + load<i32>(b, JB_INSNS) <= budget && load<u64>(e, TLBE_EXEC_TAG) == vpn) {
+          const r = call_indirect<i32>(<u32>slot, <i32>load<u32>(e, TLBE_FRAME) + <i32>(rip & 0xfff), budget - i);
+          if (r >= 0) {
+            i += r & (JIT_EARLY - 1);
+            // After an early exit the interpreter runs the instruction the block stopped at.
+            boundary = (r & JIT_EARLY) == 0;
+            continue;
+          }
+          // Stale: the code changed under the block. Count it again, longer each time it
+          // happens, so code rewritten over and over (a guest patching its own loop) is not
+          // recompiled at every turn: the interpreter's per-instruction check costs less.
+          const stale = load<i32>(b, JB_STALE) + 1;
+          store<i32>(b, stale, JB_STALE);
+          store<i32>(b, 0, JB_SLOT);
+          store<i32>(b, 1 - (threshold << (stale < 16 ? stale : 16)), JB_HITS);
+        }
+      }
+    }
+    const before = load<u64>(STATE + RIP);
+    step();
+    if (exiting) break;
+    i++;
+    // Fell through (rip advanced by at most an instruction's length): not a block start.
+    boundary = load<u64>(STATE + RIP) - before - 1 >= 15;
+  }
+  const retired = i + (exiting && exitCompletes ? 1 : 0);
+  store<u64>(STATE + INSN_COUNT, load<u64>(STATE + INSN_COUNT) + <u64>retired);
+  return exiting ? load<i32>(STATE + EXIT_REASON) : EXIT_BUDGET;
+}

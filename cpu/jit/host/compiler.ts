@@ -1,0 +1,778 @@
+// The compiler tier's translator (docs/architecture.md, "The wasm compiler tier"): turns a hot
+// basic block of guest x86-64 code, decoded by the core (jitDecode: records laid out as
+// decoded-instruction cache entries), into one wasm function, compiles it as a small module that
+// imports the core's memory and a few core routines, and installs it in the core's function
+// table, where the core's run loop enters it with call_indirect (cpu/jit/blocks.ts).
+//
+// A block function is (code: i32, left: i32) => i32:
+//   - it first compares the guest code bytes at `code` with the bytes it was compiled from
+//     (constants in its body) and returns JIT_STALE if they differ;
+//   - guest registers it touches live in wasm locals, loaded on entry and stored on every exit;
+//   - flags of add/sub/cmp/and/or/xor/test/inc/dec stay in locals as the interpreter's lazy record
+//     (kind, size, dst, src, result) and are written to the state block only at exits; a Jcc,
+//     SETcc or CMOVcc after such an instruction in the same block is answered from the locals;
+//   - memory accesses use the core's TLB inline; a miss, a page-crossing access or anything else
+//     unusual stops the block *before* the instruction (JIT_EARLY), with every register, flag and
+//     rip exactly as the interpreter would have them, and the interpreter runs that instruction;
+//   - a store that lands in the block's own code stops the block after that instruction;
+//   - the block ends at a branch, a call, a ret or the first instruction it does not translate
+//     (which the interpreter then runs); a branch back to the block's own start loops inside the
+//     function while the budget `left` allows.
+
+import * as L from '../../shared/layout.js';
+
+// ---- wasm encoding ---------------------------------------------------------------------------
+const I32 = 0x7f;
+const I64 = 0x7e;
+const VOID = 0x40;
+
+const OP = {
+  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, return: 0x0f,
+  call: 0x10, drop: 0x1a, select: 0x1b,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  i32_load: 0x28, i64_load: 0x29, i32_load8_u: 0x2d, i32_load16_u: 0x2f,
+  i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
+  i32_store: 0x36, i64_store: 0x37, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
+  i32_const: 0x41, i64_const: 0x42,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a, i32_gt_u: 0x4b,
+  i32_le_s: 0x4c, i32_le_u: 0x4d, i32_ge_s: 0x4e, i32_ge_u: 0x4f,
+  i64_eqz: 0x50, i64_eq: 0x51, i64_ne: 0x52, i64_lt_s: 0x53, i64_lt_u: 0x54, i64_gt_s: 0x55, i64_gt_u: 0x56,
+  i64_le_s: 0x57, i64_le_u: 0x58, i64_ge_s: 0x59, i64_ge_u: 0x5a,
+  i32_add: 0x6a, i32_sub: 0x6b, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74,
+  i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85,
+  i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
+  i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+} as const;
+
+class Bytes {
+  b: number[] = [];
+  u8(...xs: number[]): this { for (const x of xs) this.b.push(x & 0xff); return this; }
+  uleb(v: number): this {
+    do { let x = v & 0x7f; v >>>= 7; if (v) x |= 0x80; this.b.push(x); } while (v);
+    return this;
+  }
+  sleb(v: bigint): this {
+    for (;;) {
+      const x = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && !(x & 0x40)) || (v === -1n && (x & 0x40))) { this.b.push(x); return this; }
+      this.b.push(x | 0x80);
+    }
+  }
+  str(s: string): this { this.uleb(s.length); for (const c of s) this.b.push(c.charCodeAt(0)); return this; }
+  vec(parts: Bytes[]): this { this.uleb(parts.length); for (const p of parts) this.b.push(...p.b); return this; }
+  section(id: number, body: Bytes): this { this.u8(id).uleb(body.b.length); this.b.push(...body.b); return this; }
+}
+
+// Imports of every block module, in function-index order.
+const IMPORTS: Array<[string, number[], number[]]> = [
+  ['cond', [I32], [I32]],                 // jitCond(cc)
+  ['getcf', [], [I32]],                   // jitGetCF()
+  ['shift', [I32, I32, I64, I32], [I64]], // jitShift(op, size, v, count)
+  ['flags', [], [I64]],                   // rflags(): materializes the lazy record
+];
+const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3;
+
+// Locals: 0 code (i32 param), 1 left (i32 param); then
+const L_CODE = 0, L_LEFT = 1;
+const L_REG = 2;            // 16 × i64 guest registers
+const L_FD = 18, L_FS = 19, L_FR = 20;  // i64 lazy-flag operands
+const L_T0 = 21, L_T1 = 22, L_A = 23;   // i64 temporaries, address
+const L_P = 24, L_E = 25, L_CNT = 26, L_RET = 27; // i32 host pointer, TLB entry, loop count, result
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32]];
+
+// Lazy-flag kinds (cpu/ops/flags.ts)
+const FL_ADD = 1, FL_SUB = 3, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7;
+// Group-1 operations
+const ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7;
+// Prefix bits (decoder.ts)
+const P_66 = 1, P_67 = 2, P_LOCK = 4, P_F2 = 8, P_F3 = 16, P_FS = 32, P_GS = 64;
+const R_NONE = 0xff;
+
+interface Insn {
+  rip: bigint; next: bigint; len: number; op: number; prefix: number; rex: number; opsize: number;
+  mod: number; reg: number; rm: number; base: number; index: number; scale: number; flags: number;
+  disp: bigint; imm: bigint;
+}
+
+type Flags = { local: false } | { local: true; kind: number; size: number };
+
+/**
+ * How an instruction touches the status flags, for a conservative liveness scan: 'writes' all
+ * six without reading any and surely translates with no memory access (so no exit can come
+ * between); 'none' neither reads nor writes them and has no memory access; 'other' for
+ * everything else (reads flags, may exit, or is unknown): the flags are live before it.
+ */
+function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
+  const { op, prefix } = x;
+  if (prefix & (P_LOCK | P_F2 | P_F3 | P_66) || (x.opsize !== 4 && x.opsize !== 8) || x.mod !== 3) {
+    return op === 0x8d && x.mod !== 3 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_FS | P_GS)) && x.opsize >= 4 ? 'none' : 'other';
+  }
+  if (op < 0x40 && ((op & 7) === 1 || (op & 7) === 3) && (op >> 3) !== ADC && (op >> 3) !== SBB) return 'writes';
+  if ((op === 0x81 || op === 0x83) && (x.reg & 7) !== ADC && (x.reg & 7) !== SBB) return 'writes';
+  if (op === 0x85) return 'writes';
+  if (op === 0x89 || op === 0x8b || (op >= 0xb8 && op <= 0xbf) || op === 0x63 || op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return 'none';
+  if (op === 0xc7 && (x.reg & 7) === 0) return 'none';
+  return 'other';
+}
+
+/** Whether the flags after instruction k of `insns` are overwritten before anything can see them. */
+function flagsDeadAfter(insns: Insn[], k: number): boolean {
+  for (let i = k + 1; i < insns.length; i++) {
+    const e = flagEffect(insns[i]);
+    if (e === 'writes') return true;
+    if (e === 'other') return false;
+  }
+  return false;
+}
+
+/** Why a block could not be made (for --jit-stats and tests). */
+export class Untranslatable extends Error {}
+
+class BlockCompiler {
+  body = new Bytes();
+  depth = 0;                  // structured-control nesting inside the exit block
+  used = new Set<number>();   // registers read or written
+  written = new Set<number>();
+  flags: Flags = { local: false };
+  loops = false;
+
+  constructor(readonly insns: Insn[], readonly start: bigint) {}
+
+  // -- emission helpers
+  e(...xs: number[]): void { this.body.u8(...xs); }
+  i32(v: number): void { this.body.u8(OP.i32_const).sleb(BigInt(v | 0)); }
+  i64(v: bigint): void { this.body.u8(OP.i64_const).sleb(BigInt.asIntN(64, v)); }
+  get(l: number): void { this.body.u8(OP.local_get).uleb(l); }
+  set(l: number): void { this.body.u8(OP.local_set).uleb(l); }
+  tee(l: number): void { this.body.u8(OP.local_tee).uleb(l); }
+  mem(op: number, offset: number, align = 0): void { this.body.u8(op).uleb(align).uleb(offset); }
+  open(kind: number): void { this.body.u8(kind, VOID); this.depth++; }
+  close(): void { this.body.u8(OP.end); this.depth--; }
+
+  /** br depths: `depth` counts the labels inside the function's exit block (the loop, ifs). */
+  exitLabel(): number { return this.depth - 1; }
+  loopLabel(): number { return this.depth - 2; }
+
+  reg(n: number): number { this.used.add(n); return L_REG + n; }
+  /** Pushes register n read with `size` bytes, zero-extended (sizes 1 with REX rules, 2, 4, 8). */
+  readReg(n: number, size: number, rex: number): void {
+    if (size === 1 && rex === 0 && n >= 4 && n < 8) {
+      this.get(this.reg(n - 4)); this.i64(8n); this.e(OP.i64_shr_u); this.i64(0xffn); this.e(OP.i64_and);
+      return;
+    }
+    this.get(this.reg(n));
+    if (size < 8) { this.i64(size === 4 ? 0xffffffffn : size === 2 ? 0xffffn : 0xffn); this.e(OP.i64_and); }
+  }
+  /** Pops a value into register n with the architectural merge/zero-extend rules. */
+  writeReg(n: number, size: number, rex: number): void {
+    if (size === 8) { this.set(this.reg(n)); this.written.add(n); return; }
+    if (size === 4) { this.i64(0xffffffffn); this.e(OP.i64_and); this.set(this.reg(n)); this.written.add(n); return; }
+    let shift = 0n;
+    if (size === 1 && rex === 0 && n >= 4 && n < 8) { n -= 4; shift = 8n; }
+    const m = (size === 2 ? 0xffffn : 0xffn) << shift;
+    this.set(L_T1);
+    this.get(this.reg(n)); this.i64(~m); this.e(OP.i64_and);
+    this.get(L_T1); if (shift) { this.i64(shift); this.e(OP.i64_shl); } this.i64(m); this.e(OP.i64_and);
+    this.e(OP.i64_or);
+    this.set(this.reg(n)); this.written.add(n);
+  }
+
+  /** Writes the lazy flags held in locals to the state block (at exits, before core calls). */
+  flushFlags(): void {
+    if (!this.flags.local) return;
+    this.i32(L.STATE); this.i32(this.flags.kind | (this.flags.size << 8)); this.mem(OP.i32_store, L.LAZY_OP);
+    this.i32(L.STATE); this.get(L_FD); this.mem(OP.i64_store, L.LAZY_DST);
+    this.i32(L.STATE); this.get(L_FS); this.mem(OP.i64_store, L.LAZY_SRC);
+    this.i32(L.STATE); this.get(L_FR); this.mem(OP.i64_store, L.LAZY_RES);
+  }
+  /** Makes the state block's flags current and forgets the local copy. */
+  spillFlags(): void { this.flushFlags(); this.flags = { local: false }; }
+
+  /** Leaves the block: rip (a constant, or the value in L_T0 when `rip` is null), count. */
+  exit(rip: bigint | null, count: number, early: boolean): void {
+    this.flushFlags();
+    this.i32(L.STATE);
+    if (rip === null) this.get(L_T0); else this.i64(rip);
+    this.mem(OP.i64_store, L.RIP);
+    this.get(L_CNT); this.i32(count); this.e(OP.i32_add);
+    if (early) { this.i32(L.JIT_EARLY); this.e(OP.i32_or); }
+    this.body.u8(OP.br).uleb(this.exitLabel());
+  }
+
+  /** Leaves `L_A` holding the linear address of the memory operand. */
+  address(x: Insn): void {
+    if (x.flags & L.CF_RIPREL) this.i64(x.next + x.disp);
+    else {
+      this.i64(x.disp);
+      if (x.base !== R_NONE) { this.get(this.reg(x.base)); this.e(OP.i64_add); }
+      if (x.index !== R_NONE) {
+        this.get(this.reg(x.index));
+        if (x.scale) { this.i64(BigInt(x.scale)); this.e(OP.i64_shl); }
+        this.e(OP.i64_add);
+      }
+    }
+    if (x.prefix & P_67) { this.i64(0xffffffffn); this.e(OP.i64_and); }
+    if (x.prefix & (P_FS | P_GS)) {
+      this.i32(L.STATE); this.mem(OP.i64_load, x.prefix & P_FS ? L.FS_BASE : L.GS_BASE); this.e(OP.i64_add);
+    }
+    this.set(L_A);
+  }
+
+  /**
+   * Translates [L_A, L_A+size) through the TLB for `write` into L_P, or leaves the block before
+   * instruction k (nothing of it done yet) when the fast path does not apply.
+   */
+  translate(size: number, write: boolean, k: number, x: Insn): void {
+    this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i32_wrap_i64);
+    this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
+    this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
+    this.mem(OP.i64_load, write ? L.TLBE_WRITE_TAG : L.TLBE_READ_TAG);
+    this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne);
+    this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
+    this.e(OP.i32_or);
+    this.open(OP.if); this.exit(x.rip, k, true); this.close();
+    this.get(L_E); this.mem(OP.i32_load, L.TLBE_FRAME);
+    this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.e(OP.i32_add);
+    this.set(L_P);
+  }
+  /** Pushes the value at L_P (size bytes, zero- or sign-extended to i64). */
+  load(size: number, signed = false): void {
+    this.get(L_P);
+    if (size === 8) this.mem(OP.i64_load, 0);
+    else if (size === 4) this.mem(signed ? OP.i64_load32_s : OP.i64_load32_u, 0);
+    else if (size === 2) this.mem(signed ? OP.i64_load16_s : OP.i64_load16_u, 0);
+    else this.mem(signed ? OP.i64_load8_s : OP.i64_load8_u, 0);
+  }
+  /** Stores the value in L_T0 at L_P. */
+  store(size: number): void {
+    this.get(L_P); this.get(L_T0);
+    this.mem(size === 8 ? OP.i64_store : size === 4 ? OP.i64_store32 : size === 2 ? OP.i64_store16 : OP.i64_store8, 0);
+  }
+  /** After a store at L_P of `size` bytes: if it hit this block's own code, leave after insn k. */
+  smcCheck(size: number, k: number, x: Insn, codeLen: number): void {
+    this.get(L_P); this.i32(size); this.e(OP.i32_add); this.get(L_CODE); this.e(OP.i32_gt_u);
+    this.get(L_P); this.get(L_CODE); this.i32(codeLen); this.e(OP.i32_add); this.e(OP.i32_lt_u);
+    this.e(OP.i32_and);
+    this.open(OP.if); this.exit(x.next, k + 1, false); this.close();
+  }
+
+  /** Records flags of kind/size from the values on the stack: dst, src, result (result kept on stack). */
+  setFlags(kind: number, size: number): void {
+    this.tee(L_FR); this.set(L_T1);   // keep result
+    this.set(L_FS); this.set(L_FD);
+    this.get(L_T1);
+    this.flags = { local: true, kind, size };
+  }
+
+  /** Pushes condition cc (i32 0/1), from the local flags when it can, else through the core. */
+  cond(cc: number): void {
+    const f = this.flags;
+    if (f.local) {
+      const w = f.size === 4;
+      const val = (l: number): void => { this.get(l); if (w) this.e(OP.i32_wrap_i64); };
+      const cmp = (i32op: number, i64op: number): void => { this.e(w ? i32op : i64op); };
+      if (f.kind === FL_SUB) {
+        const ops: Record<number, [number, number]> = {
+          0x2: [OP.i32_lt_u, OP.i64_lt_u], 0x3: [OP.i32_ge_u, OP.i64_ge_u], 0x4: [OP.i32_eq, OP.i64_eq],
+          0x5: [OP.i32_ne, OP.i64_ne], 0x6: [OP.i32_le_u, OP.i64_le_u], 0x7: [OP.i32_gt_u, OP.i64_gt_u],
+          0xc: [OP.i32_lt_s, OP.i64_lt_s], 0xd: [OP.i32_ge_s, OP.i64_ge_s], 0xe: [OP.i32_le_s, OP.i64_le_s],
+          0xf: [OP.i32_gt_s, OP.i64_gt_s],
+        };
+        if (ops[cc]) { val(L_FD); val(L_FS); cmp(...ops[cc]); return; }
+      }
+      const zs: Record<number, [number, number]> = {
+        0x4: [OP.i32_eq, OP.i64_eq], 0x5: [OP.i32_ne, OP.i64_ne],
+        0x8: [OP.i32_lt_s, OP.i64_lt_s], 0x9: [OP.i32_ge_s, OP.i64_ge_s],
+      };
+      if (f.kind === FL_LOGIC) {
+        Object.assign(zs, {
+          0x6: [OP.i32_eq, OP.i64_eq], 0x7: [OP.i32_ne, OP.i64_ne], 0xc: [OP.i32_lt_s, OP.i64_lt_s],
+          0xd: [OP.i32_ge_s, OP.i64_ge_s], 0xe: [OP.i32_le_s, OP.i64_le_s], 0xf: [OP.i32_gt_s, OP.i64_gt_s],
+        });
+        if (cc <= 3) { this.i32(cc & 1); return; }
+      }
+      if (zs[cc]) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(...zs[cc]); return; }
+    }
+    this.spillFlags();
+    this.i32(cc); this.body.u8(OP.call).uleb(F_COND);
+  }
+
+  // -- instructions. Each returns false (emitting nothing) when it does not translate x.
+  translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
+    const { op, opsize: size, prefix } = x;
+    if (prefix & (P_LOCK | P_F2 | P_F3)) {
+      if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
+    }
+    const plain = !(prefix & P_66) && (size === 4 || size === 8);
+    const mem = x.mod !== 3;
+    const branchTo = (target: bigint): void => {
+      if (target === this.start) {
+        this.loops = true;
+        // The loop's top was translated with the flags in the state block: write them there
+        // (without forgetting them here: this may sit in one arm of an if).
+        this.flushFlags();
+        this.get(L_CNT); this.i32(k + 1); this.e(OP.i32_add); this.tee(L_CNT);
+        this.i32(k + 1); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
+        this.get(L_CNT); this.i32(0x1000000); this.e(OP.i32_lt_u); this.e(OP.i32_and);
+        this.body.u8(OP.br_if).uleb(this.loopLabel());
+        // out of budget: the count already includes this iteration
+        this.flushFlags();
+        this.i32(L.STATE); this.i64(target); this.mem(OP.i64_store, L.RIP);
+        this.get(L_CNT); this.body.u8(OP.br).uleb(this.exitLabel());
+        return;
+      }
+      this.exit(target, k + 1, false);
+    };
+
+    // NOP, multi-byte NOP
+    if (op === 0x90 && !(prefix & P_F3) && !(x.rex & 1)) return 'next';
+    if (op === 0x11f) return 'next';
+    // endbr64 / endbr32 (F3 0F 1E FA/FB): no CET here, a NOP
+    if (op === 0x11e && (prefix & P_F3) && x.mod === 3 && (x.reg & 7) === 7 && (x.rm & 7) >= 2 && (x.rm & 7) <= 3) return 'next';
+    // Jcc
+    if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+      this.cond(op & 0xf);
+      this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
+      this.exit(x.next, k + 1, false);
+      return 'end';
+    }
+    if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
+    if (!plain) return null;
+    switch (op) {
+      case 0x89: case 0x8b: { // mov
+        if (!mem) { this.readReg(op === 0x89 ? x.reg : x.rm, size, 0); this.writeReg(op === 0x89 ? x.rm : x.reg, size, 0); return 'next'; }
+        this.address(x);
+        if (op === 0x8b) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, 0); return 'next'; }
+        this.readReg(x.reg, size, 0); this.set(L_T0);
+        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+        return 'next';
+      }
+      case 0xc7: { // mov E, imm32
+        if ((x.reg & 7) !== 0) return null;
+        if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, 0); return 'next'; }
+        this.address(x); this.i64(x.imm); this.set(L_T0);
+        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+        return 'next';
+      }
+      case 0x8d: { // lea
+        if (!mem || (prefix & (P_FS | P_GS))) return null;
+        this.address(x); this.get(L_A); this.writeReg(x.reg, size, 0);
+        return 'next';
+      }
+      case 0x63: { // movsxd (without REX.W a plain 32-bit move)
+        if (!mem) { this.get(this.reg(x.rm)); this.e(OP.i64_extend32_s); }
+        else { this.address(x); this.translate(4, false, k, x); this.load(4, true); }
+        this.writeReg(x.reg, size, 0);
+        return 'next';
+      }
+      case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf: // mov r, imm
+        this.i64(x.imm); this.writeReg((op & 7) | ((x.rex & 1) << 3), size, 0);
+        return 'next';
+      case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: { // movzx, movsx
+        const ssize = op & 1 ? 2 : 1;
+        const signed = op >= 0x1be;
+        if (!mem) {
+          this.readReg(x.rm, ssize, x.rex);
+          if (signed) this.e(ssize === 1 ? OP.i64_extend8_s : OP.i64_extend16_s);
+        } else { this.address(x); this.translate(ssize, false, k, x); this.load(ssize, signed); }
+        this.writeReg(x.reg, size, 0);
+        return 'next';
+      }
+      case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: { // push r64
+        const r = (op & 7) | ((x.rex & 1) << 3);
+        this.readReg(r, 8, 0); this.set(L_T0);
+        this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
+        this.translate(8, true, k, x); this.store(8);
+        this.get(L_A); this.writeReg(4, 8, 0);
+        this.smcCheck(8, k, x, codeLen);
+        return 'next';
+      }
+      case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: { // pop r64
+        const r = (op & 7) | ((x.rex & 1) << 3);
+        this.get(this.reg(4)); this.set(L_A);
+        this.translate(8, false, k, x);
+        this.get(L_A); this.i64(8n); this.e(OP.i64_add); this.writeReg(4, 8, 0);
+        this.load(8); this.writeReg(r, 8, 0); // pop rsp: the loaded value wins
+        return 'next';
+      }
+      case 0xe8: { // call rel32
+        this.i64(x.next); this.set(L_T0);
+        this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
+        this.translate(8, true, k, x); this.store(8);
+        this.get(L_A); this.writeReg(4, 8, 0);
+        this.smcCheck(8, k, x, codeLen);
+        branchTo(BigInt.asUintN(64, x.next + x.imm));
+        return 'end';
+      }
+      case 0xc3: { // ret
+        this.get(this.reg(4)); this.set(L_A);
+        this.translate(8, false, k, x);
+        this.load(8); this.set(L_T0);
+        this.get(L_A); this.i64(8n); this.e(OP.i64_add); this.writeReg(4, 8, 0);
+        this.exit(null, k + 1, false);
+        return 'end';
+      }
+      case 0x85: { // test E, G
+        if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+        this.set(L_T0);
+        this.get(L_T0); this.readReg(x.reg, size, 0);
+        this.get(L_T0); this.readReg(x.reg, size, 0); this.e(OP.i64_and);
+        this.setFlags(FL_LOGIC, size); this.e(OP.drop);
+        return 'next';
+      }
+      case 0xa9: { // test eAX, imm
+        this.readReg(0, size, 0); this.i64(x.imm); this.readReg(0, size, 0); this.i64(x.imm); this.e(OP.i64_and);
+        this.setFlags(FL_LOGIC, size); this.e(OP.drop);
+        return 'next';
+      }
+      case 0xff: { // inc/dec E, call/jmp E (push E and the far forms go to the interpreter)
+        const d = x.reg & 7;
+        if (d === 2 || d === 4) { // always 64-bit in long mode (the 66 form is refused above)
+          // The target (into T1) is read before anything changes, so a fault leaves all as it was.
+          if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else this.readReg(x.rm, 8, 0);
+          this.set(L_T1);
+          if (d === 2) {
+            this.i64(x.next); this.set(L_T0);
+            this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
+            this.translate(8, true, k, x); this.store(8);
+            this.get(L_A); this.writeReg(4, 8, 0);
+            this.smcCheck(8, k, x, codeLen);
+          }
+          this.get(L_T1); this.set(L_T0);
+          this.exit(null, k + 1, false);
+          return 'end';
+        }
+        if (d > 1) return null;
+        if (mem) { this.address(x); this.translate(size, false, k, x); this.translate(size, true, k, x); this.load(size); }
+        else this.readReg(x.rm, size, 0);
+        this.set(L_T0);
+        // The interpreter's INC/DEC: every owed flag is computed into RFLAGS first (CF survives).
+        this.spillFlags(); this.body.u8(OP.call).uleb(F_FLAGS); this.e(OP.drop);
+        this.get(L_T0); this.i64(1n); this.get(L_T0); this.i64(1n); this.e(d ? OP.i64_sub : OP.i64_add);
+        this.setFlags(d ? FL_DEC : FL_INC, size);
+        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, 0);
+        return 'next';
+      }
+      case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
+        const g = x.reg & 7;
+        if (mem) return null;
+        if (g === 2 || g === 3) return null; // RCL/RCR read CF
+        if (op !== 0xd3 && flagsDeadAfter(this.insns, k)) {
+          // Nobody can see this shift's flags: compute the value alone, inline.
+          const c = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
+          if (c === 0) { this.readReg(x.rm, size, 0); this.writeReg(x.rm, size, 0); return 'next'; }
+          if (size === 8) {
+            this.get(this.reg(x.rm)); this.i64(BigInt(c));
+            this.e(g === 0 ? 0x89 /* i64.rotl */ : g === 1 ? 0x8a /* i64.rotr */ : g === 5 ? OP.i64_shr_u : g === 7 ? OP.i64_shr_s : OP.i64_shl);
+          } else {
+            this.get(this.reg(x.rm)); this.e(OP.i32_wrap_i64); this.i32(c);
+            this.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
+            this.e(OP.i64_extend_i32_u);
+          }
+          this.writeReg(x.rm, size, 0);
+          return 'next';
+        }
+        // Otherwise through the core, which sets the flags eagerly as the interpreter does.
+        this.spillFlags();
+        this.i32(g); this.i32(size); this.readReg(x.rm, size, 0);
+        if (op === 0xd3) { this.get(this.reg(1)); this.e(OP.i32_wrap_i64); } else this.i32(op === 0xd1 ? 1 : Number(x.imm & 0xffn));
+        this.body.u8(OP.call).uleb(F_SHIFT);
+        this.writeReg(x.rm, size, 0);
+        return 'next';
+      }
+    }
+    // imul G, E (, imm): CF/OF are set eagerly by the interpreter; done here only when dead
+    if ((op === 0x1af || op === 0x69 || op === 0x6b) && flagsDeadAfter(this.insns, k)) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      if (op === 0x1af) this.readReg(x.reg, size, 0); else this.i64(x.imm);
+      this.e(OP.i64_mul);
+      this.writeReg(x.reg, size, 0);
+      return 'next';
+    }
+    // not, neg
+    if (op === 0xf7 && ((x.reg & 7) === 2 || (x.reg & 7) === 3) && !mem) {
+      if ((x.reg & 7) === 2) { this.readReg(x.rm, size, 0); this.i64(-1n); this.e(OP.i64_xor); this.writeReg(x.rm, size, 0); return 'next'; }
+      this.i64(0n); this.readReg(x.rm, size, 0); this.i64(0n); this.readReg(x.rm, size, 0); this.e(OP.i64_sub);
+      this.setFlags(FL_SUB, size); this.writeReg(x.rm, size, 0);
+      return 'next';
+    }
+    // cdqe / cwde, cqo / cdq
+    if (op === 0x98) {
+      this.get(this.reg(0)); this.e(size === 8 ? OP.i64_extend32_s : OP.i64_extend16_s); this.writeReg(0, size, 0);
+      return 'next';
+    }
+    if (op === 0x99) {
+      this.get(this.reg(0)); if (size === 4) this.e(OP.i64_extend32_s); this.i64(63n); this.e(OP.i64_shr_s); this.writeReg(2, size, 0);
+      return 'next';
+    }
+    // cmovcc, setcc
+    if (op >= 0x140 && op <= 0x14f) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      this.set(L_T0);
+      this.cond(op & 0xf);
+      // A 32-bit CMOV writes (zero-extends) its destination even when the condition is false.
+      this.open(OP.if); this.get(L_T0); this.writeReg(x.reg, size, 0); this.close();
+      if (size === 4) { this.readReg(x.reg, 4, 0); this.writeReg(x.reg, 4, 0); }
+      return 'next';
+    }
+    // ALU: 01 03 09 0B ... 39 3B (not ADC/SBB), 05 0D ... 3D, 81, 83
+    let aluOp = -1;
+    let kind: 'EG' | 'GE' | 'AI' | 'EI' | null = null;
+    if (op < 0x40 && (op & 7) === 1) { aluOp = op >> 3; kind = 'EG'; }
+    else if (op < 0x40 && (op & 7) === 3) { aluOp = op >> 3; kind = 'GE'; }
+    else if (op < 0x40 && (op & 7) === 5) { aluOp = op >> 3; kind = 'AI'; }
+    else if (op === 0x81 || op === 0x83) { aluOp = x.reg & 7; kind = 'EI'; }
+    if (kind === null || aluOp === ADC || aluOp === SBB) return null;
+    const flagKind = aluOp === ADD ? FL_ADD : aluOp === SUB || aluOp === CMP ? FL_SUB : FL_LOGIC;
+    const wop = aluOp === ADD ? OP.i64_add : aluOp === OR ? OP.i64_or : aluOp === AND ? OP.i64_and
+      : aluOp === XOR ? OP.i64_xor : OP.i64_sub;
+    const dstMem = mem && (kind === 'EG' || kind === 'EI');
+    // operands: a (destination's value) into T0, b on the stack
+    if (dstMem) {
+      this.address(x);
+      this.translate(size, false, k, x);
+      if (aluOp !== CMP) this.translate(size, true, k, x);
+      this.load(size); this.set(L_T0);
+    } else if (kind === 'GE' && mem) {
+      this.address(x); this.translate(size, false, k, x);
+    }
+    const pushA = (): void => {
+      if (dstMem) this.get(L_T0);
+      else if (kind === 'EG' || kind === 'EI') this.readReg(x.rm, size, 0);
+      else if (kind === 'GE') this.readReg(x.reg, size, 0);
+      else this.readReg(0, size, 0);
+    };
+    const pushB = (): void => {
+      if (kind === 'EG') this.readReg(x.reg, size, 0);
+      else if (kind === 'GE') { if (mem) this.load(size); else this.readReg(x.rm, size, 0); }
+      else this.i64(x.imm);
+    };
+    // xor r, r / sub r, r: b is a; still the general path
+    pushA(); pushB(); pushA(); pushB(); this.e(wop);
+    this.setFlags(flagKind, size);
+    if (aluOp === CMP) { this.e(OP.drop); return 'next'; }
+    if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); return 'next'; }
+    this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, 0);
+    return 'next';
+  }
+}
+
+function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
+  const out: Insn[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = L.JIT_BUF + i * L.JIT_REC_SIZE;
+    const rip = dv.getBigUint64(r + L.CE_RIP, true);
+    const len = u8[r + L.CE_LEN];
+    out.push({
+      rip, next: rip + BigInt(len), len, op: dv.getUint16(r + L.CE_OP, true), prefix: u8[r + L.CE_PREFIX],
+      rex: u8[r + L.CE_REX], opsize: u8[r + L.CE_OPSIZE], mod: u8[r + L.CE_MOD], reg: u8[r + L.CE_REG],
+      rm: u8[r + L.CE_RM], base: u8[r + L.CE_BASE], index: u8[r + L.CE_INDEX], scale: u8[r + L.CE_SCALE],
+      flags: u8[r + L.CE_FLAGS], disp: dv.getBigUint64(r + L.CE_DISP, true), imm: dv.getBigUint64(r + L.CE_IMM, true),
+    });
+  }
+  return out;
+}
+
+export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number; codeLen: number }
+
+/**
+ * Builds the module for the block whose decoded instructions are `insns` and whose code bytes
+ * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
+ * instruction does not translate.
+ */
+export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
+  const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
+  // The exit block (result i32) and the loop just inside it.
+  c.depth = 1;
+  let n = 0;
+  let ended = false;
+  // First pass to know the code length for the SMC check: translate, then measure.
+  const tryAll = (codeLen: number): void => {
+    c.body = new Bytes(); c.depth = 1; c.used.clear(); c.written.clear(); c.flags = { local: false }; c.loops = false;
+    c.body.u8(OP.loop, VOID); c.depth++;
+    n = 0; ended = false;
+    for (const x of insns) {
+      const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: new Set(c.used), written: new Set(c.written), loops: c.loops };
+      const r = c.translateInsn(x, n, codeLen);
+      if (r === null) {
+        c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
+        break;
+      }
+      n++;
+      if (r === 'end') { ended = true; break; }
+    }
+    if (!ended && n > 0) c.exit(insns[n - 1].next, n, false);
+  };
+  tryAll(0);
+  if (n === 0) return null;
+  const codeLen = Number(insns[n - 1].next - insns[0].rip);
+  tryAll(codeLen);
+  c.body.u8(OP.end); // loop (every path inside ends with br)
+  c.body.u8(0x00);   // unreachable: the loop body never falls out
+
+  // The function: validate, load registers, body (exit block), store registers, return.
+  const f = new Bytes();
+  const locals = new Bytes().uleb(LOCAL_DECLS.length);
+  for (const [cnt, t] of LOCAL_DECLS) locals.uleb(cnt).u8(t);
+  f.b.push(...locals.b);
+  const pre = new BlockCompiler(insns, 0n);
+  // Code validation: 8 bytes at a time; the last word overlaps backwards, short blocks use 1-byte loads.
+  const dv = new DataView(code.buffer, code.byteOffset, codeLen);
+  const checks: Array<[number, number, bigint]> = []; // offset, size, value
+  if (codeLen >= 8) {
+    for (let o = 0; o < codeLen; o += 8) {
+      const at = Math.min(o, codeLen - 8);
+      checks.push([at, 8, dv.getBigUint64(at, true)]);
+    }
+  } else for (let o = 0; o < codeLen; o++) checks.push([o, 1, BigInt(code[o])]);
+  for (const [at, size, v] of checks) {
+    pre.get(L_CODE); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
+    pre.i64(v); pre.e(OP.i64_ne);
+    pre.e(OP.if, VOID); pre.i32(L.JIT_STALE); pre.e(OP.return); pre.e(OP.end);
+  }
+  for (const r of c.used) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
+  f.b.push(...pre.body.b);
+  f.u8(OP.block, I32);
+  f.b.push(...c.body.b);
+  f.u8(OP.end);
+  const post = new BlockCompiler(insns, 0n);
+  post.set(L_RET);
+  for (const r of c.written) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
+  post.get(L_RET);
+  f.b.push(...post.body.b);
+  f.u8(OP.end);
+
+  // The module
+  const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
+  const types = [...IMPORTS.map(([, p, r]) => [p, r]), [[I32, I32], [I32]]];
+  m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
+  const imports = [new Bytes().str('env').str('memory').u8(0x02, 0x00, 0x00)];
+  IMPORTS.forEach(([name], i) => imports.push(new Bytes().str('core').str(name).u8(0x00).uleb(i)));
+  m.section(2, new Bytes().vec(imports));
+  m.section(3, new Bytes().uleb(1).uleb(IMPORTS.length));
+  m.section(7, new Bytes().uleb(1).str('b').u8(0x00).uleb(IMPORTS.length));
+  m.section(10, new Bytes().uleb(1).uleb(f.b.length).u8(...f.b));
+  return { bytes: Uint8Array.from(m.b), insns: n, codeLen };
+}
+
+// ---- the code cache ------------------------------------------------------------------------
+
+export interface JitCoreExports {
+  table: WebAssembly.Table;
+  jitDecode(rip: bigint, max: number): number;
+  jitCond(cc: number): number;
+  jitGetCF(): number;
+  jitShift(op: number, size: number, v: bigint, count: number): bigint;
+  rflags(): bigint;
+}
+
+export interface JitStats {
+  compiled: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
+  /** Blocks refused, by the opcode (map << 8 | byte, hex) of their first instruction. */
+  refused: Record<string, number>;
+}
+
+/**
+ * Owns the table slots of compiled blocks: `capacity` slots reused round-robin (the oldest
+ * block is evicted; its block-table entry is cleared so the core counts it again), which bounds
+ * the code cache; a module is collected once none of its functions is in the table.
+ */
+export class JitCache {
+  readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
+  private base = 0;
+  private next = 0;
+  private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
+  /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
+  private readonly bySlotRip = new Map<number, number>();
+  private readonly imports: WebAssembly.Imports;
+
+  constructor(private readonly ex: JitCoreExports, private readonly memory: WebAssembly.Memory,
+              private readonly capacity = 4096) {
+    this.base = ex.table.length;
+    ex.table.grow(capacity);
+    this.owner = new Array(capacity);
+    this.imports = {
+      env: { memory },
+      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags },
+    };
+  }
+
+  /**
+   * env.jitCompile: returns instructions << 16 | slot, or -1 (the interpreter keeps the block).
+   * Called from inside run(): an exception here (a translator bug: the module does not validate)
+   * must not unwind through the core, so it is counted and the block left to the interpreter.
+   */
+  compile(ripF: number, host: number): number {
+    try {
+      return this.compileOrThrow(ripF, host);
+    } catch (e) {
+      this.stats.errors++;
+      if (this.stats.errors === 1) process.emitWarning(`wasl: compiler tier: ${(e as Error).message}`);
+      return -1;
+    }
+  }
+
+  private compileOrThrow(ripF: number, host: number): number {
+    const t0 = process.hrtime.bigint();
+    const rip = BigInt(ripF);
+    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+    const buf = this.memory.buffer;
+    const u8 = new Uint8Array(buf);
+    const insns = readInsns(u8, new DataView(buf), n);
+    // The core's block table is direct-mapped: a block start that lost its entry to another and
+    // comes back asks again. If its function is still in the table and was made from the same
+    // bytes, it is handed back as it is (a block checks its bytes on every entry anyway).
+    const known = this.bySlotRip.get(ripF);
+    if (known !== undefined) {
+      const o = this.owner[known];
+      if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
+    }
+    let block: BlockCode | null = null;
+    let code = new Uint8Array(0);
+    if (n > 0) {
+      const len = Number(insns[n - 1].next - rip);
+      code = u8.slice(host, host + len);
+      block = compileBlock(insns, code);
+    }
+    if (!block) {
+      this.stats.failed++;
+      const op = n > 0 ? insns[0].op.toString(16) : 'undecodable';
+      this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
+      return -1;
+    }
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(block.bytes), this.imports);
+    const i = this.next;
+    this.next = (this.next + 1) % this.capacity;
+    const old = this.owner[i];
+    if (old) {
+      // Evict: the core's entry for the old block (if it still names this slot) counts again.
+      const dv = new DataView(this.memory.buffer);
+      for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
+        if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
+          dv.setInt32(entry + L.JB_SLOT, 0, true);
+          dv.setInt32(entry + L.JB_HITS, 0, true);
+        }
+      }
+      this.stats.evicted++;
+      if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
+    }
+    this.owner[i] = { rip, entry: blockEntryAddr(rip), code: code.slice(0, block.codeLen), insns: block.insns };
+    this.bySlotRip.set(ripF, i);
+    this.ex.table.set(this.base + i, inst.exports.b as WebAssembly.ExportValue as never);
+    this.stats.compiled++;
+    this.stats.compileNs += Number(process.hrtime.bigint() - t0);
+    return (block.insns << 16) | (this.base + i);
+  }
+}
+
+function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {
+  for (let i = 0; i < code.length; i++) if (u8[at + i] !== code[i]) return false;
+  return true;
+}
+
+/** The core's two-way set of block entries for rip (cpu/jit/blocks.ts blockSet). */
+function blockEntryAddr(rip: bigint): number {
+  return L.JIT_BLOCKS + Number((rip ^ (rip >> 10n)) & BigInt(L.JIT_BLOCK_ENTRIES / 2 - 1)) * 2 * L.JIT_BLOCK_SIZE;
+}

@@ -1,0 +1,143 @@
+// The compiler tier (cpu/jit) against the host CPU: every block is compiled the first time it
+// is reached (WASL_JIT_HOT=1) and the code cache has only a few slots (WASL_JIT_SLOTS), so the
+// cases below, the oracle's own self-test and the self-modifying-code cases all run through
+// compiled blocks, with evictions. The loops are written in assembly, assembled at test time.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+process.env.WASL_JIT = '1';
+process.env.WASL_JIT_HOT = '1';
+process.env.WASL_JIT_SLOTS = '8';
+const { check, formatFailures, nativeAvailable, regs, DATA_ADDR, oracleCore } = await import('./oracle.js');
+await import('./smc.test.js');
+await import('./oracle.test.js');
+
+const dir = mkdtempSync(join(tmpdir(), 'wasl-jit-'));
+const haveAs = spawnSync('as', ['--version']).status === 0;
+function asm(name: string, src: string): Uint8Array {
+  const s = join(dir, `${name}.s`), o = join(dir, `${name}.o`), bin = join(dir, `${name}.bin`);
+  writeFileSync(s, `.intel_syntax noprefix\n${src}\n`);
+  for (const [cmd, args] of [['as', ['--64', '-o', o, s]], ['objcopy', ['-O', 'binary', '-j', '.text', o, bin]]] as const) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  }
+  return new Uint8Array(readFileSync(bin));
+}
+
+const D = DATA_ADDR;
+// name, source, registers, status flags the SDM leaves undefined at the end
+const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
+  // Thousands of iterations: longer than one run() budget (the oracle runs 10 000 at a time),
+  // so the in-function loop must stop on the budget and resume exactly.
+  ['a loop: shifts with dead flags, imul, RMW memory, push/pop, call/ret, cmov, setcc, movzx', `
+    xor ecx, ecx
+    mov rax, 0x123456789
+  1:
+    mov rdx, rax
+    shl rdx, 13
+    xor rax, rdx
+    mov rdx, rax
+    shr rdx, 7
+    xor rax, rdx
+    imul rbx, rax, 31
+    add [rsi + rcx*8], rax
+    movzx edx, byte ptr [rsi + rcx]
+    add rbx, rdx
+    push rbx
+    call 2f
+    pop rbx
+    cmp rbx, rax
+    cmovb rbx, rax
+    setg dl
+    movsx r9d, dl
+    inc rcx
+    and rcx, 31
+    dec r8
+    jnz 1b
+    jmp 3f
+  2:
+    lea rdi, [rbx + rax*2 + 5]
+    ror rdi, 9
+    mov [rsi + 0x200], rdi
+    ret
+  3:`, { rsi: D, rsp: D + 0x1000n, r8: 3000n }],
+  ['flags live across blocks: a shift read by setcc elsewhere, inc keeping CF for adc', `
+    mov rax, -1
+    shl rax, 1
+    jmp 1f
+  1:
+    setc bl
+    seto bh
+    cmp rcx, rax
+    inc rdx
+    jmp 2f
+  2:
+    adc rdx, 0
+    sbb rbp, rbp
+    sar rax, 3
+    rol r10d, 5`, { rcx: 1n, r10: 0x80000001n }, 0x10n], // AF after a shift is undefined (SDM)
+  ['32-bit forms zero-extend; cdqe, cqo, neg, not; flags of the last one left for the int3', `
+    mov eax, -5
+    cdqe
+    cqo
+    mov r11, rdx
+    mov ecx, eax
+    neg ecx
+    not r12
+    lea r13d, [rax + rcx*4]
+    sub r13d, 7`, { rdx: 0x1111n, r12: 0x55n }],
+  ['a fault in the middle of a block: the state of the instructions before it', `
+    mov rax, 5
+    add rbx, rax
+    push rax
+    cmp rax, rbx
+    mov rcx, [rsi + 0xffc]`, { rsi: D, rsp: D + 0x800n, rbx: 2n }],
+  ['indirect calls and jumps through a register and through memory', `
+    lea rax, [rip + 2f]
+    mov [rsi + 0x300], rax
+    mov ecx, 50
+  1:
+    call rax
+    call qword ptr [rsi + 0x300]
+    dec ecx
+    jnz 1b
+    lea rdx, [rip + 3f]
+    mov [rsi + 0x308], rdx
+    jmp qword ptr [rsi + 0x308]
+  2:
+    add rbx, rcx
+    ret
+  3:
+    lea rdx, [rip + 4f]
+    jmp rdx
+  4:`, { rsi: D, rsp: D + 0x1000n }],
+  ['a TLB miss: the block stops, the interpreter fills it and goes on', `
+    mov rax, [rsi]
+    add rax, [rsi + 0x10]
+    mov [rsi + 0x20], rax
+    add qword ptr [rsi + 0x28], 3`, { rsi: D }],
+];
+
+const skip = nativeAvailable() ?? (haveAs ? null : 'no assembler (as)');
+describe('compiled blocks vs the host CPU', () => {
+  CASES.forEach(([name, src, r, undefinedFlags], i) => {
+    it.skipIf(skip !== null)(`${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+      const data = new Uint8Array(4096).map((_, i) => (i * 29 + 3) & 0xff);
+      const c = { code: asm(`case${i}`, src), state: regs(r), data, undefinedFlags };
+      const fails = check([c, c]); // twice: the second run finds the blocks compiled
+      if (fails.length) throw new Error(formatFailures(fails, name));
+    });
+  });
+});
+
+describe('the cases above really ran compiled', () => {
+  it.skipIf(skip !== null)('blocks were compiled and evicted, none failed to build', () => {
+    const st = oracleCore().jit!.stats;
+    expect(st.compiled).toBeGreaterThan(10);
+    expect(st.evicted).toBeGreaterThan(0);
+    expect(st.errors).toBe(0);
+  });
+});
