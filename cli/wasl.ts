@@ -10,6 +10,7 @@ import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 import { openHostTerminal, HostTerminal } from './hostterm.js';
+import { isManagementCommand, managementCommand, prepareDistroRun, DistroRun, DISTRO_USAGE } from './distro.js';
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
@@ -41,14 +42,19 @@ options:
                        still works); see docs/security.md
   -h, --help           this text
   --version            wasl's version
-`;
+` + DISTRO_USAGE;
 
 function main(): void {
   // Options end at the first non-option argument: everything after it belongs to the guest.
   const argv = process.argv.slice(2);
+  if (isManagementCommand(argv)) {
+    void managementCommand(argv).then((status) => process.exit(status));
+    return;
+  }
   let split = 0;
   const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
-    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--network', '--root']);
+    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--network', '--root',
+    '-d', '--distribution', '-u', '--user', '--cd']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -76,6 +82,9 @@ function main(): void {
         network: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        distribution: { type: 'string', short: 'd' },
+        user: { type: 'string', short: 'u' },
+        cd: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -100,7 +109,8 @@ function main(): void {
     process.stderr.write(`wasl: --network must be host or none, got "${network}"\n`);
     process.exit(2);
   }
-  if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
+  const inDistro = values.distribution !== undefined || values.user !== undefined || values.cd !== undefined;
+  if (guest.length === 0 && !inDistro) { process.stderr.write(USAGE); process.exit(2); }
   let limits: InstanceLimits;
   try {
     const num = (v: string | undefined, what: string): number | undefined => {
@@ -120,20 +130,16 @@ function main(): void {
     process.stderr.write(`wasl: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  if (inDistro && (values.root !== undefined || values.isolated)) {
+    process.stderr.write('wasl: -d runs in a distribution\'s own root: it does not combine with --root or --isolated\n');
+    process.exit(2);
+  }
   if (values.root !== undefined && values.isolated) {
     process.stderr.write('wasl: --root and --isolated are alternatives (both put a volfs at /)\n');
     process.exit(2);
   }
   // A testing knob: the journal size at which the --root store compacts (volfs/diskstore.ts).
   const compactBytes = Number(process.env.WASL_VOLFS_COMPACT_BYTES) || undefined;
-
-  const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
-  for (const u of values.unset ?? []) env.delete(u);
-  for (const kv of values.env ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) { process.stderr.write(`wasl: -E expects VAR=VALUE, got "${kv}"\n`); process.exit(2); }
-    env.set(kv.slice(0, eq), kv);
-  }
 
   const logTarget = values.log ?? process.env.WASL_LOG;
   let log: ((line: string) => void) | undefined;
@@ -146,14 +152,28 @@ function main(): void {
   const strace = values.strace ? (l: string) => fs.writeSync(2, l + '\n') : undefined;
   if (strace && !log) log = strace;
 
-  const [program, ...args] = guest;
+  // `-d`: the distribution's store is the root, and the user, environment, cwd and program
+  // come from inside it (cli/distro.ts).
+  const distro: DistroRun | undefined = inDistro
+    ? prepareDistroRun({ name: values.distribution, user: values.user, cd: values.cd, command: guest },
+      { strace, log, mounts, limits, network, rootOptions: { compactBytes } })
+    : undefined;
+  const env = distro?.env ?? new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
+  for (const u of values.unset ?? []) env.delete(u);
+  for (const kv of values.env ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) { process.stderr.write(`wasl: -E expects VAR=VALUE, got "${kv}"\n`); process.exit(2); }
+    env.set(kv.slice(0, eq), kv);
+  }
+
+  const [program, ...args] = distro ? [distro.program, ...distro.argv.slice(1)] : guest;
   // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
   // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
   const term: HostTerminal | undefined = values['host-tty'] ? undefined : openHostTerminal();
   let started;
   try {
     started = spawnProgram(program, {
-      argv: [values.argv0 ?? program, ...args],
+      argv: [values.argv0 ?? distro?.argv[0] ?? program, ...args],
       env: [...env.values()],
       strace,
       log,
@@ -164,8 +184,13 @@ function main(): void {
       limits,
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
       network,
+      kernel: distro?.kernel,
+      creds: distro?.creds,
+      cwd: distro?.cwd,
+      guestOnly: !!distro,
     });
   } catch (e) {
+    distro?.done();
     if (!(e instanceof LinuxError) && values.root !== undefined) {
       process.stderr.write(`wasl: --root ${values.root}: ${(e as Error).message}\n`);
       process.exit(1);

@@ -70,6 +70,8 @@ export interface SpawnOptions {
   /** Open descriptions for fds 0, 1, 2 (the kernel takes over their references). */
   stdio: FdTable;
   creds?: Partial<Credentials>;
+  /** The executable's file identity in the instance's own filesystem (else the host's is looked up). */
+  identity?: { dev: number; ino: bigint };
 }
 
 /** The first program's file identity for /proc/PID/maps: the host's view of its path. */
@@ -133,7 +135,7 @@ export class Kernel {
     const task = new Task(pid, proc, initialRegs(0, 0));
     let entry;
     try {
-      entry = loadProgram(mm, o.image, exeIdentity(o.exe), o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
+      entry = loadProgram(mm, o.image, o.identity ? { path: o.exe, ...o.identity } : exeIdentity(o.exe), o.argv, o.env, o.execfn ?? o.exe, creds, interpreterOpener(task));
     } catch (e) {
       mm.destroy();
       throw e;
