@@ -84,7 +84,9 @@ async function* zstdJs(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Ar
 }
 
 async function* xzWasm(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const { XzReadableStream } = await import('xz-decompress');
+  // A webpack UMD bundle: its exports sit on `default` when imported from ES modules.
+  const m = await import('xz-decompress') as unknown as { default?: typeof import('xz-decompress') } & typeof import('xz-decompress');
+  const XzReadableStream = m.XzReadableStream ?? m.default!.XzReadableStream;
   const web = Readable.toWeb(Readable.from(input)) as unknown as ReadableStream<Uint8Array>;
   try {
     for await (const c of new XzReadableStream(web) as unknown as AsyncIterable<Uint8Array>) yield c;

@@ -50,7 +50,7 @@ export async function importTarball(source: AsyncIterable<Uint8Array>, installDi
   fs.mkdirSync(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.importing-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
-  const store = new DiskStore(tmp);
+  const store = new DiskStore(tmp, { bulk: true });
   let done = false;
   try {
     const s = fs.statfsSync(dirname(target));

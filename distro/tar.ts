@@ -158,7 +158,8 @@ export async function* readTar(chunks: AsyncIterable<Uint8Array>):
     if (h.length === 0) throw new TarError('truncated: the archive ends without its end-of-archive marker');
     if (h.length < BLOCK) throw new TarError(`truncated: a header at byte ${at} is cut short`);
     if (h.every((c) => c === 0)) return; // end of archive (the second zero block is optional to us)
-    const sum = num(h, 148, 8);
+    let sum = -1;
+    try { sum = num(h, 148, 8); } catch { /* not even a number: reported as a bad checksum */ }
     const { unsigned, signed } = checksum(h);
     if (sum !== unsigned && sum !== signed) throw new TarError(`bad header checksum at byte ${at} (not a tarball, or corrupted)`);
     const flag = String.fromCharCode(h[156]);

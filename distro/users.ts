@@ -1,6 +1,6 @@
 // Users of a distribution, as its own /etc/passwd and /etc/group say (passwd(5), group(5)):
 // what `wasl -d NAME -u USER` becomes, as login(1) would: uid, gid, the supplementary groups
-// initgroups(3) finds (the primary gid first), home directory and login shell.
+// initgroups(3) finds (the primary gid among them), home directory and login shell.
 
 export interface GuestUser {
   name: string;
@@ -27,6 +27,8 @@ export function findUser(passwd: string, group: string, who: string | number): G
       const id = Number(gf[2]);
       if (members.includes(f[0]) && !groups.includes(id)) groups.push(id);
     }
+    // Sorted, as the kernel keeps them after setgroups(2) (groups_sort), so getgroups agrees.
+    groups.sort((a, b) => a - b);
     return { name: f[0], uid, gid, groups, home: f[5] || '/', shell: f[6] || '/bin/sh' };
   }
   return null;
