@@ -152,13 +152,13 @@ async function fill(vfs: Volfs, tar: AsyncIterable<Uint8Array>): Promise<ImportS
       }
       setXattrs(node, e);
       // Last, after the contents: mode (setuid survives, as no chown follows), times.
-      node.setattr({ mode: e.mode, mtimeNs: e.mtimeNs, atimeNs: e.atimeNs ?? e.mtimeNs });
+      node.setattr({ mode: e.mode, mtimeNs: e.mtimeNs, atimeNs: e.atimeNs }); // no atime in the archive: now, as tar -x leaves it
     } catch (err) {
       if (err instanceof LinuxError) throw new TarError(`${e.path}: ${errnoText[err.errno] ?? err.message}`);
       throw err;
     }
   }
-  for (const [d, e] of dirTimes) d.setattr({ mtimeNs: e.mtimeNs, atimeNs: e.atimeNs ?? e.mtimeNs });
+  for (const [d, e] of dirTimes) d.setattr({ mtimeNs: e.mtimeNs, atimeNs: e.atimeNs });
   return stats;
 }
 
