@@ -57,16 +57,21 @@ function humanBytes(n: number): string {
   return `${n.toFixed(u ? 1 : 0)} ${units[u]}`;
 }
 
-/** A byte-counting bar on stderr when it is a terminal; nothing otherwise. */
-function progressBar(what: string, total: number): { update(n: number): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+/** A byte-counting bar on stderr when it is a terminal (nothing otherwise); `total` 0: not known yet. */
+function progressBar(what: string, total: number): { setTotal(n: number): void; update(n: number): void; stop(): void } {
+  if (!process.stderr.isTTY) return { setTotal() {}, update() {}, stop() {} };
   const bar = new SingleBar({
     format: `${what} [{bar}] {percentage}% {done} / {all}`,
     stream: process.stderr, hideCursor: true, clearOnComplete: false,
   });
-  bar.start(total || 1, 0, { done: humanBytes(0), all: total ? humanBytes(total) : '?' });
+  const all = () => (total ? humanBytes(total) : '?');
+  bar.start(total || 1, 0, { done: humanBytes(0), all: all() });
   return {
-    update(n) { bar.update(Math.min(n, total || n), { done: humanBytes(n), all: total ? humanBytes(total) : '?' }); },
+    setTotal(n) { total = n; bar.setTotal(n || 1); },
+    update(n) {
+      if (total && n > total) { total = n; bar.setTotal(n); } // an estimate fell short
+      bar.update(total ? n : 0, { done: humanBytes(n), all: all() });
+    },
     stop() { bar.stop(); },
   };
 }
@@ -149,7 +154,7 @@ async function exportCommand(reg: Registry, name: string, file: string): Promise
   const out = tmp ? fs.createWriteStream(tmp) : process.stdout;
   const bar = progressBar(`exporting ${name}`, 0);
   try {
-    await exportStore(d.dir, out, { gzip, progress: (n) => bar.update(n), warn: (l) => process.stderr.write(`wasl: ${l}\n`) });
+    await exportStore(d.dir, out, { gzip, start: (n) => bar.setTotal(n), progress: (n) => bar.update(n), warn: (l) => process.stderr.write(`wasl: ${l}\n`) });
     if (tmp) fs.renameSync(tmp, file);
   } catch (e) {
     if (tmp) fs.rmSync(tmp, { force: true });

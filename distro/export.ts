@@ -14,6 +14,8 @@ import { tarHeader, padding, TAR_END, TarEntry, TarType } from './tar.js';
 
 export interface ExportOptions {
   gzip?: boolean;
+  /** Told once, before writing, about how many bytes the archive will have (an estimate). */
+  start?: (estimate: number) => void;
   /** Called as bytes are written (before compression). */
   progress?: (bytesWritten: number) => void;
   /** Told about what a tarball cannot hold (sockets). */
@@ -38,6 +40,8 @@ export async function exportStore(dir: string, out: Writable, o: ExportOptions =
   let entries = 0;
   try {
     const vfs = new Volfs({ store, capacity: Number.MAX_SAFE_INTEGER });
+    // Contents, plus about two header blocks per inode (one more with a PAX header).
+    o.start?.(vfs.used + 1024 * vfs.inodes);
     const linked = new Map<bigint, string>(); // inode → its first name, for hard links
     const visit = async (i: VolInode, path: string): Promise<void> => {
       const type = TYPES[i.mode & S_IFMT];
