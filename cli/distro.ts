@@ -243,6 +243,7 @@ export function prepareDistroRun(req: DistroRunRequest, options: KernelOptions):
     if (!name) fail('no default distribution: import one with wasl --import, or name one with -d');
     d = reg.get(name);
   } catch (e) { fail((e as Error).message); }
+  if (!fs.existsSync(join(d.dir, 'meta.snap'))) fail(`distribution ${d.name}: its store ${d.dir} is missing (wasl --unregister ${d.name} forgets it)`);
   const running = reg.runningPid(d.name);
   if (running) fail(`distribution ${d.name} is already running in process ${running}; wasl runs one instance per distribution at a time (wasl --terminate ${d.name} stops it)`);
   let kernel: Kernel;

@@ -52,6 +52,9 @@ export async function importTarball(source: AsyncIterable<Uint8Array>, installDi
   fs.rmSync(tmp, { recursive: true, force: true });
   const store = new DiskStore(tmp, { bulk: true });
   let done = false;
+  // An exit in the middle (the CLI's SIGINT/SIGTERM handler) takes the half-made store with it.
+  const cleanup = () => { if (!done) fs.rmSync(tmp, { recursive: true, force: true }); };
+  process.on('exit', cleanup);
   try {
     const s = fs.statfsSync(dirname(target));
     const vfs = new Volfs({ store, capacity: s.blocks * s.bsize, rootUid: 0, rootGid: 0 });
@@ -67,6 +70,7 @@ export async function importTarball(source: AsyncIterable<Uint8Array>, installDi
     done = true;
     return stats;
   } finally {
+    process.off('exit', cleanup);
     if (!done) {
       store.abandon();
       fs.rmSync(tmp, { recursive: true, force: true });
