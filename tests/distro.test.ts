@@ -149,6 +149,31 @@ describe.skipIf(!haveTools)('the registry', () => {
   });
 });
 
+describe.skipIf(!haveTools)('progress and concurrency', () => {
+  it.skipIf(!hasCommand('script'))('a progress bar on a terminal (bytes read, bytes written), none otherwise', () => {
+    const home = newHome();
+    const cli = `"${process.execPath}" "${WASL_CLI}"`;
+    // script(1) gives the CLI a terminal for stdin, stdout and stderr.
+    const inner = `${cli} --import p ${join(base, 'inst-p')} ${tarball} && ${cli} --export p ${join(base, 'p.tar')}`;
+    const r = sh(`WASL_HOME="$1" script -qec "$2" /dev/null`, [home, inner]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/importing p \[=+\] 100% /);
+    expect(r.stdout).toMatch(/exporting p \[=+\] 100% /);
+    // Without a terminal (the other tests), stderr stays empty.
+    expect(wasl(home, ['--export', 'p', join(base, 'p2.tar')])).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('two imports at once both land in the registry (read-modify-write under its lock)', async () => {
+    const home = newHome();
+    const run = (name: string) => new Promise<number | null>((res) => {
+      spawn(process.execPath, [WASL_CLI, '--import', name, join(base, `inst-${name}`), tarball], { env: { WASL_HOME: home, PATH: process.env.PATH }, stdio: 'ignore' })
+        .on('exit', (code) => res(code));
+    });
+    expect(await Promise.all([run('a1'), run('a2'), run('a3')])).toEqual([0, 0, 0]);
+    expect(wasl(home, ['-l']).stdout.split('\n').slice(1).filter(Boolean).map((l) => l.replace(' (Default)', '')).sort()).toEqual(['a1', 'a2', 'a3']);
+  });
+});
+
 describe.skipIf(!haveTools)('wasl -d', () => {
   let home = '';
   beforeAll(() => {
