@@ -45,10 +45,14 @@ async function* hostFilter(cmd: string, input: AsyncIterable<Uint8Array>): Async
   })();
   let feedError: unknown;
   feeding.catch((e) => { feedError = e; child.kill(); });
+  let drained = false;
   try {
     for await (const c of child.stdout) yield c as Uint8Array;
+    drained = true;
   } finally {
-    if (child.exitCode === null) child.kill();
+    // Stopped early (the tar reader failed, or its consumer did): the decompressor must go.
+    // After its whole output it is left to exit by itself, its status then says if all was well.
+    if (!drained && child.exitCode === null) child.kill();
   }
   const code = await exited;
   if (feedError) throw feedError;
