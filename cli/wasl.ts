@@ -14,6 +14,7 @@ import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 import { openHostTerminal, HostTerminal } from './hostterm.js';
+import { isManagementCommand, managementCommand, prepareDistroRun, DistroRun, DISTRO_USAGE } from './distro.js';
 
 // Start-up (issue #11): V8 optimises a wasm function with TurboFan once Liftoff code has run
 // --wasm-tiering-budget "bytes"; the core's interpreter loop reaches the default (1.8 M) within
@@ -66,14 +67,19 @@ options:
                        host's first nameserver in /etc/resolv.conf)
   -h, --help           this text
   --version            wasl's version
-`;
+` + DISTRO_USAGE;
 
 function main(): void {
   // Options end at the first non-option argument: everything after it belongs to the guest.
   const argv = process.argv.slice(2);
+  if (isManagementCommand(argv)) {
+    void managementCommand(argv).then((status) => process.exit(status));
+    return;
+  }
   let split = 0;
   const takesValue = new Set(['--log', '-E', '--env', '-U', '--unset', '-0', '--argv0', '--mount',
-    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--max-output', '--network', '--root', '--dns-upstream']);
+    '--memory', '--max-tasks', '--max-files', '--cpu-time', '--max-output', '--network', '--root', '--dns-upstream',
+    '-d', '--distribution', '-u', '--user', '--cd']);
   while (split < argv.length && argv[split].startsWith('-')) {
     if (argv[split] === '--') { split++; break; }
     split += takesValue.has(argv[split]) ? 2 : 1;
@@ -112,6 +118,9 @@ function main(): void {
         'dns-upstream': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        distribution: { type: 'string', short: 'd' },
+        user: { type: 'string', short: 'u' },
+        cd: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -136,7 +145,8 @@ function main(): void {
     process.stderr.write(`wasl: --network must be host or none, got "${network}"\n`);
     process.exit(2);
   }
-  if (guest.length === 0) { process.stderr.write(USAGE); process.exit(2); }
+  const inDistro = values.distribution !== undefined || values.user !== undefined || values.cd !== undefined;
+  if (guest.length === 0 && !inDistro) { process.stderr.write(USAGE); process.exit(2); }
   let limits: InstanceLimits;
   try {
     const num = (v: string | undefined, what: string): number | undefined => {
@@ -157,20 +167,16 @@ function main(): void {
     process.stderr.write(`wasl: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  if (inDistro && (values.root !== undefined || values.isolated)) {
+    process.stderr.write('wasl: -d runs in a distribution\'s own root: it does not combine with --root or --isolated\n');
+    process.exit(2);
+  }
   if (values.root !== undefined && values.isolated) {
     process.stderr.write('wasl: --root and --isolated are alternatives (both put a volfs at /)\n');
     process.exit(2);
   }
   // A testing knob: the journal size at which the --root store compacts (volfs/diskstore.ts).
   const compactBytes = Number(process.env.WASL_VOLFS_COMPACT_BYTES) || undefined;
-
-  const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
-  for (const u of values.unset ?? []) env.delete(u);
-  for (const kv of values.env ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) { process.stderr.write(`wasl: -E expects VAR=VALUE, got "${kv}"\n`); process.exit(2); }
-    env.set(kv.slice(0, eq), kv);
-  }
 
   const logTarget = values.log ?? process.env.WASL_LOG;
   let log: ((line: string) => void) | undefined;
@@ -195,7 +201,21 @@ function main(): void {
     }
   }
 
-  const [program, ...args] = guest;
+  // `-d`: the distribution's store is the root, and the user, environment, cwd and program
+  // come from inside it (cli/distro.ts).
+  const distro: DistroRun | undefined = inDistro
+    ? prepareDistroRun({ name: values.distribution, user: values.user, cd: values.cd, command: guest },
+      { strace, log, mounts, limits, network, rootOptions: { compactBytes } })
+    : undefined;
+  const env = distro?.env ?? new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
+  for (const u of values.unset ?? []) env.delete(u);
+  for (const kv of values.env ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) { process.stderr.write(`wasl: -E expects VAR=VALUE, got "${kv}"\n`); process.exit(2); }
+    env.set(kv.slice(0, eq), kv);
+  }
+
+  const [program, ...args] = distro ? [distro.program, ...distro.argv.slice(1)] : guest;
   // The --root store is opened here: whether it holds a distribution decides how wasl runs.
   let rootFs: Volfs | undefined;
   if (values.root !== undefined) {
@@ -217,7 +237,7 @@ function main(): void {
   let started;
   try {
     started = spawnProgram(program, {
-      argv: [values.argv0 ?? program, ...args],
+      argv: [values.argv0 ?? distro?.argv[0] ?? program, ...args],
       env: [...env.values()],
       strace,
       syscallStats: statsTo !== undefined,
@@ -230,8 +250,13 @@ function main(): void {
       network,
       dnsUpstream: values['dns-upstream'],
       jit: values['no-jit'] ? false : values.jit ? true : undefined,
+      kernel: distro?.kernel,
+      creds: distro?.creds,
+      cwd: distro?.cwd,
+      guestOnly: !!distro,
     });
   } catch (e) {
+    distro?.done();
     if (!(e instanceof LinuxError) && values.root !== undefined) {
       process.stderr.write(`wasl: --root ${values.root}: ${(e as Error).message}\n`);
       process.exit(1);

@@ -18,6 +18,7 @@ import type * as NodeTty from 'node:tty';
 import type * as NodePath from 'node:path';
 import type * as NodeUrl from 'node:url';
 import type * as NodeZlib from 'node:zlib';
+import type * as NodeChildProcess from 'node:child_process';
 
 function builtin<T>(name: string): T {
   const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
@@ -33,6 +34,8 @@ export const tty = builtin<typeof NodeTty>('node:tty');
 export const path = builtin<typeof NodePath>('node:path');
 export const url = builtin<typeof NodeUrl>('node:url');
 export const zlib = builtin<typeof NodeZlib>('node:zlib');
+/** Only for host tools a store may call (`sync -f` for syncfs); absent in the browser. */
+export const childProcess = builtin<typeof NodeChildProcess>('node:child_process');
 
 /** Whether IP sockets exist on this host (the browser has none: socket() answers EACCES). */
 export const hasNetwork = net !== undefined && dgram !== undefined;

@@ -8,9 +8,11 @@ import { Kernel, KernelOptions } from './kernel/kernel.js';
 import { FdTable } from './vfs/file.js';
 import { HostFile } from './fs/hostfile.js';
 import { O_RDONLY, O_WRONLY, O_RDWR } from './abi/fcntl.js';
-import { LinuxError, ENOENT, EACCES, ELOOP } from './abi/errno.js';
+import { LinuxError, ENOENT, EACCES, ELOOP, EISDIR } from './abi/errno.js';
+import { S_IFMT, S_IFDIR, S_IFREG } from './abi/stat.js';
+import type { WalkContext } from './vfs/namespace.js';
 import { parseShebang, isElf, MAX_REWRITES } from './syscalls/sys_exec.js';
-import type { ExitStatus, Process } from './kernel/task.js';
+import type { ExitStatus, Process, Credentials } from './kernel/task.js';
 import { Console } from './tty/console.js';
 
 export { Kernel } from './kernel/kernel.js';
@@ -34,6 +36,12 @@ export interface RunOptions extends KernelOptions {
    * spawnProgram returns the Console to feed input and resizes to.
    */
   terminal?: TerminalOptions;
+  /** Credentials of the first process (a distribution's user); default: the host process's. */
+  creds?: Partial<Credentials>;
+  /** An instance made beforehand (to read its filesystem first); default: a new one from these options. */
+  kernel?: Kernel;
+  /** The program must be found in the instance's own filesystem, never on the host (`wasl -d`). */
+  guestOnly?: boolean;
 }
 
 export interface TerminalOptions {
@@ -79,50 +87,128 @@ export function stdioTable(fds: [number, number, number]): FdTable {
   return t;
 }
 
-/** Starts `program` in a new kernel; returns the process (await `process.exited`). */
-export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Kernel; process: Process; console?: Console } {
-  const exe = findProgram(program);
-  let image: Uint8Array;
+/** An executable as the first process gets it: its bytes and where they came from. */
+interface ProgramFile { image: Uint8Array; exe: string; identity?: { dev: number; ino: bigint }; named?: string }
+
+/** Reads a host file as a program (ENOENT/EACCES as the host says). */
+function readHostProgram(path: string, named: string): ProgramFile {
   try {
-    image = fs.readFileSync(exe);
+    return { image: fs.readFileSync(path), exe: fs.realpathSync(path) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${program}: ${code}`);
+    throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${named}: ${code}`);
   }
+}
+
+/** The walk context of the first process, before it exists: its cwd and credentials. */
+function guestContext(kernel: Kernel, cwd: string, creds?: Partial<Credentials>): WalkContext {
+  const ns = kernel.vfs!.ns;
+  const c = { fsuid: creds?.uid ?? 0, fsgid: creds?.gid ?? 0, groups: creds?.groups ?? [] };
+  const ctx: WalkContext = { root: ns.root, cwd: ns.root, creds: c };
+  try { ctx.cwd = ns.resolve(ctx, ns.root, cwd); } catch { /* relative names fail as they would in the guest */ }
+  return ctx;
+}
+
+/**
+ * Reads `path` from the instance's own filesystem (a --root or --isolated volfs and its
+ * mounts), following symlinks; throws LinuxError (ENOENT, EACCES, EISDIR, ...).
+ */
+export function readGuestFile(kernel: Kernel, path: string, ctx = guestContext(kernel, '/')): ProgramFile {
+  const ns = kernel.vfs!.ns;
+  const d = ns.resolve(ctx, ctx.cwd, path);
+  const a = d.inode.attrs();
+  if ((a.mode & S_IFMT) === S_IFDIR) throw new LinuxError(EISDIR, path);
+  if ((a.mode & S_IFMT) !== S_IFREG) throw new LinuxError(EACCES, path);
+  const data = new Uint8Array(a.size);
+  let off = 0;
+  while (off < a.size) {
+    const n = d.inode.read(data.subarray(off), off);
+    if (n === 0) break;
+    off += n;
+  }
+  return { image: data.subarray(0, off), exe: ns.pathOf(d, ns.root), identity: { dev: d.inode.fs.dev, ino: BigInt(d.inode.ino) } };
+}
+
+/**
+ * Finds `program` in the guest's filesystem as execvp(3) would: a name with a slash as it is
+ * (relative to the cwd), else along the guest environment's PATH. Null if it is not there.
+ */
+function findGuestProgram(kernel: Kernel, program: string, env: string[], ctx: WalkContext): ProgramFile | null {
+  const pathVar = env.find((kv) => kv.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
+  const candidates = program.includes('/') ? [program] : pathVar.split(':').map((d) => `${d || '.'}/${program}`);
+  let denied: LinuxError | null = null;
+  for (const c of candidates) {
+    try {
+      return { ...readGuestFile(kernel, c, ctx), named: c }; // execvp passes this name on
+    } catch (e) {
+      if (!(e instanceof LinuxError)) throw e;
+      if (e.errno === EACCES) denied = e; // execvp goes on, and reports EACCES if nothing else is found
+    }
+  }
+  if (denied) throw denied;
+  return null;
+}
+
+/** Starts `program` in a new kernel; returns the process (await `process.exited`). */
+export function spawnProgram(program: string, o: RunOptions = {}): { kernel: Kernel; process: Process; console?: Console } {
+  // The instance first: with its own filesystem, the program is looked up inside it.
+  const kernel = o.kernel ?? new Kernel(o);
+  try {
+    return startIn(kernel, program, o);
+  } catch (e) {
+    if (!o.kernel) kernel.close(); // a --root store is released for the next one
+    throw e;
+  }
+}
+
+function startIn(kernel: Kernel, program: string, o: RunOptions): { kernel: Kernel; process: Process; console?: Console } {
+  const env = o.env ?? hostEnv();
+  const ownRoot = !!kernel.vfs && (kernel.options.isolated || kernel.options.root !== undefined || kernel.options.rootFs !== undefined);
+  const cwd = o.cwd ?? (ownRoot ? '/' : process.cwd());
+  // In an instance with its own root, the program and its #! interpreters come from the guest's
+  // filesystem; a program found only on the host is still run from there unless `guestOnly`
+  // (`wasl --isolated /bin/busybox ...` with a host busybox: docs/quirks.md).
+  const ctx = ownRoot ? guestContext(kernel, cwd, o.creds) : undefined;
+  let fromGuest = false;
+  let file: ProgramFile;
+  const guestFile = ctx ? findGuestProgram(kernel, program, env, ctx) : null;
+  if (guestFile) { file = guestFile; fromGuest = true; }
+  else if (o.guestOnly) throw new LinuxError(ENOENT, `${program}: not found in the distribution`);
+  else file = readHostProgram(findProgram(program), program);
+  const readInterpreter = (name: string): ProgramFile => {
+    if (!fromGuest) return readHostProgram(name, `${program}: interpreter ${name}`);
+    try { return readGuestFile(kernel, name, ctx); } catch (e) {
+      throw e instanceof LinuxError ? new LinuxError(e.errno, `${program}: interpreter ${name}`) : e;
+    }
+  };
   // A `#!` script is rewritten into its interpreter as execve's binfmt_script does (at most
-  // MAX_REWRITES levels); the interpreter, like the program, is read from the host.
+  // MAX_REWRITES levels); the interpreter is read from where the program was found.
   let argv = o.argv ?? [program];
-  let realExe = fs.realpathSync(exe);
-  for (let depth = 0, named = program; !isElf(image); depth++) {
-    const sh = parseShebang(image); // ENOEXEC for a #! line without an interpreter
+  for (let depth = 0, named = program; !isElf(file.image); depth++) {
+    const sh = parseShebang(file.image); // ENOEXEC for a #! line without an interpreter
     if (!sh) break; // neither ELF nor a script: the loader says ENOEXEC
     if (depth >= MAX_REWRITES) throw new LinuxError(ELOOP, `${program}: too many levels of #! interpreters`);
     argv = [sh.name, ...(sh.arg !== undefined ? [sh.arg] : []), named, ...argv.slice(1)];
     named = sh.name;
-    try {
-      image = fs.readFileSync(sh.name);
-      realExe = fs.realpathSync(sh.name);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${program}: interpreter ${sh.name}: ${code}`);
-    }
+    file = readInterpreter(sh.name);
   }
-  const kernel = new Kernel(o);
   const stdio = stdioTable(o.stdio ?? [0, 1, 2]);
   let console: Console | undefined;
   if (o.terminal) {
     const term = o.terminal;
-    console = new Console(kernel, process.getuid?.() ?? 0, term.output, term.cols, term.rows);
+    console = new Console(kernel, o.creds?.uid ?? process.getuid?.() ?? 0, term.output, term.cols, term.rows);
     term.fds.forEach((on, fd) => { if (on) stdio.installAt(fd, console!.open(), false); });
   }
   const proc = kernel.spawn({
-    image,
-    exe: realExe,
-    execfn: program.includes('/') ? program : exe,
+    image: file.image,
+    exe: file.exe,
+    execfn: guestFile?.named ?? (program.includes('/') ? program : findProgram(program)),
     argv,
-    env: o.env ?? hostEnv(),
-    cwd: o.cwd ?? (o.isolated || o.root !== undefined || o.rootFs ? '/' : process.cwd()),
+    env,
+    cwd,
     stdio,
+    creds: o.creds,
+    identity: file.identity,
   });
   // What the guest writes to these counts against the output cap (limits.output).
   for (let fd = 0; fd < 3; fd++) { try { stdio.get(fd).instanceOutput = true; } catch { /* closed */ } }

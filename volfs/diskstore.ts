@@ -21,7 +21,7 @@
 // nothing the host kernel already has; a power cut may lose them, never the store's consistency).
 // Freed inodes' data files are deleted only after the commit recording the free is durable.
 
-import { fs, path, zlib } from '../lxcore/host.js';
+import { fs, path, zlib, childProcess } from '../lxcore/host.js';
 import { LinuxError, EIO, ENOSPC, EDQUOT, EFBIG } from '../lxcore/abi/errno.js';
 import type { VolStore, StoredState, InodeRecord, FileData, Recordable } from './store.js';
 
@@ -47,6 +47,12 @@ type Rec =
 export interface DiskStoreOptions {
   /** Journal size (bytes) past which a commit compacts into a new snapshot; default 4 MiB. */
   compactBytes?: number;
+  /**
+   * A bulk load (`wasl --import`): nothing asks for durability until the end, so a full sync
+   * (sync(null), close) syncs the whole host filesystem once (syncfs(2), through `sync -f`)
+   * instead of each file written, falling back to one fdatasync per file without it.
+   */
+  bulk?: boolean;
 }
 
 function frame(recs: Rec[]): Buffer {
@@ -94,6 +100,11 @@ function alive(pid: number): boolean {
   try { return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; }
 }
 
+/** syncfs(2) of the host filesystem holding `path`, through coreutils' `sync -f`; false without it. */
+function syncfs(path: string): boolean {
+  return childProcess.spawnSync('sync', ['-f', path], { stdio: 'ignore' }).status === 0;
+}
+
 /** The state being rebuilt at open: inodes and each directory's entries, in order. */
 class Replay {
   inodes = new Map<number, InodeRecord>();
@@ -124,6 +135,7 @@ export class DiskStore implements VolStore {
   private readonly dataDir: string;
   private readonly lockPath: string;
   private readonly compactBytes: number;
+  private readonly bulk: boolean;
   private gen = 0;
   private journalFd = -1;
   private journalEnd = 0;
@@ -153,6 +165,7 @@ export class DiskStore implements VolStore {
    */
   constructor(readonly dir: string, o: DiskStoreOptions = {}) {
     this.compactBytes = o.compactBytes ?? 4 << 20;
+    this.bulk = o.bulk ?? false;
     this.dataDir = path.join(dir, 'data');
     this.lockPath = path.join(dir, 'volfs.lock');
     fs.mkdirSync(dir, { recursive: true });
@@ -390,6 +403,12 @@ export class DiskStore implements VolStore {
 
   /** fdatasync the data of `ino` (or of every file written since its last sync), and data/. */
   private syncData(ino: number | null): void {
+    if (ino === null && this.bulk && this.unsynced.size > 1 && syncfs(this.dataDir)) {
+      this.counters.fsyncs++;
+      this.unsynced.clear();
+      this.newFiles = false;
+      return;
+    }
     for (const i of ino === null ? [...this.unsynced] : this.unsynced.has(ino) ? [ino] : []) {
       const fd = this.fd(i, false);
       if (fd >= 0) this.fsync(fd, true);

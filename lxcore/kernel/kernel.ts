@@ -117,6 +117,8 @@ export interface SpawnOptions {
   parent?: Process;
   /** A session and process group of its own (setsid), instead of the host process's. */
   newSession?: boolean;
+  /** The executable's file identity in the instance's own filesystem (else the host's is looked up). */
+  identity?: { dev: number; ino: bigint };
 }
 
 /** The first program's file identity for /proc/PID/maps: the host's view of its path. */
@@ -200,7 +202,7 @@ export class Kernel {
     try {
       let image = o.image, argv = o.argv;
       let ident: ExeIdentity = { path: o.exe };
-      if (o.path === undefined) ident = exeIdentity(o.exe); // the host's file (the CLI's first program)
+      if (o.path === undefined) ident = o.identity ? { path: o.exe, ...o.identity } : exeIdentity(o.exe); // the CLI's first program: a guest file, or the host's
       else {
         const found = findProgram(task, AT_FDCWD, o.path, 0, o.argv, o.execfn ?? o.path);
         image = found.file.data;

@@ -1,0 +1,318 @@
+// The distribution commands of the CLI, WSL's spelling: --import, --export, --list [--verbose],
+// --set-default, --unregister, --terminate, --shutdown (each on its own), and `-d NAME [-u USER]
+// [--cd DIR]`, which cli/wasl.ts combines with its run options. The work is in distro/ (the
+// tar codec, import, export, the registry, users); this file is the command line around it.
+
+import * as fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Registry, Distribution, checkName, alive, STORE_VERSION } from '../distro/registry.js';
+import { importTarball } from '../distro/import.js';
+import { exportStore } from '../distro/export.js';
+import { findUser, GuestUser } from '../distro/users.js';
+import { Kernel, KernelOptions, LinuxError, readGuestFile } from '../lxcore/index.js';
+import { sendSignalInfo } from '../lxcore/kernel/signals.js';
+import { siKill, SI_USER } from '../lxcore/abi/siginfo.js';
+import { SIGTERM, SIGKILL } from '../lxcore/abi/signal.js';
+import type { Credentials } from '../lxcore/kernel/task.js';
+
+/** How long guest processes have between SIGTERM and SIGKILL when an instance is terminated. */
+export const GRACE_MS = 3000;
+
+/** Management commands: each takes the whole command line. */
+const COMMANDS: Record<string, number> = {
+  '--import': 3, '--export': 2, '--list': 0, '-l': 0, '--set-default': 1, '-s': 1, '--unregister': 1,
+  '--terminate': 1, '-t': 1, '--shutdown': 0,
+};
+
+export const DISTRO_USAGE = `
+distributions (WSL's commands; the registry is in $WASL_HOME, default ~/.config/wasl):
+  --import NAME INSTALL_DIR ROOTFS.tar[.gz|.xz|.zst]   make a distribution from a rootfs
+                       tarball ("-": stdin); INSTALL_DIR must be missing or empty
+  --export NAME FILE.tar[.gz]   write a distribution back as a tarball ("-": stdout)
+  -l, --list [-v, --verbose]    the registered distributions (* the default; state)
+  -s, --set-default NAME        the distribution -d uses when given none
+  --unregister NAME    terminate it, forget it and delete its install directory
+  -t, --terminate NAME stop a running distribution (SIGTERM to its processes, SIGKILL after 3 s)
+  --shutdown           terminate every running distribution
+  -d, --distribution NAME [-u, --user USER] [--cd DIR] [-- COMMAND ARGS...]
+                       run COMMAND (default: USER's login shell) in distribution NAME (default:
+                       the default one), found in the distribution's filesystem along its PATH
+`;
+
+/** Whether argv starts with a management command (cli/wasl.ts hands such a line over whole). */
+export function isManagementCommand(argv: string[]): boolean {
+  return argv.length > 0 && argv[0] in COMMANDS;
+}
+
+function fail(message: string, status = 1): never {
+  process.stderr.write(`wasl: ${message}\n`);
+  process.exit(status);
+}
+
+function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+  return `${n.toFixed(u ? 1 : 0)} ${units[u]}`;
+}
+
+/** A byte-counting bar on stderr when it is a terminal (nothing otherwise); `total` 0: not known yet. */
+function progressBar(what: string, total: number): { setTotal(n: number): void; update(n: number): void; stop(): void } {
+  if (!process.stderr.isTTY) return { setTotal() {}, update() {}, stop() {} };
+  const bar = new SingleBar({
+    format: `${what} [{bar}] {percentage}% {done} / {all}`,
+    stream: process.stderr, hideCursor: true, clearOnComplete: false,
+  });
+  const all = () => (total ? humanBytes(total) : '?');
+  bar.start(total || 1, 0, { done: humanBytes(0), all: all() });
+  return {
+    setTotal(n) { total = n; bar.setTotal(n || 1); },
+    update(n) {
+      if (total && n > total) { total = n; bar.setTotal(n); } // an estimate fell short
+      bar.update(total ? n : 0, { done: humanBytes(n), all: all() });
+    },
+    stop() { bar.stop(); },
+  };
+}
+
+/** The pid holding a store's own lock (a `--root DIR` run, an export), if it is alive. */
+function storeHolder(dir: string): number | null {
+  try {
+    const pid = parseInt(fs.readFileSync(join(dir, 'volfs.lock'), 'utf8'), 10);
+    return pid > 0 && alive(pid) ? pid : null;
+  } catch { return null; }
+}
+
+/** Runs a management command line; resolves to the exit status. */
+export async function managementCommand(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const verbose = cmd === '--list' || cmd === '-l' ? rest.some((a) => a === '-v' || a === '--verbose') : false;
+  const args = cmd === '--list' || cmd === '-l' ? rest.filter((a) => a !== '-v' && a !== '--verbose') : rest;
+  if (args.length !== COMMANDS[cmd]) fail(`${cmd} expects ${COMMANDS[cmd] || 'no'} argument${COMMANDS[cmd] === 1 ? '' : 's'}, got ${args.length}`, 2);
+  const reg = new Registry();
+  try {
+    switch (cmd) {
+      case '--import': return await importCommand(reg, args[0], args[1], args[2]);
+      case '--export': return await exportCommand(reg, args[0], args[1]);
+      case '--list': case '-l': return listCommand(reg, verbose);
+      case '--set-default': case '-s':
+        reg.update((r) => {
+          if (!r.distributions.some((d) => d.name === args[0])) throw new Error(`there is no distribution with the name "${args[0]}"`);
+          r.default = args[0];
+        });
+        return 0;
+      case '--unregister': return await unregisterCommand(reg, args[0]);
+      case '--terminate': case '-t': reg.get(args[0]); await terminate(reg, args[0]); return 0;
+      case '--shutdown':
+        for (const d of reg.list()) await terminate(reg, d.name);
+        return 0;
+    }
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  return 2;
+}
+
+async function importCommand(reg: Registry, name: string, installDir: string, tarball: string): Promise<number> {
+  checkName(name);
+  if (reg.list().some((d) => d.name === name)) fail(`a distribution with the name "${name}" already exists`);
+  const total = tarball === '-' ? 0 : fs.statSync(tarball).size;
+  const source = tarball === '-' ? process.stdin : fs.createReadStream(tarball, { highWaterMark: 1 << 20 });
+  const bar = progressBar(`importing ${name}`, total);
+  const dir = resolve(installDir);
+  // Ctrl-C or a SIGTERM during the import: the temporary store goes with the process.
+  const abort = () => { bar.stop(); fail(`import of ${name} interrupted; nothing was registered`, 130); };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    await importTarball(source, dir, { progress: (n) => bar.update(n) });
+  } catch (e) {
+    bar.stop();
+    fail(`import of ${name} from ${tarball} failed: ${(e as Error).message}; nothing was registered`);
+  }
+  bar.stop();
+  try {
+    reg.update((r) => {
+      if (r.distributions.some((d) => d.name === name)) throw new Error(`a distribution with the name "${name}" already exists`);
+      r.distributions.push({ name, dir, defaultUid: 0, version: STORE_VERSION });
+      r.default ??= name; // the first distribution is the default, as in WSL
+    });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return 0;
+}
+
+async function exportCommand(reg: Registry, name: string, file: string): Promise<number> {
+  const d = reg.get(name);
+  const holder = reg.runningPid(name) ?? storeHolder(d.dir);
+  if (holder) fail(`distribution ${name} is running (process ${holder}); terminate it first (wasl --terminate ${name})`);
+  const gzip = /\.(gz|tgz)$/.test(file);
+  const tmp = file === '-' ? null : `${file}.tmp-${process.pid}`;
+  const out = tmp ? fs.createWriteStream(tmp) : process.stdout;
+  const bar = progressBar(`exporting ${name}`, 0);
+  try {
+    await exportStore(d.dir, out, { gzip, start: (n) => bar.setTotal(n), progress: (n) => bar.update(n), warn: (l) => process.stderr.write(`wasl: ${l}\n`) });
+    if (tmp) fs.renameSync(tmp, file);
+  } catch (e) {
+    if (tmp) fs.rmSync(tmp, { force: true });
+    throw e;
+  } finally {
+    bar.stop();
+  }
+  return 0;
+}
+
+function listCommand(reg: Registry, verbose: boolean): number {
+  const list = reg.list();
+  const def = reg.defaultName();
+  if (list.length === 0) {
+    process.stdout.write('wasl has no installed distributions.\nInstall one with: wasl --import NAME INSTALL_DIR ROOTFS.tar\n');
+    return 1; // as `wsl -l` does
+  }
+  const state = (d: Distribution) => (reg.runningPid(d.name) ?? storeHolder(d.dir) ? 'Running' : 'Stopped');
+  if (!verbose) {
+    process.stdout.write('wasl distributions:\n');
+    for (const d of list) process.stdout.write(`${d.name}${d.name === def ? ' (Default)' : ''}\n`);
+    return 0;
+  }
+  const w = Math.max(4, ...list.map((d) => d.name.length)) + 4;
+  process.stdout.write(`  ${'NAME'.padEnd(w)}${'STATE'.padEnd(16)}VERSION\n`);
+  for (const d of list) process.stdout.write(`${d.name === def ? '*' : ' '} ${d.name.padEnd(w)}${state(d).padEnd(16)}${d.version}\n`);
+  return 0;
+}
+
+async function unregisterCommand(reg: Registry, name: string): Promise<number> {
+  const d = reg.get(name);
+  await terminate(reg, name);
+  const holder = storeHolder(d.dir);
+  if (holder) fail(`the store of ${name} (${d.dir}) is in use by process ${holder}`);
+  reg.update((r) => {
+    r.distributions = r.distributions.filter((x) => x.name !== name);
+    if (r.default === name) r.default = r.distributions[0]?.name ?? null;
+  });
+  fs.rmSync(d.dir, { recursive: true, force: true });
+  return 0;
+}
+
+/** SIGTERM to the wasl process running `name`, and wait for it to end (SIGKILL if it will not). */
+async function terminate(reg: Registry, name: string): Promise<void> {
+  const pid = reg.runningPid(name);
+  if (!pid) return;
+  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  const deadline = Date.now() + GRACE_MS + 7000;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL'); // the store survives a kill: it is crash-safe (volfs/diskstore.ts)
+      process.stderr.write(`wasl: ${name} (process ${pid}) did not stop in time and was killed\n`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  reg.markStopped(name);
+}
+
+// ---- wasl -d ---------------------------------------------------------------------------------
+
+export interface DistroRunRequest { name?: string; user?: string; cd?: string; command: string[] }
+
+export interface DistroRun {
+  kernel: Kernel;
+  program: string;
+  argv: string[];
+  /** The guest's environment before -E/-U: what login(1) sets, and the host's TERM. */
+  env: Map<string, string>;
+  cwd: string;
+  creds: Partial<Credentials>;
+  /** Call when the instance has ended (the run record goes). */
+  done(): void;
+}
+
+/**
+ * Prepares `wasl -d`: opens the distribution's store as the instance's root (refused if
+ * another wasl runs it), looks the user up in its /etc/passwd and /etc/group, and records the
+ * run so that --terminate can stop it. Exits with a message on errors.
+ */
+export function prepareDistroRun(req: DistroRunRequest, options: KernelOptions): DistroRun {
+  const reg = new Registry();
+  let d: Distribution;
+  try {
+    const name = req.name ?? reg.defaultName();
+    if (!name) fail('no default distribution: import one with wasl --import, or name one with -d');
+    d = reg.get(name);
+  } catch (e) { fail((e as Error).message); }
+  if (!fs.existsSync(join(d.dir, 'meta.snap'))) fail(`distribution ${d.name}: its store ${d.dir} is missing (wasl --unregister ${d.name} forgets it)`);
+  const running = reg.runningPid(d.name);
+  if (running) fail(`distribution ${d.name} is already running in process ${running}; wasl runs one instance per distribution at a time (wasl --terminate ${d.name} stops it)`);
+  let kernel: Kernel;
+  try {
+    kernel = new Kernel({ ...options, root: d.dir, isolated: false });
+  } catch (e) {
+    const m = /in use by process (\d+)/.exec((e as Error).message);
+    if (m) fail(`distribution ${d.name} is in use by process ${m[1]} (one wasl at a time per distribution)`);
+    fail(`distribution ${d.name}: ${(e as Error).message}`);
+  }
+  reg.markRunning(d.name);
+  const text = (path: string) => { try { return Buffer.from(readGuestFile(kernel, path).image).toString('utf8'); } catch { return ''; } };
+  const passwd = text('/etc/passwd'), group = text('/etc/group');
+  const who = req.user === undefined ? d.defaultUid : /^\d+$/.test(req.user) ? Number(req.user) : req.user;
+  let user: GuestUser | null = findUser(passwd, group, who);
+  if (!user) {
+    if (req.user !== undefined || d.defaultUid !== 0) {
+      kernel.close();
+      reg.markStopped(d.name);
+      fail(`user ${req.user ?? d.defaultUid} not found in ${d.name}'s /etc/passwd`);
+    }
+    user = { name: 'root', uid: 0, gid: 0, groups: [0], home: '/root', shell: '/bin/sh' }; // a rootfs without passwd
+  }
+  const env = new Map<string, string>();
+  const set = (k: string, v: string) => env.set(k, `${k}=${v}`);
+  if (process.env.TERM) set('TERM', process.env.TERM);
+  set('HOME', user.home);
+  set('USER', user.name);
+  set('LOGNAME', user.name);
+  set('SHELL', user.shell);
+  // login(1)'s defaults (Debian's /etc/login.defs ENV_SUPATH and ENV_PATH).
+  set('PATH', user.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games');
+  const cd = req.cd === undefined || req.cd === '~' ? user.home : req.cd.replace(/^~(?=\/)/, user.home);
+  const cwd = isDir(kernel, cd) ? cd : req.cd === undefined ? '/' : fail(`--cd ${req.cd}: not a directory in ${d.name}`);
+  // No command: the login shell, named "-bash" as login(1) names it so that it reads profiles.
+  const program = req.command[0] ?? user.shell;
+  const argv = req.command.length ? req.command : [`-${user.shell.split('/').pop()}`];
+  installTerminate(kernel);
+  const name = d.name;
+  process.on('exit', () => reg.markStopped(name));
+  return {
+    kernel, program, argv, env, cwd,
+    creds: { uid: user.uid, gid: user.gid, groups: user.groups },
+    done: () => reg.markStopped(name),
+  };
+}
+
+function isDir(kernel: Kernel, path: string): boolean {
+  try {
+    readGuestFile(kernel, `${path}/.`);
+    return false;
+  } catch (e) {
+    return e instanceof LinuxError && e.errno === 21; // EISDIR: it resolved to a directory
+  }
+}
+
+/**
+ * `wasl --terminate` arrives as SIGTERM: every guest process gets SIGTERM, and SIGKILL after
+ * GRACE_MS; when the last is gone the CLI's usual ending syncs the store and unlocks it.
+ */
+function installTerminate(kernel: Kernel): void {
+  let killing = false;
+  process.on('SIGTERM', () => {
+    if (killing) return;
+    killing = true;
+    const signalAll = (sig: number) => {
+      for (const p of kernel.processes.values()) if (!p.status) sendSignalInfo(kernel, p, null, sig, siKill(sig, SI_USER, 0, 0));
+    };
+    signalAll(SIGTERM);
+    setTimeout(() => signalAll(SIGKILL), GRACE_MS).unref();
+  });
+}
