@@ -89,7 +89,7 @@ export class Kernel {
   readonly processes = new Map<number, Process>();
   readonly unimplemented = new Set<string>();
   /** The file namespace, when the instance has one (isolated or with mounts); else the host's. */
-  readonly vfs?: Vfs;
+  vfs?: Vfs;
   private runQueue: Task[] = [];
   private onCore: Task | null = null;
   private nextPid: number;
@@ -113,6 +113,16 @@ export class Kernel {
         uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
       });
     }
+  }
+
+  /**
+   * The instance's namespace, made on first need over the host root when it had none (mount,
+   * umount, chroot on the passthrough): from then on lxcore walks every path, so the mount
+   * table and per-process roots apply; paths still lead to the same host files.
+   */
+  ensureVfs(): Vfs {
+    this.vfs ??= new Vfs({ isolated: false, mounts: [], uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    return this.vfs;
   }
 
   /** Creates a process running `image`; throws LinuxError (ENOEXEC …) if it cannot be loaded. */

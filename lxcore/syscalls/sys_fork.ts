@@ -145,6 +145,7 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   c.sid = p.sid;
   c.ctty = p.ctty;
   c.umask = p.umask;
+  c.root = p.root;
   c.personality = p.personality;
   c.rlimits = new Map([...p.rlimits].map(([r, v]) => [r, [v[0], v[1]] as [number, number]]));
 

@@ -28,6 +28,7 @@ const hostJoin = (dir: string, name: string) => `${dir.replace(/\/$/, '')}/${nam
 function parentOf(t: Task, dirfd: number, path: string): Exclude<ParentOf, { synthetic: true }> {
   const p = lookupParent(t, dirfd, path);
   if ('synthetic' in p) fail(EACCES);
+  if ('hostParent' in p && p.mount?.readonly) fail(EROFS); // a host directory on a read-only mount
   return p;
 }
 

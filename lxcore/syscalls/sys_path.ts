@@ -21,7 +21,7 @@ import { devptsOwns } from '../tty/devpts.js';
 import type { Task } from '../kernel/task.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { hostPathOf } from '../vfs/vfs.js';
-import type { Dentry } from '../vfs/namespace.js';
+import type { Dentry, Mount } from '../vfs/namespace.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { Creds, permission, allowed, mayExec, mayModifyDir, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import type { FileDescription } from '../vfs/file.js';
@@ -75,7 +75,7 @@ function lexical(path: string): string {
  * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
  * wasl's synthetic filesystems, or a dentry of the instance's VFS (volfs in --isolated mode).
  */
-export type Resolved = { host: string; path?: string } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
+export type Resolved = { host: string; path?: string; mount?: Mount } | { node: SynNode; path: string; dev: number } | { dentry: Dentry; path: string };
 
 /** The instance's namespace, if it has one (--isolated, --mount); else paths are the host's. */
 function vfsOf(t: Task): Vfs | undefined { return t.kernel.vfs; }
@@ -95,7 +95,7 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
       const hp = hostPathOf(d);
       const guest = vfs!.ns.pathOf(d, ctx.root);
       // A drvfs file is served by its host path; the guest keeps seeing its own path for it.
-      return hp !== null ? { host: hp, path: guest } : { dentry: d, path: guest };
+      return hp !== null ? { host: hp, path: guest, mount: d.mount } : { dentry: d, path: guest };
     }
     const [at, m] = hit;
     const r = walk(m, at, canon.slice(at.length).split('/').filter(Boolean), t, follow);
@@ -106,7 +106,7 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
 }
 
 /** Where a new name would go: its parent (a host directory path, or a VFS dentry) and the name. */
-export type ParentOf = { hostParent: string; name: string; trailingSlash: boolean } | { parent: Dentry; name: string; trailingSlash: boolean } | { synthetic: true };
+export type ParentOf = { hostParent: string; name: string; trailingSlash: boolean; mount?: Mount } | { parent: Dentry; name: string; trailingSlash: boolean } | { synthetic: true };
 
 export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   const abs = path.startsWith('/') ? path : `${baseDir(t, dirfd).replace(/\/$/, '')}/${path}`;
@@ -124,7 +124,7 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   const ctx = vfs.context(t);
   const r = vfs.ns.resolveParent(ctx, ctx.root, abs);
   const hp = hostPathOf(r.parent);
-  return hp !== null ? { hostParent: hp, name: r.name, trailingSlash } : { parent: r.parent, name: r.name, trailingSlash };
+  return hp !== null ? { hostParent: hp, name: r.name, trailingSlash, mount: r.parent.mount } : { parent: r.parent, name: r.name, trailingSlash };
 }
 
 /** A VFS dentry's status, as stat(2) reports it. */
@@ -148,6 +148,7 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescri
   if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
   if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
+  if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
   if (type !== S_IFREG && type !== S_IFDIR) fail(ENXIO); // FIFOs and devices on volfs: issue #5
   const creds = credsOf(t);
   permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
@@ -181,6 +182,7 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     const p = lookupParent(t, dirfd, path);
     if ('synthetic' in p) return fail(EACCES);
     if (p.trailingSlash) fail(EISDIR);
+    if ('hostParent' in p && p.mount?.readonly) fail(EROFS);
     if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}`, path: vfsOf(t) ? lexical(path.startsWith('/') ? path : `${baseDir(t, dirfd)}/${path}`) : undefined };
     else {
       mayModifyDir(credsOf(t), p.parent.inode.attrs());
@@ -200,6 +202,14 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   if (!('host' in r)) {
     if (creating && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
+  }
+  if (r.mount) {
+    // A host file on a mount with flags of its own: ro refuses writing opens, nodev device nodes.
+    if (r.mount.readonly && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC))) fail(EROFS);
+    if (r.mount.nodev) {
+      const ty = Number(host(() => fs.statSync(r!.host, { bigint: true })).mode) & S_IFMT;
+      if (ty === 0o020000 || ty === 0o060000) fail(EACCES); // S_IFCHR, S_IFBLK (may_open)
+    }
   }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
   // Inside a VFS namespace the walk already followed every symlink: the host must not follow one.

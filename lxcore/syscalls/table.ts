@@ -21,6 +21,7 @@ import * as pipe from './sys_pipe.js';
 import * as poll from './sys_poll.js';
 import * as cred from './sys_cred.js';
 import * as net from './sys_socket.js';
+import * as mnt from './sys_mount.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -115,6 +116,9 @@ const IMPLEMENTED: Record<string, Impl> = {
   fremovexattr: partial(H(xattr.sysFremovexattr), XATTR_NOTE),
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
+  chroot: partial(H(mnt.sysChroot), 'a cwd outside the new root moves to it (Linux leaves it outside); wasl\'s /proc, /dev, /sys appear in every root'),
+  mount: partial(H(mnt.sysMount), 'types tmpfs and drvfs (the latter only over the host passthrough), MS_BIND (MS_REC), MS_REMOUNT, MS_MOVE, mount flags ro/nosuid/nodev/noexec/atime; proc, sysfs, devtmpfs, devpts only at /proc, /sys, /dev, /dev/pts where wasl\'s own trees are (a no-op); propagation types accepted and ignored (one namespace)'),
+  umount2: partial(H(mnt.sysUmount2), 'MNT_DETACH, UMOUNT_NOFOLLOW; MNT_FORCE acts as a plain umount; MNT_EXPIRE answers EAGAIN; EBUSY counts open files of lxcore\'s filesystems and cwds/roots, not host files open on a drvfs mount'),
   brk: full(H(mm.sysBrk)),
   mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots (pages past the end of a regular file are SIGBUS, as on Linux); writable MAP_SHARED file mappings fail with ENODEV'),
   munmap: full(H(mm.sysMunmap)),
