@@ -279,6 +279,7 @@ export class VolInode extends Inode {
     if (t.isDir) fail(EPERM); // no hard links to directories
     d.set(name, t);
     this.vfs.store.entry(Number(this.ino), name, Number(t.ino));
+    if (t.nlink === 0) this.vfs.openOrphans.delete(t); // an O_TMPFILE file gets its first name
     t.nlink++;
     t.touch(false);
     this.touch();

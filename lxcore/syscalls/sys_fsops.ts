@@ -18,7 +18,8 @@ import { posix } from 'node:path';
 import { PROC_DEV } from '../fs/procfs.js';
 import { SYS_DEV } from '../fs/sysfs.js';
 import { DEV_DEV } from '../fs/devfs.js';
-import { pathArg, lookup, lookupParent, host, credsOf, ParentOf } from './sys_path.js';
+import { pathArg, lookup, lookupParent, host, credsOf, ParentOf, linkable } from './sys_path.js';
+import type { FileDescription } from '../vfs/file.js';
 import type { Task } from '../kernel/task.js';
 import type { Dentry } from '../vfs/namespace.js';
 
@@ -101,8 +102,20 @@ export function sysSymlink(t: Task, targetAddr: number, pathAddr: number): numbe
 
 export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
-  const from = lookup(t, olddirfd, pathArg(t, oldAddr), (flags & AT_SYMLINK_FOLLOW) !== 0);
+  const oldPath = pathArg(t, oldAddr, (flags & AT_EMPTY_PATH) !== 0);
+  let from: ReturnType<typeof lookup>;
+  if (oldPath === '') {
+    // AT_EMPTY_PATH: the file olddirfd is open on (CAP_DAC_READ_SEARCH: root's).
+    if (t.process.creds.euid !== 0) fail(ENOENT);
+    from = linkSource(t.process.fds.get(olddirfd | 0));
+  } else {
+    from = lookup(t, olddirfd, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0);
+    // /proc/self/fd/N followed: the open file itself, named or not.
+    if ('node' in from && from.node.kind === 'link' && from.node.magic) from = linkSource(from.node.magic(t));
+  }
   const p = parentOf(t, newdirfd, pathArg(t, newAddr));
+  // A file whose last name is gone stays unnamed, unless O_TMPFILE made it linkable.
+  if ('dentry' in from && from.dentry.inode.attrs().nlink === 0 && !linkable.has(from.dentry.inode)) fail(ENOENT);
   if ('host' in from && 'hostParent' in p) { host(() => fs.linkSync(from.host, hostJoin(p.hostParent, p.name))); return 0; }
   if (!('dentry' in from) || !('parent' in p)) return fail(EXDEV);
   if (from.dentry.mount !== p.parent.mount) fail(EXDEV);
@@ -112,6 +125,13 @@ export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: 
   p.parent.inode.link(p.name, from.dentry.inode);
   return 0;
 }
+/** What linkat names when given an open file: its dentry, or its host path. */
+function linkSource(f: FileDescription): ReturnType<typeof lookup> {
+  if (f instanceof InodeFile) return { dentry: f.dentry, path: f.path };
+  if (f instanceof HostFile && f.hostPath) return { host: f.hostPath, path: f.path };
+  return fail(ENOENT);
+}
+
 export function sysLink(t: Task, oldAddr: number, newAddr: number): number { return sysLinkat(t, AT_FDCWD, oldAddr, AT_FDCWD, newAddr, 0); }
 
 // ---- unlink, rmdir --------------------------------------------------------------------------

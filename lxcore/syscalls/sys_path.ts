@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
-  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, AT_NO_AUTOMOUNT,
+  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, AT_NO_AUTOMOUNT, __O_TMPFILE,
 } from '../abi/fcntl.js';
 import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
@@ -21,7 +21,8 @@ import { devptsOwns } from '../tty/devpts.js';
 import type { Task } from '../kernel/task.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { hostPathOf } from '../vfs/vfs.js';
-import type { Dentry, Mount } from '../vfs/namespace.js';
+import { Dentry } from '../vfs/namespace.js';
+import type { Mount } from '../vfs/namespace.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { Creds, permission, allowed, mayExec, mayModifyDir, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import type { FileDescription } from '../vfs/file.js';
@@ -165,7 +166,7 @@ export function host<T>(fn: () => T): T {
 export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number {
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
-  if ((flags & O_TMPFILE) === O_TMPFILE) fail(EOPNOTSUPP); // O_TMPFILE: not yet (docs/compat.md)
+  if (flags & __O_TMPFILE) return openTmpfile(t, dirfd, path, flags, mode);
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const creating = (flags & O_CREAT) !== 0;
   // O_CREAT|O_EXCL never follows a final symlink (it must fail with EEXIST on one).
@@ -216,6 +217,45 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
   const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
   return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host), cloexec);
+}
+
+/**
+ * Files made by O_TMPFILE that linkat may give a name (I_LINKABLE: not opened with O_EXCL). An
+ * unnamed inode not in here answers ENOENT to linkat, as any file whose last name went.
+ */
+export const linkable = new WeakSet<object>();
+
+/**
+ * open(dir, O_TMPFILE | O_WRONLY or O_RDWR, mode): an unnamed regular file on dir's filesystem
+ * (vfs_tmpfile). EINVAL without write access or with O_CREAT; ENOENT/ENOTDIR from the walk;
+ * EACCES without write and search permission on dir; EROFS; EOPNOTSUPP where the filesystem
+ * cannot (host files: Node has no linkat to name them later, so wasl offers none; quirks.md).
+ */
+function openTmpfile(t: Task, dirfd: number, path: string, flags: number, mode: number): number {
+  if ((flags & O_TMPFILE) !== O_TMPFILE || (flags & O_CREAT)) fail(EINVAL);
+  const acc = flags & O_ACCMODE;
+  if (acc === O_RDONLY) fail(EINVAL);
+  const r = lookup(t, dirfd, path, true);
+  if (!('dentry' in r)) {
+    const dir = 'host' in r ? host(() => fs.statSync(r.host)).isDirectory() : r.node.kind === 'dir';
+    if (!dir) fail(ENOTDIR);
+    return fail(EOPNOTSUPP);
+  }
+  const dir = r.dentry;
+  if (!dir.isDir) fail(ENOTDIR);
+  const da = dir.inode.attrs();
+  permission(credsOf(t), da, MAY_WRITE | 1 /* MAY_EXEC */);
+  if (dir.mount.readonly) fail(EROFS);
+  const c = t.process.creds;
+  // Made under a name no guest can have (a "/" in it) and unnamed at once: open, it lives on
+  // as volfs keeps unlinked open files, until linkat names it or its last close frees it.
+  const name = `tmpfile/${Date.now()}/${Math.random()}`;
+  const inode = dir.inode.create(name, { mode: (mode & 0o7777) & ~t.process.umask, uid: c.euid, gid: (da.mode & S_ISGID) ? da.gid : c.egid });
+  const d = new Dentry(dir.mount, inode, dir, `#${inode.ino}`);
+  const file = new InodeFile(d, flags & ~(O_CLOEXEC | __O_TMPFILE | O_DIRECTORY | O_EXCL), `${r.path.replace(/\/$/, '')}/#${inode.ino} (deleted)`);
+  dir.inode.unlink(name);
+  if (!(flags & O_EXCL)) linkable.add(inode);
+  return t.process.fds.install(file, (flags & O_CLOEXEC) !== 0);
 }
 
 export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number {

@@ -22,6 +22,7 @@ import * as poll from './sys_poll.js';
 import * as cred from './sys_cred.js';
 import * as net from './sys_socket.js';
 import * as mnt from './sys_mount.js';
+import * as splice from './sys_splice.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -49,7 +50,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   writev: full(H(io.sysWritev)),
   pread64: full(H(io.sysPread64)),
   pwrite64: full(H(io.sysPwrite64)),
-  lseek: partial(H(io.sysLseek), 'no SEEK_DATA/SEEK_HOLE'),
+  lseek: partial(H(io.sysLseek), 'SEEK_DATA/SEEK_HOLE see a host file as one without holes (Node cannot ask the host where they are)'),
   close: full(H(io.sysClose)),
   dup: full(H(io.sysDup)),
   dup2: full(H(io.sysDup2)),
@@ -57,7 +58,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
   ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG; no TIOCPKT, TIOCEXCL, modem or serial requests. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it); no interface ioctls (SIOCGIFCONF …)'),
   getdents64: full(H(io.sysGetdents64)),
-  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; no O_TMPFILE`),
+  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; O_TMPFILE on lxcore's filesystems (volfs, tmpfs), EOPNOTSUPP on host directories`),
   open: partial(H(path.sysOpen), PASSTHROUGH),
   creat: partial(H(path.sysCreat), PASSTHROUGH),
   newfstatat: partial(H(path.sysNewfstatat), PASSTHROUGH),
@@ -78,7 +79,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   symlink: full(H(fsops.sysSymlink)),
   symlinkat: full(H(fsops.sysSymlinkat)),
   link: full(H(fsops.sysLink)),
-  linkat: partial(H(fsops.sysLinkat), 'AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on Linux; here it links the path given'),
+  linkat: partial(H(fsops.sysLinkat), 'AT_EMPTY_PATH (root only, as CAP_DAC_READ_SEARCH) and /proc/self/fd/N with AT_SYMLINK_FOLLOW link the open file itself on lxcore\'s filesystems (an O_TMPFILE file too), a host file by the path it was opened by'),
   unlink: full(H(fsops.sysUnlink)),
   unlinkat: full(H(fsops.sysUnlinkat)),
   rmdir: full(H(fsops.sysRmdir)),
@@ -165,6 +166,9 @@ const IMPLEMENTED: Record<string, Impl> = {
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
   sendfile: full(H(pipe.sysSendfile)),
+  copy_file_range: partial(H(splice.sysCopyFileRange), 'copies through a buffer, also across filesystems (Linux answers EXDEV between some); at most 1 MiB per call'),
+  splice: partial(H(splice.sysSplice), 'pipe to pipe, pipe to regular file, regular file to pipe (not sockets or devices: EINVAL); bytes are copied, SPLICE_F_MOVE/GIFT are hints'),
+  tee: full(H(splice.sysTee)),
   poll: full(H(poll.sysPoll)),
   ppoll: full(H(poll.sysPpoll)),
   select: full(H(poll.sysSelect)),
