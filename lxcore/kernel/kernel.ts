@@ -3,6 +3,7 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
+import { PageCache } from '../mm/pagecache.js';
 import { readFileSync, statSync } from 'node:fs';
 import * as L from '../../cpu/shared/layout.js';
 import {
@@ -86,6 +87,8 @@ export class Kernel {
   readonly core = new Core();
   readonly frames = new FrameAllocator(this.core);
   readonly refs = new FrameRefs();
+  /** The frames of MAP_SHARED file mappings, shared by all processes (lxcore/mm/pagecache.ts). */
+  readonly pageCache = new PageCache(this.core, this.frames, this.refs);
   readonly processes = new Map<number, Process>();
   readonly unimplemented = new Set<string>();
   /** The file namespace, when the instance has one (isolated or with mounts); else the host's. */
@@ -102,6 +105,7 @@ export class Kernel {
   stretchStart = 0;
 
   constructor(readonly options: KernelOptions = {}) {
+    this.refs.pageCache = this.pageCache;
     this.limits = resolveLimits(options.limits);
     this.frames.limit = L.FRAMES + this.limits.memory;
     // The first guest pid is the host's own, as under qemu-user: programs that print or compare

@@ -345,6 +345,7 @@ export function sysUmask(t: Task, mask: number): number {
 
 export function sysFsync(t: Task, fd: number): number {
   const f = t.process.fds.get(fd | 0); // EBADF
+  t.kernel.pageCache.before(f); // what shared mappings stored reaches the file first
   if (f instanceof HostFile) host(() => fs.fsyncSync(f.hostFd));
   else if (f instanceof InodeFile) f.dentry.inode.sync(false);
   // Pipes, sockets, eventfds, ttys and wasl's own device and /proc files have no fsync

@@ -126,6 +126,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   mprotect: full(H(mm.sysMprotect)),
   madvise: partial(H(mm.sysMadvise), "Linux's validation and per-VMA walk (EINVAL, ENOMEM for holes); DONTNEED/FREE, DONTFORK/DOFORK, WIPEONFORK/KEEPONFORK; DONTNEED keeps a private file mapping's pages (a snapshot); MADV_REMOVE is EOPNOTSUPP; HWPOISON/SOFT_OFFLINE are EINVAL; the rest are hints"),
   mremap: full(H(mm.sysMremap)),
+  msync: partial(H(mm.sysMsync), 'writes shared file mappings back at once (MS_ASYNC too); MS_SYNC also fsyncs; MS_INVALIDATE has nothing to drop'),
   exit: full(H(proc.sysExit)),
   exit_group: full(H(proc.sysExitGroup)),
   getpid: full(H(proc.sysGetpid)),
