@@ -23,6 +23,7 @@ import * as cred from './sys_cred.js';
 import * as net from './sys_socket.js';
 import * as mnt from './sys_mount.js';
 import * as splice from './sys_splice.js';
+import * as inotify from './sys_inotify.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -170,6 +171,10 @@ const IMPLEMENTED: Record<string, Impl> = {
   copy_file_range: partial(H(splice.sysCopyFileRange), 'copies through a buffer, also across filesystems (Linux answers EXDEV between some); at most 1 MiB per call'),
   splice: partial(H(splice.sysSplice), 'pipe to pipe, pipe to regular file, regular file to pipe (not sockets or devices: EINVAL); bytes are copied, SPLICE_F_MOVE/GIFT are hints'),
   tee: full(H(splice.sysTee)),
+  inotify_init: full(H(inotify.sysInotifyInit)),
+  inotify_init1: full(H(inotify.sysInotifyInit1)),
+  inotify_add_watch: partial(H(inotify.sysInotifyAddWatch), 'events for changes made inside the instance (not by host processes); IN_DELETE_SELF comes at the last unlink even while the file is open (Linux: at its last close); no IN_UNMOUNT; permission to read the watched inode is not checked'),
+  inotify_rm_watch: full(H(inotify.sysInotifyRmWatch)),
   poll: full(H(poll.sysPoll)),
   ppoll: full(H(poll.sysPpoll)),
   select: full(H(poll.sysSelect)),
@@ -253,7 +258,11 @@ export interface SyscallRow extends SyscallAbi { impl?: Impl }
 /** Indexed by syscall number. */
 export const TABLE: ReadonlyArray<SyscallRow | undefined> = (() => {
   const t: (SyscallRow | undefined)[] = [];
-  for (const abi of SYSCALLS) t[abi.nr] = { ...abi, impl: IMPLEMENTED[abi.name] };
+  for (const abi of SYSCALLS) {
+    const impl = IMPLEMENTED[abi.name];
+    // Calls that change files also queue inotify events (sys_inotify.ts).
+    t[abi.nr] = { ...abi, impl: impl && { ...impl, handler: inotify.withEvents(abi.name, impl.handler) } };
+  }
   for (const name of Object.keys(IMPLEMENTED)) {
     if (!SYSCALLS.some((s) => s.name === name)) throw new Error(`syscall table: no ABI entry for ${name}`);
   }
