@@ -252,10 +252,15 @@ export class Namespace {
       if (cur.inode.ino === cur.mount.rootInode.ino && cur.mount.mountpoint) { cur = cur.mount.mountpoint; continue; }
       const parent = cur.parent;
       if (!parent) { if (strict) return null; break; } // above the root the caller gave
-      // Renames change names but not inodes: look the child up in its parent by inode number.
-      const entry = parent.inode.readdir().find((e) => e.ino === cur.inode.ino);
-      if (!entry) fail(ENOENT); // removed while we stood in it
-      names.push(entry.name);
+      // Renames change names but not inodes: the name the walk came by, if it still leads to the
+      // same inode (one lookup), else the entry of the parent with that inode number (a scan:
+      // on drvfs a readdir and a stat per entry, so only when the fast answer fails).
+      let name: string | undefined = cur.name;
+      let same = false;
+      try { same = parent.inode.lookup(name)?.ino === cur.inode.ino; } catch { /* not searchable now: scan */ }
+      if (!same) name = parent.inode.readdir().find((e) => e.ino === cur.inode.ino)?.name;
+      if (name === undefined) fail(ENOENT); // removed while we stood in it
+      names.push(name);
       cur = parent;
     }
     return '/' + names.reverse().join('/');
