@@ -7,7 +7,7 @@
 //   wasl volfs mem    /tmp of an --isolated instance (volfs in memory)
 //   wasl volfs disk   /tmp of a --root instance (volfs on disk)
 // Each cell is the median of REPS runs (3; 1 with --quick). Not a timed test: figures go to stdout
-// as a Markdown table, pasted into docs/bench.md's file-system section by hand.
+// as a Markdown table; the README's Benchmarks section keeps the last one (pasted by hand).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
