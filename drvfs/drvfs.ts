@@ -12,7 +12,7 @@ import type * as NodeFs from 'node:fs';
 import {
   Filesystem, Inode, InodeAttrs, AttrChanges, CreateSpec, DirEntry, FsStats, RENAME_NOREPLACE, RENAME_EXCHANGE,
 } from '../lxcore/vfs/api.js';
-import { LinuxError, fail, EINVAL, ENOENT, EEXIST, EOPNOTSUPP, EPERM, ENOTDIR, EISDIR, EXDEV } from '../lxcore/abi/errno.js';
+import { LinuxError, fail, EINVAL, ENOENT, EEXIST, EOPNOTSUPP, EPERM, ENOTDIR, EISDIR, EXDEV, ENOTEMPTY } from '../lxcore/abi/errno.js';
 import { S_IFMT, S_IFDIR, S_IFREG } from '../lxcore/abi/stat.js';
 import { hostErrno } from '../lxcore/fs/hosterr.js';
 
@@ -35,6 +35,9 @@ export interface DrvfsOptions {
   case?: 'dir' | 'force' | 'off';
   ro?: boolean;
 }
+
+/** Whether the host's rename follows a final symlink (memfs does, against rename(2)). */
+const renameFollowsSymlinks = (h: HostFs) => '__vol' in h;
 
 export const DRVFS_MAGIC = 0x01021997; // what WSL1's DrvFs reports (V9FS_MAGIC)
 
@@ -181,12 +184,28 @@ export class DrvInode extends Inode {
     const p = this.childPath(name);
     const t = target as DrvInode;
     if (t.drv !== this.drv) fail(EXDEV);
-    hostCall(() => this.h.linkSync(t.hostPath, p));
+    hostCall(() => {
+      // No hard links to directories (Linux: EPERM, after EEXIST for a taken name); not every
+      // host refuses them (memfs makes one).
+      if (this.h.lstatSync(t.hostPath).isDirectory()) {
+        let taken = true;
+        try { this.h.lstatSync(p); } catch { taken = false; }
+        fail(taken ? EEXIST : EPERM);
+      }
+      this.h.linkSync(t.hostPath, p);
+    });
   }
 
   override unlink(name: string): void {
     const p = this.childPath(name);
-    hostCall(() => this.h.unlinkSync(p));
+    hostCall(() => {
+      try { this.h.unlinkSync(p); } catch (e) {
+        // Linux's unlink of a directory is EISDIR; a host that says EPERM there (POSIX allows it:
+        // memfs, macOS) is answered as Linux.
+        if ((e as NodeJS.ErrnoException).code === 'EPERM' && this.h.lstatSync(p).isDirectory()) fail(EISDIR);
+        throw e;
+      }
+    });
   }
 
   override rmdir(name: string): void {
@@ -204,7 +223,34 @@ export class DrvInode extends Inode {
       try { this.h.lstatSync(to); } catch { exists = false; }
       if (exists) fail(EEXIST);
     }
-    hostCall(() => this.h.renameSync(from, to));
+    hostCall(() => {
+      // Two names of one file (or one name twice): rename(2) does nothing and succeeds; not
+      // every host does so (memfs removes or refuses), so it is decided here.
+      const a = this.h.lstatSync(from, { bigint: true });
+      let b: typeof a | undefined;
+      try { b = this.h.lstatSync(to, { bigint: true }); } catch { /* no target */ }
+      if (b && a.ino === b.ino && a.dev === b.dev) return;
+      // Linux's rules for a target that exists, checked here because not every host applies
+      // them (memfs replaces anything): a directory only over an empty directory, a
+      // non-directory only over a non-directory.
+      if (b) {
+        if (a.isDirectory() && !b.isDirectory()) fail(ENOTDIR);
+        if (!a.isDirectory() && b.isDirectory()) fail(EISDIR);
+        if (b.isDirectory()) {
+          if (this.h.readdirSync(to).length > 0) fail(ENOTEMPTY);
+          this.h.rmdirSync(to); // the host may refuse to replace it: make room (memfs)
+        }
+      }
+      if (a.isSymbolicLink() && renameFollowsSymlinks(this.h)) {
+        // memfs's rename moves what a symlink points to, not the symlink: make the new link and
+        // remove the old one (a new inode number, and not atomic — only on such hosts).
+        if (b) this.h.unlinkSync(to); // a non-directory it replaces (checked above)
+        this.h.symlinkSync(String(this.h.readlinkSync(from)), to);
+        this.h.unlinkSync(from);
+        return;
+      }
+      this.h.renameSync(from, to);
+    });
   }
 
   override readlink(): string {
@@ -217,6 +263,8 @@ export class DrvInode extends Inode {
   }
 
   override read(buf: Uint8Array, offset: number): number {
+    // Reading a directory is EISDIR on Linux; some hosts (memfs) read it as empty.
+    if (this.h.lstatSync(this.hostPath).isDirectory()) fail(EISDIR);
     return this.withFd(this.h.constants.O_RDONLY, (fd) => this.h.readSync(fd, buf, 0, buf.length, offset));
   }
 

@@ -19,6 +19,8 @@ export { Kernel } from './kernel/kernel.js';
 export type { KernelOptions, SpawnOptions } from './kernel/kernel.js';
 export type { ExitStatus, Process } from './kernel/task.js';
 export { LinuxError } from './abi/errno.js';
+export { GuestFs } from './vfs/guestfs.js';
+export type { GuestIdentity, GuestStats } from './vfs/guestfs.js';
 export { Console } from './tty/console.js';
 
 export interface RunOptions extends KernelOptions {

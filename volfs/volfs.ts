@@ -32,10 +32,16 @@ export interface VolfsOptions {
   rootGid?: number;
   /** Where inodes and contents live; default: memory. */
   store?: VolStore;
+  /** Mode bits of a new root directory (default 0755). */
+  rootMode?: number;
+  /** Shown as tmpfs (type "tmpfs", TMPFS_MAGIC): a tmpfs is a volfs in memory. */
+  tmpfs?: boolean;
 }
 
+export const TMPFS_MAGIC = 0x01021994;
+
 export class Volfs extends Filesystem {
-  readonly type: string = 'volfs';
+  readonly type: string;
   private nextIno = 2n;
   private rootInode: VolInode;
   used = 0;
@@ -47,13 +53,14 @@ export class Volfs extends Filesystem {
 
   constructor(o: VolfsOptions = {}) {
     super();
+    this.type = o.tmpfs ? 'tmpfs' : 'volfs';
     this.capacity = o.capacity ?? 1 << 30;
     this.store = o.store ?? new MemoryStore();
     const state = this.store.load();
     this.existed = state !== null;
     if (state) this.rootInode = this.restore(state);
     else {
-      this.rootInode = new VolInode(this, 1n, { mode: S_IFDIR | 0o755, uid: o.rootUid ?? 0, gid: o.rootGid ?? 0 });
+      this.rootInode = new VolInode(this, 1n, { mode: S_IFDIR | (o.rootMode ?? 0o755), uid: o.rootUid ?? 0, gid: o.rootGid ?? 0 });
       this.rootInode.nlink = 2;
       this.rootInode.changed();
     }
@@ -114,7 +121,7 @@ export class Volfs extends Filesystem {
     const bsize = 4096;
     const blocks = Math.floor(this.capacity / bsize);
     const free = Math.max(0, blocks - Math.ceil(this.used / bsize));
-    return { type: VOLFS_MAGIC, bsize, blocks, bfree: free, bavail: free, files: 1 << 20, ffree: (1 << 20) - this.inodes, namelen: NAME_MAX };
+    return { type: this.type === 'tmpfs' ? TMPFS_MAGIC : VOLFS_MAGIC, bsize, blocks, bfree: free, bavail: free, files: 1 << 20, ffree: (1 << 20) - this.inodes, namelen: NAME_MAX };
   }
 
   /** Accounts for `delta` bytes of file data; ENOSPC past the capacity. */
@@ -272,6 +279,7 @@ export class VolInode extends Inode {
     if (t.isDir) fail(EPERM); // no hard links to directories
     d.set(name, t);
     this.vfs.store.entry(Number(this.ino), name, Number(t.ino));
+    if (t.nlink === 0) this.vfs.openOrphans.delete(t); // an O_TMPFILE file gets its first name
     t.nlink++;
     t.touch(false);
     this.touch();

@@ -7,7 +7,7 @@ import { fs, tty } from '../host.js';
 import type { BigIntStats } from 'node:fs';
 import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
-import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE } from '../abi/errno.js';
+import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE, ENXIO } from '../abi/errno.js';
 import { hostErrno } from './hosterr.js';
 import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
@@ -223,7 +223,15 @@ export class HostFile extends FileDescription {
     if (whence === 0) base = 0;
     else if (whence === 1) base = this.pos;
     else if (whence === 2) base = st.size;
-    else return fail(EINVAL); // SEEK_DATA/SEEK_HOLE arrive with the filesystem work
+    else if (whence === 3 || whence === 4) {
+      // SEEK_DATA/SEEK_HOLE: Node cannot ask the host where its holes are, so a host file is
+      // answered as one without holes (generic_file_llseek_size's model): data from any offset
+      // before the end, the one hole at the end, ENXIO at or past it (docs/quirks.md).
+      if (type !== S_IFREG && type !== S_IFDIR) return fail(EINVAL);
+      if (offset < 0 || offset >= st.size) return fail(ENXIO);
+      this.pos = whence === 3 ? offset : st.size;
+      return this.pos;
+    } else return fail(EINVAL);
     const at = base + offset;
     if (at < 0) return fail(EINVAL);
     if (type === S_IFDIR && at === 0) this.dirEntries = undefined; // rewinddir

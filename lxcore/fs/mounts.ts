@@ -9,9 +9,9 @@ import { PROC_DEV } from './procfs.js';
 import { DEV_DEV } from './devfs.js';
 import { SYS_DEV } from './sysfs.js';
 import { devMajor, devMinor } from '../abi/stat.js';
-import { MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../vfs/namespace.js';
 import type { Vfs } from '../vfs/vfs.js';
 import type { Task } from '../kernel/task.js';
+import { Mount, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME } from '../vfs/namespace.js';
 
 /** One mountinfo row, its fields kept as the text they are shown as (escaped: \040 …). */
 export interface MountRow {
@@ -94,27 +94,48 @@ function instanceRows(vfs: Vfs): MountRow[] {
   });
 }
 
-/** The rows of the task's namespace. */
+/** The mount's own options as mountinfo's sixth field shows them (show_mnt_opts). */
+function mountOptions(m: Mount): string {
+  const f = m.flags;
+  const o = [f & MS_RDONLY ? 'ro' : 'rw'];
+  if (f & MS_NOSUID) o.push('nosuid');
+  if (f & MS_NODEV) o.push('nodev');
+  if (f & MS_NOEXEC) o.push('noexec');
+  if (f & MS_NOATIME) o.push('noatime');
+  if (f & MS_NODIRATIME) o.push('nodiratime');
+  if (f & MS_RELATIME) o.push('relatime');
+  return o.join(',');
+}
+
+/** The rows of the task's namespace, as seen from its root (a chroot sees what is below it). */
 export function mountRows(t: Task): MountRow[] {
   const vfs = t.kernel.vfs;
   if (!vfs) return hostRows();
   if (vfs.synthetic) return instanceRows(vfs);
   const ns = vfs.ns;
-  const rows: MountRow[] = vfs.hostRoot ? hostRows() : [];
+  const root = t.process.root ?? ns.root;
   const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+  let rows: MountRow[] = vfs.hostRoot ? hostRows() : [];
+  if (t.process.root) {
+    // The host's rows below the chroot, their mount points made relative to it.
+    const prefix = ns.pathOf(root, ns.root);
+    rows = rows.filter((r) => r.point === esc(prefix) || under(r.point, esc(prefix)))
+      .map((r) => ({ ...r, point: r.point.slice(esc(prefix).length) || '/' }));
+  }
   const base = 1000; // above the host's ids, which stay as they are
   let rootId = rows.find((r) => r.point === '/')?.id ?? base;
   for (const m of ns.mounts) {
     if (!m.mountpoint && vfs.hostRoot) continue; // the host's root row is already there
-    const point = m.mountpoint ? ns.pathOf(ns.rootOf(m), ns.root) : '/';
-    const ro = m.readonly ? 'ro' : 'rw';
+    const point = m.mountpoint ? ns.pathUnder(ns.rootOf(m), root) : t.process.root ? null : '/';
+    if (point === null) continue; // outside the caller's root
     const parent = m.mountpoint ? base + m.mountpoint.mount.id : base + m.id;
     if (!m.mountpoint) rootId = base + m.id;
+    const sb = [m.fs.readonly ? 'ro' : 'rw', ...(m.fsOpts ? [m.fsOpts] : [])].join(',');
     rows.push({ id: base + m.id, parent: m.mountpoint?.mount === ns.mounts[0] && vfs.hostRoot ? rootId : parent,
-      dev: devText(m.fs.dev), root: '/', point: esc(point), mntOpts: `${ro},relatime`, optional: '', type: m.fs.type,
-      source: esc(m.source), superOpts: ro });
+      dev: devText(m.fs.dev), root: esc(m.fsRoot), point: esc(point), mntOpts: mountOptions(m), optional: '', type: m.fs.type,
+      source: esc(m.source), superOpts: sb });
   }
-  if (!vfs.hostRoot) {
+  if (!vfs.hostRoot && !t.process.root) {
     // wasl's own trees, over the volfs root.
     let id = base + 900;
     for (const [point, o] of Object.entries(own())) {

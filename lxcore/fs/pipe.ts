@@ -65,6 +65,19 @@ export class Pipe {
     return b;
   }
 
+  /** Up to `n` unread bytes, oldest first, left in the pipe (tee). */
+  peek(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.bytes));
+    let got = 0;
+    for (const b of this.bufs) {
+      if (got === out.length) break;
+      const k = Math.min(b.len, out.length - got);
+      out.set(b.page.subarray(b.offset, b.offset + k), got);
+      got += k;
+    }
+    return out;
+  }
+
   /** Releases the oldest buffer once it has been read to the end. */
   dropFirst(): void {
     this.spare.push(this.bufs.shift()!.page);

@@ -69,7 +69,12 @@ function pidEntries(p: Process, base: string, th?: Task): Record<string, SynNode
   return {
     exe: link(() => p.exe, i('exe')),
     cwd: link(() => p.cwd, i('cwd')),
-    root: link(() => '/', i('root')),
+    // Its root as the reader's root shows it: "/" unless it made a chroot.
+    root: link((t) => {
+      const ns = p.kernel.vfs?.ns;
+      if (!ns || !p.root) return '/';
+      return ns.pathUnder(p.root, t.process.root ?? ns.root) ?? ns.pathOf(p.root, ns.root);
+    }, i('root')),
     cmdline: file(() => memStrings(p, L().argStart, L().argEnd, p.argv), i('cmdline')),
     environ: file(() => memStrings(p, L().envStart, L().envEnd, p.env), i('environ'), 0o400),
     auxv: file(() => (p.status ? '' : p.mm.savedAuxv), i('auxv'), 0o400),

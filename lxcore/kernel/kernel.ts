@@ -6,6 +6,7 @@
 import { hostTimerSlackNs } from '../fs/hostinfo.js';
 import { exitRobustList, exitPiStates, futexKey, futexWake } from './futex.js';
 import { fs } from '../host.js';
+import { PageCache } from '../mm/pagecache.js';
 import * as L from '../../cpu/shared/layout.js';
 import {
   EXIT_BUDGET, EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_BP, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_DB,
@@ -135,12 +136,14 @@ export class Kernel {
   readonly core = new Core();
   readonly frames = new FrameAllocator(this.core);
   readonly refs = new FrameRefs();
+  /** The frames of MAP_SHARED file mappings, shared by all processes (lxcore/mm/pagecache.ts). */
+  readonly pageCache = new PageCache(this.core, this.frames, this.refs);
   readonly processes = new Map<number, Process>();
   readonly unimplemented = new Set<string>();
   /** Per-syscall counts and latencies, when `options.syscallStats` asks for them (syscalls/stats.ts). */
   readonly stats?: SyscallStats;
   /** The file namespace, when the instance has one (isolated or with mounts); else the host's. */
-  readonly vfs?: Vfs;
+  vfs?: Vfs;
   private runQueue: Task[] = [];
   private onCore: Task | null = null;
   private nextPid: number;
@@ -163,6 +166,7 @@ export class Kernel {
 
   constructor(readonly options: KernelOptions = {}) {
     if (options.jit !== undefined) this.core.setJit(options.jit);
+    this.refs.pageCache = this.pageCache;
     this.limits = resolveLimits(options.limits);
     if (options.syscallStats) this.stats = new SyscallStats();
     this.outputLeft = this.limits.output;
@@ -177,6 +181,16 @@ export class Kernel {
         uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
       });
     }
+  }
+
+  /**
+   * The instance's namespace, made on first need over the host root when it had none (mount,
+   * umount, chroot on the passthrough): from then on lxcore walks every path, so the mount
+   * table and per-process roots apply; paths still lead to the same host files.
+   */
+  ensureVfs(): Vfs {
+    this.vfs ??= new Vfs({ isolated: false, mounts: [], uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    return this.vfs;
   }
 
   /** Creates a process running `image`; throws LinuxError (ENOEXEC …) if it cannot be loaded. */

@@ -2,6 +2,7 @@
 // execution with its own saved CPU state; a Process holds what threads share — address space,
 // descriptor table, cwd, credentials — and the exit status its parent waits for.
 
+import type { Dentry } from '../vfs/namespace.js';
 import { AddressSpace } from '../mm/mm.js';
 import { FdTable } from '../vfs/file.js';
 import { WaitQueue } from './waitqueue.js';
@@ -90,6 +91,8 @@ export class Process {
   thpDisable = false;
   /** rt_sigaction records by signal number (struct kernel_sigaction, 32 bytes as given). */
   sigactions = new Map<number, Uint8Array>();
+  /** Its root directory after chroot(2)/pivot_root(2); null: the namespace's root. */
+  root: Dentry | null = null;
   /** The environment it was started with (/proc/PID/environ). */
   env: string[] = [];
   /** Start time, ns since the epoch (/proc/PID/stat). */

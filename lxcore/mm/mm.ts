@@ -6,6 +6,7 @@
 import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
+import type { CachedFile } from './pagecache.js';
 import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
@@ -41,6 +42,8 @@ export interface Vma {
    * beyond it is SIGBUS (BUS_ADRERR), as on Linux; the rest of the last page reads as zeros.
    */
   fileEnd?: number;
+  /** A MAP_SHARED mapping of a regular file: the page cache its pages come from. */
+  cache?: CachedFile;
 }
 
 /** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
@@ -153,14 +156,39 @@ export class AddressSpace {
   private dropPages(start: number, end: number): void {
     const hits: number[] = [];
     this.pt.forEach(start, end, (va) => hits.push(va));
+    const cached = new Map<CachedFile, number>();
+    const owner = this.refs.pageCache?.owner;
     for (const va of hits) {
       const pte = this.pt.get(va);
       if (pte === 0) continue; // never release a frame twice, whatever forEach reported
-      const frame = pte & L.PTE_FRAME_MASK;
+      const frame = (pte & L.PTE_FRAME_MASK) >>> 0;
       this.pt.set(va, 0);
-      if (this.refs.dec(frame >>> 0)) this.frames.freeFrame(frame >>> 0);
+      const cf = owner?.get(frame);
+      if (cf) cached.set(cf, (cached.get(cf) ?? 0) + 1);
+      if (this.refs.dec(frame)) this.frames.freeFrame(frame);
     }
     if (hits.length) this.core.exports.tlbFlushAll();
+    // Page-cache pages: the file gets what was stored through them (and they go with the last).
+    for (const [cf, n] of cached) cf.dropped(n);
+  }
+
+  /**
+   * Makes [start, end) a shared mapping of `cf`'s file and maps its pages now (all of them up to
+   * the file's end: each page-table entry is counted by the cache, so none may appear later
+   * behind its back).
+   */
+  attachCache(start: number, end: number, cf: CachedFile): void {
+    for (const v of this.vmas) if (v.start >= start && v.end <= end) v.cache = cf;
+    this.populateCached(start, end);
+  }
+
+  /** Maps every not yet mapped page of the cached mappings in [start, end) (not past the file). */
+  populateCached(start: number, end: number): void {
+    for (const v of this.vmas) {
+      if (!v.cache || v.end <= start || v.start >= end) continue;
+      const stop = Math.min(v.end, end, v.fileEnd ?? Infinity);
+      for (let va = Math.max(v.start, start); va < stop; va += P) if (this.pt.get(va) === 0) this.populate(va, v);
+    }
   }
 
   // ---- mapping --------------------------------------------------------------------------
@@ -313,6 +341,7 @@ export class AddressSpace {
     const dest: Vma = { ...slice(vma, old, old + newLen), start: at, end: at + newLen };
     if (vma.fileEnd !== undefined) dest.fileEnd = vma.fileEnd - old + at;
     this.insert(dest);
+    if (dest.cache) this.populateCached(at, at + newLen); // a grown shared file mapping
     this.core.exports.tlbFlushAll();
     return at;
   }
@@ -334,6 +363,15 @@ export class AddressSpace {
   // ---- faults and population --------------------------------------------------------------
   /** Backs page `va` with a fresh frame according to its VMA. */
   private populate(va: number, vma: Vma): number {
+    if (vma.cache && isShared(vma)) {
+      // A shared file page: the cache's frame, one more mapping of it.
+      const f = vma.cache.frame((vma.file!.off + (va - vma.start)) / P);
+      this.refs.inc(f);
+      vma.cache.mapped++;
+      const e = f | pteProt(vma.prot);
+      this.pt.set(va, e);
+      return e;
+    }
     const frame = this.frames.allocFrame();
     const pte = frame | pteProt(vma.prot);
     this.pt.set(va, pte);
@@ -509,7 +547,7 @@ export class AddressSpace {
     child.savedAuxv = this.savedAuxv;
     for (const v of this.vmas) {
       if (!isShared(v)) continue;
-      for (let va = v.start; va < v.end; va += P) if (this.pt.get(va) === 0) this.populate(va, v);
+      for (let va = v.start; va < Math.min(v.end, v.fileEnd ?? Infinity); va += P) if (this.pt.get(va) === 0) this.populate(va, v);
     }
     try {
       this.pt.forEach(0, TASK_SIZE, (va, pte) => {
@@ -522,6 +560,8 @@ export class AddressSpace {
         }
         child.pt.set(va, e); // may fail with ENOMEM (a page-table node) before the reference
         this.refs.inc(frame);
+        const cf = this.refs.pageCache?.owner.get(frame);
+        if (cf) cf.mapped++;
       });
     } catch (e) {
       child.destroy(); // drops the references taken so far; our COW pages stay correct

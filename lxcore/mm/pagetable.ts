@@ -3,6 +3,7 @@
 // needed; PageTable maps guest pages to frames for one address space. Policy (what may be
 // mapped where, with which protection) lives in lxcore/mm/mm.ts.
 
+import type { PageCache } from './pagecache.js';
 import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { fail, ENOMEM } from '../abi/errno.js';
@@ -61,6 +62,8 @@ export class FrameAllocator {
 /** Per-frame reference counts for frames shared copy-on-write after fork. */
 export class FrameRefs {
   private refs = new Map<number, number>();
+  /** The page cache of shared file mappings (its frames are counted like any other). */
+  pageCache?: PageCache;
   get(f: number): number { return this.refs.get(f) ?? 1; }
   inc(f: number): void { this.refs.set(f, this.get(f) + 1); }
   /** Drops one reference; true if that was the last one. */

@@ -108,6 +108,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
     const a = r.dentry.inode.attrs();
     if ((a.mode & S_IFMT) === S_IFLNK) fail(ELOOP);
     if ((a.mode & S_IFMT) !== S_IFREG) fail(EACCES);
+    if (r.dentry.mount.noexec) fail(EACCES); // may_open: a noexec mount
     permission(credsOf(t), a, MAY_EXEC);
     const data = new Uint8Array(a.size);
     let off = 0;
@@ -128,6 +129,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   const st = host(() => (follow ? fs.statSync(r.host) : fs.lstatSync(r.host)));
   if (st.isSymbolicLink()) fail(ELOOP);
   if (!st.isFile()) fail(EACCES); // directories, devices, FIFOs (do_open_execat)
+  if (r.mount?.noexec) fail(EACCES);
   host(() => fs.accessSync(r.host, fs.constants.X_OK));
   const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
   // In a namespace (a drvfs file) the walk has resolved every symlink: the guest path is the

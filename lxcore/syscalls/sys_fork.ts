@@ -162,6 +162,7 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   c.sid = p.sid;
   c.ctty = p.ctty;
   c.umask = p.umask;
+  c.root = p.root;
   c.personality = p.personality;
   c.dumpable = p.dumpable;
   c.noNewPrivs = p.noNewPrivs;

@@ -18,7 +18,8 @@ import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
 import { PROC_DEV } from '../fs/procfs.js';
 import { SYS_DEV } from '../fs/sysfs.js';
 import { DEV_DEV } from '../fs/devfs.js';
-import { pathArg, lookup, lookupParent, host, credsOf, ParentOf, hostCreateCheck, hostCreated, hostVictimCheck, isMountPoint } from './sys_path.js';
+import { pathArg, lookup, lookupParent, host, credsOf, ParentOf, hostCreateCheck, hostCreated, hostVictimCheck, isMountPoint, linkable } from './sys_path.js';
+import type { FileDescription } from '../vfs/file.js';
 import type { Task } from '../kernel/task.js';
 import { Dentry } from '../vfs/namespace.js';
 
@@ -28,6 +29,7 @@ const hostJoin = (dir: string, name: string) => `${dir.replace(/\/$/, '')}/${nam
 function parentOf(t: Task, dirfd: number, path: string): Exclude<ParentOf, { synthetic: true }> {
   const p = lookupParent(t, dirfd, path);
   if ('synthetic' in p) fail(EACCES);
+  if ('hostParent' in p && p.mount?.readonly) fail(EROFS); // a host directory on a read-only mount
   return p;
 }
 
@@ -102,8 +104,20 @@ export function sysSymlink(t: Task, targetAddr: number, pathAddr: number): numbe
 
 export function sysLinkat(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
-  const from = lookup(t, olddirfd, pathArg(t, oldAddr), (flags & AT_SYMLINK_FOLLOW) !== 0);
+  const oldPath = pathArg(t, oldAddr, (flags & AT_EMPTY_PATH) !== 0);
+  let from: ReturnType<typeof lookup>;
+  if (oldPath === '') {
+    // AT_EMPTY_PATH: the file olddirfd is open on (CAP_DAC_READ_SEARCH: root's).
+    if (t.process.creds.euid !== 0) fail(ENOENT);
+    from = linkSource(t.process.fds.get(olddirfd | 0));
+  } else {
+    from = lookup(t, olddirfd, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0);
+    // /proc/self/fd/N followed: the open file itself, named or not.
+    if ('node' in from && from.node.kind === 'link' && from.node.magic) from = linkSource(from.node.magic(t));
+  }
   const p = parentOf(t, newdirfd, pathArg(t, newAddr));
+  // A file whose last name is gone stays unnamed, unless O_TMPFILE made it linkable.
+  if ('dentry' in from && from.dentry.inode.attrs().nlink === 0 && !linkable.has(from.dentry.inode)) fail(ENOENT);
   // do_linkat's order: the new name (filename_create: EEXIST, ENAMETOOLONG), then EXDEV, then
   // may_linkat (EPERM), then may_create (EACCES), then EPERM for a directory.
   const inNamespace = !('hostParent' in p) || p.dir !== undefined;
@@ -142,6 +156,13 @@ function mayLinkat(t: Task, a: InodeAttrs): void {
     allowed(c, a, MAY_READ | MAY_WRITE);
   if (!safe) fail(EPERM);
 }
+/** What linkat names when given an open file: its dentry, or its host path. */
+function linkSource(f: FileDescription): ReturnType<typeof lookup> {
+  if (f instanceof InodeFile) return { dentry: f.dentry, path: f.path };
+  if (f instanceof HostFile && f.hostPath) return { host: f.hostPath, path: f.path };
+  return fail(ENOENT);
+}
+
 export function sysLink(t: Task, oldAddr: number, newAddr: number): number { return sysLinkat(t, AT_FDCWD, oldAddr, AT_FDCWD, newAddr, 0); }
 
 // ---- unlink, rmdir --------------------------------------------------------------------------
@@ -378,6 +399,7 @@ export function sysUmask(t: Task, mask: number): number {
 
 export function sysFsync(t: Task, fd: number): number {
   const f = t.process.fds.get(fd | 0); // EBADF
+  t.kernel.pageCache.before(f); // what shared mappings stored reaches the file first
   if (f instanceof HostFile) host(() => fs.fsyncSync(f.hostFd));
   else if (f instanceof InodeFile) f.dentry.inode.sync(false);
   // Pipes, sockets, eventfds, ttys and wasl's own device and /proc files have no fsync

@@ -17,15 +17,26 @@ const MAX_RW_COUNT = 0x7ffff000;
 const MAX_CHUNK = 4 << 20;
 const IOV_MAX = 1024;
 
+// A file that shared mappings cache (lxcore/mm/pagecache.ts): its pages are written back before
+// a read or write reaches the file, and read again after a write, so read(2), write(2) and the
+// mappings see one another's bytes.
 function readable(t: Task, fd: number): FileDescription {
   const f = t.process.fds.get(fd);
   if (!f.readable) fail(EBADF);
+  t.kernel.pageCache.before(f);
   return f;
 }
 function writable(t: Task, fd: number): FileDescription {
   const f = t.process.fds.get(fd);
   if (!f.writable) fail(EBADF);
+  t.kernel.pageCache.before(f);
   return f;
+}
+/** After a write to `f`: mappings of the file show what it wrote. */
+function written(t: Task, f: FileDescription, r: number | Promise<number>): number | Promise<number> {
+  if (t.kernel.pageCache.files.size === 0) return r;
+  const refresh = (n: number) => { t.kernel.pageCache.before(f, true); return n; };
+  return typeof r === 'number' ? refresh(r) : r.then(refresh);
 }
 
 function clampCount(count: number): number {
@@ -54,7 +65,7 @@ export function sysWrite(t: Task, fd: number, buf: number, count: number): numbe
   const f = writable(t, fd | 0);
   const n = clampCount(count);
   if (n === 0) return 0;
-  return writeOut(t, f, t.process.mm.read(buf, n));
+  return written(t, f, writeOut(t, f, t.process.mm.read(buf, n)));
 }
 
 /**
@@ -85,7 +96,7 @@ export function sysPread64(t: Task, fd: number, buf: number, count: number, offs
 export function sysPwrite64(t: Task, fd: number, buf: number, count: number, offset: number): number {
   const f = writable(t, fd | 0);
   if (offset < 0) fail(EINVAL);
-  return f.pwrite(t.process.mm.read(buf, clampCount(count)), offset);
+  return written(t, f, f.pwrite(t.process.mm.read(buf, clampCount(count)), offset)) as number;
 }
 
 /** struct iovec { void *iov_base; size_t iov_len; } ×cnt */
@@ -120,7 +131,7 @@ export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number
     off += n;
   }
   if (total === 0) return 0;
-  return writeOut(t, f, data);
+  return written(t, f, writeOut(t, f, data));
 }
 
 export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {

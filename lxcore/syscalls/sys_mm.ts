@@ -1,6 +1,7 @@
 // Memory-management calls: brk, mmap, munmap, mprotect, madvise, mremap (man 2 of each).
-// Anonymous mappings are complete; a file mapping is a private copy of the file's bytes
-// (MAP_SHARED of a writable file needs the page cache of the filesystem work, issue #5).
+// Anonymous mappings are complete; a private file mapping is a copy of the file's bytes, a
+// shared one maps the instance's page cache of the file (lxcore/mm/pagecache.ts), msync(2)
+// writes it back.
 
 import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT } from '../abi/errno.js';
 import {
@@ -11,6 +12,9 @@ import {
 import { O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
 import { S_IFMT, S_IFREG } from '../abi/stat.js';
 import { pageUp } from '../mm/mm.js';
+import * as fs from 'node:fs';
+import { HostFile } from '../fs/hostfile.js';
+import { InodeFile } from '../vfs/inodefile.js';
 import type { Task } from '../kernel/task.js';
 
 const P = 4096;
@@ -32,10 +36,7 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   }
   const f = t.process.fds.get(fd | 0);
   if (!f.readable) fail(EACCES);
-  if (type !== MAP_PRIVATE && (prot & PROT_WRITE)) {
-    if ((f.flags & O_ACCMODE) === O_RDONLY) fail(EACCES);
-    fail(ENODEV); // writable shared file mappings: issue #5
-  }
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE) && (f.flags & O_ACCMODE) === O_RDONLY) fail(EACCES);
   // A private (or read-only shared) file mapping: a snapshot of the file's bytes. The part of
   // the last page past the end of a regular file reads as zeros; pages wholly past it are SIGBUS.
   const size = pageUp(len);
@@ -43,6 +44,12 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   const fileLen = Math.min(size, Math.max(0, st.size - off));
   const regular = (st.mode & S_IFMT) === S_IFREG;
   const at = mm.mapAnonymous(addr, size, prot & 7, flags & ~MAP_ANONYMOUS, f.path, { dev: st.dev, ino: st.ino, off }, regular ? fileLen : undefined);
+  if (type !== MAP_PRIVATE && regular) {
+    // Shared: the page cache's frames, the same in every process that maps the file.
+    try { mm.attachCache(at, at + size, t.kernel.pageCache.of(f)); } catch (e) { mm.unmap(at, size); throw e; }
+    return at;
+  }
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE)) { mm.unmap(at, size); fail(ENODEV); } // a device or other non-file
   const data = new Uint8Array(fileLen);
   let got = 0;
   try { got = data.length ? f.pread(data, off) : 0; } catch (e) { mm.unmap(at, size); throw e; }
@@ -99,6 +106,7 @@ export function sysMremap(t: Task, old: number, oldLen: number, newLen: number, 
     const fileLen = vma.fileEnd !== undefined ? Math.max(0, vma.fileEnd - (old + oldLen)) : undefined;
     const file = vma.file && { ...vma.file, off: vma.file.off + (old + oldLen - vma.start) };
     mm.mapAnonymous(old + oldLen, newLen - oldLen, vma.prot, (vma.flags & ~MAP_ANONYMOUS) | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS, vma.name, file, fileLen);
+    if (vma.cache) mm.attachCache(old + oldLen, old + newLen, vma.cache);
     return old;
   }
   if (!(flags & MREMAP_MAYMOVE)) fail(ENOMEM);
@@ -106,3 +114,40 @@ export function sysMremap(t: Task, old: number, oldLen: number, newLen: number, 
   return mm.move(old, oldLen, newLen, target, (flags & MREMAP_FIXED) !== 0);
 }
 
+
+const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+
+/**
+ * msync(addr, len, flags): EINVAL for an unaligned address, unknown flags or MS_ASYNC with
+ * MS_SYNC; ENOMEM if part of the range is unmapped; shared file mappings in it are written back
+ * to their files (both MS_SYNC and MS_ASYNC: wasl's writeback is immediate). MS_SYNC also
+ * makes the file durable, as fsync. MS_INVALIDATE: the pages are the cache, nothing to drop.
+ */
+export function sysMsync(t: Task, addr: number, len: number, flags: number): number {
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) fail(EINVAL);
+  if (addr % P || addr < 0) fail(EINVAL);
+  if ((flags & MS_ASYNC) && (flags & MS_SYNC)) fail(EINVAL);
+  const end = pageUp(addr + (len < 0 ? TASK_SIZE : len));
+  if (end > TASK_SIZE || end < addr) fail(ENOMEM);
+  const mm = t.process.mm;
+  let hole = false;
+  const files = new Set<NonNullable<ReturnType<typeof mm.findVma>>['cache']>();
+  for (let a = addr; a < end;) {
+    const v = mm.findVma(a);
+    if (!v) { hole = true; const next = mm.vmas.find((x) => x.start > a); if (!next) break; a = next.start; continue; }
+    if (v.cache) files.add(v.cache);
+    a = v.end;
+  }
+  for (const cf of files) {
+    cf!.writeback();
+    if (flags & MS_SYNC) {
+      const f = cf!.file;
+      try {
+        if (f instanceof HostFile) fs.fsyncSync(f.hostFd);
+        else if (f instanceof InodeFile) f.dentry.inode.sync(false);
+      } catch { /* as a failed writeback: msync reports nothing more */ }
+    }
+  }
+  if (hole) fail(ENOMEM);
+  return 0;
+}

@@ -7,7 +7,7 @@ import { fs } from '../host.js';
 import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
-  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, O_PATH, AT_NO_AUTOMOUNT,
+  O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, O_PATH, AT_NO_AUTOMOUNT, __O_TMPFILE,
 } from '../abi/fcntl.js';
 import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
 import { LinuxError } from '../abi/errno.js';
@@ -198,6 +198,7 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescri
   if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
   if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
+  if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
   if (type !== S_IFREG && type !== S_IFDIR) fail(ENXIO); // FIFOs and devices on volfs: issue #5
   const creds = credsOf(t);
   permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
@@ -214,7 +215,7 @@ export function host<T>(fn: () => T): T {
 export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number {
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
-  if ((flags & O_TMPFILE) === O_TMPFILE) fail(EOPNOTSUPP); // O_TMPFILE: not yet (docs/compat.md)
+  if (flags & __O_TMPFILE) return openTmpfile(t, dirfd, path, flags, mode);
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const creating = (flags & O_CREAT) !== 0;
   // O_CREAT|O_EXCL never follows a final symlink (it must fail with EEXIST on one).
@@ -234,6 +235,7 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     if (p.trailingSlash) fail(EISDIR);
     // (A dangling symlink's name exists: the host open below answers for it, as before.)
     if ('hostParent' in p) { hostCreateCheck(t, p, false); created = p; }
+    if ('hostParent' in p && p.mount?.readonly) fail(EROFS);
     if ('hostParent' in p) r = { host: `${p.hostParent.replace(/\/$/, '')}/${p.name}`, path: vfsOf(t) ? lexical(path.startsWith('/') ? path : `${baseDir(t, dirfd)}/${path}`) : undefined };
     else {
       mayModifyDir(credsOf(t), p.parent.inode.attrs());
@@ -254,6 +256,14 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     if (creating && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
+  if (r.mount) {
+    // A host file on a mount with flags of its own: ro refuses writing opens, nodev device nodes.
+    if (r.mount.readonly && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC))) fail(EROFS);
+    if (r.mount.nodev) {
+      const ty = Number(host(() => fs.statSync(r!.host, { bigint: true })).mode) & S_IFMT;
+      if (ty === 0o020000 || ty === 0o060000) fail(EACCES); // S_IFCHR, S_IFBLK (may_open)
+    }
+  }
   if (r.vfsDentry && !(flags & O_PATH)) {
     // A drvfs file: may_open's checks with the guest's credentials (see hostCreateCheck).
     const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, acc = flags & O_ACCMODE;
@@ -268,6 +278,45 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
   if (created) hostCreated(t, created, mask);
   return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host), cloexec);
+}
+
+/**
+ * Files made by O_TMPFILE that linkat may give a name (I_LINKABLE: not opened with O_EXCL). An
+ * unnamed inode not in here answers ENOENT to linkat, as any file whose last name went.
+ */
+export const linkable = new WeakSet<object>();
+
+/**
+ * open(dir, O_TMPFILE | O_WRONLY or O_RDWR, mode): an unnamed regular file on dir's filesystem
+ * (vfs_tmpfile). EINVAL without write access or with O_CREAT; ENOENT/ENOTDIR from the walk;
+ * EACCES without write and search permission on dir; EROFS; EOPNOTSUPP where the filesystem
+ * cannot (host files: Node has no linkat to name them later, so wasl offers none; quirks.md).
+ */
+function openTmpfile(t: Task, dirfd: number, path: string, flags: number, mode: number): number {
+  if ((flags & O_TMPFILE) !== O_TMPFILE || (flags & O_CREAT)) fail(EINVAL);
+  const acc = flags & O_ACCMODE;
+  if (acc === O_RDONLY) fail(EINVAL);
+  const r = lookup(t, dirfd, path, true);
+  if (!('dentry' in r)) {
+    const dir = 'host' in r ? host(() => fs.statSync(r.host)).isDirectory() : r.node.kind === 'dir';
+    if (!dir) fail(ENOTDIR);
+    return fail(EOPNOTSUPP);
+  }
+  const dir = r.dentry;
+  if (!dir.isDir) fail(ENOTDIR);
+  const da = dir.inode.attrs();
+  permission(credsOf(t), da, MAY_WRITE | 1 /* MAY_EXEC */);
+  if (dir.mount.readonly) fail(EROFS);
+  const c = t.process.creds;
+  // Made under a name no guest can have (a "/" in it) and unnamed at once: open, it lives on
+  // as volfs keeps unlinked open files, until linkat names it or its last close frees it.
+  const name = `tmpfile/${Date.now()}/${Math.random()}`;
+  const inode = dir.inode.create(name, { mode: (mode & 0o7777) & ~t.process.umask, uid: c.euid, gid: (da.mode & S_ISGID) ? da.gid : c.egid });
+  const d = new Dentry(dir.mount, inode, dir, `#${inode.ino}`);
+  const file = new InodeFile(d, flags & ~(O_CLOEXEC | __O_TMPFILE | O_DIRECTORY | O_EXCL), `${r.path.replace(/\/$/, '')}/#${inode.ino} (deleted)`);
+  dir.inode.unlink(name);
+  if (!(flags & O_EXCL)) linkable.add(inode);
+  return t.process.fds.install(file, (flags & O_CLOEXEC) !== 0);
 }
 
 export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number {

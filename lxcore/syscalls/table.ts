@@ -23,6 +23,9 @@ import * as pipe from './sys_pipe.js';
 import * as poll from './sys_poll.js';
 import * as cred from './sys_cred.js';
 import * as net from './sys_socket.js';
+import * as mnt from './sys_mount.js';
+import * as splice from './sys_splice.js';
+import * as inotify from './sys_inotify.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -51,7 +54,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   writev: full(H(io.sysWritev)),
   pread64: full(H(io.sysPread64)),
   pwrite64: full(H(io.sysPwrite64)),
-  lseek: partial(H(io.sysLseek), 'no SEEK_DATA/SEEK_HOLE'),
+  lseek: partial(H(io.sysLseek), 'SEEK_DATA/SEEK_HOLE see a host file as one without holes (Node cannot ask the host where they are)'),
   close: full(H(io.sysClose)),
   dup: full(H(io.sysDup)),
   dup2: full(H(io.sysDup2)),
@@ -59,7 +62,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
   ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSBRK/TIOCCBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG, TIOCPKT/TIOCGPKT, TIOCEXCL/TIOCNXCL/TIOCGEXCL, TIOCGSOFTCAR/TIOCSSOFTCAR; modem and serial requests ENOTTY as on a pty. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it). Sockets: SIOCGIFCONF and the SIOCGIF* reads from the host\'s interfaces; SIOCSIF* changes EPERM'),
   getdents64: full(H(io.sysGetdents64)),
-  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; no O_TMPFILE`),
+  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; O_TMPFILE on lxcore's filesystems (volfs, tmpfs), EOPNOTSUPP on host directories`),
   open: partial(H(path.sysOpen), PASSTHROUGH),
   creat: partial(H(path.sysCreat), PASSTHROUGH),
   newfstatat: partial(H(path.sysNewfstatat), PASSTHROUGH),
@@ -80,7 +83,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   symlink: full(H(fsops.sysSymlink)),
   symlinkat: full(H(fsops.sysSymlinkat)),
   link: full(H(fsops.sysLink)),
-  linkat: partial(H(fsops.sysLinkat), 'AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on Linux; here it links the path given'),
+  linkat: partial(H(fsops.sysLinkat), 'AT_EMPTY_PATH (root only, as CAP_DAC_READ_SEARCH) and /proc/self/fd/N with AT_SYMLINK_FOLLOW link the open file itself on lxcore\'s filesystems (an O_TMPFILE file too), a host file by the path it was opened by'),
   unlink: full(H(fsops.sysUnlink)),
   unlinkat: full(H(fsops.sysUnlinkat)),
   rmdir: full(H(fsops.sysRmdir)),
@@ -118,12 +121,16 @@ const IMPLEMENTED: Record<string, Impl> = {
   fremovexattr: partial(H(xattr.sysFremovexattr), XATTR_NOTE),
   chdir: partial(H(path.sysChdir), PASSTHROUGH),
   fchdir: full(H(path.sysFchdir)),
+  chroot: partial(H(mnt.sysChroot), 'a cwd outside the new root moves to it (Linux leaves it outside); wasl\'s /proc, /dev, /sys appear in every root'),
+  mount: partial(H(mnt.sysMount), 'types tmpfs and drvfs (the latter only over the host passthrough), MS_BIND (MS_REC), MS_REMOUNT, MS_MOVE, mount flags ro/nosuid/nodev/noexec/atime; proc, sysfs, devtmpfs, devpts only at /proc, /sys, /dev, /dev/pts where wasl\'s own trees are (a no-op); propagation types accepted and ignored (one namespace)'),
+  umount2: partial(H(mnt.sysUmount2), 'MNT_DETACH, UMOUNT_NOFOLLOW; MNT_FORCE acts as a plain umount; MNT_EXPIRE answers EAGAIN; EBUSY counts open files of lxcore\'s filesystems and cwds/roots, not host files open on a drvfs mount'),
   brk: full(H(mm.sysBrk)),
   mmap: partial(H(mm.sysMmap), 'file mappings are private snapshots (pages past the end of a regular file are SIGBUS, as on Linux); writable MAP_SHARED file mappings fail with ENODEV'),
   munmap: full(H(mm.sysMunmap)),
   mprotect: full(H(mm.sysMprotect)),
   madvise: partial(H(mm.sysMadvise), "Linux's validation and per-VMA walk (EINVAL, ENOMEM for holes); DONTNEED/FREE, DONTFORK/DOFORK, WIPEONFORK/KEEPONFORK; DONTNEED keeps a private file mapping's pages (a snapshot); MADV_REMOVE is EOPNOTSUPP; HWPOISON/SOFT_OFFLINE are EINVAL; the rest are hints"),
   mremap: full(H(mm.sysMremap)),
+  msync: partial(H(mm.sysMsync), 'writes shared file mappings back at once (MS_ASYNC too); MS_SYNC also fsyncs; MS_INVALIDATE has nothing to drop'),
   exit: full(H(proc.sysExit)),
   exit_group: full(H(proc.sysExitGroup)),
   getpid: full(H(proc.sysGetpid)),
@@ -164,6 +171,13 @@ const IMPLEMENTED: Record<string, Impl> = {
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
   sendfile: full(H(pipe.sysSendfile)),
+  copy_file_range: partial(H(splice.sysCopyFileRange), 'copies through a buffer, also across filesystems (Linux answers EXDEV between some); at most 1 MiB per call'),
+  splice: partial(H(splice.sysSplice), 'pipe to pipe, pipe to regular file, regular file to pipe (not sockets or devices: EINVAL); bytes are copied, SPLICE_F_MOVE/GIFT are hints'),
+  tee: full(H(splice.sysTee)),
+  inotify_init: full(H(inotify.sysInotifyInit)),
+  inotify_init1: full(H(inotify.sysInotifyInit1)),
+  inotify_add_watch: partial(H(inotify.sysInotifyAddWatch), 'events for changes made inside the instance (not by host processes); IN_DELETE_SELF comes at the last unlink even while the file is open (Linux: at its last close); no IN_UNMOUNT; permission to read the watched inode is not checked'),
+  inotify_rm_watch: full(H(inotify.sysInotifyRmWatch)),
   poll: full(H(poll.sysPoll)),
   ppoll: full(H(poll.sysPpoll)),
   select: full(H(poll.sysSelect)),
@@ -261,7 +275,11 @@ export interface SyscallRow extends SyscallAbi { impl?: Impl }
 /** Indexed by syscall number. */
 export const TABLE: ReadonlyArray<SyscallRow | undefined> = (() => {
   const t: (SyscallRow | undefined)[] = [];
-  for (const abi of SYSCALLS) t[abi.nr] = { ...abi, impl: IMPLEMENTED[abi.name] };
+  for (const abi of SYSCALLS) {
+    const impl = IMPLEMENTED[abi.name];
+    // Calls that change files also queue inotify events (sys_inotify.ts).
+    t[abi.nr] = { ...abi, impl: impl && { ...impl, handler: inotify.withEvents(abi.name, impl.handler) } };
+  }
   for (const name of Object.keys(IMPLEMENTED)) {
     if (!SYSCALLS.some((s) => s.name === name)) throw new Error(`syscall table: no ABI entry for ${name}`);
   }

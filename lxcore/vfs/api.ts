@@ -116,7 +116,7 @@ export abstract class Inode {
   seekData(offset: number, hole: boolean): number {
     // A file with no holes: data everywhere before the end, one hole at the end.
     const size = this.attrs().size;
-    if (offset >= size) return -1;
+    if (offset < 0 || offset >= size) return -1; // a negative offset too (compared unsigned)
     return hole ? size : offset;
   }
 

@@ -70,7 +70,9 @@ export abstract class FileDescription {
   protected release(): void {}
 
   ref(): this { this.refs++; return this; }
-  unref(): void { if (--this.refs === 0) { this.released = true; this.release(); } }
+  unref(): void { if (--this.refs === 0) { this.released = true; FileDescription.onLastClose?.(this); this.release(); } }
+  /** Told of every description's last close (inotify's IN_CLOSE_*), when set. */
+  static onLastClose: ((f: FileDescription) => void) | null = null;
 }
 
 /** A descriptor slot: the shared description plus the per-descriptor close-on-exec bit. */

@@ -24,9 +24,10 @@ export class InodeFile extends FileDescription {
   constructor(readonly dentry: Dentry, flags: number, path: string) {
     super(flags, path);
     dentry.inode.opened();
+    dentry.mount.users++;
   }
 
-  protected override release(): void { this.dentry.inode.closed(); }
+  protected override release(): void { this.dentry.inode.closed(); this.dentry.mount.users--; }
 
   private get inode() { return this.dentry.inode; }
   private get isDir(): boolean { return (this.inode.attrs().mode & S_IFMT) === S_IFDIR; }

@@ -14,8 +14,16 @@ export const NAME_MAX = 255;
 /** Symlinks followed in one resolution before ELOOP (Linux's MAXSYMLINKS). */
 export const MAXSYMLINKS = 40;
 
-// mount(2) flags wasl honours
-export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096;
+// mount(2) flags (include/uapi/linux/mount.h). The per-mount ones wasl keeps on a Mount are
+// MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC and the atime flags.
+export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16, MS_REMOUNT = 32,
+  MS_MANDLOCK = 64, MS_DIRSYNC = 128, MS_NOSYMFOLLOW = 256, MS_NOATIME = 1024, MS_NODIRATIME = 2048, MS_BIND = 4096,
+  MS_MOVE = 8192, MS_REC = 16384, MS_SILENT = 32768, MS_UNBINDABLE = 1 << 17, MS_PRIVATE = 1 << 18,
+  MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24, MS_NOUSER = 1 << 31;
+/** The flags a mount (not its filesystem) carries. */
+export const MNT_FLAGS = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+// umount2(2) flags
+export const MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
 
 let nextMountId = 1;
 /** A mount id for a mount lxcore serves outside the namespace's list (an instance's /proc, /sys, /dev). */
@@ -29,12 +37,21 @@ export class Mount {
     readonly fs: Filesystem,
     /** The directory inode of `fs` this mount shows (its root, or a subdirectory for a bind mount). */
     readonly rootInode: Inode,
-    /** Where it is mounted; null for the namespace's root mount. */
-    readonly mountpoint: Dentry | null,
+    /** Where it is mounted; null for the namespace's root mount (MS_MOVE changes it). */
+    public mountpoint: Dentry | null,
     public flags: number,
     readonly source: string,
+    /** Filesystem options as /proc/mounts shows them after rw/ro ("size=1024k,mode=755"). */
+    public fsOpts = '',
   ) {}
+  /** The directory of its filesystem it shows, as mountinfo's root field ("/" but for bind mounts). */
+  fsRoot = '/';
+  /** Open file descriptions on it (umount answers EBUSY while any remain, as Linux's refcount). */
+  users = 0;
   get readonly(): boolean { return (this.flags & MS_RDONLY) !== 0 || this.fs.readonly; }
+  get noexec(): boolean { return (this.flags & MS_NOEXEC) !== 0; }
+  get nodev(): boolean { return (this.flags & MS_NODEV) !== 0; }
+  get nosuid(): boolean { return (this.flags & MS_NOSUID) !== 0; }
 }
 
 export class Dentry {
@@ -64,7 +81,7 @@ export class Namespace {
 
   constructor(rootFs: Filesystem, source = 'rootfs') {
     if (rootFs.dev === 0) rootFs.dev = 0x100 + nextMountId; // st_dev 0:0 is no device: df looks for /'s
-    const m = new Mount(rootFs, rootFs.root(), null, 0, source);
+    const m = new Mount(rootFs, rootFs.root(), null, MS_RELATIME, source);
     this.mounts.push(m);
     this.root = new Dentry(m, m.rootInode, null, '/');
   }
@@ -74,24 +91,65 @@ export class Namespace {
   /** The mount whose root sits on `d`, if any (the topmost, when mounts are stacked). */
   mountedOn(d: Dentry): Mount | undefined { return this.byPoint.get(this.key(d)); }
 
-  /** Mounts `fs` (or a subtree of it, for bind mounts) on the directory `at`. */
-  mount(fs: Filesystem, at: Dentry, flags = 0, source = fs.type, rootInode: Inode = fs.root()): Mount {
-    if (!at.isDir) fail(ENOTDIR);
+  /**
+   * Mounts `fs` (or a subtree of it, for bind mounts) on `at` (graft_tree: a directory on a
+   * directory, a file on a file, else ENOTDIR).
+   */
+  mount(fs: Filesystem, at: Dentry, flags = 0, source = fs.type, rootInode: Inode = fs.root(), fsOpts = ''): Mount {
+    const dir = (rootInode.attrs().mode & S_IFMT) === S_IFDIR;
+    if (at.isDir !== dir) fail(ENOTDIR);
     if (fs.dev === 0) fs.dev = 0x100 + nextMountId; // st_dev: one per filesystem instance
-    const m = new Mount(fs, rootInode, at, flags, source);
+    const m = new Mount(fs, rootInode, at, flags, source, fsOpts);
     this.mounts.push(m);
     this.byPoint.set(this.key(at), m);
     return m;
   }
 
-  /** umount(2): EBUSY if something is mounted inside it; EINVAL if it is not a mount root. */
-  umount(d: Dentry): void {
+  /** Whether `d` is the root of a mount (what umount, remount and propagation changes name). */
+  isMountRoot(d: Dentry): boolean { return d.inode.ino === d.mount.rootInode.ino; }
+
+  /** The mounts whose mount point lies on `m` (directly). */
+  children(m: Mount): Mount[] { return this.mounts.filter((x) => x.mountpoint?.mount === m); }
+
+  /**
+   * umount2(2) on the mount whose root `d` is: EINVAL if `d` is not a mount root, EBUSY if
+   * something is mounted inside it or it is in use (`busy`), unless `detach` (MNT_DETACH: the
+   * mount and everything below it leave the tree at once; files already open keep working).
+   */
+  umount(d: Dentry, detach = false, busy: (m: Mount) => boolean = (m) => m.users > 0): void {
     const m = d.mount;
-    if (!m.mountpoint || d.inode.ino !== m.rootInode.ino) fail(EINVAL); // not the root of a mount
-    if (this.mounts.some((x) => x.mountpoint?.mount === m)) fail(EBUSY);
-    this.byPoint.delete(this.key(m.mountpoint));
+    if (!this.isMountRoot(d)) fail(EINVAL); // not the root of a mount
+    if (!m.mountpoint) fail(EBUSY); // the namespace's root
+    if (!detach && (this.children(m).length > 0 || busy(m))) fail(EBUSY);
+    const gone: Mount[] = [];
+    const collect = (x: Mount) => { gone.push(x); for (const c of this.children(x)) collect(c); };
+    collect(m);
+    for (const x of gone.reverse()) this.detach(x);
+  }
+
+  /** Takes `m` out of the table; its filesystem is released when no other mount shows it. */
+  private detach(m: Mount): void {
+    const key = this.key(m.mountpoint!);
+    if (this.byPoint.get(key) === m) this.byPoint.delete(key);
     this.mounts.splice(this.mounts.indexOf(m), 1);
-    m.fs.release();
+    if (!this.mounts.some((x) => x.fs === m.fs)) m.fs.release();
+  }
+
+  /** MS_MOVE: the mount whose root is `d` moves to `at` (the caller checked it is not inside it). */
+  move(m: Mount, at: Dentry): void {
+    const key = this.key(m.mountpoint!);
+    if (this.byPoint.get(key) === m) this.byPoint.delete(key);
+    m.mountpoint = at;
+    this.byPoint.set(this.key(at), m);
+  }
+
+  /** Whether `d` lies inside the tree of mount `m` (at or below its root, mounts crossed). */
+  within(d: Dentry, m: Mount): boolean {
+    for (let cur: Dentry | null = d; cur;) {
+      if (cur.mount === m) return true;
+      cur = cur.mount.mountpoint;
+    }
+    return false;
   }
 
   /** The dentry of a mount's root (its parent chain continues at the mount point's parent). */
@@ -186,15 +244,28 @@ export class Namespace {
 
   /** The path of `d` as seen from `root` (getcwd, /proc/PID/cwd): names re-read from the tree. */
   pathOf(d: Dentry, root: Dentry): string {
+    return this.pathUnder(d, root) ?? this.pathUnder(d, this.root, false)!;
+  }
+
+  /**
+   * The path of `d` from `root`, or null if `d` is not below it (outside a chroot, or in a
+   * detached mount); with `strict` false, the path from the top of what `d` hangs from.
+   */
+  pathUnder(d: Dentry, root: Dentry, strict = true): string | null {
     const names: string[] = [];
     for (let cur = d; !cur.same(root);) {
       if (cur.inode.ino === cur.mount.rootInode.ino && cur.mount.mountpoint) { cur = cur.mount.mountpoint; continue; }
       const parent = cur.parent;
-      if (!parent) break; // above the root the caller gave: Linux prints it as unreachable
-      // Renames change names but not inodes: look the child up in its parent by inode number.
-      const entry = parent.inode.readdir().find((e) => e.ino === cur.inode.ino);
-      if (!entry) fail(ENOENT); // removed while we stood in it
-      names.push(entry.name);
+      if (!parent) { if (strict) return null; break; } // above the root the caller gave
+      // Renames change names but not inodes: the name the walk came by, if it still leads to the
+      // same inode (one lookup), else the entry of the parent with that inode number (a scan:
+      // on drvfs a readdir and a stat per entry, so only when the fast answer fails).
+      let name: string | undefined = cur.name;
+      let same = false;
+      try { same = parent.inode.lookup(name)?.ino === cur.inode.ino; } catch { /* not searchable now: scan */ }
+      if (!same) name = parent.inode.readdir().find((e) => e.ino === cur.inode.ino)?.name;
+      if (name === undefined) fail(ENOENT); // removed while we stood in it
+      names.push(name);
       cur = parent;
     }
     return '/' + names.reverse().join('/');
