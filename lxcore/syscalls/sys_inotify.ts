@@ -3,8 +3,7 @@
 // involved before the call and queue fsnotify's events after it succeeds. With no watch, the
 // wrappers cost one Map size test.
 
-import * as fs from 'node:fs';
-import { posix } from 'node:path';
+import { fs, path as hostPath } from '../host.js';
 import { fail, EINVAL, ENOTDIR, LinuxError } from '../abi/errno.js';
 import { hostErrno } from '../fs/hosterr.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_NONBLOCK, O_CREAT, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
@@ -96,8 +95,8 @@ function nodeOfFile(f: FileDescription): { self: Node; dir: Node | null; name: s
     if (f instanceof HostFile) {
       const hp = f.hostPath;
       let dir: Node | null = null;
-      try { const d = fs.statSync(posix.dirname(hp), { bigint: true }); dir = { key: keyOfStat(d.dev, d.ino), dir: true, nlink: 2 }; } catch { /* gone */ }
-      return { self, dir, name: posix.basename(hp) };
+      try { const d = fs.statSync(hostPath.posix.dirname(hp), { bigint: true }); dir = { key: keyOfStat(d.dev, d.ino), dir: true, nlink: 2 }; } catch { /* gone */ }
+      return { self, dir, name: hostPath.posix.basename(hp) };
     }
     return null;
   } catch { return null; }

@@ -12,7 +12,7 @@ import {
 import { O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
 import { S_IFMT, S_IFREG } from '../abi/stat.js';
 import { pageUp } from '../mm/mm.js';
-import * as fs from 'node:fs';
+import { fs } from '../host.js';
 import { HostFile } from '../fs/hostfile.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import type { Task } from '../kernel/task.js';
