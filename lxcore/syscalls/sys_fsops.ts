@@ -266,7 +266,10 @@ function targetOfPath(t: Task, dirfd: number, pathAddr: number, follow: boolean,
   const path = pathArg(t, pathAddr, allowEmpty);
   if (path === '') return targetOfFd(t, dirfd);
   const r = lookup(t, dirfd, path, follow);
-  if ('host' in r) return r;
+  if ('host' in r) {
+    if (r.mount?.readonly) fail(EROFS); // mnt_want_write comes before any permission check
+    return r;
+  }
   if ('dentry' in r) return r;
   return fail(EPERM); // wasl's synthetic files: owned by root, attributes fixed
 }

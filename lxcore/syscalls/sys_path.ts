@@ -92,7 +92,7 @@ export function lookup(t: Task, dirfd: number, path: string, follow: boolean): R
     if (!hit) {
       const ctx = vfs!.context(t);
       // A relative path walks from its start directory, not down from / through its ancestors.
-      const start = hops === 0 && !path.startsWith('/') ? vfs!.startDir(baseDir(t, dirfd)) : null;
+      const start = hops === 0 && !path.startsWith('/') ? vfs!.startDir(baseDir(t, dirfd), ctx.root) : null;
       const d = start ? vfs!.ns.resolve(ctx, start, path, { follow }) : vfs!.ns.resolve(ctx, ctx.root, abs, { follow });
       const hp = hostPathOf(d);
       const guest = vfs!.ns.pathOf(d, ctx.root);
@@ -125,7 +125,7 @@ export function lookupParent(t: Task, dirfd: number, path: string): ParentOf {
   }
   const ctx = vfs.context(t);
   const r = path.startsWith('/') ? vfs.ns.resolveParent(ctx, ctx.root, abs)
-    : vfs.ns.resolveParent(ctx, vfs.startDir(baseDir(t, dirfd)), path);
+    : vfs.ns.resolveParent(ctx, vfs.startDir(baseDir(t, dirfd), ctx.root), path);
   const hp = hostPathOf(r.parent);
   return hp !== null ? { hostParent: hp, name: r.name, trailingSlash, mount: r.parent.mount, dir: r.parent } : { parent: r.parent, name: r.name, trailingSlash };
 }
