@@ -167,7 +167,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts, set-user-ID and set-group-ID files; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
   wait4: partial(H(wait.sysWait4), "rusage carries the child's CPU time (all of it as ru_utime) and nothing else"),
-  waitid: partial(H(wait.sysWaitid), 'rusage is all zeros; P_PIDFD fails (no pidfds yet)'),
+  waitid: partial(H(wait.sysWaitid), 'P_PIDFD fails with EINVAL (no pidfds yet)'),
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
   sendfile: full(H(pipe.sysSendfile)),
