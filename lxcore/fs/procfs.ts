@@ -11,7 +11,7 @@ import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
 import { netDir } from './procnet.js';
 import { HostFile } from './hostfile.js';
 import { InodeFile } from '../vfs/inodefile.js';
-import { UNAME_RELEASE, taskComm, setTaskComm } from '../syscalls/sys_process.js';
+import { UNAME_RELEASE, taskComm, setTaskComm, domainName } from '../syscalls/sys_process.js';
 import { fail, EINVAL } from '../abi/errno.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
 import type { Task, Process } from '../kernel/task.js';
@@ -216,6 +216,7 @@ export function procfs(): SynMount {
         ostype: file(() => 'Linux\n'),
         osrelease: file(() => UNAME_RELEASE + '\n'),
         hostname: file((t) => (t.kernel.hostname ?? os.hostname()) + '\n'),
+        domainname: file((t) => domainName(t) + '\n'),
         pid_max: hostSys('kernel/pid_max', '4194304'),
         ngroups_max: file(() => '65536\n'),
         cap_last_cap: file(() => `${CAP_LAST_CAP}\n`),

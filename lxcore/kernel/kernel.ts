@@ -163,6 +163,8 @@ export class Kernel {
   init?: InitProcess;
   /** uname's nodename; undefined: the host's (os.hostname() at each call). */
   hostname?: string;
+  /** uname's domainname (setdomainname); undefined: the host's. */
+  domainname?: string;
 
   constructor(readonly options: KernelOptions = {}) {
     if (options.jit !== undefined) this.core.setJit(options.jit);

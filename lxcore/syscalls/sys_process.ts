@@ -205,12 +205,39 @@ export function sysPersonality(t: Task, persona: number): number {
 /** The kernel release wasl reports: a 6.1 LTS kernel, whose syscall set lxcore follows. */
 export const UNAME_RELEASE = '6.1.0-wasl';
 
+/** The domain name uname reports: the instance's (setdomainname), else the host's. */
+export function domainName(t: Task): string {
+  return t.kernel.domainname ?? (hostText('/proc/sys/kernel/domainname', () => '(none)').trim() || '(none)');
+}
+
 export function sysUname(t: Task, buf: number): number {
   // struct utsname: six 65-byte fields.
   const b = Buffer.alloc(65 * 6);
-  const fields = ['Linux', t.kernel.hostname ?? os.hostname(), UNAME_RELEASE, '#1 SMP wasl', 'x86_64', '(none)'];
-  fields.forEach((s, i) => b.write(s.slice(0, 64), i * 65));
+  const fields = ['Linux', t.kernel.hostname ?? os.hostname(), UNAME_RELEASE, '#1 SMP wasl', 'x86_64', domainName(t)];
+  fields.forEach((s, i) => b.write(s.slice(0, 64), i * 65, 'latin1'));
   t.process.mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, b.length));
+  return 0;
+}
+
+const CAP_SYS_ADMIN = 21, NEW_UTS_LEN = 64;
+
+/**
+ * sethostname(2) / setdomainname(2): the instance's UTS names (one UTS namespace per instance,
+ * never the host's). CAP_SYS_ADMIN first, then the length (at most 64 bytes), then the copy.
+ */
+function utsName(t: Task, addr: number, len: number): string {
+  if (!hasCap(t.process.creds, CAP_SYS_ADMIN)) fail(EPERM);
+  if (len < 0 || len > NEW_UTS_LEN) fail(EINVAL);
+  const bytes = len ? t.process.mm.read(addr, len) : new Uint8Array(0);
+  const z = bytes.indexOf(0);
+  return Buffer.from(bytes.subarray(0, z < 0 ? bytes.length : z)).toString('latin1');
+}
+export function sysSethostname(t: Task, name: number, len: number): number {
+  t.kernel.hostname = utsName(t, name, len);
+  return 0;
+}
+export function sysSetdomainname(t: Task, name: number, len: number): number {
+  t.kernel.domainname = utsName(t, name, len);
   return 0;
 }
 

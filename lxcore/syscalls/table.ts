@@ -197,6 +197,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   getrlimit: partial(H(proc.sysGetrlimit), 'see prlimit64'),
   setrlimit: partial(H(proc.sysSetrlimit), 'see prlimit64'),
   uname: full(H(proc.sysUname)),
+  sethostname: partial(H(proc.sysSethostname), 'the instance\'s own UTS name (each instance is its own UTS namespace; the host\'s is never changed)'),
+  setdomainname: partial(H(proc.sysSetdomainname), 'see sethostname'),
   arch_prctl: partial(H(proc.sysArchPrctl), 'ARCH_SET/GET_FS/GS; CPUID faulting, CET and AMX controls return EINVAL'),
   prctl: partial(H(prctl.sysPrctl), 'names, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, KEEPCAPS, SECUREBITS, CHILD_SUBREAPER, CAPBSET, CAP_AMBIENT (empty), THP_DISABLE, TIMERSLACK, GET_TID_ADDRESS, GET_SECCOMP (0), GET_AUXV; PR_SET_SECCOMP, PR_SET_MM, PR_SET_VMA and the rest EINVAL'),
   sched_getaffinity: partial(H(sched.sysSchedGetaffinity), "the host process's CPUs unless set, though guest threads share one host thread"),
