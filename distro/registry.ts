@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import { alive, takeLockFile } from '../volfs/lockfile.js';
 
 export interface Distribution {
   name: string;
@@ -41,11 +42,7 @@ export function checkName(name: string): void {
   }
 }
 
-/** Whether process `pid` runs (EPERM: it does, under another user); a zombie does not. */
-export function alive(pid: number): boolean {
-  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-  try { return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; }
-}
+export { alive };
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -108,18 +105,9 @@ export class Registry {
   /** Waits (up to 10 s) for the registry lock; a dead holder's lock is taken over. */
   private lock(): void {
     for (let waited = 0; ; waited += 20) {
-      try {
-        const fd = fs.openSync(this.lockPath, 'wx');
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.closeSync(fd);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      let pid = NaN;
-      try { pid = parseInt(fs.readFileSync(this.lockPath, 'utf8'), 10); } catch { continue; }
-      if (!(pid > 0) || !alive(pid)) { fs.rmSync(this.lockPath, { force: true }); continue; }
-      if (waited > 10_000) throw new Error(`the registry ${this.file} is locked by process ${pid} (${this.lockPath})`);
+      const holder = takeLockFile(this.lockPath);
+      if (!holder) return;
+      if (waited > 10_000) throw new Error(`the registry ${this.file} is locked by process ${holder} (${this.lockPath})`);
       sleep(20);
     }
   }

@@ -23,6 +23,7 @@
 
 import { fs, path, zlib, childProcess } from '../lxcore/host.js';
 import { LinuxError, EIO, ENOSPC, EDQUOT, EFBIG } from '../lxcore/abi/errno.js';
+import { takeLockFile } from './lockfile.js';
 import type { VolStore, StoredState, InodeRecord, FileData, Recordable } from './store.js';
 
 const MAGIC = 0x0a314a56; // "VJ1\n" read as u32 LE
@@ -89,15 +90,6 @@ function hostIo<T>(fn: () => T): T {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LinuxError(code === 'ENOSPC' ? ENOSPC : code === 'EDQUOT' ? EDQUOT : code === 'EFBIG' ? EFBIG : EIO);
   }
-}
-
-/**
- * Whether process `pid` still runs (EPERM: it does, under another user). A zombie is dead: a
- * killed wasl whose parent has not reaped it (or whose parent died too) holds nothing.
- */
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-  try { return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; }
 }
 
 /** syncfs(2) of the host filesystem holding `path`, through coreutils' `sync -f`; false without it. */
@@ -180,21 +172,8 @@ export class DiskStore implements VolStore {
 
   /** One process at a time: a lock file holding its pid; a dead process's lock is taken over. */
   private lock(): void {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = fs.openSync(this.lockPath, 'wx');
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.closeSync(fd);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      let pid = NaN;
-      try { pid = parseInt(fs.readFileSync(this.lockPath, 'utf8'), 10); } catch { /* gone meanwhile */ }
-      if (pid > 0 && alive(pid)) throw new Error(`volfs store ${this.dir} is in use by process ${pid} (${this.lockPath})`);
-      try { fs.unlinkSync(this.lockPath); } catch { /* someone else took it over first */ }
-    }
-    throw new Error(`volfs store ${this.dir}: could not take ${this.lockPath}`);
+    const holder = takeLockFile(this.lockPath);
+    if (holder) throw new Error(`volfs store ${this.dir} is in use by process ${holder} (${this.lockPath})`);
   }
 
   // ---- opening ----
@@ -422,13 +401,7 @@ export class DiskStore implements VolStore {
     try {
       if (this.journalFd >= 0) this.sync(null);
     } finally {
-      this.closed = true;
-      for (const fd of this.openFds.values()) fs.closeSync(fd);
-      this.openFds.clear();
-      if (this.journalFd >= 0) fs.closeSync(this.journalFd);
-      this.journalFd = -1;
-      fs.rmSync(this.lockPath, { force: true });
-      process.off('exit', this.onExit);
+      this.release();
     }
   }
 
@@ -436,7 +409,10 @@ export class DiskStore implements VolStore {
    * What a SIGKILL leaves: nothing more is written or synced, descriptors are dropped and the
    * lock goes (for in-process crash tests; a killed process's lock is stale, so taken over).
    */
-  abandon(): void {
+  abandon(): void { this.release(); }
+
+  /** Closes every descriptor and gives the lock up, writing nothing. */
+  private release(): void {
     this.closed = true;
     for (const fd of this.openFds.values()) fs.closeSync(fd);
     this.openFds.clear();

@@ -95,7 +95,7 @@ function fileOfDescription(f: unknown): ExecFile {
   let exe = f.path;
   try { exe = fs.realpathSync(f.path); } catch { /* unlinked or renamed: keep the name it had */ }
   return { data: host(() => readHostFd(f.hostFd)), exe, dev: st.dev, ino: BigInt(st.ino),
-    attrs: { mode: st.mode, uid: st.uid, gid: st.gid }, nosuid: hostNosuid(exe) };
+    attrs: { mode: st.mode, uid: st.uid, gid: st.gid }, nosuid: (st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(exe) };
 }
 
 /** open_exec: a regular file the caller may execute; ENOENT, ENOTDIR, ELOOP, EACCES as Linux. */
