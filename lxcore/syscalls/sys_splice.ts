@@ -61,12 +61,15 @@ export function sysCopyFileRange(t: Task, fdIn: number, offInAddr: number, fdOut
     const want = Math.min(buf.length, count - done);
     const got = src.pread(buf.subarray(0, want), pin);
     if (got === 0) break;
-    const put = dst.pwrite(buf.subarray(0, got), pout);
+    // Without off_out the bytes go where write(2) would put them: for a descriptor inherited
+    // from the host (stdout redirected to a file) that is the host's shared offset, which
+    // dst.pos does not track, so a pwrite at dst.pos would overwrite what was written before.
+    const put = offOut === null ? dst.write(buf.subarray(0, got), t) as number : dst.pwrite(buf.subarray(0, got), pout);
     pin += got; pout += put; done += put;
     if (put < got || done >= CHUNK) break;
   }
   if (offIn === null) src.pos = pin; else writeOff(t, offInAddr, pin);
-  if (offOut === null) dst.pos = pout; else writeOff(t, offOutAddr, pout);
+  if (offOut !== null) writeOff(t, offOutAddr, pout); // else write() has moved the position
   return done;
 }
 
