@@ -9,12 +9,13 @@ import { SingleBar } from 'cli-progress';
 import { Registry, Distribution, checkName, alive, STORE_VERSION } from '../distro/registry.js';
 import { importTarball } from '../distro/import.js';
 import { exportStore } from '../distro/export.js';
-import { findUser, GuestUser } from '../distro/users.js';
-import { Kernel, KernelOptions, LinuxError, readGuestFile } from '../lxcore/index.js';
+import { openVolfsStore } from '../lxcore/vfs/vfs.js';
 import { sendSignalInfo } from '../lxcore/kernel/signals.js';
 import { siKill, SI_USER } from '../lxcore/abi/siginfo.js';
-import { SIGTERM, SIGKILL } from '../lxcore/abi/signal.js';
-import type { Credentials } from '../lxcore/kernel/task.js';
+import { SIGTERM } from '../lxcore/abi/signal.js';
+import type { Instance } from '../lxcore/instance/instance.js';
+import type { Volfs } from '../volfs/volfs.js';
+import type { DiskStoreOptions } from '../volfs/diskstore.js';
 
 /** How long guest processes have between SIGTERM and SIGKILL when an instance is terminated. */
 export const GRACE_MS = 3000;
@@ -216,103 +217,63 @@ async function terminate(reg: Registry, name: string): Promise<void> {
 
 // ---- wasl -d ---------------------------------------------------------------------------------
 
-export interface DistroRunRequest { name?: string; user?: string; cd?: string; command: string[] }
-
+/** A distribution opened for `wasl -d`: its store (locked), for cli/wasl.ts to boot an instance on. */
 export interface DistroRun {
-  kernel: Kernel;
-  program: string;
-  argv: string[];
-  /** The guest's environment before -E/-U: what login(1) sets, and the host's TERM. */
-  env: Map<string, string>;
-  cwd: string;
-  creds: Partial<Credentials>;
+  name: string;
+  root: Volfs;
+  /** Whom to run as without -u when /etc/wasl.conf names nobody (WSL's DefaultUid). */
+  defaultUid: number;
   /** Call when the instance has ended (the run record goes). */
   done(): void;
 }
 
 /**
- * Prepares `wasl -d`: opens the distribution's store as the instance's root (refused if
- * another wasl runs it), looks the user up in its /etc/passwd and /etc/group, and records the
- * run so that --terminate can stop it. Exits with a message on errors.
+ * Opens distribution `name` (default: the registry's default) for `wasl -d`: its store becomes
+ * the instance's root. One wasl process at a time runs a distribution: a second is refused,
+ * first by the run record and in any case by the store's own lock (volfs.lock), which also
+ * keeps `--root DIR` and --export off it. The run is recorded (run/NAME.pid) so that --list
+ * shows it Running and --terminate/--shutdown can signal this process. Exits with a message
+ * on errors.
  */
-export function prepareDistroRun(req: DistroRunRequest, options: KernelOptions): DistroRun {
+export function openDistribution(name: string | undefined, rootOptions: DiskStoreOptions): DistroRun {
   const reg = new Registry();
   let d: Distribution;
   try {
-    const name = req.name ?? reg.defaultName();
-    if (!name) fail('no default distribution: import one with wasl --import, or name one with -d');
-    d = reg.get(name);
+    const n = name ?? reg.defaultName();
+    if (!n) fail('no default distribution: import one with wasl --import, or name one with -d');
+    d = reg.get(n);
   } catch (e) { fail((e as Error).message); }
   if (!fs.existsSync(join(d.dir, 'meta.snap'))) fail(`distribution ${d.name}: its store ${d.dir} is missing (wasl --unregister ${d.name} forgets it)`);
   const running = reg.runningPid(d.name);
   if (running) fail(`distribution ${d.name} is already running in process ${running}; wasl runs one instance per distribution at a time (wasl --terminate ${d.name} stops it)`);
-  let kernel: Kernel;
+  let root: Volfs;
   try {
-    kernel = new Kernel({ ...options, root: d.dir, isolated: false });
+    root = openVolfsStore(d.dir, rootOptions);
   } catch (e) {
     const m = /in use by process (\d+)/.exec((e as Error).message);
-    if (m) fail(`distribution ${d.name} is in use by process ${m[1]} (one wasl at a time per distribution)`);
+    if (m) fail(`distribution ${d.name} is already running in process ${m[1]}; wasl runs one instance per distribution at a time (wasl --terminate ${d.name} stops it)`);
     fail(`distribution ${d.name}: ${(e as Error).message}`);
   }
   reg.markRunning(d.name);
-  const text = (path: string) => { try { return Buffer.from(readGuestFile(kernel, path).image).toString('utf8'); } catch { return ''; } };
-  const passwd = text('/etc/passwd'), group = text('/etc/group');
-  const who = req.user === undefined ? d.defaultUid : /^\d+$/.test(req.user) ? Number(req.user) : req.user;
-  let user: GuestUser | null = findUser(passwd, group, who);
-  if (!user) {
-    if (req.user !== undefined || d.defaultUid !== 0) {
-      kernel.close();
-      reg.markStopped(d.name);
-      fail(`user ${req.user ?? d.defaultUid} not found in ${d.name}'s /etc/passwd`);
-    }
-    user = { name: 'root', uid: 0, gid: 0, groups: [0], home: '/root', shell: '/bin/sh' }; // a rootfs without passwd
-  }
-  const env = new Map<string, string>();
-  const set = (k: string, v: string) => env.set(k, `${k}=${v}`);
-  if (process.env.TERM) set('TERM', process.env.TERM);
-  set('HOME', user.home);
-  set('USER', user.name);
-  set('LOGNAME', user.name);
-  set('SHELL', user.shell);
-  // login(1)'s defaults (Debian's /etc/login.defs ENV_SUPATH and ENV_PATH).
-  set('PATH', user.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games');
-  const cd = req.cd === undefined || req.cd === '~' ? user.home : req.cd.replace(/^~(?=\/)/, user.home);
-  const cwd = isDir(kernel, cd) ? cd : req.cd === undefined ? '/' : fail(`--cd ${req.cd}: not a directory in ${d.name}`);
-  // No command: the login shell, named "-bash" as login(1) names it so that it reads profiles.
-  const program = req.command[0] ?? user.shell;
-  const argv = req.command.length ? req.command : [`-${user.shell.split('/').pop()}`];
-  installTerminate(kernel);
-  const name = d.name;
-  process.on('exit', () => reg.markStopped(name));
-  return {
-    kernel, program, argv, env, cwd,
-    creds: { uid: user.uid, gid: user.gid, groups: user.groups },
-    done: () => reg.markStopped(name),
-  };
-}
-
-function isDir(kernel: Kernel, path: string): boolean {
-  try {
-    readGuestFile(kernel, `${path}/.`);
-    return false;
-  } catch (e) {
-    return e instanceof LinuxError && e.errno === 21; // EISDIR: it resolved to a directory
-  }
+  const n = d.name;
+  process.on('exit', () => reg.markStopped(n));
+  return { name: n, root, defaultUid: d.defaultUid, done: () => reg.markStopped(n) };
 }
 
 /**
- * `wasl --terminate` arrives as SIGTERM: every guest process gets SIGTERM, and SIGKILL after
- * GRACE_MS; when the last is gone the CLI's usual ending syncs the store and unlocks it.
+ * `wasl --terminate` arrives as SIGTERM: every process of the instance but init gets SIGTERM,
+ * and GRACE_MS later the instance is terminated (SIGKILL to what is left, init ended, the store
+ * synced and unlocked). The CLI's usual ending does the rest once its process has gone.
  */
-function installTerminate(kernel: Kernel): void {
+export function terminateOnSigterm(inst: Instance): void {
   let killing = false;
   process.on('SIGTERM', () => {
     if (killing) return;
     killing = true;
-    const signalAll = (sig: number) => {
-      for (const p of kernel.processes.values()) if (!p.status) sendSignalInfo(kernel, p, null, sig, siKill(sig, SI_USER, 0, 0));
-    };
-    signalAll(SIGTERM);
-    setTimeout(() => signalAll(SIGKILL), GRACE_MS).unref();
+    const k = inst.kernel;
+    for (const p of k.processes.values()) {
+      if (p !== inst.init.process && !p.status) sendSignalInfo(k, p, null, SIGTERM, siKill(SIGTERM, SI_USER, 0, 0));
+    }
+    setTimeout(() => { void inst.terminate(); }, GRACE_MS).unref();
   });
 }

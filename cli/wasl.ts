@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { spawnProgram, findProgram, hostEnv, LinuxError, createInstance } from '../lxcore/index.js';
-import { isDistribution } from '../lxcore/instance/instance.js';
+import { isDistribution, Instance } from '../lxcore/instance/instance.js';
 import { openVolfsStore } from '../lxcore/vfs/vfs.js';
 import type { Volfs } from '../volfs/volfs.js';
 import { errnoText, ENOENT } from '../lxcore/abi/errno.js';
@@ -14,7 +14,8 @@ import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 import { openHostTerminal, HostTerminal } from './hostterm.js';
-import { isManagementCommand, managementCommand, prepareDistroRun, DistroRun, DISTRO_USAGE } from './distro.js';
+import { isManagementCommand, managementCommand, openDistribution, terminateOnSigterm, DistroRun, DISTRO_USAGE } from './distro.js';
+import { getpwnam } from '../lxcore/instance/etc.js';
 
 // Start-up (issue #11): V8 optimises a wasm function with TurboFan once Liftoff code has run
 // --wasm-tiering-budget "bytes"; the core's interpreter loop reaches the default (1.8 M) within
@@ -201,13 +202,7 @@ function main(): void {
     }
   }
 
-  // `-d`: the distribution's store is the root, and the user, environment, cwd and program
-  // come from inside it (cli/distro.ts).
-  const distro: DistroRun | undefined = inDistro
-    ? prepareDistroRun({ name: values.distribution, user: values.user, cd: values.cd, command: guest },
-      { strace, log, mounts, limits, network, rootOptions: { compactBytes } })
-    : undefined;
-  const env = distro?.env ?? new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
+  const env = new Map(hostEnv().map((kv) => [kv.slice(0, kv.indexOf('=')), kv]));
   for (const u of values.unset ?? []) env.delete(u);
   for (const kv of values.env ?? []) {
     const eq = kv.indexOf('=');
@@ -215,9 +210,11 @@ function main(): void {
     env.set(kv.slice(0, eq), kv);
   }
 
-  const [program, ...args] = distro ? [distro.program, ...distro.argv.slice(1)] : guest;
-  // The --root store is opened here: whether it holds a distribution decides how wasl runs.
-  let rootFs: Volfs | undefined;
+  const [program, ...args] = guest;
+  // `-d`: the distribution's store, opened (and locked) here, is the instance's root; the
+  // --root store is opened here too: whether it holds a distribution decides how wasl runs.
+  const distro: DistroRun | undefined = inDistro ? openDistribution(values.distribution, { compactBytes }) : undefined;
+  let rootFs: Volfs | undefined = distro?.root;
   if (values.root !== undefined) {
     try {
       rootFs = openVolfsStore(values.root, { compactBytes });
@@ -229,15 +226,17 @@ function main(): void {
   // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
   // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
   const term: HostTerminal | undefined = values['host-tty'] ? undefined : openHostTerminal();
-  if (rootFs && isDistribution(rootFs)) {
+  if (rootFs && (distro || isDistribution(rootFs))) {
     void bootDistribution(rootFs, program, args, { argv0: values.argv0, env: values.env ?? [], unset: values.unset ?? [],
-      mounts, limits, network, strace, log, term });
+      mounts, limits, network, strace, log, term, distro, user: values.user, cd: values.cd,
+      dnsUpstream: values['dns-upstream'], syscallStats: statsTo !== undefined, statsFd,
+      jit: values['no-jit'] ? false : values.jit ? true : undefined });
     return;
   }
   let started;
   try {
     started = spawnProgram(program, {
-      argv: [values.argv0 ?? distro?.argv[0] ?? program, ...args],
+      argv: [values.argv0 ?? program, ...args],
       env: [...env.values()],
       strace,
       syscallStats: statsTo !== undefined,
@@ -250,13 +249,8 @@ function main(): void {
       network,
       dnsUpstream: values['dns-upstream'],
       jit: values['no-jit'] ? false : values.jit ? true : undefined,
-      kernel: distro?.kernel,
-      creds: distro?.creds,
-      cwd: distro?.cwd,
-      guestOnly: !!distro,
     });
   } catch (e) {
-    distro?.done();
     if (!(e instanceof LinuxError) && values.root !== undefined) {
       process.stderr.write(`wasl: --root ${values.root}: ${(e as Error).message}\n`);
       process.exit(1);
@@ -287,52 +281,69 @@ function main(): void {
 }
 
 /**
- * `--root DIR` holding a distribution: an instance boots (init, wasl.conf) and PROGRAM runs in it
- * as a process of the instance. When it ends, the instance is terminated (what it left running
- * is killed: no service keeps an instance alive after the CLI, unlike WSL's) and wasl exits with
- * its status.
+ * `-d NAME`, or `--root DIR` holding a distribution: an instance boots (init as pid 1, its
+ * mounts, /etc/wasl.conf) and PROGRAM (default: the user's login shell) runs in it as a process
+ * of the instance. When it ends, the instance is terminated (what it left running is killed: no
+ * service keeps an instance alive after the CLI, unlike WSL's) and wasl exits with its status.
  */
-async function bootDistribution(root: Volfs, program: string, args: string[], o: {
+async function bootDistribution(root: Volfs, program: string | undefined, args: string[], o: {
   argv0?: string; env: string[]; unset: string[]; mounts: MountSpec[]; limits: InstanceLimits; network: 'host' | 'none';
   strace?: (l: string) => void; log?: (l: string) => void; term?: HostTerminal;
+  distro?: DistroRun; user?: string; cd?: string;
+  dnsUpstream?: string; syscallStats: boolean; statsFd: number; jit?: boolean;
 }): Promise<void> {
-  const { term } = o;
-  let inst;
+  const { term, distro } = o;
+  const what = distro ? `distribution ${distro.name}` : 'the distribution';
+  const bail = async (message: string, status: number, inst?: Instance): Promise<never> => {
+    term?.restore();
+    process.stderr.write(`wasl: ${message}\n`);
+    await inst?.terminate();
+    distro?.done();
+    process.exit(status);
+  };
+  let inst: Instance;
   try {
     inst = await createInstance({ root, mounts: o.mounts, limits: o.limits, network: o.network, strace: o.strace,
-      log: o.log ?? ((l) => process.stderr.write(l + '\n')) });
+      log: o.log, warn: (l) => process.stderr.write(l + '\n'), dnsUpstream: o.dnsUpstream, syscallStats: o.syscallStats, jit: o.jit });
   } catch (e) {
-    term?.restore();
-    process.stderr.write(`wasl: cannot boot the distribution: ${(e as Error).message}\n`);
-    process.exit(1);
+    return bail(`cannot boot ${what}: ${(e as Error).message}`, 1);
   }
-  const user = inst.conf.user.default;
+  if (distro) terminateOnSigterm(inst);
+  // -u, else /etc/wasl.conf's [user] default, else the registry's default uid (WSL's order).
+  const user = o.user ?? (inst.conf.user.default === 'root' && distro?.defaultUid ? String(distro.defaultUid) : inst.conf.user.default);
+  const pw = getpwnam(inst.vfs, user);
+  if (!pw && (o.user !== undefined || user !== 'root')) return bail(`user ${user} not found in ${distro ? `${distro.name}'s` : 'the distribution\'s'} /etc/passwd`, 1, inst);
+  // --cd: "~" is the user's home, as wsl.exe's --cd ~.
+  const cwd = o.cd === undefined ? undefined : o.cd === '~' ? pw?.home ?? '/' : o.cd.replace(/^~(?=\/)/, pw?.home ?? '');
   let started;
   try {
     // The login environment of the user, then -U and -E, as for any other run.
     const probe = new Map<string, string>();
     const env = (vars: string[]) => { for (const kv of vars) probe.set(kv.slice(0, kv.indexOf('=')), kv); };
     env(inst.defaultEnvOf(user, !!term));
+    // The host terminal's type, as wsl.exe passes the console's TERM (the API's default is only
+    // for when there is none).
+    if (process.env.TERM) probe.set('TERM', `TERM=${process.env.TERM}`);
     for (const u of o.unset) probe.delete(u);
     env(o.env);
-    if (process.env.TERM && !o.unset.includes('TERM') && !probe.has('TERM')) probe.set('TERM', `TERM=${process.env.TERM}`);
     started = inst.createProcess({
-      program, argv: [o.argv0 ?? program, ...args], env: [...probe.values()],
-      stdio: [0, 1, 2],
+      // No program: the user's login shell, as a login shell ("-bash").
+      program, argv: program === undefined ? undefined : [o.argv0 ?? program, ...args], env: [...probe.values()],
+      user, cwd, stdio: [0, 1, 2],
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
     });
   } catch (e) {
-    term?.restore();
+    if (cwd !== undefined && e instanceof LinuxError && /cwd/.test(e.message)) return bail(`--cd ${o.cd}: not a directory in ${what}`, 1, inst);
     const text = e instanceof LinuxError ? errnoText[e.errno] ?? e.message : (e as Error).message;
-    process.stderr.write(`wasl: ${program}: ${text}\n`);
-    await inst.terminate();
-    process.exit(e instanceof LinuxError && e.errno === ENOENT ? 127 : 126);
+    return bail(`${program ?? 'login shell'}: ${text}`, e instanceof LinuxError && e.errno === ENOENT ? 127 : 126, inst);
   }
   if (term && started.console) term.start(started.console, started.process);
   const s = await started.exited;
   process.exitCode = s.signal !== null ? 128 + s.signal : s.code ?? 0;
   started.console?.flush();
   await inst.terminate();
+  if (inst.kernel.stats) fs.writeSync(o.statsFd, inst.kernel.stats.report());
+  distro?.done();
   term?.restore();
   process.exit();
 }

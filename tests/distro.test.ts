@@ -214,9 +214,28 @@ describe.skipIf(!haveTools)('wasl -d', () => {
     expect(r.stderr).toMatch(/No such file or directory/);
   });
 
+  it('boots through the instance: init is pid 1 and reaps orphans, WSL\'s mounts, /etc/wasl.conf\'s [user] default, [boot] command, [network] hostname and [automount] root', () => {
+    const h = newHome();
+    expect(wasl(h, ['--import', 'cf', join(base, 'inst-cf'), tarball]).status).toBe(0);
+    const conf = '[user]\ndefault = alice\n[boot]\ncommand = echo booted as $(id -u) > /run/boot\n[network]\nhostname = cfhost\n[automount]\nroot = /h/\n';
+    expect(wasl(h, ['-d', 'cf', '--', 'sh', '-c', 'cat > /etc/wasl.conf'], { input: conf })).toEqual({ status: 0, stdout: '', stderr: '' });
+    const r = wasl(h, ['-d', 'cf', '--', 'sh', '-c', 'cat /proc/1/comm; echo $PPID; id -un; pwd; uname -n; cat /run/boot; grep -c "127.0.1.1.*cfhost" /etc/hosts; cut -d" " -f2,3 /proc/mounts']);
+    expect(r).toEqual({ status: 0, stderr: '', stdout: 'init\n1\nalice\n/home/alice\ncfhost\nbooted as 0\n1\n' +
+      '/ volfs\n/proc proc\n/sys sysfs\n/dev devtmpfs\n/dev/pts devpts\n/dev/shm tmpfs\n/run tmpfs\n/tmp tmpfs\n/h/host drvfs\n' });
+    // -u wins over [user] default; an orphan (its parent, a shell, has exited) has init as its
+    // parent, and init reaps it once it is killed.
+    const orphan = 'sh -c "sleep 30 >/dev/null & echo \\$! > /tmp/o"; p=$(cat /tmp/o); cut -d" " -f4 /proc/$p/stat; kill $p; ' +
+      'i=0; while [ -e /proc/$p ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ -e /proc/$p ] && echo left || echo reaped; id -un';
+    expect(wasl(h, ['-d', 'cf', '-u', 'root', '--', 'sh', '-c', orphan])).toEqual({ status: 0, stdout: '1\nreaped\nroot\n', stderr: '' });
+    // A bad wasl.conf line is a warning on stderr; the distribution still boots.
+    expect(wasl(h, ['-d', 'cf', '-u', 'root', '--', 'sh', '-c', 'cat > /etc/wasl.conf'], { input: '[network]\nhostname = two words\n' })).toMatchObject({ status: 0 });
+    expect(wasl(h, ['-d', 'cf', '--', 'id', '-un'])).toEqual({ status: 0, stdout: 'root\n', stderr: expect.stringMatching(/^wasl: \/etc\/wasl\.conf: \[network\] hostname "two words" is not a valid hostname/) });
+  });
+
   it('--terminate stops a running instance (SIGTERM to its processes); a second instance meanwhile is refused; --shutdown stops all', async () => {
     for (const how of ['--terminate', '--shutdown']) {
-      const child = spawn(process.execPath, [WASL_CLI, '-d', 'bb', '--', 'sleep', '1000'], { env: { WASL_HOME: home, PATH: process.env.PATH }, stdio: 'ignore' });
+      // A shell waiting for a sleep, and a second sleep in the background: all of them get SIGTERM.
+      const child = spawn(process.execPath, [WASL_CLI, '-d', 'bb', '--', 'sh', '-c', 'sleep 1000 & sleep 1000; echo not reached'], { env: { WASL_HOME: home, PATH: process.env.PATH }, stdio: 'ignore' });
       const ended = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
       // Running once it has recorded itself (and taken the store's lock).
       for (let i = 0; i < 600 && !wasl(home, ['-l', '-v']).stdout.includes('Running'); i++) await new Promise((r) => setTimeout(r, 100));
@@ -225,10 +244,17 @@ describe.skipIf(!haveTools)('wasl -d', () => {
       expect(second).toMatchObject({ status: 1, stderr: expect.stringMatching(/already running in process \d+/) });
       const r = wasl(home, how === '--terminate' ? [how, 'bb'] : [how]);
       expect(r, how).toEqual({ status: 0, stdout: '', stderr: '' });
-      expect(await ended, how).toBe(128 + 15); // sleep ended by SIGTERM
+      expect(await ended, how).toBe(128 + 15); // the shell ended by SIGTERM
       expect(wasl(home, ['-l', '-v']).stdout).toMatch(/\* bb +Stopped/);
       expect(readdirSync(join(base, 'inst-bb'))).not.toContain('volfs.lock');
     }
+    // A store held by a `--root` run (no run record) is refused by its own lock, with the same message.
+    const holder = spawn(process.execPath, [WASL_CLI, '--root', join(base, 'inst-bb'), '/bin/sleep', '1000'], { env: { WASL_HOME: home, PATH: process.env.PATH }, stdio: 'ignore' });
+    const gone = new Promise((res) => holder.on('exit', res));
+    for (let i = 0; i < 600 && !existsSync(join(base, 'inst-bb', 'volfs.lock')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(wasl(home, ['-d', 'bb', '--', 'true'])).toMatchObject({ status: 1, stderr: expect.stringMatching(new RegExp(`already running in process ${holder.pid}`)) });
+    holder.kill('SIGKILL'); // the store is crash-safe: it reopens with its journal replayed
+    await gone;
     // The store is whole and usable afterwards.
     expect(wasl(home, ['-d', 'bb', '--', 'cat', '/d/file'])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
   });

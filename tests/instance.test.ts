@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { createInstance, shutdownAll, Instance, InstanceProcess, ProcessExit } from '../lxcore/index.js';
-import { readText } from '../lxcore/instance/guestfs.js';
+import { readText } from '../lxcore/instance/etc.js';
 import { ROOT, buildStatic, canBuild, hasCommand } from './support/build.js';
 import { volfsFromDir, makeDistroDir } from './support/rootfs.js';
 

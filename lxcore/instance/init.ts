@@ -10,7 +10,7 @@
 //     `while (wait(…))` loop — and reported to the host (Instance's 'exit' event).
 
 import { DNS_STUB_ADDR } from '../net/dnsstub.js';
-import { fs } from '../host.js';
+import { fs, os } from '../host.js';
 import { Process, Task } from '../kernel/task.js';
 import type { Kernel, InitProcess } from '../kernel/kernel.js';
 import { AddressSpace } from '../mm/mm.js';
@@ -22,8 +22,8 @@ import { newMountId, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../vfs/namespace.js'
 import { PROC_DEV } from '../fs/procfs.js';
 import { SYS_DEV } from '../fs/sysfs.js';
 import { DEV_DEV } from '../fs/devfs.js';
-import { Tmpfs } from './tmpfs.js';
-import { writeText } from './guestfs.js';
+import { Volfs } from '../../volfs/volfs.js';
+import { writeText } from './etc.js';
 import type { WaslConf } from './conf.js';
 
 /** What /proc/1/cmdline and /proc/1/exe show: WSL's init is /init too. */
@@ -61,9 +61,11 @@ export class Init implements InitProcess {
       vfs.ensureDir(point);
       synthetic.push({ id: newMountId(), point, type, source, flags, data, dev });
     };
-    // tmpfs shows mode= only when it is not its default, 1777 (shmem_show_options).
+    // The same tmpfs mount(2) makes (volfs in memory under tmpfs's name and magic), sized as
+    // tmpfs's default, half of RAM; it shows mode= only when not 1777 (shmem_show_options).
     const tmpfs = (point: string, flags: number, mode: number) =>
-      vfs.mountAt(new Tmpfs(mode), point, flags, 'tmpfs', mode === 0o1777 ? '' : `mode=${mode.toString(8)}`);
+      vfs.mountAt(new Volfs({ tmpfs: true, capacity: Math.floor(os.totalmem() / 2), rootMode: mode, rootUid: 0, rootGid: 0 }),
+        point, flags, 'tmpfs', mode === 0o1777 ? '' : `mode=${mode.toString(8)}`);
     own('/proc', 'proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, '', PROC_DEV);
     own('/sys', 'sysfs', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, '', SYS_DEV);
     own('/dev', 'devtmpfs', 'none', MS_NOSUID, 'mode=755', DEV_DEV);

@@ -31,7 +31,7 @@ import type { InstanceLimits } from '../kernel/limits.js';
 import type { DiskStoreOptions } from '../../volfs/diskstore.js';
 import { WaslConf, ConfOverrides, defaultConf, parseConf, applyOverrides } from './conf.js';
 import { Init, writeNetworkFiles } from './init.js';
-import { readText, getpwnam, groupsOf, PasswdEntry } from './guestfs.js';
+import { readText, getpwnam, groupsOf, PasswdEntry } from './etc.js';
 import { guestInput, guestOutput } from './stdio.js';
 
 export interface InstanceOptions {
@@ -49,9 +49,17 @@ export interface InstanceOptions {
   conf?: string | ConfOverrides;
   limits?: InstanceLimits;
   network?: 'host' | 'none';
+  /** As KernelOptions: where the DNS stub forwards, per-syscall statistics, the compiler tier. */
+  dnsUpstream?: string;
+  syscallStats?: boolean;
+  jit?: boolean;
   strace?: (line: string) => void;
-  /** wasl's diagnostics: unimplemented syscalls, wasl.conf warnings, the boot command's output. */
+  /** wasl's diagnostics: unimplemented syscalls, the boot command's output (and, without `warn`,
+   *  the warnings). */
   log?: (line: string) => void;
+  /** Problems a user should see (wasl.conf's bad lines, a [boot] command that fails); each line
+   *  starts "wasl: ". Default: to `log`. The CLI sends them to stderr, as wsl.exe prints them. */
+  warn?: (line: string) => void;
 }
 
 /** One of fds 0-2: a Node stream on the handle ('pipe'), /dev/null ('ignore'), or a host fd. */
@@ -138,7 +146,9 @@ export async function shutdownAll(): Promise<void> {
   await Promise.all([...live].map((i) => i.terminate()));
 }
 
+// login(1)'s PATH (Debian's /etc/login.defs): ENV_SUPATH for root, ENV_PATH for other users.
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games';
 
 export class Instance extends EventEmitter {
   readonly kernel: Kernel;
@@ -149,15 +159,18 @@ export class Instance extends EventEmitter {
   private readonly consoles = new Set<Console>();
   private terminating?: Promise<void>;
   private readonly warn: (msg: string) => void;
+  private readonly log: (msg: string) => void;
 
   /** Use createInstance(): booting awaits the boot command. */
   constructor(o: InstanceOptions) {
     super();
     if (!o.root && o.rootDir === undefined) throw new TypeError('createInstance: give `root` (a filesystem) or `rootDir` (a volfs store directory)');
-    this.warn = (msg) => o.log?.(`wasl: ${msg}`);
+    this.log = (msg) => o.log?.(`wasl: ${msg}`);
+    this.warn = (msg) => (o.warn ?? o.log)?.(`wasl: ${msg}`);
     const ko: KernelOptions = {
       rootFs: o.root, root: o.root ? undefined : o.rootDir, rootOptions: o.rootOptions, mounts: o.mounts,
       limits: o.limits, network: o.network, strace: o.strace, log: o.log, firstPid: 1,
+      dnsUpstream: o.dnsUpstream, syscallStats: o.syscallStats, jit: o.jit,
     };
     this.kernel = new Kernel(ko);
     this.vfs = this.kernel.vfs!;
@@ -206,9 +219,9 @@ export class Instance extends EventEmitter {
       s.on('data', (d: Buffer) => {
         const lines = (rest + d.toString()).split('\n');
         rest = lines.pop()!;
-        for (const l of lines) this.warn(`[boot] ${l}`);
+        for (const l of lines) this.log(`[boot] ${l}`);
       });
-      s.on('end', () => { if (rest) this.warn(`[boot] ${rest}`); });
+      s.on('end', () => { if (rest) this.log(`[boot] ${rest}`); });
     }
     const st = await p.exited;
     if (st.code !== 0) this.warn(`[boot] command ${st.signal !== null ? `killed by signal ${st.signal}` : `exited with status ${st.code}`}`);
@@ -309,7 +322,7 @@ export class Instance extends EventEmitter {
 
   private defaultEnv(pw: PasswdEntry, shell: string, terminal: boolean): string[] {
     return [
-      `HOME=${pw.home}`, `USER=${pw.name}`, `LOGNAME=${pw.name}`, `SHELL=${shell}`, `PATH=${DEFAULT_PATH}`,
+      `HOME=${pw.home}`, `USER=${pw.name}`, `LOGNAME=${pw.name}`, `SHELL=${shell}`, `PATH=${pw.uid === 0 ? DEFAULT_PATH : USER_PATH}`,
       'HOSTTYPE=x86_64', ...(terminal ? ['TERM=xterm-256color'] : []),
     ];
   }

@@ -50,7 +50,7 @@ export class GuestFs {
   }
 
   /** Runs `fn` as the call `syscall` on `path`, turning a LinuxError into a Node-style error. */
-  private async call<T>(syscall: string, path: string, fn: () => T): Promise<T> {
+  private callSync<T>(syscall: string, path: string, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
@@ -60,10 +60,20 @@ export class GuestFs {
     }
   }
 
+  private async call<T>(syscall: string, path: string, fn: () => T): Promise<T> { return this.callSync(syscall, path, fn); }
+
   readFile(path: string): Promise<Buffer>;
   readFile(path: string, encoding: BufferEncoding): Promise<string>;
-  readFile(path: string, encoding?: BufferEncoding): Promise<Buffer | string> {
-    return this.call('open', path, () => {
+  async readFile(path: string, encoding?: BufferEncoding): Promise<Buffer | string> {
+    return encoding ? this.readFileSync(path, encoding) : this.readFileSync(path);
+  }
+
+  // The synchronous forms (fs's *Sync), for host code that runs outside any event-loop turn:
+  // the instance manager reading /etc/passwd and writing /etc/hosts at boot.
+  readFileSync(path: string): Buffer;
+  readFileSync(path: string, encoding: BufferEncoding): string;
+  readFileSync(path: string, encoding?: BufferEncoding): Buffer | string {
+    return this.callSync('open', path, () => {
       const d = this.resolve(path);
       const a = d.inode.attrs();
       if ((a.mode & S_IFMT) === S_IFDIR) fail(EISDIR);
@@ -81,8 +91,12 @@ export class GuestFs {
   }
 
   /** Creates the file (mode 0666 & ~umask, or `mode`) or truncates it, then writes `data`. */
-  writeFile(path: string, data: string | Uint8Array, o: { mode?: number } = {}): Promise<void> {
-    return this.call('open', path, () => {
+  async writeFile(path: string, data: string | Uint8Array, o: { mode?: number } = {}): Promise<void> {
+    this.writeFileSync(path, data, o);
+  }
+
+  writeFileSync(path: string, data: string | Uint8Array, o: { mode?: number } = {}): void {
+    this.callSync('open', path, () => {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       let d: Dentry | null = null;
       try { d = this.resolve(path); } catch (e) { if (!(e instanceof LinuxError) || e.errno !== ENOENT) throw e; }
@@ -114,7 +128,9 @@ export class GuestFs {
   }
 
   stat(path: string): Promise<GuestStats> { return this.call('stat', path, () => statsOf(this.resolve(path, true))); }
+  statSync(path: string): GuestStats { return this.callSync('stat', path, () => statsOf(this.resolve(path, true))); }
   lstat(path: string): Promise<GuestStats> { return this.call('lstat', path, () => statsOf(this.resolve(path, false))); }
+  lstatSync(path: string): GuestStats { return this.callSync('lstat', path, () => statsOf(this.resolve(path, false))); }
 
   mkdir(path: string, o: { mode?: number } = {}): Promise<void> {
     return this.call('mkdir', path, () => {
@@ -126,8 +142,10 @@ export class GuestFs {
     });
   }
 
-  unlink(path: string): Promise<void> {
-    return this.call('unlink', path, () => {
+  async unlink(path: string): Promise<void> { this.unlinkSync(path); }
+
+  unlinkSync(path: string): void {
+    this.callSync('unlink', path, () => {
       const p = this.parent(path);
       const victim = this.child(p.parent, p.name);
       if (!victim) fail(ENOENT);

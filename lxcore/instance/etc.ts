@@ -1,28 +1,21 @@
-// What the instance manager reads and writes in a distribution's own tree, as root and outside
+// What the instance manager reads and writes in a distribution's own /etc, as root and outside
 // any process: /etc/wasl.conf, /etc/passwd and /etc/group (getpwnam(3)'s files: passwd(5),
-// group(5)), and the generated /etc/hosts and /etc/resolv.conf.
+// group(5)), and the generated /etc/hosts and /etc/resolv.conf. File access is GuestFs's
+// (lxcore/vfs/guestfs.ts, the host's API over an instance's files) acting as root.
 
 import { S_IFMT, S_IFREG } from '../abi/stat.js';
+import { GuestFs } from '../vfs/guestfs.js';
 import type { Vfs } from '../vfs/vfs.js';
-import type { WalkContext } from '../vfs/namespace.js';
 
-const rootCtx = (vfs: Vfs): WalkContext => ({ root: vfs.ns.root, cwd: vfs.ns.root, creds: { fsuid: 0, fsgid: 0, groups: [] } });
+const asRoot = (vfs: Vfs) => new GuestFs(vfs, { uid: 0, gid: 0 });
 
 /** The text of regular file `path` (symlinks followed), or null if there is none. */
 export function readText(vfs: Vfs, path: string): string | null {
+  const gfs = asRoot(vfs);
   try {
-    const ctx = rootCtx(vfs);
-    const ino = vfs.ns.resolve(ctx, ctx.root, path).inode;
-    const a = ino.attrs();
-    if ((a.mode & S_IFMT) !== S_IFREG) return null;
-    const buf = new Uint8Array(a.size);
-    let off = 0;
-    while (off < a.size) {
-      const n = ino.read(buf.subarray(off), off);
-      if (n === 0) break;
-      off += n;
-    }
-    return Buffer.from(buf.subarray(0, off)).toString('utf8');
+    // A FIFO or a device at /etc/passwd is not a file to read at boot.
+    if (!gfs.statSync(path).isFile()) return null;
+    return gfs.readFileSync(path, 'utf8');
   } catch {
     return null; // ENOENT, a dangling symlink, a directory on the way that is a file …
   }
@@ -30,15 +23,12 @@ export function readText(vfs: Vfs, path: string): string | null {
 
 /** Replaces (or creates, root-owned with `mode`) regular file `path`. Its directory must exist. */
 export function writeText(vfs: Vfs, path: string, text: string, mode = 0o644): void {
-  const ctx = rootCtx(vfs);
-  const { parent, name } = vfs.ns.resolveParent(ctx, ctx.root, path);
-  let ino = parent.inode.lookup(name);
+  const gfs = asRoot(vfs);
   // A symlink (resolv.conf often is one, into /run) is replaced by the file, as WSL does.
-  if (ino && (ino.attrs().mode & S_IFMT) !== S_IFREG) { parent.inode.unlink(name); ino = null; }
-  if (!ino) ino = parent.inode.create(name, { mode: S_IFREG | mode, uid: 0, gid: 0 });
-  ino.setattr({ size: 0 });
-  const data = Buffer.from(text);
-  for (let off = 0; off < data.length;) off += ino.write(data.subarray(off), off);
+  let st = null;
+  try { st = gfs.lstatSync(path); } catch { /* not there: created below */ }
+  if (st && (st.mode & S_IFMT) !== S_IFREG) gfs.unlinkSync(path);
+  gfs.writeFileSync(path, text, { mode });
 }
 
 /** One passwd(5) entry. */
