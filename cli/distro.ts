@@ -13,7 +13,7 @@ import { openVolfsStore } from '../lxcore/vfs/vfs.js';
 import { sendSignalInfo } from '../lxcore/kernel/signals.js';
 import { siKill, SI_USER } from '../lxcore/abi/siginfo.js';
 import { SIGTERM } from '../lxcore/abi/signal.js';
-import type { Instance } from '../lxcore/instance/instance.js';
+import { shutdownAll, type Instance } from '../lxcore/instance/instance.js';
 import type { Volfs } from '../volfs/volfs.js';
 import type { DiskStoreOptions } from '../volfs/diskstore.js';
 
@@ -223,6 +223,11 @@ export interface DistroRun {
   root: Volfs;
   /** Whom to run as without -u when /etc/wasl.conf names nobody (WSL's DefaultUid). */
   defaultUid: number;
+  /** The instance has booted: a --terminate (SIGTERM) stops it from now on. False if one came
+   *  during the boot: the CLI then ends the instance without starting anything in it. */
+  booted(inst: Instance): boolean;
+  /** Runs `f` before wasl exits on a --terminate that came during the boot (the terminal's restore). */
+  onAbort(f: () => void): void;
   /** Call when the instance has ended (the run record goes). */
   done(): void;
 }
@@ -257,23 +262,37 @@ export function openDistribution(name: string | undefined, rootOptions: DiskStor
   reg.markRunning(d.name);
   const n = d.name;
   process.on('exit', () => reg.markStopped(n));
-  return { name: n, root, defaultUid: d.defaultUid, done: () => reg.markStopped(n) };
+  // `wasl --terminate` arrives as SIGTERM. While the instance boots (a [boot] command can take
+  // long) it is terminated at once (shutdownAll: this process has no other instance) and wasl
+  // exits as SIGTERM's default would; once booted, its processes get a grace period (stop()).
+  let inst: Instance | undefined, asked = false;
+  const cleanups: Array<() => void> = [];
+  process.on('SIGTERM', () => {
+    if (asked) return;
+    asked = true;
+    if (inst) { stop(inst); return; }
+    void shutdownAll().then(() => {
+      for (const f of cleanups) f();
+      process.exit(128 + 15);
+    });
+  });
+  return {
+    name: n, root, defaultUid: d.defaultUid,
+    booted: (i) => { inst = i; return !asked; },
+    onAbort: (f) => { cleanups.push(f); },
+    done: () => reg.markStopped(n),
+  };
 }
 
 /**
- * `wasl --terminate` arrives as SIGTERM: every process of the instance but init gets SIGTERM,
- * and GRACE_MS later the instance is terminated (SIGKILL to what is left, init ended, the store
- * synced and unlocked). The CLI's usual ending does the rest once its process has gone.
+ * Stops an instance for --terminate: every process but init gets SIGTERM, and GRACE_MS later
+ * the instance is terminated (SIGKILL to what is left, init ended, the store synced and
+ * unlocked). The CLI's usual ending does the rest once its process has gone.
  */
-export function terminateOnSigterm(inst: Instance): void {
-  let killing = false;
-  process.on('SIGTERM', () => {
-    if (killing) return;
-    killing = true;
-    const k = inst.kernel;
-    for (const p of k.processes.values()) {
-      if (p !== inst.init.process && !p.status) sendSignalInfo(k, p, null, SIGTERM, siKill(SIGTERM, SI_USER, 0, 0));
-    }
-    setTimeout(() => { void inst.terminate(); }, GRACE_MS).unref();
-  });
+function stop(inst: Instance): void {
+  const k = inst.kernel;
+  for (const p of k.processes.values()) {
+    if (p !== inst.init.process && !p.status) sendSignalInfo(k, p, null, SIGTERM, siKill(SIGTERM, SI_USER, 0, 0));
+  }
+  setTimeout(() => { void inst.terminate(); }, GRACE_MS).unref();
 }

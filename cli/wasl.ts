@@ -14,7 +14,7 @@ import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 import { openHostTerminal, HostTerminal } from './hostterm.js';
-import { isManagementCommand, managementCommand, openDistribution, terminateOnSigterm, DistroRun, DISTRO_USAGE } from './distro.js';
+import { isManagementCommand, managementCommand, openDistribution, DistroRun, DISTRO_USAGE } from './distro.js';
 import { getpwnam } from '../lxcore/instance/etc.js';
 
 // Start-up (issue #11): V8 optimises a wasm function with TurboFan once Liftoff code has run
@@ -302,13 +302,20 @@ async function bootDistribution(root: Volfs, program: string | undefined, args: 
     process.exit(status);
   };
   let inst: Instance;
+  distro?.onAbort(() => term?.restore());
   try {
     inst = await createInstance({ root, mounts: o.mounts, limits: o.limits, network: o.network, strace: o.strace,
       log: o.log, warn: (l) => process.stderr.write(l + '\n'), dnsUpstream: o.dnsUpstream, syscallStats: o.syscallStats, jit: o.jit });
   } catch (e) {
     return bail(`cannot boot ${what}: ${(e as Error).message}`, 1);
   }
-  if (distro) terminateOnSigterm(inst);
+  if (distro && !distro.booted(inst)) {
+    // --terminate came as it finished booting: nothing is started; wasl ends as SIGTERM's would.
+    await inst.terminate();
+    distro.done();
+    term?.restore();
+    process.exit(128 + 15);
+  }
   // -u, else /etc/wasl.conf's [user] default, else the registry's default uid (WSL's order).
   const user = o.user ?? (inst.conf.user.default === 'root' && distro?.defaultUid ? String(distro.defaultUid) : inst.conf.user.default);
   const pw = getpwnam(inst.vfs, user);

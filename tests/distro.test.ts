@@ -248,6 +248,21 @@ describe.skipIf(!haveTools)('wasl -d', () => {
       expect(wasl(home, ['-l', '-v']).stdout).toMatch(/\* bb +Stopped/);
       expect(readdirSync(join(base, 'inst-bb'))).not.toContain('volfs.lock');
     }
+    // --terminate during the boot (a [boot] command that does not end): the instance is ended at once.
+    expect(wasl(home, ['-d', 'bb', '--', 'sh', '-c', 'cat > /etc/wasl.conf'], { input: '[boot]\ncommand = sleep 1000\n' }).status).toBe(0);
+    const booting = spawn(process.execPath, [WASL_CLI, '-d', 'bb', '--', 'echo', 'not reached'], { env: { WASL_HOME: home, PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let said = '';
+    booting.stdout.on('data', (d) => { said += d; });
+    const bootEnded = new Promise<number | null>((res) => booting.on('exit', (code) => res(code)));
+    for (let i = 0; i < 600 && !wasl(home, ['-l', '-v']).stdout.includes('Running'); i++) await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    expect(wasl(home, ['--terminate', 'bb'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(await bootEnded).toBe(128 + 15);
+    expect(Date.now() - t0).toBeLessThan(9000); // ended by itself, not SIGKILLed after 10 s
+    expect(said).toBe('');
+    expect(readdirSync(join(base, 'inst-bb'))).not.toContain('volfs.lock');
+    // (--root on a store that is not a distribution does not boot it: the boot command stays out.)
+    expect(wasl(home, ['--root', join(base, 'inst-bb'), '/bin/busybox', 'rm', '/etc/wasl.conf']).status).toBe(0);
     // A store held by a `--root` run (no run record) is refused by its own lock, with the same message.
     const holder = spawn(process.execPath, [WASL_CLI, '--root', join(base, 'inst-bb'), '/bin/sleep', '1000'], { env: { WASL_HOME: home, PATH: process.env.PATH }, stdio: 'ignore' });
     const gone = new Promise((res) => holder.on('exit', res));
