@@ -10,6 +10,8 @@ import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } 
 import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
 import { netDir } from './procnet.js';
 import { HostFile } from './hostfile.js';
+import { locks, OFFSET_MAX } from './locks.js';
+import { PIPE_MAX_SIZE } from './pipe.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { UNAME_RELEASE, taskComm, setTaskComm, domainName } from '../syscalls/sys_process.js';
 import { fail, EINVAL } from '../abi/errno.js';
@@ -209,6 +211,7 @@ export function procfs(): SynMount {
     stat: file(procStat),
     version: file(() => `Linux version ${UNAME_RELEASE} (wasl@wasl) (wasl x86-64 interpreter) #1 SMP wasl\n`),
     filesystems: file(() => FILESYSTEMS.join('\n') + '\n'),
+    locks: file(procLocks),
     mounts: link(() => 'self/mounts'),
     net: link(() => 'self/net'),
     sys: staticDir({
@@ -228,7 +231,7 @@ export function procfs(): SynMount {
       fs: staticDir({
         'file-max': hostSys('fs/file-max', '9223372036854775807'),
         nr_open: hostSys('fs/nr_open', '1048576'),
-        'pipe-max-size': file(() => '1048576\n'),
+        'pipe-max-size': file(() => `${PIPE_MAX_SIZE}\n`),
       }),
       vm: staticDir({ overcommit_memory: hostSys('vm/overcommit_memory', '0') }),
     }),
@@ -248,4 +251,20 @@ export function procfs(): SynMount {
     return undefined;
   };
   return { root, dev: PROC_DEV };
+}
+
+/**
+ * /proc/locks (fs/locks.c lock_get_status): one line per lock, newest first as Linux's list
+ * gives them: "N: POSIX  ADVISORY  WRITE PID MAJ:MIN:INO START END|EOF". OFD locks show pid -1.
+ */
+function procLocks(): string {
+  return locks.all().reverse().map((l, i) => {
+    const kind = l.kind === 'flock' ? 'FLOCK  ADVISORY ' : `${l.kind === 'ofd' ? 'OFDLCK' : 'POSIX '} ADVISORY `;
+    const type = l.type === 1 ? 'WRITE' : 'READ ';
+    const dev = l.where.dev;
+    const major = (dev >>> 8) & 0xfff, minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+    const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+    const range = l.kind === 'flock' ? '0 EOF' : `${l.start} ${l.end === OFFSET_MAX ? 'EOF' : l.end}`;
+    return `${i + 1}: ${kind} ${type} ${l.kind === 'ofd' ? -1 : l.pid} ${hex2(major)}:${hex2(minor)}:${l.where.ino} ${range}\n`;
+  }).join('');
 }
