@@ -7,7 +7,7 @@ import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
 import type { CachedFile } from './pagecache.js';
-import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP } from '../abi/errno.js';
+import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP, EACCES } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
   MAP_TYPE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_ANONYMOUS, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
@@ -44,6 +44,11 @@ export interface Vma {
   fileEnd?: number;
   /** A MAP_SHARED mapping of a regular file: the page cache its pages come from. */
   cache?: CachedFile;
+  /**
+   * For a shared file mapping, VM_MAYWRITE: false when the file was not open for writing or was
+   * sealed against it, and mprotect may then not add PROT_WRITE (EACCES).
+   */
+  maywrite?: boolean;
 }
 
 /** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
@@ -253,6 +258,7 @@ export class AddressSpace {
     for (let a = addr; a < end;) {
       const v = this.findVma(a);
       if (!v) fail(ENOMEM);
+      if ((prot & 2 /* PROT_WRITE */) && v.cache && v.maywrite === false) fail(EACCES);
       a = v.end;
     }
     const pieces = this.vmas.filter((v) => v.start < end && addr < v.end)

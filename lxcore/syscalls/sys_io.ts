@@ -3,10 +3,12 @@
 
 import { fail, EBADF, EINVAL, EFAULT } from '../abi/errno.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, O_PATH, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
-  F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_SETPIPE_SZ, F_GETPIPE_SZ,
+  F_GETLK, F_SETLK, F_SETLKW, F_ADD_SEALS, F_GET_SEALS, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_SETPIPE_SZ, F_GETPIPE_SZ,
   LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
 import { locks, flockRange, checkLockAccess, OFFSET_MAX } from '../fs/locks.js';
 import { PipeEnd } from '../fs/pipe.js';
+import { addSeals, getSeals } from '../fs/memfd.js';
+import { writableSharedMaps } from './sys_mm.js';
 import { hasCap, CAP_SYS_RESOURCE } from './sys_cred.js';
 import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
@@ -204,6 +206,8 @@ export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): number 
     case F_GETLK: case F_OFD_GETLK: return getLock(t, f, (cmd | 0) === F_OFD_GETLK, arg);
     case F_SETLK: case F_SETLKW: return setLock(t, f, 'posix', arg, (cmd | 0) === F_SETLKW);
     case F_OFD_SETLK: case F_OFD_SETLKW: return setLock(t, f, 'ofd', arg, (cmd | 0) === F_OFD_SETLKW);
+    case F_GET_SEALS: return getSeals(f);
+    case F_ADD_SEALS: return addSeals(f, arg, () => { const st = f.stat(); return writableSharedMaps(t, st.dev, st.ino); });
     case F_GETPIPE_SZ: if (!(f instanceof PipeEnd)) fail(EBADF); return (f as PipeEnd).pipe.size;
     case F_SETPIPE_SZ: if (!(f instanceof PipeEnd)) fail(EBADF); return (f as PipeEnd).pipe.resize(arg, hasCap(t.process.creds, CAP_SYS_RESOURCE));
     case F_DUPFD: case F_DUPFD_CLOEXEC:

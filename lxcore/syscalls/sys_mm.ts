@@ -3,7 +3,7 @@
 // shared one maps the instance's page cache of the file (lxcore/mm/pagecache.ts), msync(2)
 // writes it back.
 
-import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT } from '../abi/errno.js';
+import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT, EPERM } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE,
   MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE,
@@ -15,6 +15,7 @@ import { pageUp } from '../mm/mm.js';
 import { fs } from '../host.js';
 import { HostFile } from '../fs/hostfile.js';
 import { InodeFile } from '../vfs/inodefile.js';
+import { memfdCreate, writeSealed } from '../fs/memfd.js';
 import type { Task } from '../kernel/task.js';
 
 const P = 4096;
@@ -39,6 +40,8 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   if (type !== MAP_PRIVATE && (prot & PROT_WRITE) && (f.flags & O_ACCMODE) === O_RDONLY) fail(EACCES);
   // A private (or read-only shared) file mapping: a snapshot of the file's bytes. The part of
   // the last page past the end of a regular file reads as zeros; pages wholly past it are SIGBUS.
+  // A memfd sealed against writing refuses a shared writable mapping (seal_check_write).
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE) && writeSealed(f)) fail(EPERM);
   const size = pageUp(len);
   const st = f.stat();
   const fileLen = Math.min(size, Math.max(0, st.size - off));
@@ -47,6 +50,9 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   if (type !== MAP_PRIVATE && regular) {
     // Shared: the page cache's frames, the same in every process that maps the file.
     try { mm.attachCache(at, at + size, t.kernel.pageCache.of(f)); } catch (e) { mm.unmap(at, size); throw e; }
+    // VM_MAYWRITE: whether mprotect may make it writable later, and what F_SEAL_WRITE counts.
+    const v = mm.findVma(at);
+    if (v) v.maywrite = f.writable && !writeSealed(f);
     return at;
   }
   if (type !== MAP_PRIVATE && (prot & PROT_WRITE)) { mm.unmap(at, size); fail(ENODEV); } // a device or other non-file
@@ -150,4 +156,25 @@ export function sysMsync(t: Task, addr: number, len: number, flags: number): num
   }
   if (hole) fail(ENOMEM);
   return 0;
+}
+
+/** memfd_create(name, flags): an unnamed shmem file (lxcore/fs/memfd.ts). */
+export function sysMemfdCreate(t: Task, nameAddr: number, flags: number): number {
+  let name: string | null;
+  try { name = t.process.mm.readCString(nameAddr, 250 + 1); } catch { name = null; }
+  // A name longer than the limit is EINVAL, whatever follows it (strnlen_user stops there).
+  if (name !== null && Buffer.byteLength(name) > 249) name = 'x'.repeat(250);
+  return memfdCreate(t, name, flags);
+}
+
+/**
+ * The shared mappings in the instance that may write `ino` on `dev` (i_mmap_writable):
+ * F_SEAL_WRITE is refused while there are any.
+ */
+export function writableSharedMaps(t: Task, dev: number, ino: bigint): number {
+  let n = 0;
+  for (const p of t.kernel.processes.values()) {
+    for (const v of p.mm.vmas) if (v.cache && v.maywrite && v.file?.dev === dev && v.file.ino === ino) n++;
+  }
+  return n;
 }

@@ -47,6 +47,8 @@ export abstract class FileDescription {
   pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
   /** lseek(2): pipes, sockets and terminals cannot seek. */
   lseek(_offset: number, _whence: number): number { return fail(ESPIPE); }
+  /** The page cache writing a shared mapping's page back (a file's seals do not stop it). */
+  writeBack(buf: Uint8Array, offset: number): number { return this.pwrite(buf, offset); }
   abstract stat(): Stat;
   /** ioctl(2): the default for anything that isn't a device is ENOTTY. */
   ioctl(_req: number, _arg: number, _task: Task): Maybe<number> { return fail(ENOTTY); }
