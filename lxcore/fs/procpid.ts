@@ -2,7 +2,6 @@
 // status, statm, maps, smaps, limits, fdinfo — every one of them a guest fact, computed from
 // lxcore's own process, thread, address-space and descriptor state, in Linux's exact format.
 
-import { TimerFd } from './timerfd.js';
 import { hostText, allowedCpus, cpuListText, BOOT_NS, USER_HZ } from './hostinfo.js';
 import { taskComm, rlimitOf } from '../syscalls/sys_process.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
@@ -272,6 +271,6 @@ function priorityField(t: Task | undefined): number {
 export function fdinfo(p: Process, fd: number, mntId: number): string {
   const f = p.fds.get(fd);
   const flags = f.flags | (p.fds.entry(fd)?.cloexec ? O_CLOEXEC : 0);
-  const extra = f instanceof TimerFd ? f.fdinfo() : '';
+  const extra = (f as { fdinfo?: () => string }).fdinfo?.() ?? ''; // timerfd, pidfd
   return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${mntId}\nino:\t${f.stat().ino}\n${extra}`;
 }

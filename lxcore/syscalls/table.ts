@@ -26,6 +26,7 @@ import * as net from './sys_socket.js';
 import * as mnt from './sys_mount.js';
 import * as splice from './sys_splice.js';
 import * as inotify from './sys_inotify.js';
+import * as pidfd from './sys_pidfd.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -163,14 +164,17 @@ const IMPLEMENTED: Record<string, Impl> = {
   getsid: full(H(proc.sysGetsid)),
   setpgid: full(H(proc.sysSetpgid)),
   setsid: partial(H(proc.sysSetsid), 'no controlling terminals yet, so none is detached'),
-  clone: partial(H(fork.sysClone), 'new processes (fork, vfork, posix_spawn: CLONE_VM, CLONE_VFORK, CLONE_FILES, CLONE_PARENT, tid and TLS options); threads: CLONE_THREAD with CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND); a thread without CLONE_FS or CLONE_FILES, CLONE_FS/CLONE_SIGHAND without threads, namespaces and pidfds fail with EINVAL'),
+  clone: partial(H(fork.sysClone), 'new processes (fork, vfork, posix_spawn: CLONE_VM, CLONE_VFORK, CLONE_FILES, CLONE_PARENT, tid and TLS options); threads: CLONE_THREAD with CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND); CLONE_PIDFD for processes; a thread without CLONE_FS or CLONE_FILES, CLONE_FS/CLONE_SIGHAND without threads, CLONE_PIDFD with CLONE_THREAD and namespaces fail with EINVAL'),
   clone3: partial(H(fork.sysClone3), 'as clone; set_tid and CLONE_INTO_CGROUP fail with EINVAL'),
   fork: full(H(fork.sysFork)),
   vfork: full(H(fork.sysVfork)),
   execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts, set-user-ID and set-group-ID files; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
   wait4: partial(H(wait.sysWait4), "rusage carries the child's CPU time (all of it as ru_utime) and nothing else"),
-  waitid: partial(H(wait.sysWaitid), 'P_PIDFD fails with EINVAL (no pidfds yet)'),
+  waitid: full(H(wait.sysWaitid)),
+  pidfd_open: full(H(pidfd.sysPidfdOpen)),
+  pidfd_send_signal: full(H(pidfd.sysPidfdSendSignal)),
+  pidfd_getfd: full(H(pidfd.sysPidfdGetfd)),
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
   sendfile: full(H(pipe.sysSendfile)),
