@@ -176,7 +176,7 @@ export function status(p: Process, reader: Task, th?: Task): string {
     `FDSize:\t${fdSize}`, `Groups:\t${c.groups.join(' ')} `,
     `NStgid:\t${p.pid}`, `NSpid:\t${tid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, 'Kthread:\t0',
     ...(p.status ? [] : [
-      `VmPeak:\t${kB(m.size)}`, `VmSize:\t${kB(m.size)}`, `VmLck:\t${kB(0)}`, `VmPin:\t${kB(0)}`,
+      `VmPeak:\t${kB(m.size)}`, `VmSize:\t${kB(m.size)}`, `VmLck:\t${kB(p.mm.lockedBytes)}`, `VmPin:\t${kB(0)}`,
       `VmHWM:\t${kB(m.rss)}`, `VmRSS:\t${kB(m.rss)}`, `RssAnon:\t${kB(m.rss - m.rssFile)}`,
       `RssFile:\t${kB(m.rssFile)}`, `RssShmem:\t${kB(0)}`, `VmData:\t${kB(m.data)}`,
       `VmStk:\t${kB(m.stack)}`, `VmExe:\t${kB(m.exe)}`, `VmLib:\t${kB(m.lib)}`,
@@ -232,13 +232,13 @@ export function smaps(p: Process): string {
     const rss = resident(p, v) * 4;
     const anon = v.file ? 0 : rss;
     const flags = [v.prot & PROT_READ && 'rd', v.prot & PROT_WRITE && 'wr', v.prot & PROT_EXEC && 'ex',
-      v.flags & MAP_SHARED && 'sh', 'mr', 'mw', 'me', v.flags & MAP_SHARED && 'ms', v.flags & MAP_GROWSDOWN && 'gd',
+      v.flags & MAP_SHARED && 'sh', 'mr', 'mw', 'me', v.flags & MAP_SHARED && 'ms', v.flags & MAP_GROWSDOWN && 'gd', v.locked && 'lo',
       (v.prot & PROT_WRITE) && !(v.flags & MAP_SHARED) && 'ac'].filter(Boolean).join(' ');
     return mapLine(v, p.mm) + '\n' + row('Size', size) + row('KernelPageSize', 4) + row('MMUPageSize', 4) + row('Rss', rss) +
       row('Pss', rss) + row('Pss_Dirty', anon) + row('Shared_Clean', 0) + row('Shared_Dirty', 0) +
       row('Private_Clean', rss - anon) + row('Private_Dirty', anon) + row('Referenced', rss) + row('Anonymous', anon) +
       row('KSM', 0) + row('LazyFree', 0) + row('AnonHugePages', 0) + row('ShmemPmdMapped', 0) + row('FilePmdMapped', 0) +
-      row('Shared_Hugetlb', 0) + row('Private_Hugetlb', 0) + row('Swap', 0) + row('SwapPss', 0) + row('Locked', 0) +
+      row('Shared_Hugetlb', 0) + row('Private_Hugetlb', 0) + row('Swap', 0) + row('SwapPss', 0) + row('Locked', v.locked ? rss : 0) +
       'THPeligible:           0\n' + `VmFlags: ${flags} \n`;
   }).join('');
 }

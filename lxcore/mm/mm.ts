@@ -49,7 +49,11 @@ export interface Vma {
    * sealed against it, and mprotect may then not add PROT_WRITE (EACCES).
    */
   maywrite?: boolean;
+  /** mlock(2) state: VM_LOCKED, with VM_LOCKONFAULT for MLOCK_ONFAULT / MCL_ONFAULT. */
+  locked?: number;
 }
+
+export const VM_LOCKED = 1, VM_LOCKONFAULT = 2;
 
 /** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
 export interface MapFile { dev: number; ino: bigint; off: number }
@@ -64,6 +68,7 @@ function slice(v: Vma, start: number, end: number): Vma {
 /** Whether `y` continues `x` exactly (same rights, same name, same file at the next offset). */
 function continues(x: Vma, y: Vma): boolean {
   if (x.end !== y.start || x.prot !== y.prot || x.flags !== y.flags || x.name !== y.name) return false;
+  if ((x.locked ?? 0) !== (y.locked ?? 0)) return false;
   if (!x.file || !y.file) return !x.file && !y.file;
   return x.file.dev === y.file.dev && x.file.ino === y.file.ino && y.file.off === x.file.off + (x.end - x.start);
 }
@@ -95,6 +100,10 @@ export class AddressSpace {
   brkEnd = 0;
   /** Processes using this address space: more than one after clone(CLONE_VM), e.g. vfork. */
   users = 1;
+  /** mlockall(MCL_FUTURE): the lock flags every new mapping gets (mm->def_flags); 0 = none. */
+  defLocked = 0;
+  /** membarrier(2) registrations (mm->membarrier_state): fork copies them, exec starts afresh. */
+  membarrier = 0;
   /** Page faults lxcore resolved (/proc/PID/stat's minflt; none is ever a major fault). */
   minflt = 0;
   /** Where exec put things (mm_struct's start_code … env_end), for /proc/PID/stat. */
@@ -235,7 +244,7 @@ export class AddressSpace {
     } else {
       addr = this.findFree(len, pageDown(addr));
     }
-    const vma: Vma = { start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}) };
+    const vma: Vma = { start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}), ...(this.defLocked ? { locked: this.defLocked } : {}) };
     if (fileLen !== undefined && pageUp(fileLen) < len) vma.fileEnd = addr + pageUp(fileLen);
     this.insert(vma);
     return addr;
@@ -275,6 +284,33 @@ export class AddressSpace {
       this.pt.set(va, (pte & L.PTE_FRAME_MASK) | bits);
     });
     this.core.exports.tlbFlushAll();
+  }
+
+  /**
+   * mlock/munlock over [start, end) (apply_vma_lock_flags): the VMAs from `start` on are changed
+   * (split at the ends, as Linux's are) as far as they run without a gap; a gap before `end`, or
+   * nothing mapped at `start`, is ENOMEM — after the part before it was done. `locked` 0 unlocks.
+   */
+  setLocked(start: number, end: number, locked: number): void {
+    let reach = start;
+    while (reach < end) {
+      const v = this.findVma(reach);
+      if (!v) break;
+      reach = v.end;
+    }
+    const stop = Math.min(reach, end);
+    if (stop > start) {
+      const pieces = this.vmas.filter((v) => v.start < stop && start < v.end)
+        .map((v) => { const p = slice(v, Math.max(v.start, start), Math.min(v.end, stop)); if (locked) p.locked = locked; else delete p.locked; return p; });
+      this.cut(start, stop);
+      for (const p of pieces) this.insert(p);
+    }
+    if (stop < end) fail(ENOMEM);
+  }
+
+  /** Bytes in VM_LOCKED mappings (mm->locked_vm: /proc/PID/status VmLck). */
+  get lockedBytes(): number {
+    return this.vmas.reduce((n, v) => n + (v.locked ? v.end - v.start : 0), 0);
   }
 
   /**
@@ -544,9 +580,11 @@ export class AddressSpace {
   fork(): AddressSpace {
     const child = new AddressSpace(this.core, this.frames, this.refs);
     // MADV_DONTFORK ranges are not in the child at all; MADV_WIPEONFORK ones are, empty.
-    child.vmas = this.vmas.filter((v) => !((v.advice ?? 0) & VM_DONTCOPY)).map((v) => ({ ...v }));
+    // Memory locks are not inherited (dup_mmap clears VM_LOCKED; def_flags start empty).
+    child.vmas = this.vmas.filter((v) => !((v.advice ?? 0) & VM_DONTCOPY)).map((v) => { const c = { ...v }; delete c.locked; return c; });
     const notCopied = this.vmas.filter((v) => (v.advice ?? 0) & (VM_DONTCOPY | VM_WIPEONFORK));
     const skip = (va: number) => notCopied.some((v) => va >= v.start && va < v.end);
+    child.membarrier = this.membarrier;
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     child.layout = { ...this.layout };
