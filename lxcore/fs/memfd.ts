@@ -243,3 +243,14 @@ function isTmpfs(f: FileDescription): boolean {
   return false;
 }
 
+
+/**
+ * An unnamed shmem file of `size` bytes that a kernel object keeps (a System V shared memory
+ * segment): `path` is what /proc/PID/maps shows for its mappings.
+ */
+export function shmemFile(path: string, size: number, uid: number, gid: number, mode: number): InodeFile {
+  const { fs, mount } = shmMount();
+  const inode = fs.newInode(S_IFREG | (mode & 0o777), uid, gid);
+  inode.setattr({ size });
+  return new InodeFile(new Dentry(mount, inode, null, path), O_RDWR | O_LARGEFILE, path);
+}

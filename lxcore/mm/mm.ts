@@ -254,8 +254,20 @@ export class AddressSpace {
     if (addr % P || len <= 0) fail(EINVAL);
     const end = pageUp(addr + len);
     if (end > TASK_SIZE) fail(EINVAL);
+    this.closedFiles(addr, end);
     this.dropPages(addr, end);
     this.cut(addr, end);
+  }
+
+  /**
+   * Told of each file mapping (or part of one) that goes away — munmap, MAP_FIXED over it, exit,
+   * exec — as a vma's close operation is: System V shared memory's detach time and pid.
+   */
+  static onFileUnmapped: ((mm: AddressSpace, file: MapFile) => void) | null = null;
+  private closedFiles(start: number, end: number): void {
+    const hook = AddressSpace.onFileUnmapped;
+    if (!hook) return;
+    for (const v of this.vmas) if (v.file && v.start < end && start < v.end) hook(this, v.file);
   }
 
   protect(addr: number, len: number, prot: number): void {
@@ -631,6 +643,7 @@ export class AddressSpace {
 
   /** Frees everything (the last user's exit or execve). */
   destroy(): void {
+    this.closedFiles(0, TASK_SIZE);
     this.dropPages(0, TASK_SIZE);
     this.vmas = [];
     this.pt.destroy();
