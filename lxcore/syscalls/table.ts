@@ -29,6 +29,7 @@ import * as inotify from './sys_inotify.js';
 import * as pidfd from './sys_pidfd.js';
 import * as shm from './sys_shm.js';
 import * as sem from './sys_sem.js';
+import * as msg from './sys_msg.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -79,6 +80,10 @@ const IMPLEMENTED: Record<string, Impl> = {
   semop: full(H(sem.sysSemop)),
   semtimedop: full(H(sem.sysSemtimedop)),
   semctl: partial(H(sem.sysSemctl), 'every command; SEM_INFO\'s semusz and semaem count sets and semaphores as Linux does, IPC_INFO\'s semusz is 20'),
+  msgget: full(H(msg.sysMsgget)),
+  msgsnd: full(H(msg.sysMsgsnd)),
+  msgrcv: full(H(msg.sysMsgrcv)),
+  msgctl: full(H(msg.sysMsgctl)),
   memfd_create: partial(H(mm.sysMemfdCreate), 'shmem files with Linux\'s seals (F_SEAL_SEAL/SHRINK/GROW/WRITE/FUTURE_WRITE/EXEC) and MFD_NOEXEC_SEAL/MFD_EXEC; MFD_HUGETLB gives ENOSYS, as a kernel without hugetlbfs'),
   ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSBRK/TIOCCBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG, TIOCPKT/TIOCGPKT, TIOCEXCL/TIOCNXCL/TIOCGEXCL, TIOCGSOFTCAR/TIOCSSOFTCAR; modem and serial requests ENOTTY as on a pty. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it). Sockets: SIOCGIFCONF and the SIOCGIF* reads from the host\'s interfaces; SIOCSIF* changes EPERM'),
   getdents64: full(H(io.sysGetdents64)),
