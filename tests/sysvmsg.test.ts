@@ -26,3 +26,18 @@ for (const [tc, where, flags] of RUNS) {
     });
   });
 }
+
+// /proc/sysvipc/{shm,sem,msg}: the headers as printed, and for this program's own objects the
+// line lengths (fixed-width columns) and the machine-independent columns.
+const PROC = join(ROOT, 'tests/programs/sysvproc.c');
+for (const [tc, where, flags] of RUNS) {
+  describe.skipIf(!canBuild(tc))(`/proc/sysvipc, ${tc} static (skipped only if ${tc === 'musl' ? 'musl-gcc' : 'gcc with libc.a'} is missing)`, () => {
+    it(where, () => {
+      const bin = buildStatic(PROC, tc);
+      const native = runNative(bin);
+      const wasl = runWasl(bin, {}, flags);
+      expect(wasl).toEqual(native);
+      expect(native.stdout).toMatch(/shm line: length \d+/);
+    });
+  });
+}

@@ -11,6 +11,9 @@ import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
 import { netDir } from './procnet.js';
 import { HostFile } from './hostfile.js';
 import { locks, OFFSET_MAX } from './locks.js';
+import { procSysvipcShm } from '../syscalls/sys_shm.js';
+import { procSysvipcSem } from '../syscalls/sys_sem.js';
+import { procSysvipcMsg } from '../syscalls/sys_msg.js';
 import { PIPE_MAX_SIZE } from './pipe.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { UNAME_RELEASE, taskComm, setTaskComm, domainName } from '../syscalls/sys_process.js';
@@ -212,6 +215,11 @@ export function procfs(): SynMount {
     version: file(() => `Linux version ${UNAME_RELEASE} (wasl@wasl) (wasl x86-64 interpreter) #1 SMP wasl\n`),
     filesystems: file(() => FILESYSTEMS.join('\n') + '\n'),
     locks: file(procLocks),
+    sysvipc: staticDir({
+      shm: file(procSysvipcShm),
+      sem: file(procSysvipcSem),
+      msg: file(procSysvipcMsg),
+    }),
     mounts: link(() => 'self/mounts'),
     net: link(() => 'self/net'),
     sys: staticDir({

@@ -240,3 +240,16 @@ export function sysMsgctl(t: Task, id: number, cmd: number, buf: number): number
     default: return fail(EINVAL);
   }
 }
+
+const pad = (v: number | string, w: number) => String(v).padStart(w);
+/** /proc/sysvipc/msg (sysvipc_msg_proc_show). */
+export function procSysvipcMsg(t: Task): string {
+  const ns = nsOf(t.kernel);
+  let out = '       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n';
+  for (const q of [...ns.byIndex.values()].sort((a, b) => a.index - b.index)) {
+    out += `${pad(q.perm.key, 10)} ${pad(q.id, 10)}  ${pad(q.perm.mode.toString(8), 4)}  ${pad(q.cbytes, 10)} ${pad(q.messages.length, 10)} ` +
+      `${pad(q.lspid, 5)} ${pad(q.lrpid, 5)} ${pad(q.perm.uid, 5)} ${pad(q.perm.gid, 5)} ${pad(q.perm.cuid, 5)} ${pad(q.perm.cgid, 5)} ` +
+      `${pad(q.stime, 10)} ${pad(q.rtime, 10)} ${pad(q.ctime, 10)}\n`;
+  }
+  return out;
+}

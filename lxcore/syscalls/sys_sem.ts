@@ -310,3 +310,15 @@ export function sysSemctl(t: Task, id: number, num: number, cmd: number, arg: nu
   }
 }
 
+
+const pad = (v: number | string, w: number) => String(v).padStart(w);
+/** /proc/sysvipc/sem (sysvipc_sem_proc_show). */
+export function procSysvipcSem(t: Task): string {
+  const ns = nsOf(t.kernel);
+  let out = '       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n';
+  for (const s of [...ns.byIndex.values()].sort((a, b) => a.index - b.index)) {
+    out += `${pad(s.perm.key, 10)} ${pad(s.id, 10)}  ${pad(s.perm.mode.toString(8), 4)} ${pad(s.values.length, 10)} ` +
+      `${pad(s.perm.uid, 5)} ${pad(s.perm.gid, 5)} ${pad(s.perm.cuid, 5)} ${pad(s.perm.cgid, 5)} ${pad(s.otime, 10)} ${pad(s.ctime, 10)}\n`;
+  }
+  return out;
+}

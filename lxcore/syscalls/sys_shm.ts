@@ -327,3 +327,19 @@ export function sysShmctl(t: Task, id: number, cmd: number, buf: number): number
     default: return fail(EINVAL);
   }
 }
+
+const pad = (v: number | string, w: number) => String(v).padStart(w);
+/** /proc/sysvipc/shm (sysvipc_shm_proc_show, 64-bit widths). */
+export function procSysvipcShm(t: Task): string {
+  const ns = nsOf(t);
+  ns.sweep();
+  let out = '       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n';
+  for (const s of [...ns.byIndex.values()].sort((a, b) => a.index - b.index)) {
+    const key = s.destroyed ? IPC_PRIVATE : s.perm.key;
+    const mode = s.perm.mode | (s.destroyed ? SHM_DEST : 0) | (locked.has(s) ? SHM_LOCKED : 0);
+    out += `${pad(key, 10)} ${pad(s.id, 10)}  ${pad(mode.toString(8), 4)} ${pad(s.size, 21)} ${pad(s.cpid, 5)} ${pad(s.lpid, 5)}  ` +
+      `${pad(ns.nattch(s), 5)} ${pad(s.perm.uid, 5)} ${pad(s.perm.gid, 5)} ${pad(s.perm.cuid, 5)} ${pad(s.perm.cgid, 5)} ` +
+      `${pad(s.atime, 10)} ${pad(s.dtime, 10)} ${pad(s.ctime, 10)} ${pad(s.file.stat().blocks * 512, 21)} ${pad(0, 21)}\n`;
+  }
+  return out;
+}
