@@ -4,25 +4,11 @@
 // pidfd_getfd, and CLONE_PIDFD through clone and clone3 — built with gcc and musl-gcc, run
 // natively and under wasl (glibc on the host passthrough, musl in an isolated root).
 
-import { describe, it, expect } from 'vitest';
+import { expect } from 'vitest';
 import { join } from 'node:path';
-import { ROOT, buildStatic, canBuild, Toolchain } from './support/build.js';
-import { runNative, runWasl } from './support/run.js';
+import { ROOT } from './support/build.js';
+import { bothWays } from './support/bothways.js';
 
-const SRC = join(ROOT, 'tests/programs/pidfd.c');
-const RUNS: Array<[Toolchain, string, string[]]> = [
-  ['glibc', 'host passthrough', []],
-  ['musl', 'isolated volfs root', ['--isolated']],
-];
-
-for (const [tc, where, flags] of RUNS) {
-  describe.skipIf(!canBuild(tc))(`pidfds, ${tc} static (skipped only if ${tc === 'musl' ? 'musl-gcc' : 'gcc with libc.a'} is missing)`, () => {
-    it(where, () => {
-      const bin = buildStatic(SRC, tc);
-      const native = runNative(bin);
-      const wasl = runWasl(bin, {}, flags);
-      expect(wasl).toEqual(native);
-      expect(native.stdout).toContain('waitid: 0 signo 17 code 1 pid child status 9');
-    });
-  });
-}
+bothWays('pidfds', join(ROOT, 'tests/programs/pidfd.c'), (native) => {
+  expect(native.stdout).toContain('waitid: 0 signo 17 code 1 pid child status 9');
+});

@@ -6,30 +6,22 @@
 // after a signal handler (EINTR), and a removed queue wakes them with EIDRM. Each instance is its
 // own namespace.
 
-import { fail, EINVAL, ENOENT, EEXIST, EACCES, EPERM, EINTR, ENOSPC, E2BIG, EAGAIN, EIDRM, ENOMSG } from '../abi/errno.js';
-import { ipcAllowed, putPerm, getPermSet, type IpcPerm } from './sys_shm.js';
+import { fail, EINVAL, EACCES, EPERM, EINTR, E2BIG, EAGAIN, EIDRM, ENOMSG } from '../abi/errno.js';
+import { IpcIds, IpcObject, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, IPC_64, ipcAllowed, mayControl, putPerm, setPerm, nowSec, col } from './ipc.js';
 import { hasCap } from './sys_cred.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
 
-const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT = 0o4000;
-const IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, IPC_INFO = 3, IPC_64 = 0x100;
 const MSG_STAT = 11, MSG_INFO = 12, MSG_STAT_ANY = 13;
 const MSG_NOERROR = 0o10000, MSG_EXCEPT = 0o20000, MSG_COPY = 0o40000;
 /** Linux's defaults: /proc/sys/kernel/msgmax, msgmnb, msgmni; MSGSSZ, MSGSEG. */
 const MSGMAX = 8192, MSGMNB = 16384, MSGMNI = 32000, MSGSSZ = 16, MSGSEG = 0xffff;
 const MSGPOOL = (MSGMNI * MSGMNB) / 1024, MSGTQL = MSGMNB, MSGMAP = MSGMNB;
-const IPCMNI = 1 << 15;
-const CAP_SYS_ADMIN = 21, CAP_SYS_RESOURCE = 24;
-
-const nowSec = () => Math.floor(Date.now() / 1000);
+const CAP_SYS_RESOURCE = 24;
 
 interface Message { type: bigint; text: Uint8Array }
-interface Queue {
-  index: number;
-  id: number;
-  perm: IpcPerm;
+interface Queue extends IpcObject {
   messages: Message[];
   cbytes: number;
   qbytes: number;
@@ -40,32 +32,16 @@ interface Queue {
 }
 
 class MsgNamespace {
-  readonly byIndex = new Map<number, Queue>();
-  private seq = 0;
-  byKey(key: number): Queue | undefined {
-    for (const q of this.byIndex.values()) if (q.perm.key === key) return q;
-    return undefined;
-  }
-  byId(id: number): Queue {
-    if (id < 0) fail(EINVAL);
-    const q = this.byIndex.get(id % IPCMNI);
-    if (!q || q.id !== id) fail(EINVAL);
-    return q;
-  }
+  readonly ids = new IpcIds<Queue>(MSGMNI);
+  get byIndex(): Map<number, Queue> { return this.ids.byIndex; }
+  byId(id: number): Queue { return this.ids.byId(id); }
   create(t: Task, key: number, flg: number): Queue {
-    let index = 0;
-    while (this.byIndex.has(index)) index++;
-    if (index >= MSGMNI) fail(ENOSPC);
-    const c = t.process.creds;
-    const seq = this.seq;
-    this.seq = (this.seq + 1) % (1 << 16);
     const q: Queue = {
-      index, id: seq * IPCMNI + index,
-      perm: { key, uid: c.euid, gid: c.egid, cuid: c.euid, cgid: c.egid, mode: flg & 0o777, seq },
+      ...this.ids.alloc(t, key, flg),
       messages: [], cbytes: 0, qbytes: MSGMNB, stime: 0, rtime: 0, ctime: nowSec(), lspid: 0, lrpid: 0, removed: false,
       wait: new WaitQueue(),
     };
-    this.byIndex.set(index, q);
+    this.byIndex.set(q.index, q);
     return q;
   }
 }
@@ -81,15 +57,7 @@ const wakeSoon = (q: Queue) => { if (q.wait.size) queueMicrotask(() => q.wait.wa
 export function sysMsgget(t: Task, key: number, flg: number): number {
   key |= 0; flg |= 0;
   const ns = nsOf(t.kernel);
-  if (key === IPC_PRIVATE) return ns.create(t, key, flg).id;
-  const q = ns.byKey(key);
-  if (!q) {
-    if (!(flg & IPC_CREAT)) fail(ENOENT);
-    return ns.create(t, key, flg).id;
-  }
-  if ((flg & IPC_CREAT) && (flg & IPC_EXCL)) fail(EEXIST);
-  if (!ipcAllowed(t.process, q.perm, flg)) fail(EACCES);
-  return q.id;
+  return ns.ids.get(t, key, flg, () => ns.create(t, key, flg).id);
 }
 
 export function sysMsgsnd(t: Task, id: number, msgp: number, size: number, flg: number): number | Promise<number> {
@@ -199,7 +167,7 @@ export function sysMsgctl(t: Task, id: number, cmd: number, buf: number): number
       info.forEach((v, i) => b.writeInt32LE(v, i * 4));
       b.writeUInt16LE(MSGSEG, 28);
       out(b);
-      return Math.max(0, ...ns.byIndex.keys());
+      return ns.ids.maxIndex;
     }
     case MSG_STAT: case MSG_STAT_ANY: {
       const q = ns.byIndex.get(id);
@@ -210,10 +178,7 @@ export function sysMsgctl(t: Task, id: number, cmd: number, buf: number): number
     }
   }
   const q = ns.byId(id);
-  const control = () => {
-    const c = t.process.creds;
-    if (c.euid !== q.perm.cuid && c.euid !== q.perm.uid && !hasCap(c, CAP_SYS_ADMIN)) fail(EPERM);
-  };
+  const control = () => mayControl(t.process, q.perm);
   switch (cmd) {
     case IPC_STAT:
       if (!ipcAllowed(t.process, q.perm, 0o444)) fail(EACCES);
@@ -221,12 +186,11 @@ export function sysMsgctl(t: Task, id: number, cmd: number, buf: number): number
       return 0;
     case IPC_SET: {
       const b = Buffer.from(mm.read(buf, 120));
-      const n = getPermSet(b);
       const qbytes = Number(b.readBigUInt64LE(88));
       control();
       if (qbytes > MSGMNB && !hasCap(t.process.creds, CAP_SYS_RESOURCE)) fail(EPERM);
       q.qbytes = qbytes;
-      q.perm.uid = n.uid; q.perm.gid = n.gid; q.perm.mode = (q.perm.mode & ~0o777) | (n.mode & 0o777);
+      setPerm(q.perm, b);
       q.ctime = nowSec();
       q.wait.wake(); // senders may fit now
       return 0;
@@ -241,15 +205,14 @@ export function sysMsgctl(t: Task, id: number, cmd: number, buf: number): number
   }
 }
 
-const pad = (v: number | string, w: number) => String(v).padStart(w);
 /** /proc/sysvipc/msg (sysvipc_msg_proc_show). */
 export function procSysvipcMsg(t: Task): string {
   const ns = nsOf(t.kernel);
   let out = '       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n';
   for (const q of [...ns.byIndex.values()].sort((a, b) => a.index - b.index)) {
-    out += `${pad(q.perm.key, 10)} ${pad(q.id, 10)}  ${pad(q.perm.mode.toString(8), 4)}  ${pad(q.cbytes, 10)} ${pad(q.messages.length, 10)} ` +
-      `${pad(q.lspid, 5)} ${pad(q.lrpid, 5)} ${pad(q.perm.uid, 5)} ${pad(q.perm.gid, 5)} ${pad(q.perm.cuid, 5)} ${pad(q.perm.cgid, 5)} ` +
-      `${pad(q.stime, 10)} ${pad(q.rtime, 10)} ${pad(q.ctime, 10)}\n`;
+    out += `${col(q.perm.key, 10)} ${col(q.id, 10)}  ${col(q.perm.mode.toString(8), 4)}  ${col(q.cbytes, 10)} ${col(q.messages.length, 10)} ` +
+      `${col(q.lspid, 5)} ${col(q.lrpid, 5)} ${col(q.perm.uid, 5)} ${col(q.perm.gid, 5)} ${col(q.perm.cuid, 5)} ${col(q.perm.cgid, 5)} ` +
+      `${col(q.stime, 10)} ${col(q.rtime, 10)} ${col(q.ctime, 10)}\n`;
   }
   return out;
 }

@@ -7,30 +7,20 @@
 // process (fork's child starts without; CLONE_SYSVSEM threads share the Process anyway) and are
 // applied when the process exits, clamped to [0, SEMVMX]. Each instance is its own namespace.
 
-import { fail, EINVAL, ENOENT, EEXIST, EACCES, EPERM, EINTR, ENOSPC, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM } from '../abi/errno.js';
-import { ipcAllowed, putPerm, getPermSet, type IpcPerm } from './sys_shm.js';
-import { hasCap } from './sys_cred.js';
+import { fail, EINVAL, EACCES, EINTR, ENOSPC, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM } from '../abi/errno.js';
+import { IpcIds, IpcObject, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, IPC_64, ipcAllowed, mayControl, putPerm, setPerm, nowSec, col } from './ipc.js';
 import { WaitQueue } from '../kernel/waitqueue.js';
 import { hostTimer } from '../kernel/signals.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task, Process } from '../kernel/task.js';
 
-const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT = 0o4000;
-const IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, IPC_INFO = 3, IPC_64 = 0x100;
 const GETPID = 11, GETVAL = 12, GETALL = 13, GETNCNT = 14, GETZCNT = 15, SETVAL = 16, SETALL = 17;
 const SEM_STAT = 18, SEM_INFO = 19, SEM_STAT_ANY = 20;
 const SEM_UNDO = 0x1000;
 /** Linux 6.x defaults (/proc/sys/kernel/sem: SEMMSL SEMMNS SEMOPM SEMMNI). */
 const SEMMSL = 32000, SEMMNS = 1024000000, SEMOPM = 500, SEMMNI = 32000, SEMVMX = 32767, SEMAEM = SEMVMX;
-const IPCMNI = 1 << 15;
-const CAP_SYS_ADMIN = 21;
 
-const nowSec = () => Math.floor(Date.now() / 1000);
-
-interface SemSet {
-  index: number;
-  id: number;
-  perm: IpcPerm;
+interface SemSet extends IpcObject {
   values: number[];
   pids: number[];
   otime: number;
@@ -42,37 +32,22 @@ interface SemSet {
 }
 
 class SemNamespace {
-  readonly byIndex = new Map<number, SemSet>();
-  private seq = 0;
+  readonly ids = new IpcIds<SemSet>(SEMMNI);
+  get byIndex(): Map<number, SemSet> { return this.ids.byIndex; }
   /** SEM_UNDO adjustments per process: set id → semnum → adjustment. */
   readonly undo = new WeakMap<Process, Map<number, Map<number, number>>>();
 
-  byKey(key: number): SemSet | undefined {
-    for (const s of this.byIndex.values()) if (s.perm.key === key) return s;
-    return undefined;
-  }
-  byId(id: number): SemSet {
-    if (id < 0) fail(EINVAL);
-    const s = this.byIndex.get(id % IPCMNI);
-    if (!s || s.id !== id) fail(EINVAL);
-    return s;
-  }
+  byId(id: number): SemSet { return this.ids.byId(id); }
   usedSems(): number { let n = 0; for (const s of this.byIndex.values()) n += s.values.length; return n; }
 
   create(t: Task, key: number, nsems: number, flg: number): SemSet {
-    let index = 0;
-    while (this.byIndex.has(index)) index++;
-    if (index >= SEMMNI || this.usedSems() + nsems > SEMMNS) fail(ENOSPC);
-    const c = t.process.creds;
-    const seq = this.seq;
-    this.seq = (this.seq + 1) % (1 << 16);
+    if (this.usedSems() + nsems > SEMMNS) fail(ENOSPC);
     const s: SemSet = {
-      index, id: seq * IPCMNI + index,
-      perm: { key, uid: c.euid, gid: c.egid, cuid: c.euid, cgid: c.egid, mode: flg & 0o777, seq },
+      ...this.ids.alloc(t, key, flg),
       values: new Array(nsems).fill(0), pids: new Array(nsems).fill(0), otime: 0, ctime: nowSec(), removed: false,
       wait: new WaitQueue(), blocked: new Map(),
     };
-    this.byIndex.set(index, s);
+    this.byIndex.set(s.index, s);
     return s;
   }
 
@@ -104,16 +79,7 @@ export function sysSemget(t: Task, key: number, nsems: number, flg: number): num
   if (nsems < 0 || nsems > SEMMSL) fail(EINVAL);
   const ns = nsOf(t.kernel);
   const make = () => { if (nsems === 0) fail(EINVAL); return ns.create(t, key, nsems, flg).id; };
-  if (key === IPC_PRIVATE) return make();
-  const s = ns.byKey(key);
-  if (!s) {
-    if (!(flg & IPC_CREAT)) fail(ENOENT);
-    return make();
-  }
-  if ((flg & IPC_CREAT) && (flg & IPC_EXCL)) fail(EEXIST);
-  if (nsems > s.values.length) fail(EINVAL);
-  if (!ipcAllowed(t.process, s.perm, flg)) fail(EACCES);
-  return s.id;
+  return ns.ids.get(t, key, flg, make, (s) => { if (nsems > s.values.length) fail(EINVAL); });
 }
 
 interface Sop { num: number; op: number; flg: number }
@@ -202,7 +168,7 @@ export function exitSem(p: Process): void {
   const perProc = ns?.undo.get(p);
   if (!ns || !perProc) return;
   for (const [id, adj] of perProc) {
-    const s = ns.byIndex.get(id % IPCMNI);
+    const s = ns.byIndex.get(id & 0x7fff);
     if (!s || s.id !== id || adj.size === 0) continue;
     for (const [n, u] of adj) {
       s.values[n] = Math.max(0, Math.min(SEMVMX, s.values[n] + u));
@@ -229,7 +195,7 @@ export function sysSemctl(t: Task, id: number, num: number, cmd: number, arg: nu
   const ns = nsOf(t.kernel);
   const mm = t.process.mm;
   const out = (b: Buffer) => mm.write(arg, new Uint8Array(b.buffer, b.byteOffset, b.length));
-  const maxIndex = () => Math.max(0, ...ns.byIndex.keys());
+  const maxIndex = () => ns.ids.maxIndex;
   switch (cmd) {
     case IPC_INFO: case SEM_INFO: {
       // struct seminfo: semmap semmni semmns semmnu semmsl semopm semume semusz semvmx semaem.
@@ -252,17 +218,14 @@ export function sysSemctl(t: Task, id: number, num: number, cmd: number, arg: nu
   const s = ns.byId(id);
   const read = () => { if (!ipcAllowed(t.process, s.perm, 0o444)) fail(EACCES); };
   const write = () => { if (!ipcAllowed(t.process, s.perm, 0o222)) fail(EACCES); };
-  const control = () => {
-    const c = t.process.creds;
-    if (c.euid !== s.perm.cuid && c.euid !== s.perm.uid && !hasCap(c, CAP_SYS_ADMIN)) fail(EPERM);
-  };
+  const control = () => mayControl(t.process, s.perm);
   const inRange = () => { if (num < 0 || num >= s.values.length) fail(EINVAL); };
   switch (cmd) {
     case IPC_STAT: read(); out(semidDs(s)); return 0;
     case IPC_SET: {
-      const n = getPermSet(Buffer.from(mm.read(arg, 104)));
+      const b = Buffer.from(mm.read(arg, 104));
       control();
-      s.perm.uid = n.uid; s.perm.gid = n.gid; s.perm.mode = (s.perm.mode & ~0o777) | (n.mode & 0o777);
+      setPerm(s.perm, b);
       s.ctime = nowSec();
       return 0;
     }
@@ -311,14 +274,13 @@ export function sysSemctl(t: Task, id: number, num: number, cmd: number, arg: nu
 }
 
 
-const pad = (v: number | string, w: number) => String(v).padStart(w);
 /** /proc/sysvipc/sem (sysvipc_sem_proc_show). */
 export function procSysvipcSem(t: Task): string {
   const ns = nsOf(t.kernel);
   let out = '       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n';
   for (const s of [...ns.byIndex.values()].sort((a, b) => a.index - b.index)) {
-    out += `${pad(s.perm.key, 10)} ${pad(s.id, 10)}  ${pad(s.perm.mode.toString(8), 4)} ${pad(s.values.length, 10)} ` +
-      `${pad(s.perm.uid, 5)} ${pad(s.perm.gid, 5)} ${pad(s.perm.cuid, 5)} ${pad(s.perm.cgid, 5)} ${pad(s.otime, 10)} ${pad(s.ctime, 10)}\n`;
+    out += `${col(s.perm.key, 10)} ${col(s.id, 10)}  ${col(s.perm.mode.toString(8), 4)} ${col(s.values.length, 10)} ` +
+      `${col(s.perm.uid, 5)} ${col(s.perm.gid, 5)} ${col(s.perm.cuid, 5)} ${col(s.perm.cgid, 5)} ${col(s.otime, 10)} ${col(s.ctime, 10)}\n`;
   }
   return out;
 }

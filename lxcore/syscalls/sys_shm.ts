@@ -8,7 +8,8 @@
 // attached lingers, keyless and marked SHM_DEST, until the count reaches zero; that is checked
 // whenever the namespace is looked at. Each instance is its own IPC namespace.
 
-import { fail, EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC, EIDRM } from '../abi/errno.js';
+import { fail, EINVAL, EACCES, EPERM, ENOSPC, EIDRM } from '../abi/errno.js';
+import { IpcIds, IpcObject, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, IPC_64, ipcAllowed, mayControl, putPerm, setPerm, nowSec, col } from './ipc.js';
 import { shmemFile } from '../fs/memfd.js';
 import { sysMmap } from './sys_mm.js';
 import { hasCap } from './sys_cred.js';
@@ -16,31 +17,19 @@ import { MAP_SHARED, MAP_FIXED, PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/
 import { pageUp, AddressSpace } from '../mm/mm.js';
 import type { InodeFile } from '../vfs/inodefile.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Task, Process } from '../kernel/task.js';
+import type { Task } from '../kernel/task.js';
 
-const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT_UNUSED = 0o4000;
-const IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, IPC_INFO = 3, IPC_64 = 0x100;
 const SHM_LOCK = 11, SHM_UNLOCK = 12, SHM_STAT = 13, SHM_INFO = 14, SHM_STAT_ANY = 15;
 const SHM_RDONLY = 0o10000, SHM_RND = 0o20000, SHM_REMAP = 0o40000, SHM_EXEC = 0o100000;
 const SHM_HUGETLB = 0o4000, SHM_NORESERVE = 0o10000;
 /** shm_perm.mode flags the kernel sets: marked for destruction, locked in memory. */
 const SHM_DEST = 0o1000, SHM_LOCKED = 0o2000;
-const CAP_IPC_LOCK = 14, CAP_IPC_OWNER = 15, CAP_SYS_ADMIN = 21;
+const CAP_IPC_LOCK = 14;
 /** Linux's defaults (/proc/sys/kernel/shmmax, shmall, shmmni; SHMMIN, SHMSEG). */
 const SHMMAX = 2 ** 64 - 2 ** 24, SHMALL = 2 ** 64 - 2 ** 24, SHMMNI = 4096, SHMMIN = 1, SHMSEG = 4096;
-/** ids are seq << 15 | index (IPCMNI_SHIFT without ipcmni_extend). */
-const IPCMNI_SHIFT = 15, IPCMNI = 1 << IPCMNI_SHIFT;
-void IPC_NOWAIT_UNUSED; void SHM_NORESERVE;
+void SHM_NORESERVE;
 
-const nowSec = () => Math.floor(Date.now() / 1000);
-
-/** struct kern_ipc_perm's user-visible part. */
-export interface IpcPerm { key: number; uid: number; gid: number; cuid: number; cgid: number; mode: number; seq: number }
-
-interface Segment {
-  index: number;
-  id: number;
-  perm: IpcPerm;
+interface Segment extends IpcObject {
   size: number;
   file: InodeFile;
   atime: number; dtime: number; ctime: number;
@@ -49,8 +38,8 @@ interface Segment {
 }
 
 class ShmNamespace {
-  readonly byIndex = new Map<number, Segment>();
-  private seq = 0;
+  readonly ids = new IpcIds<Segment>(SHMMNI);
+  get byIndex(): Map<number, Segment> { return this.ids.byIndex; }
   constructor(readonly kernel: Kernel) {}
 
   /** Mappings of the segment in the instance's processes (shm_nattch). */
@@ -75,31 +64,18 @@ class ShmNamespace {
     if (this.byIndex.size === 0) live.delete(this);
   }
 
-  byKey(key: number): Segment | undefined {
-    for (const s of this.byIndex.values()) if (!s.destroyed && s.perm.key === key) return s;
-    return undefined;
-  }
-
-  /** The segment an id names (ipc_obtain_object_check): EINVAL if none or the sequence is stale. */
+  /** The segment an id names: EINVAL if none (removed ones nobody uses are gone first). */
   byId(id: number): Segment {
     this.sweep();
-    if (id < 0) fail(EINVAL);
-    const s = this.byIndex.get(id % IPCMNI);
-    if (!s || s.id !== id) fail(EINVAL);
-    return s;
+    return this.ids.byId(id);
   }
 
   create(t: Task, key: number, size: number, flg: number): Segment {
-    let index = 0;
-    while (this.byIndex.has(index)) index++;
-    if (index >= SHMMNI) fail(ENOSPC);
+    const o = this.ids.alloc(t, key, flg);
     const c = t.process.creds;
-    const seq = this.seq;
-    this.seq = (this.seq + 1) % (2 ** (31 - IPCMNI_SHIFT));
-    const perm: IpcPerm = { key, uid: c.euid, gid: c.egid, cuid: c.euid, cgid: c.egid, mode: flg & 0o777, seq };
     const file = shmemFile(`/SYSV${(key >>> 0).toString(16).padStart(8, '0')} (deleted)`, size, c.euid, c.egid, flg & 0o777);
-    const s: Segment = { index, id: seq * IPCMNI + index, perm, size, file, atime: 0, dtime: 0, ctime: nowSec(), cpid: t.process.pid, lpid: 0, destroyed: false };
-    this.byIndex.set(index, s);
+    const s: Segment = { ...o, size, file, atime: 0, dtime: 0, ctime: nowSec(), cpid: t.process.pid, lpid: 0, destroyed: false };
+    this.byIndex.set(s.index, s);
     live.add(this);
     return s;
   }
@@ -128,22 +104,6 @@ AddressSpace.onFileUnmapped = (mm, file) => {
   }
 };
 
-/** ipcperms(): the requested rwx bits against the owner's, the group's or the others' bits. */
-export function ipcAllowed(p: Process, perm: IpcPerm, flag: number): boolean {
-  const c = p.creds;
-  const requested = ((flag >> 6) | (flag >> 3) | flag) & 7;
-  let granted = perm.mode;
-  if (c.euid === perm.cuid || c.euid === perm.uid) granted >>= 6;
-  else if ([c.egid, ...c.groups].some((g) => g === perm.cgid || g === perm.gid)) granted >>= 3;
-  return (requested & ~granted & 7) === 0 || hasCap(c, CAP_IPC_OWNER);
-}
-
-/** IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN (ipcctl_obtain_check). */
-function mayControl(p: Process, perm: IpcPerm): void {
-  const c = p.creds;
-  if (c.euid !== perm.cuid && c.euid !== perm.uid && !hasCap(c, CAP_SYS_ADMIN)) fail(EPERM);
-}
-
 export function sysShmget(t: Task, key: number, size: number, flg: number): number {
   key |= 0; flg |= 0;
   const ns = nsOf(t);
@@ -154,16 +114,7 @@ export function sysShmget(t: Task, key: number, size: number, flg: number): numb
     if (pageUp(size) / 4096 > SHMALL) fail(ENOSPC);
     return ns.create(t, key, size, flg).id;
   };
-  if (key === IPC_PRIVATE) return make();
-  const s = ns.byKey(key);
-  if (!s) {
-    if (!(flg & IPC_CREAT)) fail(ENOENT);
-    return make();
-  }
-  if ((flg & IPC_CREAT) && (flg & IPC_EXCL)) fail(EEXIST);
-  if (s.size < size) fail(EINVAL);
-  if (!ipcAllowed(t.process, s.perm, flg)) fail(EACCES);
-  return s.id;
+  return ns.ids.get(t, key, flg, make, (s) => { if (s.size < size) fail(EINVAL); }, (s) => s.destroyed);
 }
 
 export function sysShmat(t: Task, id: number, addr: number, flg: number): number {
@@ -226,22 +177,6 @@ export function sysShmdt(t: Task, addr: number): number {
   return 0;
 }
 
-/** struct ipc64_perm at `o` (48 bytes). */
-export function putPerm(b: Buffer, o: number, p: IpcPerm, extraMode = 0): void {
-  b.writeInt32LE(p.key, o);
-  b.writeUInt32LE(p.uid >>> 0, o + 4);
-  b.writeUInt32LE(p.gid >>> 0, o + 8);
-  b.writeUInt32LE(p.cuid >>> 0, o + 12);
-  b.writeUInt32LE(p.cgid >>> 0, o + 16);
-  b.writeUInt16LE((p.mode | extraMode) & 0xffff, o + 20);
-  b.writeUInt16LE(p.seq & 0xffff, o + 24);
-}
-
-/** struct ipc64_perm's settable part (IPC_SET): uid, gid and the mode's low nine bits. */
-export function getPermSet(b: Buffer): { uid: number; gid: number; mode: number } {
-  return { uid: b.readUInt32LE(4), gid: b.readUInt32LE(8), mode: b.readUInt16LE(20) };
-}
-
 function shmidDs(ns: ShmNamespace, s: Segment): Buffer {
   const b = Buffer.alloc(112);
   putPerm(b, 0, s.destroyed ? { ...s.perm, key: IPC_PRIVATE } : s.perm, s.destroyed ? SHM_DEST : 0);
@@ -263,7 +198,7 @@ export function sysShmctl(t: Task, id: number, cmd: number, buf: number): number
   const ns = nsOf(t);
   const mm = t.process.mm;
   const out = (b: Buffer) => mm.write(buf, new Uint8Array(b.buffer, b.byteOffset, b.length));
-  const maxIndex = () => { ns.sweep(); return Math.max(0, ...ns.byIndex.keys()); };
+  const maxIndex = () => { ns.sweep(); return ns.ids.maxIndex; };
   switch (cmd) {
     case IPC_INFO: {
       // struct shminfo64: shmmax, shmmin, shmmni, shmseg, shmall, 4 unused.
@@ -304,8 +239,7 @@ export function sysShmctl(t: Task, id: number, cmd: number, buf: number): number
     case IPC_SET: {
       const b = Buffer.from(mm.read(buf, 112));
       mayControl(t.process, s.perm);
-      const n = getPermSet(b);
-      s.perm.uid = n.uid; s.perm.gid = n.gid; s.perm.mode = (s.perm.mode & ~0o777) | (n.mode & 0o777);
+      setPerm(s.perm, b);
       s.ctime = nowSec();
       return 0;
     }
@@ -328,7 +262,6 @@ export function sysShmctl(t: Task, id: number, cmd: number, buf: number): number
   }
 }
 
-const pad = (v: number | string, w: number) => String(v).padStart(w);
 /** /proc/sysvipc/shm (sysvipc_shm_proc_show, 64-bit widths). */
 export function procSysvipcShm(t: Task): string {
   const ns = nsOf(t);
@@ -337,9 +270,9 @@ export function procSysvipcShm(t: Task): string {
   for (const s of [...ns.byIndex.values()].sort((a, b) => a.index - b.index)) {
     const key = s.destroyed ? IPC_PRIVATE : s.perm.key;
     const mode = s.perm.mode | (s.destroyed ? SHM_DEST : 0) | (locked.has(s) ? SHM_LOCKED : 0);
-    out += `${pad(key, 10)} ${pad(s.id, 10)}  ${pad(mode.toString(8), 4)} ${pad(s.size, 21)} ${pad(s.cpid, 5)} ${pad(s.lpid, 5)}  ` +
-      `${pad(ns.nattch(s), 5)} ${pad(s.perm.uid, 5)} ${pad(s.perm.gid, 5)} ${pad(s.perm.cuid, 5)} ${pad(s.perm.cgid, 5)} ` +
-      `${pad(s.atime, 10)} ${pad(s.dtime, 10)} ${pad(s.ctime, 10)} ${pad(s.file.stat().blocks * 512, 21)} ${pad(0, 21)}\n`;
+    out += `${col(key, 10)} ${col(s.id, 10)}  ${col(mode.toString(8), 4)} ${col(s.size, 21)} ${col(s.cpid, 5)} ${col(s.lpid, 5)}  ` +
+      `${col(ns.nattch(s), 5)} ${col(s.perm.uid, 5)} ${col(s.perm.gid, 5)} ${col(s.perm.cuid, 5)} ${col(s.perm.cgid, 5)} ` +
+      `${col(s.atime, 10)} ${col(s.dtime, 10)} ${col(s.ctime, 10)} ${col(s.file.stat().blocks * 512, 21)} ${col(0, 21)}\n`;
   }
   return out;
 }
