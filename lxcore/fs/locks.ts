@@ -42,6 +42,8 @@ export interface FileLock {
   where: { dev: number; ino: bigint };
   /** Order of creation: /proc/locks numbers locks in this order. */
   id: number;
+  /** The description it was set through (fl_file): /proc/PID/fdinfo lists a lock under it. */
+  file: FileDescription;
 }
 
 /** The locks on one inode: byte-range locks (POSIX and OFD together) and flock locks. */
@@ -132,7 +134,7 @@ export class LockTable {
         }
       }
       this.blockedOn.delete(owner);
-      this.replaceRange(il, kind, owner, req, t.process.pid, where);
+      this.replaceRange(il, kind, owner, req, t.process.pid, where, f);
       this.note(owner, key);
       this.tidy(owner, key, il);
       wakeSoon(il);
@@ -169,7 +171,7 @@ export class LockTable {
    * cut away, and locks of the same type that touch or overlap it are merged into one.
    */
   private replaceRange(il: InodeLocks, kind: LockKind, owner: object, req: RangeRequest, pid: number,
-    where: { dev: number; ino: bigint }): void {
+    where: { dev: number; ino: bigint }, file: FileDescription): void {
     let start = req.start, end = req.end;
     const kept: FileLock[] = [];
     let firstMine = -1;
@@ -189,7 +191,7 @@ export class LockTable {
       if (l.end > req.end) kept.push({ ...l, start: req.end + 1n, id: nextLockId++ });
     }
     if (req.type !== F_UNLCK) {
-      const nl: FileLock = { kind, owner, type: req.type, start, end, pid, where, id: nextLockId++ };
+      const nl: FileLock = { kind, owner, type: req.type, start, end, pid, where, id: nextLockId++, file };
       // The owner's locks stay together and in order of start, as Linux's list keeps them.
       const mine = kept.filter((l) => l.owner === owner);
       mine.push(nl);
@@ -230,7 +232,7 @@ export class LockTable {
         if (nb) fail(EAGAIN);
         return undefined;
       }
-      il.flocks.push({ kind: 'flock', owner: f, type, start: 0n, end: OFFSET_MAX, pid: t.process.pid, where, id: nextLockId++ });
+      il.flocks.push({ kind: 'flock', owner: f, type, start: 0n, end: OFFSET_MAX, pid: t.process.pid, where, id: nextLockId++, file: f });
       this.note(f, key);
       return 0;
     };
@@ -268,6 +270,21 @@ export class LockTable {
     il.flocks = il.flocks.filter((l) => l.owner !== owner);
     this.tidy(owner, key, il);
     wakeSoon(il);
+  }
+
+  /**
+   * The locks /proc/PID/fdinfo/N lists for descriptor N of `table` (show_fd_locks): those set
+   * through that description and owned by the table or the description, flock's first.
+   */
+  ofDescription(table: FdTable, f: FileDescription): FileLock[] {
+    const keys = new Set([...(this.held.get(table) ?? []), ...(this.held.get(f) ?? [])]);
+    const out: FileLock[] = [];
+    for (const key of keys) {
+      const il = this.inodes.get(key);
+      if (!il) continue;
+      for (const l of [...il.flocks, ...il.ranges]) if (l.file === f && (l.owner === table || l.owner === f)) out.push(l);
+    }
+    return out;
   }
 
   /** Every lock held, in /proc/locks's order (flock locks first per file, as Linux lists them). */
@@ -319,3 +336,14 @@ export function checkLockAccess(f: FileDescription, type: number): void {
 export const locks = new LockTable();
 FdTable.onClose = (table, f) => locks.closed(table, f);
 FileDescription.lastCloseHooks.push((f) => locks.released(f));
+
+/** One lock as /proc/locks and fdinfo print it after "N: " (lock_get_status). */
+export function lockLine(l: FileLock): string {
+  const kind = l.kind === 'flock' ? 'FLOCK  ADVISORY ' : `${l.kind === 'ofd' ? 'OFDLCK' : 'POSIX '} ADVISORY `;
+  const type = l.type === F_WRLCK ? 'WRITE' : 'READ ';
+  const dev = l.where.dev;
+  const major = (dev >>> 8) & 0xfff, minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+  const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+  const range = l.kind === 'flock' ? '0 EOF' : `${l.start} ${l.end === OFFSET_MAX ? 'EOF' : l.end}`;
+  return `${kind} ${type} ${l.kind === 'ofd' ? -1 : l.pid} ${hex2(major)}:${hex2(minor)}:${l.where.ino} ${range}`;
+}

@@ -10,7 +10,7 @@ import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } 
 import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
 import { netDir } from './procnet.js';
 import { HostFile } from './hostfile.js';
-import { locks, OFFSET_MAX } from './locks.js';
+import { locks, lockLine } from './locks.js';
 import { procSysvipcShm } from '../syscalls/sys_shm.js';
 import { procSysvipcSem } from '../syscalls/sys_sem.js';
 import { procSysvipcMsg } from '../syscalls/sys_msg.js';
@@ -266,13 +266,5 @@ export function procfs(): SynMount {
  * gives them: "N: POSIX  ADVISORY  WRITE PID MAJ:MIN:INO START END|EOF". OFD locks show pid -1.
  */
 function procLocks(): string {
-  return locks.all().reverse().map((l, i) => {
-    const kind = l.kind === 'flock' ? 'FLOCK  ADVISORY ' : `${l.kind === 'ofd' ? 'OFDLCK' : 'POSIX '} ADVISORY `;
-    const type = l.type === 1 ? 'WRITE' : 'READ ';
-    const dev = l.where.dev;
-    const major = (dev >>> 8) & 0xfff, minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
-    const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-    const range = l.kind === 'flock' ? '0 EOF' : `${l.start} ${l.end === OFFSET_MAX ? 'EOF' : l.end}`;
-    return `${i + 1}: ${kind} ${type} ${l.kind === 'ofd' ? -1 : l.pid} ${hex2(major)}:${hex2(minor)}:${l.where.ino} ${range}\n`;
-  }).join('');
+  return locks.all().reverse().map((l, i) => `${i + 1}: ${lockLine(l)}\n`).join('');
 }

@@ -2,6 +2,7 @@
 // status, statm, maps, smaps, limits, fdinfo — every one of them a guest fact, computed from
 // lxcore's own process, thread, address-space and descriptor state, in Linux's exact format.
 
+import { locks, lockLine } from './locks.js';
 import { hostText, allowedCpus, cpuListText, BOOT_NS, USER_HZ } from './hostinfo.js';
 import { taskComm, rlimitOf } from '../syscalls/sys_process.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
@@ -272,5 +273,7 @@ export function fdinfo(p: Process, fd: number, mntId: number): string {
   const f = p.fds.get(fd);
   const flags = f.flags | (p.fds.entry(fd)?.cloexec ? O_CLOEXEC : 0);
   const extra = (f as { fdinfo?: () => string }).fdinfo?.() ?? ''; // timerfd, pidfd
-  return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${mntId}\nino:\t${f.stat().ino}\n${extra}`;
+  // The locks set through this descriptor's description (show_fd_locks), numbered from 1.
+  const held = locks.ofDescription(p.fds, f).map((l, i) => `lock:\t${i + 1}: ${lockLine(l)}\n`).join('');
+  return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${mntId}\nino:\t${f.stat().ino}\n${extra}${held}`;
 }

@@ -349,6 +349,23 @@ static void mode_proclocks(void) {
   }
   printf("numbered in order: %s\n", ordered ? "yes" : "no");
   if (f) fclose(f);
+  // /proc/self/fdinfo lists the locks set through each descriptor's description.
+  int fds[2] = { a, b };
+  for (int k = 0; k < 2; k++) {
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fdinfo/%d", fds[k]);
+    FILE *fi = fopen(p, "r");
+    while (fi && fgets(line, sizeof line, fi)) {
+      if (strncmp(line, "lock:", 5)) continue;
+      char kind[16], adv[16], type[16], devino[64], s1[32], s2[32];
+      int n, pid;
+      if (sscanf(line, "lock:\t%d: %15s %15s %15s %d %63s %31s %31s", &n, kind, adv, type, &pid, devino, s1, s2) != 8) { printf("unparsed: %s", line); continue; }
+      unsigned maj, min;
+      sscanf(devino, "%x:%x", &maj, &min);
+      printf("fdinfo of %c: %d %s %s %s dev %s %s %s\n", 'a' + k, n, kind, type, who(pid), makedev(maj, min) == st.st_dev ? "ok" : devino, s1, s2);
+    }
+    if (fi) fclose(fi);
+  }
 }
 
 // ---- pipe sizes -------------------------------------------------------------------------------
