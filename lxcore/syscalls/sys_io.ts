@@ -1,7 +1,7 @@
 // Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
 // fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
 
-import { fail, EBADF, EINVAL, EFAULT } from '../abi/errno.js';
+import { fail, EBADF, EINVAL, EFAULT, ESPIPE } from '../abi/errno.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, O_PATH, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
   F_GETLK, F_SETLK, F_SETLKW, F_ADD_SEALS, F_GET_SEALS, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_SETPIPE_SZ, F_GETPIPE_SZ,
   LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
@@ -266,6 +266,28 @@ export function sysFlock(t: Task, fd: number, op: number): number | Promise<numb
   const f = t.process.fds.get(fd | 0);
   if (f.flags & O_PATH) fail(EBADF); // fdget() does not see O_PATH descriptors
   return locks.flock(t, f, op);
+}
+
+/**
+ * fadvise64(fd, offset, len, advice) (generic_fadvise): advice about a file's page cache, which
+ * wasl keeps only for shared mappings — so it is checked and taken, and changes nothing. EBADF,
+ * ESPIPE for a pipe or FIFO, EINVAL for an unknown advice. (The length is a size_t here: the
+ * host kernel takes "-1" without complaint, and so does wasl.)
+ */
+export function sysFadvise64(t: Task, fd: number, _offset: number, _len: number, advice: number): number {
+  const f = t.process.fds.get(fd | 0);
+  if (f.flags & O_PATH) fail(EBADF);
+  if ((f.stat().mode & 0o170000) === 0o010000) fail(ESPIPE);
+  if ((advice | 0) < 0 || (advice | 0) > 5) fail(EINVAL); // NORMAL RANDOM SEQUENTIAL WILLNEED DONTNEED NOREUSE
+  return 0;
+}
+
+/** readahead(fd, offset, count): a regular file open for reading (EBADF, EINVAL otherwise); nothing to do. */
+export function sysReadahead(t: Task, fd: number): number {
+  const f = t.process.fds.get(fd | 0);
+  if (!f.readable || (f.flags & O_PATH)) fail(EBADF);
+  if ((f.stat().mode & 0o170000) !== 0o100000) fail(EINVAL);
+  return 0;
 }
 
 const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;

@@ -66,6 +66,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, POSIX and OFD record locks (F_GETLK/SETLK/SETLKW, F_OFD_*: the instance\'s own, unseen by host processes outside it), F_GETPIPE_SZ/F_SETPIPE_SZ, F_ADD_SEALS/F_GET_SEALS (memfds; other tmpfs files answer F_SEAL_SEAL, host files EINVAL); no leases, F_NOTIFY, F_SETOWN/F_SETSIG (SIGIO)'),
   flock: partial(H(io.sysFlock), 'Linux\'s rules (per open file description, conversions not atomic, LOCK_MAND ignored); locks are the instance\'s own: host processes outside wasl do not see them'),
   close_range: full(H(io.sysCloseRange)),
+  fadvise64: partial(H(io.sysFadvise64), 'checked (EBADF, ESPIPE, EINVAL) and otherwise a no-op: wasl keeps no page cache for read(2)/write(2) to advise'),
+  readahead: partial(H(io.sysReadahead), 'checked (EBADF, EINVAL) and otherwise a no-op, as fadvise64'),
   mlock: partial(H(mm.sysMlock), 'VM_LOCKED kept per mapping (VmLck, smaps Locked/lo, RLIMIT_MEMLOCK, CAP_IPC_LOCK) but pages are not faulted in: wasl never swaps, so every page is as good as locked'),
   mlock2: partial(H(mm.sysMlock2), 'as mlock; MLOCK_ONFAULT kept'),
   munlock: full(H(mm.sysMunlock)),

@@ -394,6 +394,17 @@ static void mode_pipesz(void) {
   int f = openf(O_RDONLY);
   r = fcntl(f, F_GETPIPE_SZ);
   printf("F_GETPIPE_SZ on a regular file: %d %s\n", r, r < 0 ? strerror(errno) : "");
+  // fadvise64 and readahead, which a distribution's cat and cp call on files and pipes.
+  long q;
+  q = syscall(SYS_fadvise64, f, 0, 0, 2); printf("fadvise SEQUENTIAL on a file: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  q = syscall(SYS_fadvise64, f, 0, -1, 0); printf("fadvise negative length: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  q = syscall(SYS_fadvise64, f, 0, 0, 6); printf("fadvise advice 6: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  q = syscall(SYS_fadvise64, p[0], 0, 0, 0); printf("fadvise on a pipe: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  q = syscall(SYS_fadvise64, 999, 0, 0, 0); printf("fadvise bad fd: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  q = syscall(SYS_readahead, f, 0, 4096); printf("readahead on a file: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  q = syscall(SYS_readahead, p[0], 0, 4096); printf("readahead on a pipe: %ld %s\n", q, q < 0 ? strerror(errno) : "");
+  int wo = openf(O_WRONLY);
+  q = syscall(SYS_readahead, wo, 0, 4096); printf("readahead write-only: %ld %s\n", q, q < 0 ? strerror(errno) : "");
   printf("uid 1000 past pipe-max-size: ");
   fflush(stdout);
   if (fork() == 0) {
