@@ -11,7 +11,7 @@
 
 import { FileDescription, Maybe } from '../vfs/file.js';
 import { Stat, S_IFIFO } from '../abi/stat.js';
-import { fail, EAGAIN, EPIPE } from '../abi/errno.js';
+import { fail, EAGAIN, EPIPE, EINVAL, EPERM, EBUSY } from '../abi/errno.js';
 import { O_RDONLY, O_WRONLY, O_DIRECT } from '../abi/fcntl.js';
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR } from '../abi/poll.js';
 import { FIONREAD } from '../abi/ioctl.js';
@@ -28,6 +28,8 @@ const PAGE = 4096;
 /** The default ring: 16 pages (PIPE_DEF_BUFFERS), 64 KiB. */
 export const PIPE_DEF_BUFFERS = 16;
 export const PIPE_SIZE = PIPE_DEF_BUFFERS * PAGE;
+/** /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask for. */
+export const PIPE_MAX_SIZE = 1048576;
 /** st_dev of pipefs, where every pipe's inode lives (anonymous device 0:12 on Linux 6.1). */
 export const PIPEFS_DEV = 0xc;
 
@@ -54,7 +56,28 @@ export class Pipe {
 
   constructor(readonly uid: number, readonly gid: number) {}
 
-  get full(): boolean { return this.bufs.length >= PIPE_DEF_BUFFERS; }
+  /** Ring slots (pipe->max_usage): 16 until F_SETPIPE_SZ changes it. */
+  slots = PIPE_DEF_BUFFERS;
+  get full(): boolean { return this.bufs.length >= this.slots; }
+  /** The capacity F_GETPIPE_SZ reports, in bytes. */
+  get size(): number { return this.slots * PAGE; }
+
+  /**
+   * F_SETPIPE_SZ (pipe_set_size): the size is rounded up to a power of two pages (at least one;
+   * more than 2^31 bytes is EINVAL); past /proc/sys/fs/pipe-max-size only with CAP_SYS_RESOURCE
+   * (EPERM); smaller than the data it holds, EBUSY. Returns the new size.
+   */
+  resize(arg: number, privileged: boolean): number {
+    const want = arg >>> 0; // fcntl's argument is an unsigned int here
+    if (want > 2 ** 31) fail(EINVAL);
+    let pages = 1;
+    while (pages * PAGE < want) pages *= 2;
+    if (pages > this.slots && pages * PAGE > PIPE_MAX_SIZE && !privileged) fail(EPERM);
+    if (pages < this.bufs.length) fail(EBUSY);
+    this.slots = pages;
+    this.writeWait.wake();
+    return this.size;
+  }
   /** Unread bytes (FIONREAD). */
   get bytes(): number { return this.bufs.reduce((n, b) => n + b.len, 0); }
 

@@ -10,6 +10,11 @@ import { stat, statm, status, maps, smaps, limits, fdinfo, comm, CAP_LAST_CAP } 
 import { mounts, mountinfo, hostMountId, ownMountId } from './mounts.js';
 import { netDir } from './procnet.js';
 import { HostFile } from './hostfile.js';
+import { locks, lockLine } from './locks.js';
+import { procSysvipcShm } from '../syscalls/sys_shm.js';
+import { procSysvipcSem } from '../syscalls/sys_sem.js';
+import { procSysvipcMsg } from '../syscalls/sys_msg.js';
+import { PIPE_MAX_SIZE } from './pipe.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { UNAME_RELEASE, taskComm, setTaskComm, domainName } from '../syscalls/sys_process.js';
 import { fail, EINVAL } from '../abi/errno.js';
@@ -209,6 +214,12 @@ export function procfs(): SynMount {
     stat: file(procStat),
     version: file(() => `Linux version ${UNAME_RELEASE} (wasl@wasl) (wasl x86-64 interpreter) #1 SMP wasl\n`),
     filesystems: file(() => FILESYSTEMS.join('\n') + '\n'),
+    locks: file(procLocks),
+    sysvipc: staticDir({
+      shm: file(procSysvipcShm),
+      sem: file(procSysvipcSem),
+      msg: file(procSysvipcMsg),
+    }),
     mounts: link(() => 'self/mounts'),
     net: link(() => 'self/net'),
     sys: staticDir({
@@ -228,7 +239,7 @@ export function procfs(): SynMount {
       fs: staticDir({
         'file-max': hostSys('fs/file-max', '9223372036854775807'),
         nr_open: hostSys('fs/nr_open', '1048576'),
-        'pipe-max-size': file(() => '1048576\n'),
+        'pipe-max-size': file(() => `${PIPE_MAX_SIZE}\n`),
       }),
       vm: staticDir({ overcommit_memory: hostSys('vm/overcommit_memory', '0') }),
     }),
@@ -248,4 +259,12 @@ export function procfs(): SynMount {
     return undefined;
   };
   return { root, dev: PROC_DEV };
+}
+
+/**
+ * /proc/locks (fs/locks.c lock_get_status): one line per lock, newest first as Linux's list
+ * gives them: "N: POSIX  ADVISORY  WRITE PID MAJ:MIN:INO START END|EOF". OFD locks show pid -1.
+ */
+function procLocks(): string {
+  return locks.all().reverse().map((l, i) => `${i + 1}: ${lockLine(l)}\n`).join('');
 }

@@ -2,7 +2,7 @@
 // status, statm, maps, smaps, limits, fdinfo — every one of them a guest fact, computed from
 // lxcore's own process, thread, address-space and descriptor state, in Linux's exact format.
 
-import { TimerFd } from './timerfd.js';
+import { locks, lockLine } from './locks.js';
 import { hostText, allowedCpus, cpuListText, BOOT_NS, USER_HZ } from './hostinfo.js';
 import { taskComm, rlimitOf } from '../syscalls/sys_process.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
@@ -177,7 +177,7 @@ export function status(p: Process, reader: Task, th?: Task): string {
     `FDSize:\t${fdSize}`, `Groups:\t${c.groups.join(' ')} `,
     `NStgid:\t${p.pid}`, `NSpid:\t${tid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, 'Kthread:\t0',
     ...(p.status ? [] : [
-      `VmPeak:\t${kB(m.size)}`, `VmSize:\t${kB(m.size)}`, `VmLck:\t${kB(0)}`, `VmPin:\t${kB(0)}`,
+      `VmPeak:\t${kB(m.size)}`, `VmSize:\t${kB(m.size)}`, `VmLck:\t${kB(p.mm.lockedBytes)}`, `VmPin:\t${kB(0)}`,
       `VmHWM:\t${kB(m.rss)}`, `VmRSS:\t${kB(m.rss)}`, `RssAnon:\t${kB(m.rss - m.rssFile)}`,
       `RssFile:\t${kB(m.rssFile)}`, `RssShmem:\t${kB(0)}`, `VmData:\t${kB(m.data)}`,
       `VmStk:\t${kB(m.stack)}`, `VmExe:\t${kB(m.exe)}`, `VmLib:\t${kB(m.lib)}`,
@@ -233,13 +233,13 @@ export function smaps(p: Process): string {
     const rss = resident(p, v) * 4;
     const anon = v.file ? 0 : rss;
     const flags = [v.prot & PROT_READ && 'rd', v.prot & PROT_WRITE && 'wr', v.prot & PROT_EXEC && 'ex',
-      v.flags & MAP_SHARED && 'sh', 'mr', 'mw', 'me', v.flags & MAP_SHARED && 'ms', v.flags & MAP_GROWSDOWN && 'gd',
+      v.flags & MAP_SHARED && 'sh', 'mr', 'mw', 'me', v.flags & MAP_SHARED && 'ms', v.flags & MAP_GROWSDOWN && 'gd', v.locked && 'lo',
       (v.prot & PROT_WRITE) && !(v.flags & MAP_SHARED) && 'ac'].filter(Boolean).join(' ');
     return mapLine(v, p.mm) + '\n' + row('Size', size) + row('KernelPageSize', 4) + row('MMUPageSize', 4) + row('Rss', rss) +
       row('Pss', rss) + row('Pss_Dirty', anon) + row('Shared_Clean', 0) + row('Shared_Dirty', 0) +
       row('Private_Clean', rss - anon) + row('Private_Dirty', anon) + row('Referenced', rss) + row('Anonymous', anon) +
       row('KSM', 0) + row('LazyFree', 0) + row('AnonHugePages', 0) + row('ShmemPmdMapped', 0) + row('FilePmdMapped', 0) +
-      row('Shared_Hugetlb', 0) + row('Private_Hugetlb', 0) + row('Swap', 0) + row('SwapPss', 0) + row('Locked', 0) +
+      row('Shared_Hugetlb', 0) + row('Private_Hugetlb', 0) + row('Swap', 0) + row('SwapPss', 0) + row('Locked', v.locked ? rss : 0) +
       'THPeligible:           0\n' + `VmFlags: ${flags} \n`;
   }).join('');
 }
@@ -272,6 +272,8 @@ function priorityField(t: Task | undefined): number {
 export function fdinfo(p: Process, fd: number, mntId: number): string {
   const f = p.fds.get(fd);
   const flags = f.flags | (p.fds.entry(fd)?.cloexec ? O_CLOEXEC : 0);
-  const extra = f instanceof TimerFd ? f.fdinfo() : '';
-  return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${mntId}\nino:\t${f.stat().ino}\n${extra}`;
+  const extra = (f as { fdinfo?: () => string }).fdinfo?.() ?? ''; // timerfd, pidfd
+  // The locks set through this descriptor's description (show_fd_locks), numbered from 1.
+  const held = locks.ofDescription(p.fds, f).map((l, i) => `lock:\t${i + 1}: ${lockLine(l)}\n`).join('');
+  return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${mntId}\nino:\t${f.stat().ino}\n${extra}${held}`;
 }

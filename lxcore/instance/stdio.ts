@@ -3,7 +3,7 @@
 // usual); the host end is drained into a Readable, or filled from a Writable, outside any task.
 
 import { Readable, Writable } from 'node:stream';
-import { Pipe, PipeEnd, PIPE_DEF_BUFFERS } from '../fs/pipe.js';
+import { Pipe, PipeEnd } from '../fs/pipe.js';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
 
 const PAGE = 4096;
@@ -54,7 +54,7 @@ export function guestInput(uid: number, gid: number): { end: PipeEnd; stream: Wr
     const step = (): boolean => {
       if (pipe.readers === 0) return true;
       let moved = false;
-      while (off < data.length && pipe.bufs.length < PIPE_DEF_BUFFERS) {
+      while (off < data.length && pipe.bufs.length < pipe.slots) {
         const b = pipe.newBuffer(false);
         const n = Math.min(PAGE, data.length - off);
         b.page.set(data.subarray(off, off + n));

@@ -20,6 +20,7 @@ import { loadProgram, initialRegs, killAfterExec, ExeIdentity } from './exec.js'
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { interpreterOpener, findProgram } from '../syscalls/sys_exec.js';
 import { setTaskName } from '../syscalls/sys_process.js';
+import { exitSem } from '../syscalls/sys_sem.js';
 import { AT_FDCWD } from '../abi/fcntl.js';
 import { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGXCPU } from '../abi/signal.js';
 import { LinuxError, ENOMEM, ENOENT } from '../abi/errno.js';
@@ -523,6 +524,7 @@ export class Kernel {
     }
     this.runQueue = this.runQueue.filter((t) => t.process !== p);
     disassociateCtty(p, true); // a session leader's exit: SIGHUP to its terminal's foreground
+    exitSem(p); // System V semaphores' SEM_UNDO adjustments
     p.finish(status);
     processEnded(this, p);
     this.kick();

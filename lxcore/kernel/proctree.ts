@@ -32,6 +32,7 @@ export function reap(k: Kernel, p: Process): void {
   if (p.parent && !p.parent.status) p.parent.childCpuNs += p.cpuNs + p.childCpuNs;
   p.parent?.children.delete(p);
   k.processes.delete(p.pid);
+  p.pidfdWait.wake();
 }
 
 /** The parent's SIGCHLD disposition: [handler, sa_flags] (the kernel sigaction record). */

@@ -57,6 +57,8 @@ export class Process {
   readonly childEvents = new WaitQueue();
   /** Removed from the process table by a wait (or by the init stand-in). */
   reaped = false;
+  /** Woken when it exits and when it is reaped: pidfds polling it (lxcore/fs/pidfd.ts). */
+  readonly pidfdWait = new WaitQueue();
   /** Has called execve since fork (setpgid by its parent then fails with EACCES). */
   execed = false;
   /** Set while a vfork parent sleeps: called when this child execs or exits. */
@@ -127,6 +129,7 @@ export class Process {
     this.fds.release();
     this.mm.release();
     this.resolveExit(status);
+    this.pidfdWait.wake();
   }
 }
 

@@ -7,7 +7,7 @@ import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
 import type { CachedFile } from './pagecache.js';
-import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP } from '../abi/errno.js';
+import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP, EACCES } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
   MAP_TYPE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_ANONYMOUS, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
@@ -44,7 +44,16 @@ export interface Vma {
   fileEnd?: number;
   /** A MAP_SHARED mapping of a regular file: the page cache its pages come from. */
   cache?: CachedFile;
+  /**
+   * For a shared file mapping, VM_MAYWRITE: false when the file was not open for writing or was
+   * sealed against it, and mprotect may then not add PROT_WRITE (EACCES).
+   */
+  maywrite?: boolean;
+  /** mlock(2) state: VM_LOCKED, with VM_LOCKONFAULT for MLOCK_ONFAULT / MCL_ONFAULT. */
+  locked?: number;
 }
+
+export const VM_LOCKED = 1, VM_LOCKONFAULT = 2;
 
 /** The file a mapping shows: its st_dev, st_ino, and the file offset of the VMA's start. */
 export interface MapFile { dev: number; ino: bigint; off: number }
@@ -59,6 +68,7 @@ function slice(v: Vma, start: number, end: number): Vma {
 /** Whether `y` continues `x` exactly (same rights, same name, same file at the next offset). */
 function continues(x: Vma, y: Vma): boolean {
   if (x.end !== y.start || x.prot !== y.prot || x.flags !== y.flags || x.name !== y.name) return false;
+  if ((x.locked ?? 0) !== (y.locked ?? 0)) return false;
   if (!x.file || !y.file) return !x.file && !y.file;
   return x.file.dev === y.file.dev && x.file.ino === y.file.ino && y.file.off === x.file.off + (x.end - x.start);
 }
@@ -90,6 +100,10 @@ export class AddressSpace {
   brkEnd = 0;
   /** Processes using this address space: more than one after clone(CLONE_VM), e.g. vfork. */
   users = 1;
+  /** mlockall(MCL_FUTURE): the lock flags every new mapping gets (mm->def_flags); 0 = none. */
+  defLocked = 0;
+  /** membarrier(2) registrations (mm->membarrier_state): fork copies them, exec starts afresh. */
+  membarrier = 0;
   /** Page faults lxcore resolved (/proc/PID/stat's minflt; none is ever a major fault). */
   minflt = 0;
   /** Where exec put things (mm_struct's start_code … env_end), for /proc/PID/stat. */
@@ -230,7 +244,7 @@ export class AddressSpace {
     } else {
       addr = this.findFree(len, pageDown(addr));
     }
-    const vma: Vma = { start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}) };
+    const vma: Vma = { start: addr, end: addr + len, prot, flags, name, ...(file ? { file } : {}), ...(this.defLocked ? { locked: this.defLocked } : {}) };
     if (fileLen !== undefined && pageUp(fileLen) < len) vma.fileEnd = addr + pageUp(fileLen);
     this.insert(vma);
     return addr;
@@ -240,8 +254,20 @@ export class AddressSpace {
     if (addr % P || len <= 0) fail(EINVAL);
     const end = pageUp(addr + len);
     if (end > TASK_SIZE) fail(EINVAL);
+    this.closedFiles(addr, end);
     this.dropPages(addr, end);
     this.cut(addr, end);
+  }
+
+  /**
+   * Told of each file mapping (or part of one) that goes away — munmap, MAP_FIXED over it, exit,
+   * exec — as a vma's close operation is: System V shared memory's detach time and pid.
+   */
+  static onFileUnmapped: ((mm: AddressSpace, file: MapFile) => void) | null = null;
+  private closedFiles(start: number, end: number): void {
+    const hook = AddressSpace.onFileUnmapped;
+    if (!hook) return;
+    for (const v of this.vmas) if (v.file && v.start < end && start < v.end) hook(this, v.file);
   }
 
   protect(addr: number, len: number, prot: number): void {
@@ -253,6 +279,7 @@ export class AddressSpace {
     for (let a = addr; a < end;) {
       const v = this.findVma(a);
       if (!v) fail(ENOMEM);
+      if ((prot & 2 /* PROT_WRITE */) && v.cache && v.maywrite === false) fail(EACCES);
       a = v.end;
     }
     const pieces = this.vmas.filter((v) => v.start < end && addr < v.end)
@@ -269,6 +296,33 @@ export class AddressSpace {
       this.pt.set(va, (pte & L.PTE_FRAME_MASK) | bits);
     });
     this.core.exports.tlbFlushAll();
+  }
+
+  /**
+   * mlock/munlock over [start, end) (apply_vma_lock_flags): the VMAs from `start` on are changed
+   * (split at the ends, as Linux's are) as far as they run without a gap; a gap before `end`, or
+   * nothing mapped at `start`, is ENOMEM — after the part before it was done. `locked` 0 unlocks.
+   */
+  setLocked(start: number, end: number, locked: number): void {
+    let reach = start;
+    while (reach < end) {
+      const v = this.findVma(reach);
+      if (!v) break;
+      reach = v.end;
+    }
+    const stop = Math.min(reach, end);
+    if (stop > start) {
+      const pieces = this.vmas.filter((v) => v.start < stop && start < v.end)
+        .map((v) => { const p = slice(v, Math.max(v.start, start), Math.min(v.end, stop)); if (locked) p.locked = locked; else delete p.locked; return p; });
+      this.cut(start, stop);
+      for (const p of pieces) this.insert(p);
+    }
+    if (stop < end) fail(ENOMEM);
+  }
+
+  /** Bytes in VM_LOCKED mappings (mm->locked_vm: /proc/PID/status VmLck). */
+  get lockedBytes(): number {
+    return this.vmas.reduce((n, v) => n + (v.locked ? v.end - v.start : 0), 0);
   }
 
   /**
@@ -538,9 +592,11 @@ export class AddressSpace {
   fork(): AddressSpace {
     const child = new AddressSpace(this.core, this.frames, this.refs);
     // MADV_DONTFORK ranges are not in the child at all; MADV_WIPEONFORK ones are, empty.
-    child.vmas = this.vmas.filter((v) => !((v.advice ?? 0) & VM_DONTCOPY)).map((v) => ({ ...v }));
+    // Memory locks are not inherited (dup_mmap clears VM_LOCKED; def_flags start empty).
+    child.vmas = this.vmas.filter((v) => !((v.advice ?? 0) & VM_DONTCOPY)).map((v) => { const c = { ...v }; delete c.locked; return c; });
     const notCopied = this.vmas.filter((v) => (v.advice ?? 0) & (VM_DONTCOPY | VM_WIPEONFORK));
     const skip = (va: number) => notCopied.some((v) => va >= v.start && va < v.end);
+    child.membarrier = this.membarrier;
     child.brkStart = this.brkStart;
     child.brkEnd = this.brkEnd;
     child.layout = { ...this.layout };
@@ -587,6 +643,7 @@ export class AddressSpace {
 
   /** Frees everything (the last user's exit or execve). */
   destroy(): void {
+    this.closedFiles(0, TASK_SIZE);
     this.dropPages(0, TASK_SIZE);
     this.vmas = [];
     this.pt.destroy();

@@ -49,7 +49,7 @@ export class CachedFile {
       const at = index * P;
       if (at >= size) continue;
       const n = Math.min(P, size - at);
-      try { this.file.pwrite(u8.slice(f, f + n), at); } catch { /* the file refuses: as a failed writeback */ }
+      try { this.file.writeBack(u8.slice(f, f + n), at); } catch { /* the file refuses: as a failed writeback */ }
     }
   }
 

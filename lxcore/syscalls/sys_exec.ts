@@ -19,7 +19,8 @@ import { HostFile } from '../fs/hostfile.js';
 import { pathArg, lookup, host, credsOf } from './sys_path.js';
 import { permission, allowed, MAY_EXEC, MAY_READ } from '../vfs/perm.js';
 import { S_IFMT, S_IFREG, S_IFLNK, S_ISUID, S_ISGID, S_IXGRP } from '../abi/stat.js';
-import { MS_NOSUID } from '../vfs/namespace.js';
+import { MS_NOSUID, type Dentry } from '../vfs/namespace.js';
+import { InodeFile } from '../vfs/inodefile.js';
 import { SUID_DUMPABLE } from '../fs/hostinfo.js';
 import { SECBIT_KEEP_CAPS } from './sys_prctl.js';
 import type { InodeAttrs } from '../vfs/api.js';
@@ -87,8 +88,12 @@ function readHostFd(fd: number): Uint8Array {
   return data.subarray(0, off);
 }
 
-/** The file an open description refers to, if it can be executed (a regular host file). */
-function fileOfDescription(f: unknown): ExecFile {
+/**
+ * The file an open description refers to, if it can be executed: a regular host file, or a
+ * file of lxcore's own filesystems (volfs, tmpfs, an O_TMPFILE or memfd file).
+ */
+function fileOfDescription(t: Task, f: unknown): ExecFile {
+  if (f instanceof InodeFile) return execOfDentry(t, f.dentry, f.path);
   if (!(f instanceof HostFile)) fail(EACCES);
   const st = host(() => fs.fstatSync(f.hostFd));
   if (!st.isFile()) fail(EACCES);
@@ -98,31 +103,34 @@ function fileOfDescription(f: unknown): ExecFile {
     attrs: { mode: st.mode, uid: st.uid, gid: st.gid }, nosuid: (st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(exe) };
 }
 
+/** A file of the instance's own filesystems, read through its inode (may_open's checks first). */
+function execOfDentry(t: Task, d: Dentry, exe: string): ExecFile {
+  const a = d.inode.attrs();
+  if ((a.mode & S_IFMT) === S_IFLNK) fail(ELOOP);
+  if ((a.mode & S_IFMT) !== S_IFREG) fail(EACCES);
+  if (d.mount.noexec) fail(EACCES); // may_open: a noexec mount
+  permission(credsOf(t), a, MAY_EXEC);
+  const data = new Uint8Array(a.size);
+  let off = 0;
+  while (off < a.size) {
+    const n = d.inode.read(data.subarray(off), off);
+    if (n === 0) break;
+    off += n;
+  }
+  return { data: data.subarray(0, off), exe, dev: d.inode.fs.dev, ino: BigInt(d.inode.ino),
+    attrs: a, nosuid: (d.mount.flags & MS_NOSUID) !== 0 };
+}
+
 /** open_exec: a regular file the caller may execute; ENOENT, ENOTDIR, ELOOP, EACCES as Linux. */
 function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile {
-  if (path === '' && (flags & AT_EMPTY_PATH)) return fileOfDescription(t.process.fds.get(dirfd));
+  if (path === '' && (flags & AT_EMPTY_PATH)) return fileOfDescription(t, t.process.fds.get(dirfd));
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
   const r = lookup(t, dirfd, path, follow);
-  if ('dentry' in r) {
-    // A file of the instance's own filesystem (volfs): read it through its inode.
-    const a = r.dentry.inode.attrs();
-    if ((a.mode & S_IFMT) === S_IFLNK) fail(ELOOP);
-    if ((a.mode & S_IFMT) !== S_IFREG) fail(EACCES);
-    if (r.dentry.mount.noexec) fail(EACCES); // may_open: a noexec mount
-    permission(credsOf(t), a, MAY_EXEC);
-    const data = new Uint8Array(a.size);
-    let off = 0;
-    while (off < a.size) {
-      const n = r.dentry.inode.read(data.subarray(off), off);
-      if (n === 0) break;
-      off += n;
-    }
-    return { data: data.subarray(0, off), exe: r.path, dev: r.dentry.inode.fs.dev, ino: BigInt(r.dentry.inode.ino),
-      attrs: a, nosuid: (r.dentry.mount.flags & MS_NOSUID) !== 0 };
-  }
+  // A file of the instance's own filesystem (volfs): read it through its inode.
+  if ('dentry' in r) return execOfDentry(t, r.dentry, r.path);
   if (!('host' in r)) {
     // wasl's own trees hold no executables; a magic link (/proc/PID/fd/N) opens what it names.
-    if (r.node.kind === 'link' && r.node.magic) return fileOfDescription(r.node.magic(t));
+    if (r.node.kind === 'link' && r.node.magic) return fileOfDescription(t, r.node.magic(t));
     if (r.node.kind === 'link') fail(ELOOP); // not followed: AT_SYMLINK_NOFOLLOW
     return fail(EACCES);
   }

@@ -10,6 +10,7 @@
 // EINVAL. Each refusal is logged once.
 
 import * as L from '../../cpu/shared/layout.js';
+import { newPidfd } from './sys_pidfd.js';
 import { fail, EINVAL, EAGAIN, E2BIG } from '../abi/errno.js';
 import {
   CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_PTRACE, CLONE_VFORK,
@@ -26,7 +27,7 @@ import { inheritTaskName } from './sys_process.js';
 /** Flags a new process may carry here (the rest of the low 32 bits are refused below). */
 const SUPPORTED = CLONE_VM | CLONE_FILES | CLONE_VFORK | CLONE_PARENT | CLONE_SETTLS |
   CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |
-  CLONE_UNTRACED | CLONE_PTRACE | CLONE_SYSVSEM | CLONE_IO;
+  CLONE_UNTRACED | CLONE_PTRACE | CLONE_SYSVSEM | CLONE_IO | CLONE_PIDFD;
 
 interface CloneArgs {
   /** clone flags without the exit signal (clone3's bits above 31 are handled before). */
@@ -37,6 +38,8 @@ interface CloneArgs {
   parentTid: number;
   childTid: number;
   tls: number;
+  /** clone3's pidfd field: where CLONE_PIDFD stores the descriptor (clone(2) uses parentTid). */
+  pidfd?: number;
 }
 
 const refused = new Set<string>();
@@ -69,7 +72,7 @@ function validate(t: Task, f: number): void {
     if (f & CLONE_FS) refuse(t, EINVAL, 'CLONE_FS without threads');
     if (f & CLONE_SIGHAND) refuse(t, EINVAL, 'CLONE_SIGHAND without threads');
   }
-  if (f & CLONE_PIDFD) refuse(t, EINVAL, 'CLONE_PIDFD');
+  if ((f & CLONE_PIDFD) && (f & CLONE_THREAD)) refuse(t, EINVAL, 'CLONE_PIDFD for a thread');
   const ok = SUPPORTED | ((f & CLONE_THREAD) ? CLONE_THREAD | CLONE_FS | CLONE_SIGHAND : 0);
   if (f & ~ok) refuse(t, EINVAL, `clone flags 0x${((f & ~ok) >>> 0).toString(16)} (namespaces)`);
 }
@@ -143,6 +146,10 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
   validate(t, f);
   admitTask(t);
   if (f & CLONE_THREAD) return copyThread(t, a);
+  // CLONE_PIDFD stores the descriptor's number where clone's parent_tid (clone3's pidfd) points;
+  // an address that cannot be written fails the call before anything is made (EFAULT).
+  const pidfdAt = a.pidfd ?? a.parentTid;
+  if (f & CLONE_PIDFD) p.mm.write(pidfdAt, new Uint8Array(4));
 
   // The address space: shared (CLONE_VM: vfork, posix_spawn) or copied on write.
   const mm = (f & CLONE_VM) ? p.mm : p.mm.fork();
@@ -186,6 +193,8 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
 
   if (f & CLONE_CHILD_SETTID) putU32(mm, a.childTid, pid);
   if (f & CLONE_PARENT_SETTID) putU32(p.mm, a.parentTid, pid);
+  // CLONE_PIDFD: a pidfd for the child in the parent's table (close-on-exec).
+  if (f & CLONE_PIDFD) putU32(p.mm, pidfdAt, newPidfd(t, c, pid, 0));
 
   k.startProcess(c, ct);
   if (f & CLONE_VFORK) {
@@ -199,6 +208,8 @@ function copyProcess(t: Task, a: CloneArgs, clearSighand = false): number | Prom
 export function sysClone(t: Task, flags: number, newsp: number, ptid: number, ctid: number, tls: number): number | Promise<number> {
   const low = flags >>> 0; // clone(2) takes the low 32 bits (kernel/fork.c: lower_32_bits)
   // The low byte is the exit signal, CLONE_NEWTIME (0x80) included: clone(2) cannot ask for it.
+  // clone(2) stores the pidfd where parent_tid points: asking for both is EINVAL.
+  if ((low & CLONE_PIDFD) && (low & CLONE_PARENT_SETTID)) fail(EINVAL);
   return copyProcess(t, {
     flags: low & ~CSIGNAL, exitSignal: low & CSIGNAL, sp: newsp, parentTid: ptid, childTid: ctid, tls,
   });
@@ -241,6 +252,6 @@ export function sysClone3(t: Task, uargs: number, size: number): number | Promis
   if (flags & BigInt(CLONE_NEWTIME)) refuse(t, EINVAL, 'CLONE_NEWTIME');
   return copyProcess(t, {
     flags: Number(flags & 0xffffffffn), exitSignal: Number(exitSignal),
-    sp: Number(stack + stackSize), parentTid: Number(u64(24)), childTid: Number(u64(16)), tls: Number(u64(56)),
+    sp: Number(stack + stackSize), parentTid: Number(u64(24)), childTid: Number(u64(16)), tls: Number(u64(56)), pidfd: Number(u64(8)),
   }, (flags & CLEAR_SIGHAND) !== 0n);
 }

@@ -124,11 +124,11 @@ const fileEvent = (t: Task, fd: number, mask: number) => {
 };
 
 // The last close of a file: IN_CLOSE_WRITE or IN_CLOSE_NOWRITE.
-FileDescription.onLastClose = (f) => {
+FileDescription.lastCloseHooks.push((f) => {
   if (!watching() || !(f instanceof HostFile || f instanceof InodeFile)) return;
   const n = nodeOfFile(f);
   if (n) both(n.self, n.dir, n.name, (f.flags & O_ACCMODE) !== O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
-};
+});
 
 // ---- the wrappers ----------------------------------------------------------------------------
 

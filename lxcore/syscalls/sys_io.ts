@@ -1,8 +1,15 @@
 // Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
 // fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
 
-import { fail, EBADF, EINVAL, EFAULT } from '../abi/errno.js';
-import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC } from '../abi/fcntl.js';
+import { fail, EBADF, EINVAL, EFAULT, ESPIPE } from '../abi/errno.js';
+import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, O_PATH, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
+  F_GETLK, F_SETLK, F_SETLKW, F_ADD_SEALS, F_GET_SEALS, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_SETPIPE_SZ, F_GETPIPE_SZ,
+  LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
+import { locks, flockRange, checkLockAccess, OFFSET_MAX } from '../fs/locks.js';
+import { PipeEnd } from '../fs/pipe.js';
+import { addSeals, getSeals } from '../fs/memfd.js';
+import { writableSharedMaps } from './sys_mm.js';
+import { hasCap, CAP_SYS_RESOURCE } from './sys_cred.js';
 import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
 import type { FileDescription, Dirent } from '../vfs/file.js';
@@ -187,11 +194,22 @@ export function sysDup2(t: Task, oldfd: number, newfd: number): number {
 /** Status flags F_SETFL may change (fs/fcntl.c SETFL_MASK). */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME;
 
-export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): number {
+/** The commands fcntl allows on an O_PATH descriptor (check_fcntl_cmd); the rest are EBADF. */
+const O_PATH_CMDS = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
+
+export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): number | Promise<number> {
   fd |= 0;
   const fds = t.process.fds;
   const f = fds.get(fd);
+  if ((f.flags & O_PATH) && !O_PATH_CMDS.has(cmd | 0)) fail(EBADF);
   switch (cmd | 0) {
+    case F_GETLK: case F_OFD_GETLK: return getLock(t, f, (cmd | 0) === F_OFD_GETLK, arg);
+    case F_SETLK: case F_SETLKW: return setLock(t, f, 'posix', arg, (cmd | 0) === F_SETLKW);
+    case F_OFD_SETLK: case F_OFD_SETLKW: return setLock(t, f, 'ofd', arg, (cmd | 0) === F_OFD_SETLKW);
+    case F_GET_SEALS: return getSeals(f);
+    case F_ADD_SEALS: return addSeals(f, arg, () => { const st = f.stat(); return writableSharedMaps(t, st.dev, st.ino); });
+    case F_GETPIPE_SZ: if (!(f instanceof PipeEnd)) fail(EBADF); return (f as PipeEnd).pipe.size;
+    case F_SETPIPE_SZ: if (!(f instanceof PipeEnd)) fail(EBADF); return (f as PipeEnd).pipe.resize(arg, hasCap(t.process.creds, CAP_SYS_RESOURCE));
     case F_DUPFD: case F_DUPFD_CLOEXEC:
       if ((arg | 0) < 0) fail(EINVAL);
       return fds.install(f.ref(), (cmd | 0) === F_DUPFD_CLOEXEC, arg | 0);
@@ -201,6 +219,100 @@ export function sysFcntl(t: Task, fd: number, cmd: number, arg: number): number 
     case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
     default: return fail(EINVAL); // locks, leases, pipe sizes: the filesystem work
   }
+}
+
+/** struct flock (x86-64): short l_type, l_whence; off_t l_start, l_len; pid_t l_pid — 32 bytes. */
+function readFlock(t: Task, arg: number) {
+  const b = Buffer.from(t.process.mm.read(arg, 32));
+  return { b, type: b.readInt16LE(0), whence: b.readInt16LE(2), start: b.readBigInt64LE(8), len: b.readBigInt64LE(16), pid: b.readInt32LE(24) };
+}
+
+/** F_GETLK / F_OFD_GETLK (fcntl_getlk): the first lock that would conflict, or l_type = F_UNLCK. */
+function getLock(t: Task, f: FileDescription, ofd: boolean, arg: number): number {
+  const l = readFlock(t, arg);
+  if (l.type !== F_RDLCK && l.type !== F_WRLCK) fail(EINVAL);
+  const req = flockRange(f, l.type, l.whence, l.start, l.len);
+  if (ofd && l.pid !== 0) fail(EINVAL);
+  const c = locks.test(f, ofd ? f : t.process.fds, req);
+  const b = l.b;
+  if (!c) {
+    b.writeInt16LE(F_UNLCK, 0);
+  } else {
+    b.writeInt16LE(c.type, 0);
+    b.writeInt16LE(0, 2); // SEEK_SET
+    b.writeBigInt64LE(c.start, 8);
+    b.writeBigInt64LE(c.end === OFFSET_MAX ? 0n : c.end - c.start + 1n, 16);
+    b.writeInt32LE(c.kind === 'ofd' ? -1 : c.pid, 24);
+  }
+  t.process.mm.write(arg, new Uint8Array(b.buffer, b.byteOffset, 32));
+  return 0;
+}
+
+/** F_SETLK(W) / F_OFD_SETLK(W) (fcntl_setlk). */
+function setLock(t: Task, f: FileDescription, kind: 'posix' | 'ofd', arg: number, wait: boolean): number | Promise<number> {
+  const l = readFlock(t, arg);
+  const req = flockRange(f, l.type, l.whence, l.start, l.len);
+  checkLockAccess(f, req.type);
+  if (kind === 'ofd' && l.pid !== 0) fail(EINVAL);
+  return locks.set(t, f, kind, kind === 'ofd' ? f : t.process.fds, req, wait);
+}
+
+/** flock(2): whole-file locks of the open file description. */
+export function sysFlock(t: Task, fd: number, op: number): number | Promise<number> {
+  op >>>= 0;
+  if (op & LOCK_MAND) return 0; // ignored since Linux 5.15, before even the descriptor is looked at
+  const cmd = op & ~LOCK_NB;
+  if (cmd !== LOCK_SH && cmd !== LOCK_EX && cmd !== LOCK_UN) fail(EINVAL);
+  const f = t.process.fds.get(fd | 0);
+  if (f.flags & O_PATH) fail(EBADF); // fdget() does not see O_PATH descriptors
+  return locks.flock(t, f, op);
+}
+
+/**
+ * fadvise64(fd, offset, len, advice) (generic_fadvise): advice about a file's page cache, which
+ * wasl keeps only for shared mappings — so it is checked and taken, and changes nothing. EBADF,
+ * ESPIPE for a pipe or FIFO, EINVAL for an unknown advice. (The length is a size_t here: the
+ * host kernel takes "-1" without complaint, and so does wasl.)
+ */
+export function sysFadvise64(t: Task, fd: number, _offset: number, _len: number, advice: number): number {
+  const f = t.process.fds.get(fd | 0);
+  if (f.flags & O_PATH) fail(EBADF);
+  if ((f.stat().mode & 0o170000) === 0o010000) fail(ESPIPE);
+  if ((advice | 0) < 0 || (advice | 0) > 5) fail(EINVAL); // NORMAL RANDOM SEQUENTIAL WILLNEED DONTNEED NOREUSE
+  return 0;
+}
+
+/** readahead(fd, offset, count): a regular file open for reading (EBADF, EINVAL otherwise); nothing to do. */
+export function sysReadahead(t: Task, fd: number): number {
+  const f = t.process.fds.get(fd | 0);
+  if (!f.readable || (f.flags & O_PATH)) fail(EBADF);
+  if ((f.stat().mode & 0o170000) !== 0o100000) fail(EINVAL);
+  return 0;
+}
+
+const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+
+/**
+ * close_range(first, last, flags): closes (or, with CLOSE_RANGE_CLOEXEC, marks close-on-exec)
+ * every open descriptor in [first, last]; CLOSE_RANGE_UNSHARE first gives the process a table of
+ * its own if it shares one (CLONE_FILES). EINVAL for unknown flags or first > last.
+ */
+export function sysCloseRange(t: Task, first: number, last: number, flags: number): number {
+  first >>>= 0; last >>>= 0;
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) fail(EINVAL);
+  if (first > last) fail(EINVAL);
+  const p = t.process;
+  if ((flags & CLOSE_RANGE_UNSHARE) && p.fds.shared) {
+    const own = p.fds.clone();
+    p.fds.release();
+    p.fds = own;
+  }
+  for (const fd of p.fds.fds()) {
+    if (fd < first || fd > last) continue;
+    if (flags & CLOSE_RANGE_CLOEXEC) p.fds.entry(fd)!.cloexec = true;
+    else p.fds.close(fd);
+  }
+  return 0;
 }
 
 export function sysIoctl(t: Task, fd: number, req: number, arg: number): number | Promise<number> {

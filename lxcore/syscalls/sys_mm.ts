@@ -3,10 +3,10 @@
 // shared one maps the instance's page cache of the file (lxcore/mm/pagecache.ts), msync(2)
 // writes it back.
 
-import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT } from '../abi/errno.js';
+import { fail, EINVAL, EACCES, ENODEV, ENOMEM, EFAULT, EPERM } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE,
-  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE,
   MREMAP_MAYMOVE, MREMAP_FIXED, TASK_SIZE,
 } from '../abi/mman.js';
 import { O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
@@ -15,6 +15,10 @@ import { pageUp } from '../mm/mm.js';
 import { fs } from '../host.js';
 import { HostFile } from '../fs/hostfile.js';
 import { InodeFile } from '../vfs/inodefile.js';
+import { memfdCreate, writeSealed } from '../fs/memfd.js';
+import { VM_LOCKED, VM_LOCKONFAULT } from '../mm/mm.js';
+import { hasCap } from './sys_cred.js';
+import { RLIMIT_MEMLOCK } from '../abi/resource.js';
 import type { Task } from '../kernel/task.js';
 
 const P = 4096;
@@ -39,6 +43,8 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   if (type !== MAP_PRIVATE && (prot & PROT_WRITE) && (f.flags & O_ACCMODE) === O_RDONLY) fail(EACCES);
   // A private (or read-only shared) file mapping: a snapshot of the file's bytes. The part of
   // the last page past the end of a regular file reads as zeros; pages wholly past it are SIGBUS.
+  // A memfd sealed against writing refuses a shared writable mapping (seal_check_write).
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE) && writeSealed(f)) fail(EPERM);
   const size = pageUp(len);
   const st = f.stat();
   const fileLen = Math.min(size, Math.max(0, st.size - off));
@@ -47,6 +53,9 @@ export function sysMmap(t: Task, addr: number, len: number, prot: number, flags:
   if (type !== MAP_PRIVATE && regular) {
     // Shared: the page cache's frames, the same in every process that maps the file.
     try { mm.attachCache(at, at + size, t.kernel.pageCache.of(f)); } catch (e) { mm.unmap(at, size); throw e; }
+    // VM_MAYWRITE: whether mprotect may make it writable later, and what F_SEAL_WRITE counts.
+    const v = mm.findVma(at);
+    if (v) v.maywrite = f.writable && !writeSealed(f);
     return at;
   }
   if (type !== MAP_PRIVATE && (prot & PROT_WRITE)) { mm.unmap(at, size); fail(ENODEV); } // a device or other non-file
@@ -150,4 +159,129 @@ export function sysMsync(t: Task, addr: number, len: number, flags: number): num
   }
   if (hole) fail(ENOMEM);
   return 0;
+}
+
+/** memfd_create(name, flags): an unnamed shmem file (lxcore/fs/memfd.ts). */
+export function sysMemfdCreate(t: Task, nameAddr: number, flags: number): number {
+  let name: string | null;
+  try { name = t.process.mm.readCString(nameAddr, 250 + 1); } catch { name = null; }
+  // A name longer than the limit is EINVAL, whatever follows it (strnlen_user stops there).
+  if (name !== null && Buffer.byteLength(name) > 249) name = 'x'.repeat(250);
+  return memfdCreate(t, name, flags);
+}
+
+/**
+ * The shared mappings in the instance that may write `ino` on `dev` (i_mmap_writable):
+ * F_SEAL_WRITE is refused while there are any.
+ */
+export function writableSharedMaps(t: Task, dev: number, ino: bigint): number {
+  let n = 0;
+  for (const p of t.kernel.processes.values()) {
+    for (const v of p.mm.vmas) if (v.cache && v.maywrite && v.file?.dev === dev && v.file.ino === ino) n++;
+  }
+  return n;
+}
+
+// ---- mlock(2), mlockall(2), membarrier(2) -------------------------------------------------------
+
+const MLOCK_ONFAULT = 1, MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+const CAP_IPC_LOCK = 14;
+
+/** can_do_mlock and the RLIMIT_MEMLOCK check of do_mlock: `adding` bytes more would be locked. */
+function mayLock(t: Task, adding: number): void {
+  if (hasCap(t.process.creds, CAP_IPC_LOCK)) return;
+  const limit = t.process.rlimits.get(RLIMIT_MEMLOCK)?.[0] ?? 8 << 20;
+  if (limit === 0) fail(EPERM);
+  if (adding > limit) fail(ENOMEM);
+}
+
+/** The page-aligned range mlock and munlock work on: the start rounded down, the length up. */
+function lockRange(addr: number, len: number): [number, number] {
+  const start = addr - (addr % P);
+  return [start, start + pageUp(len + (addr % P))];
+}
+
+/** Bytes of [start, end) not yet locked (count_mm_mlocked_page_nr's complement). */
+function unlockedIn(t: Task, start: number, end: number): number {
+  let n = end - start;
+  for (const v of t.process.mm.vmas) if (v.locked && v.end > start && v.start < end) n -= Math.min(v.end, end) - Math.max(v.start, start);
+  return n;
+}
+
+function doMlock(t: Task, addr: number, len: number, flags: number): number {
+  const [start, end] = lockRange(addr, len);
+  if (end === start) return 0;
+  const mm = t.process.mm;
+  mayLock(t, mm.lockedBytes + unlockedIn(t, start, end));
+  mm.setLocked(start, end, VM_LOCKED | flags);
+  return 0;
+}
+
+export function sysMlock(t: Task, addr: number, len: number): number { return doMlock(t, addr, len, 0); }
+export function sysMlock2(t: Task, addr: number, len: number, flags: number): number {
+  if (flags & ~MLOCK_ONFAULT) fail(EINVAL);
+  return doMlock(t, addr, len, (flags & MLOCK_ONFAULT) ? VM_LOCKONFAULT : 0);
+}
+export function sysMunlock(t: Task, addr: number, len: number): number {
+  const [start, end] = lockRange(addr, len);
+  if (end > start) t.process.mm.setLocked(start, end, 0);
+  return 0;
+}
+
+export function sysMlockall(t: Task, flags: number): number {
+  if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags === MCL_ONFAULT) fail(EINVAL);
+  const mm = t.process.mm;
+  const lock = VM_LOCKED | ((flags & MCL_ONFAULT) ? VM_LOCKONFAULT : 0);
+  if (flags & MCL_CURRENT) mayLock(t, mm.vmas.reduce((n, v) => n + v.end - v.start, 0));
+  else mayLock(t, 0);
+  mm.defLocked = (flags & MCL_FUTURE) ? lock : 0;
+  if (flags & MCL_CURRENT) for (const v of [...mm.vmas]) if (!v.locked || v.locked !== lock) mm.setLocked(v.start, v.end, lock);
+  return 0;
+}
+
+export function sysMunlockall(t: Task): number {
+  const mm = t.process.mm;
+  mm.defLocked = 0;
+  for (const v of [...mm.vmas]) if (v.locked) mm.setLocked(v.start, v.end, 0);
+  return 0;
+}
+
+// membarrier commands (include/uapi/linux/membarrier.h).
+const MEMBARRIER_CMD_QUERY = 0, MEMBARRIER_CMD_GLOBAL = 1, MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+  MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4, MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64, MEMBARRIER_CMD_GET_REGISTRATIONS = 512;
+/** What QUERY answers: everything but the rseq commands (wasl has no rseq). */
+const MEMBARRIER_SUPPORTED = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |
+  MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED |
+  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE |
+  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE | MEMBARRIER_CMD_GET_REGISTRATIONS;
+
+/**
+ * membarrier(cmd, flags, cpu_id). All of an instance's threads run on one host thread, one at a
+ * time, and every switch between them is a full barrier: each command's guarantee holds the
+ * moment it is asked for. What remains is Linux's bookkeeping — QUERY, the registrations an
+ * expedited private barrier needs first (EPERM without), GET_REGISTRATIONS, EINVAL otherwise.
+ */
+export function sysMembarrier(t: Task, cmd: number, flags: number, _cpu: number): number {
+  cmd |= 0;
+  if (flags) fail(EINVAL); // only the rseq command takes a flag, and it is not supported
+  const mm = t.process.mm;
+  const reg = mm.membarrier;
+  switch (cmd) {
+    case MEMBARRIER_CMD_QUERY: return MEMBARRIER_SUPPORTED;
+    case MEMBARRIER_CMD_GLOBAL: case MEMBARRIER_CMD_GLOBAL_EXPEDITED: return 0;
+    case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED: case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+      mm.membarrier = reg | cmd;
+      return 0;
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+      if (!(reg & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) fail(EPERM);
+      return 0;
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
+      if (!(reg & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE)) fail(EPERM);
+      return 0;
+    case MEMBARRIER_CMD_GET_REGISTRATIONS: return reg;
+    default: return fail(EINVAL);
+  }
 }

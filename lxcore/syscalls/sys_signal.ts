@@ -154,7 +154,7 @@ function sent(r: SendResult): number {
 }
 
 /** group_send_sig_info() after the checks; signal 0 only checks. */
-function sendToProcess(sender: Task, p: Process, sig: number, info: Uint8Array): number {
+export function sendToProcess(sender: Task, p: Process, sig: number, info: Uint8Array): number {
   checkKill(sender, p, sig, info);
   if (!sig) return 0;
   return sent(sendSignalInfo(sender.kernel, p, null, sig, info));
@@ -168,7 +168,7 @@ function processOf(sender: Task, pid: number): Process {
 }
 
 /** kill_pgrp_info(): success if any member could be signalled, else the last error. */
-function sendToGroup(sender: Task, pgid: number, sig: number, info: Uint8Array): number {
+export function sendToGroup(sender: Task, pgid: number, sig: number, info: Uint8Array): number {
   let ok = false, err = ESRCH;
   for (const p of [...sender.kernel.processes.values()]) {
     if (p.reaped || p.pgid !== pgid) continue;
@@ -200,7 +200,7 @@ export function sysKill(t: Task, pid: number, sig: number): number {
 }
 
 /** do_send_specific(): a signal for one thread, checked to belong to `tgid` when given. */
-function sendToThread(sender: Task, tgid: number, tid: number, sig: number, info: Uint8Array): number {
+export function sendToThread(sender: Task, tgid: number, tid: number, sig: number, info: Uint8Array): number {
   const target = findTask(sender.kernel, tid);
   if (!target || (tgid > 0 && target.process.pid !== tgid)) fail(ESRCH);
   checkKill(sender, target.process, sig, info);

@@ -127,7 +127,7 @@ export function sysSplice(t: Task, fdIn: number, offInAddr: number, fdOut: numbe
     const off = readOff(t, offInAddr);
     if (dst.pipe.full && (nonblock || dst.nonblocking)) fail(EAGAIN);
     if (dst.pipe.readers === 0) return dst.write(new Uint8Array(1), t); // SIGPIPE and EPIPE, nothing read
-    const buf = new Uint8Array(Math.min(count, PIPE_SIZE - dst.pipe.bytes || PIPE_SIZE));
+    const buf = new Uint8Array(Math.min(count, dst.pipe.size - dst.pipe.bytes || dst.pipe.size));
     const at = off ?? src.pos;
     const n = src.pread(buf, at);
     if (n === 0) return 0;

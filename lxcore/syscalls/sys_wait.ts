@@ -3,7 +3,8 @@
 // childEvents queue until one turns up, or fail with ECHILD when no child can ever match.
 // The resource usage returned is all zeros: wasl does not account CPU time per process yet.
 
-import { fail, LinuxError, EINVAL, ECHILD, ESRCH } from '../abi/errno.js';
+import { fail, LinuxError, EINVAL, ECHILD, ESRCH, EAGAIN } from '../abi/errno.js';
+import { pidfdOf } from './sys_pidfd.js';
 import {
   WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WNOTHREAD, __WALL, __WCLONE,
   P_ALL, P_PID, P_PGID, P_PIDFD, W_STOPCODE, W_CONTINUED,
@@ -152,9 +153,17 @@ export function sysWaitid(t: Task, idtype: number, id: number, infop: number, op
         match = (c) => c.pgid === pgid;
         break;
       }
-      case P_PIDFD:
-        t.process.fds.get(id); // EBADF first; no descriptor is a pidfd yet
-        return fail(EINVAL);
+      case P_PIDFD: {
+        if (id < 0) fail(EINVAL);
+        const pf = pidfdOf(t, id); // EBADF for a descriptor that is no pidfd
+        match = (c) => c === pf.process;
+        // A PIDFD_NONBLOCK pidfd waits as with WNOHANG, and says EAGAIN when nothing is ready.
+        if (pf.nonblocking && !(options & WNOHANG)) {
+          const r = waitFor(t, match, options | WNOHANG, (f) => report(f, f ? 0 : EAGAIN));
+          return r;
+        }
+        break;
+      }
       default:
         return fail(EINVAL);
     }

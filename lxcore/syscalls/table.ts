@@ -26,6 +26,10 @@ import * as net from './sys_socket.js';
 import * as mnt from './sys_mount.js';
 import * as splice from './sys_splice.js';
 import * as inotify from './sys_inotify.js';
+import * as pidfd from './sys_pidfd.js';
+import * as shm from './sys_shm.js';
+import * as sem from './sys_sem.js';
+import * as msg from './sys_msg.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -59,7 +63,30 @@ const IMPLEMENTED: Record<string, Impl> = {
   dup: full(H(io.sysDup)),
   dup2: full(H(io.sysDup2)),
   dup3: full(H(io.sysDup3)),
-  fcntl: partial(H(io.sysFcntl), 'F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/SETFD, F_GETFL/SETFL only; no locks, leases, pipe sizes, seals'),
+  fcntl: partial(H(io.sysFcntl), 'F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, POSIX and OFD record locks (F_GETLK/SETLK/SETLKW, F_OFD_*: the instance\'s own, unseen by host processes outside it), F_GETPIPE_SZ/F_SETPIPE_SZ, F_ADD_SEALS/F_GET_SEALS (memfds; other tmpfs files answer F_SEAL_SEAL, host files EINVAL); no leases, F_NOTIFY, F_SETOWN/F_SETSIG (SIGIO)'),
+  flock: partial(H(io.sysFlock), 'Linux\'s rules (per open file description, conversions not atomic, LOCK_MAND ignored); locks are the instance\'s own: host processes outside wasl do not see them'),
+  close_range: full(H(io.sysCloseRange)),
+  fadvise64: partial(H(io.sysFadvise64), 'checked (EBADF, ESPIPE, EINVAL) and otherwise a no-op: wasl keeps no page cache for read(2)/write(2) to advise'),
+  readahead: partial(H(io.sysReadahead), 'checked (EBADF, EINVAL) and otherwise a no-op, as fadvise64'),
+  mlock: partial(H(mm.sysMlock), 'VM_LOCKED kept per mapping (VmLck, smaps Locked/lo, RLIMIT_MEMLOCK, CAP_IPC_LOCK) but pages are not faulted in: wasl never swaps, so every page is as good as locked'),
+  mlock2: partial(H(mm.sysMlock2), 'as mlock; MLOCK_ONFAULT kept'),
+  munlock: full(H(mm.sysMunlock)),
+  mlockall: partial(H(mm.sysMlockall), 'as mlock; MCL_FUTURE applies to every later mapping'),
+  munlockall: full(H(mm.sysMunlockall)),
+  membarrier: partial(H(mm.sysMembarrier), 'the instance runs one task at a time on one host thread, so every barrier holds at once; registrations, QUERY and GET_REGISTRATIONS as Linux; the rseq commands are not offered (no rseq)'),
+  shmget: partial(H(shm.sysShmget), 'segments are shmem files of the instance (its own IPC namespace); SHM_HUGETLB gives EINVAL (no hugetlbfs)'),
+  shmat: full(H(shm.sysShmat)),
+  shmdt: full(H(shm.sysShmdt)),
+  shmctl: partial(H(shm.sysShmctl), 'IPC_STAT/SET/RMID, IPC_INFO, SHM_INFO, SHM_STAT(_ANY), SHM_LOCK/UNLOCK (a flag: pages are never swapped); shm_swp and the swap counters stay 0'),
+  semget: full(H(sem.sysSemget)),
+  semop: full(H(sem.sysSemop)),
+  semtimedop: full(H(sem.sysSemtimedop)),
+  semctl: partial(H(sem.sysSemctl), 'every command; SEM_INFO\'s semusz and semaem count sets and semaphores as Linux does, IPC_INFO\'s semusz is 20'),
+  msgget: full(H(msg.sysMsgget)),
+  msgsnd: full(H(msg.sysMsgsnd)),
+  msgrcv: full(H(msg.sysMsgrcv)),
+  msgctl: full(H(msg.sysMsgctl)),
+  memfd_create: partial(H(mm.sysMemfdCreate), 'shmem files with Linux\'s seals (F_SEAL_SEAL/SHRINK/GROW/WRITE/FUTURE_WRITE/EXEC) and MFD_NOEXEC_SEAL/MFD_EXEC; MFD_HUGETLB gives ENOSYS, as a kernel without hugetlbfs'),
   ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSBRK/TIOCCBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG, TIOCPKT/TIOCGPKT, TIOCEXCL/TIOCNXCL/TIOCGEXCL, TIOCGSOFTCAR/TIOCSSOFTCAR; modem and serial requests ENOTTY as on a pty. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it). Sockets: SIOCGIFCONF and the SIOCGIF* reads from the host\'s interfaces; SIOCSIF* changes EPERM'),
   getdents64: full(H(io.sysGetdents64)),
   openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; O_TMPFILE on lxcore's filesystems (volfs, tmpfs), EOPNOTSUPP on host directories`),
@@ -160,14 +187,17 @@ const IMPLEMENTED: Record<string, Impl> = {
   getsid: full(H(proc.sysGetsid)),
   setpgid: full(H(proc.sysSetpgid)),
   setsid: partial(H(proc.sysSetsid), 'no controlling terminals yet, so none is detached'),
-  clone: partial(H(fork.sysClone), 'new processes (fork, vfork, posix_spawn: CLONE_VM, CLONE_VFORK, CLONE_FILES, CLONE_PARENT, tid and TLS options); threads: CLONE_THREAD with CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND); a thread without CLONE_FS or CLONE_FILES, CLONE_FS/CLONE_SIGHAND without threads, namespaces and pidfds fail with EINVAL'),
+  clone: partial(H(fork.sysClone), 'new processes (fork, vfork, posix_spawn: CLONE_VM, CLONE_VFORK, CLONE_FILES, CLONE_PARENT, tid and TLS options); threads: CLONE_THREAD with CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND); CLONE_PIDFD for processes; a thread without CLONE_FS or CLONE_FILES, CLONE_FS/CLONE_SIGHAND without threads, CLONE_PIDFD with CLONE_THREAD and namespaces fail with EINVAL'),
   clone3: partial(H(fork.sysClone3), 'as clone; set_tid and CLONE_INTO_CGROUP fail with EINVAL'),
   fork: full(H(fork.sysFork)),
   vfork: full(H(fork.sysVfork)),
   execve: partial(H(exec.sysExecve), 'static and dynamically linked ELF programs (PT_INTERP) and #! scripts, set-user-ID and set-group-ID files; argument bytes that are not valid UTF-8 are replaced; no ETXTBSY'),
   execveat: partial(H(exec.sysExecveat), 'see execve'),
   wait4: partial(H(wait.sysWait4), "rusage carries the child's CPU time (all of it as ru_utime) and nothing else"),
-  waitid: partial(H(wait.sysWaitid), 'P_PIDFD fails with EINVAL (no pidfds yet)'),
+  waitid: full(H(wait.sysWaitid)),
+  pidfd_open: full(H(pidfd.sysPidfdOpen)),
+  pidfd_send_signal: full(H(pidfd.sysPidfdSendSignal)),
+  pidfd_getfd: full(H(pidfd.sysPidfdGetfd)),
   pipe: full(H(pipe.sysPipe)),
   pipe2: partial(H(pipe.sysPipe2), 'O_NOTIFICATION_PIPE (watch queues) fails with EINVAL'),
   sendfile: full(H(pipe.sysSendfile)),

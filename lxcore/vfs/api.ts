@@ -102,6 +102,8 @@ export abstract class Inode {
   read(_buf: Uint8Array, _offset: number): number { return fail(EISDIR); }
   /** Writes at `offset`, extending the file; returns the byte count. */
   write(_buf: Uint8Array, _offset: number): number { return fail(EISDIR); }
+  /** The page cache writing back what a shared mapping stored: as write(), but file seals do not stop it. */
+  writeBack(buf: Uint8Array, offset: number): number { return this.write(buf, offset); }
   /**
    * An open file description now refers to it / no longer does (Linux's inode reference count):
    * a backend that frees an inode's storage when its last name goes waits for the last close.

@@ -47,6 +47,8 @@ export abstract class FileDescription {
   pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
   /** lseek(2): pipes, sockets and terminals cannot seek. */
   lseek(_offset: number, _whence: number): number { return fail(ESPIPE); }
+  /** The page cache writing a shared mapping's page back (a file's seals do not stop it). */
+  writeBack(buf: Uint8Array, offset: number): number { return this.pwrite(buf, offset); }
   abstract stat(): Stat;
   /** ioctl(2): the default for anything that isn't a device is ENOTTY. */
   ioctl(_req: number, _arg: number, _task: Task): Maybe<number> { return fail(ENOTTY); }
@@ -70,9 +72,15 @@ export abstract class FileDescription {
   protected release(): void {}
 
   ref(): this { this.refs++; return this; }
-  unref(): void { if (--this.refs === 0) { this.released = true; FileDescription.onLastClose?.(this); this.release(); } }
-  /** Told of every description's last close (inotify's IN_CLOSE_*), when set. */
-  static onLastClose: ((f: FileDescription) => void) | null = null;
+  unref(): void {
+    if (--this.refs === 0) {
+      this.released = true;
+      for (const hook of FileDescription.lastCloseHooks) hook(this);
+      this.release();
+    }
+  }
+  /** Told of every description's last close (inotify's IN_CLOSE_*, OFD and flock locks going). */
+  static readonly lastCloseHooks: ((f: FileDescription) => void)[] = [];
 }
 
 /** A descriptor slot: the shared description plus the per-descriptor close-on-exec bit. */
@@ -127,15 +135,25 @@ export class FdTable {
     const old = this.slots[fd];
     if (fd >= this.size) this.size = fdtableSizeFor(fd);
     this.slots[fd] = { file, cloexec };
-    old?.file.unref();
+    if (old) { FdTable.onClose?.(this, old.file); old.file.unref(); }
   }
 
   close(fd: number): void {
     const e = fd >= 0 ? this.slots[fd] : undefined;
     if (!e) fail(EBADF);
     this.slots[fd] = undefined;
+    FdTable.onClose?.(this, e.file);
     e.file.unref();
   }
+
+  /**
+   * Told of every descriptor closed in a table (filp_close): the table's POSIX record locks on
+   * the file go then (lxcore/fs/locks.ts), whichever descriptor of the file was closed.
+   */
+  static onClose: ((table: FdTable, file: FileDescription) => void) | null = null;
+
+  /** Whether another process shares the table (CLONE_FILES): close_range's UNSHARE copies it. */
+  get shared(): boolean { return this.users > 1; }
 
   /** fork(): a new table whose slots share the same descriptions. */
   clone(): FdTable {

@@ -71,6 +71,10 @@ export class InodeFile extends FileDescription {
     return n;
   }
 
+  override writeBack(buf: Uint8Array, offset: number): number {
+    return this.inode.writeBack(buf, offset);
+  }
+
   /** Writing to a file clears its setuid bit, and setgid if group-executable (file_remove_privs). */
   private clearSetId(): void {
     const a = this.inode.attrs();

@@ -539,14 +539,25 @@ export function formatCase(c: Case): string {
 
 export interface Failure { index: number; case: Case; diffs: string[]; native: Result; wasl: Result }
 
+/**
+ * Cases run per harness call and per comparison: results (a register file, the xmm and x87 state
+ * and maybe a data page each, on both sides) are dropped between chunks, so the long runs'
+ * hundreds of thousands of cases fit in a worker's heap.
+ */
+const CHECK_CHUNK = 4096;
+
 /** Runs every case on both sides; returns the failures (at most `limit`). */
 export function check(cases: Case[], opts: CompareOptions & { limit?: number } = {}): Failure[] {
-  const native = runNative(cases);
-  const wasl = runWasl(cases);
   const fails: Failure[] = [];
-  for (let i = 0; i < cases.length && fails.length < (opts.limit ?? 10); i++) {
-    const diffs = compare(cases[i], native[i], wasl[i], opts);
-    if (diffs.length) fails.push({ index: i, case: cases[i], diffs, native: native[i], wasl: wasl[i] });
+  const limit = opts.limit ?? 10;
+  for (let at = 0; at < cases.length && fails.length < limit; at += CHECK_CHUNK) {
+    const chunk = cases.slice(at, at + CHECK_CHUNK);
+    const native = runNative(chunk);
+    const wasl = runWasl(chunk);
+    for (let i = 0; i < chunk.length && fails.length < limit; i++) {
+      const diffs = compare(chunk[i], native[i], wasl[i], opts);
+      if (diffs.length) fails.push({ index: at + i, case: chunk[i], diffs, native: native[i], wasl: wasl[i] });
+    }
   }
   return fails;
 }
