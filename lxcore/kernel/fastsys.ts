@@ -47,7 +47,8 @@ const B = L.FASTSYS >> 2;
 export function publishFastsys(k: Kernel, t: Task, clock: boolean): void {
   const c = k.core;
   const i32 = c.i32, u32 = c.u32;
-  // Every call must reach lxcore when it is traced or counted.
+  // Every call must reach lxcore when it is traced or counted (and would under a seccomp filter
+  // or ptrace, should wasl ever have them: they must clear FS_ENABLE here too).
   if (DISABLED || k.options.strace || k.stats) { i32[B + (L.FS_ENABLE >> 2)] = 0; return; }
   const p = t.process, cr = p.creds;
   i32[B + (L.FS_PID >> 2)] = p.pid;
