@@ -4,7 +4,8 @@
 
 import type { Row } from './report.js';
 
-export type Kind = 'x86' | 'wasi';
+/** x86: runs x86-64 builds; wasi: the wasm32-wasi build; ref: a reference that runs no workload of its own (`node -e 0` beside the start-up rows). */
+export type Kind = 'x86' | 'wasi' | 'ref';
 export interface Runner { name: string; kind: Kind; argv: (bin: string, scratch: string) => string[]; missing?: string }
 export interface Build { variant: string; kind: Kind; file?: string; missing?: string }
 /** What spawnSync returns, as far as the harness reads it. */

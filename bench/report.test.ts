@@ -3,7 +3,7 @@
 // failed and missing runners, and the chart drawn from the same rows.
 
 import { describe, it, expect } from 'vitest';
-import { ratio, renderMarkdown, renderSvg, loadText, Report, Row } from './report.js';
+import { ratio, renderMarkdown, renderSvg, renderReadmeTable, spliceReadme, loadText, README_BEGIN, README_END, Report, Row } from './report.js';
 
 const row = (workload: string, runner: string, value: number | null, unit = 'ns/op', note?: string): Row =>
   ({ workload, runner, value, unit, min: value, max: value, runs: value === null ? 0 : 3, note });
@@ -54,5 +54,29 @@ describe('bench report', () => {
     const md = renderMarkdown({ ...report, load: [21.78, 19.5] });
     expect(md).toContain('Load average (1 min): 21.8 at the start, 19.5 at the end');
     expect(renderMarkdown(report)).not.toContain('Load average');
+  });
+
+  it("README's table: the musl and whole-program rows, spliced between the markers and nowhere else", () => {
+    const rep: Report = { ...report, runners: ['native', 'wasl', 'wasl --no-jit'], rows: [
+      row('null (musl)', 'native', 100), row('null (musl)', 'wasl', 150), row('null (musl)', 'wasl --no-jit', 300),
+      row('null (glibc)', 'native', 100), row('null (glibc)', 'wasl', 150),
+      row('startup hello', 'native', 1, 'ms'), row('startup hello', 'wasl', 80, 'ms'),
+      row('startup hello beyond node -e 0', 'wasl', 14, 'ms'),
+    ] };
+    const table = renderReadmeTable(rep);
+    expect(table).toContain('| workload | unit | native | wasl | wasl --no-jit |');
+    expect(table).toContain('| null (musl) | ns/op | 100 | 150 (×1.50) | 300 (×3.00) |');
+    expect(table).toContain('| startup hello beyond node -e 0 | ms | · | 14.0 | · |');
+    expect(table).not.toContain('glibc)');
+    const readme = `# x\n\ntext before\n${README_BEGIN}\nold table\n${README_END}\ntext after\n`;
+    const out = spliceReadme(readme, table);
+    expect(out).toBe(`# x\n\ntext before\n${README_BEGIN}\n${table}${README_END}\ntext after\n`);
+    expect(spliceReadme(out, table)).toBe(out); // regenerating is stable
+    expect(() => spliceReadme('# no markers\n', table)).toThrow(/markers/);
+  });
+
+  it('a derived row without a native cell draws no bar (and no "failed")', () => {
+    const svg = renderSvg({ ...report, rows: [...report.rows, row('startup hello beyond node -e 0', 'wasl', 14, 'ms')] });
+    expect(svg).not.toContain('beyond node -e 0');
   });
 });

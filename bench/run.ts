@@ -22,7 +22,8 @@ import { createRequire } from 'node:module';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMarkdown, renderSvg, loadText, type Report, type Row } from './report.js';
+import { renderMarkdown, renderSvg, renderReadmeTable, spliceReadme, loadText, type Report, type Row } from './report.js';
+import { readFileSync } from 'node:fs';
 import { parseMicro, checkWhole, cell, missingRow, selectRunners, firstLine, type Kind, type Runner, type Build, type MicroResult } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,11 +49,16 @@ function wasmerMissing(): string | undefined {
 
 const RUNNERS: Runner[] = [
   { name: 'native', kind: 'x86', argv: (bin) => [bin] },
+  // The compiler tier is wasl's default; `--no-jit` keeps the interpreter alone (issue #11).
   { name: 'wasl', kind: 'x86', argv: (bin) => [process.execPath, cli, bin] },
+  { name: 'wasl --no-jit', kind: 'x86', argv: (bin) => [process.execPath, cli, '--no-jit', bin] },
   { name: 'qemu-x86_64', kind: 'x86', argv: (bin) => ['qemu-x86_64', bin], missing: have('qemu-x86_64') ? undefined : 'qemu-x86_64 not installed (apt-get install qemu-user)' },
   { name: 'node:wasi', kind: 'wasi', argv: (wasm, scratch) => [process.execPath, '--no-warnings', wasiHost, 'node', wasm, scratch] },
   { name: '@wasmer/wasi', kind: 'wasi', argv: (wasm, scratch) => [process.execPath, '--no-warnings', wasiHost, 'wasmer', wasm, scratch], missing: wasmerMissing() },
+  // Node's own start-up and memory, beside the hello rows: what wasl adds is the difference.
+  { name: 'node -e 0', kind: 'ref', argv: () => [process.execPath, '-e', '0'] },
 ];
+const TIME = '/usr/bin/time';
 
 /** Microbenchmarks with iteration counts that give wasl about a second each (a tenth with --quick). */
 const MICRO: Array<[string, number]> = [
@@ -110,6 +116,35 @@ function buildGoHello(): { file?: string; missing?: string } {
   return p.status === 0 ? { file } : { missing: `go build failed: ${firstLine(p.stderr)}` };
 }
 
+/**
+ * Peak RSS of whole runs (GNU time's %M, in MiB; the median of `reps`): the row 'peak RSS hello'.
+ * Without /usr/bin/time the row is missing with the reason.
+ */
+function peakRss(rows: Row[], runners: Runner[], argvOf: (r: Runner) => string[], reps: number): void {
+  const workload = 'peak RSS hello';
+  if (!existsSync(TIME)) { rows.push(missingRow(workload, '*', `${TIME} (apt-get install time)`)); return; }
+  for (const r of runners) {
+    const samples: number[] = [];
+    let note: string | undefined;
+    for (let i = 0; i < reps; i++) {
+      const p = spawnSync(TIME, ['-f', 'RSS %M', ...argvOf(r)], { encoding: 'utf8', timeout: 120_000 });
+      const m = /^RSS (\d+)$/m.exec(p.stderr ?? '');
+      if (p.status !== 0 || !m) { note = `failed: ${checkWhole(p) ?? 'no RSS from time'}`; samples.length = 0; break; }
+      samples.push(Number(m[1]) / 1024);
+    }
+    rows.push(cell(workload, r.name, 'MiB', samples, note));
+  }
+}
+
+/** A derived row: each wasl runner's median in `from` minus node -e 0's (what wasl adds to Node). */
+function beyond(rows: Row[], from: string, workload: string): void {
+  const base = rows.find((r) => r.workload === from && r.runner === 'node -e 0')?.value;
+  if (base === null || base === undefined) return;
+  for (const r of rows.filter((x) => x.workload === from && x.runner.startsWith('wasl') && x.value !== null)) {
+    rows.push({ ...cell(workload, r.runner, r.unit, [r.value! - base]), runs: r.runs });
+  }
+}
+
 function main(): void {
   if (!existsSync(cli)) { console.error('run `npm run build` first'); process.exit(2); }
   const t0 = Date.now();
@@ -143,13 +178,14 @@ function main(): void {
   // Whole programs (x86-64 runners): start-up of a static C and Go hello, busybox-static on
   // generated data. The first native run's stdout is what every other run must print.
   const x86 = active.filter((r) => r.kind === 'x86');
-  const timed = (workload: string, unit: string, reps: number, argvOf: (r: Runner) => string[], toValue: (ms: number) => number) => {
+  const ref = active.filter((r) => r.kind === 'ref');
+  const timed = (workload: string, unit: string, reps: number, argvOf: (r: Runner) => string[], toValue: (ms: number) => number, runners = x86) => {
     let expected: Buffer | undefined;
-    for (const r of x86) {
+    for (const r of runners) {
       const samples: number[] = [];
       let note: string | undefined;
       for (let i = 0; i < reps; i++) {
-        const res = wallMs(argvOf(r), expected);
+        const res = wallMs(argvOf(r), r.kind === 'ref' ? undefined : expected);
         if ('fail' in res) { note = `failed: ${res.fail}`; samples.length = 0; break; }
         if (r.name === 'native') expected ??= res.stdout;
         samples.push(toValue(res.ms));
@@ -159,8 +195,13 @@ function main(): void {
     process.stderr.write('.');
   };
   const hello = join(root, 'examples/bin/hello');
-  if (existsSync(hello)) timed('startup hello', 'ms', quick ? 3 : 7, (r) => r.argv(hello, scratch), (ms) => ms);
-  else rows.push(missingRow('startup hello', '*', 'examples/bin/hello (make -C examples)'));
+  if (existsSync(hello)) {
+    // Start-up: many short runs (the median of 11, 5 with --quick), node -e 0 beside them.
+    timed('startup hello', 'ms', quick ? 5 : 11, (r) => r.argv(hello, scratch), (ms) => ms, [...x86, ...ref]);
+    peakRss(rows, [...x86, ...ref], (r) => r.argv(hello, scratch), quick ? 3 : 5);
+    beyond(rows, 'startup hello', 'startup hello beyond node -e 0');
+    beyond(rows, 'peak RSS hello', 'peak RSS hello beyond node -e 0');
+  } else rows.push(missingRow('startup hello', '*', 'examples/bin/hello (make -C examples)'));
   const go = buildGoHello();
   if (go.file) timed('startup Go hello', 'ms', quick ? 3 : 7, (r) => r.argv(go.file!, scratch), (ms) => ms);
   else rows.push(missingRow('startup Go hello', '*', go.missing!));
@@ -194,12 +235,14 @@ function main(): void {
   writeFileSync(join(out, 'latest.md'), renderMarkdown(report, 'latest.svg'));
   writeFileSync(join(out, 'latest.svg'), svg);
   console.log(`\nwrote bench/results/latest.{json,md,svg} in ${report.seconds} s`);
-  if (!quick) {
+  if (!quick || process.argv.includes('--docs')) {
     writeFileSync(join(root, 'docs/bench.md'), renderMarkdown(report, 'bench.svg'));
     writeFileSync(join(root, 'docs/bench.svg'), svg);
-    console.log('wrote docs/bench.md and docs/bench.svg');
+    const readme = join(root, 'README.md');
+    writeFileSync(readme, spliceReadme(readFileSync(readme, 'utf8'), renderReadmeTable(report)));
+    console.log('wrote docs/bench.md, docs/bench.svg and README.md\'s table');
   } else {
-    console.log('(--quick: docs/bench.* are left as they are; a full run rewrites them)');
+    console.log('(--quick: docs/bench.* and README.md are left as they are; a full run, or --docs, rewrites them)');
   }
 }
 

@@ -5,6 +5,7 @@
 // Linear memory (wasm32):
 //   0x0000_0000  unused: address 0 is never a frame, so a zero page-table entry means "absent"
 //   0x0000_1000  STATE       the running thread's CPU state (lxcore swaps threads in and out)
+//   0x0000_1400  FASTSYS     what the in-core syscall shortcut answers (pids, credentials, clock)
 //   0x0000_2000  SCRATCH     fetch buffer for page-crossing instructions, bounce buffers
 //   0x0001_0000  TLB         TLB_ENTRIES entries of TLB_ENTRY_SIZE bytes
 //   0x0004_0000  asc static data (asconfig memoryBase); the core allocates nothing after start
@@ -14,6 +15,21 @@
 
 export const STATE = 0x1000;
 export const STATE_SIZE = 0x400;
+// FASTSYS: between STATE and SCRATCH, the values the in-core syscall shortcut answers from
+// (cpu/ops/fastsys.ts), written by lxcore (lxcore/kernel/fastsys.ts); not part of a thread's state.
+export const FASTSYS = STATE + STATE_SIZE;
+export const FS_ENABLE = 0;        // i32: FSE_* bits; 0 = every syscall exits to lxcore
+export const FS_PID = 4;           // i32 each: the task on the core's ids, as getpid() etc. return them
+export const FS_TID = 8;
+export const FS_PPID = 12;
+export const FS_UID = 16;
+export const FS_EUID = 20;
+export const FS_GID = 24;
+export const FS_EGID = 28;
+export const FS_REAL_OFFSET = 32;  // i64: CLOCK_REALTIME − host monotonic clock (hostNanos), in ns
+export const FS_COUNT = 40;        // u64: syscalls answered in the core (never seen by lxcore)
+export const FSE_CLOCK = 1;        // clock_gettime (the vDSO's clocks), gettimeofday, time
+export const FSE_IDS = 2;          // getpid, gettid, getppid, get[e]uid, get[e]gid
 export const SCRATCH = 0x2000;
 export const TLB = 0x10000;
 export const TLB_ENTRY_SIZE = 32;

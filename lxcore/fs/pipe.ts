@@ -163,7 +163,8 @@ export class PipeEnd extends FileDescription {
     const chars = total % PAGE;
     const last = p.bufs[p.bufs.length - 1];
     if (chars && last && !last.packet && last.offset + last.len + chars <= PAGE) {
-      last.page.set(buf.subarray(0, chars), last.offset + last.len);
+      // (the whole buffer as it is when it fits: subarray() of a small array costs ~0.4 µs in V8)
+      last.page.set(chars === buf.length ? buf : buf.subarray(0, chars), last.offset + last.len);
       last.len += chars;
       done = chars;
       p.readWait.wake();
@@ -176,7 +177,7 @@ export class PipeEnd extends FileDescription {
       while (!p.full && done < total) {
         const b = p.newBuffer(packets);
         const n = Math.min(PAGE, total - done);
-        b.page.set(buf.subarray(done, done + n));
+        b.page.set(done === 0 && n === buf.length ? buf : buf.subarray(done, done + n));
         b.len = n;
         done += n;
         moved = true;

@@ -18,6 +18,7 @@ import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
 import { loadProgram, initialRegs, killAfterExec, ExeIdentity } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
+import { publishFastsys, fastsysCount } from './fastsys.js';
 import { interpreterOpener, findProgram } from '../syscalls/sys_exec.js';
 import { setTaskName } from '../syscalls/sys_process.js';
 import { exitSem } from '../syscalls/sys_sem.js';
@@ -159,7 +160,9 @@ export class Kernel {
   stretchStart = 0;
   /** Guest instructions retired and syscalls made by all tasks so far (the playground's readout). */
   insnsRetired = 0;
-  syscallsMade = 0;
+  private syscallExits = 0;
+  /** Syscalls made by every task: those dispatched here and those the core answered itself. */
+  get syscallsMade(): number { return this.syscallExits + fastsysCount(this); }
   /** pid 1 when the instance has an init of lxcore's own (lxcore/instance/init.ts). */
   init?: InitProcess;
   /** uname's nodename; undefined: the host's (os.hostname() at each call). */
@@ -372,6 +375,7 @@ export class Kernel {
       }
       if (t.state !== 'runnable') continue;
       this.switchTo(t);
+      publishFastsys(this, t, true);
       this.stretchStart = performance.now();
       // The state block's counter is the task's own (it travels with its registers).
       const insnsBefore = this.core.insnCount;
@@ -425,7 +429,11 @@ export class Kernel {
   private handleExit(t: Task, reason: number): void {
     switch (reason) {
       case EXIT_BUDGET: return;
-      case EXIT_SYSCALL: this.syscallsMade++; dispatchSyscall(this, t); return;
+      case EXIT_SYSCALL:
+        this.syscallExits++;
+        dispatchSyscall(this, t);
+        if (this.onCore === t) publishFastsys(this, t, false); // ids may have changed (setuid, fork, ...)
+        return;
       case EXIT_PAGE_FAULT: {
         const segv = t.process.mm.handleFault(this.core.faultAddr, this.core.faultCode);
         if (!segv) return;

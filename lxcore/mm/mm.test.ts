@@ -21,6 +21,28 @@ it('a page-table walk over 2^61 bytes visits each mapped page once (the fuzzer o
   expect(mm.pt.get(2 ** 48 + a)).toBe(0); // would alias `a` if the top index wrapped
 });
 
+it('a page-table walk over any range visits exactly the mapped pages in it, across leaf and middle node edges', () => {
+  const core = new Core();
+  const frames = new FrameAllocator(core);
+  const mm = new AddressSpace(core, frames, new FrameRefs());
+  const LEAF = 4096 * 4096, MID = LEAF * 4096; // what one leaf node and one middle node cover
+  const pages = [LEAF - 4096, LEAF, LEAF + 4096, 5 * LEAF - 4096, MID - 4096, MID, MID + LEAF + 8192, 2 ** 47 - 8192];
+  for (const va of pages) {
+    mm.mapAnonymous(va, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | 0x10 /* MAP_FIXED */);
+    mm.poke(va, new Uint8Array([1]));
+  }
+  const edges = [0, 1, LEAF - 4096, LEAF - 1, LEAF, LEAF + 4096, LEAF + 4097, 5 * LEAF, MID - 4096, MID, MID + 1, MID + LEAF + 8192, MID + LEAF + 8193, 2 ** 47 - 8192, 2 ** 47 - 8191, 2 ** 47, 2 ** 48, 2 ** 60];
+  for (const s of edges) {
+    for (const e of edges) {
+      const seen: number[] = [];
+      mm.pt.forEach(s, e, (va, pte) => { expect(pte).not.toBe(0); seen.push(va); });
+      // forEach takes [start, end), start rounded down to its page
+      const lo = s - (s % 4096);
+      expect(seen).toEqual(pages.filter((va) => va >= lo && va < Math.min(e, 2 ** 48)));
+    }
+  }
+});
+
 it('a forked child discarding its whole address space leaves the parent\'s frames alone', () => {
   const core = new Core();
   const frames = new FrameAllocator(core);

@@ -239,6 +239,14 @@ function changingFd(h: Handler, mask: number, at: (a: A) => number): Handler {
 
 /** Wraps the handlers of the syscalls that make events (table.ts applies it). */
 export function withEvents(name: string, h: Handler): Handler {
+  const w = eventsOf(name, h);
+  if (w === h) return h;
+  // Without any watch in the instance (the common case) the handler is called directly: the
+  // wrappers' rest arguments and closures cost more than a read of /dev/null (issue #11).
+  return (t, a0, a1, a2, a3, a4, a5) => (watching() ? w(t, a0, a1, a2, a3, a4, a5) : h(t, a0, a1, a2, a3, a4, a5));
+}
+
+function eventsOf(name: string, h: Handler): Handler {
   switch (name) {
     case 'open': return opening(h, (a) => [AT_FDCWD, a[0], a[1]]);
     case 'creat': return opening(h, (a) => [AT_FDCWD, a[0], O_CREAT]);

@@ -53,7 +53,7 @@ function clampCount(count: number): number {
 
 /** Finishes a read: copies what arrived into guest memory. */
 function deliver(t: Task, buf: number, data: Uint8Array, n: number): number {
-  if (n > 0) t.process.mm.write(buf, data.subarray(0, n));
+  if (n > 0) t.process.mm.write(buf, data, n); // not data.subarray(): mm.write says why
   return n;
 }
 

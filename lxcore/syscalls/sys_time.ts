@@ -1,17 +1,19 @@
 // Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep, times,
-// getrusage (man 2 of each). wasl provides no vDSO yet, so libcs make these as real syscalls.
+// getrusage (man 2 of each). wasl provides no vDSO, so libcs make these as real syscalls; the
+// common clocks, gettimeofday and time are answered in the core (cpu/ops/fastsys.ts) and reach
+// these handlers only when that shortcut declines (another clock, a result not in the TLB, --strace).
 
 import { fail, EINVAL, EFAULT } from '../abi/errno.js';
 import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME,
 } from '../abi/time.js';
 import { interruptibleWait, hostTimer, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from '../kernel/signals.js';
+import { monoNs, realNs } from '../kernel/fastsys.js';
 import type { Task } from '../kernel/task.js';
 
 const NS = 1_000_000_000n;
 // CLOCK_MONOTONIC counts from an arbitrary point: the host's hrtime is the natural choice.
-const monoNs = (): bigint => process.hrtime.bigint();
-const realNs = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+// CLOCK_REALTIME is derived from it as the in-core shortcut derives it (kernel/fastsys.ts).
 const hostCpuNs = (): bigint => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; };
 
 /**

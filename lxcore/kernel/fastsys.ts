@@ -1,0 +1,68 @@
+// lxcore's side of the in-core syscall shortcut (cpu/ops/fastsys.ts, issue #11): the values the
+// core answers getpid-class syscalls and the realtime clock from, kept in the FASTSYS block.
+//
+// When they are written: before every quantum a task runs (whatever ran in between — a parent's
+// death re-parenting it, a host timer — is seen) and after every syscall lxcore dispatches for the
+// task on the core (setuid, setns, execve, fork change them only there). Between those points no
+// kernel code runs, so the core never answers from stale values.
+//
+// CLOCK_REALTIME is the host monotonic clock plus an offset, in the core and in lxcore alike (so
+// both paths agree to the nanosecond and realtime never jitters between them). The offset is
+// checked against the host's wall clock (Date.now(), whole milliseconds) on every lxcore read and
+// every quantum; when they drift apart by more than REALTIME_SLACK_NS — the host clock was set or
+// slewed — it is taken again from the wall clock, as Linux's vDSO follows a settimeofday.
+
+import * as L from '../../cpu/shared/layout.js';
+import type { Kernel } from './kernel.js';
+import type { Task } from './task.js';
+
+const REALTIME_SLACK_NS = 2_000_000n;
+/** WASL_FASTSYS=0 sends every syscall to lxcore (to compare the two paths, in tests and benches). */
+const DISABLED = process.env.WASL_FASTSYS === '0';
+/** Start: the wall clock at the host's time origin, precise to the microsecond. */
+let realOffset = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint();
+
+/** CLOCK_MONOTONIC (the host's monotonic clock, as the core's hostNanos import reads it). */
+export const monoNs = (): bigint => process.hrtime.bigint();
+
+function syncRealtime(mono: bigint): bigint {
+  const wall = BigInt(Date.now()) * 1_000_000n + 500_000n; // the middle of Date.now()'s millisecond
+  const d = mono + realOffset - wall;
+  if (d > REALTIME_SLACK_NS || d < -REALTIME_SLACK_NS) realOffset = wall - mono;
+  return realOffset;
+}
+
+/** CLOCK_REALTIME in ns. */
+export function realNs(): bigint {
+  const mono = process.hrtime.bigint();
+  return mono + syncRealtime(mono);
+}
+
+const B = L.FASTSYS >> 2;
+
+/**
+ * Writes `t`'s ids (and, when `clock`, the realtime offset: once per quantum, the host clock
+ * costs more than a fast syscall) into the core's FASTSYS block and enables the shortcut.
+ */
+export function publishFastsys(k: Kernel, t: Task, clock: boolean): void {
+  const c = k.core;
+  const i32 = c.i32, u32 = c.u32;
+  // Every call must reach lxcore when it is traced or counted (and would under a seccomp filter
+  // or ptrace, should wasl ever have them: they must clear FS_ENABLE here too).
+  if (DISABLED || k.options.strace || k.stats) { i32[B + (L.FS_ENABLE >> 2)] = 0; return; }
+  const p = t.process, cr = p.creds;
+  i32[B + (L.FS_PID >> 2)] = p.pid;
+  i32[B + (L.FS_TID >> 2)] = t.tid;
+  i32[B + (L.FS_PPID >> 2)] = p.ppid;
+  u32[B + (L.FS_UID >> 2)] = cr.uid;
+  u32[B + (L.FS_EUID >> 2)] = cr.euid;
+  u32[B + (L.FS_GID >> 2)] = cr.gid;
+  u32[B + (L.FS_EGID >> 2)] = cr.egid;
+  if (clock) c.u64[(L.FASTSYS + L.FS_REAL_OFFSET) >> 3] = BigInt.asUintN(64, syncRealtime(process.hrtime.bigint()));
+  i32[B + (L.FS_ENABLE >> 2)] = L.FSE_CLOCK | L.FSE_IDS;
+}
+
+/** Syscalls the core has answered itself since it started. */
+export function fastsysCount(k: Kernel): number {
+  return Number(k.core.u64[(L.FASTSYS + L.FS_COUNT) >> 3]);
+}
