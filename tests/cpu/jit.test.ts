@@ -114,6 +114,60 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     lea rdx, [rip + 4f]
     jmp rdx
   4:`, { rsi: D, rsp: D + 0x1000n }],
+  ['8- and 16-bit operands: moves with AH..BH and SPL..DIL, ALU, test, inc/dec, neg/not, setcc, byte compares + jcc', `
+    mov r8d, 400
+    mov rax, 0x8081828384858687
+    mov rbx, 0x7f7e7d7c7b7a7978
+  1:
+    movzx ecx, byte ptr [rsi + r8]
+    cmp cl, 0x80
+    jb 2f
+    add al, cl
+    sub ah, bl
+    xor bh, ah
+    cmp al, bh
+    jl 2f
+    or dil, al
+    and sil, 0xf7
+    inc bpl
+    dec word ptr [rsi + 0x402]
+    neg dx
+    not byte ptr [rsi + 0x404]
+  2:
+    mov byte ptr [rsi + r8 + 0x100], cl
+    cmp byte ptr [rsi + r8], 0x40
+    setg r9b
+    setbe byte ptr [rsi + 0x408]
+    adc al, 0
+    test al, 0x81
+    sete ah
+    test byte ptr [rsi + r8], 3
+    setnz dh
+    mov r10w, word ptr [rsi + r8 + 1]
+    add r10w, 0x7ff1
+    seto cl
+    add bx, r10w
+    cmp bx, r10w
+    setl r11b
+    cmp r10w, 0x8000
+    setae r12b
+    cmp r11b, r12b
+    jge 3f
+    mov ch, al
+    mov byte ptr [rsi + 0x40c], ch
+    mov word ptr [rsi + 0x40e], 0x1234
+    mov dl, 0x77
+    sub dl, byte ptr [rsi + r8 + 2]
+    xor dl, byte ptr [rsi + r8 + 3]
+    inc r9b
+    dec dx
+  3:
+    test r12w, 0x8001
+    sets r13b
+    mov r14b, 5
+    mov bh, 0x40
+    dec r8
+    jnz 1b`, { rsi: D, rdi: 0x11n, rdx: 0x8001n, rbp: 0x7fn }],
   ['a TLB miss: the block stops, the interpreter fills it and goes on', `
     mov rax, [rsi]
     add rax, [rsi + 0x10]

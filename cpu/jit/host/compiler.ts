@@ -42,7 +42,7 @@ const OP = {
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85,
   i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
-  i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+  i32_extend8_s: 0xc0, i32_extend16_s: 0xc1, i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
 
 class Bytes {
@@ -123,6 +123,36 @@ function flagsDeadAfter(insns: Insn[], k: number): boolean {
     const e = flagEffect(insns[i]);
     if (e === 'writes') return true;
     if (e === 'other') return false;
+  }
+  return false;
+}
+
+/** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
+function byteOperand(op: number): boolean {
+  if (op < 0x40) return (op & 7) <= 4 && !(op & 1);
+  if (op >= 0xb0 && op <= 0xb7) return true;
+  if (op >= 0x190 && op <= 0x19f) return true; // setcc
+  switch (op) {
+    case 0x80: case 0x84: case 0x86: case 0x88: case 0x8a: case 0xa8: case 0xc0: case 0xc6:
+    case 0xd0: case 0xd2: case 0xf6: case 0xfe: return true;
+  }
+  return false;
+}
+
+/**
+ * Instructions translated with 8- and 16-bit operands too (the other forms are 32/64-bit only):
+ * moves, the ALU group (not ADC/SBB), test, inc/dec, not/neg, setcc — each written for any size
+ * with the architectural merge into the low byte/word (readReg/writeReg).
+ */
+function narrowOk(x: Insn): boolean {
+  const op = x.op;
+  if (op < 0x40) return (op & 7) <= 5;
+  if ((op >= 0xb0 && op <= 0xbf) || (op >= 0x190 && op <= 0x19f)) return true;
+  switch (op) {
+    case 0x80: case 0x81: case 0x83: case 0x84: case 0x85: case 0x88: case 0x89: case 0x8a: case 0x8b:
+    case 0xa8: case 0xa9: case 0xc6: case 0xc7: case 0xfe: return true;
+    case 0xf6: case 0xf7: return (x.reg & 7) <= 3;
+    case 0xff: return (x.reg & 7) <= 1;
   }
   return false;
 }
@@ -270,8 +300,19 @@ class BlockCompiler {
   cond(cc: number): void {
     const f = this.flags;
     if (f.local) {
-      const w = f.size === 4;
-      const val = (l: number): void => { this.get(l); if (w) this.e(OP.i32_wrap_i64); };
+      // Sizes 1, 2 and 4 compare as i32: the operands in the locals are not masked (an 8-bit
+      // add leaves a carry in bit 8, an imm8 is sign-extended), so each is cut to its size here,
+      // sign-extended for the signed conditions (cc 8, 9, C-F) and zero-extended otherwise.
+      const w = f.size !== 8;
+      const signed = cc >= 0xc || cc === 0x8 || cc === 0x9;
+      const val = (l: number): void => {
+        this.get(l);
+        if (!w) return;
+        this.e(OP.i32_wrap_i64);
+        if (f.size === 4) return;
+        if (signed) this.e(f.size === 1 ? OP.i32_extend8_s : OP.i32_extend16_s);
+        else { this.i32(f.size === 1 ? 0xff : 0xffff); this.e(OP.i32_and); }
+      };
       const cmp = (i32op: number, i64op: number): void => { this.e(w ? i32op : i64op); };
       if (f.kind === FL_SUB) {
         const ops: Record<number, [number, number]> = {
@@ -301,10 +342,12 @@ class BlockCompiler {
 
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
-    const { op, opsize: size, prefix } = x;
+    const { op, prefix } = x;
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
+    // The decoder's opsize is 2, 4 or 8; byte opcodes are told apart by the opcode itself.
+    const size = byteOperand(op) ? 1 : x.opsize;
     const plain = !(prefix & P_66) && (size === 4 || size === 8);
     const mem = x.mod !== 3;
     const branchTo = (target: bigint): void => {
@@ -339,37 +382,47 @@ class BlockCompiler {
       return 'end';
     }
     if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
-    if (!plain) return null;
+    if (!plain && !narrowOk(x)) return null;
     switch (op) {
-      case 0x89: case 0x8b: { // mov
-        if (!mem) { this.readReg(op === 0x89 ? x.reg : x.rm, size, 0); this.writeReg(op === 0x89 ? x.rm : x.reg, size, 0); return 'next'; }
+      case 0x88: case 0x89: case 0x8a: case 0x8b: { // mov
+        const toE = op <= 0x89;
+        if (!mem) { this.readReg(toE ? x.reg : x.rm, size, x.rex); this.writeReg(toE ? x.rm : x.reg, size, x.rex); return 'next'; }
         this.address(x);
-        if (op === 0x8b) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, 0); return 'next'; }
-        this.readReg(x.reg, size, 0); this.set(L_T0);
+        if (!toE) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, x.rex); return 'next'; }
+        this.readReg(x.reg, size, x.rex); this.set(L_T0);
         this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
         return 'next';
       }
-      case 0xc7: { // mov E, imm32
+      case 0xc6: case 0xc7: { // mov E, imm
         if ((x.reg & 7) !== 0) return null;
-        if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, 0); return 'next'; }
+        if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, x.rex); return 'next'; }
         this.address(x); this.i64(x.imm); this.set(L_T0);
         this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
         return 'next';
       }
       case 0x8d: { // lea
         if (!mem || (prefix & (P_FS | P_GS))) return null;
-        this.address(x); this.get(L_A); this.writeReg(x.reg, size, 0);
+        this.address(x); this.get(L_A); this.writeReg(x.reg, size, x.rex);
         return 'next';
       }
       case 0x63: { // movsxd (without REX.W a plain 32-bit move)
         if (!mem) { this.get(this.reg(x.rm)); this.e(OP.i64_extend32_s); }
         else { this.address(x); this.translate(4, false, k, x); this.load(4, true); }
-        this.writeReg(x.reg, size, 0);
+        this.writeReg(x.reg, size, x.rex);
         return 'next';
       }
+      case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7: // mov r8, imm8
       case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf: // mov r, imm
-        this.i64(x.imm); this.writeReg((op & 7) | ((x.rex & 1) << 3), size, 0);
+        this.i64(x.imm); this.writeReg((op & 7) | ((x.rex & 1) << 3), size, x.rex);
         return 'next';
+      case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196: case 0x197:
+      case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f: { // setcc
+        if (mem) { this.address(x); this.translate(1, true, k, x); }
+        this.cond(op & 0xf); this.e(OP.i64_extend_i32_u);
+        if (!mem) { this.writeReg(x.rm, 1, x.rex); return 'next'; }
+        this.set(L_T0); this.store(1); this.smcCheck(1, k, x, codeLen);
+        return 'next';
+      }
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: { // movzx, movsx
         const ssize = op & 1 ? 2 : 1;
         const signed = op >= 0x1be;
@@ -377,7 +430,7 @@ class BlockCompiler {
           this.readReg(x.rm, ssize, x.rex);
           if (signed) this.e(ssize === 1 ? OP.i64_extend8_s : OP.i64_extend16_s);
         } else { this.address(x); this.translate(ssize, false, k, x); this.load(ssize, signed); }
-        this.writeReg(x.reg, size, 0);
+        this.writeReg(x.reg, size, x.rex);
         return 'next';
       }
       case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: { // push r64
@@ -414,22 +467,22 @@ class BlockCompiler {
         this.exit(null, k + 1, false);
         return 'end';
       }
-      case 0x85: { // test E, G
-        if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      case 0x84: case 0x85: { // test E, G
+        if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
         this.set(L_T0);
-        this.get(L_T0); this.readReg(x.reg, size, 0);
-        this.get(L_T0); this.readReg(x.reg, size, 0); this.e(OP.i64_and);
+        this.get(L_T0); this.readReg(x.reg, size, x.rex);
+        this.get(L_T0); this.readReg(x.reg, size, x.rex); this.e(OP.i64_and);
         this.setFlags(FL_LOGIC, size); this.e(OP.drop);
         return 'next';
       }
-      case 0xa9: { // test eAX, imm
-        this.readReg(0, size, 0); this.i64(x.imm); this.readReg(0, size, 0); this.i64(x.imm); this.e(OP.i64_and);
+      case 0xa8: case 0xa9: { // test eAX, imm
+        this.readReg(0, size, x.rex); this.i64(x.imm); this.readReg(0, size, x.rex); this.i64(x.imm); this.e(OP.i64_and);
         this.setFlags(FL_LOGIC, size); this.e(OP.drop);
         return 'next';
       }
-      case 0xff: { // inc/dec E, call/jmp E (push E and the far forms go to the interpreter)
+      case 0xfe: case 0xff: { // inc/dec E, call/jmp E (push E and the far forms go to the interpreter)
         const d = x.reg & 7;
-        if (d === 2 || d === 4) { // always 64-bit in long mode (the 66 form is refused above)
+        if (op === 0xff && (d === 2 || d === 4)) { // always 64-bit in long mode (narrowOk refuses the 66 form)
           // The target (into T1) is read before anything changes, so a fault leaves all as it was.
           if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else this.readReg(x.rm, 8, 0);
           this.set(L_T1);
@@ -446,13 +499,13 @@ class BlockCompiler {
         }
         if (d > 1) return null;
         if (mem) { this.address(x); this.translate(size, false, k, x); this.translate(size, true, k, x); this.load(size); }
-        else this.readReg(x.rm, size, 0);
+        else this.readReg(x.rm, size, x.rex);
         this.set(L_T0);
         // The interpreter's INC/DEC: every owed flag is computed into RFLAGS first (CF survives).
         this.spillFlags(); this.body.u8(OP.call).uleb(F_FLAGS); this.e(OP.drop);
         this.get(L_T0); this.i64(1n); this.get(L_T0); this.i64(1n); this.e(d ? OP.i64_sub : OP.i64_add);
         this.setFlags(d ? FL_DEC : FL_INC, size);
-        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, 0);
+        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, x.rex);
         return 'next';
       }
       case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
@@ -462,7 +515,7 @@ class BlockCompiler {
         if (op !== 0xd3 && flagsDeadAfter(this.insns, k)) {
           // Nobody can see this shift's flags: compute the value alone, inline.
           const c = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
-          if (c === 0) { this.readReg(x.rm, size, 0); this.writeReg(x.rm, size, 0); return 'next'; }
+          if (c === 0) { this.readReg(x.rm, size, x.rex); this.writeReg(x.rm, size, x.rex); return 'next'; }
           if (size === 8) {
             this.get(this.reg(x.rm)); this.i64(BigInt(c));
             this.e(g === 0 ? 0x89 /* i64.rotl */ : g === 1 ? 0x8a /* i64.rotr */ : g === 5 ? OP.i64_shr_u : g === 7 ? OP.i64_shr_s : OP.i64_shl);
@@ -471,59 +524,67 @@ class BlockCompiler {
             this.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
             this.e(OP.i64_extend_i32_u);
           }
-          this.writeReg(x.rm, size, 0);
+          this.writeReg(x.rm, size, x.rex);
           return 'next';
         }
         // Otherwise through the core, which sets the flags eagerly as the interpreter does.
         this.spillFlags();
-        this.i32(g); this.i32(size); this.readReg(x.rm, size, 0);
+        this.i32(g); this.i32(size); this.readReg(x.rm, size, x.rex);
         if (op === 0xd3) { this.get(this.reg(1)); this.e(OP.i32_wrap_i64); } else this.i32(op === 0xd1 ? 1 : Number(x.imm & 0xffn));
         this.body.u8(OP.call).uleb(F_SHIFT);
-        this.writeReg(x.rm, size, 0);
+        this.writeReg(x.rm, size, x.rex);
         return 'next';
       }
     }
     // imul G, E (, imm): CF/OF are set eagerly by the interpreter; done here only when dead
     if ((op === 0x1af || op === 0x69 || op === 0x6b) && flagsDeadAfter(this.insns, k)) {
-      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
-      if (op === 0x1af) this.readReg(x.reg, size, 0); else this.i64(x.imm);
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      if (op === 0x1af) this.readReg(x.reg, size, x.rex); else this.i64(x.imm);
       this.e(OP.i64_mul);
-      this.writeReg(x.reg, size, 0);
+      this.writeReg(x.reg, size, x.rex);
       return 'next';
     }
     // not, neg
-    if (op === 0xf7 && ((x.reg & 7) === 2 || (x.reg & 7) === 3) && !mem) {
-      if ((x.reg & 7) === 2) { this.readReg(x.rm, size, 0); this.i64(-1n); this.e(OP.i64_xor); this.writeReg(x.rm, size, 0); return 'next'; }
-      this.i64(0n); this.readReg(x.rm, size, 0); this.i64(0n); this.readReg(x.rm, size, 0); this.e(OP.i64_sub);
-      this.setFlags(FL_SUB, size); this.writeReg(x.rm, size, 0);
+    // test E, imm (F6/F7 /0, and /1, its undocumented alias)
+    if ((op === 0xf6 || op === 0xf7) && (x.reg & 7) <= 1) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      this.set(L_T0);
+      this.get(L_T0); this.i64(x.imm); this.get(L_T0); this.i64(x.imm); this.e(OP.i64_and);
+      this.setFlags(FL_LOGIC, size); this.e(OP.drop);
+      return 'next';
+    }
+    if ((op === 0xf6 || op === 0xf7) && ((x.reg & 7) === 2 || (x.reg & 7) === 3) && !mem) {
+      if ((x.reg & 7) === 2) { this.readReg(x.rm, size, x.rex); this.i64(-1n); this.e(OP.i64_xor); this.writeReg(x.rm, size, x.rex); return 'next'; }
+      this.i64(0n); this.readReg(x.rm, size, x.rex); this.i64(0n); this.readReg(x.rm, size, x.rex); this.e(OP.i64_sub);
+      this.setFlags(FL_SUB, size); this.writeReg(x.rm, size, x.rex);
       return 'next';
     }
     // cdqe / cwde, cqo / cdq
     if (op === 0x98) {
-      this.get(this.reg(0)); this.e(size === 8 ? OP.i64_extend32_s : OP.i64_extend16_s); this.writeReg(0, size, 0);
+      this.get(this.reg(0)); this.e(size === 8 ? OP.i64_extend32_s : OP.i64_extend16_s); this.writeReg(0, size, x.rex);
       return 'next';
     }
     if (op === 0x99) {
-      this.get(this.reg(0)); if (size === 4) this.e(OP.i64_extend32_s); this.i64(63n); this.e(OP.i64_shr_s); this.writeReg(2, size, 0);
+      this.get(this.reg(0)); if (size === 4) this.e(OP.i64_extend32_s); this.i64(63n); this.e(OP.i64_shr_s); this.writeReg(2, size, x.rex);
       return 'next';
     }
     // cmovcc, setcc
     if (op >= 0x140 && op <= 0x14f) {
-      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
       this.set(L_T0);
       this.cond(op & 0xf);
       // A 32-bit CMOV writes (zero-extends) its destination even when the condition is false.
-      this.open(OP.if); this.get(L_T0); this.writeReg(x.reg, size, 0); this.close();
+      this.open(OP.if); this.get(L_T0); this.writeReg(x.reg, size, x.rex); this.close();
       if (size === 4) { this.readReg(x.reg, 4, 0); this.writeReg(x.reg, 4, 0); }
       return 'next';
     }
     // ALU: 01 03 09 0B ... 39 3B (not ADC/SBB), 05 0D ... 3D, 81, 83
     let aluOp = -1;
     let kind: 'EG' | 'GE' | 'AI' | 'EI' | null = null;
-    if (op < 0x40 && (op & 7) === 1) { aluOp = op >> 3; kind = 'EG'; }
-    else if (op < 0x40 && (op & 7) === 3) { aluOp = op >> 3; kind = 'GE'; }
-    else if (op < 0x40 && (op & 7) === 5) { aluOp = op >> 3; kind = 'AI'; }
-    else if (op === 0x81 || op === 0x83) { aluOp = x.reg & 7; kind = 'EI'; }
+    if (op < 0x40 && (op & 7) <= 1) { aluOp = op >> 3; kind = 'EG'; }
+    else if (op < 0x40 && (op & 7) <= 3) { aluOp = op >> 3; kind = 'GE'; }
+    else if (op < 0x40 && (op & 7) <= 5) { aluOp = op >> 3; kind = 'AI'; }
+    else if (op === 0x80 || op === 0x81 || op === 0x83) { aluOp = x.reg & 7; kind = 'EI'; }
     if (kind === null || aluOp === ADC || aluOp === SBB) return null;
     const flagKind = aluOp === ADD ? FL_ADD : aluOp === SUB || aluOp === CMP ? FL_SUB : FL_LOGIC;
     const wop = aluOp === ADD ? OP.i64_add : aluOp === OR ? OP.i64_or : aluOp === AND ? OP.i64_and
@@ -540,13 +601,13 @@ class BlockCompiler {
     }
     const pushA = (): void => {
       if (dstMem) this.get(L_T0);
-      else if (kind === 'EG' || kind === 'EI') this.readReg(x.rm, size, 0);
-      else if (kind === 'GE') this.readReg(x.reg, size, 0);
-      else this.readReg(0, size, 0);
+      else if (kind === 'EG' || kind === 'EI') this.readReg(x.rm, size, x.rex);
+      else if (kind === 'GE') this.readReg(x.reg, size, x.rex);
+      else this.readReg(0, size, x.rex);
     };
     const pushB = (): void => {
-      if (kind === 'EG') this.readReg(x.reg, size, 0);
-      else if (kind === 'GE') { if (mem) this.load(size); else this.readReg(x.rm, size, 0); }
+      if (kind === 'EG') this.readReg(x.reg, size, x.rex);
+      else if (kind === 'GE') { if (mem) this.load(size); else this.readReg(x.rm, size, x.rex); }
       else this.i64(x.imm);
     };
     // xor r, r / sub r, r: b is a; still the general path
@@ -554,7 +615,7 @@ class BlockCompiler {
     this.setFlags(flagKind, size);
     if (aluOp === CMP) { this.e(OP.drop); return 'next'; }
     if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); return 'next'; }
-    this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, 0);
+    this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, x.rex);
     return 'next';
   }
 }
