@@ -168,6 +168,56 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     mov bh, 0x40
     dec r8
     jnz 1b`, { rsi: D, rdi: 0x11n, rdx: 0x8001n, rbp: 0x7fn }],
+  ['imul and mul with live CF/OF (read by setc/seto/jo; SF ZF PF are undefined), 32 and 64 bits, the overflow edges; rcl/rcr', `
+    mov r15, 0x8000000000000000
+    mov rax, -1
+    imul rax, r15
+    seto bl
+    setc bh
+    setno r8b
+    mov rcx, 0x100000000
+    imul rcx, rcx
+    setc r9b
+    setnc r10b
+    mov rdx, -3
+    imul rdx, rdx, 0x7fffffff
+    setno r11b
+    setc r12b
+    imul edi, esi, -7
+    seto r13b
+    imul esi, esi
+    setc r14b
+    mov rax, -2
+    mov rbp, 0x7fffffffffffffff
+    mul rbp
+    seto cl
+    setc ch
+    mov [rsp - 8], rdx
+    mov rax, -2
+    imul rbp
+    setc byte ptr [rsp - 9]
+    mov rbp, rdx
+    mov eax, 0x89abcdef
+    mov edx, 0x12345
+    mul edx
+    seto byte ptr [rsp - 10]
+    mov r15, rax
+    mov eax, -9
+    mov r14d, 0x40000000
+    imul r14d
+    jo 1f
+    imul rax, qword ptr [rsp - 8], 3
+  1:
+    setc byte ptr [rsp - 11]
+    mov r15, [rsp - 16]
+    imul r15, qword ptr [rsp - 8]
+    add rbx, rcx
+    rcr rbx, 1
+    rcl esi, 1
+    stc
+    rcr rdi, 3
+    rcl rdx, cl
+    setc al`, { rsi: 0x12345678n, rdi: 0x9abcdefn, rsp: D + 0x800n }, 0x810n], // AF (add), OF (rcl by CL) undefined
   ['a TLB miss: the block stops, the interpreter fills it and goes on', `
     mov rax, [rsi]
     add rax, [rsi + 0x10]

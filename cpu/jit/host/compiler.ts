@@ -80,7 +80,8 @@ const L_REG = 2;            // 16 × i64 guest registers
 const L_FD = 18, L_FS = 19, L_FR = 20;  // i64 lazy-flag operands
 const L_T0 = 21, L_T1 = 22, L_A = 23;   // i64 temporaries, address
 const L_P = 24, L_E = 25, L_CNT = 26, L_RET = 27; // i32 host pointer, TLB entry, loop count, result
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32]];
+const L_T2 = 28, L_T3 = 29, L_T4 = 30, L_FD2 = 31;   // i64 temporaries of the multiplies
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64]];
 
 // Lazy-flag kinds (cpu/ops/flags.ts)
 const FL_ADD = 1, FL_SUB = 3, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7;
@@ -111,7 +112,8 @@ function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   }
   if (op < 0x40 && ((op & 7) === 1 || (op & 7) === 3) && (op >> 3) !== ADC && (op >> 3) !== SBB) return 'writes';
   if ((op === 0x81 || op === 0x83) && (x.reg & 7) !== ADC && (x.reg & 7) !== SBB) return 'writes';
-  if (op === 0x85) return 'writes';
+  if (op === 0x85 || op === 0x1af || op === 0x69 || op === 0x6b) return 'writes';
+  if (op === 0xf7 && ((x.reg & 7) === 4 || (x.reg & 7) === 5)) return 'writes';
   if (op === 0x89 || op === 0x8b || (op >= 0xb8 && op <= 0xbf) || op === 0x63 || op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return 'none';
   if (op === 0xc7 && (x.reg & 7) === 0) return 'none';
   return 'other';
@@ -167,6 +169,8 @@ class BlockCompiler {
   written = new Set<number>();
   flags: Flags = { local: false };
   loops = false;
+  /** Instructions in the block (known after the first pass): its longest path. */
+  total = 0;
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -288,6 +292,69 @@ class BlockCompiler {
     this.open(OP.if); this.exit(x.next, k + 1, false); this.close();
   }
 
+  /**
+   * With a = L_T0, b = L_T1 and their wrapped 64-bit product in L_T2: pushes whether the signed
+   * product overflowed (i32). Without a multiply-high in wasm: for a not 0 or -1 the product
+   * fits exactly when product / a == b; a = -1 overflows only for b = INT64_MIN.
+   */
+  signedMulOverflow(): void {
+    this.get(L_T0); this.e(OP.i64_eqz);
+    this.body.u8(OP.if, I32); this.i32(0);
+    this.e(OP.else);
+    this.get(L_T0); this.i64(-1n); this.e(OP.i64_eq);
+    this.body.u8(OP.if, I32); this.get(L_T1); this.i64(-(1n << 63n)); this.e(OP.i64_eq);
+    this.e(OP.else); this.get(L_T2); this.get(L_T0); this.e(0x7f /* i64.div_s */); this.get(L_T1); this.e(OP.i64_ne);
+    this.e(OP.end); this.e(OP.end);
+  }
+
+  /**
+   * L_T2 = low and L_T3 = high half of L_T0 * L_T1 (128-bit; signed when `signed`): four 32×32
+   * products, as the core's mulWideU does it, corrected for negative factors.
+   */
+  mulHigh(signed: boolean): void {
+    const lo32 = (l: number): void => { this.get(l); this.i64(0xffffffffn); this.e(OP.i64_and); };
+    const hi32 = (l: number): void => { this.get(l); this.i64(32n); this.e(OP.i64_shr_u); };
+    lo32(L_T0); hi32(L_T1); this.e(OP.i64_mul); this.set(L_T4);   // lh
+    hi32(L_T0); lo32(L_T1); this.e(OP.i64_mul); this.set(L_FD2);  // hl
+    // mid = (ll >> 32) + (lh & M) + (hl & M)
+    lo32(L_T0); lo32(L_T1); this.e(OP.i64_mul); this.i64(32n); this.e(OP.i64_shr_u);
+    lo32(L_T4); this.e(OP.i64_add); lo32(L_FD2); this.e(OP.i64_add); this.set(L_T3);
+    // hi = aH*bH + (lh >> 32) + (hl >> 32) + (mid >> 32)
+    hi32(L_T0); hi32(L_T1); this.e(OP.i64_mul);
+    hi32(L_T4); this.e(OP.i64_add); hi32(L_FD2); this.e(OP.i64_add); hi32(L_T3); this.e(OP.i64_add);
+    if (signed) {
+      for (const [x, y] of [[L_T0, L_T1], [L_T1, L_T0]]) {
+        this.get(y); this.i64(0n); this.get(x); this.i64(0n); this.e(OP.i64_lt_s); this.e(OP.select); this.e(OP.i64_sub);
+      }
+    }
+    this.set(L_T3);
+    this.get(L_T0); this.get(L_T1); this.e(OP.i64_mul); this.set(L_T2);
+  }
+
+  /**
+   * The flags of a multiply, set eagerly in the state block as the core's setAllStatusFlags
+   * does (nothing lazily owed survives): CF = OF = the i32 on the stack, ZF SF PF from the
+   * result in local `res`, AF = 0.
+   */
+  mulFlags(res: number, size: number): void {
+    this.e(OP.i64_extend_i32_u); this.i64(BigInt(L.CF | L.OF)); this.e(OP.i64_mul); this.set(L_T4);
+    this.i32(L.STATE);
+    this.i32(L.STATE); this.mem(OP.i64_load, L.RFLAGS); this.i64(~BigInt(L.STATUS_FLAGS)); this.e(OP.i64_and);
+    this.get(L_T4); this.e(OP.i64_or);
+    // ZF
+    this.get(res); if (size === 4) { this.i64(0xffffffffn); this.e(OP.i64_and); }
+    this.e(OP.i64_eqz); this.e(OP.i64_extend_i32_u); this.i64(6n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    // SF
+    this.get(res); this.i64(BigInt(size * 8 - 1)); this.e(OP.i64_shr_u); this.i64(1n); this.e(OP.i64_and);
+    this.i64(7n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    // PF: even parity of the low byte
+    this.get(res); this.i64(0xffn); this.e(OP.i64_and); this.e(0x7b /* i64.popcnt */); this.i64(1n); this.e(OP.i64_and);
+    this.i64(1n); this.e(OP.i64_xor); this.i64(2n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    this.mem(OP.i64_store, L.RFLAGS);
+    this.i32(L.STATE); this.i32(0); this.mem(OP.i32_store, L.LAZY_OP);
+    this.flags = { local: false };
+  }
+
   /** Records flags of kind/size from the values on the stack: dst, src, result (result kept on stack). */
   setFlags(kind: number, size: number): void {
     this.tee(L_FR); this.set(L_T1);   // keep result
@@ -356,8 +423,10 @@ class BlockCompiler {
         // The loop's top was translated with the flags in the state block: write them there
         // (without forgetting them here: this may sit in one arm of an if).
         this.flushFlags();
+        // Another iteration may run the longest path through the block (a Jcc's fall-through
+        // goes on past this branch), so that must fit in what is left of the budget.
         this.get(L_CNT); this.i32(k + 1); this.e(OP.i32_add); this.tee(L_CNT);
-        this.i32(k + 1); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
+        this.i32(Math.max(k + 1, this.total)); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
         this.get(L_CNT); this.i32(0x1000000); this.e(OP.i32_lt_u); this.e(OP.i32_and);
         this.body.u8(OP.br_if).uleb(this.loopLabel());
         // out of budget: the count already includes this iteration
@@ -374,12 +443,12 @@ class BlockCompiler {
     if (op === 0x11f) return 'next';
     // endbr64 / endbr32 (F3 0F 1E FA/FB): no CET here, a NOP
     if (op === 0x11e && (prefix & P_F3) && x.mod === 3 && (x.reg & 7) === 7 && (x.rm & 7) >= 2 && (x.rm & 7) <= 3) return 'next';
-    // Jcc
+    // Jcc: the taken path leaves (or loops back to the start); the block goes on along the
+    // fall-through path, so a run of compare-and-branch code is one block, not one per branch.
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       this.cond(op & 0xf);
       this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
-      this.exit(x.next, k + 1, false);
-      return 'end';
+      return 'next';
     }
     if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
     if (!plain && !narrowOk(x)) return null;
@@ -511,8 +580,8 @@ class BlockCompiler {
       case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
         const g = x.reg & 7;
         if (mem) return null;
-        if (g === 2 || g === 3) return null; // RCL/RCR read CF
-        if (op !== 0xd3 && flagsDeadAfter(this.insns, k)) {
+        // RCL/RCR read CF: always through the core, which takes it from the state block.
+        if (op !== 0xd3 && g !== 2 && g !== 3 && flagsDeadAfter(this.insns, k)) {
           // Nobody can see this shift's flags: compute the value alone, inline.
           const c = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
           if (c === 0) { this.readReg(x.rm, size, x.rex); this.writeReg(x.rm, size, x.rex); return 'next'; }
@@ -542,6 +611,46 @@ class BlockCompiler {
       if (op === 0x1af) this.readReg(x.reg, size, x.rex); else this.i64(x.imm);
       this.e(OP.i64_mul);
       this.writeReg(x.reg, size, x.rex);
+      return 'next';
+    }
+    // imul G, E (, imm) with live flags: CF = OF = the product did not fit; SF ZF PF from the
+    // low result and AF = 0, as the core's mulFlags leaves the undefined ones.
+    if (op === 0x1af || op === 0x69 || op === 0x6b) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      this.set(L_T0);
+      if (op === 0x1af) this.readReg(x.reg, size, x.rex); else this.i64(x.imm);
+      this.set(L_T1);
+      if (size === 4) {
+        this.get(L_T0); this.e(OP.i64_extend32_s); this.get(L_T1); this.e(OP.i64_extend32_s); this.e(OP.i64_mul);
+        this.tee(L_T2); this.get(L_T2); this.e(OP.i64_extend32_s); this.e(OP.i64_ne);
+      } else {
+        this.get(L_T0); this.get(L_T1); this.e(OP.i64_mul); this.set(L_T2);
+        this.signedMulOverflow();
+      }
+      this.mulFlags(L_T2, size);
+      this.get(L_T2); this.writeReg(x.reg, size, x.rex);
+      return 'next';
+    }
+    // mul / imul rAX, E (F7 /4, /5): rDX:rAX = rAX * E, flags as above
+    if (op === 0xf7 && ((x.reg & 7) === 4 || (x.reg & 7) === 5)) {
+      const signed = (x.reg & 7) === 5;
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      this.set(L_T1);
+      this.readReg(0, size, 0); this.set(L_T0);
+      if (size === 4) {
+        const ext = signed ? OP.i64_extend32_s : null;
+        this.get(L_T0); if (ext) this.e(ext); this.get(L_T1); if (ext) this.e(ext); this.e(OP.i64_mul);
+        this.tee(L_T2); this.i64(32n); this.e(OP.i64_shr_u); this.set(L_T3); // hi (bits 32..63)
+        if (signed) { this.get(L_T2); this.get(L_T2); this.e(OP.i64_extend32_s); this.e(OP.i64_ne); }
+        else { this.get(L_T3); this.i64(0n); this.e(OP.i64_ne); }
+      } else {
+        this.mulHigh(signed); // L_T2 lo, L_T3 hi
+        if (signed) { this.get(L_T3); this.get(L_T2); this.i64(63n); this.e(OP.i64_shr_s); this.e(OP.i64_ne); }
+        else { this.get(L_T3); this.i64(0n); this.e(OP.i64_ne); }
+      }
+      this.mulFlags(L_T2, size);
+      this.get(L_T2); this.writeReg(0, size, 0);
+      this.get(L_T3); this.writeReg(2, size, 0);
       return 'next';
     }
     // not, neg
@@ -668,6 +777,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   };
   tryAll(0);
   if (n === 0) return null;
+  c.total = n;
   const codeLen = Number(insns[n - 1].next - insns[0].rip);
   tryAll(codeLen);
   c.body.u8(OP.end); // loop (every path inside ends with br)
@@ -727,6 +837,7 @@ export interface JitCoreExports {
   jitGetCF(): number;
   jitShift(op: number, size: number, v: bigint, count: number): bigint;
   rflags(): bigint;
+  jitProfile(i: number): bigint;
 }
 
 export interface JitStats {
@@ -754,10 +865,31 @@ export class JitCache {
     this.base = ex.table.length;
     ex.table.grow(capacity);
     this.owner = new Array(capacity);
+    if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory },
       core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags },
     };
+  }
+
+  /**
+   * What WASL_JIT_STATS prints: the compile counters, how many instructions ran compiled and
+   * interpreted, and the opcodes the sampled interpreted instructions had (the ones that most
+   * keep hot code out of compiled blocks come first).
+   */
+  summary(): string {
+    const p = (i: number): number => Number(this.ex.jitProfile(i));
+    const taken = Math.min(p(3), 4096);
+    const ops: Record<string, number> = {};
+    for (let i = 0; i < taken; i++) {
+      const v = p(4 + i);
+      const op = v ? (v - 1).toString(16) : 'undecodable';
+      ops[op] = (ops[op] ?? 0) + 1;
+    }
+    const top = Object.entries(ops).sort((a, b) => b[1] - a[1]).slice(0, 16)
+      .map(([op, n]) => `${op}:${(100 * n / taken).toFixed(1)}%`).join(' ');
+    return `${JSON.stringify(this.stats)}\nwasl: jit insns compiled ${p(0)} interpreted ${p(1)} ` +
+      `block entries ${p(2)}; interpreted opcodes (sampled): ${top}`;
   }
 
   /**
