@@ -218,6 +218,84 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     rcr rdi, 3
     rcl rdx, cl
     setc al`, { rsi: 0x12345678n, rdi: 0x9abcdefn, rsp: D + 0x800n }, 0x810n], // AF (add), OF (rcl by CL) undefined
+  ['SSE2 integer forms in a loop, part 1: moves, logic, add/sub, compares', `
+    mov ecx, 300
+    movdqu xmm0, [rsi + 3]
+    movdqa xmm1, [rsi + 0x10]
+    movups xmm2, [rsi + 0x21]
+    movaps xmm9, [rsi + 0x40]
+  1:
+    movdqa xmm3, xmm0
+    paddd xmm3, xmm1
+    psubq xmm3, [rsi + 0x50]
+    pxor xmm0, xmm3
+    pand xmm3, xmm2
+    por xmm1, xmm3
+    pandn xmm2, xmm9
+    paddb xmm2, xmm0
+    paddw xmm9, xmm1
+    psubb xmm9, xmm3
+    psubw xmm0, xmm9
+    psubd xmm1, xmm0
+    paddq xmm10, xmm2
+    pmullw xmm10, xmm1
+    pcmpeqb xmm4, xmm0
+    pcmpeqw xmm5, xmm10
+    pcmpeqd xmm6, xmm1
+    movdqa [rsi + 0x100], xmm0
+    movdqu [rsi + 0x113], xmm1
+    movups [rsi + 0x125], xmm2
+    movaps [rsi + 0x130], xmm3
+    dec ecx
+    jnz 1b`, { rsi: D }],
+  ['SSE2 integer forms, part 2: unpacks, pshufd, shifts, movd/movq, pmovmskb; a misaligned movdqa', `
+    mov ecx, 300
+    movdqu xmm0, [rsi + 3]
+    movdqa xmm1, [rsi + 0x10]
+    movups xmm2, [rsi + 0x21]
+    movaps xmm9, [rsi + 0x40]
+  1:
+    movdqa xmm3, xmm0
+    punpcklbw xmm4, xmm0
+    punpckhwd xmm5, xmm1
+    punpckldq xmm6, [rsi + 0x60]
+    punpckhqdq xmm11, xmm2
+    punpcklqdq xmm12, xmm9
+    punpcklwd xmm13, xmm3
+    punpckhbw xmm14, xmm5
+    punpckhdq xmm15, xmm6
+    pshufd xmm7, xmm0, 0x1b
+    pshufd xmm8, [rsi + 0x70], 0xd2
+    psrld xmm7, 3
+    pslld xmm8, 31
+    psrad xmm3, 7
+    psraw xmm4, 20
+    psrlw xmm5, 16
+    psllq xmm6, 33
+    psrlq xmm11, 64
+    psllw xmm12, 1
+    xorps xmm13, xmm7
+    andps xmm14, xmm8
+    orps xmm15, xmm4
+    andnps xmm12, xmm1
+    movd eax, xmm0
+    movq rdx, xmm1
+    add rbx, rax
+    xor rbx, rdx
+    movd xmm11, ebx
+    movq xmm12, rbx
+    movq xmm13, qword ptr [rsi + 0x80]
+    movq xmm14, xmm15
+    pmovmskb r8d, xmm7
+    add rbp, r8
+    paddd xmm0, xmm7
+    paddq xmm1, xmm13
+    movq qword ptr [rsi + 0x148], xmm4
+    movd dword ptr [rsi + 0x150], xmm5
+    movq [rsi + 0x158], xmm6
+    dec ecx
+    jnz 1b
+    movdqa xmm0, [rsi + 0x208]`, { rsi: D }], // ends with a misaligned movdqa: #GP
   ['a TLB miss: the block stops, the interpreter fills it and goes on', `
     mov rax, [rsi]
     add rax, [rsi + 0x10]

@@ -81,7 +81,9 @@ const L_FD = 18, L_FS = 19, L_FR = 20;  // i64 lazy-flag operands
 const L_T0 = 21, L_T1 = 22, L_A = 23;   // i64 temporaries, address
 const L_P = 24, L_E = 25, L_CNT = 26, L_RET = 27; // i32 host pointer, TLB entry, loop count, result
 const L_T2 = 28, L_T3 = 29, L_T4 = 30, L_FD2 = 31;   // i64 temporaries of the multiplies
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64]];
+const L_V = 32;                                       // v128 temporary
+const V128 = 0x7b;
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128]];
 
 // Lazy-flag kinds (cpu/ops/flags.ts)
 const FL_ADD = 1, FL_SUB = 3, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7;
@@ -94,7 +96,7 @@ const R_NONE = 0xff;
 interface Insn {
   rip: bigint; next: bigint; len: number; op: number; prefix: number; rex: number; opsize: number;
   mod: number; reg: number; rm: number; base: number; index: number; scale: number; flags: number;
-  disp: bigint; imm: bigint;
+  disp: bigint; imm: bigint; simd: number;
 }
 
 type Flags = { local: false } | { local: true; kind: number; size: number };
@@ -107,6 +109,7 @@ type Flags = { local: false } | { local: true; kind: number; size: number };
  */
 function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   const { op, prefix } = x;
+  if (x.mod === 3 && sseForm(x) !== null && op !== 0x17e && op !== 0x16e) return 'none';
   if (prefix & (P_LOCK | P_F2 | P_F3 | P_66) || (x.opsize !== 4 && x.opsize !== 8) || x.mod !== 3) {
     return op === 0x8d && x.mod !== 3 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_FS | P_GS)) && x.opsize >= 4 ? 'none' : 'other';
   }
@@ -127,6 +130,58 @@ function flagsDeadAfter(insns: Insn[], k: number): boolean {
     if (e === 'other') return false;
   }
   return false;
+}
+
+// ---- SSE integer forms -----------------------------------------------------------------------
+// Mandatory-prefix classes (decoder.ts d_simd)
+const SIMD_NONE = 0, SIMD_66 = 1, SIMD_F3 = 2;
+/** wasm SIMD opcodes (0xFD prefix) of the lane-wise forms, each bit-identical to the SSE one. */
+const SSE_LANEWISE: Record<number, number> = {
+  0x1db: 0x4e, 0x1eb: 0x50, 0x1ef: 0x51,              // pand, por, pxor
+  0x1fc: 0x6e, 0x1fd: 0x8e, 0x1fe: 0xae, 0x1d4: 0xce, // paddb/w/d/q
+  0x1f8: 0x71, 0x1f9: 0x91, 0x1fa: 0xb1, 0x1fb: 0xd1, // psubb/w/d/q
+  0x174: 0x23, 0x175: 0x2d, 0x176: 0x37,              // pcmpeqb/w/d
+  0x1d5: 0x95,                                        // pmullw
+};
+/** punpck*: the i8x16.shuffle lanes of (dst, src), by opcode. */
+function unpackLanes(op: number): number[] | null {
+  const lo = op <= 0x162 || op === 0x16c;
+  const w = op === 0x160 || op === 0x168 ? 1 : op === 0x161 || op === 0x169 ? 2 : op === 0x162 || op === 0x16a ? 4
+    : op === 0x16c || op === 0x16d ? 8 : 0;
+  if (!w) return null;
+  const lanes: number[] = [];
+  for (let i = 0; i < 16 / (2 * w); i++) {
+    const base = (lo ? 0 : 8) + i * w;
+    for (let b = 0; b < w; b++) lanes.push(base + b);
+    for (let b = 0; b < w; b++) lanes.push(16 + base + b);
+  }
+  return lanes;
+}
+/**
+ * Which SSE form x is, when the translator has it: the integer moves, logic, add/sub, compares,
+ * unpacks, pshufd and shifts by an immediate that legacy SSE2 code (gcc's vectorised loops, Go's
+ * and musl's copies) spends its time in. Each works on the xmm registers in the state block.
+ */
+function sseForm(x: Insn): string | null {
+  const { op, simd } = x;
+  if (x.prefix & P_LOCK) return null;
+  if (simd === SIMD_NONE && (op === 0x110 || op === 0x111 || op === 0x128 || op === 0x129)) return 'mov';
+  if (simd === SIMD_66 && (op === 0x110 || op === 0x111 || op === 0x128 || op === 0x129)) return 'mov';
+  if ((simd === SIMD_NONE || simd === SIMD_66) && (op === 0x154 || op === 0x155 || op === 0x156 || op === 0x157)) return 'logic';
+  if (simd === SIMD_F3 && (op === 0x16f || op === 0x17f)) return 'mov';
+  if (simd === SIMD_F3 && op === 0x17e) return 'movq';
+  if (simd !== SIMD_66) return null;
+  if (op === 0x16f || op === 0x17f) return 'mov';
+  if (op === 0x16e || op === 0x17e || op === 0x1d6) return 'movq';
+  if (SSE_LANEWISE[op] !== undefined || op === 0x1df) return 'lanewise';
+  if (unpackLanes(op)) return 'unpack';
+  if (op === 0x170) return 'pshufd';
+  if ((op === 0x171 || op === 0x172 || op === 0x173) && x.mod === 3) {
+    const g = x.reg & 7;
+    if (g === 2 || g === 6 || (g === 4 && op !== 0x173)) return 'shift';
+  }
+  if (op === 0x1d7 && x.mod === 3) return 'pmovmskb';
+  return null;
 }
 
 /** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
@@ -355,6 +410,114 @@ class BlockCompiler {
     this.flags = { local: false };
   }
 
+  simd(op: number, ...rest: number[]): void { this.body.u8(0xfd).uleb(op); this.e(...rest); }
+  /** Pushes xmm register n (from the state block). */
+  xmmGet(n: number): void { this.i32(L.STATE); this.body.u8(0xfd).uleb(0x00).uleb(4).uleb(L.XMM0 + n * 16); }
+  /** Pops a v128 into xmm register n: the address goes first, so the value waits in L_V. */
+  xmmSet(n: number): void { this.setV(); this.i32(L.STATE); this.getV(); this.body.u8(0xfd).uleb(0x0b).uleb(4).uleb(L.XMM0 + n * 16); }
+  getV(): void { this.get(L_V); }
+  setV(): void { this.set(L_V); }
+
+  /** Address of the m128 (or narrower) operand into L_P; legacy SSE's alignment rule exits early
+   *  on a misaligned m128 so that the interpreter raises the #GP. */
+  sseMem(x: Insn, k: number, size: number, write: boolean, aligned: boolean): void {
+    this.address(x);
+    if (aligned) {
+      this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(15); this.e(OP.i32_and);
+      this.open(OP.if); this.exit(x.rip, k, true); this.close();
+    }
+    this.translate(size, write, k, x);
+  }
+  /** Pushes the 128-bit source operand W (xmm rm, or memory). */
+  sseSrc(x: Insn, k: number, aligned = true): void {
+    if (x.mod === 3) { this.xmmGet(x.rm); return; }
+    this.sseMem(x, k, 16, false, aligned);
+    this.get(L_P); this.body.u8(0xfd).uleb(0x00).uleb(0).uleb(0);
+  }
+
+  translateSse(x: Insn, k: number, codeLen: number): 'next' | null {
+    const form = sseForm(x);
+    if (form === null) return null;
+    const { op } = x;
+    const mem = x.mod !== 3;
+    switch (form) {
+      case 'mov': {
+        const toW = op === 0x111 || op === 0x129 || op === 0x17f;
+        const aligned = op === 0x128 || op === 0x129 || (op !== 0x110 && op !== 0x111 && x.simd === SIMD_66);
+        if (!toW) { this.sseSrc(x, k, aligned); this.xmmSet(x.reg); return 'next'; }
+        if (!mem) { this.xmmGet(x.reg); this.xmmSet(x.rm); return 'next'; }
+        this.sseMem(x, k, 16, true, aligned);
+        this.get(L_P); this.xmmGet(x.reg); this.body.u8(0xfd).uleb(0x0b).uleb(0).uleb(0);
+        this.smcCheck(16, k, x, codeLen);
+        return 'next';
+      }
+      case 'movq': {
+        if (op === 0x16e) { // movd/movq V, E: zero-extended into the register
+          const size = x.rex & 8 ? 8 : 4;
+          if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+          this.set(L_T0);
+          this.simd(0x0c, ...new Array(16).fill(0)); this.get(L_T0); this.simd(0x1e, 0); // lane 0 of a zero vector
+          return this.popToXmm(x.reg);
+        }
+        if (op === 0x17e && x.simd === SIMD_66) { // movd/movq E, V
+          const size = x.rex & 8 ? 8 : 4;
+          this.xmmGet(x.reg); this.simd(0x1d, 0); // i64x2.extract_lane 0
+          if (!mem) { this.writeReg(x.rm, size, 0); return 'next'; }
+          this.set(L_T0); this.address(x); this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+          return 'next';
+        }
+        // movq V, Wq (F3 0F 7E) and movq Wq, V (66 0F D6): the low quadword, the upper one zeroed
+        // in a register destination
+        const fromV = op === 0x1d6;
+        if (fromV && mem) {
+          this.xmmGet(x.reg); this.simd(0x1d, 0); this.set(L_T0);
+          this.address(x); this.translate(8, true, k, x); this.store(8); this.smcCheck(8, k, x, codeLen);
+          return 'next';
+        }
+        if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else { this.xmmGet(fromV ? x.reg : x.rm); this.simd(0x1d, 0); }
+        this.set(L_T0);
+        this.simd(0x0c, ...new Array(16).fill(0)); this.get(L_T0); this.simd(0x1e, 0);
+        return this.popToXmm(fromV ? x.rm : x.reg);
+      }
+      case 'logic': case 'lanewise': {
+        // dst = dst OP src; pandn/andnps: dst = ~dst & src (wasm andnot(a, b) = a & ~b)
+        const andn = op === 0x1df || op === 0x155;
+        const wop = op === 0x154 ? 0x4e : op === 0x156 ? 0x50 : op === 0x157 ? 0x51 : andn ? 0x4f : SSE_LANEWISE[op];
+        if (andn) { this.sseSrc(x, k); this.xmmGet(x.reg); } else { this.xmmGet(x.reg); this.sseSrc(x, k); }
+        this.simd(wop);
+        return this.popToXmm(x.reg);
+      }
+      case 'unpack': {
+        this.xmmGet(x.reg); this.sseSrc(x, k); this.simd(0x0d, ...unpackLanes(op)!);
+        return this.popToXmm(x.reg);
+      }
+      case 'pshufd': {
+        const imm = Number(x.imm & 0xffn);
+        const lanes: number[] = [];
+        for (let i = 0; i < 4; i++) { const l = (imm >> (2 * i)) & 3; for (let b = 0; b < 4; b++) lanes.push(l * 4 + b); }
+        this.sseSrc(x, k); this.simd(0x0c, ...new Array(16).fill(0)); this.simd(0x0d, ...lanes);
+        return this.popToXmm(x.reg);
+      }
+      case 'shift': {
+        const g = x.reg & 7;
+        const bits = op === 0x171 ? 16 : op === 0x172 ? 32 : 64;
+        const count = Number(x.imm & 0xffn);
+        const ops = bits === 16 ? [0x8b, 0x8c, 0x8d] : bits === 32 ? [0xab, 0xac, 0xad] : [0xcb, 0xcc, 0xcd];
+        if (count >= bits && g !== 4) { this.simd(0x0c, ...new Array(16).fill(0)); return this.popToXmm(x.rm); }
+        // wasm shifts take the count modulo the lane width: an arithmetic shift past it is a shift by bits-1
+        this.xmmGet(x.rm); this.i32(Math.min(count, bits - 1));
+        this.simd(g === 6 ? ops[0] : g === 4 ? ops[1] : ops[2]);
+        return this.popToXmm(x.rm);
+      }
+      case 'pmovmskb': {
+        this.xmmGet(x.rm); this.simd(0x64); this.e(OP.i64_extend_i32_u); this.writeReg(x.reg, 8, 0);
+        return 'next';
+      }
+    }
+    return null;
+  }
+  popToXmm(n: number): 'next' { this.xmmSet(n); return 'next'; }
+
   /** Records flags of kind/size from the values on the stack: dst, src, result (result kept on stack). */
   setFlags(kind: number, size: number): void {
     this.tee(L_FR); this.set(L_T1);   // keep result
@@ -410,6 +573,7 @@ class BlockCompiler {
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
     const { op, prefix } = x;
+    if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k, codeLen);
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
@@ -740,6 +904,7 @@ function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
       rex: u8[r + L.CE_REX], opsize: u8[r + L.CE_OPSIZE], mod: u8[r + L.CE_MOD], reg: u8[r + L.CE_REG],
       rm: u8[r + L.CE_RM], base: u8[r + L.CE_BASE], index: u8[r + L.CE_INDEX], scale: u8[r + L.CE_SCALE],
       flags: u8[r + L.CE_FLAGS], disp: dv.getBigUint64(r + L.CE_DISP, true), imm: dv.getBigUint64(r + L.CE_IMM, true),
+      simd: u8[r + L.CE_SIMD],
     });
   }
   return out;
