@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench:ips [-- REPS]`: the interpreter's speed, alone and with the compiler tier, on
 // compute-bound guest programs (issue #11), in guest instructions per second and as a ratio to
-// native, measured side by side in one run. Each workload is built from source here (musl-gcc -static -O2) and run under wasl in this
-// process (so the core's instruction counter can be read) and natively; a cell is the median of
-// REPS runs (default 3). Wall time includes start-up (~0.1 s), so workloads run a few seconds.
+// native, measured side by side in one run. Each workload is built from source here (musl-gcc -static -O2; the Go
+// loop with CGO_ENABLED=0 go build, when go is installed) and run under wasl in this process (so
+// the core's instruction counter can be read) and natively, and the outputs compared byte for
+// byte; a cell is the median of REPS runs (default 3). Wall time includes start-up (~0.1 s), so
+// workloads run a few seconds. The workloads: bench/src/marks.c (CoreMark-class: lists, matrix,
+// state machine, CRC), the examples' sha256 and sort, an xorshift loop, memcpy, busybox
+// sha256sum and gzip (4 MiB each, not the issue's 16 MiB: the interpreter column would take
+// minutes), and bench/src/hotloop.go.
 // Not a test: timings on the shared 2-core machine are noisy, compare A/B back to back.
 
 import { spawnSync } from 'node:child_process';
