@@ -274,7 +274,7 @@ function main(): void {
     term?.restore();
     if (kernel.stats) fs.writeSync(statsFd, kernel.stats.report());
     // A measuring knob: what the compiler tier did (blocks compiled, refused, evicted, time).
-    if (process.env.WASL_JIT_STATS && kernel.core.jit) process.stderr.write(`wasl: jit ${JSON.stringify(kernel.core.jit.stats)}\n`);
+    if (process.env.WASL_JIT_STATS && kernel.core.jit) process.stderr.write(`wasl: jit ${kernel.core.jit.summary()}\n`);
     kernel.close();
     process.exit();
   });

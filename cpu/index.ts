@@ -11,7 +11,7 @@ import { materializeFlags } from './ops/flags';
 import { jitEnabled, runJit } from './jit/blocks';
 
 export { tlbFlushAll, tlbFlushPage };
-export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift } from './jit/blocks';
+export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift, jitProfile } from './jit/blocks';
 
 /** RFLAGS with every lazily-owed flag computed (signal frames, tests): read flags only so. */
 export function rflags(): u64 { return materializeFlags(); }

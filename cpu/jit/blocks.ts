@@ -12,6 +12,7 @@
 import {
   STATE, RIP, TLBE_EXEC_TAG, TLBE_FRAME, JIT_BUF, JIT_REC_SIZE, JIT_BLOCKS, JIT_BLOCK_SIZE,
   JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, INSN_COUNT, EXIT_REASON,
+  JIT_MAX_INSNS,
 } from '../shared/layout';
 import { EXIT_BUDGET } from '../shared/exit';
 import { step, decodeRecord } from '../decode/decoder';
@@ -92,6 +93,36 @@ export function jitGetCF(): i32 { return getCF() ? 1 : 0; }
 /** A group-2 shift or rotate with its flags, as the interpreter does it. */
 export function jitShift(op: i32, size: i32, v: u64, count: i32): u64 { return shifted(op, size, v, <u32>count); }
 
+// ---- profile (WASL_JIT_STATS): where the instructions of a run went -----------------------
+/** Instructions retired in compiled blocks, in the interpreter, and block entries. */
+let profCompiled: u64 = 0;
+let profInterp: u64 = 0;
+let profEntries: u64 = 0;
+/** With WASL_JIT_STATS, the opcode (+1; 0: undecodable) of every 61st instruction the
+ *  interpreter ran, in a ring: what keeps hot code out of compiled blocks. */
+const PROF_SAMPLES = 4096;
+const profOps = new StaticArray<u32>(PROF_SAMPLES);
+let profSeen: u32 = 0;
+let profSampling = false;
+
+/** The profile: 0 compiled, 1 interpreted, 2 block entries, 3 samples taken; 4 + i: sample i.
+ *  -1 turns sampling on. */
+export function jitProfile(i: i32): u64 {
+  if (i == -1) { profSampling = true; return 0; }
+  if (i == 0) return profCompiled;
+  if (i == 1) return profInterp;
+  if (i == 2) return profEntries;
+  if (i == 3) return <u64>profSeen;
+  return i >= 4 && i - 4 < PROF_SAMPLES ? <u64>unchecked(profOps[i - 4]) : 0;
+}
+
+/** Decodes the instruction at rip into the last JIT_BUF record (not in use between compiles). */
+function sample(rip: u64): void {
+  const rec = <usize>JIT_BUF + <usize>(JIT_MAX_INSNS - 1) * JIT_REC_SIZE;
+  const op = decodeRecord(rip, rec);
+  unchecked(profOps[profSeen++ % PROF_SAMPLES] = op < 0 ? 0 : <u32>op + 1);
+}
+
 /**
  * run(budget) with compiled blocks: at each block boundary (run() entry, after a compiled block,
  * after an interpreted instruction that did not fall through) the block table is consulted;
@@ -102,6 +133,11 @@ export function runJit(budget: i32): i32 {
   clearExit();
   let i = 0;
   let boundary = true;
+  // The instruction about to be interpreted is one a compiled block stopped at, or a block start
+  // the translator refused: the instruction after it starts a block too, so straight-line code
+  // after an untranslated instruction goes back into compiled code instead of running in the
+  // interpreter until the next branch.
+  let resume = false;
   while (i < budget) {
     if (boundary) {
       const rip = load<u64>(STATE + RIP);
@@ -121,12 +157,16 @@ export function runJit(budget: i32): i32 {
             store<i32>(b, r < 0 ? 0 : r >> 16, JB_INSNS);
           }
         }
+        if (slot < 0) resume = true;
         if (slot > 0 && i + load<i32>(b, JB_INSNS) <= budget && load<u64>(e, TLBE_EXEC_TAG) == vpn) {
           const r = call_indirect<i32>(<u32>slot, <i32>load<u32>(e, TLBE_FRAME) + <i32>(rip & 0xfff), budget - i);
           if (r >= 0) {
             i += r & (JIT_EARLY - 1);
+            profCompiled += <u64>(r & (JIT_EARLY - 1));
+            profEntries++;
             // After an early exit the interpreter runs the instruction the block stopped at.
             boundary = (r & JIT_EARLY) == 0;
+            resume = !boundary;
             continue;
           }
           // Stale: the code changed under the block. Count it again, longer each time it
@@ -140,11 +180,14 @@ export function runJit(budget: i32): i32 {
       }
     }
     const before = load<u64>(STATE + RIP);
+    if (++profInterp % 61 == 0 && profSampling) sample(before);
     step();
     if (exiting) break;
     i++;
-    // Fell through (rip advanced by at most an instruction's length): not a block start.
-    boundary = load<u64>(STATE + RIP) - before - 1 >= 15;
+    // Fell through (rip advanced by at most an instruction's length): not a block start,
+    // unless the instruction was one compiled code could not run (resume).
+    boundary = resume || load<u64>(STATE + RIP) - before - 1 >= 15;
+    resume = false;
   }
   const retired = i + (exiting && exitCompletes ? 1 : 0);
   store<u64>(STATE + INSN_COUNT, load<u64>(STATE + INSN_COUNT) + <u64>retired);

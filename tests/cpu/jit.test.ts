@@ -114,6 +114,188 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     lea rdx, [rip + 4f]
     jmp rdx
   4:`, { rsi: D, rsp: D + 0x1000n }],
+  ['8- and 16-bit operands: moves with AH..BH and SPL..DIL, ALU, test, inc/dec, neg/not, setcc, byte compares + jcc', `
+    mov r8d, 400
+    mov rax, 0x8081828384858687
+    mov rbx, 0x7f7e7d7c7b7a7978
+  1:
+    movzx ecx, byte ptr [rsi + r8]
+    cmp cl, 0x80
+    jb 2f
+    add al, cl
+    sub ah, bl
+    xor bh, ah
+    cmp al, bh
+    jl 2f
+    or dil, al
+    and sil, 0xf7
+    inc bpl
+    dec word ptr [rsi + 0x402]
+    neg dx
+    not byte ptr [rsi + 0x404]
+  2:
+    mov byte ptr [rsi + r8 + 0x100], cl
+    cmp byte ptr [rsi + r8], 0x40
+    setg r9b
+    setbe byte ptr [rsi + 0x408]
+    adc al, 0
+    test al, 0x81
+    sete ah
+    test byte ptr [rsi + r8], 3
+    setnz dh
+    mov r10w, word ptr [rsi + r8 + 1]
+    add r10w, 0x7ff1
+    seto cl
+    add bx, r10w
+    cmp bx, r10w
+    setl r11b
+    cmp r10w, 0x8000
+    setae r12b
+    cmp r11b, r12b
+    jge 3f
+    mov ch, al
+    mov byte ptr [rsi + 0x40c], ch
+    mov word ptr [rsi + 0x40e], 0x1234
+    mov dl, 0x77
+    sub dl, byte ptr [rsi + r8 + 2]
+    xor dl, byte ptr [rsi + r8 + 3]
+    inc r9b
+    dec dx
+  3:
+    test r12w, 0x8001
+    sets r13b
+    mov r14b, 5
+    mov bh, 0x40
+    dec r8
+    jnz 1b`, { rsi: D, rdi: 0x11n, rdx: 0x8001n, rbp: 0x7fn }],
+  ['imul and mul with live CF/OF (read by setc/seto/jo; SF ZF PF are undefined), 32 and 64 bits, the overflow edges; rcl/rcr', `
+    mov r15, 0x8000000000000000
+    mov rax, -1
+    imul rax, r15
+    seto bl
+    setc bh
+    setno r8b
+    mov rcx, 0x100000000
+    imul rcx, rcx
+    setc r9b
+    setnc r10b
+    mov rdx, -3
+    imul rdx, rdx, 0x7fffffff
+    setno r11b
+    setc r12b
+    imul edi, esi, -7
+    seto r13b
+    imul esi, esi
+    setc r14b
+    mov rax, -2
+    mov rbp, 0x7fffffffffffffff
+    mul rbp
+    seto cl
+    setc ch
+    mov [rsp - 8], rdx
+    mov rax, -2
+    imul rbp
+    setc byte ptr [rsp - 9]
+    mov rbp, rdx
+    mov eax, 0x89abcdef
+    mov edx, 0x12345
+    mul edx
+    seto byte ptr [rsp - 10]
+    mov r15, rax
+    mov eax, -9
+    mov r14d, 0x40000000
+    imul r14d
+    jo 1f
+    imul rax, qword ptr [rsp - 8], 3
+  1:
+    setc byte ptr [rsp - 11]
+    mov r15, [rsp - 16]
+    imul r15, qword ptr [rsp - 8]
+    add rbx, rcx
+    rcr rbx, 1
+    rcl esi, 1
+    stc
+    rcr rdi, 3
+    rcl rdx, cl
+    setc al`, { rsi: 0x12345678n, rdi: 0x9abcdefn, rsp: D + 0x800n }, 0x810n], // AF (add), OF (rcl by CL) undefined
+  ['SSE2 integer forms in a loop, part 1: moves, logic, add/sub, compares', `
+    mov ecx, 300
+    movdqu xmm0, [rsi + 3]
+    movdqa xmm1, [rsi + 0x10]
+    movups xmm2, [rsi + 0x21]
+    movaps xmm9, [rsi + 0x40]
+  1:
+    movdqa xmm3, xmm0
+    paddd xmm3, xmm1
+    psubq xmm3, [rsi + 0x50]
+    pxor xmm0, xmm3
+    pand xmm3, xmm2
+    por xmm1, xmm3
+    pandn xmm2, xmm9
+    paddb xmm2, xmm0
+    paddw xmm9, xmm1
+    psubb xmm9, xmm3
+    psubw xmm0, xmm9
+    psubd xmm1, xmm0
+    paddq xmm10, xmm2
+    pmullw xmm10, xmm1
+    pcmpeqb xmm4, xmm0
+    pcmpeqw xmm5, xmm10
+    pcmpeqd xmm6, xmm1
+    movdqa [rsi + 0x100], xmm0
+    movdqu [rsi + 0x113], xmm1
+    movups [rsi + 0x125], xmm2
+    movaps [rsi + 0x130], xmm3
+    dec ecx
+    jnz 1b`, { rsi: D }],
+  ['SSE2 integer forms, part 2: unpacks, pshufd, shifts, movd/movq, pmovmskb; a misaligned movdqa', `
+    mov ecx, 300
+    movdqu xmm0, [rsi + 3]
+    movdqa xmm1, [rsi + 0x10]
+    movups xmm2, [rsi + 0x21]
+    movaps xmm9, [rsi + 0x40]
+  1:
+    movdqa xmm3, xmm0
+    punpcklbw xmm4, xmm0
+    punpckhwd xmm5, xmm1
+    punpckldq xmm6, [rsi + 0x60]
+    punpckhqdq xmm11, xmm2
+    punpcklqdq xmm12, xmm9
+    punpcklwd xmm13, xmm3
+    punpckhbw xmm14, xmm5
+    punpckhdq xmm15, xmm6
+    pshufd xmm7, xmm0, 0x1b
+    pshufd xmm8, [rsi + 0x70], 0xd2
+    psrld xmm7, 3
+    pslld xmm8, 31
+    psrad xmm3, 7
+    psraw xmm4, 20
+    psrlw xmm5, 16
+    psllq xmm6, 33
+    psrlq xmm11, 64
+    psllw xmm12, 1
+    xorps xmm13, xmm7
+    andps xmm14, xmm8
+    orps xmm15, xmm4
+    andnps xmm12, xmm1
+    movd eax, xmm0
+    movq rdx, xmm1
+    add rbx, rax
+    xor rbx, rdx
+    movd xmm11, ebx
+    movq xmm12, rbx
+    movq xmm13, qword ptr [rsi + 0x80]
+    movq xmm14, xmm15
+    pmovmskb r8d, xmm7
+    add rbp, r8
+    paddd xmm0, xmm7
+    paddq xmm1, xmm13
+    movq qword ptr [rsi + 0x148], xmm4
+    movd dword ptr [rsi + 0x150], xmm5
+    movq [rsi + 0x158], xmm6
+    dec ecx
+    jnz 1b
+    movdqa xmm0, [rsi + 0x208]`, { rsi: D }], // ends with a misaligned movdqa: #GP
   ['a TLB miss: the block stops, the interpreter fills it and goes on', `
     mov rax, [rsi]
     add rax, [rsi + 0x10]

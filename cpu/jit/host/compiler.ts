@@ -42,7 +42,7 @@ const OP = {
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85,
   i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
-  i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+  i32_extend8_s: 0xc0, i32_extend16_s: 0xc1, i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
 
 class Bytes {
@@ -80,7 +80,10 @@ const L_REG = 2;            // 16 × i64 guest registers
 const L_FD = 18, L_FS = 19, L_FR = 20;  // i64 lazy-flag operands
 const L_T0 = 21, L_T1 = 22, L_A = 23;   // i64 temporaries, address
 const L_P = 24, L_E = 25, L_CNT = 26, L_RET = 27; // i32 host pointer, TLB entry, loop count, result
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32]];
+const L_T2 = 28, L_T3 = 29, L_T4 = 30, L_FD2 = 31;   // i64 temporaries of the multiplies
+const L_V = 32;                                       // v128 temporary
+const V128 = 0x7b;
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128]];
 
 // Lazy-flag kinds (cpu/ops/flags.ts)
 const FL_ADD = 1, FL_SUB = 3, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7;
@@ -93,7 +96,7 @@ const R_NONE = 0xff;
 interface Insn {
   rip: bigint; next: bigint; len: number; op: number; prefix: number; rex: number; opsize: number;
   mod: number; reg: number; rm: number; base: number; index: number; scale: number; flags: number;
-  disp: bigint; imm: bigint;
+  disp: bigint; imm: bigint; simd: number;
 }
 
 type Flags = { local: false } | { local: true; kind: number; size: number };
@@ -106,12 +109,14 @@ type Flags = { local: false } | { local: true; kind: number; size: number };
  */
 function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   const { op, prefix } = x;
+  if (x.mod === 3 && sseForm(x) !== null && op !== 0x17e && op !== 0x16e) return 'none';
   if (prefix & (P_LOCK | P_F2 | P_F3 | P_66) || (x.opsize !== 4 && x.opsize !== 8) || x.mod !== 3) {
     return op === 0x8d && x.mod !== 3 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_FS | P_GS)) && x.opsize >= 4 ? 'none' : 'other';
   }
   if (op < 0x40 && ((op & 7) === 1 || (op & 7) === 3) && (op >> 3) !== ADC && (op >> 3) !== SBB) return 'writes';
   if ((op === 0x81 || op === 0x83) && (x.reg & 7) !== ADC && (x.reg & 7) !== SBB) return 'writes';
-  if (op === 0x85) return 'writes';
+  if (op === 0x85 || op === 0x1af || op === 0x69 || op === 0x6b) return 'writes';
+  if (op === 0xf7 && ((x.reg & 7) === 4 || (x.reg & 7) === 5)) return 'writes';
   if (op === 0x89 || op === 0x8b || (op >= 0xb8 && op <= 0xbf) || op === 0x63 || op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return 'none';
   if (op === 0xc7 && (x.reg & 7) === 0) return 'none';
   return 'other';
@@ -127,6 +132,88 @@ function flagsDeadAfter(insns: Insn[], k: number): boolean {
   return false;
 }
 
+// ---- SSE integer forms -----------------------------------------------------------------------
+// Mandatory-prefix classes (decoder.ts d_simd)
+const SIMD_NONE = 0, SIMD_66 = 1, SIMD_F3 = 2;
+/** wasm SIMD opcodes (0xFD prefix) of the lane-wise forms, each bit-identical to the SSE one. */
+const SSE_LANEWISE: Record<number, number> = {
+  0x1db: 0x4e, 0x1eb: 0x50, 0x1ef: 0x51,              // pand, por, pxor
+  0x1fc: 0x6e, 0x1fd: 0x8e, 0x1fe: 0xae, 0x1d4: 0xce, // paddb/w/d/q
+  0x1f8: 0x71, 0x1f9: 0x91, 0x1fa: 0xb1, 0x1fb: 0xd1, // psubb/w/d/q
+  0x174: 0x23, 0x175: 0x2d, 0x176: 0x37,              // pcmpeqb/w/d
+  0x1d5: 0x95,                                        // pmullw
+};
+/** punpck*: the i8x16.shuffle lanes of (dst, src), by opcode. */
+function unpackLanes(op: number): number[] | null {
+  const lo = op <= 0x162 || op === 0x16c;
+  const w = op === 0x160 || op === 0x168 ? 1 : op === 0x161 || op === 0x169 ? 2 : op === 0x162 || op === 0x16a ? 4
+    : op === 0x16c || op === 0x16d ? 8 : 0;
+  if (!w) return null;
+  const lanes: number[] = [];
+  for (let i = 0; i < 16 / (2 * w); i++) {
+    const base = (lo ? 0 : 8) + i * w;
+    for (let b = 0; b < w; b++) lanes.push(base + b);
+    for (let b = 0; b < w; b++) lanes.push(16 + base + b);
+  }
+  return lanes;
+}
+/**
+ * Which SSE form x is, when the translator has it: the integer moves, logic, add/sub, compares,
+ * unpacks, pshufd and shifts by an immediate that legacy SSE2 code (gcc's vectorised loops, Go's
+ * and musl's copies) spends its time in. Each works on the xmm registers in the state block.
+ */
+function sseForm(x: Insn): string | null {
+  const { op, simd } = x;
+  if (x.prefix & P_LOCK) return null;
+  if (simd === SIMD_NONE && (op === 0x110 || op === 0x111 || op === 0x128 || op === 0x129)) return 'mov';
+  if (simd === SIMD_66 && (op === 0x110 || op === 0x111 || op === 0x128 || op === 0x129)) return 'mov';
+  if ((simd === SIMD_NONE || simd === SIMD_66) && (op === 0x154 || op === 0x155 || op === 0x156 || op === 0x157)) return 'logic';
+  if (simd === SIMD_F3 && (op === 0x16f || op === 0x17f)) return 'mov';
+  if (simd === SIMD_F3 && op === 0x17e) return 'movq';
+  if (simd !== SIMD_66) return null;
+  if (op === 0x16f || op === 0x17f) return 'mov';
+  if (op === 0x16e || op === 0x17e || op === 0x1d6) return 'movq';
+  if (SSE_LANEWISE[op] !== undefined || op === 0x1df) return 'lanewise';
+  if (unpackLanes(op)) return 'unpack';
+  if (op === 0x170) return 'pshufd';
+  if ((op === 0x171 || op === 0x172 || op === 0x173) && x.mod === 3) {
+    const g = x.reg & 7;
+    if (g === 2 || g === 6 || (g === 4 && op !== 0x173)) return 'shift';
+  }
+  if (op === 0x1d7 && x.mod === 3) return 'pmovmskb';
+  return null;
+}
+
+/** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
+function byteOperand(op: number): boolean {
+  if (op < 0x40) return (op & 7) <= 4 && !(op & 1);
+  if (op >= 0xb0 && op <= 0xb7) return true;
+  if (op >= 0x190 && op <= 0x19f) return true; // setcc
+  switch (op) {
+    case 0x80: case 0x84: case 0x86: case 0x88: case 0x8a: case 0xa8: case 0xc0: case 0xc6:
+    case 0xd0: case 0xd2: case 0xf6: case 0xfe: return true;
+  }
+  return false;
+}
+
+/**
+ * Instructions translated with 8- and 16-bit operands too (the other forms are 32/64-bit only):
+ * moves, the ALU group (not ADC/SBB), test, inc/dec, not/neg, setcc — each written for any size
+ * with the architectural merge into the low byte/word (readReg/writeReg).
+ */
+function narrowOk(x: Insn): boolean {
+  const op = x.op;
+  if (op < 0x40) return (op & 7) <= 5;
+  if ((op >= 0xb0 && op <= 0xbf) || (op >= 0x190 && op <= 0x19f)) return true;
+  switch (op) {
+    case 0x80: case 0x81: case 0x83: case 0x84: case 0x85: case 0x88: case 0x89: case 0x8a: case 0x8b:
+    case 0xa8: case 0xa9: case 0xc6: case 0xc7: case 0xfe: return true;
+    case 0xf6: case 0xf7: return (x.reg & 7) <= 3;
+    case 0xff: return (x.reg & 7) <= 1;
+  }
+  return false;
+}
+
 /** Why a block could not be made (for --jit-stats and tests). */
 export class Untranslatable extends Error {}
 
@@ -137,6 +224,8 @@ class BlockCompiler {
   written = new Set<number>();
   flags: Flags = { local: false };
   loops = false;
+  /** Instructions in the block (known after the first pass): its longest path. */
+  total = 0;
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -258,6 +347,177 @@ class BlockCompiler {
     this.open(OP.if); this.exit(x.next, k + 1, false); this.close();
   }
 
+  /**
+   * With a = L_T0, b = L_T1 and their wrapped 64-bit product in L_T2: pushes whether the signed
+   * product overflowed (i32). Without a multiply-high in wasm: for a not 0 or -1 the product
+   * fits exactly when product / a == b; a = -1 overflows only for b = INT64_MIN.
+   */
+  signedMulOverflow(): void {
+    this.get(L_T0); this.e(OP.i64_eqz);
+    this.body.u8(OP.if, I32); this.i32(0);
+    this.e(OP.else);
+    this.get(L_T0); this.i64(-1n); this.e(OP.i64_eq);
+    this.body.u8(OP.if, I32); this.get(L_T1); this.i64(-(1n << 63n)); this.e(OP.i64_eq);
+    this.e(OP.else); this.get(L_T2); this.get(L_T0); this.e(0x7f /* i64.div_s */); this.get(L_T1); this.e(OP.i64_ne);
+    this.e(OP.end); this.e(OP.end);
+  }
+
+  /**
+   * L_T2 = low and L_T3 = high half of L_T0 * L_T1 (128-bit; signed when `signed`): four 32×32
+   * products, as the core's mulWideU does it, corrected for negative factors.
+   */
+  mulHigh(signed: boolean): void {
+    const lo32 = (l: number): void => { this.get(l); this.i64(0xffffffffn); this.e(OP.i64_and); };
+    const hi32 = (l: number): void => { this.get(l); this.i64(32n); this.e(OP.i64_shr_u); };
+    lo32(L_T0); hi32(L_T1); this.e(OP.i64_mul); this.set(L_T4);   // lh
+    hi32(L_T0); lo32(L_T1); this.e(OP.i64_mul); this.set(L_FD2);  // hl
+    // mid = (ll >> 32) + (lh & M) + (hl & M)
+    lo32(L_T0); lo32(L_T1); this.e(OP.i64_mul); this.i64(32n); this.e(OP.i64_shr_u);
+    lo32(L_T4); this.e(OP.i64_add); lo32(L_FD2); this.e(OP.i64_add); this.set(L_T3);
+    // hi = aH*bH + (lh >> 32) + (hl >> 32) + (mid >> 32)
+    hi32(L_T0); hi32(L_T1); this.e(OP.i64_mul);
+    hi32(L_T4); this.e(OP.i64_add); hi32(L_FD2); this.e(OP.i64_add); hi32(L_T3); this.e(OP.i64_add);
+    if (signed) {
+      for (const [x, y] of [[L_T0, L_T1], [L_T1, L_T0]]) {
+        this.get(y); this.i64(0n); this.get(x); this.i64(0n); this.e(OP.i64_lt_s); this.e(OP.select); this.e(OP.i64_sub);
+      }
+    }
+    this.set(L_T3);
+    this.get(L_T0); this.get(L_T1); this.e(OP.i64_mul); this.set(L_T2);
+  }
+
+  /**
+   * The flags of a multiply, set eagerly in the state block as the core's setAllStatusFlags
+   * does (nothing lazily owed survives): CF = OF = the i32 on the stack, ZF SF PF from the
+   * result in local `res`, AF = 0.
+   */
+  mulFlags(res: number, size: number): void {
+    this.e(OP.i64_extend_i32_u); this.i64(BigInt(L.CF | L.OF)); this.e(OP.i64_mul); this.set(L_T4);
+    this.i32(L.STATE);
+    this.i32(L.STATE); this.mem(OP.i64_load, L.RFLAGS); this.i64(~BigInt(L.STATUS_FLAGS)); this.e(OP.i64_and);
+    this.get(L_T4); this.e(OP.i64_or);
+    // ZF
+    this.get(res); if (size === 4) { this.i64(0xffffffffn); this.e(OP.i64_and); }
+    this.e(OP.i64_eqz); this.e(OP.i64_extend_i32_u); this.i64(6n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    // SF
+    this.get(res); this.i64(BigInt(size * 8 - 1)); this.e(OP.i64_shr_u); this.i64(1n); this.e(OP.i64_and);
+    this.i64(7n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    // PF: even parity of the low byte
+    this.get(res); this.i64(0xffn); this.e(OP.i64_and); this.e(0x7b /* i64.popcnt */); this.i64(1n); this.e(OP.i64_and);
+    this.i64(1n); this.e(OP.i64_xor); this.i64(2n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    this.mem(OP.i64_store, L.RFLAGS);
+    this.i32(L.STATE); this.i32(0); this.mem(OP.i32_store, L.LAZY_OP);
+    this.flags = { local: false };
+  }
+
+  simd(op: number, ...rest: number[]): void { this.body.u8(0xfd).uleb(op); this.e(...rest); }
+  /** Pushes xmm register n (from the state block). */
+  xmmGet(n: number): void { this.i32(L.STATE); this.body.u8(0xfd).uleb(0x00).uleb(4).uleb(L.XMM0 + n * 16); }
+  /** Pops a v128 into xmm register n: the address goes first, so the value waits in L_V. */
+  xmmSet(n: number): void { this.setV(); this.i32(L.STATE); this.getV(); this.body.u8(0xfd).uleb(0x0b).uleb(4).uleb(L.XMM0 + n * 16); }
+  getV(): void { this.get(L_V); }
+  setV(): void { this.set(L_V); }
+
+  /** Address of the m128 (or narrower) operand into L_P; legacy SSE's alignment rule exits early
+   *  on a misaligned m128 so that the interpreter raises the #GP. */
+  sseMem(x: Insn, k: number, size: number, write: boolean, aligned: boolean): void {
+    this.address(x);
+    if (aligned) {
+      this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(15); this.e(OP.i32_and);
+      this.open(OP.if); this.exit(x.rip, k, true); this.close();
+    }
+    this.translate(size, write, k, x);
+  }
+  /** Pushes the 128-bit source operand W (xmm rm, or memory). */
+  sseSrc(x: Insn, k: number, aligned = true): void {
+    if (x.mod === 3) { this.xmmGet(x.rm); return; }
+    this.sseMem(x, k, 16, false, aligned);
+    this.get(L_P); this.body.u8(0xfd).uleb(0x00).uleb(0).uleb(0);
+  }
+
+  translateSse(x: Insn, k: number, codeLen: number): 'next' | null {
+    const form = sseForm(x);
+    if (form === null) return null;
+    const { op } = x;
+    const mem = x.mod !== 3;
+    switch (form) {
+      case 'mov': {
+        const toW = op === 0x111 || op === 0x129 || op === 0x17f;
+        const aligned = op === 0x128 || op === 0x129 || (op !== 0x110 && op !== 0x111 && x.simd === SIMD_66);
+        if (!toW) { this.sseSrc(x, k, aligned); this.xmmSet(x.reg); return 'next'; }
+        if (!mem) { this.xmmGet(x.reg); this.xmmSet(x.rm); return 'next'; }
+        this.sseMem(x, k, 16, true, aligned);
+        this.get(L_P); this.xmmGet(x.reg); this.body.u8(0xfd).uleb(0x0b).uleb(0).uleb(0);
+        this.smcCheck(16, k, x, codeLen);
+        return 'next';
+      }
+      case 'movq': {
+        if (op === 0x16e) { // movd/movq V, E: zero-extended into the register
+          const size = x.rex & 8 ? 8 : 4;
+          if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+          this.set(L_T0);
+          this.simd(0x0c, ...new Array(16).fill(0)); this.get(L_T0); this.simd(0x1e, 0); // lane 0 of a zero vector
+          return this.popToXmm(x.reg);
+        }
+        if (op === 0x17e && x.simd === SIMD_66) { // movd/movq E, V
+          const size = x.rex & 8 ? 8 : 4;
+          this.xmmGet(x.reg); this.simd(0x1d, 0); // i64x2.extract_lane 0
+          if (!mem) { this.writeReg(x.rm, size, 0); return 'next'; }
+          this.set(L_T0); this.address(x); this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+          return 'next';
+        }
+        // movq V, Wq (F3 0F 7E) and movq Wq, V (66 0F D6): the low quadword, the upper one zeroed
+        // in a register destination
+        const fromV = op === 0x1d6;
+        if (fromV && mem) {
+          this.xmmGet(x.reg); this.simd(0x1d, 0); this.set(L_T0);
+          this.address(x); this.translate(8, true, k, x); this.store(8); this.smcCheck(8, k, x, codeLen);
+          return 'next';
+        }
+        if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else { this.xmmGet(fromV ? x.reg : x.rm); this.simd(0x1d, 0); }
+        this.set(L_T0);
+        this.simd(0x0c, ...new Array(16).fill(0)); this.get(L_T0); this.simd(0x1e, 0);
+        return this.popToXmm(fromV ? x.rm : x.reg);
+      }
+      case 'logic': case 'lanewise': {
+        // dst = dst OP src; pandn/andnps: dst = ~dst & src (wasm andnot(a, b) = a & ~b)
+        const andn = op === 0x1df || op === 0x155;
+        const wop = op === 0x154 ? 0x4e : op === 0x156 ? 0x50 : op === 0x157 ? 0x51 : andn ? 0x4f : SSE_LANEWISE[op];
+        if (andn) { this.sseSrc(x, k); this.xmmGet(x.reg); } else { this.xmmGet(x.reg); this.sseSrc(x, k); }
+        this.simd(wop);
+        return this.popToXmm(x.reg);
+      }
+      case 'unpack': {
+        this.xmmGet(x.reg); this.sseSrc(x, k); this.simd(0x0d, ...unpackLanes(op)!);
+        return this.popToXmm(x.reg);
+      }
+      case 'pshufd': {
+        const imm = Number(x.imm & 0xffn);
+        const lanes: number[] = [];
+        for (let i = 0; i < 4; i++) { const l = (imm >> (2 * i)) & 3; for (let b = 0; b < 4; b++) lanes.push(l * 4 + b); }
+        this.sseSrc(x, k); this.simd(0x0c, ...new Array(16).fill(0)); this.simd(0x0d, ...lanes);
+        return this.popToXmm(x.reg);
+      }
+      case 'shift': {
+        const g = x.reg & 7;
+        const bits = op === 0x171 ? 16 : op === 0x172 ? 32 : 64;
+        const count = Number(x.imm & 0xffn);
+        const ops = bits === 16 ? [0x8b, 0x8c, 0x8d] : bits === 32 ? [0xab, 0xac, 0xad] : [0xcb, 0xcc, 0xcd];
+        if (count >= bits && g !== 4) { this.simd(0x0c, ...new Array(16).fill(0)); return this.popToXmm(x.rm); }
+        // wasm shifts take the count modulo the lane width: an arithmetic shift past it is a shift by bits-1
+        this.xmmGet(x.rm); this.i32(Math.min(count, bits - 1));
+        this.simd(g === 6 ? ops[0] : g === 4 ? ops[1] : ops[2]);
+        return this.popToXmm(x.rm);
+      }
+      case 'pmovmskb': {
+        this.xmmGet(x.rm); this.simd(0x64); this.e(OP.i64_extend_i32_u); this.writeReg(x.reg, 8, 0);
+        return 'next';
+      }
+    }
+    return null;
+  }
+  popToXmm(n: number): 'next' { this.xmmSet(n); return 'next'; }
+
   /** Records flags of kind/size from the values on the stack: dst, src, result (result kept on stack). */
   setFlags(kind: number, size: number): void {
     this.tee(L_FR); this.set(L_T1);   // keep result
@@ -270,8 +530,19 @@ class BlockCompiler {
   cond(cc: number): void {
     const f = this.flags;
     if (f.local) {
-      const w = f.size === 4;
-      const val = (l: number): void => { this.get(l); if (w) this.e(OP.i32_wrap_i64); };
+      // Sizes 1, 2 and 4 compare as i32: the operands in the locals are not masked (an 8-bit
+      // add leaves a carry in bit 8, an imm8 is sign-extended), so each is cut to its size here,
+      // sign-extended for the signed conditions (cc 8, 9, C-F) and zero-extended otherwise.
+      const w = f.size !== 8;
+      const signed = cc >= 0xc || cc === 0x8 || cc === 0x9;
+      const val = (l: number): void => {
+        this.get(l);
+        if (!w) return;
+        this.e(OP.i32_wrap_i64);
+        if (f.size === 4) return;
+        if (signed) this.e(f.size === 1 ? OP.i32_extend8_s : OP.i32_extend16_s);
+        else { this.i32(f.size === 1 ? 0xff : 0xffff); this.e(OP.i32_and); }
+      };
       const cmp = (i32op: number, i64op: number): void => { this.e(w ? i32op : i64op); };
       if (f.kind === FL_SUB) {
         const ops: Record<number, [number, number]> = {
@@ -301,10 +572,13 @@ class BlockCompiler {
 
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
-    const { op, opsize: size, prefix } = x;
+    const { op, prefix } = x;
+    if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k, codeLen);
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
+    // The decoder's opsize is 2, 4 or 8; byte opcodes are told apart by the opcode itself.
+    const size = byteOperand(op) ? 1 : x.opsize;
     const plain = !(prefix & P_66) && (size === 4 || size === 8);
     const mem = x.mod !== 3;
     const branchTo = (target: bigint): void => {
@@ -313,8 +587,10 @@ class BlockCompiler {
         // The loop's top was translated with the flags in the state block: write them there
         // (without forgetting them here: this may sit in one arm of an if).
         this.flushFlags();
+        // Another iteration may run the longest path through the block (a Jcc's fall-through
+        // goes on past this branch), so that must fit in what is left of the budget.
         this.get(L_CNT); this.i32(k + 1); this.e(OP.i32_add); this.tee(L_CNT);
-        this.i32(k + 1); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
+        this.i32(Math.max(k + 1, this.total)); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
         this.get(L_CNT); this.i32(0x1000000); this.e(OP.i32_lt_u); this.e(OP.i32_and);
         this.body.u8(OP.br_if).uleb(this.loopLabel());
         // out of budget: the count already includes this iteration
@@ -331,45 +607,55 @@ class BlockCompiler {
     if (op === 0x11f) return 'next';
     // endbr64 / endbr32 (F3 0F 1E FA/FB): no CET here, a NOP
     if (op === 0x11e && (prefix & P_F3) && x.mod === 3 && (x.reg & 7) === 7 && (x.rm & 7) >= 2 && (x.rm & 7) <= 3) return 'next';
-    // Jcc
+    // Jcc: the taken path leaves (or loops back to the start); the block goes on along the
+    // fall-through path, so a run of compare-and-branch code is one block, not one per branch.
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       this.cond(op & 0xf);
       this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
-      this.exit(x.next, k + 1, false);
-      return 'end';
+      return 'next';
     }
     if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
-    if (!plain) return null;
+    if (!plain && !narrowOk(x)) return null;
     switch (op) {
-      case 0x89: case 0x8b: { // mov
-        if (!mem) { this.readReg(op === 0x89 ? x.reg : x.rm, size, 0); this.writeReg(op === 0x89 ? x.rm : x.reg, size, 0); return 'next'; }
+      case 0x88: case 0x89: case 0x8a: case 0x8b: { // mov
+        const toE = op <= 0x89;
+        if (!mem) { this.readReg(toE ? x.reg : x.rm, size, x.rex); this.writeReg(toE ? x.rm : x.reg, size, x.rex); return 'next'; }
         this.address(x);
-        if (op === 0x8b) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, 0); return 'next'; }
-        this.readReg(x.reg, size, 0); this.set(L_T0);
+        if (!toE) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, x.rex); return 'next'; }
+        this.readReg(x.reg, size, x.rex); this.set(L_T0);
         this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
         return 'next';
       }
-      case 0xc7: { // mov E, imm32
+      case 0xc6: case 0xc7: { // mov E, imm
         if ((x.reg & 7) !== 0) return null;
-        if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, 0); return 'next'; }
+        if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, x.rex); return 'next'; }
         this.address(x); this.i64(x.imm); this.set(L_T0);
         this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
         return 'next';
       }
       case 0x8d: { // lea
         if (!mem || (prefix & (P_FS | P_GS))) return null;
-        this.address(x); this.get(L_A); this.writeReg(x.reg, size, 0);
+        this.address(x); this.get(L_A); this.writeReg(x.reg, size, x.rex);
         return 'next';
       }
       case 0x63: { // movsxd (without REX.W a plain 32-bit move)
         if (!mem) { this.get(this.reg(x.rm)); this.e(OP.i64_extend32_s); }
         else { this.address(x); this.translate(4, false, k, x); this.load(4, true); }
-        this.writeReg(x.reg, size, 0);
+        this.writeReg(x.reg, size, x.rex);
         return 'next';
       }
+      case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7: // mov r8, imm8
       case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf: // mov r, imm
-        this.i64(x.imm); this.writeReg((op & 7) | ((x.rex & 1) << 3), size, 0);
+        this.i64(x.imm); this.writeReg((op & 7) | ((x.rex & 1) << 3), size, x.rex);
         return 'next';
+      case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196: case 0x197:
+      case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f: { // setcc
+        if (mem) { this.address(x); this.translate(1, true, k, x); }
+        this.cond(op & 0xf); this.e(OP.i64_extend_i32_u);
+        if (!mem) { this.writeReg(x.rm, 1, x.rex); return 'next'; }
+        this.set(L_T0); this.store(1); this.smcCheck(1, k, x, codeLen);
+        return 'next';
+      }
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: { // movzx, movsx
         const ssize = op & 1 ? 2 : 1;
         const signed = op >= 0x1be;
@@ -377,7 +663,7 @@ class BlockCompiler {
           this.readReg(x.rm, ssize, x.rex);
           if (signed) this.e(ssize === 1 ? OP.i64_extend8_s : OP.i64_extend16_s);
         } else { this.address(x); this.translate(ssize, false, k, x); this.load(ssize, signed); }
-        this.writeReg(x.reg, size, 0);
+        this.writeReg(x.reg, size, x.rex);
         return 'next';
       }
       case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: { // push r64
@@ -414,22 +700,22 @@ class BlockCompiler {
         this.exit(null, k + 1, false);
         return 'end';
       }
-      case 0x85: { // test E, G
-        if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      case 0x84: case 0x85: { // test E, G
+        if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
         this.set(L_T0);
-        this.get(L_T0); this.readReg(x.reg, size, 0);
-        this.get(L_T0); this.readReg(x.reg, size, 0); this.e(OP.i64_and);
+        this.get(L_T0); this.readReg(x.reg, size, x.rex);
+        this.get(L_T0); this.readReg(x.reg, size, x.rex); this.e(OP.i64_and);
         this.setFlags(FL_LOGIC, size); this.e(OP.drop);
         return 'next';
       }
-      case 0xa9: { // test eAX, imm
-        this.readReg(0, size, 0); this.i64(x.imm); this.readReg(0, size, 0); this.i64(x.imm); this.e(OP.i64_and);
+      case 0xa8: case 0xa9: { // test eAX, imm
+        this.readReg(0, size, x.rex); this.i64(x.imm); this.readReg(0, size, x.rex); this.i64(x.imm); this.e(OP.i64_and);
         this.setFlags(FL_LOGIC, size); this.e(OP.drop);
         return 'next';
       }
-      case 0xff: { // inc/dec E, call/jmp E (push E and the far forms go to the interpreter)
+      case 0xfe: case 0xff: { // inc/dec E, call/jmp E (push E and the far forms go to the interpreter)
         const d = x.reg & 7;
-        if (d === 2 || d === 4) { // always 64-bit in long mode (the 66 form is refused above)
+        if (op === 0xff && (d === 2 || d === 4)) { // always 64-bit in long mode (narrowOk refuses the 66 form)
           // The target (into T1) is read before anything changes, so a fault leaves all as it was.
           if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else this.readReg(x.rm, 8, 0);
           this.set(L_T1);
@@ -446,23 +732,23 @@ class BlockCompiler {
         }
         if (d > 1) return null;
         if (mem) { this.address(x); this.translate(size, false, k, x); this.translate(size, true, k, x); this.load(size); }
-        else this.readReg(x.rm, size, 0);
+        else this.readReg(x.rm, size, x.rex);
         this.set(L_T0);
         // The interpreter's INC/DEC: every owed flag is computed into RFLAGS first (CF survives).
         this.spillFlags(); this.body.u8(OP.call).uleb(F_FLAGS); this.e(OP.drop);
         this.get(L_T0); this.i64(1n); this.get(L_T0); this.i64(1n); this.e(d ? OP.i64_sub : OP.i64_add);
         this.setFlags(d ? FL_DEC : FL_INC, size);
-        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, 0);
+        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, x.rex);
         return 'next';
       }
       case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
         const g = x.reg & 7;
         if (mem) return null;
-        if (g === 2 || g === 3) return null; // RCL/RCR read CF
-        if (op !== 0xd3 && flagsDeadAfter(this.insns, k)) {
+        // RCL/RCR read CF: always through the core, which takes it from the state block.
+        if (op !== 0xd3 && g !== 2 && g !== 3 && flagsDeadAfter(this.insns, k)) {
           // Nobody can see this shift's flags: compute the value alone, inline.
           const c = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
-          if (c === 0) { this.readReg(x.rm, size, 0); this.writeReg(x.rm, size, 0); return 'next'; }
+          if (c === 0) { this.readReg(x.rm, size, x.rex); this.writeReg(x.rm, size, x.rex); return 'next'; }
           if (size === 8) {
             this.get(this.reg(x.rm)); this.i64(BigInt(c));
             this.e(g === 0 ? 0x89 /* i64.rotl */ : g === 1 ? 0x8a /* i64.rotr */ : g === 5 ? OP.i64_shr_u : g === 7 ? OP.i64_shr_s : OP.i64_shl);
@@ -471,59 +757,107 @@ class BlockCompiler {
             this.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
             this.e(OP.i64_extend_i32_u);
           }
-          this.writeReg(x.rm, size, 0);
+          this.writeReg(x.rm, size, x.rex);
           return 'next';
         }
         // Otherwise through the core, which sets the flags eagerly as the interpreter does.
         this.spillFlags();
-        this.i32(g); this.i32(size); this.readReg(x.rm, size, 0);
+        this.i32(g); this.i32(size); this.readReg(x.rm, size, x.rex);
         if (op === 0xd3) { this.get(this.reg(1)); this.e(OP.i32_wrap_i64); } else this.i32(op === 0xd1 ? 1 : Number(x.imm & 0xffn));
         this.body.u8(OP.call).uleb(F_SHIFT);
-        this.writeReg(x.rm, size, 0);
+        this.writeReg(x.rm, size, x.rex);
         return 'next';
       }
     }
     // imul G, E (, imm): CF/OF are set eagerly by the interpreter; done here only when dead
     if ((op === 0x1af || op === 0x69 || op === 0x6b) && flagsDeadAfter(this.insns, k)) {
-      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
-      if (op === 0x1af) this.readReg(x.reg, size, 0); else this.i64(x.imm);
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      if (op === 0x1af) this.readReg(x.reg, size, x.rex); else this.i64(x.imm);
       this.e(OP.i64_mul);
-      this.writeReg(x.reg, size, 0);
+      this.writeReg(x.reg, size, x.rex);
+      return 'next';
+    }
+    // imul G, E (, imm) with live flags: CF = OF = the product did not fit; SF ZF PF from the
+    // low result and AF = 0, as the core's mulFlags leaves the undefined ones.
+    if (op === 0x1af || op === 0x69 || op === 0x6b) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      this.set(L_T0);
+      if (op === 0x1af) this.readReg(x.reg, size, x.rex); else this.i64(x.imm);
+      this.set(L_T1);
+      if (size === 4) {
+        this.get(L_T0); this.e(OP.i64_extend32_s); this.get(L_T1); this.e(OP.i64_extend32_s); this.e(OP.i64_mul);
+        this.tee(L_T2); this.get(L_T2); this.e(OP.i64_extend32_s); this.e(OP.i64_ne);
+      } else {
+        this.get(L_T0); this.get(L_T1); this.e(OP.i64_mul); this.set(L_T2);
+        this.signedMulOverflow();
+      }
+      this.mulFlags(L_T2, size);
+      this.get(L_T2); this.writeReg(x.reg, size, x.rex);
+      return 'next';
+    }
+    // mul / imul rAX, E (F7 /4, /5): rDX:rAX = rAX * E, flags as above
+    if (op === 0xf7 && ((x.reg & 7) === 4 || (x.reg & 7) === 5)) {
+      const signed = (x.reg & 7) === 5;
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      this.set(L_T1);
+      this.readReg(0, size, 0); this.set(L_T0);
+      if (size === 4) {
+        const ext = signed ? OP.i64_extend32_s : null;
+        this.get(L_T0); if (ext) this.e(ext); this.get(L_T1); if (ext) this.e(ext); this.e(OP.i64_mul);
+        this.tee(L_T2); this.i64(32n); this.e(OP.i64_shr_u); this.set(L_T3); // hi (bits 32..63)
+        if (signed) { this.get(L_T2); this.get(L_T2); this.e(OP.i64_extend32_s); this.e(OP.i64_ne); }
+        else { this.get(L_T3); this.i64(0n); this.e(OP.i64_ne); }
+      } else {
+        this.mulHigh(signed); // L_T2 lo, L_T3 hi
+        if (signed) { this.get(L_T3); this.get(L_T2); this.i64(63n); this.e(OP.i64_shr_s); this.e(OP.i64_ne); }
+        else { this.get(L_T3); this.i64(0n); this.e(OP.i64_ne); }
+      }
+      this.mulFlags(L_T2, size);
+      this.get(L_T2); this.writeReg(0, size, 0);
+      this.get(L_T3); this.writeReg(2, size, 0);
       return 'next';
     }
     // not, neg
-    if (op === 0xf7 && ((x.reg & 7) === 2 || (x.reg & 7) === 3) && !mem) {
-      if ((x.reg & 7) === 2) { this.readReg(x.rm, size, 0); this.i64(-1n); this.e(OP.i64_xor); this.writeReg(x.rm, size, 0); return 'next'; }
-      this.i64(0n); this.readReg(x.rm, size, 0); this.i64(0n); this.readReg(x.rm, size, 0); this.e(OP.i64_sub);
-      this.setFlags(FL_SUB, size); this.writeReg(x.rm, size, 0);
+    // test E, imm (F6/F7 /0, and /1, its undocumented alias)
+    if ((op === 0xf6 || op === 0xf7) && (x.reg & 7) <= 1) {
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
+      this.set(L_T0);
+      this.get(L_T0); this.i64(x.imm); this.get(L_T0); this.i64(x.imm); this.e(OP.i64_and);
+      this.setFlags(FL_LOGIC, size); this.e(OP.drop);
+      return 'next';
+    }
+    if ((op === 0xf6 || op === 0xf7) && ((x.reg & 7) === 2 || (x.reg & 7) === 3) && !mem) {
+      if ((x.reg & 7) === 2) { this.readReg(x.rm, size, x.rex); this.i64(-1n); this.e(OP.i64_xor); this.writeReg(x.rm, size, x.rex); return 'next'; }
+      this.i64(0n); this.readReg(x.rm, size, x.rex); this.i64(0n); this.readReg(x.rm, size, x.rex); this.e(OP.i64_sub);
+      this.setFlags(FL_SUB, size); this.writeReg(x.rm, size, x.rex);
       return 'next';
     }
     // cdqe / cwde, cqo / cdq
     if (op === 0x98) {
-      this.get(this.reg(0)); this.e(size === 8 ? OP.i64_extend32_s : OP.i64_extend16_s); this.writeReg(0, size, 0);
+      this.get(this.reg(0)); this.e(size === 8 ? OP.i64_extend32_s : OP.i64_extend16_s); this.writeReg(0, size, x.rex);
       return 'next';
     }
     if (op === 0x99) {
-      this.get(this.reg(0)); if (size === 4) this.e(OP.i64_extend32_s); this.i64(63n); this.e(OP.i64_shr_s); this.writeReg(2, size, 0);
+      this.get(this.reg(0)); if (size === 4) this.e(OP.i64_extend32_s); this.i64(63n); this.e(OP.i64_shr_s); this.writeReg(2, size, x.rex);
       return 'next';
     }
     // cmovcc, setcc
     if (op >= 0x140 && op <= 0x14f) {
-      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, 0);
+      if (mem) { this.address(x); this.translate(size, false, k, x); this.load(size); } else this.readReg(x.rm, size, x.rex);
       this.set(L_T0);
       this.cond(op & 0xf);
       // A 32-bit CMOV writes (zero-extends) its destination even when the condition is false.
-      this.open(OP.if); this.get(L_T0); this.writeReg(x.reg, size, 0); this.close();
+      this.open(OP.if); this.get(L_T0); this.writeReg(x.reg, size, x.rex); this.close();
       if (size === 4) { this.readReg(x.reg, 4, 0); this.writeReg(x.reg, 4, 0); }
       return 'next';
     }
     // ALU: 01 03 09 0B ... 39 3B (not ADC/SBB), 05 0D ... 3D, 81, 83
     let aluOp = -1;
     let kind: 'EG' | 'GE' | 'AI' | 'EI' | null = null;
-    if (op < 0x40 && (op & 7) === 1) { aluOp = op >> 3; kind = 'EG'; }
-    else if (op < 0x40 && (op & 7) === 3) { aluOp = op >> 3; kind = 'GE'; }
-    else if (op < 0x40 && (op & 7) === 5) { aluOp = op >> 3; kind = 'AI'; }
-    else if (op === 0x81 || op === 0x83) { aluOp = x.reg & 7; kind = 'EI'; }
+    if (op < 0x40 && (op & 7) <= 1) { aluOp = op >> 3; kind = 'EG'; }
+    else if (op < 0x40 && (op & 7) <= 3) { aluOp = op >> 3; kind = 'GE'; }
+    else if (op < 0x40 && (op & 7) <= 5) { aluOp = op >> 3; kind = 'AI'; }
+    else if (op === 0x80 || op === 0x81 || op === 0x83) { aluOp = x.reg & 7; kind = 'EI'; }
     if (kind === null || aluOp === ADC || aluOp === SBB) return null;
     const flagKind = aluOp === ADD ? FL_ADD : aluOp === SUB || aluOp === CMP ? FL_SUB : FL_LOGIC;
     const wop = aluOp === ADD ? OP.i64_add : aluOp === OR ? OP.i64_or : aluOp === AND ? OP.i64_and
@@ -540,13 +874,13 @@ class BlockCompiler {
     }
     const pushA = (): void => {
       if (dstMem) this.get(L_T0);
-      else if (kind === 'EG' || kind === 'EI') this.readReg(x.rm, size, 0);
-      else if (kind === 'GE') this.readReg(x.reg, size, 0);
-      else this.readReg(0, size, 0);
+      else if (kind === 'EG' || kind === 'EI') this.readReg(x.rm, size, x.rex);
+      else if (kind === 'GE') this.readReg(x.reg, size, x.rex);
+      else this.readReg(0, size, x.rex);
     };
     const pushB = (): void => {
-      if (kind === 'EG') this.readReg(x.reg, size, 0);
-      else if (kind === 'GE') { if (mem) this.load(size); else this.readReg(x.rm, size, 0); }
+      if (kind === 'EG') this.readReg(x.reg, size, x.rex);
+      else if (kind === 'GE') { if (mem) this.load(size); else this.readReg(x.rm, size, x.rex); }
       else this.i64(x.imm);
     };
     // xor r, r / sub r, r: b is a; still the general path
@@ -554,7 +888,7 @@ class BlockCompiler {
     this.setFlags(flagKind, size);
     if (aluOp === CMP) { this.e(OP.drop); return 'next'; }
     if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); return 'next'; }
-    this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, 0);
+    this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, x.rex);
     return 'next';
   }
 }
@@ -570,6 +904,7 @@ function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
       rex: u8[r + L.CE_REX], opsize: u8[r + L.CE_OPSIZE], mod: u8[r + L.CE_MOD], reg: u8[r + L.CE_REG],
       rm: u8[r + L.CE_RM], base: u8[r + L.CE_BASE], index: u8[r + L.CE_INDEX], scale: u8[r + L.CE_SCALE],
       flags: u8[r + L.CE_FLAGS], disp: dv.getBigUint64(r + L.CE_DISP, true), imm: dv.getBigUint64(r + L.CE_IMM, true),
+      simd: u8[r + L.CE_SIMD],
     });
   }
   return out;
@@ -607,6 +942,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   };
   tryAll(0);
   if (n === 0) return null;
+  c.total = n;
   const codeLen = Number(insns[n - 1].next - insns[0].rip);
   tryAll(codeLen);
   c.body.u8(OP.end); // loop (every path inside ends with br)
@@ -666,6 +1002,7 @@ export interface JitCoreExports {
   jitGetCF(): number;
   jitShift(op: number, size: number, v: bigint, count: number): bigint;
   rflags(): bigint;
+  jitProfile(i: number): bigint;
 }
 
 export interface JitStats {
@@ -693,10 +1030,31 @@ export class JitCache {
     this.base = ex.table.length;
     ex.table.grow(capacity);
     this.owner = new Array(capacity);
+    if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory },
       core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags },
     };
+  }
+
+  /**
+   * What WASL_JIT_STATS prints: the compile counters, how many instructions ran compiled and
+   * interpreted, and the opcodes the sampled interpreted instructions had (the ones that most
+   * keep hot code out of compiled blocks come first).
+   */
+  summary(): string {
+    const p = (i: number): number => Number(this.ex.jitProfile(i));
+    const taken = Math.min(p(3), 4096);
+    const ops: Record<string, number> = {};
+    for (let i = 0; i < taken; i++) {
+      const v = p(4 + i);
+      const op = v ? (v - 1).toString(16) : 'undecodable';
+      ops[op] = (ops[op] ?? 0) + 1;
+    }
+    const top = Object.entries(ops).sort((a, b) => b[1] - a[1]).slice(0, 16)
+      .map(([op, n]) => `${op}:${(100 * n / taken).toFixed(1)}%`).join(' ');
+    return `${JSON.stringify(this.stats)}\nwasl: jit insns compiled ${p(0)} interpreted ${p(1)} ` +
+      `block entries ${p(2)}; interpreted opcodes (sampled): ${top}`;
   }
 
   /**
