@@ -2,9 +2,10 @@
 // instructions of the thread whose state is at STATE until it meets something lxcore must
 // handle, or the budget ends; the reason is returned and also left in the state block.
 
-import { STATE, EXIT_REASON, INSN_COUNT } from './shared/layout';
+import { STATE, RIP, EXIT_REASON, INSN_COUNT } from './shared/layout';
 import { EXIT_BUDGET } from './shared/exit';
 import { step, decode, d_len, dcacheInit } from './decode/decoder';
+import { tryRun, runsInit } from './decode/runs';
 import { exiting, exitCompletes, clearExit } from './state';
 import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
 import { materializeFlags } from './ops/flags';
@@ -22,6 +23,13 @@ export function run(budget: i32): i32 {
   clearExit();
   let i = 0;
   while (i < budget) {
+    // A cached run of fast forms, validated once (decode/runs.ts); else one instruction.
+    const k = tryRun(load<u64>(STATE + RIP), budget - i);
+    if (k >= 0) {
+      i += k;
+      if (exiting) break;
+      continue;
+    }
     step();
     if (exiting) break;
     i++;
@@ -46,6 +54,7 @@ export function decodeOne(): i32 {
 
 // Start-up (exported as _start by asconfig's exportStart; lxcore calls it once the memory is
 // attached): an empty TLB holds -1 tags, never 0, because page 0 is a valid vpn; likewise the
-// decoded-instruction cache.
+// decoded-instruction cache and the runs.
 tlbFlushAll();
 dcacheInit();
+runsInit();

@@ -5,7 +5,7 @@
 
 import {
   STATE, RIP, FS_BASE, GS_BASE, SCRATCH, TLBE_EXEC_TAG, TLBE_FRAME, FAULT_USER, FAULT_FETCH,
-  DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES,
+  DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES, RUNS, RUNS_END,
   CE_BYTES, CE_RIP, CE_DISP, CE_IMM, CE_OP, CE_LEN, CE_PREFIX, CE_SIMD, CE_REX, CE_OPSIZE, CE_MODRM,
   CE_MOD, CE_REG, CE_RM, CE_BASE, CE_INDEX, CE_SCALE, CE_FLAGS, CE_IMM2, CE_FAST, CE_FA, CE_FB,
   CF_MODRM, CF_IMM, CF_IMM2, CF_RIPREL,
@@ -257,13 +257,13 @@ export function decode(): i32 {
 
 // Entry fields: CE_* in cpu/shared/layout.ts (the compiler tier reads them too).
 
-@inline function cacheEntry(rip: u64): usize {
+@inline export function cacheEntry(rip: u64): usize {
   return DCACHE_TABLE + ((<usize>(rip ^ (rip >> 12)) & (DCACHE_ENTRIES - 1)) * DCACHE_ENTRY_SIZE);
 }
 
 /** Empties the cache and builds the length masks (at start; the cache needs no other flush). */
 export function dcacheInit(): void {
-  if (__heap_base > <usize>DCACHE_MASKS || DCACHE_END > FRAMES) unreachable();
+  if (__heap_base > <usize>DCACHE_MASKS || DCACHE_END > RUNS || RUNS_END > FRAMES) unreachable();
   for (let n = 0; n < 16; n++) {
     for (let i = 0; i < 16; i++) store<u8>(<usize>DCACHE_MASKS + (<usize>n << 4) + <usize>i, i < n ? 0xff : 0);
   }
@@ -327,18 +327,18 @@ function writeEntry(ce: usize, rip: u64, host: usize, op: i32): void {
 // keep the table's #UD and operand-size rules), and the semantics are the handlers' own
 // (alu(), cond(), readMem/writeMem), so both paths agree by construction. An instruction runs
 // through dispatch() the first time (when it is decoded) and fast from then on.
-const FK_NONE = 0;
+export const FK_NONE = 0;
 const FK_MOV_RR = 1;   // 89/8B mod=3: FA = FB
-const FK_LOAD = 2;     // 8B mem: FA = [ea]
-const FK_STORE = 3;    // 89 mem: [ea] = FA
-const FK_ALU_RR = 4;   // 01..3B (Ev,Gv / Gv,Ev) mod=3: FA = FA op FB, op in CE_FB >> 4
-const FK_ALU_RI = 5;   // 81/83 mod=3: FA = FA op imm
-const FK_TEST_RR = 6;  // 85 mod=3
-const FK_JCC = 7;      // 70..7F, 0F 80..8F: FA = condition code
-const FK_SHIFT_RI = 8; // C1/D1 mod=3: FA = FA shifted by imm (D1: 1), group-2 op in CE_FB >> 4
+export const FK_LOAD = 2;     // 8B mem: FA = [ea]
+export const FK_STORE = 3;    // 89 mem: [ea] = FA
+export const FK_ALU_RR = 4;   // 01..3B (Ev,Gv / Gv,Ev) mod=3: FA = FA op FB, op in CE_FB >> 4
+export const FK_ALU_RI = 5;   // 81/83 mod=3: FA = FA op imm
+export const FK_TEST_RR = 6;  // 85 mod=3
+export const FK_JCC = 7;      // 70..7F, 0F 80..8F: FA = condition code
+export const FK_SHIFT_RI = 8; // C1/D1 mod=3: FA = FA shifted by imm (D1: 1), group-2 op in CE_FB >> 4
 const FK_LEA = 9;      // 8D: FA = ea
 const FK_MOV_RI = 10;  // B8+r: FA = imm
-const FK_ALU_RM = 11;  // 03..3B (Gv,Ev) mem: FA = FA op [ea]
+export const FK_ALU_RM = 11;  // 03..3B (Gv,Ev) mem: FA = FA op [ea]
 
 /** Which fast form the instruction decode() just decoded is, filling FA/FB; FK_NONE if none. */
 function fastForm(ce: usize, op: i32): i32 {
@@ -414,7 +414,7 @@ function fastForm(ce: usize, op: i32): i32 {
 }
 
 /** Runs the fast form `kind` of the validated entry `ce` at `rip`, committing rip as step() does. */
-@inline function runFast(ce: usize, rip: u64, kind: i32): void {
+@inline export function runFast(ce: usize, rip: u64, kind: i32): void {
   let next = rip + <u64>load<u8>(ce, CE_LEN);
   const size = <i32>load<u8>(ce, CE_OPSIZE);
   const fa = <i32>load<u8>(ce, CE_FA);

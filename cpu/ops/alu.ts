@@ -18,6 +18,20 @@ export const SUB = 5;
 export const XOR = 6;
 export const CMP = 7;
 
+/**
+ * `a op b` without its flags (not ADC/SBB, which read CF): for an instruction of a run whose
+ * flags a later one overwrites before anything can read them (cpu/decode/runs.ts).
+ */
+@inline export function aluValue(op: i32, a: u64, b: u64): u64 {
+  switch (op) {
+    case ADD: return a + b;
+    case OR: return a | b;
+    case AND: return a & b;
+    case XOR: return a ^ b;
+    default: return a - b; // SUB, CMP
+  }
+}
+
 /** Computes `a op b` on `size` bytes, records the flags, returns the (unmasked) result. */
 @inline export function alu(op: i32, size: i32, a: u64, b: u64): u64 {
   let r: u64;

@@ -105,6 +105,33 @@ function group2(op: i32, size: i32, count: u32): void {
   return res;
 }
 
+/**
+ * The value shifted() computes, without the flags: for a run whose flags are dead
+ * (cpu/decode/runs.ts). SHL/SAL, SHR, SAR, ROL, ROR only (RCL/RCR read CF).
+ */
+@inline export function shiftValue(op: i32, size: i32, v: u64, count: u32): u64 {
+  const c = count & countMask(size);
+  const bits = size << 3;
+  const m = sizeMask(size);
+  if (c == 0) return v;
+  switch (op) {
+    case SHL: case SAL: return (v << <u64>c) & m;
+    case SHR: return v >> <u64>c;
+    case SAR: {
+      const sh = <u64>(64 - bits);
+      return <u64>((<i64>(v << sh) >> sh) >> <i64>c) & m;
+    }
+    case ROL: {
+      const r = c % <u32>bits;
+      return r == 0 ? v : ((v << <u64>r) | (v >> <u64>(bits - <i32>r))) & m;
+    }
+    default: { // ROR
+      const r = c % <u32>bits;
+      return r == 0 ? v : ((v >> <u64>r) | (v << <u64>(bits - <i32>r))) & m;
+    }
+  }
+}
+
 export function opShiftEbIb(op: i32): void { group2(op, 1, <u32>d_imm); }
 export function opShiftEvIb(op: i32): void { group2(op, d_opsize, <u32>d_imm); }
 export function opShiftEb1(op: i32): void { group2(op, 1, 1); }

@@ -11,7 +11,8 @@
 //   0x0004_0000  asc static data (asconfig memoryBase); the core allocates nothing after start
 //   0x000b_ff00  DCACHE      decoded-instruction cache (cpu/decode/decoder.ts): length masks,
 //                            then DCACHE_ENTRIES entries of DCACHE_ENTRY_SIZE bytes
-//   0x0010_0000  FRAMES      guest page frames and page-table nodes, handed out by lxcore/mm
+//   0x0010_0000  RUNS        the interpreter's validated runs of fast forms (cpu/decode/runs.ts)
+//   0x0020_0000  FRAMES      guest page frames and page-table nodes, handed out by lxcore/mm
 
 export const STATE = 0x1000;
 export const STATE_SIZE = 0x400;
@@ -70,13 +71,31 @@ export const CE_IMM2 = 55;
 export const CE_FAST = 56;     // u8: FK_* (0 = through dispatch())
 export const CE_FA = 57;       // u8: fast form's first register (the destination)
 export const CE_FB = 58;       // u8: fast form's second register, or its ALU operation
+export const CE_DEADF = 59;    // u8: 1 when a run's liveness scan found its flags overwritten unread
 // CE_FLAGS bits
 export const CF_MODRM = 1;
 export const CF_IMM = 2;
 export const CF_IMM2 = 4;
 export const CF_RIPREL = 8;
 
-export const FRAMES = 0x100000;
+// ---- Runs of fast forms (cpu/decode/runs.ts): a direct-mapped table keyed by the guest rip of
+// the run's first instruction. A record: the tag (u64, -1 = empty), instructions (u8; < 2 = "no
+// run starts here"), code bytes covered (u8), the code snapshot (RUN_MAX_BYTES, zero past the
+// end), then up to RUN_MAX_OPS copies of the instructions' decoded-instruction cache entries.
+export const RUNS = 0x100000;
+export const RUN_SIZE = 512;
+export const RUN_BITS = 11;
+export const RUN_ENTRIES = 1 << RUN_BITS;
+export const RUNS_END = RUNS + RUN_ENTRIES * RUN_SIZE;
+export const RN_RIP = 0;      // u64 tag
+export const RN_N = 8;        // u8 instructions
+export const RN_BYTES = 9;    // u8 code bytes
+export const RN_CODE = 16;    // RUN_MAX_BYTES bytes of code
+export const RUN_MAX_BYTES = 64;
+export const RN_OPS = 128;    // RUN_MAX_OPS entries of DCACHE_ENTRY_SIZE bytes
+export const RUN_MAX_OPS = 6;
+// Guest frames start at the end of the initial 2 MiB of memory (lxcore/kernel/core.ts).
+export const FRAMES = RUNS_END;
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 

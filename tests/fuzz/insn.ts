@@ -474,8 +474,10 @@ export class Machine {
   private checkMemory(map: Map<number, Mapping>, nodes: number[], problem: (k: string, d: string) => void): void {
     const u8 = this.core.u8;
     if (this.mirror.length !== u8.length) { problem('memory-grew', 'linear memory grew during run()'); this.sync(0, u8.length); return; }
-    // The compiler tier's block table and decode records are the core's too (cpu/jit).
+    // The compiler tier's block table and decode records are the core's too (cpu/jit), and so
+    // is the interpreter's table of runs (cpu/decode/runs.ts).
     const allowed: Range[] = [[S, S + L.STATE_USED], [L.SCRATCH, L.SCRATCH + SCRATCH_ALLOWED], [L.TLB, L.TLB_END], [L.DCACHE_TABLE, L.DCACHE_END],
+      [L.RUNS, L.RUNS_END],
       [L.JIT_BLOCKS, L.JIT_BLOCKS_END], [L.JIT_BUF, L.JIT_BUF + L.JIT_MAX_INSNS * L.JIT_REC_SIZE], ...this.segs.scratch];
     for (const m of map.values()) if ((m.prot & (W | COW)) === W) allowed.push([m.frame, m.frame + P]);
     for (const [a, b] of allowed) this.sync(a, b);

@@ -1,0 +1,100 @@
+// The interpreter's runs of fast forms (cpu/decode/runs.ts) against the host CPU: random straight-
+// line sequences of the fast forms (ALU reg/reg, reg/imm and reg/[mem] with all eight operations,
+// TEST, shifts and rotates by an immediate or 1, MOV, MOV imm, LEA, loads and stores, Jcc over
+// the next instruction), some with
+// a load from an unmapped page in the middle, so that a fault inside a run must show the
+// registers and flags exactly as the host leaves them (the liveness scan must not have skipped
+// flags a fault can see). Each case runs three times in a row at the same address: the first
+// decodes, the second records the runs from the decoded-instruction cache, the third executes
+// them; a case with a load through rdi runs twice with rdi mapped (so the runs span the load)
+// and then with rdi unmapped, the others the third time with other operands (so that Jccs
+// recorded as not taken may be taken: a side exit). Reproduce a failure with WASL_SEED=<seed in the message>.
+
+import { describe, test } from 'vitest';
+import { Case, Prng, check, formatFailures, nativeAvailable, testSeed, makeState, AF, OF, DATA_ADDR, PAGE_SIZE } from './oracle.js';
+
+const SKIP = nativeAvailable();
+const SEED = testSeed();
+const N = Number(process.env.WASL_CASES ?? 600);
+
+// Registers the sequences use freely: not rsp, rsi (the data pointer) or rdi (the unmapped one).
+const REGS = [0, 1, 2, 3, 5, 8, 9, 10, 11, 12, 13, 14, 15];
+const RSI = 6, RDI = 7;
+
+function rex(w: boolean, reg: number, rm: number): number[] {
+  const b = (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+  return b ? [0x40 | b] : [];
+}
+const modrm = (mod: number, reg: number, rm: number): number => (mod << 6) | ((reg & 7) << 3) | (rm & 7);
+function le(v: number, n: number): number[] { return Array.from({ length: n }, (_, i) => (v >>> (8 * i)) & 0xff); }
+
+interface Insn { bytes: number[]; shift: boolean; flags?: boolean } // flags: sets all six
+
+function insn(r: Prng): Insn {
+  const w = r.bool();
+  const a = r.pick(REGS), b = r.pick(REGS);
+  const op = r.int(8);
+  const disp = r.int(16) * 8; // inside the data page
+  switch (r.int(12)) {
+    case 0: case 1: return { bytes: [...rex(w, b, a), op * 8 + 1, modrm(3, b, a)], shift: false, flags: true }; // op a, b
+    case 2: return { bytes: [...rex(w, 0, a), 0x83, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a, imm8
+    case 3: return { bytes: [...rex(w, 0, a), 0x81, modrm(3, op, a), ...le(r.u32(), 4)], shift: false, flags: true }; // op a, imm32
+    case 4: return { bytes: [...rex(w, b, RSI), op * 8 + 3, modrm(1, b, RSI), disp], shift: false, flags: true }; // op b, [rsi+d]
+    case 5: return { bytes: [...rex(w, b, a), 0x85, modrm(3, b, a)], shift: false, flags: true }; // test a, b
+    case 6: return { bytes: [...rex(w, 0, a), 0xc1, modrm(3, op, a), r.pick([0, 1, 2, 7, 13, 31, 32, 63, r.int(256)])], shift: true };
+    case 7: return { bytes: [...rex(w, 0, a), 0xd1, modrm(3, op, a)], shift: true };                      // shift/rotate by 1
+    case 8: return { bytes: [...rex(w, b, a), r.bool() ? 0x89 : 0x8b, modrm(3, b, a)], shift: false };    // mov a, b
+    case 9: return w ? { bytes: [0x48 | (a >> 3), 0xb8 + (a & 7), ...le(r.u32(), 4), ...le(r.u32(), 4)], shift: false }
+      : { bytes: [...rex(false, 0, a), 0xb8 + (a & 7), ...le(r.u32(), 4)], shift: false };               // mov a, imm
+    case 10: return { bytes: [...rex(w, b, RSI), 0x8d, modrm(1, b, RSI), disp], shift: false };          // lea b, [rsi+d]
+    default: return { bytes: [...rex(w, b, RSI), r.bool() ? 0x89 : 0x8b, modrm(1, b, RSI), disp], shift: false }; // store/load
+  }
+}
+
+/** A case, or for one with a load through rdi, [the same code with rdi mapped, with it unmapped]. */
+function runCase(r: Prng): Case[] {
+  const n = 2 + r.int(14);
+  const code: number[] = [];
+  let shifts = false;
+  let ofUndefined = false; // after a shift or rotate by more than 1 (SDM): no Jcc may read OF
+  const faultAt = r.int(4) === 0 ? r.int(n) : -1;
+  for (let i = 0; i < n; i++) {
+    if (i === faultAt) code.push(...rex(r.bool(), r.pick(REGS), RDI), 0x8b, modrm(0, r.pick(REGS), RDI)); // mov reg, [rdi]
+    const x = insn(r);
+    shifts ||= x.shift;
+    // Sometimes a Jcc over this instruction (rel8 or rel32): taken, it leaves the run.
+    const skippable = r.int(5) === 0;
+    if (skippable) {
+      const cc = ofUndefined ? 2 + r.int(10) : r.int(16); // 2..B: CF, ZF, SF, PF
+      code.push(...(r.bool() ? [0x70 + cc, x.bytes.length] : [0x0f, 0x80 + cc, ...le(x.bytes.length, 4)]));
+    }
+    code.push(...x.bytes);
+    if (x.shift) ofUndefined = true;
+    else if (x.flags && !skippable) ofUndefined = false; // a skipped instruction defines nothing
+  }
+  const gpr = Array.from({ length: 16 }, () => r.operand(64));
+  gpr[RSI] = DATA_ADDR;
+  gpr[RDI] = DATA_ADDR + 0x800n;
+  const data = new Uint8Array(PAGE_SIZE).map(() => r.int(256));
+  // AF after logic and shifts, OF after shifts and rotates by more than 1: undefined (SDM).
+  const c: Case = { code: new Uint8Array(code), state: makeState({ gpr, rflags: r.flags() }), data, undefinedFlags: AF | (shifts ? OF : 0n), note: 'run' };
+  if (faultAt >= 0) {
+    const g = [...gpr];
+    g[RDI] = 0x1000n; // never mapped
+    return [c, { ...c, state: makeState({ gpr: g, rflags: c.state.rflags }), note: 'run, faulting inside' }];
+  }
+  // Or other operands, so that the Jccs may go the other way than when the runs were recorded.
+  const g = Array.from({ length: 16 }, () => r.operand(64));
+  g[RSI] = DATA_ADDR;
+  g[RDI] = DATA_ADDR + 0x800n;
+  return [c, { ...c, state: makeState({ gpr: g, rflags: r.flags() }), note: 'run, other operands' }];
+}
+
+describe('runs of fast forms vs the host CPU', () => {
+  test.skipIf(SKIP !== null)(`random straight-line sequences, each run three times, faults inside runs${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
+    const r = new Prng(SEED * 1000n + 31n);
+    const cases = Array.from({ length: Math.ceil(N / 2) }, () => runCase(r)).flatMap(([c, f]) => [c, c, f]);
+    const fails = check(cases, { limit: 8 });
+    if (fails.length) throw new Error(formatFailures(fails, `runs: ${fails.length}+ of ${cases.length} cases differ (WASL_SEED=${SEED})\n`));
+  });
+});
