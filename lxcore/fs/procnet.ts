@@ -7,7 +7,7 @@
 
 import { staticDir, file, SynNode } from './synthetic.js';
 import { hostText } from './hostinfo.js';
-import { interfaces } from '../net/ifaces.js';
+import { interfaces, ifaOfScope } from '../net/ifaces.js';
 import type { Task } from '../kernel/task.js';
 
 const DEV_HEADER = 'Inter-|   Receive                                                |  Transmit\n' +
@@ -29,7 +29,7 @@ function ifInet6(t: Task): string {
     for (const a of i.addrs) {
       if (a.family !== 10) continue;
       const hex = [...a.addr].map((b) => b.toString(16).padStart(2, '0')).join('');
-      const scope = a.scope === 254 ? 0x10 : a.scope === 253 ? 0x20 : a.scope === 200 ? 0x40 : 0;
+      const scope = ifaOfScope(a.scope);
       const h2 = (n: number) => n.toString(16).padStart(2, '0');
       out += `${hex} ${h2(i.index)} ${h2(a.prefixlen)} ${h2(scope)} ${h2(a.flags)} ${i.name.padStart(8)}\n`;
     }

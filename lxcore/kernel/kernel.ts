@@ -34,7 +34,7 @@ import type { Filesystem } from '../vfs/api.js';
 import type { DiskStoreOptions } from '../../volfs/diskstore.js';
 import type { Volfs } from '../../volfs/volfs.js';
 import { forceFaultSignal } from './traps.js';
-import { processEnded } from './proctree.js';
+import { processEnded, hostStat } from './proctree.js';
 import { disassociateCtty } from '../tty/jobctl.js';
 import { SyscallStats } from '../syscalls/stats.js';
 
@@ -543,11 +543,6 @@ export class Kernel {
 
 /** The host process's own process group and session (/proc/self/stat), or `pid` for both. */
 function hostGroupAndSession(pid: number): [number, number] {
-  try {
-    const st = fs.readFileSync('/proc/self/stat', 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …
-    const pgrp = Number(f[2]), session = Number(f[3]);
-    if (pgrp > 0 && session > 0) return [pgrp, session];
-  } catch { /* not Linux */ }
-  return [pid, pid];
+  const st = hostStat('self');
+  return st && st[0] > 0 && st[1] > 0 ? [st[0], st[1]] : [pid, pid];
 }

@@ -188,8 +188,8 @@ export function orphanedPgrp(k: Kernel, pgid: number, ignored: Process | null = 
   return true;
 }
 
-/** [pgrp, session, ppid, state] of host process `pid` from /proc/PID/stat, or undefined. */
-function hostStat(pid: number): [number, number, number, string] | undefined {
+/** A host process's [pgrp, session, ppid, state] from /proc/PID/stat ('self': wasl's own). */
+export function hostStat(pid: number | 'self'): [number, number, number, string] | undefined {
   try {
     const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session …

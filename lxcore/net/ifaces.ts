@@ -107,7 +107,7 @@ export function interfaces(k?: Kernel): Iface[] {
       if (f[5] !== name) continue;
       // if_inet6 shows the address's IFA_* scope bits; netlink carries rt_scope() of them.
       const bits = parseInt(f[3], 16);
-      const scope = bits & 0x10 ? RT_SCOPE_HOST : bits & 0x20 ? RT_SCOPE_LINK : bits & 0x40 ? 200 : RT_SCOPE_UNIVERSE;
+      const scope = scopeOfIfa(bits);
       addrs.push({ family: 10, addr: ipv6Hex(f[0]), prefixlen: parseInt(f[2], 16), scope, flags: parseInt(f[4], 16) });
     }
     // The qdisc is not in /sys: a device that is down has noop, a loopback or queueless one
@@ -122,4 +122,15 @@ export function interfaces(k?: Kernel): Iface[] {
     });
   }
   return list.length ? list.sort((a, b) => a.index - b.index) : loopbackOnly();
+}
+
+/**
+ * The IPv6 address scope's two spellings: the IFA_* bits /proc/net/if_inet6 shows (0x10 host,
+ * 0x20 link, 0x40 site, 0 global) and the RT_SCOPE_* value netlink carries (rt_scope()).
+ */
+export function scopeOfIfa(bits: number): number {
+  return bits & 0x10 ? RT_SCOPE_HOST : bits & 0x20 ? RT_SCOPE_LINK : bits & 0x40 ? 200 : RT_SCOPE_UNIVERSE;
+}
+export function ifaOfScope(scope: number): number {
+  return scope === RT_SCOPE_HOST ? 0x10 : scope === RT_SCOPE_LINK ? 0x20 : scope === 200 ? 0x40 : 0;
 }
