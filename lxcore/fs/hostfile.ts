@@ -12,6 +12,8 @@ import { hostErrno } from './hosterr.js';
 import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
+import type { Dentry } from '../vfs/namespace.js';
+import type { Drvfs } from '../../drvfs/drvfs.js';
 
 import { TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGPGRP, TIOCSPGRP, TIOCGWINSZ, TIOCSWINSZ } from '../abi/ioctl.js';
 
@@ -55,10 +57,12 @@ export class HostFile extends FileDescription {
   /** `own` = close the host fd when the last guest reference goes (not for inherited stdio). */
   /**
    * `path` is the name the guest opened it by (what /proc/PID/fd shows, what a dirfd is relative
-   * to); `hostPath` the host's name for it, when that differs (a drvfs mount).
+   * to); `hostPath` the host's name for it, when that differs (a drvfs mount). `dentry`: where
+   * the namespace found it, for a file of a drvfs mount: its status is the mount's view, and the
+   * f* calls check the mount (read-only) and that view (owner) as the path forms do.
    */
   constructor(readonly hostFd: number, flags: number, path: string, private readonly own: boolean,
-    readonly hostPath: string = path) {
+    readonly hostPath: string = path, readonly dentry?: Dentry) {
     super(flags, path);
     let mode = 0;
     try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
@@ -248,7 +252,8 @@ export class HostFile extends FileDescription {
   }
 
   override stat(): Stat {
-    return statFromHost(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
+    const st = this.sync(() => fs.fstatSync(this.hostFd, { bigint: true }));
+    return this.dentry ? (this.dentry.inode.fs as Drvfs).statOf(st) : statFromHost(st);
   }
 
   override readdir(): Dirent[] {

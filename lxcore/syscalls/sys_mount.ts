@@ -67,3 +67,16 @@ export function sysChroot(t: Task, pathAddr: number): number {
   p.cwd = vfs.ns.pathUnder(ctx.cwd, d) ?? '/';
   return 0;
 }
+
+/**
+ * pivot_root(2): EPERM without CAP_SYS_ADMIN (before the paths are read, as may_mount comes
+ * first), then Vfs.pivotRoot's checks and move, for every process of the instance.
+ */
+export function sysPivotRoot(t: Task, newRootAddr: number, putOldAddr: number): number {
+  if (!capable(t)) fail(EPERM);
+  const newRoot = pathArg(t, newRootAddr);
+  const putOld = pathArg(t, putOldAddr);
+  const vfs = t.kernel.ensureVfs();
+  vfs.pivotRoot(vfs.context(t), newRoot, putOld, t.kernel.processes.values());
+  return 0;
+}

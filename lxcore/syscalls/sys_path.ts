@@ -25,6 +25,7 @@ import { Dentry, type Mount, NAME_MAX } from '../vfs/namespace.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { Creds, permission, allowed, mayExec, mayModifyDir, mayDelete, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import type { FileDescription } from '../vfs/file.js';
+import type { Drvfs } from '../../drvfs/drvfs.js';
 
 const PATH_MAX = 4096;
 
@@ -184,6 +185,11 @@ export function dentryStat(d: Dentry): Stat {
     size: a.size, blksize: 4096, blocks: a.blocks, atimeNs: a.atimeNs, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs };
 }
 
+/** stat(2) of a drvfs file by its host path: the mount's view (Drvfs.statOf). */
+export function hostViewStat(d: Dentry, hostPath: string): Stat {
+  return (d.inode.fs as Drvfs).statOf(host(() => fs.lstatSync(hostPath, { bigint: true })));
+}
+
 /** The credentials a VFS permission check uses. */
 export function credsOf(t: Task): Creds {
   const c = t.process.creds;
@@ -277,7 +283,14 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
   const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
   if (created) hostCreated(t, created, mask);
-  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host), cloexec);
+  // A drvfs file keeps where the namespace found it (its mount, its inode): its status and the
+  // f* calls on it follow the mount's view (sys_fsops.ts), as the path forms do.
+  let dentry = r.vfsDentry;
+  if (created?.dir) {
+    const inode = created.dir.inode.lookup(created.name);
+    if (inode) dentry = new Dentry(created.dir.mount, inode, created.dir, created.name);
+  }
+  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host, dentry), cloexec);
 }
 
 /**
@@ -333,6 +346,9 @@ function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
   if (path === '' && (dirfd | 0) !== AT_FDCWD) return t.process.fds.get(dirfd | 0).stat();
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
   const r = lookup(t, dirfd, path === '' ? '.' : path, follow);
+  // A drvfs file: the walk followed every symlink already (lstat, never the host's own
+  // following), and the mount's view answers, as its descriptors' fstat does.
+  if ('host' in r && r.vfsDentry) return hostViewStat(r.vfsDentry, r.host);
   if ('host' in r) return statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
   if ('dentry' in r) return dentryStat(r.dentry);
   if (r.node.kind === 'link' && r.node.magic && follow) return r.node.magic(t).stat();
@@ -417,16 +433,25 @@ export function sysFaccessat2(t: Task, dirfd: number, pathAddr: number, mode: nu
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
   const path = pathArg(t, pathAddr, (flags & AT_EMPTY_PATH) !== 0);
   const r = lookup(t, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  // access(2) checks with the real uid and gid unless AT_EACCESS (do_faccessat's override creds).
+  const c = t.process.creds;
+  const who: Creds = flags & AT_EACCESS ? credsOf(t) : { fsuid: c.uid, fsgid: c.gid, groups: c.groups };
+  // A drvfs file is checked against the mount's view, as stat shows it and as open checks it.
+  const d = 'dentry' in r ? r.dentry : 'host' in r ? r.vfsDentry : undefined;
+  if (d) {
+    if (mode === F_OK) return 0;
+    const a = d.inode.attrs(), type = a.mode & S_IFMT;
+    // inode_permission: a read-only mount answers EROFS for files, directories and symlinks
+    // before the permission bits are looked at.
+    if ((mode & 2) && d.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
+    if (!allowed(who, a, mode)) fail(EACCES);
+    return 0;
+  }
   if ('host' in r) {
     host(() => fs.accessSync(r.host, mode === F_OK ? fs.constants.F_OK : mode));
     return 0;
   }
-  if ('dentry' in r) {
-    if (mode === F_OK) return 0;
-    if (!allowed(credsOf(t), r.dentry.inode.attrs(), mode)) fail(EACCES);
-    if ((mode & 2) && r.dentry.mount.readonly) fail(EROFS);
-    return 0;
-  }
+  if ('dentry' in r) return 0; // (handled above)
   // Synthetic nodes: files are read-only unless writable, directories read-only, none executable.
   if ((mode & 2) && !(r.node.kind === 'file' && r.node.write) && r.node.kind !== 'dev') fail(EACCES);
   if ((mode & 1) && r.node.kind !== 'dir') fail(EACCES);
