@@ -7,7 +7,7 @@
 
 import { fs, path as hostPath } from '../host.js';
 import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, ENAMETOOLONG, EBADF, ESPIPE, ENODEV, EOPNOTSUPP, EFBIG } from '../abi/errno.js';
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY, O_PATH } from '../abi/fcntl.js';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_ISUID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
 import { RENAME_NOREPLACE, RENAME_EXCHANGE, type InodeAttrs, type AttrChanges } from '../vfs/api.js';
 import { DrvInode } from '../../drvfs/drvfs.js';
@@ -274,11 +274,26 @@ function targetOfPath(t: Task, dirfd: number, pathAddr: number, follow: boolean,
   const r = lookup(t, dirfd, path, follow);
   if ('host' in r) return r.vfsDentry ? { dentry: r.vfsDentry } : r;
   if ('dentry' in r) return r;
+  // /proc/PID/fd/N followed: the open file it names (musl's fchmod of an O_PATH descriptor).
+  if (follow && r.node.kind === 'link' && r.node.magic) return targetOfFile(r.node.magic(t));
   return fail(EPERM); // wasl's synthetic files: owned by root, attributes fixed
 }
 
-function targetOfFd(t: Task, fd: number): Target {
+/**
+ * A descriptor the f* calls act on (fdget): EBADF for an O_PATH one, which only the calls that
+ * take a path with AT_EMPTY_PATH, fstat and fstatfs accept (fdget_raw).
+ */
+function fdget(t: Task, fd: number): FileDescription {
   const f = t.process.fds.get(fd | 0);
+  if (f.flags & O_PATH) fail(EBADF);
+  return f;
+}
+
+function targetOfFd(t: Task, fd: number, raw = true): Target {
+  return targetOfFile(raw ? t.process.fds.get(fd | 0) : fdget(t, fd));
+}
+
+function targetOfFile(f: FileDescription): Target {
   if (f instanceof HostFile) return f.dentry ? { dentry: f.dentry, hostFd: f.hostFd } : { hostFd: f.hostFd };
   if (f instanceof InodeFile) return { dentry: f.dentry };
   return fail(EPERM);
@@ -313,7 +328,7 @@ function chmod(t: Task, tg: Target, mode: number): number {
 }
 export function sysFchmodat(t: Task, dirfd: number, pathAddr: number, mode: number): number { return chmod(t, targetOfPath(t, dirfd, pathAddr, true, false), mode); }
 export function sysChmod(t: Task, pathAddr: number, mode: number): number { return sysFchmodat(t, AT_FDCWD, pathAddr, mode); }
-export function sysFchmod(t: Task, fd: number, mode: number): number { return chmod(t, targetOfFd(t, fd), mode); }
+export function sysFchmod(t: Task, fd: number, mode: number): number { return chmod(t, targetOfFd(t, fd, false), mode); }
 
 function chown(t: Task, tg: Target, uid: number, gid: number, follow: boolean): number {
   const u = uid | 0, g = gid | 0; // -1 leaves it as it is
@@ -351,7 +366,7 @@ export function sysFchownat(t: Task, dirfd: number, pathAddr: number, uid: numbe
 }
 export function sysChown(t: Task, pathAddr: number, uid: number, gid: number): number { return sysFchownat(t, AT_FDCWD, pathAddr, uid, gid, 0); }
 export function sysLchown(t: Task, pathAddr: number, uid: number, gid: number): number { return sysFchownat(t, AT_FDCWD, pathAddr, uid, gid, AT_SYMLINK_NOFOLLOW); }
-export function sysFchown(t: Task, fd: number, uid: number, gid: number): number { return chown(t, targetOfFd(t, fd), uid, gid, true); }
+export function sysFchown(t: Task, fd: number, uid: number, gid: number): number { return chown(t, targetOfFd(t, fd, false), uid, gid, true); }
 
 const UTIME_NOW = (1 << 30) - 1, UTIME_OMIT = (1 << 30) - 2;
 
@@ -374,7 +389,7 @@ export function sysUtimensat(t: Task, dirfd: number, pathAddr: number, timesAddr
   // Both UTIME_OMIT: nothing to do, and the path is not even looked up (sys_utimensat).
   if (atime === undefined && mtime === undefined) return 0;
   // utimensat(dirfd, NULL, …) is futimens(dirfd) (the glibc and musl futimens path).
-  const tg = pathAddr === 0 ? targetOfFd(t, dirfd) : targetOfPath(t, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+  const tg = pathAddr === 0 ? targetOfFd(t, dirfd, false) : targetOfPath(t, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
   mountWritable(tg);
   if ('dentry' in tg) {
     const a = tg.dentry.inode.attrs();
@@ -408,13 +423,13 @@ export function sysTruncate(t: Task, pathAddr: number, length: number): number {
   return truncate(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), length);
 }
 export function sysFtruncate(t: Task, fd: number, length: number): number {
-  const f = t.process.fds.get(fd | 0);
+  const f = fdget(t, fd);
   if ((f.flags & O_ACCMODE) === O_RDONLY) fail(EINVAL); // ftruncate needs a file open for writing
   return truncate(t, targetOfFd(t, fd), length);
 }
 
 // fallocate(2)'s modes (linux/falloc.h).
-const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_NO_HIDE_STALE = 0x04,
+const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02,
   FALLOC_FL_COLLAPSE_RANGE = 0x08, FALLOC_FL_ZERO_RANGE = 0x10, FALLOC_FL_INSERT_RANGE = 0x20, FALLOC_FL_UNSHARE_RANGE = 0x40;
 
 /**
@@ -425,23 +440,25 @@ const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_NO_HIDE
  * filesystem without them answers.
  */
 export function sysFallocate(t: Task, fd: number, mode: number, offset: number, len: number): number {
-  const f = t.process.fds.get(fd | 0); // EBADF
+  const f = fdget(t, fd);
   if (offset < 0 || len <= 0) fail(EINVAL);
-  const known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE | FALLOC_FL_COLLAPSE_RANGE |
-    FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE;
+  // The mode switch of Linux 6.x's vfs_fallocate: one operation, KEEP_SIZE where it fits.
+  const known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
+    FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE;
   if (mode & ~known) fail(EOPNOTSUPP);
-  if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) === (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) fail(EOPNOTSUPP);
-  if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) fail(EOPNOTSUPP);
-  if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & ~FALLOC_FL_COLLAPSE_RANGE)) fail(EINVAL);
-  if ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE)) fail(EINVAL);
-  if ((mode & FALLOC_FL_UNSHARE_RANGE) && (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE))) fail(EINVAL);
+  switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+    case 0: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE: break;
+    case FALLOC_FL_PUNCH_HOLE: if (!(mode & FALLOC_FL_KEEP_SIZE)) fail(EOPNOTSUPP); break;
+    case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE: if (mode & FALLOC_FL_KEEP_SIZE) fail(EOPNOTSUPP); break;
+    default: fail(EOPNOTSUPP);
+  }
   if (!f.writable) fail(EBADF);
   const type = f.stat().mode & S_IFMT;
   if (type === S_IFIFO) fail(ESPIPE);
   if (type === S_IFDIR) fail(EISDIR);
   if (type !== S_IFREG && type !== S_IFBLK) fail(ENODEV);
   if (offset + len > Number.MAX_SAFE_INTEGER) fail(EFBIG);
-  const m = mode & ~FALLOC_FL_NO_HIDE_STALE;
+  const m = mode;
   if (m !== 0 && m !== FALLOC_FL_KEEP_SIZE && m !== (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) &&
     m !== FALLOC_FL_ZERO_RANGE && m !== (FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE)) fail(EOPNOTSUPP);
   t.kernel.pageCache.before(f);
@@ -471,7 +488,7 @@ export function sysUmask(t: Task, mask: number): number {
 }
 
 export function sysFsync(t: Task, fd: number): number {
-  const f = t.process.fds.get(fd | 0); // EBADF
+  const f = fdget(t, fd);
   t.kernel.pageCache.before(f); // what shared mappings stored reaches the file first
   if (f instanceof HostFile) host(() => fs.fsyncSync(f.hostFd));
   else if (f instanceof InodeFile) f.dentry.inode.sync(false);

@@ -124,7 +124,8 @@ export class Vfs {
    * flags only), MS_MOVE, and the propagation types (accepted, nothing propagates: one namespace).
    * `privileged`: the caller has CAP_SYS_ADMIN (checked after the target is found, as Linux).
    */
-  mount(ctx: WalkContext, source: string | null, target: string, type: string | null, flags: number, data: string, privileged = true): void {
+  mount(ctx: WalkContext, source: string | null, target: string, type: string | null, flags: number, data: string, privileged = true,
+    writers: (m: Mount, wholeFs: boolean) => boolean = () => false): void {
     const at = this.ns.resolve(ctx, ctx.cwd, target);
     // Below wasl's own /proc, /sys and /dev the namespace's directories are hidden: a mount there
     // would never be seen (quirks.md).
@@ -139,6 +140,10 @@ export class Vfs {
     if (flags & MS_REMOUNT) {
       if (!this.ns.isMountRoot(at)) fail(EINVAL);
       const m = at.mount;
+      // Made read-only while a file is open for writing on it (on any mount of the filesystem,
+      // for the superblock): EBUSY (mnt_make_readonly, sb_prepare_remount_readonly).
+      const bind = (flags & MS_BIND) !== 0;
+      if ((flags & MS_RDONLY) && !(bind ? m.flags & MS_RDONLY : m.fs.readonly) && writers(m, !bind)) fail(EBUSY);
       // A remount that names no atime flag keeps the mount's (path_mount).
       if (!atimeGiven) mnt = (mnt & ~(MS_RELATIME | MS_NOATIME)) | (m.flags & (MS_RELATIME | MS_NOATIME));
       if (!(flags & MS_BIND)) m.fs.readonly = (flags & MS_RDONLY) !== 0; // the superblock too
