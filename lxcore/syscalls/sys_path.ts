@@ -207,8 +207,9 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescri
   if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
   if (type !== S_IFREG && type !== S_IFDIR) fail(ENXIO); // FIFOs and devices on volfs: issue #5
   const creds = credsOf(t);
-  permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+  // inode_permission: EROFS for a write on a read-only mount comes before the permission bits.
   if (acc !== O_RDONLY && d.mount.readonly) fail(EROFS);
+  permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
   if ((flags & O_TRUNC) && acc !== O_RDONLY && type === S_IFREG) d.inode.setattr({ size: 0 });
   return new InodeFile(d, flags, path);
 }
@@ -262,20 +263,17 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
     if (creating && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
-  if (r.mount) {
-    // A host file on a mount with flags of its own: ro refuses writing opens, nodev device nodes.
-    if (r.mount.readonly && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC))) fail(EROFS);
-    if (r.mount.nodev) {
-      const ty = Number(host(() => fs.statSync(r!.host, { bigint: true })).mode) & S_IFMT;
-      if (ty === 0o020000 || ty === 0o060000) fail(EACCES); // S_IFCHR, S_IFBLK (may_open)
-    }
-  }
-  if (r.vfsDentry && !(flags & O_PATH)) {
-    // A drvfs file: may_open's checks with the guest's credentials (see hostCreateCheck).
+  if (r.vfsDentry && r.mount && !(flags & O_PATH)) {
+    // A drvfs file: do_open's and may_open's checks in their order, with the guest's
+    // credentials against the mount's view (see hostCreateCheck).
     const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, acc = flags & O_ACCMODE;
     if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+    if (type === S_IFREG && (flags & O_TRUNC) && r.mount.readonly) fail(EROFS); // mnt_want_write for O_TRUNC
     if (type === S_IFLNK) fail(ELOOP);
     if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
+    if ((type === 0o020000 || type === 0o060000) && r.mount.nodev) fail(EACCES); // S_IFCHR, S_IFBLK on nodev
+    // inode_permission: a read-only mount refuses writing before the permission bits are asked.
+    if (acc !== O_RDONLY && r.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
     permission(credsOf(t), a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
   }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
