@@ -256,14 +256,27 @@ export class HostFile extends FileDescription {
     return this.dentry ? (this.dentry.inode.fs as Drvfs).statOf(st) : statFromHost(st);
   }
 
+  /**
+   * A name the host resolves to the directory this descriptor has open, and to nothing else: its
+   * /proc/self/fd entry. The path it was opened by may since lead elsewhere — renamed, or (a
+   * drvfs directory) swapped for a symlink out of the mount by a host process — and the guest's
+   * getdents must list the directory it opened, as Linux's does. Its path where the host has no
+   * /proc.
+   */
+  private dirName(): string {
+    const p = `/proc/self/fd/${this.hostFd}`;
+    return fs.existsSync(p) ? p : this.hostPath;
+  }
+
   override readdir(): Dirent[] {
     if (!this.dirEntries) {
       const st = this.stat();
       if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
       // In the directory's own order, as getdents gives it (ext4: hash order): readdirSync
       // would sort the names (libuv's scandir), and tar, find and `ls -U` would list differently.
+      const at = this.dirName();
       const names = this.sync(() => {
-        const dir = fs.opendirSync(this.hostPath);
+        const dir = fs.opendirSync(at);
         const out: string[] = [];
         try {
           for (let e = dir.readSync(); e; e = dir.readSync()) out.push(e.name);
@@ -276,7 +289,7 @@ export class HostFile extends FileDescription {
       for (const name of ['.', '..', ...names]) {
         let ino = 0n, type = DT_UNKNOWN;
         try {
-          const s = fs.lstatSync(`${this.hostPath}/${name}`, { bigint: true });
+          const s = fs.lstatSync(`${at}/${name}`, { bigint: true });
           ino = s.ino;
           type = DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN;
         } catch { /* vanished meanwhile: report it unknown, as a racing readdir would */ }
