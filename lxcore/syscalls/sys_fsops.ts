@@ -160,7 +160,16 @@ function mayLinkat(t: Task, a: InodeAttrs): void {
 /** What linkat names when given an open file: its dentry, or its host path. */
 function linkSource(f: FileDescription): ReturnType<typeof lookup> {
   if (f instanceof InodeFile) return { dentry: f.dentry, path: f.path };
-  if (f instanceof HostFile && f.hostPath) return { host: f.hostPath, path: f.path };
+  if (f instanceof HostFile && f.hostPath) {
+    // Node links by name only. The name must still lead to the open file: renamed away, or a
+    // directory on the way swapped for a symlink out of a drvfs mount, it is not linked (ENOENT,
+    // as for a file whose name is gone) rather than whatever the name now reaches.
+    const open = host(() => fs.fstatSync(f.hostFd, { bigint: true }));
+    let named: ReturnType<typeof fs.lstatSync> | undefined;
+    try { named = fs.lstatSync(f.hostPath, { bigint: true }); } catch { /* gone */ }
+    if (!named || named.ino !== open.ino || named.dev !== open.dev) fail(ENOENT);
+    return { host: f.hostPath, path: f.path, mount: f.dentry?.mount, vfsDentry: f.dentry };
+  }
   return fail(ENOENT);
 }
 

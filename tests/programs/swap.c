@@ -4,7 +4,8 @@
  * descriptor opened on d, then d renamed to d.real and a symlink d -> OUTSIDE put in its place.
  *   "dirfd lists": what getdents on the descriptor lists (Linux: d.real's entries) — compared
  *                  with a native run;
- *   "guest:" lines: what a path through d reaches, once and while a second process swaps d back
+ *   "guest:" lines: what a path through d reaches (and what linkat(AT_EMPTY_PATH) of a descriptor
+ *                  opened on d/f before the swap links), once and while a second process swaps d back
  *                  and forth 300 times — under wasl never OUTSIDE's files (natively, with no
  *                  mount boundary, the symlink of course reaches them: these lines are not
  *                  compared). */
@@ -63,10 +64,14 @@ int main(int argc, char **argv) {
     if (f < 0 || write(f, "inside\n", 7) != 7) return 3;
     close(f);
     int dirfd = open("d", O_RDONLY | O_DIRECTORY);
+    int filefd = open("d/f", O_RDONLY);
     printf("dirfd lists before: %s\n", list(dirfd));
     if (rename("d", "d.real") || symlink(outside, "d")) return 4;
     printf("dirfd lists after the swap: %s\n", list(dirfd));
     printf("guest: d/f after the swap: %s\n", get("d/f"));
+    /* Linux links the open file; wasl (Node links by name) must not link what d/f now names. */
+    int r = linkat(filefd, "", AT_FDCWD, "linked", AT_EMPTY_PATH);
+    printf("guest: linkat(AT_EMPTY_PATH) of d/f's descriptor after the swap: %d errno %d, linked: %s\n", r, r ? errno : 0, get("linked"));
 
     fflush(stdout);
     pid_t p = fork();
