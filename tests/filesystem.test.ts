@@ -31,6 +31,26 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   });
 }
 
+// FIFOs on lxcore's own filesystems (volfs in memory and on disk) against the host kernel's
+// (tests/programs/fifo.c). Not on the passthrough: Node cannot make a FIFO in a host directory.
+for (const tc of ['musl', 'glibc'] as Toolchain[]) {
+  describe.skipIf(!canBuild(tc))(`FIFOs, ${tc} static (skipped only if its compiler is missing)`, () => {
+    it('native, isolated and persistent volfs agree', () => {
+      const bin = buildStatic(join(ROOT, 'tests/programs/fifo.c'), tc);
+      const dir = mkdtempSync(join(tmpdir(), 'wasl-fifo-'));
+      try {
+        const native = runNative(bin, { cwd: dir });
+        expect(native.status).toBe(0);
+        expect(native.stdout).toContain('read 200000 bytes through the fifo');
+        expect(runWasl(bin, { cwd: dir }, ['--isolated'])).toEqual(native);
+        expect(runWasl(bin, { cwd: dir }, ['--root', join(dir, 'store')])).toEqual(native);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
 // Every applet of the list in issue #5 (cp -a, mv, ln, ln -s, chmod, chown, touch -d, mkdir -p,
 // rm -rf, find, stat, tar c/x, mkfifo, du, df, ls -l), busybox's own: PATH holds only a copy of
 // busybox and its applet links, so no host tool stands in for one. Output that depends on the

@@ -9,7 +9,8 @@ import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
   O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, O_PATH, AT_NO_AUTOMOUNT, __O_TMPFILE,
 } from '../abi/fcntl.js';
-import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
+import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_ISGID } from '../abi/stat.js';
+import { openFifo } from '../fs/fifo.js';
 import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
@@ -196,8 +197,11 @@ export function credsOf(t: Task): Creds {
   return { fsuid: c.fsuid, fsgid: c.fsgid, groups: c.groups };
 }
 
-/** Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC). */
-function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescription {
+/**
+ * Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC) and installs it; a
+ * FIFO's open may wait for the other side (lxcore/fs/fifo.ts).
+ */
+function openDentry(t: Task, d: Dentry, path: string, flags: number, cloexec: boolean): number | Promise<number> {
   const a = d.inode.attrs();
   const type = a.mode & S_IFMT;
   const acc = flags & O_ACCMODE;
@@ -205,13 +209,16 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescri
   if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
   if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
-  if (type !== S_IFREG && type !== S_IFDIR) fail(ENXIO); // FIFOs and devices on volfs: issue #5
+  if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFIFO) fail(ENXIO); // devices, sockets: not yet
   const creds = credsOf(t);
-  // inode_permission: EROFS for a write on a read-only mount comes before the permission bits.
-  if (acc !== O_RDONLY && d.mount.readonly) fail(EROFS);
+  // inode_permission: EROFS for a write on a read-only mount comes before the permission bits
+  // (files, directories, symlinks only: a FIFO on a read-only mount can be written).
+  if (acc !== O_RDONLY && d.mount.readonly && type !== S_IFIFO) fail(EROFS);
   permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+  const install = (f: FileDescription) => t.process.fds.install(f, cloexec);
+  if (type === S_IFIFO && !(flags & O_PATH)) return openFifo(t, d, flags & ~O_TRUNC, path, install);
   if ((flags & O_TRUNC) && acc !== O_RDONLY && type === S_IFREG) d.inode.setattr({ size: 0 });
-  return new InodeFile(d, flags, path);
+  return install(new InodeFile(d, flags, path));
 }
 
 /** Runs a host fs call, turning its error into the LinuxError it maps to. */
@@ -219,7 +226,7 @@ export function host<T>(fn: () => T): T {
   try { return fn(); } catch (e) { throw new LinuxError(hostErrno(e)); }
 }
 
-export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number {
+export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number | Promise<number> {
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
   if (flags & __O_TMPFILE) return openTmpfile(t, dirfd, path, flags, mode);
@@ -257,7 +264,7 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   }
   if ('dentry' in r) {
     if (creating && (flags & O_EXCL)) fail(EEXIST);
-    return t.process.fds.install(openDentry(t, r.dentry, path, flags & ~O_CLOEXEC), cloexec);
+    return openDentry(t, r.dentry, path, flags & ~O_CLOEXEC, cloexec);
   }
   if (!('host' in r)) {
     if (creating && (flags & O_EXCL)) fail(EEXIST);
@@ -330,11 +337,11 @@ function openTmpfile(t: Task, dirfd: number, path: string, flags: number, mode: 
   return t.process.fds.install(file, (flags & O_CLOEXEC) !== 0);
 }
 
-export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number {
+export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number | Promise<number> {
   return sysOpenat(t, AT_FDCWD, pathAddr, flags, mode);
 }
 
-export function sysCreat(t: Task, pathAddr: number, mode: number): number {
+export function sysCreat(t: Task, pathAddr: number, mode: number): number | Promise<number> {
   return sysOpenat(t, AT_FDCWD, pathAddr, 0o1101 /* O_CREAT|O_WRONLY|O_TRUNC */, mode);
 }
 
