@@ -51,6 +51,26 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   });
 }
 
+// flock(2) between descriptions and processes of one instance (tests/programs/flock.c), on the
+// passthrough and on volfs, against the host kernel.
+for (const tc of ['musl', 'glibc'] as Toolchain[]) {
+  describe.skipIf(!canBuild(tc))(`flock, ${tc} static (skipped only if its compiler is missing)`, () => {
+    it('native, passthrough and isolated volfs agree', () => {
+      const bin = buildStatic(join(ROOT, 'tests/programs/flock.c'), tc);
+      const dir = mkdtempSync(join(tmpdir(), 'wasl-flock-'));
+      try {
+        const native = runNative(bin, { cwd: dir });
+        expect(native.status).toBe(0);
+        expect(native.stdout).toContain('child: got the shared lock');
+        expect(runWasl(bin, { cwd: dir })).toEqual(native);
+        expect(runWasl(bin, { cwd: dir }, ['--isolated'])).toEqual(native);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
 // Every applet of the list in issue #5 (cp -a, mv, ln, ln -s, chmod, chown, touch -d, mkdir -p,
 // rm -rf, find, stat, tar c/x, mkfifo, du, df, ls -l), busybox's own: PATH holds only a copy of
 // busybox and its applet links, so no host tool stands in for one. Output that depends on the

@@ -14,6 +14,7 @@ import { DrvInode } from '../../drvfs/drvfs.js';
 import { mayModifyDir, mayDelete, isOwner, permission, allowed, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
+import { flock as flockFile } from '../fs/flock.js';
 import { SynFileDescription, SynDirDescription } from '../fs/synthetic.js';
 
 import { PROC_DEV } from '../fs/procfs.js';
@@ -488,6 +489,11 @@ export function sysFallocate(t: Task, fd: number, mode: number, offset: number, 
   } else fail(EOPNOTSUPP);
   t.kernel.pageCache.before(f, true);
   return 0;
+}
+
+/** flock(2): lxcore/fs/flock.ts. */
+export function sysFlock(t: Task, fd: number, op: number): number | Promise<number> {
+  return flockFile(t, t.process.fds.get(fd | 0), op);
 }
 
 export function sysUmask(t: Task, mask: number): number {

@@ -70,9 +70,17 @@ export abstract class FileDescription {
   protected release(): void {}
 
   ref(): this { this.refs++; return this; }
-  unref(): void { if (--this.refs === 0) { this.released = true; FileDescription.onLastClose?.(this); this.release(); } }
+  unref(): void {
+    if (--this.refs !== 0) return;
+    this.released = true;
+    FileDescription.onLastClose?.(this);
+    for (const h of FileDescription.lastCloseHooks) h(this);
+    this.release();
+  }
   /** Told of every description's last close (inotify's IN_CLOSE_*), when set. */
   static onLastClose: ((f: FileDescription) => void) | null = null;
+  /** Others told of every last close (flock: a description's lock goes with it). */
+  static readonly lastCloseHooks = new Set<(f: FileDescription) => void>();
 }
 
 /** A descriptor slot: the shared description plus the per-descriptor close-on-exec bit. */
