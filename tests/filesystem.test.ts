@@ -71,6 +71,19 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   });
 }
 
+// close_range(2) against the host kernel (tests/programs/closerange.c).
+for (const tc of ['musl', 'glibc'] as Toolchain[]) {
+  describe.skipIf(!canBuild(tc))(`close_range, ${tc} static (skipped only if its compiler is missing)`, () => {
+    it('native and wasl agree', () => {
+      const bin = buildStatic(join(ROOT, 'tests/programs/closerange.c'), tc);
+      const native = runNative(bin);
+      expect(native.status).toBe(0);
+      expect(native.stdout).toContain('after cloexec 9-10: 3 4 9c 10c 11 12');
+      expect(runWasl(bin)).toEqual(native);
+    });
+  });
+}
+
 // Every applet of the list in issue #5 (cp -a, mv, ln, ln -s, chmod, chown, touch -d, mkdir -p,
 // rm -rf, find, stat, tar c/x, mkfifo, du, df, ls -l), busybox's own: PATH holds only a copy of
 // busybox and its applet links, so no host tool stands in for one. Output that depends on the

@@ -491,6 +491,27 @@ export function sysFallocate(t: Task, fd: number, mode: number, offset: number, 
   return 0;
 }
 
+const CLOSE_RANGE_UNSHARE = 1 << 1, CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/**
+ * close_range(2): EINVAL for unknown flags or first > last (both unsigned); CLOSE_RANGE_UNSHARE
+ * gives the caller a table of its own first if it shares one (CLONE_FILES), CLOSE_RANGE_CLOEXEC
+ * marks the descriptors instead of closing them. Descriptors not open are skipped.
+ */
+export function sysCloseRange(t: Task, first: number, last: number, flags: number): number {
+  const lo = first >>> 0, hi = last >>> 0;
+  if ((flags >>> 0) & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) fail(EINVAL);
+  if (lo > hi) fail(EINVAL);
+  const p = t.process;
+  if ((flags & CLOSE_RANGE_UNSHARE) && p.fds.users > 1) {
+    const own = p.fds.clone();
+    p.fds.users--;
+    p.fds = own;
+  }
+  p.fds.closeRange(lo, hi, (flags & CLOSE_RANGE_CLOEXEC) !== 0);
+  return 0;
+}
+
 /** flock(2): lxcore/fs/flock.ts. */
 export function sysFlock(t: Task, fd: number, op: number): number | Promise<number> {
   return flockFile(t, t.process.fds.get(fd | 0), op);

@@ -100,6 +100,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   utimensat: partial(H(fsops.sysUtimensat), 'host files take times through utimes(2), so nanoseconds beyond double precision are rounded'),
   truncate: full(H(fsops.sysTruncate)),
   ftruncate: full(H(fsops.sysFtruncate)),
+  close_range: full(H(fsops.sysCloseRange)),
   flock: partial(H(fsops.sysFlock), 'locks are the instance\'s own: processes of the instance see each other\'s, host processes do not'),
   fallocate: partial(H(fsops.sysFallocate), 'modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE and ZERO_RANGE: the size and the zeros are Linux\'s, but no space is reserved ahead (host files: Node has no fallocate); COLLAPSE, INSERT, UNSHARE: EOPNOTSUPP'),
   umask: full(H(fsops.sysUmask)),

@@ -145,6 +145,16 @@ export class FdTable {
     e.file.unref();
   }
 
+  /** close_range(2)'s work: the open descriptors in [first, last] closed, or marked close-on-exec. */
+  closeRange(first: number, last: number, cloexec: boolean): void {
+    const end = Math.min(last, this.slots.length - 1);
+    for (let fd = first; fd <= end; fd++) {
+      const e = this.slots[fd];
+      if (!e) continue;
+      if (cloexec) e.cloexec = true; else this.close(fd);
+    }
+  }
+
   /** fork(): a new table whose slots share the same descriptions. */
   clone(): FdTable {
     const t = new FdTable();
