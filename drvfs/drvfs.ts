@@ -13,7 +13,7 @@ import {
   Filesystem, Inode, InodeAttrs, AttrChanges, CreateSpec, DirEntry, FsStats, RENAME_NOREPLACE, RENAME_EXCHANGE,
 } from '../lxcore/vfs/api.js';
 import { LinuxError, fail, EINVAL, ENOENT, EEXIST, EOPNOTSUPP, EPERM, ENOTDIR, EISDIR, EXDEV, ENOTEMPTY } from '../lxcore/abi/errno.js';
-import { S_IFMT, S_IFDIR, S_IFREG } from '../lxcore/abi/stat.js';
+import { S_IFMT, S_IFDIR, S_IFREG, Stat } from '../lxcore/abi/stat.js';
 import { hostErrno } from '../lxcore/fs/hosterr.js';
 
 /** The part of node:fs drvfs uses (memfs implements the same). */
@@ -34,6 +34,12 @@ export interface DrvfsOptions {
   /** 'dir' / 'force': names are case-sensitive (Linux hosts are); 'off': lookups ignore case. */
   case?: 'dir' | 'force' | 'off';
   ro?: boolean;
+  /**
+   * Not a WSL option: the host's own tree seen through (the passthrough root of an instance that
+   * got a namespace). Its files keep the host's st_dev, as before the namespace existed: it spans
+   * every host filesystem, whose inode numbers would collide under one device number.
+   */
+  hostDevices?: boolean;
 }
 
 /** Whether the host's rename follows a final symlink (memfs does, against rename(2)). */
@@ -82,6 +88,20 @@ export class Drvfs extends Filesystem {
       atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, btimeNs: st.birthtimeNs,
     };
   }
+
+  /**
+   * stat(2)'s answer for a host file of this mount: the mount's view of owner and mode (above),
+   * the mount's own st_dev (each drvfs mount is a filesystem of its own, as on WSL) and the host's
+   * inode number (stable, and what getdents reports). The one place stat, fstat, statx,
+   * fstatat(AT_EMPTY_PATH) and /proc/PID/fd get it from, by path (lstat) or by descriptor (fstat).
+   */
+  statOf(st: NodeFs.BigIntStats): Stat {
+    const a = this.view(st);
+    return {
+      dev: this.opts.hostDevices ? Number(st.dev) : this.dev, ino: st.ino, nlink: a.nlink, mode: a.mode, uid: a.uid, gid: a.gid,
+      rdev: a.rdev, size: a.size, blksize: Number(st.blksize) || 4096, blocks: a.blocks, atimeNs: a.atimeNs, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs,
+    };
+  }
 }
 
 /** A name the VFS may hand us: one path component, never "." or "..". */
@@ -97,6 +117,28 @@ export class DrvInode extends Inode {
   private stat(): NodeFs.BigIntStats { return hostCall(() => this.h.lstatSync(this.hostPath, { bigint: true })); }
 
   attrs(): InodeAttrs { return this.drv.view(this.stat()); }
+
+  /**
+   * setattr through an open host descriptor of this file (fchmod, fchown, futimens, ftruncate):
+   * the file it names, even after a rename or unlink, with the same rules as setattr.
+   */
+  setattrFd(fd: number, c: AttrChanges): void {
+    const h = this.h as HostFs & Partial<Pick<typeof NodeFs, 'fchmodSync' | 'fchownSync' | 'futimesSync' | 'fstatSync'>>;
+    if (!h.fchmodSync || !h.fchownSync || !h.futimesSync || !h.fstatSync) { this.setattr(c); return; } // a host without the f* forms
+    const st = () => hostCall(() => h.fstatSync!(fd, { bigint: true }));
+    if (c.size !== undefined) hostCall(() => h.ftruncateSync(fd, c.size));
+    if (this.drv.opts.metadata) {
+      if (c.mode !== undefined) hostCall(() => h.fchmodSync!(fd, c.mode! & 0o7777));
+      if (c.uid !== undefined || c.gid !== undefined) {
+        const s = st();
+        hostCall(() => h.fchownSync!(fd, c.uid ?? Number(s.uid), c.gid ?? Number(s.gid)));
+      }
+    }
+    if (c.atimeNs !== undefined || c.mtimeNs !== undefined) {
+      const s = st();
+      hostCall(() => h.futimesSync!(fd, Number(c.atimeNs ?? s.atimeNs) / 1e9, Number(c.mtimeNs ?? s.mtimeNs) / 1e9));
+    }
+  }
 
   override setattr(c: AttrChanges): void {
     const p = this.hostPath;

@@ -12,6 +12,8 @@ import { hostErrno } from './hosterr.js';
 import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
+import type { Dentry } from '../vfs/namespace.js';
+import type { Drvfs } from '../../drvfs/drvfs.js';
 
 import { TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGPGRP, TIOCSPGRP, TIOCGWINSZ, TIOCSWINSZ } from '../abi/ioctl.js';
 
@@ -55,10 +57,12 @@ export class HostFile extends FileDescription {
   /** `own` = close the host fd when the last guest reference goes (not for inherited stdio). */
   /**
    * `path` is the name the guest opened it by (what /proc/PID/fd shows, what a dirfd is relative
-   * to); `hostPath` the host's name for it, when that differs (a drvfs mount).
+   * to); `hostPath` the host's name for it, when that differs (a drvfs mount). `dentry`: where
+   * the namespace found it, for a file of a drvfs mount: its status is the mount's view, and the
+   * f* calls check the mount (read-only) and that view (owner) as the path forms do.
    */
   constructor(readonly hostFd: number, flags: number, path: string, private readonly own: boolean,
-    readonly hostPath: string = path) {
+    readonly hostPath: string = path, readonly dentry?: Dentry) {
     super(flags, path);
     let mode = 0;
     try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
@@ -248,7 +252,20 @@ export class HostFile extends FileDescription {
   }
 
   override stat(): Stat {
-    return statFromHost(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
+    const st = this.sync(() => fs.fstatSync(this.hostFd, { bigint: true }));
+    return this.dentry ? (this.dentry.inode.fs as Drvfs).statOf(st) : statFromHost(st);
+  }
+
+  /**
+   * A name the host resolves to the directory this descriptor has open, and to nothing else: its
+   * /proc/self/fd entry. The path it was opened by may since lead elsewhere — renamed, or (a
+   * drvfs directory) swapped for a symlink out of the mount by a host process — and the guest's
+   * getdents must list the directory it opened, as Linux's does. Its path where the host has no
+   * /proc.
+   */
+  private dirName(): string {
+    const p = `/proc/self/fd/${this.hostFd}`;
+    return fs.existsSync(p) ? p : this.hostPath;
   }
 
   override readdir(): Dirent[] {
@@ -257,8 +274,9 @@ export class HostFile extends FileDescription {
       if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
       // In the directory's own order, as getdents gives it (ext4: hash order): readdirSync
       // would sort the names (libuv's scandir), and tar, find and `ls -U` would list differently.
+      const at = this.dirName();
       const names = this.sync(() => {
-        const dir = fs.opendirSync(this.hostPath);
+        const dir = fs.opendirSync(at);
         const out: string[] = [];
         try {
           for (let e = dir.readSync(); e; e = dir.readSync()) out.push(e.name);
@@ -271,7 +289,7 @@ export class HostFile extends FileDescription {
       for (const name of ['.', '..', ...names]) {
         let ino = 0n, type = DT_UNKNOWN;
         try {
-          const s = fs.lstatSync(`${this.hostPath}/${name}`, { bigint: true });
+          const s = fs.lstatSync(`${at}/${name}`, { bigint: true });
           ino = s.ino;
           type = DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN;
         } catch { /* vanished meanwhile: report it unknown, as a racing readdir would */ }

@@ -49,6 +49,9 @@ export class Pipe {
   private spare: Uint8Array[] = [];
   readers = 0;
   writers = 0;
+  /** Opens of each end so far (r_counter, w_counter): what a FIFO's open waits to see change. */
+  rCounter = 0;
+  wCounter = 0;
   /** Readers waiting for data or EOF; writers waiting for room or for the readers to go. */
   readonly readWait = new WaitQueue();
   readonly writeWait = new WaitQueue();
@@ -107,11 +110,12 @@ export class Pipe {
   }
 }
 
-/** One end of a pipe: O_RDONLY for the read end, O_WRONLY for the write end. */
+/** One end of a pipe: O_RDONLY for the read end, O_WRONLY for the write end (O_RDWR: a FIFO's both). */
 export class PipeEnd extends FileDescription {
   constructor(readonly pipe: Pipe, flags: number) {
     super(flags, `pipe:[${pipe.ino}]`);
-    if (this.readable) pipe.readers++; else pipe.writers++;
+    if (this.readable) { pipe.readers++; pipe.rCounter++; }
+    if (this.writable) { pipe.writers++; pipe.wCounter++; }
   }
 
   /** A new pipe's two ends, with `extra` status flags (O_NONBLOCK, O_DIRECT) on both. */
@@ -222,6 +226,10 @@ export class PipeEnd extends FileDescription {
     return mask;
   }
   override onReady(cb: () => void): () => void {
+    if (this.readable && this.writable) { // a FIFO opened O_RDWR: either side may change
+      const a = this.pipe.readWait.subscribe(cb), b = this.pipe.writeWait.subscribe(cb);
+      return () => { a(); b(); };
+    }
     const q = this.readable ? this.pipe.readWait : this.pipe.writeWait;
     return q.subscribe(cb);
   }
@@ -248,7 +256,8 @@ export class PipeEnd extends FileDescription {
     if (this.readable) {
       p.readers--;
       p.writeWait.wake(); // blocked writers now get EPIPE
-    } else {
+    }
+    if (this.writable) {
       p.writers--;
       p.readWait.wake(); // blocked readers now see EOF
     }

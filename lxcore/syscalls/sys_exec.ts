@@ -16,7 +16,7 @@ import { MAX_ARG_STRLEN, ARG_MAX, _STK_LIM } from '../../elf-loader/stack.js';
 import { AddressSpace } from '../mm/mm.js';
 import { loadProgram, initialRegs, killAfterExec, STACK_SIZE, type InterpOpener } from '../kernel/exec.js';
 import { HostFile } from '../fs/hostfile.js';
-import { pathArg, lookup, host, credsOf } from './sys_path.js';
+import { pathArg, lookup, host, credsOf, hostViewStat } from './sys_path.js';
 import { permission, allowed, MAY_EXEC, MAY_READ } from '../vfs/perm.js';
 import { S_IFMT, S_IFREG, S_IFLNK, S_ISUID, S_ISGID, S_IXGRP } from '../abi/stat.js';
 import { MS_NOSUID, type Dentry } from '../vfs/namespace.js';
@@ -95,6 +95,13 @@ function readHostFd(fd: number): Uint8Array {
 function fileOfDescription(t: Task, f: unknown): ExecFile {
   if (f instanceof InodeFile) return execOfDentry(t, f.dentry, f.path);
   if (!(f instanceof HostFile)) fail(EACCES);
+  if (f.dentry) {
+    // A drvfs file: its status is the mount's view (HostFile.stat), as for exec by path.
+    const v = f.stat();
+    if ((v.mode & S_IFMT) !== S_IFREG) fail(EACCES);
+    return { data: host(() => readHostFd(f.hostFd)), exe: f.path, dev: v.dev, ino: v.ino,
+      attrs: { mode: v.mode, uid: v.uid, gid: v.gid }, nosuid: (f.dentry.mount.flags & MS_NOSUID) !== 0 };
+  }
   const st = host(() => fs.fstatSync(f.hostFd));
   if (!st.isFile()) fail(EACCES);
   let exe = f.path;
@@ -133,6 +140,18 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
     if (r.node.kind === 'link' && r.node.magic) return fileOfDescription(t, r.node.magic(t));
     if (r.node.kind === 'link') fail(ELOOP); // not followed: AT_SYMLINK_NOFOLLOW
     return fail(EACCES);
+  }
+  if (r.vfsDentry) {
+    // A drvfs file: the mount's view decides (its modes and owners, as stat shows them), the
+    // guest's credentials are checked against it, and set-id bits are those of the view.
+    const v = hostViewStat(r.vfsDentry, r.host);
+    if ((v.mode & S_IFMT) === S_IFLNK) fail(ELOOP);
+    if ((v.mode & S_IFMT) !== S_IFREG) fail(EACCES);
+    if (r.mount?.noexec) fail(EACCES);
+    permission(credsOf(t), v, MAY_EXEC);
+    const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
+    return { data, exe: r.path ?? r.host, dev: v.dev, ino: v.ino, attrs: { mode: v.mode, uid: v.uid, gid: v.gid },
+      nosuid: ((r.mount?.flags ?? 0) & MS_NOSUID) !== 0 || ((v.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(r.host)) };
   }
   const st = host(() => (follow ? fs.statSync(r.host) : fs.lstatSync(r.host)));
   if (st.isSymbolicLink()) fail(ELOOP);

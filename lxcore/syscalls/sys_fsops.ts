@@ -6,10 +6,11 @@
 // /proc, /dev, /sys (read-only: EACCES/EPERM as Linux answers for those).
 
 import { fs, path as hostPath } from '../host.js';
-import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, ENAMETOOLONG } from '../abi/errno.js';
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY } from '../abi/fcntl.js';
+import { fail, EINVAL, EEXIST, ENOENT, EPERM, EACCES, EROFS, EXDEV, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, ENAMETOOLONG, EBADF, ESPIPE, ENODEV, EOPNOTSUPP, EFBIG } from '../abi/errno.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, O_ACCMODE, O_RDONLY, O_PATH } from '../abi/fcntl.js';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_ISGID, S_ISUID, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } from '../abi/stat.js';
-import { RENAME_NOREPLACE, RENAME_EXCHANGE, type InodeAttrs } from '../vfs/api.js';
+import { RENAME_NOREPLACE, RENAME_EXCHANGE, type InodeAttrs, type AttrChanges } from '../vfs/api.js';
+import { DrvInode } from '../../drvfs/drvfs.js';
 import { mayModifyDir, mayDelete, isOwner, permission, allowed, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { HostFile } from '../fs/hostfile.js';
@@ -159,7 +160,16 @@ function mayLinkat(t: Task, a: InodeAttrs): void {
 /** What linkat names when given an open file: its dentry, or its host path. */
 function linkSource(f: FileDescription): ReturnType<typeof lookup> {
   if (f instanceof InodeFile) return { dentry: f.dentry, path: f.path };
-  if (f instanceof HostFile && f.hostPath) return { host: f.hostPath, path: f.path };
+  if (f instanceof HostFile && f.hostPath) {
+    // Node links by name only. The name must still lead to the open file: renamed away, or a
+    // directory on the way swapped for a symlink out of a drvfs mount, it is not linked (ENOENT,
+    // as for a file whose name is gone) rather than whatever the name now reaches.
+    const open = host(() => fs.fstatSync(f.hostFd, { bigint: true }));
+    let named: ReturnType<typeof fs.lstatSync> | undefined;
+    try { named = fs.lstatSync(f.hostPath, { bigint: true }); } catch { /* gone */ }
+    if (!named || named.ino !== open.ino || named.dev !== open.dev) fail(ENOENT);
+    return { host: f.hostPath, path: f.path, mount: f.dentry?.mount, vfsDentry: f.dentry };
+  }
   return fail(ENOENT);
 }
 
@@ -259,50 +269,80 @@ export function sysRename(t: Task, oa: number, na: number): number { return sysR
 
 // ---- attributes -----------------------------------------------------------------------------
 
-/** The object a chmod/chown/utimensat/truncate names: by path, or (AT_EMPTY_PATH, f*) by fd. */
-type Target = { host: string } | { hostFd: number } | { dentry: Dentry };
+/**
+ * The object a chmod/chown/utimensat/truncate names: a plain passthrough host file (by path or
+ * by descriptor; the host kernel checks), or a VFS dentry (lxcore checks) — a volfs inode, or a
+ * drvfs file, then with the host descriptor it was named by when it came from an fd (the f*
+ * forms act on that open file, even after a rename).
+ */
+type Target = { host: string } | { hostFd: number } | { dentry: Dentry; hostFd?: number };
 
 function targetOfPath(t: Task, dirfd: number, pathAddr: number, follow: boolean, allowEmpty: boolean): Target {
   const path = pathArg(t, pathAddr, allowEmpty);
   if (path === '') return targetOfFd(t, dirfd);
   const r = lookup(t, dirfd, path, follow);
-  if ('host' in r) {
-    if (r.mount?.readonly) fail(EROFS); // mnt_want_write comes before any permission check
-    return r;
-  }
+  if ('host' in r) return r.vfsDentry ? { dentry: r.vfsDentry } : r;
   if ('dentry' in r) return r;
+  // /proc/PID/fd/N followed: the open file it names (musl's fchmod of an O_PATH descriptor).
+  if (follow && r.node.kind === 'link' && r.node.magic) return targetOfFile(r.node.magic(t));
   return fail(EPERM); // wasl's synthetic files: owned by root, attributes fixed
 }
 
-function targetOfFd(t: Task, fd: number): Target {
+/**
+ * A descriptor the f* calls act on (fdget): EBADF for an O_PATH one, which only the calls that
+ * take a path with AT_EMPTY_PATH, fstat and fstatfs accept (fdget_raw).
+ */
+function fdget(t: Task, fd: number): FileDescription {
   const f = t.process.fds.get(fd | 0);
-  if (f instanceof HostFile) return { hostFd: f.hostFd };
+  if (f.flags & O_PATH) fail(EBADF);
+  return f;
+}
+
+function targetOfFd(t: Task, fd: number, raw = true): Target {
+  return targetOfFile(raw ? t.process.fds.get(fd | 0) : fdget(t, fd));
+}
+
+function targetOfFile(f: FileDescription): Target {
+  if (f instanceof HostFile) return f.dentry ? { dentry: f.dentry, hostFd: f.hostFd } : { hostFd: f.hostFd };
   if (f instanceof InodeFile) return { dentry: f.dentry };
   return fail(EPERM);
 }
 
+/** mnt_want_write: the first check of chmod, chown and utimensat (EROFS on a read-only mount). */
+function mountWritable(tg: Target): void {
+  if ('dentry' in tg && tg.dentry.mount.readonly) fail(EROFS);
+}
+
+/** Applies attribute changes to a dentry target: a drvfs file named by a descriptor through it. */
+function setattr(tg: { dentry: Dentry; hostFd?: number }, c: AttrChanges): void {
+  const inode = tg.dentry.inode;
+  if (tg.hostFd !== undefined && inode instanceof DrvInode) inode.setattrFd(tg.hostFd, c);
+  else inode.setattr(c);
+}
+
 function chmod(t: Task, tg: Target, mode: number): number {
   mode &= 0o7777;
+  mountWritable(tg);
   if ('host' in tg) host(() => fs.chmodSync(tg.host, mode));
-  else if ('hostFd' in tg) host(() => fs.fchmodSync(tg.hostFd, mode));
+  else if (!('dentry' in tg)) host(() => fs.fchmodSync(tg.hostFd, mode));
   else {
     const a = tg.dentry.inode.attrs();
     isOwner(credsOf(t), a);
-    if (tg.dentry.mount.readonly) fail(EROFS);
     // A non-member of the file's group cannot set setgid (it is silently dropped).
     const c = t.process.creds;
     if (c.euid !== 0 && a.gid !== c.egid && !c.groups.includes(a.gid)) mode &= ~S_ISGID;
-    tg.dentry.inode.setattr({ mode });
+    setattr(tg, { mode });
   }
   return 0;
 }
 export function sysFchmodat(t: Task, dirfd: number, pathAddr: number, mode: number): number { return chmod(t, targetOfPath(t, dirfd, pathAddr, true, false), mode); }
 export function sysChmod(t: Task, pathAddr: number, mode: number): number { return sysFchmodat(t, AT_FDCWD, pathAddr, mode); }
-export function sysFchmod(t: Task, fd: number, mode: number): number { return chmod(t, targetOfFd(t, fd), mode); }
+export function sysFchmod(t: Task, fd: number, mode: number): number { return chmod(t, targetOfFd(t, fd, false), mode); }
 
 function chown(t: Task, tg: Target, uid: number, gid: number, follow: boolean): number {
   const u = uid | 0, g = gid | 0; // -1 leaves it as it is
-  if ('host' in tg || 'hostFd' in tg) {
+  mountWritable(tg);
+  if (!('dentry' in tg)) {
     const st = 'host' in tg ? host(() => (follow ? fs.statSync(tg.host) : fs.lstatSync(tg.host))) : host(() => fs.fstatSync(tg.hostFd));
     const nu = u === -1 ? st.uid : u, ng = g === -1 ? st.gid : g;
     if ('hostFd' in tg) host(() => fs.fchownSync(tg.hostFd, nu, ng));
@@ -311,7 +351,6 @@ function chown(t: Task, tg: Target, uid: number, gid: number, follow: boolean): 
   }
   const a = tg.dentry.inode.attrs();
   const c = t.process.creds;
-  if (tg.dentry.mount.readonly) fail(EROFS);
   // Only root changes the owner; the owner may change the group to one of its own groups.
   if (c.euid !== 0) {
     if (u !== -1 && u !== a.uid) fail(EPERM);
@@ -326,7 +365,7 @@ function chown(t: Task, tg: Target, uid: number, gid: number, follow: boolean): 
     if (a.mode & 0o010) m &= ~S_ISGID;
     if (m !== (a.mode & 0o7777)) changes.mode = m;
   }
-  tg.dentry.inode.setattr(changes);
+  setattr(tg, changes);
   return 0;
 }
 export function sysFchownat(t: Task, dirfd: number, pathAddr: number, uid: number, gid: number, flags: number): number {
@@ -336,7 +375,7 @@ export function sysFchownat(t: Task, dirfd: number, pathAddr: number, uid: numbe
 }
 export function sysChown(t: Task, pathAddr: number, uid: number, gid: number): number { return sysFchownat(t, AT_FDCWD, pathAddr, uid, gid, 0); }
 export function sysLchown(t: Task, pathAddr: number, uid: number, gid: number): number { return sysFchownat(t, AT_FDCWD, pathAddr, uid, gid, AT_SYMLINK_NOFOLLOW); }
-export function sysFchown(t: Task, fd: number, uid: number, gid: number): number { return chown(t, targetOfFd(t, fd), uid, gid, true); }
+export function sysFchown(t: Task, fd: number, uid: number, gid: number): number { return chown(t, targetOfFd(t, fd, false), uid, gid, true); }
 
 const UTIME_NOW = (1 << 30) - 1, UTIME_OMIT = (1 << 30) - 2;
 
@@ -356,14 +395,15 @@ export function sysUtimensat(t: Task, dirfd: number, pathAddr: number, timesAddr
     atime = one(0);
     mtime = one(16);
   }
-  // utimensat(dirfd, NULL, …) is futimens(dirfd) (the glibc and musl futimens path).
-  const tg = pathAddr === 0 ? targetOfFd(t, dirfd) : targetOfPath(t, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+  // Both UTIME_OMIT: nothing to do, and the path is not even looked up (sys_utimensat).
   if (atime === undefined && mtime === undefined) return 0;
+  // utimensat(dirfd, NULL, …) is futimens(dirfd) (the glibc and musl futimens path).
+  const tg = pathAddr === 0 ? targetOfFd(t, dirfd, false) : targetOfPath(t, dirfd, pathAddr, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+  mountWritable(tg);
   if ('dentry' in tg) {
-    if (tg.dentry.mount.readonly) fail(EROFS);
     const a = tg.dentry.inode.attrs();
     if (timesAddr && (atime !== now || mtime !== now)) isOwner(credsOf(t), a);
-    tg.dentry.inode.setattr({ atimeNs: atime, mtimeNs: mtime });
+    setattr(tg, { atimeNs: atime, mtimeNs: mtime });
     return 0;
   }
   const st = 'host' in tg ? host(() => fs.lstatSync(tg.host, { bigint: true })) : host(() => fs.fstatSync(tg.hostFd, { bigint: true }));
@@ -377,11 +417,14 @@ export function sysUtimensat(t: Task, dirfd: number, pathAddr: number, timesAddr
 function truncate(t: Task, tg: Target, length: number): number {
   if (length < 0) fail(EINVAL);
   if ('host' in tg) host(() => fs.truncateSync(tg.host, length));
-  else if ('hostFd' in tg) host(() => fs.ftruncateSync(tg.hostFd, length));
+  else if (!('dentry' in tg)) host(() => fs.ftruncateSync(tg.hostFd, length));
   else {
+    // vfs_truncate's order: EISDIR, EROFS (mnt_want_write), then write permission (by path only:
+    // ftruncate's descriptor was checked when it was opened for writing).
     if (tg.dentry.isDir) fail(EISDIR);
     if (tg.dentry.mount.readonly) fail(EROFS);
-    tg.dentry.inode.setattr({ size: length });
+    if (tg.hostFd === undefined && tg.dentry.inode instanceof DrvInode) permission(credsOf(t), tg.dentry.inode.attrs(), MAY_WRITE);
+    setattr(tg, { size: length });
   }
   return 0;
 }
@@ -389,9 +432,83 @@ export function sysTruncate(t: Task, pathAddr: number, length: number): number {
   return truncate(t, targetOfPath(t, AT_FDCWD, pathAddr, true, false), length);
 }
 export function sysFtruncate(t: Task, fd: number, length: number): number {
-  const f = t.process.fds.get(fd | 0);
+  const f = fdget(t, fd);
   if ((f.flags & O_ACCMODE) === O_RDONLY) fail(EINVAL); // ftruncate needs a file open for writing
   return truncate(t, targetOfFd(t, fd), length);
+}
+
+// fallocate(2)'s modes (linux/falloc.h).
+const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02,
+  FALLOC_FL_COLLAPSE_RANGE = 0x08, FALLOC_FL_ZERO_RANGE = 0x10, FALLOC_FL_INSERT_RANGE = 0x20, FALLOC_FL_UNSHARE_RANGE = 0x40;
+
+/**
+ * fallocate(2) with vfs_fallocate's checks in its order (EINVAL, EOPNOTSUPP for bad mode
+ * combinations, EBADF without write access, ESPIPE/EISDIR/ENODEV by type, EFBIG). Modes: 0 and
+ * KEEP_SIZE (allocate; space is not reserved ahead, only the size grows), PUNCH_HOLE|KEEP_SIZE
+ * and ZERO_RANGE (the range reads as zeros); collapse, insert and unshare: EOPNOTSUPP, as a
+ * filesystem without them answers.
+ */
+export function sysFallocate(t: Task, fd: number, mode: number, offset: number, len: number): number {
+  const f = fdget(t, fd);
+  if (offset < 0 || len <= 0) fail(EINVAL);
+  // The mode switch of Linux 6.x's vfs_fallocate: one operation, KEEP_SIZE where it fits.
+  const known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
+    FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE;
+  if (mode & ~known) fail(EOPNOTSUPP);
+  switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+    case 0: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE: break;
+    case FALLOC_FL_PUNCH_HOLE: if (!(mode & FALLOC_FL_KEEP_SIZE)) fail(EOPNOTSUPP); break;
+    case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE: if (mode & FALLOC_FL_KEEP_SIZE) fail(EOPNOTSUPP); break;
+    default: fail(EOPNOTSUPP);
+  }
+  if (!f.writable) fail(EBADF);
+  const type = f.stat().mode & S_IFMT;
+  if (type === S_IFIFO) fail(ESPIPE);
+  if (type === S_IFDIR) fail(EISDIR);
+  if (type !== S_IFREG && type !== S_IFBLK) fail(ENODEV);
+  if (offset + len > Number.MAX_SAFE_INTEGER) fail(EFBIG);
+  const m = mode;
+  if (m !== 0 && m !== FALLOC_FL_KEEP_SIZE && m !== (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) &&
+    m !== FALLOC_FL_ZERO_RANGE && m !== (FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE)) fail(EOPNOTSUPP);
+  t.kernel.pageCache.before(f);
+  const zero = (m & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) !== 0;
+  const grow = !(m & FALLOC_FL_KEEP_SIZE);
+  if (f instanceof InodeFile) {
+    const inode = f.dentry.inode;
+    if (zero) inode.allocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len);
+    if (grow || !zero) inode.allocate(grow ? 0 : FALLOC_FL_KEEP_SIZE, offset, len);
+  } else if (f instanceof HostFile) {
+    // Node has no fallocate: the same visible result through writes and ftruncate.
+    const size = Number(host(() => fs.fstatSync(f.hostFd)).size);
+    if (zero && offset < size) {
+      const end = Math.min(size, offset + len), chunk = Buffer.alloc(Math.min(end - offset, 1 << 20));
+      for (let at = offset; at < end; at += chunk.length) host(() => fs.writeSync(f.hostFd, chunk, 0, Math.min(chunk.length, end - at), at));
+    }
+    if (grow && offset + len > size) host(() => fs.ftruncateSync(f.hostFd, offset + len));
+  } else fail(EOPNOTSUPP);
+  t.kernel.pageCache.before(f, true);
+  return 0;
+}
+
+const CLOSE_RANGE_UNSHARE = 1 << 1, CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/**
+ * close_range(2): EINVAL for unknown flags or first > last (both unsigned); CLOSE_RANGE_UNSHARE
+ * gives the caller a table of its own first if it shares one (CLONE_FILES), CLOSE_RANGE_CLOEXEC
+ * marks the descriptors instead of closing them. Descriptors not open are skipped.
+ */
+export function sysCloseRange(t: Task, first: number, last: number, flags: number): number {
+  const lo = first >>> 0, hi = last >>> 0;
+  if ((flags >>> 0) & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) fail(EINVAL);
+  if (lo > hi) fail(EINVAL);
+  const p = t.process;
+  if ((flags & CLOSE_RANGE_UNSHARE) && p.fds.users > 1) {
+    const own = p.fds.clone();
+    p.fds.users--;
+    p.fds = own;
+  }
+  p.fds.closeRange(lo, hi, (flags & CLOSE_RANGE_CLOEXEC) !== 0);
+  return 0;
 }
 
 export function sysUmask(t: Task, mask: number): number {
@@ -401,7 +518,7 @@ export function sysUmask(t: Task, mask: number): number {
 }
 
 export function sysFsync(t: Task, fd: number): number {
-  const f = t.process.fds.get(fd | 0); // EBADF
+  const f = fdget(t, fd);
   t.kernel.pageCache.before(f); // what shared mappings stored reaches the file first
   if (f instanceof HostFile) host(() => fs.fsyncSync(f.hostFd));
   else if (f instanceof InodeFile) f.dentry.inode.sync(false);
@@ -439,13 +556,15 @@ function putStatfs(t: Task, buf: number, s: { type: number; bsize: number; block
 }
 
 function statfsOf(t: Task, tg: Target, buf: number): number {
-  if ('dentry' in tg) return putStatfs(t, buf, tg.dentry.inode.fs.statfs(), tg.dentry.mount.readonly);
-  const path = 'host' in tg ? tg.host : `/proc/self/fd/${tg.hostFd}`;
+  // A drvfs file reports its host filesystem's figures (as before it carried its dentry).
+  if ('dentry' in tg && !(tg.dentry.inode instanceof DrvInode)) return putStatfs(t, buf, tg.dentry.inode.fs.statfs(), tg.dentry.mount.readonly);
+  const path = 'dentry' in tg ? (tg.hostFd !== undefined ? `/proc/self/fd/${tg.hostFd}` : (tg.dentry.inode as DrvInode).hostPath)
+    : 'host' in tg ? tg.host : `/proc/self/fd/${tg.hostFd}`;
   const s = host(() => fs.statfsSync(path, { bigint: true }));
   return putStatfs(t, buf, {
     type: Number(s.type), bsize: Number(s.bsize), blocks: Number(s.blocks), bfree: Number(s.bfree),
     bavail: Number(s.bavail), files: Number(s.files), ffree: Number(s.ffree), namelen: 255,
-  }, false);
+  }, 'dentry' in tg && tg.dentry.mount.readonly);
 }
 
 /**

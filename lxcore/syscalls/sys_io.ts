@@ -290,31 +290,6 @@ export function sysReadahead(t: Task, fd: number): number {
   return 0;
 }
 
-const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
-
-/**
- * close_range(first, last, flags): closes (or, with CLOSE_RANGE_CLOEXEC, marks close-on-exec)
- * every open descriptor in [first, last]; CLOSE_RANGE_UNSHARE first gives the process a table of
- * its own if it shares one (CLONE_FILES). EINVAL for unknown flags or first > last.
- */
-export function sysCloseRange(t: Task, first: number, last: number, flags: number): number {
-  first >>>= 0; last >>>= 0;
-  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) fail(EINVAL);
-  if (first > last) fail(EINVAL);
-  const p = t.process;
-  if ((flags & CLOSE_RANGE_UNSHARE) && p.fds.shared) {
-    const own = p.fds.clone();
-    p.fds.release();
-    p.fds = own;
-  }
-  for (const fd of p.fds.fds()) {
-    if (fd < first || fd > last) continue;
-    if (flags & CLOSE_RANGE_CLOEXEC) p.fds.entry(fd)!.cloexec = true;
-    else p.fds.close(fd);
-  }
-  return 0;
-}
-
 export function sysIoctl(t: Task, fd: number, req: number, arg: number): number | Promise<number> {
   fd |= 0;
   const fds = t.process.fds;

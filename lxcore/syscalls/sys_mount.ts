@@ -7,6 +7,8 @@ import { fail, EFAULT, ENOTDIR, EPERM } from '../abi/errno.js';
 import { pathArg, credsOf } from './sys_path.js';
 import { mayExec } from '../vfs/perm.js';
 import type { Mount } from '../vfs/namespace.js';
+import { HostFile } from '../fs/hostfile.js';
+import { InodeFile } from '../vfs/inodefile.js';
 import type { Task, Process } from '../kernel/task.js';
 import type { Vfs } from '../vfs/vfs.js';
 
@@ -28,8 +30,21 @@ export function sysMount(t: Task, sourceAddr: number, targetAddr: number, typeAd
   const data = optString(t, dataAddr) ?? '';
   const target = pathArg(t, targetAddr);
   const vfs = t.kernel.ensureVfs();
-  vfs.mount(vfs.context(t), source, target, type, flags >>> 0, data, capable(t));
+  vfs.mount(vfs.context(t), source, target, type, flags >>> 0, data, capable(t), (m, wholeFs) => writers(t, m, wholeFs));
   return 0;
+}
+
+/** Whether a file is open for writing on mount `m` (or, `wholeFs`, on any mount of its filesystem). */
+function writers(t: Task, m: Mount, wholeFs: boolean): boolean {
+  for (const p of t.kernel.processes.values()) {
+    if (p.status) continue;
+    for (const fd of p.fds.fds()) {
+      const f = p.fds.get(fd);
+      const d = f instanceof HostFile || f instanceof InodeFile ? f.dentry : undefined;
+      if (d && f.writable && (wholeFs ? d.mount.fs === m.fs : d.mount === m)) return true;
+    }
+  }
+  return false;
 }
 
 export function sysUmount2(t: Task, targetAddr: number, flags: number): number {
@@ -65,5 +80,18 @@ export function sysChroot(t: Task, pathAddr: number): number {
   const p: Process = t.process;
   p.root = d.same(vfs.ns.root) ? null : d;
   p.cwd = vfs.ns.pathUnder(ctx.cwd, d) ?? '/';
+  return 0;
+}
+
+/**
+ * pivot_root(2): EPERM without CAP_SYS_ADMIN (before the paths are read, as may_mount comes
+ * first), then Vfs.pivotRoot's checks and move, for every process of the instance.
+ */
+export function sysPivotRoot(t: Task, newRootAddr: number, putOldAddr: number): number {
+  if (!capable(t)) fail(EPERM);
+  const newRoot = pathArg(t, newRootAddr);
+  const putOld = pathArg(t, putOldAddr);
+  const vfs = t.kernel.ensureVfs();
+  vfs.pivotRoot(vfs.context(t), newRoot, putOld, t.kernel.processes.values());
   return 0;
 }

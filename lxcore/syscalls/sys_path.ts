@@ -9,7 +9,8 @@ import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
   O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, O_PATH, AT_NO_AUTOMOUNT, __O_TMPFILE,
 } from '../abi/fcntl.js';
-import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../abi/stat.js';
+import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_ISGID } from '../abi/stat.js';
+import { openFifo } from '../fs/fifo.js';
 import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
@@ -25,6 +26,7 @@ import { Dentry, type Mount, NAME_MAX } from '../vfs/namespace.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { Creds, permission, allowed, mayExec, mayModifyDir, mayDelete, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
 import type { FileDescription } from '../vfs/file.js';
+import type { Drvfs } from '../../drvfs/drvfs.js';
 
 const PATH_MAX = 4096;
 
@@ -184,14 +186,22 @@ export function dentryStat(d: Dentry): Stat {
     size: a.size, blksize: 4096, blocks: a.blocks, atimeNs: a.atimeNs, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs };
 }
 
+/** stat(2) of a drvfs file by its host path: the mount's view (Drvfs.statOf). */
+export function hostViewStat(d: Dentry, hostPath: string): Stat {
+  return (d.inode.fs as Drvfs).statOf(host(() => fs.lstatSync(hostPath, { bigint: true })));
+}
+
 /** The credentials a VFS permission check uses. */
 export function credsOf(t: Task): Creds {
   const c = t.process.creds;
   return { fsuid: c.fsuid, fsgid: c.fsgid, groups: c.groups };
 }
 
-/** Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC). */
-function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescription {
+/**
+ * Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC) and installs it; a
+ * FIFO's open may wait for the other side (lxcore/fs/fifo.ts).
+ */
+function openDentry(t: Task, d: Dentry, path: string, flags: number, cloexec: boolean): number | Promise<number> {
   const a = d.inode.attrs();
   const type = a.mode & S_IFMT;
   const acc = flags & O_ACCMODE;
@@ -199,12 +209,16 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number): FileDescri
   if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
   if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
-  if (type !== S_IFREG && type !== S_IFDIR) fail(ENXIO); // FIFOs and devices on volfs: issue #5
+  if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFIFO) fail(ENXIO); // devices, sockets: not yet
   const creds = credsOf(t);
+  // inode_permission: EROFS for a write on a read-only mount comes before the permission bits
+  // (files, directories, symlinks only: a FIFO on a read-only mount can be written).
+  if (acc !== O_RDONLY && d.mount.readonly && type !== S_IFIFO) fail(EROFS);
   permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
-  if (acc !== O_RDONLY && d.mount.readonly) fail(EROFS);
+  const install = (f: FileDescription) => t.process.fds.install(f, cloexec);
+  if (type === S_IFIFO && !(flags & O_PATH)) return openFifo(t, d, flags & ~O_TRUNC, path, install);
   if ((flags & O_TRUNC) && acc !== O_RDONLY && type === S_IFREG) d.inode.setattr({ size: 0 });
-  return new InodeFile(d, flags, path);
+  return install(new InodeFile(d, flags, path));
 }
 
 /** Runs a host fs call, turning its error into the LinuxError it maps to. */
@@ -212,7 +226,7 @@ export function host<T>(fn: () => T): T {
   try { return fn(); } catch (e) { throw new LinuxError(hostErrno(e)); }
 }
 
-export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number {
+export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number | Promise<number> {
   const path = pathArg(t, pathAddr);
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
   if (flags & __O_TMPFILE) return openTmpfile(t, dirfd, path, flags, mode);
@@ -250,26 +264,23 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   }
   if ('dentry' in r) {
     if (creating && (flags & O_EXCL)) fail(EEXIST);
-    return t.process.fds.install(openDentry(t, r.dentry, path, flags & ~O_CLOEXEC), cloexec);
+    return openDentry(t, r.dentry, path, flags & ~O_CLOEXEC, cloexec);
   }
   if (!('host' in r)) {
     if (creating && (flags & O_EXCL)) fail(EEXIST);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
-  if (r.mount) {
-    // A host file on a mount with flags of its own: ro refuses writing opens, nodev device nodes.
-    if (r.mount.readonly && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC))) fail(EROFS);
-    if (r.mount.nodev) {
-      const ty = Number(host(() => fs.statSync(r!.host, { bigint: true })).mode) & S_IFMT;
-      if (ty === 0o020000 || ty === 0o060000) fail(EACCES); // S_IFCHR, S_IFBLK (may_open)
-    }
-  }
-  if (r.vfsDentry && !(flags & O_PATH)) {
-    // A drvfs file: may_open's checks with the guest's credentials (see hostCreateCheck).
+  if (r.vfsDentry && r.mount && !(flags & O_PATH)) {
+    // A drvfs file: do_open's and may_open's checks in their order, with the guest's
+    // credentials against the mount's view (see hostCreateCheck).
     const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, acc = flags & O_ACCMODE;
     if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+    if (type === S_IFREG && (flags & O_TRUNC) && r.mount.readonly) fail(EROFS); // mnt_want_write for O_TRUNC
     if (type === S_IFLNK) fail(ELOOP);
     if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
+    if ((type === 0o020000 || type === 0o060000) && r.mount.nodev) fail(EACCES); // S_IFCHR, S_IFBLK on nodev
+    // inode_permission: a read-only mount refuses writing before the permission bits are asked.
+    if (acc !== O_RDONLY && r.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
     permission(credsOf(t), a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
   }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
@@ -277,7 +288,14 @@ export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: numbe
   const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
   const fd = host(() => fs.openSync(r!.host, hostFlags, mask));
   if (created) hostCreated(t, created, mask);
-  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host), cloexec);
+  // A drvfs file keeps where the namespace found it (its mount, its inode): its status and the
+  // f* calls on it follow the mount's view (sys_fsops.ts), as the path forms do.
+  let dentry = r.vfsDentry;
+  if (created?.dir) {
+    const inode = created.dir.inode.lookup(created.name);
+    if (inode) dentry = new Dentry(created.dir.mount, inode, created.dir, created.name);
+  }
+  return t.process.fds.install(new HostFile(fd, flags & ~O_CLOEXEC, r.path ?? r.host, true, r.host, dentry), cloexec);
 }
 
 /**
@@ -319,11 +337,11 @@ function openTmpfile(t: Task, dirfd: number, path: string, flags: number, mode: 
   return t.process.fds.install(file, (flags & O_CLOEXEC) !== 0);
 }
 
-export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number {
+export function sysOpen(t: Task, pathAddr: number, flags: number, mode: number): number | Promise<number> {
   return sysOpenat(t, AT_FDCWD, pathAddr, flags, mode);
 }
 
-export function sysCreat(t: Task, pathAddr: number, mode: number): number {
+export function sysCreat(t: Task, pathAddr: number, mode: number): number | Promise<number> {
   return sysOpenat(t, AT_FDCWD, pathAddr, 0o1101 /* O_CREAT|O_WRONLY|O_TRUNC */, mode);
 }
 
@@ -333,6 +351,9 @@ function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
   if (path === '' && (dirfd | 0) !== AT_FDCWD) return t.process.fds.get(dirfd | 0).stat();
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
   const r = lookup(t, dirfd, path === '' ? '.' : path, follow);
+  // A drvfs file: the walk followed every symlink already (lstat, never the host's own
+  // following), and the mount's view answers, as its descriptors' fstat does.
+  if ('host' in r && r.vfsDentry) return hostViewStat(r.vfsDentry, r.host);
   if ('host' in r) return statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
   if ('dentry' in r) return dentryStat(r.dentry);
   if (r.node.kind === 'link' && r.node.magic && follow) return r.node.magic(t).stat();
@@ -417,16 +438,25 @@ export function sysFaccessat2(t: Task, dirfd: number, pathAddr: number, mode: nu
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) fail(EINVAL);
   const path = pathArg(t, pathAddr, (flags & AT_EMPTY_PATH) !== 0);
   const r = lookup(t, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  // access(2) checks with the real uid and gid unless AT_EACCESS (do_faccessat's override creds).
+  const c = t.process.creds;
+  const who: Creds = flags & AT_EACCESS ? credsOf(t) : { fsuid: c.uid, fsgid: c.gid, groups: c.groups };
+  // A drvfs file is checked against the mount's view, as stat shows it and as open checks it.
+  const d = 'dentry' in r ? r.dentry : 'host' in r ? r.vfsDentry : undefined;
+  if (d) {
+    if (mode === F_OK) return 0;
+    const a = d.inode.attrs(), type = a.mode & S_IFMT;
+    // inode_permission: a read-only mount answers EROFS for files, directories and symlinks
+    // before the permission bits are looked at.
+    if ((mode & 2) && d.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
+    if (!allowed(who, a, mode)) fail(EACCES);
+    return 0;
+  }
   if ('host' in r) {
     host(() => fs.accessSync(r.host, mode === F_OK ? fs.constants.F_OK : mode));
     return 0;
   }
-  if ('dentry' in r) {
-    if (mode === F_OK) return 0;
-    if (!allowed(credsOf(t), r.dentry.inode.attrs(), mode)) fail(EACCES);
-    if ((mode & 2) && r.dentry.mount.readonly) fail(EROFS);
-    return 0;
-  }
+  if ('dentry' in r) return 0; // (handled above)
   // Synthetic nodes: files are read-only unless writable, directories read-only, none executable.
   if ((mode & 2) && !(r.node.kind === 'file' && r.node.write) && r.node.kind !== 'dev') fail(EACCES);
   if ((mode & 1) && r.node.kind !== 'dir') fail(EACCES);

@@ -7,11 +7,12 @@
 // (dynamically linked `ls -l` asks every file for security.selinux and system.posix_acl_access);
 // setting or removing one is EOPNOTSUPP, as on a filesystem without xattr support.
 
-import { fail, EFAULT, EINVAL, ERANGE, E2BIG, EOPNOTSUPP, ENODATA, EPERM, EROFS } from '../abi/errno.js';
-import { AT_FDCWD } from '../abi/fcntl.js';
+import { fail, EBADF, EFAULT, EINVAL, ERANGE, E2BIG, EOPNOTSUPP, ENODATA, EPERM, EROFS } from '../abi/errno.js';
+import { AT_FDCWD, O_PATH } from '../abi/fcntl.js';
 import { S_IFMT, S_IFREG, S_IFDIR, S_ISVTX } from '../abi/stat.js';
 import { XATTR_CREATE, XATTR_REPLACE } from '../vfs/api.js';
 import { permission, MAY_READ, MAY_WRITE } from '../vfs/perm.js';
+import { HostFile } from '../fs/hostfile.js';
 import { InodeFile } from '../vfs/inodefile.js';
 import { fs } from '../host.js';
 import { pathArg, lookup, credsOf, host } from './sys_path.js';
@@ -28,10 +29,14 @@ function ofPath(t: Task, pathAddr: number, follow: boolean): Dentry | null {
   if ('dentry' in r) return r.dentry;
   // The lookup only resolves names; the file must exist (ENOENT, ENOTDIR, ELOOP as stat).
   if ('host' in r) host(() => (follow ? fs.statSync(r.host) : fs.lstatSync(r.host)));
+  // A drvfs file: the checks (EROFS, permissions) apply, then the backend has no attributes.
+  if ('host' in r && r.vfsDentry) return r.vfsDentry;
   return null;
 }
 function ofFd(t: Task, fd: number): Dentry | null {
   const f = t.process.fds.get(fd | 0); // EBADF
+  if (f.flags & O_PATH) fail(EBADF); // fdget, not fdget_raw
+  if (f instanceof HostFile && f.dentry) return f.dentry;
   return f instanceof InodeFile ? f.dentry : null;
 }
 const NAMESPACES = ['user.', 'trusted.', 'security.', 'system.'];

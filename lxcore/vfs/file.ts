@@ -152,8 +152,15 @@ export class FdTable {
    */
   static onClose: ((table: FdTable, file: FileDescription) => void) | null = null;
 
-  /** Whether another process shares the table (CLONE_FILES): close_range's UNSHARE copies it. */
-  get shared(): boolean { return this.users > 1; }
+  /** close_range(2)'s work: the open descriptors in [first, last] closed, or marked close-on-exec. */
+  closeRange(first: number, last: number, cloexec: boolean): void {
+    const end = Math.min(last, this.slots.length - 1);
+    for (let fd = first; fd <= end; fd++) {
+      const e = this.slots[fd];
+      if (!e) continue;
+      if (cloexec) e.cloexec = true; else this.close(fd);
+    }
+  }
 
   /** fork(): a new table whose slots share the same descriptions. */
   clone(): FdTable {

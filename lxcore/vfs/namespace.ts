@@ -77,13 +77,15 @@ export interface ParentResult { parent: Dentry; name: string; trailingSlash: boo
 export class Namespace {
   readonly mounts: Mount[] = [];
   private byPoint = new Map<string, Mount>();
-  readonly root: Dentry;
+  private top_: Dentry;
+  /** The namespace's root: its root mount's root (pivot_root changes which mount that is). */
+  get root(): Dentry { return this.top_; }
 
   constructor(rootFs: Filesystem, source = 'rootfs') {
     if (rootFs.dev === 0) rootFs.dev = 0x100 + nextMountId; // st_dev 0:0 is no device: df looks for /'s
     const m = new Mount(rootFs, rootFs.root(), null, MS_RELATIME, source);
     this.mounts.push(m);
-    this.root = new Dentry(m, m.rootInode, null, '/');
+    this.top_ = new Dentry(m, m.rootInode, null, '/');
   }
 
   private key(d: Dentry): string { return `${d.mount.id}:${d.inode.ino}`; }
@@ -142,6 +144,38 @@ export class Namespace {
     m.mountpoint = at;
     this.byPoint.set(this.key(at), m);
   }
+
+  /**
+   * pivot_root's move (the caller checked Linux's rules): `newMnt` leaves its mount point and
+   * takes `rootMnt`'s place (the namespace's root, or where `rootMnt` was mounted), and `rootMnt`
+   * is mounted on `putOld`.
+   */
+  pivot(newMnt: Mount, rootMnt: Mount, putOld: Dentry): void {
+    const unhook = (m: Mount) => {
+      const key = this.key(m.mountpoint!);
+      if (this.byPoint.get(key) === m) this.byPoint.delete(key);
+    };
+    const place = rootMnt.mountpoint;
+    unhook(newMnt);
+    if (place) unhook(rootMnt);
+    newMnt.mountpoint = place;
+    if (place) this.byPoint.set(this.key(place), newMnt);
+    else this.top_ = new Dentry(newMnt, newMnt.rootInode, null, '/');
+    rootMnt.mountpoint = putOld;
+    this.byPoint.set(this.key(putOld), rootMnt);
+  }
+
+  /** Whether `d` is `top` or lies below it (is_path_reachable: names are not looked at). */
+  below(d: Dentry, top: Dentry): boolean {
+    for (let cur: Dentry | null = d; cur;) {
+      if (cur.same(top)) return true;
+      cur = cur.inode.ino === cur.mount.rootInode.ino && cur.mount.mountpoint ? cur.mount.mountpoint : cur.parent;
+    }
+    return false;
+  }
+
+  /** What is mounted on `d`, topmost, if anything (a lookup's LOOKUP_MOUNTPOINT, lock_mount). */
+  top(d: Dentry): Dentry { return this.cross(d); }
 
   /** Whether `d` lies inside the tree of mount `m` (at or below its root, mounts crossed). */
   within(d: Dentry, m: Mount): boolean {

@@ -14,7 +14,7 @@ import {
 import { Volfs } from '../../volfs/volfs.js';
 import { DiskStore, DiskStoreOptions } from '../../volfs/diskstore.js';
 import { Drvfs, DrvfsOptions, DrvInode } from '../../drvfs/drvfs.js';
-import { LinuxError, fail, EINVAL, ENOENT, EPERM, ENODEV, ELOOP, ENOTDIR, EAGAIN } from '../abi/errno.js';
+import { LinuxError, fail, EINVAL, ENOENT, EPERM, ENODEV, ELOOP, ENOTDIR, EAGAIN, EBUSY } from '../abi/errno.js';
 import { S_IFMT, S_IFLNK } from '../abi/stat.js';
 import type { Task, Process } from '../kernel/task.js';
 
@@ -77,7 +77,7 @@ export class Vfs {
   constructor(opts: { isolated: boolean; root?: string; rootFs?: Filesystem; rootOptions?: DiskStoreOptions; mounts: MountSpec[]; uid: number; gid: number }) {
     const isolated = opts.isolated || opts.root !== undefined || opts.rootFs !== undefined;
     const root: Filesystem = opts.rootFs ?? (opts.root !== undefined ? openVolfsStore(opts.root, opts.rootOptions)
-      : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true }));
+      : isolated ? new Volfs({ rootUid: 0, rootGid: 0 }) : new Drvfs(fs, '/', { metadata: true, hostDevices: true }));
     this.hostRoot = !isolated;
     this.ns = new Namespace(root, isolated ? 'volfs' : 'host');
     this.uid = opts.uid;
@@ -124,7 +124,8 @@ export class Vfs {
    * flags only), MS_MOVE, and the propagation types (accepted, nothing propagates: one namespace).
    * `privileged`: the caller has CAP_SYS_ADMIN (checked after the target is found, as Linux).
    */
-  mount(ctx: WalkContext, source: string | null, target: string, type: string | null, flags: number, data: string, privileged = true): void {
+  mount(ctx: WalkContext, source: string | null, target: string, type: string | null, flags: number, data: string, privileged = true,
+    writers: (m: Mount, wholeFs: boolean) => boolean = () => false): void {
     const at = this.ns.resolve(ctx, ctx.cwd, target);
     // Below wasl's own /proc, /sys and /dev the namespace's directories are hidden: a mount there
     // would never be seen (quirks.md).
@@ -139,6 +140,10 @@ export class Vfs {
     if (flags & MS_REMOUNT) {
       if (!this.ns.isMountRoot(at)) fail(EINVAL);
       const m = at.mount;
+      // Made read-only while a file is open for writing on it (on any mount of the filesystem,
+      // for the superblock): EBUSY (mnt_make_readonly, sb_prepare_remount_readonly).
+      const bind = (flags & MS_BIND) !== 0;
+      if ((flags & MS_RDONLY) && !(bind ? m.flags & MS_RDONLY : m.fs.readonly) && writers(m, !bind)) fail(EBUSY);
       // A remount that names no atime flag keeps the mount's (path_mount).
       if (!atimeGiven) mnt = (mnt & ~(MS_RELATIME | MS_NOATIME)) | (m.flags & (MS_RELATIME | MS_NOATIME));
       if (!(flags & MS_BIND)) m.fs.readonly = (flags & MS_RDONLY) !== 0; // the superblock too
@@ -229,12 +234,45 @@ export class Vfs {
    */
   umount(ctx: WalkContext, target: string, flags: number, privileged = true, inUse: (m: Mount) => boolean = () => false): void {
     if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) fail(EINVAL);
-    const d = this.ns.resolve(ctx, ctx.cwd, target, { follow: (flags & UMOUNT_NOFOLLOW) === 0 });
+    // LOOKUP_MOUNTPOINT: "." or "/" names what is mounted on top of it (pivot_root(".", ".")
+    // stacks the old root on the new one, and umount2(".", MNT_DETACH) takes it away).
+    const d = this.ns.top(this.ns.resolve(ctx, ctx.cwd, target, { follow: (flags & UMOUNT_NOFOLLOW) === 0 }));
     if (!privileged) fail(EPERM);
     if (!this.ns.isMountRoot(d)) fail(EINVAL);
     if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH))) fail(EINVAL);
     if (flags & MNT_EXPIRE) fail(EAGAIN); // first call only marks it (nothing marks it here)
     this.ns.umount(d, (flags & MNT_DETACH) !== 0, (m) => m.users > 0 || inUse(m));
+  }
+
+  /**
+   * pivot_root(2), in fs/namespace.c's order of checks (CAP_SYS_ADMIN is the caller's, first):
+   * both paths must be directories (ENOENT, ENOTDIR, EACCES from the walks); EBUSY if new_root or
+   * put_old is on the caller's root mount; EINVAL if the caller's root is not a mount's root
+   * (after a chroot into a subdirectory), if new_root is not a mount's root, if put_old is not at
+   * or below new_root, or if new_root is not below the root. Then new_root's mount takes the
+   * root mount's place, the old root is mounted on put_old, and every process whose root or cwd
+   * was the old root now has the new one (chroot_fs_refs); other cwds stay where they are, which
+   * is now below put_old. wasl's root mount stands on an unseen parent (Linux's rootfs), so
+   * Linux's "root not attached" EINVAL does not arise.
+   */
+  pivotRoot(ctx: WalkContext, newRoot: string, putOld: string, procs: Iterable<Process>): void {
+    const nw = this.ns.resolve(ctx, ctx.cwd, newRoot, { directory: true });
+    const old = this.ns.top(this.ns.resolve(ctx, ctx.cwd, putOld, { directory: true }));
+    const root = ctx.root;
+    if (nw.mount === root.mount || old.mount === root.mount) fail(EBUSY);
+    if (!this.ns.isMountRoot(root) || !this.ns.isMountRoot(nw)) fail(EINVAL);
+    if (!this.ns.below(old, nw) || !this.ns.below(nw, root)) fail(EINVAL);
+    // Where each process stands (its root and cwd as places, not paths) before the tree changes.
+    const before = [...procs].filter((p) => !p.status).map((p) => ({ p, ...this.contextOf(p) }));
+    const wasNsRoot = root.same(this.ns.root);
+    this.ns.pivot(nw.mount, root.mount, old);
+    const fresh = wasNsRoot ? this.ns.root : this.ns.rootOf(nw.mount);
+    for (const b of before) {
+      const r = b.root.same(root) ? fresh : b.root;
+      b.p.root = r.same(this.ns.root) ? null : r;
+      const cwd = b.cwd.same(root) ? fresh : b.cwd;
+      b.p.cwd = this.ns.pathOf(cwd, r);
+    }
   }
 
   /** Whether mount `m` is `d`'s mount or one it hangs below (what makes `d` keep `m` busy). */
