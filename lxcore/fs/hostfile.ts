@@ -213,6 +213,17 @@ export class HostFile extends FileDescription {
     return this.sync(() => fs.writeSync(this.hostFd, buf, 0, buf.length, offset));
   }
 
+  /**
+   * RWF_NOAPPEND on a host file opened O_APPEND: the host descriptor appends whatever offset a
+   * pwrite names (Linux's pwrite quirk), so the write goes through a second, non-appending open
+   * of the same file (/proc/self/fd/N reopens the open file itself, renamed or not).
+   */
+  override pwriteNoAppend(buf: Uint8Array, offset: number): number {
+    if (!this.regular || !this.append) return this.pwrite(buf, offset);
+    const fd = this.sync(() => fs.openSync(`/proc/self/fd/${this.hostFd}`, fs.constants.O_WRONLY));
+    try { return this.sync(() => fs.writeSync(fd, buf, 0, buf.length, offset)); } finally { fs.closeSync(fd); }
+  }
+
   override lseek(offset: number, whence: number): number {
     const st = this.stat();
     const type = st.mode & S_IFMT;

@@ -1,7 +1,7 @@
 // Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
 // fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
 
-import { fail, EBADF, EINVAL, EFAULT, ESPIPE } from '../abi/errno.js';
+import { fail, EBADF, EFAULT, EINVAL, EOPNOTSUPP, ESPIPE } from '../abi/errno.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, O_PATH, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
   F_GETLK, F_SETLK, F_SETLKW, F_ADD_SEALS, F_GET_SEALS, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_SETPIPE_SZ, F_GETPIPE_SZ,
   LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
@@ -12,7 +12,8 @@ import { writableSharedMaps } from './sys_mm.js';
 import { hasCap, CAP_SYS_RESOURCE } from './sys_cred.js';
 import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
-import type { FileDescription, Dirent } from '../vfs/file.js';
+import { FileDescription as FileDescriptionBase, type FileDescription, type Dirent } from '../vfs/file.js';
+import { sysFsync as fsyncFd } from './sys_fsops.js';
 import { EFBIG } from '../abi/errno.js';
 import { SIGXFSZ } from '../abi/signal.js';
 import { siKill, SI_USER } from '../abi/siginfo.js';
@@ -159,6 +160,128 @@ export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number 
   };
   const r = f.read(data, t);
   return typeof r === 'number' ? scatter(r) : r.then(scatter);
+}
+
+// ---- preadv, pwritev, preadv2, pwritev2 -------------------------------------------------------
+
+const RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 16, RWF_NOAPPEND = 32;
+const RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND;
+
+/** Whether a description can pread/pwrite (FMODE_PREAD): pipes, sockets and terminals cannot. */
+function positional(f: FileDescription): boolean {
+  return f.pread !== FileDescriptionBase.prototype.pread;
+}
+
+/** The iovecs' bytes, gathered (at most MAX_CHUNK; a short write is legal). */
+function gather(t: Task, parts: Array<[number, number]>): Uint8Array {
+  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  const data = new Uint8Array(total);
+  let off = 0;
+  for (const [base, len] of parts) {
+    if (off >= total) break;
+    const n = Math.min(len, total - off);
+    data.set(t.process.mm.read(base, n), off);
+    off += n;
+  }
+  return data;
+}
+
+/** Spreads `n` bytes of `data` over the iovecs. */
+function scatterInto(t: Task, parts: Array<[number, number]>, data: Uint8Array, n: number): number {
+  let off = 0;
+  for (const [base, len] of parts) {
+    if (off >= n) break;
+    const m = Math.min(len, n - off);
+    t.process.mm.write(base, data.subarray(off, off + m));
+    off += m;
+  }
+  return n;
+}
+
+/** preadv(fd, iov, iovcnt, pos): readv at an offset, the file position untouched. */
+export function sysPreadv(t: Task, fd: number, iov: number, cnt: number, pos: number): number {
+  if (pos < 0) fail(EINVAL);
+  const f = t.process.fds.get(fd | 0);
+  if (!positional(f)) fail(ESPIPE);
+  readable(t, fd | 0);
+  const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
+  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  if (total === 0) return 0;
+  const data = new Uint8Array(total);
+  return scatterInto(t, parts, data, f.pread(data, pos));
+}
+
+/** pwritev(fd, iov, iovcnt, pos): writev at an offset (an O_APPEND file appends, as pwrite). */
+export function sysPwritev(t: Task, fd: number, iov: number, cnt: number, pos: number): number {
+  if (pos < 0) fail(EINVAL);
+  const f = t.process.fds.get(fd | 0);
+  if (!positional(f)) fail(ESPIPE);
+  writable(t, fd | 0);
+  const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
+  if (data.length === 0) return 0;
+  return written(t, f, f.pwrite(data, pos)) as number;
+}
+
+/** With RWF_NOWAIT a read or write that would wait fails with EAGAIN instead (as O_NONBLOCK). */
+function withFlags<T>(f: FileDescription, set: number, clear: number, fn: () => T): T {
+  const saved = f.flags;
+  f.flags = (f.flags | set) & ~clear;
+  try {
+    const r = fn();
+    if (r instanceof Promise) return r.finally(() => { f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear)); }) as T;
+    f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear));
+    return r;
+  } catch (e) {
+    f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear));
+    throw e;
+  }
+}
+
+/** preadv2(fd, iov, iovcnt, pos, pos_h, flags): pos -1 reads at (and moves) the file position. */
+export function sysPreadv2(t: Task, fd: number, iov: number, cnt: number, pos: number, _posH: number, flags: number): number | Promise<number> {
+  if (pos < -1) fail(EINVAL);
+  const f = t.process.fds.get(fd | 0);
+  if ((flags >>> 0) & ~RWF_SUPPORTED) fail(EOPNOTSUPP);
+  const nowait = (flags & RWF_NOWAIT) ? O_NONBLOCK : 0;
+  if (pos === -1) return withFlags(f, nowait, 0, () => sysReadv(t, fd, iov, cnt));
+  return withFlags(f, nowait, 0, () => sysPreadv(t, fd, iov, cnt, pos));
+}
+
+/**
+ * pwritev2(fd, iov, iovcnt, pos, pos_h, flags): pos -1 writes at the file position; RWF_APPEND
+ * appends whatever pos says, RWF_NOAPPEND writes at pos even on an O_APPEND file, and
+ * RWF_DSYNC/RWF_SYNC make the write durable before returning, as fsync would.
+ */
+export function sysPwritev2(t: Task, fd: number, iov: number, cnt: number, pos: number, _posH: number, flags: number): number | Promise<number> {
+  if (pos < -1) fail(EINVAL);
+  const f = t.process.fds.get(fd | 0);
+  if ((flags >>> 0) & ~RWF_SUPPORTED) fail(EOPNOTSUPP);
+  const sync = (n: number) => { if ((flags & (RWF_DSYNC | RWF_SYNC)) && n > 0) durable(t, fd); return n; };
+  if (positional(f) && (flags & RWF_APPEND)) {
+    // At the end, whatever pos says; pos -1 also moves the file position there (Linux).
+    writable(t, fd | 0);
+    const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
+    if (data.length === 0) return 0;
+    const end = f.stat().size;
+    const n = written(t, f, f.pwrite(data, end)) as number;
+    if (pos === -1) f.pos = end + n;
+    return sync(n);
+  }
+  if (positional(f) && (flags & RWF_NOAPPEND) && f.append && pos >= 0) {
+    if (!positional(f)) fail(ESPIPE);
+    writable(t, fd | 0);
+    const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
+    if (data.length === 0) return 0;
+    return sync(written(t, f, f.pwriteNoAppend(data, pos)) as number);
+  }
+  const nowait = (flags & RWF_NOWAIT) ? O_NONBLOCK : 0;
+  const r = withFlags(f, nowait, 0, () => (pos === -1 ? sysWritev(t, fd, iov, cnt) : sysPwritev(t, fd, iov, cnt, pos)));
+  return typeof r === 'number' ? sync(r) : r.then(sync);
+}
+
+/** fsync's work for RWF_SYNC/RWF_DSYNC: host files through the host, lxcore's inodes through their store. */
+function durable(t: Task, fd: number): void {
+  try { fsyncFd(t, fd); } catch { /* a file with no fsync (a pipe): nothing to make durable */ }
 }
 
 export function sysLseek(t: Task, fd: number, offset: number, whence: number): number {

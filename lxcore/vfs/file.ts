@@ -47,6 +47,12 @@ export abstract class FileDescription {
   pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
   /** lseek(2): pipes, sockets and terminals cannot seek. */
   lseek(_offset: number, _whence: number): number { return fail(ESPIPE); }
+  /** pwritev2's RWF_NOAPPEND: pwrite at `offset` even when the description is O_APPEND. */
+  pwriteNoAppend(buf: Uint8Array, offset: number): number {
+    const saved = this.flags;
+    this.flags &= ~0o2000; // O_APPEND
+    try { return this.pwrite(buf, offset); } finally { this.flags = saved; }
+  }
   /** The page cache writing a shared mapping's page back (a file's seals do not stop it). */
   writeBack(buf: Uint8Array, offset: number): number { return this.pwrite(buf, offset); }
   abstract stat(): Stat;
