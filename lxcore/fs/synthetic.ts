@@ -143,6 +143,12 @@ export function walk(m: SynMount, prefix: string, parts: string[], t: Task, foll
 
 /** Opens a synthetic node. */
 export function openNode(node: SynNode, path: string, flags: number, t: Task, dev: number): FileDescription {
+  if (node.kind === 'link' && node.magic) {
+    // A magic link opens the file it names: O_DIRECTORY asks about that file, not the link.
+    const f = node.magic(t);
+    if ((flags & O_DIRECTORY) && (f.stat().mode & 0o170000) !== 0o040000) fail(ENOTDIR);
+    return f.ref();
+  }
   if ((flags & O_DIRECTORY) && node.kind !== 'dir') fail(ENOTDIR);
   switch (node.kind) {
     case 'dir':

@@ -206,6 +206,9 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number, cloexec: bo
   const type = a.mode & S_IFMT;
   const acc = flags & O_ACCMODE;
   if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+  // O_PATH opens no file for I/O: no permission or device checks, and with O_NOFOLLOW the
+  // symlink itself (do_o_path).
+  if (flags & O_PATH) return t.process.fds.install(new InodeFile(d, flags & ~O_ACCMODE, path), cloexec);
   if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
   if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
@@ -227,7 +230,11 @@ export function host<T>(fn: () => T): T {
 }
 
 export function sysOpenat(t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): number | Promise<number> {
-  const path = pathArg(t, pathAddr);
+  return openPath(t, dirfd, pathArg(t, pathAddr), flags, mode);
+}
+
+/** openat's work on a path already read from the guest (openat2 comes here too). */
+export function openPath(t: Task, dirfd: number, path: string, flags: number, mode: number): number | Promise<number> {
   if ((flags & O_ACCMODE) === O_ACCMODE) fail(EINVAL);
   if (flags & __O_TMPFILE) return openTmpfile(t, dirfd, path, flags, mode);
   const cloexec = (flags & O_CLOEXEC) !== 0;

@@ -30,6 +30,7 @@ import * as pidfd from './sys_pidfd.js';
 import * as shm from './sys_shm.js';
 import * as sem from './sys_sem.js';
 import * as msg from './sys_msg.js';
+import * as openat2 from './sys_openat2.js';
 
 /** A handler gets the six argument registers as signed 64-bit numbers (−1 stays −1). */
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number | Promise<number>;
@@ -65,6 +66,7 @@ const IMPLEMENTED: Record<string, Impl> = {
   dup3: full(H(io.sysDup3)),
   fcntl: partial(H(io.sysFcntl), 'F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, POSIX and OFD record locks (F_GETLK/SETLK/SETLKW, F_OFD_*: the instance\'s own, unseen by host processes outside it), F_GETPIPE_SZ/F_SETPIPE_SZ, F_ADD_SEALS/F_GET_SEALS (memfds; other tmpfs files answer F_SEAL_SEAL, host files EINVAL); no leases, F_NOTIFY, F_SETOWN/F_SETSIG (SIGIO)'),
   flock: partial(H(io.sysFlock), 'Linux\'s rules (per open file description, conversions not atomic, LOCK_MAND ignored); locks are the instance\'s own: host processes outside wasl do not see them'),
+  openat2: partial(H(openat2.sysOpenat2), 'open_how checked as Linux does; RESOLVE_BENEATH, IN_ROOT, NO_SYMLINKS, NO_MAGICLINKS and NO_XDEV walk the path one component at a time in lxcore (a race with a host process changing the tree between that walk and the open is not excluded, as it is by Linux\'s single walk); RESOLVE_CACHED behaves as a lookup that found everything cached'),
   preadv: full(H(io.sysPreadv)),
   pwritev: full(H(io.sysPwritev)),
   preadv2: partial(H(io.sysPreadv2), 'RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_DSYNC/RWF_SYNC (an fsync after the write) and RWF_HIPRI (ignored); RWF_ATOMIC and RWF_DONTCACHE: EOPNOTSUPP'),

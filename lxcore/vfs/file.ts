@@ -15,6 +15,8 @@ export const DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT
 /** A result that is ready now, or later for calls that block (the task parks until then). */
 export type Maybe<T> = T | Promise<T>;
 
+const O_PATH_FLAG = 0o10000000;
+
 export abstract class FileDescription {
   /** O_* status flags (access mode, O_APPEND, O_NONBLOCK …), as fcntl(F_GETFL) reports them. */
   flags: number;
@@ -33,8 +35,9 @@ export abstract class FileDescription {
     this.path = path;
   }
 
-  get readable(): boolean { return (this.flags & O_ACCMODE) !== O_WRONLY; }
-  get writable(): boolean { return (this.flags & O_ACCMODE) !== O_RDONLY; }
+  /** O_PATH descriptors can neither read nor write (they have no FMODE_READ/FMODE_WRITE). */
+  get readable(): boolean { return (this.flags & O_ACCMODE) !== O_WRONLY && !(this.flags & O_PATH_FLAG); }
+  get writable(): boolean { return (this.flags & O_ACCMODE) !== O_RDONLY && !(this.flags & O_PATH_FLAG); }
   get append(): boolean { return (this.flags & O_APPEND) !== 0; }
   get nonblocking(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
 
