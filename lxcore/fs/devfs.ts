@@ -96,3 +96,21 @@ export function devfs(): SynMount {
   });
   return { root, dev: DEV_DEV };
 }
+
+/**
+ * Opening a character device node that lives on another filesystem (mknod on volfs or tmpfs,
+ * a distribution's own /dev in a chroot): the driver is chosen by the device number, as
+ * chrdev_open does — wasl's memory devices, tty, console, ptmx and its ptys. Any other number
+ * has no driver here: ENXIO, as Linux answers for a major nobody registered.
+ */
+let devices: SynMount | undefined;
+export function openDeviceNumber(t: Task, rdev: number, flags: number): FileDescription {
+  devices ??= devfs();
+  for (const node of devices.root.entries(t).values()) {
+    if (node.kind === 'dev' && node.rdev === rdev) return node.open(t, flags);
+  }
+  for (const node of ptsDir.entries(t).values()) {
+    if (node.kind === 'dev' && node.rdev === rdev) return node.open(t, flags);
+  }
+  return fail(ENXIO);
+}

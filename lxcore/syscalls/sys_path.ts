@@ -15,7 +15,7 @@ import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
 import { procfs } from '../fs/procfs.js';
-import { devfs } from '../fs/devfs.js';
+import { devfs, openDeviceNumber } from '../fs/devfs.js';
 import { sysfs } from '../fs/sysfs.js';
 import { hostErrno } from '../fs/hosterr.js';
 import { devptsOwns } from '../tty/devpts.js';
@@ -212,6 +212,11 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number, cloexec: bo
   if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
   if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
+  if (type === 0o020000) {
+    // A character device node: the driver its number names, after may_open's permission check.
+    permission(credsOf(t), a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+    return t.process.fds.install(openDeviceNumber(t, a.rdev, flags & ~O_CLOEXEC), cloexec);
+  }
   if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFIFO) fail(ENXIO); // devices, sockets: not yet
   const creds = credsOf(t);
   // inode_permission: EROFS for a write on a read-only mount comes before the permission bits
