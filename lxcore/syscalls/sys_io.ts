@@ -128,17 +128,8 @@ export function iovecs(t: Task, iov: number, cnt: number): Array<[number, number
 
 export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
   const f = writable(t, fd | 0);
-  const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
-  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
-  const data = new Uint8Array(total);
-  let off = 0;
-  for (const [base, len] of parts) {
-    if (off >= total) break;
-    const n = Math.min(len, total - off);
-    data.set(t.process.mm.read(base, n), off);
-    off += n;
-  }
-  if (total === 0) return 0;
+  const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
+  if (data.length === 0) return 0;
   return written(t, f, writeOut(t, f, data));
 }
 
@@ -148,18 +139,8 @@ export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number 
   const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
   if (total === 0) return 0;
   const data = new Uint8Array(total);
-  const scatter = (n: number): number => {
-    let off = 0;
-    for (const [base, len] of parts) {
-      if (off >= n) break;
-      const m = Math.min(len, n - off);
-      t.process.mm.write(base, data.subarray(off, off + m));
-      off += m;
-    }
-    return n;
-  };
   const r = f.read(data, t);
-  return typeof r === 'number' ? scatter(r) : r.then(scatter);
+  return typeof r === 'number' ? scatterInto(t, parts, data, r) : r.then((n) => scatterInto(t, parts, data, n));
 }
 
 // ---- preadv, pwritev, preadv2, pwritev2 -------------------------------------------------------
