@@ -22,6 +22,7 @@ import { fail, EINVAL, EPERM, EBUSY, EFAULT, ENOSYS, EFBIG } from '../abi/errno.
 import { S_IFREG } from '../abi/stat.js';
 import { O_RDWR, O_LARGEFILE, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from '../abi/fcntl.js';
 import type { FileDescription } from '../vfs/file.js';
+import { TMPFS_MAGIC } from '../../volfs/volfs.js';
 import type { Task } from '../kernel/task.js';
 
 export const F_SEAL_EXEC = 0x20;
@@ -178,14 +179,18 @@ function shmMount(): { fs: ShmemFs; mount: Mount } {
   return shm;
 }
 
-/** memfd_create(name, flags). */
-export function memfdCreate(t: Task, name: string | null, flags: number): number {
+/**
+ * memfd_create(name, flags). `readName(max)` reads the guest's name: null when it is longer
+ * than `max` bytes (EINVAL), an exception when the memory cannot be read (EFAULT).
+ */
+export function memfdCreate(t: Task, readName: (max: number) => string | null, flags: number): number {
   flags >>>= 0;
   if (!(flags & MFD_HUGETLB)) { if (flags & ~MFD_ALL_FLAGS) fail(EINVAL); }
   else if (flags & ~(MFD_ALL_FLAGS | MFD_HUGE_BITS)) fail(EINVAL);
   if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) fail(EINVAL);
-  if (name === null) fail(EFAULT);
-  if (Buffer.byteLength(name) > MFD_NAME_MAX_LEN) fail(EINVAL);
+  let name: string | null;
+  try { name = readName(MFD_NAME_MAX_LEN); } catch { return fail(EFAULT); }
+  if (name === null || Buffer.byteLength(name) > MFD_NAME_MAX_LEN) fail(EINVAL);
   // A kernel without hugetlbfs answers hugetlb_file_setup with ENOSYS (quirks.md).
   if (flags & MFD_HUGETLB) fail(ENOSYS);
   const { fs, mount } = shmMount();
@@ -236,7 +241,6 @@ export function writeSealed(f: FileDescription): boolean {
   return !!m && (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0;
 }
 
-const TMPFS_MAGIC = 0x01021994;
 function isTmpfs(f: FileDescription): boolean {
   const inode = (f as InodeFile).dentry?.inode;
   if (inode) return inode.fs.statfs().type === TMPFS_MAGIC;

@@ -163,11 +163,8 @@ export function sysMsync(t: Task, addr: number, len: number, flags: number): num
 
 /** memfd_create(name, flags): an unnamed shmem file (lxcore/fs/memfd.ts). */
 export function sysMemfdCreate(t: Task, nameAddr: number, flags: number): number {
-  let name: string | null;
-  try { name = t.process.mm.readCString(nameAddr, 250 + 1); } catch { name = null; }
-  // A name longer than the limit is EINVAL, whatever follows it (strnlen_user stops there).
-  if (name !== null && Buffer.byteLength(name) > 249) name = 'x'.repeat(250);
-  return memfdCreate(t, name, flags);
+  // Read after the flags are checked; strnlen_user stops one byte past the limit.
+  return memfdCreate(t, (max) => t.process.mm.readCString(nameAddr, max + 1), flags);
 }
 
 /**

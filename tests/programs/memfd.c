@@ -90,6 +90,8 @@ static void mode_basic(void) {
   res("249-byte name", ok >= 0 ? 0 : -1);
   longname[249] = 'n'; longname[250] = 0;
   res("250-byte name", mfd(longname, 0));
+  memset(longname, 'n', sizeof longname); longname[299] = 0;
+  res("299-byte name (the read stops past the limit: EINVAL, not EFAULT)", mfd(longname, 0));
   res("empty name", mfd("", 0) >= 0 ? 0 : -1);
   res("F_GET_SEALS on a pipe", ({ int p[2]; pipe(p); fcntl(p[0], F_GET_SEALS); }));
   res("F_GET_SEALS on the root directory", ({ int q = open("/", O_RDONLY); fcntl(q, F_GET_SEALS); }));
