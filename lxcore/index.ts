@@ -121,14 +121,7 @@ export function readGuestFile(kernel: Kernel, path: string, ctx = guestContext(k
   const a = d.inode.attrs();
   if ((a.mode & S_IFMT) === S_IFDIR) throw new LinuxError(EISDIR, path);
   if ((a.mode & S_IFMT) !== S_IFREG) throw new LinuxError(EACCES, path);
-  const data = new Uint8Array(a.size);
-  let off = 0;
-  while (off < a.size) {
-    const n = d.inode.read(data.subarray(off), off);
-    if (n === 0) break;
-    off += n;
-  }
-  return { image: data.subarray(0, off), exe: ns.pathOf(d, ns.root), identity: { dev: d.inode.fs.dev, ino: BigInt(d.inode.ino) } };
+  return { image: d.inode.readAll(), exe: ns.pathOf(d, ns.root), identity: { dev: d.inode.fs.dev, ino: BigInt(d.inode.ino) } };
 }
 
 /**

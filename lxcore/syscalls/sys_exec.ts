@@ -117,14 +117,7 @@ function execOfDentry(t: Task, d: Dentry, exe: string): ExecFile {
   if ((a.mode & S_IFMT) !== S_IFREG) fail(EACCES);
   if (d.mount.noexec) fail(EACCES); // may_open: a noexec mount
   permission(credsOf(t), a, MAY_EXEC);
-  const data = new Uint8Array(a.size);
-  let off = 0;
-  while (off < a.size) {
-    const n = d.inode.read(data.subarray(off), off);
-    if (n === 0) break;
-    off += n;
-  }
-  return { data: data.subarray(0, off), exe, dev: d.inode.fs.dev, ino: BigInt(d.inode.ino),
+  return { data: d.inode.readAll(), exe, dev: d.inode.fs.dev, ino: BigInt(d.inode.ino),
     attrs: a, nosuid: (d.mount.flags & MS_NOSUID) !== 0 };
 }
 

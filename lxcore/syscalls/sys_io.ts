@@ -14,6 +14,7 @@ import { FIOCLEX, FIONCLEX, FIONBIO } from '../abi/ioctl.js';
 import type { Task } from '../kernel/task.js';
 import { FileDescription as FileDescriptionBase, type FileDescription, type Dirent } from '../vfs/file.js';
 import { sysFsync as fsyncFd } from './sys_fsops.js';
+import { S_IFMT, S_IFIFO, S_IFREG } from '../abi/stat.js';
 import { EFBIG } from '../abi/errno.js';
 import { SIGXFSZ } from '../abi/signal.js';
 import { siKill, SI_USER } from '../abi/siginfo.js';
@@ -203,17 +204,18 @@ export function sysPwritev(t: Task, fd: number, iov: number, cnt: number, pos: n
   return written(t, f, f.pwrite(data, pos)) as number;
 }
 
-/** With RWF_NOWAIT a read or write that would wait fails with EAGAIN instead (as O_NONBLOCK). */
-function withFlags<T>(f: FileDescription, set: number, clear: number, fn: () => T): T {
-  const saved = f.flags;
-  f.flags = (f.flags | set) & ~clear;
+/** RWF_NOWAIT: for this one call, a read or write that would wait fails with EAGAIN (as O_NONBLOCK). */
+function nowaitIf<T>(f: FileDescription, on: boolean, fn: () => T): T {
+  if (!on || f.nonblocking) return fn();
+  f.flags |= O_NONBLOCK;
+  const restore = () => { f.flags &= ~O_NONBLOCK; };
   try {
     const r = fn();
-    if (r instanceof Promise) return r.finally(() => { f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear)); }) as T;
-    f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear));
+    if (r instanceof Promise) return r.finally(restore) as T;
+    restore();
     return r;
   } catch (e) {
-    f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear));
+    restore();
     throw e;
   }
 }
@@ -223,9 +225,7 @@ export function sysPreadv2(t: Task, fd: number, iov: number, cnt: number, pos: n
   if (pos < -1) fail(EINVAL);
   const f = t.process.fds.get(fd | 0);
   if ((flags >>> 0) & ~RWF_SUPPORTED) fail(EOPNOTSUPP);
-  const nowait = (flags & RWF_NOWAIT) ? O_NONBLOCK : 0;
-  if (pos === -1) return withFlags(f, nowait, 0, () => sysReadv(t, fd, iov, cnt));
-  return withFlags(f, nowait, 0, () => sysPreadv(t, fd, iov, cnt, pos));
+  return nowaitIf(f, (flags & RWF_NOWAIT) !== 0, () => (pos === -1 ? sysReadv(t, fd, iov, cnt) : sysPreadv(t, fd, iov, cnt, pos)));
 }
 
 /**
@@ -249,14 +249,12 @@ export function sysPwritev2(t: Task, fd: number, iov: number, cnt: number, pos: 
     return sync(n);
   }
   if (positional(f) && (flags & RWF_NOAPPEND) && f.append && pos >= 0) {
-    if (!positional(f)) fail(ESPIPE);
     writable(t, fd | 0);
     const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
     if (data.length === 0) return 0;
     return sync(written(t, f, f.pwriteNoAppend(data, pos)) as number);
   }
-  const nowait = (flags & RWF_NOWAIT) ? O_NONBLOCK : 0;
-  const r = withFlags(f, nowait, 0, () => (pos === -1 ? sysWritev(t, fd, iov, cnt) : sysPwritev(t, fd, iov, cnt, pos)));
+  const r = nowaitIf(f, (flags & RWF_NOWAIT) !== 0, () => (pos === -1 ? sysWritev(t, fd, iov, cnt) : sysPwritev(t, fd, iov, cnt, pos)));
   return typeof r === 'number' ? sync(r) : r.then(sync);
 }
 
@@ -381,7 +379,7 @@ export function sysFlock(t: Task, fd: number, op: number): number | Promise<numb
 export function sysFadvise64(t: Task, fd: number, _offset: number, _len: number, advice: number): number {
   const f = t.process.fds.get(fd | 0);
   if (f.flags & O_PATH) fail(EBADF);
-  if ((f.stat().mode & 0o170000) === 0o010000) fail(ESPIPE);
+  if ((f.stat().mode & S_IFMT) === S_IFIFO) fail(ESPIPE);
   if ((advice | 0) < 0 || (advice | 0) > 5) fail(EINVAL); // NORMAL RANDOM SEQUENTIAL WILLNEED DONTNEED NOREUSE
   return 0;
 }
@@ -390,7 +388,7 @@ export function sysFadvise64(t: Task, fd: number, _offset: number, _len: number,
 export function sysReadahead(t: Task, fd: number): number {
   const f = t.process.fds.get(fd | 0);
   if (!f.readable || (f.flags & O_PATH)) fail(EBADF);
-  if ((f.stat().mode & 0o170000) !== 0o100000) fail(EINVAL);
+  if ((f.stat().mode & S_IFMT) !== S_IFREG) fail(EINVAL);
   return 0;
 }
 

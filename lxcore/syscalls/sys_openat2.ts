@@ -20,7 +20,7 @@ import {
 } from '../abi/fcntl.js';
 import { S_IFMT, S_IFLNK, S_IFDIR } from '../abi/stat.js';
 import { fs } from '../host.js';
-import { pathArg, lookup, openPath, host } from './sys_path.js';
+import { pathArg, lookup, openPath, host, baseDir } from './sys_path.js';
 import type { Task } from '../kernel/task.js';
 
 const RESOLVE_NO_XDEV = 1, RESOLVE_NO_MAGICLINKS = 2, RESOLVE_NO_SYMLINKS = 4, RESOLVE_BENEATH = 8,
@@ -88,14 +88,6 @@ function probe(t: Task, abs: string): Step {
   return { kind: st.isDirectory() ? 'dir' : 'file', dev: st.dev };
 }
 
-/** The directory dirfd names, as an absolute path (the process's cwd for AT_FDCWD). */
-function startOf(t: Task, dirfd: number): string {
-  if ((dirfd | 0) === AT_FDCWD) return t.process.cwd;
-  const f = t.process.fds.get(dirfd | 0);
-  if ((f.stat().mode & S_IFMT) !== S_IFDIR) fail(ENOTDIR);
-  return f.path;
-}
-
 const parts = (p: string) => p.split('/').filter((c) => c !== '');
 
 /**
@@ -104,7 +96,7 @@ const parts = (p: string) => p.split('/').filter((c) => c !== '');
  */
 function walk(t: Task, dirfd: number, path: string, r: number, followLast: boolean, creating: boolean):
   { path: string; trailingSlash: boolean } {
-  const base = parts(startOf(t, dirfd));
+  const base = parts(baseDir(t, dirfd));
   const beneath = (r & RESOLVE_BENEATH) !== 0, inRoot = (r & RESOLVE_IN_ROOT) !== 0;
   const root = inRoot ? base : [];
   let stack: string[] = path.startsWith('/') ? (beneath ? fail(EXDEV) : [...root]) : [...base];

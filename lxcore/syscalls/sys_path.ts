@@ -56,7 +56,7 @@ const hostInsideOf = (t: Task, canon: string): boolean =>
 const NAMESPACE_INSIDE = ['/dev/shm'];
 
 /** The directory a relative path starts from. */
-function baseDir(t: Task, dirfd: number): string {
+export function baseDir(t: Task, dirfd: number): string {
   if ((dirfd | 0) === AT_FDCWD) return t.process.cwd;
   const f = t.process.fds.get(dirfd | 0);
   if ((f.stat().mode & S_IFMT) !== S_IFDIR) fail(ENOTDIR);

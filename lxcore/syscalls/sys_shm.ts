@@ -14,7 +14,7 @@ import { shmemFile } from '../fs/memfd.js';
 import { sysMmap } from './sys_mm.js';
 import { hasCap } from './sys_cred.js';
 import { MAP_SHARED, MAP_FIXED, PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
-import { pageUp, AddressSpace } from '../mm/mm.js';
+import { pageUp, AddressSpace, type MapFile } from '../mm/mm.js';
 import type { InodeFile } from '../vfs/inodefile.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
@@ -62,6 +62,7 @@ class ShmNamespace {
     this.byIndex.delete(s.index);
     s.file.unref();
     if (this.byIndex.size === 0) live.delete(this);
+    if (live.size === 0) AddressSpace.onFileUnmapped = null;
   }
 
   /** The segment an id names: EINVAL if none (removed ones nobody uses are gone first). */
@@ -77,6 +78,7 @@ class ShmNamespace {
     const s: Segment = { ...o, size, file, atime: 0, dtime: 0, ctime: nowSec(), cpid: t.process.pid, lpid: 0, destroyed: false };
     this.byIndex.set(s.index, s);
     live.add(this);
+    AddressSpace.onFileUnmapped = shmUnmapped;
     return s;
   }
 }
@@ -91,8 +93,9 @@ function nsOf(t: Task): ShmNamespace {
 }
 
 // shm_close: a mapping of a segment going away (shmdt, munmap, exit, exec) sets its detach time
-// and its last pid to the process whose address space it was.
-AddressSpace.onFileUnmapped = (mm, file) => {
+// and its last pid to the process whose address space it was. The hook is installed only while
+// some segment exists, so munmap and exit pay nothing for it otherwise.
+function shmUnmapped(mm: AddressSpace, file: MapFile): void {
   for (const ns of live) {
     for (const s of ns.byIndex.values()) {
       const st = s.file.stat();
@@ -102,7 +105,7 @@ AddressSpace.onFileUnmapped = (mm, file) => {
       return;
     }
   }
-};
+}
 
 export function sysShmget(t: Task, key: number, size: number, flg: number): number {
   key |= 0; flg |= 0;

@@ -102,6 +102,18 @@ export abstract class Inode {
   read(_buf: Uint8Array, _offset: number): number { return fail(EISDIR); }
   /** Writes at `offset`, extending the file; returns the byte count. */
   write(_buf: Uint8Array, _offset: number): number { return fail(EISDIR); }
+  /** The whole contents as read() gives them (exec, the library API reading a guest's file). */
+  readAll(): Uint8Array {
+    const size = this.attrs().size;
+    const data = new Uint8Array(size);
+    let off = 0;
+    while (off < size) {
+      const n = this.read(data.subarray(off), off);
+      if (n === 0) break;
+      off += n;
+    }
+    return data.subarray(0, off);
+  }
   /** The page cache writing back what a shared mapping stored: as write(), but file seals do not stop it. */
   writeBack(buf: Uint8Array, offset: number): number { return this.write(buf, offset); }
   /**
