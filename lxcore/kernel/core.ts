@@ -6,6 +6,7 @@
 import { fs, url } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 import { JitCache, type JitCoreExports } from '../../cpu/jit/host/compiler.js';
+import { hostNanos } from './fastsys.js';
 
 export interface CoreExports {
   run(budget: number): number;
@@ -64,7 +65,6 @@ export function coreModule(): WebAssembly.Module {
   return cachedModule;
 }
 
-const hostNanos = (): number => Number(process.hrtime.bigint());
 const S = L.STATE;
 
 /** One core instance: a wasm instance plus its linear memory. */

@@ -23,6 +23,7 @@ import { stracePid } from '../syscalls/strace.js';
 import { processStopped, processContinued, orphanedPgrp } from './proctree.js';
 import type { Task, Process } from './task.js';
 import type { Kernel } from './kernel.js';
+import { monoNs } from './fastsys.js';
 
 export type DefaultAction = 'term' | 'core' | 'ign' | 'stop' | 'cont';
 
@@ -242,7 +243,7 @@ function resumeAsIs(k: Kernel, t: Task): void {
 }
 
 const MAX_TIMEOUT_MS = 0x7fffffff;
-const hostNow = (): bigint => process.hrtime.bigint();
+const hostNow = monoNs;
 
 /**
  * Calls `fn` once `ns` nanoseconds have passed on the host's monotonic clock — never early

@@ -16,8 +16,9 @@ import { Epoll } from '../fs/epoll.js';
 import { EventFd } from '../fs/eventfd.js';
 import type { FileDescription } from '../vfs/file.js';
 import type { Task } from '../kernel/task.js';
+import { monoNs } from '../kernel/fastsys.js';
 
-const now = (): bigint => process.hrtime.bigint();
+const now = monoNs;
 /** EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event). */
 const EP_MAX_EVENTS = Math.floor(0x7fffffff / EPOLL_EVENT_SIZE);
 

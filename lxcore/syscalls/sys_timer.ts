@@ -12,11 +12,11 @@ import { sendSignalInfo, findTask, hostTimer, SignalSource } from '../kernel/sig
 import { clockNs } from './sys_time.js';
 import { TimerFd, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET } from '../fs/timerfd.js';
 import type { Task, Process } from '../kernel/task.js';
+import { monoNs } from '../kernel/fastsys.js';
 
 const NS = 1_000_000_000n;
 const CLOCK_BOOTTIME = 7, CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
-const monoNs = (): bigint => process.hrtime.bigint();
 
 /** hrtimer_forward(): moves `expires` past `now` by whole intervals; returns how many. */
 function forward(expires: bigint, now: bigint, interval: bigint): [bigint, number] {

@@ -24,6 +24,7 @@ import { checkChange, killPgrp } from './jobctl.js';
 import { ttyIoctl } from './ioctl.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
+import { monoNs } from '../kernel/fastsys.js';
 
 /** TTYB_DEFAULT_MEM_LIMIT: what a flip buffer holds before writers to it must wait. */
 export const FLIP_LIMIT = 65536;
@@ -219,7 +220,7 @@ export class TtyFile extends FileDescription {
     const ld = tty.ldisc;
     const rule = ld.readRule();
     const icanon = (ld.termios.lflag & ICANON) !== 0;
-    const nowNs = () => process.hrtime.bigint();
+    const nowNs = monoNs;
     const ms = (n: number) => BigInt(n) * 1_000_000n;
     let deadline = rule.timeoutMs === Infinity ? undefined : nowNs() + ms(rule.timeoutMs);
     let off = 0;

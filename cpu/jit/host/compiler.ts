@@ -71,8 +71,9 @@ const IMPORTS: Array<[string, number[], number[]]> = [
   ['getcf', [], [I32]],                   // jitGetCF()
   ['shift', [I32, I32, I64, I32], [I64]], // jitShift(op, size, v, count)
   ['flags', [], [I64]],                   // rflags(): materializes the lazy record
+  ['syscall', [I64], [I32]],              // jitSyscall(next rip): 1 if the core answered it
 ];
-const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3;
+const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3, F_SYSCALL = 4;
 
 // Locals: 0 code (i32 param), 1 left (i32 param); then
 const L_CODE = 0, L_LEFT = 1;
@@ -615,6 +616,20 @@ class BlockCompiler {
       return 'next';
     }
     if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
+    // SYSCALL: the core's in-core shortcut (cpu/ops/fastsys.ts) answers the getpid class and the
+    // vDSO clocks without a return to the run loop; anything else leaves before the instruction
+    // and the interpreter raises the exit to lxcore. The block ends after it: the call may have
+    // written guest memory (a timespec), which the code after it must not have been compiled from.
+    if (op === 0x105 && !(prefix & (P_66 | P_F2 | P_F3 | P_LOCK))) {
+      this.spillFlags();
+      for (const r of [0, 6, 7]) { this.i32(L.STATE); this.get(this.reg(r)); this.mem(OP.i64_store, r * 8); }
+      this.i64(x.next); this.body.u8(OP.call).uleb(F_SYSCALL);
+      this.e(OP.i32_eqz); this.open(OP.if); this.exit(x.rip, k, true); this.close();
+      // rax, rcx and r11 as the core left them (the exit stores written registers back).
+      for (const r of [0, 1, 11]) { this.i32(L.STATE); this.mem(OP.i64_load, r * 8); this.set(this.reg(r)); this.written.add(r); }
+      this.exit(x.next, k + 1, false);
+      return 'end';
+    }
     if (!plain && !narrowOk(x)) return null;
     switch (op) {
       case 0x88: case 0x89: case 0x8a: case 0x8b: { // mov
@@ -1002,6 +1017,7 @@ export interface JitCoreExports {
   jitGetCF(): number;
   jitShift(op: number, size: number, v: bigint, count: number): bigint;
   rflags(): bigint;
+  jitSyscall(next: bigint): number;
   jitProfile(i: number): bigint;
 }
 
@@ -1033,7 +1049,7 @@ export class JitCache {
     if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory },
-      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags },
+      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags, syscall: ex.jitSyscall },
     };
   }
 
