@@ -198,34 +198,44 @@ export function credsOf(t: Task): Creds {
 }
 
 /**
+ * What an open asks of the inode's permission bits (build_open_flags' acc_mode): read and/or
+ * write by the access mode, and write for O_TRUNC whatever the access mode.
+ */
+function openMask(flags: number): number {
+  const acc = flags & O_ACCMODE;
+  return (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY || (flags & O_TRUNC) ? MAY_WRITE : 0);
+}
+
+/**
  * Opens an existing VFS inode (may_open: permissions, directories, O_TRUNC) and installs it; a
  * FIFO's open may wait for the other side (lxcore/fs/fifo.ts).
  */
 function openDentry(t: Task, d: Dentry, path: string, flags: number, cloexec: boolean): number | Promise<number> {
   const a = d.inode.attrs();
   const type = a.mode & S_IFMT;
-  const acc = flags & O_ACCMODE;
+  const want = openMask(flags);
   if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
   // O_PATH opens no file for I/O: no permission or device checks, and with O_NOFOLLOW the
   // symlink itself (do_o_path).
   if (flags & O_PATH) return t.process.fds.install(new InodeFile(d, flags & ~O_ACCMODE, path), cloexec);
-  if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
+  if (type === S_IFDIR && (want & MAY_WRITE)) fail(EISDIR);
   if (type === S_IFLNK) fail(ELOOP); // O_NOFOLLOW on a symlink
   if ((type === 0o020000 || type === 0o060000) && d.mount.nodev) fail(EACCES); // may_open_dev
   if (type === 0o020000) {
     // A character device node: the driver its number names, after may_open's permission check.
-    permission(credsOf(t), a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+    permission(credsOf(t), a, want);
     return t.process.fds.install(openDeviceNumber(t, a.rdev, flags & ~O_CLOEXEC), cloexec);
   }
   if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFIFO) fail(ENXIO); // devices, sockets: not yet
   const creds = credsOf(t);
   // inode_permission: EROFS for a write on a read-only mount comes before the permission bits
   // (files, directories, symlinks only: a FIFO on a read-only mount can be written).
-  if (acc !== O_RDONLY && d.mount.readonly && type !== S_IFIFO) fail(EROFS);
-  permission(creds, a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+  if ((want & MAY_WRITE) && d.mount.readonly && type !== S_IFIFO) fail(EROFS);
+  permission(creds, a, want);
   const install = (f: FileDescription) => t.process.fds.install(f, cloexec);
   if (type === S_IFIFO && !(flags & O_PATH)) return openFifo(t, d, flags & ~O_TRUNC, path, install);
-  if ((flags & O_TRUNC) && acc !== O_RDONLY && type === S_IFREG) d.inode.setattr({ size: 0 });
+  // Truncated whatever the access mode (handle_truncate), as the write permission was asked.
+  if ((flags & O_TRUNC) && type === S_IFREG) d.inode.setattr({ size: 0 });
   return install(new InodeFile(d, flags, path));
 }
 
@@ -285,15 +295,15 @@ export function openPath(t: Task, dirfd: number, path: string, flags: number, mo
   if (r.vfsDentry && r.mount && !(flags & O_PATH)) {
     // A drvfs file: do_open's and may_open's checks in their order, with the guest's
     // credentials against the mount's view (see hostCreateCheck).
-    const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, acc = flags & O_ACCMODE;
+    const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, want = openMask(flags);
     if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
     if (type === S_IFREG && (flags & O_TRUNC) && r.mount.readonly) fail(EROFS); // mnt_want_write for O_TRUNC
     if (type === S_IFLNK) fail(ELOOP);
-    if (type === S_IFDIR && acc !== O_RDONLY) fail(EISDIR);
+    if (type === S_IFDIR && (want & MAY_WRITE)) fail(EISDIR);
     if ((type === 0o020000 || type === 0o060000) && r.mount.nodev) fail(EACCES); // S_IFCHR, S_IFBLK on nodev
     // inode_permission: a read-only mount refuses writing before the permission bits are asked.
-    if (acc !== O_RDONLY && r.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
-    permission(credsOf(t), a, (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0));
+    if ((want & MAY_WRITE) && r.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
+    permission(credsOf(t), a, want);
   }
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
   // Inside a VFS namespace the walk already followed every symlink: the host must not follow one.
