@@ -239,6 +239,47 @@ function openDentry(t: Task, d: Dentry, path: string, flags: number, cloexec: bo
   return install(new InodeFile(d, flags, path));
 }
 
+/**
+ * A drvfs file: do_open's and may_open's checks in their order, with the guest's credentials
+ * against the mount's view (see hostCreateCheck).
+ */
+function drvfsMayOpen(t: Task, d: Dentry, mount: Mount, flags: number): void {
+  const a = d.inode.attrs(), type = a.mode & S_IFMT, want = openMask(flags);
+  if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+  if (type === S_IFREG && (flags & O_TRUNC) && mount.readonly) fail(EROFS); // mnt_want_write for O_TRUNC
+  if (type === S_IFLNK) fail(ELOOP);
+  if (type === S_IFDIR && (want & MAY_WRITE)) fail(EISDIR);
+  if ((type === 0o020000 || type === 0o060000) && mount.nodev) fail(EACCES); // S_IFCHR, S_IFBLK on nodev
+  // inode_permission: a read-only mount refuses writing before the permission bits are asked.
+  if ((want & MAY_WRITE) && mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
+  permission(credsOf(t), a, want);
+}
+
+/**
+ * open() through a magic link (/proc/PID/fd/N): proc_fd_link hands the walk the file itself, and
+ * what follows is a new open of it — a new description, with its own offset and the flags asked
+ * for, after may_open's checks against the file (so an O_RDONLY descriptor of a writable file can
+ * be reopened O_RDWR, and a deleted or unnamed file can be reopened) — not the descriptor's own
+ * description. So for files and directories of lxcore's filesystems (volfs, tmpfs, memfd) and
+ * of the host (the passthrough, drvfs). Pipes, sockets, terminals, devices and wasl's synthetic
+ * files are still handed the description itself (docs/quirks.md).
+ */
+function reopen(t: Task, f: FileDescription, flags: number, cloexec: boolean): number | Promise<number> {
+  if (f instanceof InodeFile) return openDentry(t, f.dentry, f.path, flags, cloexec);
+  if (f instanceof HostFile && !(flags & O_PATH)) {
+    const type = f.stat().mode & S_IFMT;
+    if (type === S_IFREG || type === S_IFDIR) {
+      if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
+      if (f.dentry) drvfsMayOpen(t, f.dentry, f.dentry.mount, flags);
+      // The host's own magic link for wasl's descriptor opens the same file anew.
+      const fd = host(() => fs.openSync(`/proc/self/fd/${f.hostFd}`, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)));
+      return t.process.fds.install(new HostFile(fd, flags, f.path, true, f.hostPath, f.dentry), cloexec);
+    }
+  }
+  if ((flags & O_DIRECTORY) && (f.stat().mode & S_IFMT) !== S_IFDIR) fail(ENOTDIR);
+  return t.process.fds.install(f.ref(), cloexec);
+}
+
 /** Runs a host fs call, turning its error into the LinuxError it maps to. */
 export function host<T>(fn: () => T): T {
   try { return fn(); } catch (e) { throw new LinuxError(hostErrno(e)); }
@@ -290,21 +331,10 @@ export function openPath(t: Task, dirfd: number, path: string, flags: number, mo
   }
   if (!('host' in r)) {
     if (creating && (flags & O_EXCL)) fail(EEXIST);
+    if (r.node.kind === 'link' && r.node.magic) return reopen(t, r.node.magic(t), flags & ~O_CLOEXEC, cloexec);
     return t.process.fds.install(openNode(r.node, r.path, flags & ~O_CLOEXEC, t, r.dev), cloexec);
   }
-  if (r.vfsDentry && r.mount && !(flags & O_PATH)) {
-    // A drvfs file: do_open's and may_open's checks in their order, with the guest's
-    // credentials against the mount's view (see hostCreateCheck).
-    const a = r.vfsDentry.inode.attrs(), type = a.mode & S_IFMT, want = openMask(flags);
-    if ((flags & O_DIRECTORY) && type !== S_IFDIR) fail(ENOTDIR);
-    if (type === S_IFREG && (flags & O_TRUNC) && r.mount.readonly) fail(EROFS); // mnt_want_write for O_TRUNC
-    if (type === S_IFLNK) fail(ELOOP);
-    if (type === S_IFDIR && (want & MAY_WRITE)) fail(EISDIR);
-    if ((type === 0o020000 || type === 0o060000) && r.mount.nodev) fail(EACCES); // S_IFCHR, S_IFBLK on nodev
-    // inode_permission: a read-only mount refuses writing before the permission bits are asked.
-    if ((want & MAY_WRITE) && r.mount.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) fail(EROFS);
-    permission(credsOf(t), a, want);
-  }
+  if (r.vfsDentry && r.mount && !(flags & O_PATH)) drvfsMayOpen(t, r.vfsDentry, r.mount, flags);
   // The guest's O_CLOEXEC belongs to the guest descriptor; the host one is always close-on-exec.
   // Inside a VFS namespace the walk already followed every symlink: the host must not follow one.
   const hostFlags = (flags & ~O_CLOEXEC) | (vfsOf(t) && follow ? O_NOFOLLOW : 0);
