@@ -60,21 +60,35 @@ export class FifoEnd extends PipeEnd {
  */
 export function openFifo(t: Task, d: Dentry, flags: number, path: string, install: (f: FileDescription) => number): Maybe<number> {
   let p = pipes.get(d.inode);
-  const acc = flags & O_ACCMODE;
-  if (acc === O_WRONLY && (flags & O_NONBLOCK) && (!p || p.readers === 0)) fail(ENXIO);
+  if ((flags & O_ACCMODE) === O_WRONLY && (flags & O_NONBLOCK) && (!p || p.readers === 0)) fail(ENXIO);
   if (!p) {
     const a = d.inode.attrs();
     p = new Pipe(a.uid, a.gid);
     pipes.set(d.inode, p);
   }
   const pipe = p;
+  return openEnd(t, pipe, flags, () => new FifoEnd(d, pipe, flags, path), install);
+}
+
+/**
+ * A new open of an anonymous pipe through /proc/PID/fd/N (its inode, as fifo_open opens any
+ * pipe inode): a new end for the access mode asked, with a FIFO's waits and ENXIO.
+ */
+export function reopenPipe(t: Task, pipe: Pipe, flags: number, install: (f: FileDescription) => number): Maybe<number> {
+  if ((flags & O_ACCMODE) === O_WRONLY && (flags & O_NONBLOCK) && pipe.readers === 0) fail(ENXIO);
+  return openEnd(t, pipe, flags, () => new PipeEnd(pipe, flags), install);
+}
+
+/** fifo_open's part after the pipe is found: the new end, then the wait for the other side. */
+function openEnd(t: Task, pipe: Pipe, flags: number, make: () => PipeEnd, install: (f: FileDescription) => number): Maybe<number> {
+  const acc = flags & O_ACCMODE;
   const before = acc === O_RDONLY ? pipe.wCounter : pipe.rCounter;
-  const end = new FifoEnd(d, pipe, flags, path);
+  const end = make();
   // wake_up_partner: whoever waits for this side's counter to move.
   pipe.readWait.wake();
   pipe.writeWait.wake();
   const waits = (acc === O_RDONLY && pipe.writers === 0 && !(flags & O_NONBLOCK)) || (acc === O_WRONLY && pipe.readers === 0);
-  if (acc === O_RDONLY && pipe.writers === 0 && (flags & O_NONBLOCK)) end.quiet();
+  if (acc === O_RDONLY && pipe.writers === 0 && (flags & O_NONBLOCK) && end instanceof FifoEnd) end.quiet();
   if (!waits) return install(end);
   const q = acc === O_RDONLY ? pipe.readWait : pipe.writeWait;
   const r = q.waitInterruptible(t, () => ((acc === O_RDONLY ? pipe.wCounter : pipe.rCounter) !== before ? 1 : undefined));

@@ -10,7 +10,8 @@ import {
   O_DIRECTORY, O_RDONLY, O_WRONLY, O_TRUNC, O_PATH, AT_NO_AUTOMOUNT, __O_TMPFILE,
 } from '../abi/fcntl.js';
 import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_ISGID } from '../abi/stat.js';
-import { openFifo } from '../fs/fifo.js';
+import { openFifo, reopenPipe, FifoEnd } from '../fs/fifo.js';
+import { PipeEnd } from '../fs/pipe.js';
 import { LinuxError } from '../abi/errno.js';
 import { HostFile, statFromHost } from '../fs/hostfile.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
@@ -261,11 +262,18 @@ function drvfsMayOpen(t: Task, d: Dentry, mount: Mount, flags: number): void {
  * for, after may_open's checks against the file (so an O_RDONLY descriptor of a writable file can
  * be reopened O_RDWR, and a deleted or unnamed file can be reopened) — not the descriptor's own
  * description. So for files and directories of lxcore's filesystems (volfs, tmpfs, memfd) and
- * of the host (the passthrough, drvfs). Pipes, sockets, terminals, devices and wasl's synthetic
- * files are still handed the description itself (docs/quirks.md).
+ * of the host (the passthrough, drvfs), and for pipes and FIFOs. Sockets, terminals, devices and wasl's synthetic
+ * files are still handed the description itself (docs/quirks.md). A pipe is reopened as fifo_open
+ * opens any pipe inode: a new end for the access mode asked, waiting for the other side as a
+ * FIFO's open does.
  */
 function reopen(t: Task, f: FileDescription, flags: number, cloexec: boolean): number | Promise<number> {
-  if (f instanceof InodeFile) return openDentry(t, f.dentry, f.path, flags, cloexec);
+  if (f instanceof InodeFile || f instanceof FifoEnd) return openDentry(t, f.dentry, f.path, flags, cloexec);
+  if (f instanceof PipeEnd && !(flags & O_PATH)) {
+    // An anonymous pipe's inode: S_IFIFO 0600, its creator's (may_open, then fifo_open).
+    permission(credsOf(t), f.stat(), openMask(flags));
+    return reopenPipe(t, f.pipe, flags & ~O_TRUNC, (e) => t.process.fds.install(e, cloexec));
+  }
   if (f instanceof HostFile && !(flags & O_PATH)) {
     const type = f.stat().mode & S_IFMT;
     if (type === S_IFREG || type === S_IFDIR) {

@@ -11,10 +11,13 @@ export interface Creds { fsuid: number; fsgid: number; groups: readonly number[]
 
 export const MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4;
 
+/** What a permission check reads of an inode. */
+type Owned = Pick<InodeAttrs, 'mode' | 'uid' | 'gid'>;
+
 function inGroup(c: Creds, gid: number): boolean { return c.fsgid === gid || c.groups.includes(gid); }
 
 /** Whether `c` may access a file with attributes `a` for `mask` (MAY_*). */
-export function allowed(c: Creds, a: InodeAttrs, mask: number): boolean {
+export function allowed(c: Creds, a: Owned, mask: number): boolean {
   if (c.fsuid === 0) {
     // Root reads and writes anything; executes a file only if some x bit is set; searches any dir.
     if (!(mask & MAY_EXEC)) return true;
@@ -27,7 +30,7 @@ export function allowed(c: Creds, a: InodeAttrs, mask: number): boolean {
   return (bits & mask) === mask;
 }
 
-export function permission(c: Creds, a: InodeAttrs, mask: number): void {
+export function permission(c: Creds, a: Owned, mask: number): void {
   if (!allowed(c, a, mask)) fail(EACCES);
 }
 

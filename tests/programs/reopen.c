@@ -1,6 +1,6 @@
 // Opening /proc/self/fd/N is a new open of the file N names (proc_fd_link): its own offset and
 // access mode, a file reopened read-write from a read-only descriptor, a deleted file reopened,
-// a directory, a memfd reopened read-only. Run by tests/reopen.test.ts natively and under wasl.
+// a directory, a memfd reopened read-only, a pipe's ends reopened the other way. Run by tests/reopen.test.ts natively and under wasl.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -80,6 +80,21 @@ int main(void) {
     show("memfd reopened read", mr < 0 ? -1 : read(mr, b, 6));
     printf("  it read \"%s\"\n", b);
     show("write to the read-only memfd reopen", write(mr, "y", 1));
+  }
+  // A pipe: a new end of the access mode asked (fifo_open on the pipe's inode).
+  int pp[2];
+  if (pipe(pp) == 0) {
+    show("write 2 into the pipe", write(pp[1], "hi", 2));
+    int rd = via_proc(pp[1], O_RDONLY);
+    memset(b, 0, sizeof b);
+    show("read through the write end reopened for reading", rd < 0 ? -1 : read(rd, b, 2));
+    printf("  it read \"%s\"\n", b);
+    int wr = via_proc(pp[0], O_WRONLY);
+    show("write through the read end reopened for writing", wr < 0 ? -1 : write(wr, "yo", 2));
+    memset(b, 0, sizeof b);
+    show("read it from the read end", read(pp[0], b, 2));
+    printf("  it read \"%s\"\n", b);
+    show("write on the read end itself", write(pp[0], "x", 1));
   }
   rmdir(dir);
   return 0;
