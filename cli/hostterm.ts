@@ -5,9 +5,9 @@
 // uncaught exception, and the signals that end wasl itself.
 
 import * as fs from 'node:fs';
-import * as tty from 'node:tty';
-import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
+// node:tty and node:child_process load on first use (lxcore/host.ts): most runs have no terminal.
+import { isTerminal, childProcess } from '../lxcore/host.js';
 import type { Console, Process } from '../lxcore/index.js';
 
 export interface HostTerminal {
@@ -29,7 +29,7 @@ export interface HostTerminal {
 
 /** Runs stty on the terminal at fd 0; its output, or undefined if it failed. */
 function stty(args: string[]): string | undefined {
-  const r = spawnSync('stty', args, { stdio: [0, 'pipe', 'ignore'], encoding: 'utf8' });
+  const r = childProcess.spawnSync('stty', args, { stdio: [0, 'pipe', 'ignore'], encoding: 'utf8' });
   return r.status === 0 ? r.stdout : undefined;
 }
 
@@ -57,9 +57,9 @@ function inForeground(): boolean {
  * its foreground group, or stty fails (the terminal is then passed through as it is).
  */
 export function openHostTerminal(): HostTerminal | undefined {
-  if (!tty.isatty(0) || !inForeground()) return undefined;
+  if (!isTerminal(0) || !inForeground()) return undefined;
   const rdev = (fd: number) => { try { return fs.fstatSync(fd).rdev; } catch { return -1; } };
-  const same = (fd: number) => tty.isatty(fd) && rdev(fd) === rdev(0);
+  const same = (fd: number) => isTerminal(fd) && rdev(fd) === rdev(0);
   const fds: [boolean, boolean, boolean] = [true, same(1), same(2)];
   const outFd = fds[1] ? 1 : fds[2] ? 2 : 0; // a terminal's fd 0 is normally open for writing too
   const saved = stty(['-g'])?.trim();

@@ -14,7 +14,10 @@ import { parseMountSpec, MountSpec } from '../lxcore/vfs/vfs.js';
 import { InstanceLimits, parseSize, resolveLimits } from '../lxcore/kernel/limits.js';
 
 import { openHostTerminal, HostTerminal } from './hostterm.js';
-import { isManagementCommand, managementCommand, openDistribution, DistroRun, DISTRO_USAGE } from './distro.js';
+import { isManagementCommand, DISTRO_USAGE } from './commands.js';
+// ./distro.js (the distribution commands, -d) is imported when used: most runs need neither it
+// nor the Node modules it pulls in (issue #11, start-up).
+import type { DistroRun } from './distro.js';
 import { getpwnam } from '../lxcore/instance/etc.js';
 
 // Start-up (issue #11): V8 optimises a wasm function with TurboFan once Liftoff code has run
@@ -74,7 +77,7 @@ function main(): void {
   // Options end at the first non-option argument: everything after it belongs to the guest.
   const argv = process.argv.slice(2);
   if (isManagementCommand(argv)) {
-    void managementCommand(argv).then((status) => process.exit(status));
+    void import('./distro.js').then(({ managementCommand }) => managementCommand(argv)).then((status) => process.exit(status));
     return;
   }
   let split = 0;
@@ -211,10 +214,20 @@ function main(): void {
   }
 
   const [program, ...args] = guest;
-  // `-d`: the distribution's store, opened (and locked) here, is the instance's root; the
-  // --root store is opened here too: whether it holds a distribution decides how wasl runs.
-  const distro: DistroRun | undefined = inDistro ? openDistribution(values.distribution, { compactBytes }) : undefined;
-  let rootFs: Volfs | undefined = distro?.root;
+  const jit = values['no-jit'] ? false : values.jit ? true : undefined;
+  const boot = (root: Volfs, term: HostTerminal | undefined, distro?: DistroRun) => bootDistribution(root, program, args, {
+    argv0: values.argv0, env: values.env ?? [], unset: values.unset ?? [], mounts, limits, network, strace, log, term, distro,
+    user: values.user, cd: values.cd, dnsUpstream: values['dns-upstream'], syscallStats: statsTo !== undefined, statsFd, jit });
+  // `-d`: the distribution's store, opened (and locked) here, is the instance's root.
+  if (inDistro) {
+    void import('./distro.js').then(({ openDistribution }) => {
+      const distro = openDistribution(values.distribution, { compactBytes });
+      return boot(distro.root, values['host-tty'] ? undefined : openHostTerminal(), distro);
+    });
+    return;
+  }
+  // The --root store is opened here: whether it holds a distribution decides how wasl runs.
+  let rootFs: Volfs | undefined;
   if (values.root !== undefined) {
     try {
       rootFs = openVolfsStore(values.root, { compactBytes });
@@ -226,11 +239,8 @@ function main(): void {
   // A terminal on stdin goes behind a lxcore pty: the guest gets lxcore's line discipline and
   // job control, the host terminal is raw until wasl ends (cli/hostterm.ts).
   const term: HostTerminal | undefined = values['host-tty'] ? undefined : openHostTerminal();
-  if (rootFs && (distro || isDistribution(rootFs))) {
-    void bootDistribution(rootFs, program, args, { argv0: values.argv0, env: values.env ?? [], unset: values.unset ?? [],
-      mounts, limits, network, strace, log, term, distro, user: values.user, cd: values.cd,
-      dnsUpstream: values['dns-upstream'], syscallStats: statsTo !== undefined, statsFd,
-      jit: values['no-jit'] ? false : values.jit ? true : undefined });
+  if (rootFs && isDistribution(rootFs)) {
+    void boot(rootFs, term);
     return;
   }
   let started;
@@ -248,7 +258,7 @@ function main(): void {
       terminal: term && { fds: term.fds, cols: term.cols, rows: term.rows, output: (b) => term.write(b) },
       network,
       dnsUpstream: values['dns-upstream'],
-      jit: values['no-jit'] ? false : values.jit ? true : undefined,
+      jit,
     });
   } catch (e) {
     if (!(e instanceof LinuxError) && values.root !== undefined) {

@@ -3,7 +3,7 @@
 // the host terminal where Node can tell (isatty, window size); termios is a default cooked
 // setting the guest may change but which does not reach the host terminal (docs/quirks.md).
 
-import { fs, tty } from '../host.js';
+import { fs, tty, isTerminal } from '../host.js';
 import type { BigIntStats } from 'node:fs';
 import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
@@ -69,7 +69,7 @@ export class HostFile extends FileDescription {
     this.regular = (mode & S_IFMT) === S_IFREG;
     this.kind = mode & S_IFMT;
     this.stream = [S_IFIFO, S_IFCHR, S_IFSOCK].includes(this.kind);
-    this.tty = tty.isatty(hostFd);
+    this.tty = this.kind === S_IFCHR && isTerminal(hostFd);
   }
 
   override isatty(): boolean { return this.tty; }

@@ -4,7 +4,7 @@
 // (PT_INTERP) gets its interpreter mapped too, top-down in the mmap area as load_elf_interp()
 // puts it, and starts at the interpreter's entry with AT_BASE telling ld.so where it is.
 
-import { crypto } from '../host.js';
+import { randomFill } from '../host.js';
 import { parseElf, loadElf, buildInitialStack, maxAlignment, ET_DYN, type ElfImage } from '../../elf-loader/index.js';
 import { parseInterpreter, mappingSpan } from '../../elf-loader/interp.js';
 import {
@@ -111,7 +111,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
     argv,
     envp,
     execfn,
-    random16: new Uint8Array(crypto.randomBytes(16)),
+    random16: randomFill(new Uint8Array(16)),
     auxv: [
       [AT_HWCAP, HWCAP],
       [AT_PAGESZ, L.PAGE_SIZE],

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// The CLI's launcher (issue #11, start-up): `npm run build` copies this file over dist/cli/wasl.js
+// once tools/bundle-cli.mjs has bundled the CLI into dist/cli/wasl.bundle.cjs. Compiling the
+// ~1 MB bundle was the largest piece of a static hello's start-up, so the launcher compiles it
+// through `vm.Script` with V8's code cache (dist/cli/wasl.bundle.v8cache): bytecode of every
+// function a run used, made at build time by running examples/bin/hello. A cache V8 rejects
+// (another Node, other V8 flags) or a missing one is not an error: the bundle is compiled from
+// source, and the cache is written again at exit for the next run (atomically; a read-only dist/
+// just keeps running uncached). docs/architecture.md, "Start-up, second stage".
+
+// Node's modules through getBuiltinModule, not `import`: an ES import of node:fs builds its
+// namespace, whose fs.promises getter loads fs/promises, readline and streams (~2 ms).
+const { readFileSync, writeFileSync, renameSync, rmSync } = process.getBuiltinModule('node:fs');
+const { Script } = process.getBuiltinModule('node:vm');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { setFlagsFromString } = process.getBuiltinModule('node:v8');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+const { dirname } = process.getBuiltinModule('node:path');
+
+// cli/wasl.ts sets this flag too (the unbundled CLI has no launcher); here it must come before
+// the bundle is compiled, because V8 checks its flags against the ones the cache was made under.
+setFlagsFromString('--wasm-tiering-budget=200000000');
+
+const bundle = fileURLToPath(new URL('./wasl.bundle.cjs', import.meta.url));
+const cacheFile = bundle.replace(/\.cjs$/, '.v8cache');
+// WASL_CODE_CACHE=write: the build's run that makes the cache; =off: neither read nor written
+// (to measure the difference). A rejected cache is made again only by a plain `node wasl.js`
+// (a Node upgrade): one started with V8 or Node options of its own may run under other flags,
+// and rewriting the cache for those would make every plain run after it reject it in turn.
+const mode = process.env.WASL_CODE_CACHE;
+const source = readFileSync(bundle, 'latin1'); // ASCII: tools/bundle-cli.mjs escapes the rest
+let cachedData: Buffer | undefined;
+if (mode !== 'off' && mode !== 'write') {
+  try { cachedData = readFileSync(cacheFile); } catch { /* none yet: compile from source */ }
+}
+const script = new Script(source, { filename: bundle, cachedData });
+const stale = cachedData === undefined || (script.cachedDataRejected === true && process.execArgv.length === 0);
+if (mode === 'write' || (mode !== 'off' && stale)) {
+  process.on('exit', () => {
+    // After the run, so the cache holds the functions that were compiled lazily while it ran.
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  });
+}
+
+// The bundle is one function expression taking CommonJS's module arguments.
+const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+const module = { exports: {} };
+run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
