@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 1 : 3;
 const BUDGET_MS = quick ? 500 : 2000;
-const cli = join(root, 'dist/cli/wasl.js');
+const cli = join(root, 'dist/cli/wasl.cjs');
 const buildDir = join(root, 'bench/.build');
 mkdirSync(buildDir, { recursive: true });
 const bin = join(buildDir, 'micro-musl-fs');

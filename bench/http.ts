@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = join(ROOT, 'tests/programs/gohttp.go');
-const CLI = join(ROOT, 'dist/cli/wasl.js');
+const CLI = join(ROOT, 'dist/cli/wasl.cjs');
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);

@@ -29,7 +29,7 @@ import { parseMicro, checkWhole, cell, missingRow, selectRunners, firstLine, typ
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const quick = process.argv.includes('--quick');
 const buildDir = join(root, 'bench/.build');
-const cli = join(root, 'dist/cli/wasl.js');
+const cli = join(root, 'dist/cli/wasl.cjs');
 const wasiHost = join(root, 'dist/bench/wasi-host.js');
 const microSrc = join(root, 'bench/src/micro.c');
 /** Runs per cell (the median is reported), and the time budget of one microbenchmark's timed loop. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'dist/cli/wasl.js');
+const cli = join(root, 'dist/cli/wasl.cjs');
 const bin = (name: string) => join(root, 'examples/bin', name);
 
 const DEMOS: Array<{ name: string; args: string[]; about: string }> = [

@@ -80,7 +80,11 @@ export class Core {
   constructor(initialPages = 32) {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: 65536 });
     const jitCompile = (rip: number, host: number): number => this.jit!.compile(rip, host);
-    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, jitCompile } });
+    // The debug build (WASL_CORE_DEBUG=1) keeps AssemblyScript's assertions: env.abort reports one.
+    const abort = (msg: number, file: number, line: number, col: number): never => {
+      throw new Error(`wasl core: assertion failed at ${line}:${col}`);
+    };
+    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, jitCompile, abort } });
     this.exports = instance.exports as unknown as CoreExports;
     this.refreshViews();
     this.exports._start();

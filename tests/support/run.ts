@@ -9,7 +9,7 @@ import { ROOT, closefdsWrapper } from './build.js';
 export interface Outcome { stdout: string; stderr: string; status: number }
 export interface RunSpec { args?: string[]; env?: Record<string, string>; stdin?: string; cwd?: string; timeoutMs?: number }
 
-export const WASL_CLI = join(ROOT, 'dist/cli/wasl.js');
+export const WASL_CLI = join(ROOT, 'dist/cli/wasl.cjs');
 
 /** A small, fixed environment: the host's would make outputs differ for reasons of its own. */
 const BASE_ENV = { PATH: '/usr/bin:/bin', LANG: 'C', HOME: '/root' };
