@@ -327,6 +327,50 @@ const CHAIN = `
     ret
   9:`;
 CASES.push(['chained blocks: call, ret, jcc and jmp between small blocks', CHAIN, { rsp: D + 0x1000n }]);
+// A block follows a direct jmp or call into the same page, and a ret of a call it followed to
+// the return address: a backward jump (the block's code starts before its entry), a callee that
+// moves its return address on (the prediction fails), stores into code the block followed.
+CASES.push(['followed jumps and calls: backward jmp, a ret to a moved return address', `
+    mov ecx, 300
+    jmp 5f
+  4:
+    add rax, rcx
+    jmp 6f
+  5:
+    xor eax, eax
+    jmp 4b
+  6:
+    call 7f
+    inc rax
+    add rbx, rax
+    dec ecx
+    jnz 6b
+    jmp 8f
+  7:
+    test cl, 1
+    jz 9f
+    add qword ptr [rsp], 3
+  9:
+    ret
+  8:`, { rsp: D + 0x1000n }]);
+CASES.push(['followed jumps: stores into the code a block followed, before and after its entry', `
+    mov ecx, 5
+    jmp 2f
+  5:
+    mov eax, 0
+    add ebx, eax
+    mov byte ptr [rip + 6f + 1], cl
+    jmp 6f
+  6:
+    mov edx, 0
+    add ebx, edx
+    dec ecx
+    jnz 2f
+    jmp 8f
+  2:
+    mov byte ptr [rip + 5b + 1], cl
+    jmp 5b
+  8:`, {}]);
 
 const skip = nativeAvailable() ?? (haveAs ? null : 'no assembler (as)');
 describe('compiled blocks vs the host CPU', () => {
