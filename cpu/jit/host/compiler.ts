@@ -230,9 +230,6 @@ class BlockCompiler {
   loops = false;
   /** Instructions in the block (known after the first pass): its longest path. */
   total = 0;
-  /** Where the block's code bytes begin, relative to its start (<= 0: a followed jump may go
-   *  backwards in the page); with codeLen, the range the SMC check watches. */
-  codeLo = 0;
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -360,14 +357,11 @@ class BlockCompiler {
   }
   /** After a store at L_P of `size` bytes: if it hit this block's own code, leave after insn k. */
   smcCheck(size: number, k: number, x: Insn, codeLen: number): void {
-    this.get(L_P); this.i32(size - this.codeLo); this.e(OP.i32_add); this.get(L_CODE); this.e(OP.i32_gt_u);
-    this.get(L_P); this.get(L_CODE); this.i32(codeLen + this.codeLo); this.e(OP.i32_add); this.e(OP.i32_lt_u);
+    this.get(L_P); this.i32(size); this.e(OP.i32_add); this.get(L_CODE); this.e(OP.i32_gt_u);
+    this.get(L_P); this.get(L_CODE); this.i32(codeLen); this.e(OP.i32_add); this.e(OP.i32_lt_u);
     this.e(OP.i32_and);
-    this.open(OP.if); this.exit(this.after(k, x), k + 1, false); this.close();
+    this.open(OP.if); this.exit(x.next, k + 1, false); this.close();
   }
-  /** The rip after instruction k (x) on the block's path: a followed call or jmp goes on at its
-   *  target, a predicted ret at the return address (followPath). */
-  after(k: number, x: Insn): bigint { return this.insns[k + 1]?.rip ?? x.next; }
 
   /**
    * With a = L_T0, b = L_T1 and their wrapped 64-bit product in L_T2: pushes whether the signed
@@ -673,12 +667,7 @@ class BlockCompiler {
       this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
       return 'next';
     }
-    if (op === 0xeb || op === 0xe9) {
-      const target = BigInt.asUintN(64, x.next + x.imm);
-      if (this.insns[k + 1]?.rip === target && target !== this.start) return 'next'; // followed: the block goes on there
-      branchTo(target);
-      return 'end';
-    }
+    if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
     if (!plain && !narrowOk(x)) return null;
     switch (op) {
       case 0x88: case 0x89: case 0x8a: case 0x8b: { // mov
@@ -753,9 +742,7 @@ class BlockCompiler {
         this.translate(8, true, k, x); this.store(8);
         this.get(L_A); this.writeReg(4, 8, 0);
         this.smcCheck(8, k, x, codeLen);
-        const target = BigInt.asUintN(64, x.next + x.imm);
-        if (this.insns[k + 1]?.rip === target && target !== this.start) return 'next'; // followed into the callee
-        branchTo(target);
+        branchTo(BigInt.asUintN(64, x.next + x.imm));
         return 'end';
       }
       case 0xc3: { // ret
@@ -763,14 +750,6 @@ class BlockCompiler {
         this.translate(8, false, k, x);
         this.load(8); this.set(L_T0);
         this.get(L_A); this.i64(8n); this.e(OP.i64_add); this.writeReg(4, 8, 0);
-        const predicted = this.insns[k + 1];
-        if (predicted) {
-          // The return of a call this block followed: it goes on at the call's return address
-          // when that is what the stack holds, and leaves for wherever it points otherwise.
-          this.get(L_T0); this.i64(predicted.rip); this.e(OP.i64_ne);
-          this.open(OP.if); this.chain(null, k + 1); this.close();
-          return 'next';
-        }
         this.chain(null, k + 1);
         return 'end';
       }
@@ -984,16 +963,14 @@ function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
   return out;
 }
 
-/** A block's module, its instructions (longest path), and the code bytes it checks: codeLen
- *  bytes from codeLo (<= 0) relative to its start. */
-export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number; codeLen: number; codeLo: number }
+export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number; codeLen: number }
 
 /**
  * Builds the module for the block whose decoded instructions are `insns` and whose code bytes
  * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
  * instruction does not translate.
  */
-export function compileBlock(insns: Insn[], code: Uint8Array, codeAt = insns[0]?.rip ?? 0n): BlockCode | null {
+export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
@@ -1014,16 +991,12 @@ export function compileBlock(insns: Insn[], code: Uint8Array, codeAt = insns[0]?
       n++;
       if (r === 'end') { ended = true; break; }
     }
-    if (!ended && n > 0) c.chain(insns[n]?.rip ?? insns[n - 1].next, n);
+    if (!ended && n > 0) c.chain(insns[n - 1].next, n);
   };
   tryAll(0);
   if (n === 0) return null;
   c.total = n;
-  // The code bytes the block was made from: the span of its path's instructions (one page).
-  let lo = insns[0].rip, hi = insns[0].next;
-  for (let i = 1; i < n; i++) { if (insns[i].rip < lo) lo = insns[i].rip; if (insns[i].next > hi) hi = insns[i].next; }
-  const codeLen = Number(hi - lo);
-  c.codeLo = Number(lo - insns[0].rip);
+  const codeLen = Number(insns[n - 1].next - insns[0].rip);
   tryAll(codeLen);
   c.body.u8(OP.end); // loop (every path inside ends with br)
   c.body.u8(0x00);   // unreachable: the loop body never falls out
@@ -1035,7 +1008,6 @@ export function compileBlock(insns: Insn[], code: Uint8Array, codeAt = insns[0]?
   f.b.push(...locals.b);
   const pre = new BlockCompiler(insns, 0n);
   // Code validation: 8 bytes at a time; the last word overlaps backwards, short blocks use 1-byte loads.
-  code = code.subarray(Number(lo - codeAt), Number(lo - codeAt) + codeLen);
   const dv = new DataView(code.buffer, code.byteOffset, codeLen);
   const checks: Array<[number, number, bigint]> = []; // offset, size, value
   if (codeLen >= 8) {
@@ -1044,11 +1016,8 @@ export function compileBlock(insns: Insn[], code: Uint8Array, codeAt = insns[0]?
       checks.push([at, 8, dv.getBigUint64(at, true)]);
     }
   } else for (let o = 0; o < codeLen; o++) checks.push([o, 1, BigInt(code[o])]);
-  // The span's first byte: the block's start, or before it when a followed jump goes back.
-  const base = c.codeLo ? L_E : L_CODE;
-  if (c.codeLo) { pre.get(L_CODE); pre.i32(c.codeLo); pre.e(OP.i32_add); pre.set(L_E); }
   for (const [at, size, v] of checks) {
-    pre.get(base); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
+    pre.get(L_CODE); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
     pre.i64(v); pre.e(OP.i64_ne);
     // Stale: rip is this block's start (a block chaining here did not store it), nothing retired.
     pre.e(OP.if, VOID);
@@ -1080,7 +1049,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, codeAt = insns[0]?
   m.section(3, new Bytes().uleb(1).uleb(IMPORTS.length));
   m.section(7, new Bytes().uleb(1).str('b').u8(0x00).uleb(IMPORTS.length));
   m.section(10, new Bytes().uleb(1).uleb(f.b.length).u8(...f.b));
-  return { bytes: Uint8Array.from(m.b), insns: n, codeLen, codeLo: c.codeLo };
+  return { bytes: Uint8Array.from(m.b), insns: n, codeLen };
 }
 
 // ---- the code cache ------------------------------------------------------------------------
@@ -1110,7 +1079,7 @@ export class JitCache {
   readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
-  private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; codeLo: number; insns: number } | undefined>;
+  private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
   /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
   private readonly bySlotRip = new Map<number, number>();
   private readonly imports: WebAssembly.Imports;
@@ -1162,62 +1131,27 @@ export class JitCache {
     }
   }
 
-  /**
-   * The instructions of the block starting at rip, decoded by the core: straight-line code, and
-   * on through a direct jmp or call whose target is in the same page (and not already on the
-   * path), and through the ret of a call so followed, to its return address (the block checks
-   * that the stack agrees). So a loop that calls a small function, or code that jumps around a
-   * few instructions, is one block rather than a chain of blocks. The translator uses a prefix.
-   */
-  private followPath(rip: bigint): Insn[] {
-    const dv = new DataView(this.memory.buffer);
-    const u8 = new Uint8Array(this.memory.buffer);
-    const decode = (at: bigint, max: number): Insn[] => readInsns(u8, dv, this.ex.jitDecode(at, max));
-    const path: Insn[] = [];
-    const seen = new Set<bigint>();
-    const rets: bigint[] = [];
-    let run = decode(rip, L.JIT_MAX_INSNS);
-    for (let i = 0; i < run.length && path.length < L.JIT_MAX_INSNS; i++) {
-      const x = run[i];
-      path.push(x);
-      seen.add(x.rip);
-      const plain = !(x.prefix & (P_66 | P_LOCK | P_F2 | P_F3));
-      let target: bigint | null = null;
-      if (x.op === 0xeb || x.op === 0xe9 || x.op === 0xe8) target = BigInt.asUintN(64, x.next + x.imm);
-      else if (x.op === 0xc3) target = rets.length ? rets[rets.length - 1] : null;
-      else continue;
-      if (!plain || target === null || target >> 12n !== rip >> 12n || seen.has(target) || path.length >= L.JIT_MAX_INSNS) break;
-      const next = decode(target, L.JIT_MAX_INSNS - path.length);
-      if (next.length === 0) break;
-      if (x.op === 0xe8) rets.push(x.next);
-      if (x.op === 0xc3) rets.pop();
-      run = next;
-      i = -1;
-    }
-    return path;
-  }
-
   private compileOrThrow(ripF: number, host: number): number {
     const t0 = process.hrtime.bigint();
     const rip = BigInt(ripF);
-    const insns = this.followPath(rip);
-    const n = insns.length;
-    const u8 = new Uint8Array(this.memory.buffer);
+    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+    const buf = this.memory.buffer;
+    const u8 = new Uint8Array(buf);
+    const insns = readInsns(u8, new DataView(buf), n);
     // The core's block table is direct-mapped: a block start that lost its entry to another and
     // comes back asks again. If its function is still in the table and was made from the same
     // bytes, it is handed back as it is (a block checks its bytes on every entry anyway).
     const known = this.bySlotRip.get(ripF);
     if (known !== undefined) {
       const o = this.owner[known];
-      if (o && o.rip === rip && sameBytes(u8, host + o.codeLo, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
+      if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
     }
     let block: BlockCode | null = null;
     let code = new Uint8Array(0);
     if (n > 0) {
-      // The whole page: a path stays in the page of its start.
-      const page = host - Number(rip & 0xfffn);
-      code = u8.slice(page, page + 4096);
-      block = compileBlock(insns, code, rip & ~0xfffn);
+      const len = Number(insns[n - 1].next - rip);
+      code = u8.slice(host, host + len);
+      block = compileBlock(insns, code);
     }
     if (!block) {
       this.stats.failed++;
@@ -1241,8 +1175,7 @@ export class JitCache {
       this.stats.evicted++;
       if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
     }
-    const at = Number(rip & 0xfffn) + block.codeLo;
-    this.owner[i] = { rip, entry: blockEntryAddr(rip), code: code.slice(at, at + block.codeLen), codeLo: block.codeLo, insns: block.insns };
+    this.owner[i] = { rip, entry: blockEntryAddr(rip), code: code.slice(0, block.codeLen), insns: block.insns };
     this.bySlotRip.set(ripF, i);
     this.ex.table.set(this.base + i, inst.exports.b as WebAssembly.ExportValue as never);
     this.stats.compiled++;
