@@ -52,6 +52,16 @@ class Bytes {
     do { let x = v & 0x7f; v >>>= 7; if (v) x |= 0x80; this.b.push(x); } while (v);
     return this;
   }
+  /** Signed LEB128 of an int32 (the encoding of a value is the same for i32 and i64 consts):
+   *  without BigInt, which made emitting a block's constants cost more than compiling it. */
+  sleb32(v: number): this {
+    for (;;) {
+      const x = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && !(x & 0x40)) || (v === -1 && (x & 0x40))) { this.b.push(x); return this; }
+      this.b.push(x | 0x80);
+    }
+  }
   sleb(v: bigint): this {
     for (;;) {
       const x = Number(v & 0x7fn);
@@ -235,8 +245,12 @@ class BlockCompiler {
 
   // -- emission helpers
   e(...xs: number[]): void { this.body.u8(...xs); }
-  i32(v: number): void { this.body.u8(OP.i32_const).sleb(BigInt(v | 0)); }
-  i64(v: bigint): void { this.body.u8(OP.i64_const).sleb(BigInt.asIntN(64, v)); }
+  i32(v: number): void { this.body.u8(OP.i32_const).sleb32(v | 0); }
+  i64(v: bigint): void {
+    const s = BigInt.asIntN(64, v);
+    if (s >= -0x80000000n && s <= 0x7fffffffn) this.body.u8(OP.i64_const).sleb32(Number(s));
+    else this.body.u8(OP.i64_const).sleb(s);
+  }
   get(l: number): void { this.body.u8(OP.local_get).uleb(l); }
   set(l: number): void { this.body.u8(OP.local_set).uleb(l); }
   tee(l: number): void { this.body.u8(OP.local_tee).uleb(l); }
