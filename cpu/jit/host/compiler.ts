@@ -1033,7 +1033,8 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   for (const [at, size, v] of checks) {
     pre.get(L_CODE); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
     pre.i64(v); pre.e(OP.i64_ne);
-    // Stale: rip is this block's start (a block chaining here did not store it), nothing retired.
+    // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
+    // both leave it so already) for the run loop to recount it, whoever entered it.
     pre.e(OP.if, VOID);
     pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
     pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
