@@ -11,7 +11,7 @@
 
 import {
   STATE, RIP, TLBE_EXEC_TAG, TLBE_FRAME, JIT_BUF, JIT_REC_SIZE, JIT_BLOCKS, JIT_BLOCK_SIZE,
-  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, INSN_COUNT, EXIT_REASON,
+  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, JIT_STALE, JIT_COUNT_MASK, INSN_COUNT, EXIT_REASON,
   JIT_MAX_INSNS,
 } from '../shared/layout';
 import { EXIT_BUDGET } from '../shared/exit';
@@ -23,8 +23,11 @@ import { shifted } from '../ops/shift';
 
 /** Asks the host to compile the block at `rip` (code at linear address `host`): returns
  *  instructions << 16 | table slot, or -1 when its first instruction is not compilable. A block
- *  is (code address, instructions left in the budget) => instructions retired | JIT_EARLY, or
- *  JIT_STALE; a block that loops back to its start runs iterations while the budget allows. */
+ *  is (code address, instructions left in the budget, instructions already retired) =>
+ *  instructions retired | JIT_EARLY | JIT_STALE (layout.ts); a block that loops back to its
+ *  start runs iterations while the budget allows, and a block that ends at a branch, call, ret
+ *  or its last instruction tail-calls the compiled block at the target when that one fits in the
+ *  budget left (chaining), so the count it returns covers the whole chain. */
 @external("env", "jitCompile") declare function jitCompile(rip: f64, host: i32): i32;
 
 /** Executions of a block start before it is compiled (set by the host: jitSetup). */
@@ -159,23 +162,28 @@ export function runJit(budget: i32): i32 {
         }
         if (slot < 0) resume = true;
         if (slot > 0 && i + load<i32>(b, JB_INSNS) <= budget && load<u64>(e, TLBE_EXEC_TAG) == vpn) {
-          const r = call_indirect<i32>(<u32>slot, <i32>load<u32>(e, TLBE_FRAME) + <i32>(rip & 0xfff), budget - i);
-          if (r >= 0) {
-            i += r & (JIT_EARLY - 1);
-            profCompiled += <u64>(r & (JIT_EARLY - 1));
-            profEntries++;
+          const r = call_indirect<i32>(<u32>slot, <i32>load<u32>(e, TLBE_FRAME) + <i32>(rip & 0xfff), budget - i, 0);
+          i += r & JIT_COUNT_MASK;
+          profCompiled += <u64>(r & JIT_COUNT_MASK);
+          profEntries++;
+          if ((r & JIT_STALE) == 0) {
             // After an early exit the interpreter runs the instruction the block stopped at.
             boundary = (r & JIT_EARLY) == 0;
             resume = !boundary;
             continue;
           }
-          // Stale: the code changed under the block. Count it again, longer each time it
+          // Stale: the code changed under the block at rip (the one entered, or one a block
+          // chained to: rip is its start either way). Count it again, longer each time it
           // happens, so code rewritten over and over (a guest patching its own loop) is not
           // recompiled at every turn: the interpreter's per-instruction check costs less.
-          const stale = load<i32>(b, JB_STALE) + 1;
-          store<i32>(b, stale, JB_STALE);
-          store<i32>(b, 0, JB_SLOT);
-          store<i32>(b, 1 - (threshold << (stale < 16 ? stale : 16)), JB_HITS);
+          const srip = load<u64>(STATE + RIP);
+          const sb = blockEntry(srip);
+          const stale = load<i32>(sb, JB_STALE) + 1;
+          store<i32>(sb, stale, JB_STALE);
+          store<i32>(sb, 0, JB_SLOT);
+          store<i32>(sb, 1 - (threshold << (stale < 16 ? stale : 16)), JB_HITS);
+          // What is left of the budget may not hold the next instruction.
+          if (i >= budget) break;
         }
       }
     }

@@ -215,8 +215,10 @@ export const JB_SLOT = 8;
 export const JB_INSNS = 12;
 export const JB_HITS = 16;
 export const JB_STALE = 20;  // i32: times the block was found stale (backs recompiling off)
-// A block's return value: instructions retired, | JIT_EARLY when it stopped before an
-// instruction it could not finish (a TLB miss, a page-crossing access) for the interpreter to
-// run; JIT_STALE (negative) when its code bytes no longer match what it was compiled from.
+// A block's return value: instructions retired (by it and the blocks chained before it), |
+// JIT_EARLY when it stopped before an instruction it could not finish (a TLB miss, a page-
+// crossing access) for the interpreter to run, | JIT_STALE when the block about to run found
+// its code bytes changed (rip is then that block's start; it retired nothing itself).
 export const JIT_EARLY = 0x40000000;
-export const JIT_STALE = -1;
+export const JIT_STALE = 0x20000000;
+export const JIT_COUNT_MASK = JIT_STALE - 1;

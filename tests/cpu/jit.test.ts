@@ -11,7 +11,7 @@ import { join } from 'node:path';
 process.env.WASL_JIT = '1';
 process.env.WASL_JIT_HOT = '1';
 process.env.WASL_JIT_SLOTS = '8';
-const { check, formatFailures, nativeAvailable, regs, DATA_ADDR, oracleCore } = await import('./oracle.js');
+const { check, compare, formatFailures, nativeAvailable, regs, DATA_ADDR, oracleCore, runNative, runWasl, runSlices } = await import('./oracle.js');
 await import('./smc.test.js');
 await import('./oracle.test.js');
 
@@ -303,6 +303,75 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     add qword ptr [rsi + 0x28], 3`, { rsi: D }],
 ];
 
+// Small blocks that reach each other through call, ret, jcc, jmp and fall-through: with chaining
+// they tail-call each other instead of returning to the run loop after each.
+const CHAIN = `
+    mov r8, 3000
+  1:
+    mov rax, r8
+    call 2f
+    add rbx, rax
+    test r8, 1
+    jz 3f
+    xor rbx, 0x55
+  3:
+    dec r8
+    jnz 1b
+    jmp 9f
+  2:
+    imul rax, rax, 7
+    cmp rax, 1000
+    jb 4f
+    shr rax, 3
+  4:
+    ret
+  9:`;
+CASES.push(['chained blocks: call, ret, jcc and jmp between small blocks', CHAIN, { rsp: D + 0x1000n }]);
+// A block follows a direct jmp or call into the same page, and a ret of a call it followed to
+// the return address: a backward jump (the block's code starts before its entry), a callee that
+// moves its return address on (the prediction fails), stores into code the block followed.
+CASES.push(['followed jumps and calls: backward jmp, a ret to a moved return address', `
+    mov ecx, 300
+    jmp 5f
+  4:
+    add rax, rcx
+    jmp 6f
+  5:
+    xor eax, eax
+    jmp 4b
+  6:
+    call 7f
+    inc rax
+    add rbx, rax
+    dec ecx
+    jnz 6b
+    jmp 8f
+  7:
+    test cl, 1
+    jz 9f
+    add qword ptr [rsp], 3
+  9:
+    ret
+  8:`, { rsp: D + 0x1000n }]);
+CASES.push(['followed jumps: stores into the code a block followed, before and after its entry', `
+    mov ecx, 5
+    jmp 2f
+  5:
+    mov eax, 0
+    add ebx, eax
+    mov byte ptr [rip + 6f + 1], cl
+    jmp 6f
+  6:
+    mov edx, 0
+    add ebx, edx
+    dec ecx
+    jnz 2f
+    jmp 8f
+  2:
+    mov byte ptr [rip + 5b + 1], cl
+    jmp 5b
+  8:`, {}]);
+
 const skip = nativeAvailable() ?? (haveAs ? null : 'no assembler (as)');
 describe('compiled blocks vs the host CPU', () => {
   CASES.forEach(([name, src, r, undefinedFlags], i) => {
@@ -312,6 +381,46 @@ describe('compiled blocks vs the host CPU', () => {
       const fails = check([c, c]); // twice: the second run finds the blocks compiled
       if (fails.length) throw new Error(formatFailures(fails, name));
     });
+  });
+});
+
+// run(budget) must stay exact with blocks chained to each other: each case again, in slices of
+// odd sizes (1 instruction, primes, ...) so that a budget runs out at every kind of point — inside
+// an in-function loop, before a chained block that no longer fits, in the interpreter. The oracle
+// checks that every slice retired exactly its size; the state must match the host CPU's, and the
+// total must be the interpreter's (the tier off) for the same code.
+const SLICES = [1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 64, 97, 250, 1000];
+describe('chained blocks keep run(budget) exact', () => {
+  CASES.forEach(([name, src, r, undefinedFlags], i) => {
+    it.skipIf(skip !== null)(`${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+      const data = new Uint8Array(4096).map((_, i) => (i * 29 + 3) & 0xff);
+      const c = { code: asm(`case${i}`, src), state: regs(r), data, undefinedFlags };
+      const [want] = runNative([c]);
+      const core = oracleCore();
+      runSlices.budgets = SLICES;
+      try {
+        const [got] = runWasl([c]);
+        const compiled = runSlices.insns;
+        expect(compare(c, want, got)).toEqual([]);
+        core.setJit(false);
+        runWasl([c]);
+        expect(compiled).toBe(runSlices.insns);
+      } finally {
+        runSlices.budgets = [10_000];
+        core.setJit(true, 1);
+      }
+    });
+  });
+  it.skipIf(skip !== null)('block transitions stay in compiled code: far fewer run-loop entries than blocks run', () => {
+    const c = { code: asm('chain', CHAIN), state: regs({ rsp: D + 0x1000n }) };
+    const ex = oracleCore().exports as unknown as { jitProfile(i: number): bigint };
+    runWasl([c]); // compiles the blocks
+    const entries0 = ex.jitProfile(2);
+    const [got] = runWasl([c]);
+    expect(compare(c, runNative([c])[0], got)).toEqual([]);
+    // 3000 iterations, each through at least four blocks (loop top, the callee, the return
+    // point, the loop's tail): without chaining that is 12 000 entries from the run loop.
+    expect(Number(ex.jitProfile(2) - entries0)).toBeLessThan(3000);
   });
 });
 

@@ -395,6 +395,14 @@ function getX87(core: Core): X87Result {
   };
 }
 
+/**
+ * The run(budget) slices runWasl uses, in turn (tests/cpu/jit.test.ts sets odd sizes so that
+ * compiled blocks, their in-function loops and their chains meet the end of a budget at every
+ * point). Whatever they are, run(b) must retire exactly b instructions when it returns
+ * EXIT_BUDGET: runWasl throws otherwise; `insns` has the last case's total.
+ */
+export const runSlices = { budgets: [10_000], insns: 0n };
+
 /** Runs the cases under the wasl core (one core instance, reused). */
 export function runWasl(cases: Case[]): Result[] {
   const m = getMachine();
@@ -428,7 +436,17 @@ export function runWasl(cases: Case[]): Result[] {
     setX87(core, c.state.x87 ?? x87Init());
 
     let exit = X.EXIT_BUDGET;
-    for (let steps = 0; steps < STEP_LIMIT && exit === X.EXIT_BUDGET; steps += 10_000) exit = ex.run(10_000);
+    const count0 = core.insnCount;
+    for (let steps = 0, k = 0; steps < STEP_LIMIT && exit === X.EXIT_BUDGET; k++) {
+      const b = runSlices.budgets[k % runSlices.budgets.length];
+      const n0 = core.insnCount;
+      exit = ex.run(b);
+      if (exit === X.EXIT_BUDGET && core.insnCount - n0 !== BigInt(b)) {
+        throw new Error(`run(${b}) returned EXIT_BUDGET after ${core.insnCount - n0} instructions`);
+      }
+      steps += b;
+    }
+    runSlices.insns = core.insnCount - count0;
     const r: Result = {
       signal: SIGALRM, siCode: SI_KERNEL, siAddr: 0n, rip: core.regBig(L.RIP / 8),
       gpr: Array.from({ length: 16 }, (_, i) => core.regBig(i)),

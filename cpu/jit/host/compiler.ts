@@ -52,6 +52,16 @@ class Bytes {
     do { let x = v & 0x7f; v >>>= 7; if (v) x |= 0x80; this.b.push(x); } while (v);
     return this;
   }
+  /** Signed LEB128 of an int32 (the encoding of a value is the same for i32 and i64 consts):
+   *  without BigInt, which made emitting a block's constants cost more than compiling it. */
+  sleb32(v: number): this {
+    for (;;) {
+      const x = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && !(x & 0x40)) || (v === -1 && (x & 0x40))) { this.b.push(x); return this; }
+      this.b.push(x | 0x80);
+    }
+  }
   sleb(v: bigint): this {
     for (;;) {
       const x = Number(v & 0x7fn);
@@ -75,16 +85,20 @@ const IMPORTS: Array<[string, number[], number[]]> = [
 ];
 const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3, F_SYSCALL = 4;
 
-// Locals: 0 code (i32 param), 1 left (i32 param); then
-const L_CODE = 0, L_LEFT = 1;
-const L_REG = 2;            // 16 × i64 guest registers
-const L_FD = 18, L_FS = 19, L_FR = 20;  // i64 lazy-flag operands
-const L_T0 = 21, L_T1 = 22, L_A = 23;   // i64 temporaries, address
-const L_P = 24, L_E = 25, L_CNT = 26, L_RET = 27; // i32 host pointer, TLB entry, loop count, result
-const L_T2 = 28, L_T3 = 29, L_T4 = 30, L_FD2 = 31;   // i64 temporaries of the multiplies
-const L_V = 32;                                       // v128 temporary
+// Locals: 0 code, 1 left (instructions this block may retire), 2 done (retired by the blocks
+// chained before it): the i32 params; then
+const L_CODE = 0, L_LEFT = 1, L_DONE = 2;
+const L_REG = 3;            // 16 × i64 guest registers
+const L_FD = 19, L_FS = 20, L_FR = 21;  // i64 lazy-flag operands
+const L_T0 = 22, L_T1 = 23, L_A = 24;   // i64 temporaries, address
+const L_P = 25, L_E = 26, L_CNT = 27, L_RET = 28; // i32 host pointer, TLB entry, loop count, result
+const L_T2 = 29, L_T3 = 30, L_T4 = 31, L_FD2 = 32;   // i64 temporaries of the multiplies
+const L_V = 33;                                       // v128 temporary
+const L_NXT = 34;           // i64: rip of the block to chain to at the exit taken (0: none)
 const V128 = 0x7b;
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128]];
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64]];
+/** The block function's type: (code, left, done) -> retired | JIT_EARLY | JIT_STALE. */
+const BLOCK_PARAMS = [I32, I32, I32];
 
 // Lazy-flag kinds (cpu/ops/flags.ts)
 const FL_ADD = 1, FL_SUB = 3, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7;
@@ -232,8 +246,12 @@ class BlockCompiler {
 
   // -- emission helpers
   e(...xs: number[]): void { this.body.u8(...xs); }
-  i32(v: number): void { this.body.u8(OP.i32_const).sleb(BigInt(v | 0)); }
-  i64(v: bigint): void { this.body.u8(OP.i64_const).sleb(BigInt.asIntN(64, v)); }
+  i32(v: number): void { this.body.u8(OP.i32_const).sleb32(v | 0); }
+  i64(v: bigint): void {
+    const s = BigInt.asIntN(64, v);
+    if (s >= -0x80000000n && s <= 0x7fffffffn) this.body.u8(OP.i64_const).sleb32(Number(s));
+    else this.body.u8(OP.i64_const).sleb(s);
+  }
   get(l: number): void { this.body.u8(OP.local_get).uleb(l); }
   set(l: number): void { this.body.u8(OP.local_set).uleb(l); }
   tee(l: number): void { this.body.u8(OP.local_tee).uleb(l); }
@@ -289,6 +307,18 @@ class BlockCompiler {
     this.get(L_CNT); this.i32(count); this.e(OP.i32_add);
     if (early) { this.i32(L.JIT_EARLY); this.e(OP.i32_or); }
     this.body.u8(OP.br).uleb(this.exitLabel());
+  }
+
+  /**
+   * Leaves the block at a branch, call, ret or the block's end, where control goes on to `rip`
+   * (a constant, or L_T0 when null) with nothing owed to the interpreter: after the registers
+   * are stored, the function tail-calls the block compiled at `rip` if there is one that fits in
+   * the budget (compileBlock's epilogue), instead of returning to the run loop.
+   */
+  chain(rip: bigint | null, count: number): void {
+    if (rip === null) this.get(L_T0); else this.i64(rip);
+    this.set(L_NXT);
+    this.exit(rip, count, false);
   }
 
   /** Leaves `L_A` holding the linear address of the memory operand. */
@@ -571,6 +601,43 @@ class BlockCompiler {
     this.i32(cc); this.body.u8(OP.call).uleb(F_COND);
   }
 
+  /**
+   * The end of the function, after the registers are stored, with L_RET = what this block
+   * retired: when the exit taken named a block to chain to (L_NXT), that rip's entry in the
+   * core's block table holds a compiled block, the rest of the budget holds its longest path,
+   * and its page is executable in the TLB (what the run loop checks before a call), tail-call
+   * it with the count so far; otherwise fall out (the caller returns to the run loop).
+   */
+  chainEpilogue(): void {
+    const ret = (): void => { this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add); this.e(OP.return); };
+    const ifNot = (): void => { this.e(OP.if, VOID); ret(); this.e(OP.end); };
+    this.get(L_NXT); this.e(OP.i64_eqz); ifNot();
+    // The two-way set (blocks.ts blockSet): JIT_BLOCKS + ((rip ^ rip >> 10) & (ENTRIES/2 - 1)) * 2 * SIZE
+    this.get(L_NXT); this.get(L_NXT); this.i64(10n); this.e(OP.i64_shr_u); this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
+    this.i32(L.JIT_BLOCK_ENTRIES / 2 - 1); this.e(OP.i32_and); this.i32(2 * L.JIT_BLOCK_SIZE); this.e(0x6c /* i32.mul */);
+    this.i32(L.JIT_BLOCKS); this.e(OP.i32_add); this.tee(L_E);
+    this.mem(OP.i64_load, L.JB_RIP); this.get(L_NXT); this.e(OP.i64_ne);
+    this.e(OP.if, VOID);
+    this.get(L_E); this.i32(L.JIT_BLOCK_SIZE); this.e(OP.i32_add); this.tee(L_E);
+    this.mem(OP.i64_load, L.JB_RIP); this.get(L_NXT); this.e(OP.i64_ne); ifNot();
+    this.e(OP.end);
+    // slot > 0 and insns <= left - retired
+    this.get(L_E); this.mem(OP.i32_load, L.JB_SLOT); this.tee(L_P); this.i32(0); this.e(OP.i32_le_s);
+    this.get(L_E); this.mem(OP.i32_load, L.JB_INSNS); this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(OP.i32_gt_s);
+    this.e(OP.i32_or); ifNot();
+    // The target page's TLB entry must allow execution (its exec tag is the vpn).
+    this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i32_wrap_i64);
+    this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
+    this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
+    this.mem(OP.i64_load, L.TLBE_EXEC_TAG); this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne); ifNot();
+    // return_call_indirect (frame + page offset, left - retired, done + retired) through slot
+    this.get(L_E); this.mem(OP.i32_load, L.TLBE_FRAME); this.get(L_NXT); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.e(OP.i32_add);
+    this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub);
+    this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add);
+    this.get(L_P);
+    this.body.u8(0x13 /* return_call_indirect */).uleb(IMPORTS.length).uleb(0);
+  }
+
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
     const { op, prefix } = x;
@@ -600,7 +667,7 @@ class BlockCompiler {
         this.get(L_CNT); this.body.u8(OP.br).uleb(this.exitLabel());
         return;
       }
-      this.exit(target, k + 1, false);
+      this.chain(target, k + 1);
     };
 
     // NOP, multi-byte NOP
@@ -627,7 +694,8 @@ class BlockCompiler {
       this.e(OP.i32_eqz); this.open(OP.if); this.exit(x.rip, k, true); this.close();
       // rax, rcx and r11 as the core left them (the exit stores written registers back).
       for (const r of [0, 1, 11]) { this.i32(L.STATE); this.mem(OP.i64_load, r * 8); this.set(this.reg(r)); this.written.add(r); }
-      this.exit(x.next, k + 1, false);
+      // Answered: nothing is owed to lxcore, so the block chains on as after any instruction.
+      this.chain(x.next, k + 1);
       return 'end';
     }
     if (!plain && !narrowOk(x)) return null;
@@ -712,7 +780,7 @@ class BlockCompiler {
         this.translate(8, false, k, x);
         this.load(8); this.set(L_T0);
         this.get(L_A); this.i64(8n); this.e(OP.i64_add); this.writeReg(4, 8, 0);
-        this.exit(null, k + 1, false);
+        this.chain(null, k + 1);
         return 'end';
       }
       case 0x84: case 0x85: { // test E, G
@@ -742,7 +810,7 @@ class BlockCompiler {
             this.smcCheck(8, k, x, codeLen);
           }
           this.get(L_T1); this.set(L_T0);
-          this.exit(null, k + 1, false);
+          this.chain(null, k + 1);
           return 'end';
         }
         if (d > 1) return null;
@@ -953,7 +1021,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
       n++;
       if (r === 'end') { ended = true; break; }
     }
-    if (!ended && n > 0) c.exit(insns[n - 1].next, n, false);
+    if (!ended && n > 0) c.chain(insns[n - 1].next, n);
   };
   tryAll(0);
   if (n === 0) return null;
@@ -981,7 +1049,12 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   for (const [at, size, v] of checks) {
     pre.get(L_CODE); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
     pre.i64(v); pre.e(OP.i64_ne);
-    pre.e(OP.if, VOID); pre.i32(L.JIT_STALE); pre.e(OP.return); pre.e(OP.end);
+    // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
+    // both leave it so already) for the run loop to recount it, whoever entered it.
+    pre.e(OP.if, VOID);
+    pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
+    pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
+    pre.e(OP.end);
   }
   for (const r of c.used) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
   f.b.push(...pre.body.b);
@@ -991,15 +1064,17 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   const post = new BlockCompiler(insns, 0n);
   post.set(L_RET);
   for (const r of c.written) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
-  post.get(L_RET);
+  post.chainEpilogue();
+  post.get(L_DONE); post.get(L_RET); post.e(OP.i32_add);
   f.b.push(...post.body.b);
   f.u8(OP.end);
 
   // The module
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
-  const types = [...IMPORTS.map(([, p, r]) => [p, r]), [[I32, I32], [I32]]];
+  const types = [...IMPORTS.map(([, p, r]) => [p, r]), [BLOCK_PARAMS, [I32]]];
   m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
-  const imports = [new Bytes().str('env').str('memory').u8(0x02, 0x00, 0x00)];
+  // The core's memory and its function table (chained blocks are called through it).
+  const imports = [new Bytes().str('env').str('memory').u8(0x02, 0x00, 0x00), new Bytes().str('env').str('table').u8(0x01, 0x70, 0x00, 0x00)];
   IMPORTS.forEach(([name], i) => imports.push(new Bytes().str('core').str(name).u8(0x00).uleb(i)));
   m.section(2, new Bytes().vec(imports));
   m.section(3, new Bytes().uleb(1).uleb(IMPORTS.length));
@@ -1048,7 +1123,7 @@ export class JitCache {
     this.owner = new Array(capacity);
     if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
-      env: { memory },
+      env: { memory, table: ex.table },
       core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags, syscall: ex.jitSyscall },
     };
   }
