@@ -20,6 +20,7 @@
 //     function while the budget `left` allows.
 
 import * as L from '../../shared/layout.js';
+import { translateForm } from './forms.js';
 
 // ---- wasm encoding ---------------------------------------------------------------------------
 const I32 = 0x7f;
@@ -573,6 +574,8 @@ class BlockCompiler {
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
     const { op, prefix } = x;
+    const form = translateForm(this, x, k, codeLen); // the forms of forms.ts (session 5)
+    if (form !== undefined) return form;
     if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k, codeLen);
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
@@ -1134,3 +1137,10 @@ function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {
 function blockEntryAddr(rip: bigint): number {
   return L.JIT_BLOCKS + Number((rip ^ (rip >> 10n)) & BigInt(L.JIT_BLOCK_ENTRIES / 2 - 1)) * 2 * L.JIT_BLOCK_SIZE;
 }
+
+// What cpu/jit/host/forms.ts builds its instruction forms with.
+export {
+  OP, I32, I64, VOID, L_T0, L_T1, L_T2, L_T3, L_T4, L_A, L_P, L_V, L_CODE, F_COND, F_SHIFT,
+  FL_ADD, FL_SUB, P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand, BlockCompiler,
+};
+export type { Insn };
