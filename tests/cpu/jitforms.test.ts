@@ -112,6 +112,29 @@ const SNIPPETS: Snippet[] = [
     ror dword ptr [rsi + 56], 1
     ${cap('c o')}`,
     setup: (r, g) => { g.rcx = BigInt(r.int(8)); } },
+  { name: 'inc / dec keep CF: after a compare, an add, a logic op, another inc, on memory', body: `
+    cmp rax, rbx
+    inc rcx
+    ${cap('c z s p o')}
+    adc rdx, 0
+    add r8, r9
+    dec r8d
+    ${cap('c z s p o')}
+    inc r8b
+    dec word ptr [rsi + 6]
+    ${cap('c z s p o')}
+    xor r10, r11
+    inc r10
+    ${cap('c z s o')}
+    sub r12d, r13d
+    dec byte ptr [rsi + 9]
+    inc qword ptr [rsi + 16]
+    ${cap('c z s p o')}
+    shl r14, 1
+    dec r14w
+    sbb rbp, rbp
+    ${cap('c z s o')}`,
+    setup: (r, g) => { if (r.bool()) g.r8 = -g.r9; } },
   { name: 'bswap, bsf / bsr (the F3 encodings too), with zero sources', body: `
     bswap eax
     bswap rbx

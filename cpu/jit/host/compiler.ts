@@ -20,7 +20,7 @@
 //     function while the budget `left` allows.
 
 import * as L from '../../shared/layout.js';
-import { translateForm } from './forms.js';
+import { translateForm, formLeavesFlags } from './forms.js';
 
 // ---- wasm encoding ---------------------------------------------------------------------------
 const I32 = 0x7f;
@@ -111,6 +111,7 @@ type Flags = { local: false } | { local: true; kind: number; size: number };
 function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   const { op, prefix } = x;
   if (x.mod === 3 && sseForm(x) !== null && op !== 0x17e && op !== 0x16e) return 'none';
+  if (formLeavesFlags(x)) return 'none';
   if (prefix & (P_LOCK | P_F2 | P_F3 | P_66) || (x.opsize !== 4 && x.opsize !== 8) || x.mod !== 3) {
     return op === 0x8d && x.mod !== 3 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_FS | P_GS)) && x.opsize >= 4 ? 'none' : 'other';
   }
@@ -1140,7 +1141,7 @@ function blockEntryAddr(rip: bigint): number {
 
 // What cpu/jit/host/forms.ts builds its instruction forms with.
 export {
-  OP, I32, I64, VOID, L_T0, L_T1, L_T2, L_T3, L_T4, L_A, L_P, L_V, L_CODE, F_COND, F_SHIFT,
-  FL_ADD, FL_SUB, P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand, BlockCompiler,
+  OP, I32, I64, VOID, L_T0, L_T1, L_T2, L_T3, L_T4, L_A, L_P, L_V, L_CODE, F_COND, F_GETCF, F_SHIFT,
+  FL_ADD, FL_SUB, FL_INC, FL_DEC, P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand, BlockCompiler,
 };
 export type { Insn };

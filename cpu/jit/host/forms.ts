@@ -12,7 +12,7 @@
 
 import * as L from '../../shared/layout.js';
 import {
-  OP, L_T0, L_T1, L_T2, L_T3, L_A, L_P, L_V, L_CODE, F_COND, F_SHIFT, FL_ADD, FL_SUB,
+  OP, L_T0, L_T1, L_T2, L_T3, L_A, L_P, L_V, L_CODE, F_GETCF, F_SHIFT, FL_ADD, FL_SUB, FL_INC, FL_DEC,
   P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand,
 } from './compiler.js';
 import type { BlockCompiler, Insn } from './compiler.js';
@@ -28,6 +28,9 @@ const I8X16_SUB_SAT_U = 0x73, I16X8_EXTADD_U8 = 0x7d, I32X4_EXTADD_U16 = 0x7f;
 const I32X4_SHR_S = 0xac, I32X4_SHR_U = 0xad, I64X2_SHR_U = 0xcd, I64X2_ADD = 0xce, I64X2_MUL = 0xd5;
 const I32X4_EXTMUL_LO_S = 0xbc, I32X4_EXTMUL_HI_S = 0xbd, I32X4_EXTMUL_LO_U = 0xbe, I32X4_EXTMUL_HI_U = 0xbf;
 const I32X4_DOT_S = 0xba;
+
+/** WASL_JIT_FORMS=0 leaves these forms to the interpreter again (to measure what they bring). */
+const ON = typeof process === 'undefined' || process.env?.WASL_JIT_FORMS !== '0';
 
 const ADC = 2, SBB = 3;
 const R_CX = 1, R_SI = 6, R_DI = 7;
@@ -48,6 +51,7 @@ const LANEWISE: Record<number, number> = {
 
 /** The form of x this file compiles, or undefined. */
 export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' | null | undefined {
+  if (!ON) return undefined;
   const { op, prefix } = x;
   const mem = x.mod !== 3;
   // bswap r32/r64 (the 16-bit form, which the core zeroes, stays in the interpreter)
@@ -59,6 +63,11 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: num
       ((op === 0x80 || op === 0x81 || op === 0x83) && ((x.reg & 7) === ADC || (x.reg & 7) === SBB))) {
     if (prefix & (P_LOCK | P_F2 | P_F3)) return null;
     return adcSbb(c, x, k, codeLen);
+  }
+  // inc / dec without a call into the core (below)
+  if ((op === 0xfe || op === 0xff) && (x.reg & 7) <= 1) {
+    if (prefix & (P_LOCK | P_F2 | P_F3)) return null;
+    return incDec(c, x, k, codeLen);
   }
   // shifts and rotates the compiler itself leaves out: byte and word operands, memory operands
   if (op === 0xc0 || op === 0xc1 || op === 0xd0 || op === 0xd1 || op === 0xd2 || op === 0xd3) {
@@ -136,6 +145,21 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: num
     }
   }
   return undefined;
+}
+
+/**
+ * For the compiler's flag-liveness scan: x is one of this file's forms that neither reads nor
+ * writes the status flags and cannot leave the block (no memory operand): bswap, and the SSE
+ * forms between registers.
+ */
+export function formLeavesFlags(x: Insn): boolean {
+  const { op } = x;
+  if (!ON || x.prefix & P_LOCK) return false;
+  if (op >= 0x1c8 && op <= 0x1cf) return x.opsize !== 2;
+  if (x.mod !== 3 || x.simd !== SIMD_66) return false;
+  if (LANEWISE[op] !== undefined) return true;
+  if (op === 0x173) return (x.reg & 7) === 3 || (x.reg & 7) === 7;
+  return op === 0x1e5 || op === 0x1e4 || op === 0x1f4 || op === 0x1f6 || op === 0x200 || op === 0x30f;
 }
 
 function zero(c: BlockCompiler): void { c.simd(V128_CONST, ...new Array(16).fill(0)); }
@@ -314,5 +338,33 @@ function push(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   c.translate(8, true, k, x); c.store(8);
   c.get(L_A); c.writeReg(4, 8, 0);
   c.smcCheck(8, k, x, codeLen);
+  return 'next';
+}
+
+/**
+ * INC / DEC keep CF. The core parks it by materializing every flag into RFLAGS and then records
+ * an INC/DEC whose CF is read from RFLAGS (cpu/ops/flags.ts); under such a record the other
+ * status bits of RFLAGS are never read, so parking CF alone is the same state. CF comes from
+ * the local flags when the compiler holds them (a compare's, a logic op's: no call at all), is
+ * already parked after another INC/DEC, and otherwise is asked of the core (getCF, which is
+ * much cheaper than materializing all six flags).
+ */
+function incDec(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
+  const dec = (x.reg & 7) === 1;
+  const size = x.op === 0xfe ? 1 : x.opsize;
+  const mem = x.mod !== 3;
+  if (mem) { c.address(x); c.translate(size, false, k, x); c.translate(size, true, k, x); c.load(size); } else c.readReg(x.rm, size, x.rex);
+  c.set(L_T0);
+  const f = c.flags;
+  if (!(f.local && (f.kind === FL_INC || f.kind === FL_DEC))) {
+    if (f.local) c.cond(0x2); else { c.e(OP.call); c.body.uleb(F_GETCF); }
+    c.e(OP.i64_extend_i32_u); c.set(L_T1);
+    c.i32(L.STATE);
+    c.i32(L.STATE); c.mem(OP.i64_load, L.RFLAGS); c.i64(~BigInt(L.CF)); c.e(OP.i64_and); c.get(L_T1); c.e(OP.i64_or);
+    c.mem(OP.i64_store, L.RFLAGS);
+  }
+  c.get(L_T0); c.i64(1n); c.get(L_T0); c.i64(1n); c.e(dec ? OP.i64_sub : OP.i64_add);
+  c.setFlags(dec ? FL_DEC : FL_INC, size);
+  if (mem) { c.set(L_T0); c.store(size); c.smcCheck(size, k, x, codeLen); } else c.writeReg(x.rm, size, x.rex);
   return 'next';
 }
