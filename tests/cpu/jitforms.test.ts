@@ -44,8 +44,9 @@ function cap(flags = 'c z s p', of = false): string {
   return out.join('\n');
 }
 
-// name, loop body (r15 counts iterations: bodies leave it alone), then code after the loop
-type Snippet = { name: string; body: string; after?: string; setup?: (r: InstanceType<typeof Prng>, regsIn: Record<string, bigint>) => void; sse?: boolean };
+// name, loop body (r15 counts iterations: bodies leave it alone), code after the loop, and how
+// many instructions of the body the interpreter runs by design
+type Snippet = { name: string; body: string; after?: string; interpreted?: number; setup?: (r: InstanceType<typeof Prng>, regsIn: Record<string, bigint>) => void; sse?: boolean };
 const SNIPPETS: Snippet[] = [
   { name: 'adc / sbb, part 1: register, memory and immediate forms of every size', body: `
     adc rax, rbx
@@ -112,6 +113,42 @@ const SNIPPETS: Snippet[] = [
     ror dword ptr [rsi + 56], 1
     ${cap('c o')}`,
     setup: (r, g) => { g.rcx = BigInt(r.int(8)); } },
+  { name: 'rotates by a constant with live flags (inline): after add, sub, logic, inc, at a block start', body: `
+    rol rax, 7
+    ${cap('c z s p o')}
+    add rbx, rcx
+    ror rbx, 1
+    ${cap('c z s p o')}
+    sub edx, r8d
+    rol edx, 13
+    ${cap('c z s p')}
+    and r9, r10
+    ror r9d, 31
+    ${cap('c z s p')}
+    inc r11
+    rol r11, 1
+    ${cap('c z s p o')}
+    add r8, r9
+    ror r10, 9
+    lahf
+    mov byte ptr [rdi + 100], ah`,
+    // AF is kept by a rotate: LAHF (which the interpreter runs) shows it, and SF ZF PF CF, in AH
+    interpreted: 1 },
+  { name: 'shifts by a constant with live flags (inline)', body: `
+    shl r12, 1
+    ${cap('c z s p o')}
+    shr r13d, 5
+    ${cap('c z s p')}
+    sar r14, 63
+    ${cap('c z s p')}
+    sal ebp, 31
+    ${cap('c z s p')}
+    sar ecx, 1
+    ${cap('c z s p o')}
+    shr rax, 1
+    ${cap('c z s p o')}
+    shl edx, 17
+    ${cap('c z s p')}` },
   { name: 'inc / dec keep CF: after a compare, an add, a logic op, another inc, on memory', body: `
     cmp rax, rbx
     inc rcx
@@ -304,7 +341,7 @@ describe('session-5 compiled forms vs the host CPU', () => {
       const interp = Number(ex.jitProfile(1) - interp0) / N, compiled = Number(ex.jitProfile(0) - compiled0) / N;
       if (process.env.WASL_JITFORMS_DEBUG) console.log(sn.name, { interp, compiled });
       expect(compiled, 'guest instructions per state in compiled blocks').toBeGreaterThan(ITERS * 10);
-      expect(interp, `interpreted instructions per state (compiled ${compiled.toFixed(0)})`).toBeLessThan(ITERS);
+      expect(interp, `interpreted instructions per state (compiled ${compiled.toFixed(0)})`).toBeLessThan(ITERS * (1 + (sn.interpreted ?? 0)));
     });
   });
   it.skipIf(skip !== null)('no block failed to build', () => {

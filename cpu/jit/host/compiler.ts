@@ -1141,7 +1141,7 @@ function blockEntryAddr(rip: bigint): number {
 
 // What cpu/jit/host/forms.ts builds its instruction forms with.
 export {
-  OP, I32, I64, VOID, L_T0, L_T1, L_T2, L_T3, L_T4, L_A, L_P, L_V, L_CODE, F_COND, F_GETCF, F_SHIFT,
-  FL_ADD, FL_SUB, FL_INC, FL_DEC, P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand, BlockCompiler,
+  OP, I32, I64, VOID, L_T0, L_T1, L_T2, L_T3, L_T4, L_A, L_P, L_V, L_CODE, L_FD, L_FS, L_FR,
+  F_COND, F_GETCF, F_SHIFT, F_FLAGS, FL_ADD, FL_SUB, FL_LOGIC, FL_INC, FL_DEC, flagsDeadAfter, P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand, BlockCompiler,
 };
 export type { Insn };

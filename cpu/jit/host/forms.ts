@@ -12,7 +12,8 @@
 
 import * as L from '../../shared/layout.js';
 import {
-  OP, L_T0, L_T1, L_T2, L_T3, L_A, L_P, L_V, L_CODE, F_GETCF, F_SHIFT, FL_ADD, FL_SUB, FL_INC, FL_DEC,
+  OP, L_T0, L_T1, L_T2, L_T3, L_A, L_P, L_V, L_CODE, L_FD, L_FS, L_FR, F_GETCF, F_SHIFT, F_FLAGS,
+  FL_ADD, FL_SUB, FL_LOGIC, FL_INC, FL_DEC, flagsDeadAfter,
   P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand,
 } from './compiler.js';
 import type { BlockCompiler, Insn } from './compiler.js';
@@ -72,7 +73,13 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: num
   // shifts and rotates the compiler itself leaves out: byte and word operands, memory operands
   if (op === 0xc0 || op === 0xc1 || op === 0xd0 || op === 0xd1 || op === 0xd2 || op === 0xd3) {
     const size = byteOperand(op) ? 1 : x.opsize;
-    if (!mem && size >= 4) return undefined;
+    if (!mem && size >= 4) {
+      // by a constant with live flags: inline, flags and all (the compiler does dead flags)
+      const g = x.reg & 7;
+      const count = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
+      if (op === 0xd3 || g === 2 || g === 3 || count === 0 || prefix & (P_LOCK | P_F2 | P_F3) || flagsDeadAfter(c.insns, k)) return undefined;
+      return shiftLive(c, x, g, count, size);
+    }
     if (prefix & (P_LOCK | P_F2 | P_F3)) return null;
     return shiftViaCore(c, x, k, codeLen, size);
   }
@@ -366,5 +373,65 @@ function incDec(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   c.get(L_T0); c.i64(1n); c.get(L_T0); c.i64(1n); c.e(dec ? OP.i64_sub : OP.i64_add);
   c.setFlags(dec ? FL_DEC : FL_INC, size);
   if (mem) { c.set(L_T0); c.store(size); c.smcCheck(size, k, x, codeLen); } else c.writeReg(x.rm, size, x.rex);
+  return 'next';
+}
+
+/** Pushes ZF | SF | PF (i64) of the result in local `res` of `size` bytes (unmasked). */
+function szp(c: BlockCompiler, res: number, size: number): void {
+  c.get(res); if (size < 8) { c.i64((1n << BigInt(size * 8)) - 1n); c.e(OP.i64_and); }
+  c.e(OP.i64_eqz); c.e(OP.i64_extend_i32_u); c.i64(6n); c.e(OP.i64_shl);
+  c.get(res); c.i64(BigInt(size * 8 - 1)); c.e(OP.i64_shr_u); c.i64(1n); c.e(OP.i64_and); c.i64(7n); c.e(OP.i64_shl); c.e(OP.i64_or);
+  c.get(res); c.i64(0xffn); c.e(OP.i64_and); c.e(I64_POPCNT); c.i64(1n); c.e(OP.i64_and); c.i64(1n); c.e(OP.i64_xor);
+  c.i64(2n); c.e(OP.i64_shl); c.e(OP.i64_or);
+}
+
+/**
+ * SHL/SAL/SHR/SAR/ROL/ROR of a 32/64-bit register by a constant non-zero count whose flags
+ * something may read: the core's shifted() computed inline. Shifts replace all six flags (AF = 0,
+ * OF by the count-1 formula for counts above 1, as the core sets them); rotates set CF and OF and
+ * keep the others, which are taken from the compiler's local lazy record when it has one (the
+ * core's getZF/SF/PF/AF formulas) and else from the core's materialized RFLAGS.
+ */
+function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number): 'next' {
+  const bits = size * 8;
+  const rotate = g === 0 || g === 1;
+  const bit = (l: number, b: number): void => { c.get(l); c.i64(BigInt(b)); c.e(OP.i64_shr_u); c.i64(1n); c.e(OP.i64_and); };
+  c.readReg(x.rm, size, x.rex); c.set(L_T0);
+  // the result into T1
+  if (size === 8) {
+    c.get(L_T0); c.i64(BigInt(n));
+    c.e(g === 0 ? 0x89 /* i64.rotl */ : g === 1 ? 0x8a /* i64.rotr */ : g === 5 ? OP.i64_shr_u : g === 7 ? OP.i64_shr_s : OP.i64_shl);
+  } else {
+    c.get(L_T0); c.e(OP.i32_wrap_i64); c.i32(n);
+    c.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
+    c.e(OP.i64_extend_i32_u);
+  }
+  c.set(L_T1);
+  // CF | OF into T2
+  switch (g) {
+    case 0: bit(L_T1, 0); bit(L_T1, bits - 1); bit(L_T1, 0); c.e(OP.i64_xor); break;          // ROL
+    case 1: bit(L_T1, bits - 1); bit(L_T1, bits - 1); bit(L_T1, bits - 2); c.e(OP.i64_xor); break; // ROR
+    case 5: bit(L_T0, n - 1); bit(L_T0, bits - 1); break;                                       // SHR
+    case 7: bit(L_T0, n - 1); c.i64(0n); break;                                                 // SAR
+    default: bit(L_T0, bits - n); bit(L_T1, bits - 1); bit(L_T0, bits - n); c.e(OP.i64_xor);    // SHL, SAL
+  }
+  c.i64(11n); c.e(OP.i64_shl); c.e(OP.i64_or); c.set(L_T2);
+  // the other four flags into T3
+  if (!rotate) szp(c, L_T1, size);
+  else if (c.flags.local) {
+    const f = c.flags;
+    szp(c, L_FR, f.size);
+    if (f.kind !== FL_LOGIC) { c.get(L_FD); c.get(L_FS); c.e(OP.i64_xor); c.get(L_FR); c.e(OP.i64_xor); c.i64(0x10n); c.e(OP.i64_and); c.e(OP.i64_or); }
+  } else {
+    c.e(OP.call); c.body.uleb(F_FLAGS); c.i64(BigInt(L.ZF | L.SF | L.PF | L.AF)); c.e(OP.i64_and);
+  }
+  c.set(L_T3);
+  c.i32(L.STATE);
+  c.i32(L.STATE); c.mem(OP.i64_load, L.RFLAGS); c.i64(~BigInt(L.STATUS_FLAGS)); c.e(OP.i64_and);
+  c.get(L_T2); c.e(OP.i64_or); c.get(L_T3); c.e(OP.i64_or);
+  c.mem(OP.i64_store, L.RFLAGS);
+  c.i32(L.STATE); c.i32(0); c.mem(OP.i32_store, L.LAZY_OP);
+  c.flags = { local: false };
+  c.get(L_T1); c.writeReg(x.rm, size, x.rex);
   return 'next';
 }
