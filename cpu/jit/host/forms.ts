@@ -34,6 +34,13 @@ const I32X4_DOT_S = 0xba;
 const ON = typeof process === 'undefined' || process.env?.WASL_JIT_FORMS !== '0';
 
 const ADC = 2, SBB = 3;
+
+/**
+ * The compiler's flag state after a form of this file that wrote all six status flags eagerly
+ * (LAZY_OP = 0, RFLAGS current): the compiler replaces its flag state with a new object at any
+ * other change, so while `c.flags === EAGER` the state block's RFLAGS can be read as it is.
+ */
+const EAGER: { local: false } = { local: false };
 const R_CX = 1, R_SI = 6, R_DI = 7;
 
 /**
@@ -423,7 +430,9 @@ function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number
     szp(c, L_FR, f.size);
     if (f.kind !== FL_LOGIC) { c.get(L_FD); c.get(L_FS); c.e(OP.i64_xor); c.get(L_FR); c.e(OP.i64_xor); c.i64(0x10n); c.e(OP.i64_and); c.e(OP.i64_or); }
   } else {
-    c.e(OP.call); c.body.uleb(F_FLAGS); c.i64(BigInt(L.ZF | L.SF | L.PF | L.AF)); c.e(OP.i64_and);
+    // after another shift of this file RFLAGS is current; otherwise the core materializes it
+    if (c.flags === EAGER) { c.i32(L.STATE); c.mem(OP.i64_load, L.RFLAGS); } else { c.e(OP.call); c.body.uleb(F_FLAGS); }
+    c.i64(BigInt(L.ZF | L.SF | L.PF | L.AF)); c.e(OP.i64_and);
   }
   c.set(L_T3);
   c.i32(L.STATE);
@@ -431,7 +440,7 @@ function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number
   c.get(L_T2); c.e(OP.i64_or); c.get(L_T3); c.e(OP.i64_or);
   c.mem(OP.i64_store, L.RFLAGS);
   c.i32(L.STATE); c.i32(0); c.mem(OP.i32_store, L.LAZY_OP);
-  c.flags = { local: false };
+  c.flags = EAGER;
   c.get(L_T1); c.writeReg(x.rm, size, x.rex);
   return 'next';
 }
