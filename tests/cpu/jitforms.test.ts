@@ -149,6 +149,22 @@ const SNIPPETS: Snippet[] = [
     mov byte ptr [rdi + 101], ah`,
     // (not AF after a shift: undefined by the SDM, and this AMD host does not leave it 0 as the core does)
     interpreted: 1 },
+  { name: 'every condition after an inline shift, bsf: read from RFLAGS inline', body: `
+    sar r12, 1
+    ${cap('be l le g a ge ns np nz b')}
+    shl r13d, 1
+    cmovbe r8, r9
+    cmovl r10, r11
+    cmovo rbp, r12
+    adc r14, 0
+    bsf rax, rbx
+    ${cap('z be l nle')}
+    jz 2f
+    inc rcx
+  2:
+    ror rdx, 1
+    ${cap('c o no nc')}`,
+    setup: (r, g) => { if (r.int(4) === 0) g.rbx = 0n; } },
   { name: 'shifts by a constant with live flags (inline)', body: `
     shl r12, 1
     ${cap('c z s p o')}

@@ -20,7 +20,7 @@
 //     function while the budget `left` allows.
 
 import * as L from '../../shared/layout.js';
-import { translateForm, formLeavesFlags } from './forms.js';
+import { translateForm, formLeavesFlags, condFromRflags } from './forms.js';
 
 // ---- wasm encoding ---------------------------------------------------------------------------
 const I32 = 0x7f;
@@ -279,7 +279,7 @@ class BlockCompiler {
     this.i32(L.STATE); this.get(L_FR); this.mem(OP.i64_store, L.LAZY_RES);
   }
   /** Makes the state block's flags current and forgets the local copy. */
-  spillFlags(): void { this.flushFlags(); this.flags = { local: false }; }
+  spillFlags(): void { if (!this.flags.local) return; this.flushFlags(); this.flags = { local: false }; }
 
   /** Leaves the block: rip (a constant, or the value in L_T0 when `rip` is null), count. */
   exit(rip: bigint | null, count: number, early: boolean): void {
@@ -568,6 +568,7 @@ class BlockCompiler {
       }
       if (zs[cc]) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(...zs[cc]); return; }
     }
+    if (condFromRflags(this, cc)) return; // forms.ts: after a form that wrote RFLAGS eagerly
     this.spillFlags();
     this.i32(cc); this.body.u8(OP.call).uleb(F_COND);
   }

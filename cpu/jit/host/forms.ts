@@ -38,7 +38,8 @@ const ADC = 2, SBB = 3;
 /**
  * The compiler's flag state after a form of this file that wrote all six status flags eagerly
  * (LAZY_OP = 0, RFLAGS current): the compiler replaces its flag state with a new object at any
- * other change, so while `c.flags === EAGER` the state block's RFLAGS can be read as it is.
+ * change (spillFlags keeps it when nothing is to spill, which changes nothing), so while
+ * `c.flags === EAGER` the state block's RFLAGS can be read as it is.
  */
 const EAGER: { local: false } = { local: false };
 const R_CX = 1, R_SI = 6, R_DI = 7;
@@ -176,6 +177,31 @@ export function formLeavesFlags(x: Insn): boolean {
   return op === 0x1e5 || op === 0x1e4 || op === 0x1f4 || op === 0x1f6 || op === 0x200 || op === 0x30f;
 }
 
+/**
+ * For the compiler's cond(): while the flags are EAGER (LAZY_OP = 0, RFLAGS current), condition
+ * cc is answered from RFLAGS's bits inline, as the core's cond() answers it with no lazy record
+ * pending. Pushes the i32 and returns true, or returns false (emitting nothing).
+ */
+export function condFromRflags(c: BlockCompiler, cc: number): boolean {
+  if (c.flags !== EAGER) return false;
+  const I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHR_U = 0x76;
+  const flag = (bit: number): void => { c.i32(L.STATE); c.mem(OP.i32_load, L.RFLAGS); if (bit) { c.i32(bit); c.e(I32_SHR_U); } };
+  const SF_NE_OF = (): void => { flag(7); flag(11); c.e(I32_XOR); };
+  switch (cc >> 1) {
+    case 0: flag(11); break;                           // O
+    case 1: flag(0); break;                            // B (CF)
+    case 2: flag(6); break;                            // E (ZF)
+    case 3: flag(0); flag(6); c.e(I32_OR); break;      // BE (CF | ZF)
+    case 4: flag(7); break;                            // S
+    case 5: flag(2); break;                            // P
+    case 6: SF_NE_OF(); break;                         // L (SF != OF)
+    default: flag(6); SF_NE_OF(); c.e(I32_OR);         // LE (ZF | SF != OF)
+  }
+  c.i32(1); c.e(I32_AND);
+  if (cc & 1) { c.i32(1); c.e(I32_XOR); }
+  return true;
+}
+
 function zero(c: BlockCompiler): void { c.simd(V128_CONST, ...new Array(16).fill(0)); }
 /** The bytes of a v128 constant whose two 64-bit lanes are v. */
 function lanes64(v: bigint): number[] {
@@ -280,7 +306,7 @@ function bitScan(c: BlockCompiler, x: Insn, k: number, reverse: boolean): 'next'
   c.get(L_T1); c.writeReg(x.reg, size, x.rex);
   c.close();
   c.i32(L.STATE); c.i32(0); c.mem(OP.i32_store, L.LAZY_OP);
-  c.flags = { local: false };
+  c.flags = EAGER;
   return 'next';
 }
 
@@ -371,7 +397,7 @@ function incDec(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   c.set(L_T0);
   const f = c.flags;
   if (!(f.local && (f.kind === FL_INC || f.kind === FL_DEC))) {
-    if (f.local) c.cond(0x2); else { c.e(OP.call); c.body.uleb(F_GETCF); }
+    if (f.local || f === EAGER) c.cond(0x2); else { c.e(OP.call); c.body.uleb(F_GETCF); }
     c.e(OP.i64_extend_i32_u); c.set(L_T1);
     c.i32(L.STATE);
     c.i32(L.STATE); c.mem(OP.i64_load, L.RFLAGS); c.i64(~BigInt(L.CF)); c.e(OP.i64_and); c.get(L_T1); c.e(OP.i64_or);
