@@ -20,6 +20,7 @@
 //     function while the budget `left` allows.
 
 import * as L from '../../shared/layout.js';
+import { translateForm, formLeavesFlags, condFromRflags } from './forms.js';
 
 // ---- wasm encoding ---------------------------------------------------------------------------
 const I32 = 0x7f;
@@ -125,6 +126,7 @@ type Flags = { local: false } | { local: true; kind: number; size: number };
 function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   const { op, prefix } = x;
   if (x.mod === 3 && sseForm(x) !== null && op !== 0x17e && op !== 0x16e) return 'none';
+  if (formLeavesFlags(x)) return 'none';
   if (prefix & (P_LOCK | P_F2 | P_F3 | P_66) || (x.opsize !== 4 && x.opsize !== 8) || x.mod !== 3) {
     return op === 0x8d && x.mod !== 3 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_FS | P_GS)) && x.opsize >= 4 ? 'none' : 'other';
   }
@@ -296,7 +298,7 @@ class BlockCompiler {
     this.i32(L.STATE); this.get(L_FR); this.mem(OP.i64_store, L.LAZY_RES);
   }
   /** Makes the state block's flags current and forgets the local copy. */
-  spillFlags(): void { this.flushFlags(); this.flags = { local: false }; }
+  spillFlags(): void { if (!this.flags.local) return; this.flushFlags(); this.flags = { local: false }; }
 
   /** Leaves the block: rip (a constant, or the value in L_T0 when `rip` is null), count. */
   exit(rip: bigint | null, count: number, early: boolean): void {
@@ -597,6 +599,7 @@ class BlockCompiler {
       }
       if (zs[cc]) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(...zs[cc]); return; }
     }
+    if (condFromRflags(this, cc)) return; // forms.ts: after a form that wrote RFLAGS eagerly
     this.spillFlags();
     this.i32(cc); this.body.u8(OP.call).uleb(F_COND);
   }
@@ -641,6 +644,8 @@ class BlockCompiler {
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
     const { op, prefix } = x;
+    const form = translateForm(this, x, k, codeLen); // the forms of forms.ts (session 5)
+    if (form !== undefined) return form;
     if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k, codeLen);
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
@@ -1225,3 +1230,10 @@ function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {
 function blockEntryAddr(rip: bigint): number {
   return L.JIT_BLOCKS + Number((rip ^ (rip >> 10n)) & BigInt(L.JIT_BLOCK_ENTRIES / 2 - 1)) * 2 * L.JIT_BLOCK_SIZE;
 }
+
+// What cpu/jit/host/forms.ts builds its instruction forms with.
+export {
+  OP, I32, I64, VOID, L_T0, L_T1, L_T2, L_T3, L_T4, L_A, L_P, L_V, L_CODE, L_FD, L_FS, L_FR,
+  F_COND, F_GETCF, F_SHIFT, F_FLAGS, FL_ADD, FL_SUB, FL_LOGIC, FL_INC, FL_DEC, flagsDeadAfter, P_66, P_67, P_LOCK, P_F2, P_F3, P_FS, P_GS, SIMD_66, byteOperand, BlockCompiler,
+};
+export type { Insn };
