@@ -2,7 +2,8 @@
 // line sequences of the fast forms (ALU reg/reg, reg/imm and reg/[mem] with all eight operations,
 // TEST, shifts and rotates by an immediate or 1, MOV, MOV imm, LEA, loads and stores, Jcc over
 // the next instruction; in byte, word, dword and qword sizes; CMP/TEST with memory, movzx, movsx,
-// movsxd, INC/DEC), some with
+// movsxd, INC/DEC; and instructions that are not fast forms, which end a run through dispatch():
+// NOT/NEG, CMOVcc, SETcc, XCHG, shifts by CL, SSE2 register forms), some with
 // a load from an unmapped page in the middle, so that a fault inside a run must show the
 // registers and flags exactly as the host leaves them (the liveness scan must not have skipped
 // flags a fault can see). Each case runs three times in a row at the same address: the first
@@ -64,7 +65,18 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
     return x.length || r.bool() ? [x.length ? x[0] : 0x40] : [];
   };
   const sz = (): number[] => (r.int(3) === 0 ? [0x66] : []); // a word operand sometimes
-  switch (r.int(12)) {
+  const cc = 2 + r.int(10); // CMOVcc/SETcc never read OF, which a shift may leave undefined
+  switch (r.int(15)) {
+    // Not fast forms: each ends its run, run through dispatch() (runs.ts): NOT/NEG, CMOVcc,
+    // SETcc, XCHG, shifts by CL, and SSE register forms.
+    case 12: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, 0, a), 0xf7, modrm(3, r.pick([2, 3]), a)], shift: false, flags: true }; }
+    case 13: return r.pick([
+      { bytes: [...rex(w, b, a), 0x0f, 0x40 + cc, modrm(3, b, a)], shift: false },
+      { bytes: [...rb(0, a), 0x0f, 0x90 + cc, modrm(3, 0, a)], shift: false },
+      { bytes: [...rex(w, b, a), 0x87, modrm(3, b, a)], shift: false },
+      { bytes: [...rex(w, 0, a), 0xd3, modrm(3, r.pick([0, 1, 4, 5, 7]), a)], shift: true },
+    ]);
+    case 14: return { bytes: [0x66, ...rex(false, b, a), 0x0f, r.pick([0xef, 0xeb, 0xfe, 0xd4, 0xfa, 0x6f, 0x61, 0xdb]), modrm(3, b, a)], shift: false }; // SSE2 xmm a, xmm b
     case 0: return { bytes: [...rb(b, a), op * 8 + r.pick([0, 2]), modrm(3, b, a)], shift: false, flags: true }; // op a8, b8
     case 1: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), op * 8 + r.pick([1, 3]), modrm(3, b, a)], shift: false, flags: true }; }
     case 2: return { bytes: [...rb(0, a), 0x80, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a8, imm8
