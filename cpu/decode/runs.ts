@@ -1,6 +1,8 @@
 // Runs of fast forms: the interpreter's block cache (issue #11; docs/architecture.md "Runs of fast
-// forms"). A run is up to RUN_MAX_OPS consecutive instructions, all fast forms (decoder.ts
-// fastForm), inside one page, ending at the first Jcc or store. Its record keeps a snapshot of
+// forms"; "The interpreter, third stage"). A run is up to RUN_MAX_OPS consecutive instructions
+// inside one page: fast forms (decoder.ts fastForm), ending at the first store or at the first
+// instruction that is not a fast form (which is the run's last, run through dispatch()); a Jcc
+// inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
 // the code bytes it covers and its own copies of the instructions' cache entries, so one compare
 // of at most RUN_MAX_BYTES bytes against the code now in memory validates all of it, instead of
 // a TLB lookup, a cache lookup and a 16-byte compare per instruction.
@@ -14,9 +16,9 @@
 //
 // Flag liveness: when the record is made, a backward scan marks the instructions whose flags a
 // later instruction of the run replaces entirely before anything can see them (a Jcc, ADC/SBB,
-// RCL/RCR, or an instruction that may fault, whose fault must show the flags exactly as they
-// were); those run without computing or recording flags (runDead). The run's last flags are
-// always left live.
+// RCL/RCR, an instruction that may fault, whose fault must show the flags exactly as they
+// were, or the last one run through dispatch()); those run without computing or recording
+// flags (runDead). The run's last flags are always left live.
 
 import {
   RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_MAX_BYTES, RUN_MAX_OPS,
@@ -29,8 +31,8 @@ import { tlbEntry } from '../mmu/tlb';
 import { ADC, SBB, CMP, aluValue } from '../ops/alu';
 import { ROL, ROR, RCL, RCR, shiftValue } from '../ops/shift';
 import {
-  cacheEntry, runFast, runSlow, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA, FK_MOVX_R, FK_JCC, FK_STORE, FK_LOAD, FK_ALU_RM, FK_ALU_RR, FK_ALU_RI,
-  FK_TEST_RR, FK_SHIFT_RI, FK_INCDEC,
+  cacheEntry, runFast, runSlow, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA, FK_MOVX_R, FK_JCC, FK_STORE,
+  FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI, FK_INCDEC,
 } from './decoder';
 
 @inline function runSlot(rip: u64): usize {
