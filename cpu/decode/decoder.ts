@@ -7,7 +7,7 @@ import {
   STATE, RIP, FS_BASE, GS_BASE, SCRATCH, TLBE_EXEC_TAG, TLBE_FRAME, FAULT_USER, FAULT_FETCH,
   DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES, RUNS, RUNS_END,
   CE_BYTES, CE_RIP, CE_DISP, CE_IMM, CE_OP, CE_LEN, CE_PREFIX, CE_SIMD, CE_REX, CE_OPSIZE, CE_MODRM,
-  CE_MOD, CE_REG, CE_RM, CE_BASE, CE_INDEX, CE_SCALE, CE_FLAGS, CE_IMM2, CE_FAST, CE_FA, CE_FB,
+  CE_MOD, CE_REG, CE_RM, CE_BASE, CE_INDEX, CE_SCALE, CE_FLAGS, CE_IMM2, CE_FAST, CE_FA, CE_FB, CE_FSIZE,
   CF_MODRM, CF_IMM, CF_IMM2, CF_RIPREL,
 } from '../shared/layout';
 import { EXIT_GP, EXIT_UD } from '../shared/exit';
@@ -19,7 +19,7 @@ import { readReg, writeReg } from '../state';
 import { readMem, writeMem } from '../mmu/access';
 import { alu, CMP } from '../ops/alu';
 import { shifted } from '../ops/shift';
-import { cond, setLazy, FL_LOGIC } from '../ops/flags';
+import { cond, setLazy, parkCF, FL_LOGIC, FL_INC, FL_DEC } from '../ops/flags';
 
 // Prefix bits (d_prefix)
 export const P_66 = 1;
@@ -328,69 +328,124 @@ function writeEntry(ce: usize, rip: u64, host: usize, op: i32): void {
 // (alu(), cond(), readMem/writeMem), so both paths agree by construction. An instruction runs
 // through dispatch() the first time (when it is decoded) and fast from then on.
 export const FK_NONE = 0;
-const FK_MOV_RR = 1;   // 89/8B mod=3: FA = FB
-export const FK_LOAD = 2;     // 8B mem: FA = [ea]
-export const FK_STORE = 3;    // 89 mem: [ea] = FA
-export const FK_ALU_RR = 4;   // 01..3B (Ev,Gv / Gv,Ev) mod=3: FA = FA op FB, op in CE_FB >> 4
-export const FK_ALU_RI = 5;   // 81/83 mod=3: FA = FA op imm
-export const FK_TEST_RR = 6;  // 85 mod=3
+export const FK_MOV_RR = 1;   // 88/89/8A/8B mod=3: FA = FB
+export const FK_LOAD = 2;     // 8A/8B mem: FA = [ea]
+export const FK_STORE = 3;    // 88/89 mem: [ea] = FA
+export const FK_ALU_RR = 4;   // 00..3B (E,G / G,E) mod=3: FA = FA op FB, op in CE_FB >> 4
+export const FK_ALU_RI = 5;   // 80/81/83 mod=3: FA = FA op imm
+export const FK_TEST_RR = 6;  // 84/85 mod=3
 export const FK_JCC = 7;      // 70..7F, 0F 80..8F: FA = condition code
-export const FK_SHIFT_RI = 8; // C1/D1 mod=3: FA = FA shifted by imm (D1: 1), group-2 op in CE_FB >> 4
-const FK_LEA = 9;      // 8D: FA = ea
-const FK_MOV_RI = 10;  // B8+r: FA = imm
-export const FK_ALU_RM = 11;  // 03..3B (Gv,Ev) mem: FA = FA op [ea]
+export const FK_SHIFT_RI = 8; // C0/C1/D0/D1 mod=3: FA = FA shifted by imm (D0/D1: 1), group-2 op in CE_FB >> 4
+export const FK_LEA = 9;      // 8D: FA = ea
+export const FK_MOV_RI = 10;  // B0+r, B8+r: FA = imm
+export const FK_ALU_RM = 11;  // 02..3B (G,E) mem: FA = FA op [ea]
+export const FK_CMP_MR = 12;  // 38/39 mem: flags of [ea] - FA
+export const FK_TEST_MR = 13; // 84/85 mem: flags of [ea] & FA
+export const FK_MOVX_R = 14;  // 0F B6/B7/BE/BF, 63 mod=3: FA = extended FB & 15 (MOVX_* in FB's high bits)
+export const FK_MOVX_M = 15;  // the same from memory
+export const FK_INCDEC = 16;  // FE/FF /0 /1 mod=3: FA = FA +- 1 (FB = 1: DEC); CF kept
 
-/** Which fast form the instruction decode() just decoded is, filling FA/FB; FK_NONE if none. */
+// FK_MOVX_*: the source size and signedness in CE_FB (bits 4-5: log2 of the size; bit 6: signed).
+export const MOVX_SIGNED = 0x40;
+
+// Byte registers: without a REX prefix, 4..7 are AH..BH, which no fast form takes; so the fast
+// forms read and write byte registers with rex = 1 (the low byte of register n).
+@inline function byteRegOk(n: i32): bool { return d_rex != 0 || n < 4; }
+
+/**
+ * Which fast form the instruction decode() just decoded is, filling FA/FB and its operand size
+ * (CE_FSIZE); FK_NONE if none.
+ */
 function fastForm(ce: usize, op: i32): i32 {
-  if (d_prefix & (P_LOCK | P_66 | P_F2 | P_F3)) return FK_NONE;
+  const kind = fastKind(ce, op);
+  if (kind != FK_NONE && load<u8>(ce, CE_FSIZE) == 0) store<u8>(ce, <u8>d_opsize, CE_FSIZE);
+  return kind;
+}
+
+function fastKind(ce: usize, op: i32): i32 {
+  store<u8>(ce, 0, CE_FSIZE);
+  if (d_prefix & (P_LOCK | P_F2 | P_F3)) return FK_NONE;
   if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
     store<u8>(ce, <u8>(op & 0xf), CE_FA);
     return FK_JCC;
   }
-  if (d_opsize != 4 && d_opsize != 8) return FK_NONE;
-  if (op == 0x89 || op == 0x8b) {
-    const toE = op == 0x89;
-    store<u8>(ce, <u8>(toE ? d_rm : d_reg), CE_FA);
-    store<u8>(ce, <u8>(toE ? d_reg : d_rm), CE_FB);
-    if (d_mod == 3) return FK_MOV_RR;
-    store<u8>(ce, <u8>d_reg, CE_FA);
-    return toE ? FK_STORE : FK_LOAD;
-  }
-  if (op >= 0xb8 && op <= 0xbf) {
-    store<u8>(ce, <u8>((op & 7) | ((d_rex & 1) << 3)), CE_FA);
+  // The byte forms (the opcode's low bit clear in 00..3B, 84..8B, C0/D0, FE; 80; B0..B7).
+  let byte = false;
+  if ((op < 0x40 && (op & 7) < 4) || (op >= 0x84 && op <= 0x8b) || op == 0xc0 || op == 0xd0 || op == 0xfe ||
+      op == 0xc1 || op == 0xd1 || op == 0xff || op == 0x81 || op == 0x83) byte = (op & 1) == 0;
+  if (op == 0x80 || (op >= 0xb0 && op <= 0xb7)) byte = true;
+  if (byte) store<u8>(ce, 1, CE_FSIZE);
+  if (op >= 0xb0 && op <= 0xbf) {
+    const r = (op & 7) | ((d_rex & 1) << 3);
+    if (byte && !byteRegOk(r)) return FK_NONE;
+    store<u8>(ce, <u8>r, CE_FA);
     return FK_MOV_RI;
   }
   if (op == 0x8d && d_mod != 3) {
     store<u8>(ce, <u8>d_reg, CE_FA);
     return FK_LEA;
   }
-  if (op < 0x40 && (op & 7) == 3 && d_mod != 3) {
+  // Movzx/movsx (0F B6 B7 BE BF) and movsxd (63).
+  if (op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf || op == 0x63) {
+    let src = 0;
+    let signed = false;
+    if (op == 0x63) { src = d_opsize == 8 ? 2 : (d_opsize == 4 ? 2 : 1); signed = d_opsize == 8; }
+    else { src = op & 1; signed = (op & 8) != 0; }
+    if (d_mod == 3 && src == 0 && !byteRegOk(d_rm)) return FK_NONE;
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, <u8>((d_mod == 3 ? d_rm : 0) | (src << 4) | (signed ? MOVX_SIGNED : 0)), CE_FB);
+    return d_mod == 3 ? FK_MOVX_R : FK_MOVX_M;
+  }
+  if (byte && !byteRegOk(d_reg) && op != 0x80 && op != 0xc0 && op != 0xd0 && op != 0xfe) return FK_NONE;
+  if (op >= 0x88 && op <= 0x8b) {
+    const toE = (op & 2) == 0;
+    if (d_mod == 3) {
+      if (byte && !byteRegOk(d_rm)) return FK_NONE;
+      store<u8>(ce, <u8>(toE ? d_rm : d_reg), CE_FA);
+      store<u8>(ce, <u8>(toE ? d_reg : d_rm), CE_FB);
+      return FK_MOV_RR;
+    }
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    return toE ? FK_STORE : FK_LOAD;
+  }
+  if (op < 0x40 && (op & 7) >= 2 && (op & 7) < 4 && d_mod != 3) {
     store<u8>(ce, <u8>d_reg, CE_FA);
     store<u8>(ce, <u8>((op >> 3) << 4), CE_FB);
     return FK_ALU_RM;
   }
-  if (d_mod != 3) return FK_NONE;
-  if (op == 0xc1 || op == 0xd1) {
+  if (d_mod != 3) {
+    if (op == 0x38 || op == 0x39) { store<u8>(ce, <u8>d_reg, CE_FA); return FK_CMP_MR; }
+    if (op == 0x84 || op == 0x85) { store<u8>(ce, <u8>d_reg, CE_FA); return FK_TEST_MR; }
+    return FK_NONE;
+  }
+  // Register-only forms from here on: the rm operand must be a legal byte register too.
+  if (byte && !byteRegOk(d_rm)) return FK_NONE;
+  if (op == 0xc0 || op == 0xc1 || op == 0xd0 || op == 0xd1) {
     store<u8>(ce, <u8>d_rm, CE_FA);
     store<u8>(ce, <u8>((d_reg & 7) << 4), CE_FB);
-    if (op == 0xd1) store<u64>(ce, 1, CE_IMM);
+    if (op >= 0xd0) store<u64>(ce, 1, CE_IMM);
     return FK_SHIFT_RI;
   }
-  if (op < 0x40 && ((op & 7) == 1 || (op & 7) == 3)) {
-    const toE = (op & 7) == 1;
+  if (op < 0x40 && (op & 7) < 4) {
+    const toE = (op & 7) < 2;
     store<u8>(ce, <u8>(toE ? d_rm : d_reg), CE_FA);
     store<u8>(ce, <u8>((toE ? d_reg : d_rm) | ((op >> 3) << 4)), CE_FB);
     return FK_ALU_RR;
   }
-  if (op == 0x81 || op == 0x83) {
+  if (op == 0x80 || op == 0x81 || op == 0x83) {
     store<u8>(ce, <u8>d_rm, CE_FA);
     store<u8>(ce, <u8>((d_reg & 7) << 4), CE_FB);
     return FK_ALU_RI;
   }
-  if (op == 0x85) {
+  if (op == 0x84 || op == 0x85) {
     store<u8>(ce, <u8>d_rm, CE_FA);
     store<u8>(ce, <u8>d_reg, CE_FB);
     return FK_TEST_RR;
+  }
+  if ((op == 0xfe || op == 0xff) && (d_reg & 7) < 2) {
+    store<u8>(ce, <u8>d_rm, CE_FA);
+    store<u8>(ce, <u8>(d_reg & 7), CE_FB);
+    return FK_INCDEC;
   }
   return FK_NONE;
 }
@@ -416,37 +471,38 @@ function fastForm(ce: usize, op: i32): i32 {
 /** Runs the fast form `kind` of the validated entry `ce` at `rip`, committing rip as step() does. */
 @inline export function runFast(ce: usize, rip: u64, kind: i32): void {
   let next = rip + <u64>load<u8>(ce, CE_LEN);
-  const size = <i32>load<u8>(ce, CE_OPSIZE);
+  const size = <i32>load<u8>(ce, CE_FSIZE);
   const fa = <i32>load<u8>(ce, CE_FA);
   const fb = <i32>load<u8>(ce, CE_FB);
+  // rex = 1 throughout: a byte register here is never AH..BH (see byteRegOk).
   switch (kind) {
-    case FK_MOV_RR: writeReg(fa, size, 0, readReg(fb, size, 0)); break;
+    case FK_MOV_RR: writeReg(fa, size, 1, readReg(fb, size, 1)); break;
     case FK_LOAD: {
       const v = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
       if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
-      writeReg(fa, size, 0, v);
+      writeReg(fa, size, 1, v);
       break;
     }
     case FK_STORE: {
-      writeMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size, readReg(fa, size, 0));
+      writeMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size, readReg(fa, size, 1));
       if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
       break;
     }
     case FK_ALU_RR: {
       const op = fb >> 4;
-      const r = alu(op, size, readReg(fa, size, 0), readReg(fb & 15, size, 0));
-      if (op != CMP) writeReg(fa, size, 0, r);
+      const r = alu(op, size, readReg(fa, size, 1), readReg(fb & 15, size, 1));
+      if (op != CMP) writeReg(fa, size, 1, r);
       break;
     }
     case FK_ALU_RI: {
       const op = fb >> 4;
-      const r = alu(op, size, readReg(fa, size, 0), load<u64>(ce, CE_IMM));
-      if (op != CMP) writeReg(fa, size, 0, r);
+      const r = alu(op, size, readReg(fa, size, 1), load<u64>(ce, CE_IMM));
+      if (op != CMP) writeReg(fa, size, 1, r);
       break;
     }
     case FK_TEST_RR: {
-      const a = readReg(fa, size, 0);
-      const b = readReg(fb, size, 0);
+      const a = readReg(fa, size, 1);
+      const b = readReg(fb, size, 1);
       setLazy(FL_LOGIC, size, a, b, a & b);
       break;
     }
@@ -454,29 +510,64 @@ function fastForm(ce: usize, op: i32): i32 {
       if (cond(fa)) next += load<u64>(ce, CE_IMM);
       break;
     case FK_SHIFT_RI:
-      writeReg(fa, size, 0, shifted(fb >> 4, size, readReg(fa, size, 0), <u32>load<u64>(ce, CE_IMM)));
+      writeReg(fa, size, 1, shifted(fb >> 4, size, readReg(fa, size, 1), <u32>load<u64>(ce, CE_IMM)));
       break;
     case FK_LEA:
       // The address size (67) truncates the address (entryAddr leaves it in d_ea, without the
       // FS/GS base); the operand size truncates the result.
       entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
-      writeReg(fa, size, 0, d_ea);
+      writeReg(fa, size, 1, d_ea);
       break;
-    case FK_MOV_RI: writeReg(fa, size, 0, load<u64>(ce, CE_IMM)); break;
-    default: { // FK_ALU_RM
+    case FK_MOV_RI: writeReg(fa, size, 1, load<u64>(ce, CE_IMM)); break;
+    case FK_ALU_RM: {
       const b = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
       if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
       const op = fb >> 4;
-      const r = alu(op, size, readReg(fa, size, 0), b);
-      if (op != CMP) writeReg(fa, size, 0, r);
+      const r = alu(op, size, readReg(fa, size, 1), b);
+      if (op != CMP) writeReg(fa, size, 1, r);
+      break;
+    }
+    case FK_CMP_MR: {
+      const a = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      alu(CMP, size, a, readReg(fa, size, 1));
+      break;
+    }
+    case FK_TEST_MR: {
+      const a = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      const b = readReg(fa, size, 1);
+      setLazy(FL_LOGIC, size, a, b, a & b);
+      break;
+    }
+    case FK_MOVX_R: writeReg(fa, size, 1, movx(readReg(fb & 15, 1 << ((fb >> 4) & 3), 1), fb)); break;
+    case FK_MOVX_M: {
+      const v = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), 1 << ((fb >> 4) & 3));
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      writeReg(fa, size, 1, movx(v, fb));
+      break;
+    }
+    default: { // FK_INCDEC, as alu.ts's incDec
+      const a = readReg(fa, size, 1);
+      const r = fb ? a - 1 : a + 1;
+      parkCF();
+      setLazy(fb ? FL_DEC : FL_INC, size, a, 1, r);
+      writeReg(fa, size, 1, r);
       break;
     }
   }
   store<u64>(STATE + RIP, next);
 }
 
+/** A movzx/movsx/movsxd source value `v` extended as CE_FB says (the destination truncates). */
+@inline export function movx(v: u64, fb: i32): u64 {
+  if (!(fb & MOVX_SIGNED)) return v;
+  const sh = <u64>(64 - (8 << ((fb >> 4) & 3)));
+  return <u64>(<i64>(v << sh) >> sh);
+}
+
 /** Loads a validated entry into the d_* globals as decode() would have left them. */
-@inline function cacheLoad(ce: usize, rip: u64): i32 {
+@inline export function cacheLoad(ce: usize, rip: u64): i32 {
   const len = <i32>load<u8>(ce, CE_LEN);
   const flags = <i32>load<u8>(ce, CE_FLAGS);
   const prefix = <i32>load<u8>(ce, CE_PREFIX);
@@ -500,6 +591,17 @@ function fastForm(ce: usize, op: i32): i32 {
   d_next = next;
   if (mod != 3) d_addr = entryAddr(ce, next, flags, prefix);
   return op;
+}
+
+/**
+ * Runs the validated entry `ce` at `rip` that is not a fast form through the table's handler,
+ * committing rip (or noting the fault) as step() does; for a run's last instruction.
+ */
+@inline export function runSlow(ce: usize, rip: u64): void {
+  d_rip = rip;
+  dispatch(cacheLoad(ce, rip));
+  if (exiting && !exitCompletes) { noteFaultRip(rip); return; }
+  store<u64>(STATE + RIP, d_next);
 }
 
 /** decodeCached()'s answer when it has already run the instruction as a fast form. */

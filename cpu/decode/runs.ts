@@ -1,6 +1,8 @@
 // Runs of fast forms: the interpreter's block cache (issue #11; docs/architecture.md "Runs of fast
-// forms"). A run is up to RUN_MAX_OPS consecutive instructions, all fast forms (decoder.ts
-// fastForm), inside one page, ending at the first Jcc or store. Its record keeps a snapshot of
+// forms"; "The interpreter, third stage"). A run is up to RUN_MAX_OPS consecutive instructions
+// inside one page: fast forms (decoder.ts fastForm), ending at the first store or at the first
+// instruction that is not a fast form (which is the run's last, run through dispatch()); a Jcc
+// inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
 // the code bytes it covers and its own copies of the instructions' cache entries, so one compare
 // of at most RUN_MAX_BYTES bytes against the code now in memory validates all of it, instead of
 // a TLB lookup, a cache lookup and a 16-byte compare per instruction.
@@ -14,22 +16,23 @@
 //
 // Flag liveness: when the record is made, a backward scan marks the instructions whose flags a
 // later instruction of the run replaces entirely before anything can see them (a Jcc, ADC/SBB,
-// RCL/RCR, or an instruction that may fault, whose fault must show the flags exactly as they
-// were); those run without computing or recording flags (runDead). The run's last flags are
-// always left live.
+// RCL/RCR, an instruction that may fault, whose fault must show the flags exactly as they
+// were, or the last one run through dispatch()); those run without computing or recording
+// flags (runDead). The run's last flags are always left live.
 
 import {
   RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_MAX_BYTES, RUN_MAX_OPS,
-  DCACHE_MASKS, DCACHE_ENTRY_SIZE, CE_RIP, CE_LEN, CE_BYTES, CE_FAST, CE_FA, CE_FB, CE_IMM, CE_OPSIZE,
-  CE_DEADF, TLBE_EXEC_TAG, TLBE_FRAME, STATE, RIP,
+  DCACHE_MASKS, DCACHE_ENTRY_SIZE, CE_RIP, CE_LEN, CE_BYTES, CE_FAST, CE_FA, CE_FB, CE_IMM,
+  CE_DEADF, CE_FSIZE, TLBE_EXEC_TAG, TLBE_FRAME, STATE, RIP,
 } from '../shared/layout';
 import { exiting, readReg, writeReg } from '../state';
+import { cond } from '../ops/flags';
 import { tlbEntry } from '../mmu/tlb';
 import { ADC, SBB, CMP, aluValue } from '../ops/alu';
 import { ROL, ROR, RCL, RCR, shiftValue } from '../ops/shift';
 import {
-  cacheEntry, runFast, FK_NONE, FK_JCC, FK_STORE, FK_LOAD, FK_ALU_RM, FK_ALU_RR, FK_ALU_RI,
-  FK_TEST_RR, FK_SHIFT_RI,
+  cacheEntry, runFast, runSlow, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA, FK_MOVX_R, FK_JCC, FK_STORE,
+  FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI, FK_INCDEC,
 } from './decoder';
 
 @inline function runSlot(rip: u64): usize {
@@ -69,12 +72,13 @@ function buildRun(rn: usize, rip: u64): void {
         break;
       }
       const kind = <i32>load<u8>(ce, CE_FAST);
-      if (kind == FK_NONE) break;
       memory.copy(rn + RN_OPS + <usize>k * DCACHE_ENTRY_SIZE, ce, DCACHE_ENTRY_SIZE);
       k++;
       bytes += len;
       r += <u64>len;
-      if (kind == FK_JCC || kind == FK_STORE) break;
+      // Any instruction may end a run (run through dispatch(), as step() does); a Jcc is a
+      // side exit when taken; a store ends the run, since it may have written the run's code.
+      if (kind == FK_NONE || kind == FK_STORE) break;
     }
   }
   markDeadFlags(rn, k);
@@ -100,13 +104,17 @@ function markDeadFlags(rn: usize, n: i32): void {
       dead = !live;
       live = false;
     } else if (kind == FK_SHIFT_RI) {
-      const size = <i32>load<u8>(ce, CE_OPSIZE);
+      const size = <i32>load<u8>(ce, CE_FSIZE);
       const count = <u32>load<u64>(ce, CE_IMM) & (size == 8 ? 63 : 31);
       if (count == 0) { /* changes no flag */ }
       else if (op == RCL || op == RCR) live = true;
       else if (op == ROL || op == ROR) dead = !live; // CF and OF only: the others pass through
       else { dead = !live; live = false; }
-    } else if (kind == FK_JCC || kind == FK_LOAD || kind == FK_STORE || kind == FK_ALU_RM) {
+    } else if (kind == FK_INCDEC) {
+      dead = !live; // all but CF: like ROL/ROR, liveness passes through
+    } else if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R) {
+      // Jcc reads flags; loads, stores and the other memory forms may fault, and the fault
+      // must show the flags; an instruction run through dispatch() may do anything.
       live = true;
     }
     store<u8>(ce, dead ? 1 : 0, CE_DEADF);
@@ -115,16 +123,20 @@ function markDeadFlags(rn: usize, n: i32): void {
 
 /** Runs a register-only instruction whose flags are dead: its value alone, no flag record. */
 @inline function runDead(ce: usize, rip: u64, kind: i32): void {
-  const size = <i32>load<u8>(ce, CE_OPSIZE);
+  const size = <i32>load<u8>(ce, CE_FSIZE);
   const fa = <i32>load<u8>(ce, CE_FA);
   const fb = <i32>load<u8>(ce, CE_FB);
   const op = fb >> 4;
+  // rex = 1: a fast form's byte register is never AH..BH (decoder.ts byteRegOk).
   if (kind == FK_ALU_RR) {
-    if (op != CMP) writeReg(fa, size, 0, aluValue(op, readReg(fa, size, 0), readReg(fb & 15, size, 0)));
+    if (op != CMP) writeReg(fa, size, 1, aluValue(op, readReg(fa, size, 1), readReg(fb & 15, size, 1)));
   } else if (kind == FK_ALU_RI) {
-    if (op != CMP) writeReg(fa, size, 0, aluValue(op, readReg(fa, size, 0), load<u64>(ce, CE_IMM)));
+    if (op != CMP) writeReg(fa, size, 1, aluValue(op, readReg(fa, size, 1), load<u64>(ce, CE_IMM)));
   } else if (kind == FK_SHIFT_RI) {
-    writeReg(fa, size, 0, shiftValue(op, size, readReg(fa, size, 0), <u32>load<u64>(ce, CE_IMM)));
+    writeReg(fa, size, 1, shiftValue(op, size, readReg(fa, size, 1), <u32>load<u64>(ce, CE_IMM)));
+  } else if (kind == FK_INCDEC) {
+    const a = readReg(fa, size, 1);
+    writeReg(fa, size, 1, fb ? a - 1 : a + 1);
   } // FK_TEST_RR: nothing
   store<u64>(STATE + RIP, rip + <u64>load<u8>(ce, CE_LEN));
 }
@@ -158,12 +170,25 @@ function markDeadFlags(rn: usize, n: i32): void {
   let at = rip;
   for (let k = 0; k < n; k++) {
     const kind = <i32>load<u8>(ce, CE_FAST);
-    if (load<u8>(ce, CE_DEADF)) runDead(ce, at, kind);
+    const next = at + <u64>load<u8>(ce, CE_LEN);
+    if (kind == FK_JCC) {
+      // A taken Jcc leaves the run (a side exit); not taken, the run goes on.
+      if (cond(<i32>load<u8>(ce, CE_FA))) {
+        store<u64>(STATE + RIP, next + load<u64>(ce, CE_IMM));
+        return k + 1;
+      }
+      store<u64>(STATE + RIP, next);
+    } else if (kind == FK_NONE) {
+      // The last instruction, not a fast form: through the table's handler, as step() does it.
+      // A fault leaves rip; a trap (syscall) has committed it and run() counts it.
+      runSlow(ce, at);
+      return exiting ? k : n;
+    } else if (load<u8>(ce, CE_DEADF)) runDead(ce, at, kind);
     else {
       runFast(ce, at, kind);
       if (exiting) return k;
     }
-    at += <u64>load<u8>(ce, CE_LEN); // only the last instruction can branch
+    at = next;
     ce += DCACHE_ENTRY_SIZE;
   }
   return n;

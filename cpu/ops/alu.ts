@@ -5,7 +5,7 @@
 import { d_opsize, d_imm, d_mod } from '../decode/decoder';
 import { readE, writeE, readG, writeG, prepareE } from '../decode/operands';
 import { readReg, writeReg, exiting } from '../state';
-import { setLazy, getCF, sizeMask, FL_ADD, FL_ADC, FL_SUB, FL_SBB, FL_LOGIC, FL_INC, FL_DEC, materializeFlags } from './flags';
+import { setLazy, getCF, sizeMask, FL_ADD, FL_ADC, FL_SUB, FL_SBB, FL_LOGIC, FL_INC, FL_DEC, parkCF } from './flags';
 import { R_AX } from '../state';
 
 // Group-1 operation numbers: the ModRM.reg digit of 80/81/83 and bits 5..3 of 00..3D.
@@ -116,7 +116,7 @@ export function opTestEvIz(): void { const a = readE(d_opsize); if (exiting) ret
   if (!prepareE(size)) return;
   const a = readE(size);
   if (exiting) return;
-  materializeFlags(); // INC/DEC keep CF: park it in RFLAGS before the new record
+  parkCF(); // INC/DEC keep CF: park it in RFLAGS before the new record
   const r = dec ? a - 1 : a + 1;
   setLazy(dec ? FL_DEC : FL_INC, size, a, 1, r);
   writeE(size, r);

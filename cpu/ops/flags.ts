@@ -108,6 +108,19 @@ export function setStatusFlags(mask: u64, bits: u64): void {
   store<u64>(STATE + RFLAGS, (f & ~mask) | (bits & mask));
 }
 
+/**
+ * Before INC/DEC's record replaces the pending one: CF, the only flag they keep, goes into
+ * RFLAGS, where getCF() finds it under an INC/DEC record. The other status bits of RFLAGS are
+ * not read while a record is pending (materializeFlags rebuilds them all), so computing them
+ * here, as materializeFlags() would, is wasted work.
+ */
+export function parkCF(): void {
+  const kind = lazyKind();
+  if (kind == FL_NONE || kind == FL_INC || kind == FL_DEC) return; // CF is in RFLAGS already
+  const f = load<u64>(STATE + RFLAGS);
+  store<u64>(STATE + RFLAGS, getCF() ? f | CF : f & ~<u64>CF);
+}
+
 /** Sets CF alone (INC/DEC keep CF; BT/shifts set it). */
 export function setCF(v: bool): void {
   const f = materializeFlags();

@@ -68,14 +68,14 @@ function group2(op: i32, size: i32, count: u32): void {
       break;
     }
     case ROL: {
-      const r = c % <u32>bits;
+      const r = c & <u32>(bits - 1); // bits is 8, 16, 32 or 64: a mask, not a division
       res = r == 0 ? v : ((v << <u64>r) | (v >> <u64>(bits - <i32>r))) & m;
       const cf = res & 1;
       setStatusFlags(CF | OF, (cf ? <u64>CF : 0) | ((((res >> msb) & 1) ^ cf) ? <u64>OF : 0));
       break;
     }
     case ROR: {
-      const r = c % <u32>bits;
+      const r = c & <u32>(bits - 1); // bits is 8, 16, 32 or 64: a mask, not a division
       res = r == 0 ? v : ((v >> <u64>r) | (v << <u64>(bits - <i32>r))) & m;
       const hi = (res >> msb) & 1;
       setStatusFlags(CF | OF, (hi ? <u64>CF : 0) | ((hi ^ ((res >> (msb - 1)) & 1)) ? <u64>OF : 0));
@@ -122,11 +122,11 @@ function group2(op: i32, size: i32, count: u32): void {
       return <u64>((<i64>(v << sh) >> sh) >> <i64>c) & m;
     }
     case ROL: {
-      const r = c % <u32>bits;
+      const r = c & <u32>(bits - 1); // bits is 8, 16, 32 or 64: a mask, not a division
       return r == 0 ? v : ((v << <u64>r) | (v >> <u64>(bits - <i32>r))) & m;
     }
     default: { // ROR
-      const r = c % <u32>bits;
+      const r = c & <u32>(bits - 1); // bits is 8, 16, 32 or 64: a mask, not a division
       return r == 0 ? v : ((v >> <u64>r) | (v << <u64>(bits - <i32>r))) & m;
     }
   }

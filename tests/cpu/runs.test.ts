@@ -1,7 +1,9 @@
 // The interpreter's runs of fast forms (cpu/decode/runs.ts) against the host CPU: random straight-
 // line sequences of the fast forms (ALU reg/reg, reg/imm and reg/[mem] with all eight operations,
 // TEST, shifts and rotates by an immediate or 1, MOV, MOV imm, LEA, loads and stores, Jcc over
-// the next instruction), some with
+// the next instruction; in byte, word, dword and qword sizes; CMP/TEST with memory, movzx, movsx,
+// movsxd, INC/DEC; and instructions that are not fast forms, which end a run through dispatch():
+// NOT/NEG, CMOVcc, SETcc, XCHG, shifts by CL, SSE2 register forms), some with
 // a load from an unmapped page in the middle, so that a fault inside a run must show the
 // registers and flags exactly as the host leaves them (the liveness scan must not have skipped
 // flags a fault can see). Each case runs three times in a row at the same address: the first
@@ -35,6 +37,7 @@ function insn(r: Prng): Insn {
   const a = r.pick(REGS), b = r.pick(REGS);
   const op = r.int(8);
   const disp = r.int(16) * 8; // inside the data page
+  if (r.int(3) === 0) return insn2(r, w, a, b, op, disp);
   switch (r.int(12)) {
     case 0: case 1: return { bytes: [...rex(w, b, a), op * 8 + 1, modrm(3, b, a)], shift: false, flags: true }; // op a, b
     case 2: return { bytes: [...rex(w, 0, a), 0x83, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a, imm8
@@ -48,6 +51,46 @@ function insn(r: Prng): Insn {
       : { bytes: [...rex(false, 0, a), 0xb8 + (a & 7), ...le(r.u32(), 4)], shift: false };               // mov a, imm
     case 10: return { bytes: [...rex(w, b, RSI), 0x8d, modrm(1, b, RSI), disp], shift: false };          // lea b, [rsi+d]
     default: return { bytes: [...rex(w, b, RSI), r.bool() ? 0x89 : 0x8b, modrm(1, b, RSI), disp], shift: false }; // store/load
+  }
+}
+
+/**
+ * The byte and word forms, movzx/movsx/movsxd, CMP and TEST with a memory operand, INC/DEC.
+ * Byte operands sometimes without a REX prefix, so that registers 4..7 are AH..BH (which the
+ * fast forms leave to dispatch()).
+ */
+function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: number): Insn {
+  const rb = (reg: number, rm: number): number[] => {
+    const x = rex(false, reg, rm);
+    return x.length || r.bool() ? [x.length ? x[0] : 0x40] : [];
+  };
+  const sz = (): number[] => (r.int(3) === 0 ? [0x66] : []); // a word operand sometimes
+  const cc = 2 + r.int(10); // CMOVcc/SETcc never read OF, which a shift may leave undefined
+  switch (r.int(15)) {
+    // Not fast forms: each ends its run, run through dispatch() (runs.ts): NOT/NEG, CMOVcc,
+    // SETcc, XCHG, shifts by CL, and SSE register forms.
+    case 12: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, 0, a), 0xf7, modrm(3, r.pick([2, 3]), a)], shift: false, flags: true }; }
+    case 13: return r.pick([
+      { bytes: [...rex(w, b, a), 0x0f, 0x40 + cc, modrm(3, b, a)], shift: false },
+      { bytes: [...rb(0, a), 0x0f, 0x90 + cc, modrm(3, 0, a)], shift: false },
+      { bytes: [...rex(w, b, a), 0x87, modrm(3, b, a)], shift: false },
+      { bytes: [...rex(w, 0, a), 0xd3, modrm(3, r.pick([0, 1, 4, 5, 7]), a)], shift: true },
+    ]);
+    case 14: return { bytes: [0x66, ...rex(false, b, a), 0x0f, r.pick([0xef, 0xeb, 0xfe, 0xd4, 0xfa, 0x6f, 0x61, 0xdb]), modrm(3, b, a)], shift: false }; // SSE2 xmm a, xmm b
+    case 0: return { bytes: [...rb(b, a), op * 8 + r.pick([0, 2]), modrm(3, b, a)], shift: false, flags: true }; // op a8, b8
+    case 1: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), op * 8 + r.pick([1, 3]), modrm(3, b, a)], shift: false, flags: true }; }
+    case 2: return { bytes: [...rb(0, a), 0x80, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a8, imm8
+    case 3: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, RSI), r.pick([0x38, 0x39, 0x84, 0x85]), modrm(1, b, RSI), disp], shift: false, flags: true }; } // cmp/test [rsi+d], b
+    case 4: return { bytes: [...rb(b, RSI), r.pick([0x3a, 0x02, 0x22, 0x32]), modrm(1, b, RSI), disp], shift: false, flags: true }; // op b8, [rsi+d]
+    case 5: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), 0x0f, r.pick([0xb6, 0xb7, 0xbe, 0xbf]), modrm(3, b, a)], shift: false }; } // movzx/movsx b, a
+    case 6: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, RSI), 0x0f, r.pick([0xb6, 0xb7, 0xbe, 0xbf]), modrm(1, b, RSI), disp], shift: false }; }
+    case 7: return { bytes: [...rex(w, b, r.bool() ? a : RSI), 0x63, ...(r.bool() ? [modrm(3, b, a)] : [modrm(1, b, RSI), disp])], shift: false }; // movsxd
+    case 8: { const p = r.int(3); return { bytes: p === 0 ? [...rb(0, a), 0xfe, modrm(3, r.int(2), a)] : [...(p === 1 ? [0x66] : []), ...rex(p === 2 && w, 0, a), 0xff, modrm(3, r.int(2), a)], shift: false, flags: true }; } // inc/dec
+    case 9: return r.bool() ? { bytes: [...rb(0, a), 0xc0, modrm(3, op, a), r.pick([0, 1, 3, 7, 8, 9, 17, r.int(256)])], shift: true } // shift a8
+      : { bytes: [...rb(0, a), 0xd0, modrm(3, op, a)], shift: true };
+    case 10: return { bytes: [...rb(b, RSI), r.bool() ? 0x88 : 0x8a, modrm(1, b, RSI), disp], shift: false }; // byte store/load
+    default: return r.bool() ? { bytes: [...rb(b, a), r.bool() ? 0x88 : 0x8a, modrm(3, b, a)], shift: false } // mov a8, b8
+      : { bytes: [...rb(0, a), 0xb0 + (a & 7), r.int(256)], shift: false };
   }
 }
 
