@@ -9,7 +9,7 @@ import { tryRun, runsInit } from './decode/runs';
 import { exiting, exitCompletes, clearExit } from './state';
 import { tlbFlushAll, tlbFlushPage } from './mmu/tlb';
 import { materializeFlags } from './ops/flags';
-import { jitEnabled, runJit } from './jit/blocks';
+import { jitEnabled, jitWarm, runJit } from './jit/blocks';
 
 export { tlbFlushAll, tlbFlushPage };
 export { jitSyscall } from './ops/fastsys';
@@ -20,7 +20,7 @@ export function rflags(): u64 { return materializeFlags(); }
 
 /** Runs up to `budget` instructions; returns an EXIT_* code (cpu/shared/exit.ts). */
 export function run(budget: i32): i32 {
-  if (jitEnabled()) return runJit(budget);
+  if (jitEnabled() && jitWarm()) return runJit(budget);
   clearExit();
   let i = 0;
   while (i < budget) {

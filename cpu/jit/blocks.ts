@@ -35,11 +35,23 @@ let threshold: i32 = 0;
 /** 0: the interpreter alone (--no-jit). */
 let jitOn: bool = false;
 
-export function jitSetup(on: bool, hot: i32): void {
+/**
+ * Instructions a thread retires (its INSN_COUNT) before the run loop looks for blocks at all:
+ * a short program — a hello is ~1,400 instructions, a busybox applet a few hundred thousand —
+ * finishes in the interpreter sooner than its first compiles would (the translator is cold
+ * JavaScript then: ~5-10 ms for the first blocks). Set by the host (jitSetup).
+ */
+let warmup: u64 = 0;
+
+export function jitSetup(on: bool, hot: i32, warm: i32): void {
   jitOn = on;
   threshold = hot < 1 ? 1 : hot;
+  warmup = warm < 0 ? 0 : <u64>warm;
   jitFlush();
 }
+
+/** Whether the thread on the core has run long enough for the compiler tier (warmup). */
+@inline export function jitWarm(): bool { return load<u64>(STATE + INSN_COUNT) >= warmup; }
 
 /** Forgets every block (the host's table slots are reused from scratch). */
 export function jitFlush(): void {

@@ -15,7 +15,7 @@ export interface CoreExports {
   /** Decodes the instruction at rip without running it: length << 16 | opcode index, or -1. */
   decodeOne(): number;
   /** The compiler tier (cpu/jit): on/off and the executions before a block is compiled. */
-  jitSetup(on: boolean, hot: number): void;
+  jitSetup(on: boolean, hot: number, warm: number): void;
   _start(): void;
 }
 
@@ -27,12 +27,22 @@ export const JIT_HOT = 32;
  * ways), else the default. WASL_JIT_HOT overrides the threshold (1: compile on first sight,
  * which the oracle tests use to put every case through the compiler); WASL_JIT_SLOTS the cache size.
  */
-export function jitDefaults(): { on: boolean; hot: number; slots: number } {
+export function jitDefaults(): { on: boolean; hot: number; slots: number; warm: number } {
   const v = process.env.WASL_JIT;
   const hot = Number(process.env.WASL_JIT_HOT) || JIT_HOT;
   const slots = Number(process.env.WASL_JIT_SLOTS) || JIT_SLOTS;
-  return { on: v === undefined || v === '' ? JIT_DEFAULT : v !== '0', hot, slots };
+  // WASL_JIT_HOT=1 (every block compiled on first sight, for the tests) compiles from the first
+  // instruction on; WASL_JIT_WARMUP sets the warm-up itself.
+  const w = process.env.WASL_JIT_WARMUP;
+  const warm = w !== undefined && w !== '' ? Number(w) : hot <= 1 ? 0 : JIT_WARMUP;
+  return { on: v === undefined || v === '' ? JIT_DEFAULT : v !== '0', hot, slots, warm };
 }
+/**
+ * Instructions a thread runs in the interpreter before the compiler tier starts (cpu/jit/blocks.ts
+ * jitSetup): short programs end before compiling would pay (a hello's two first compiles cost
+ * ~10 ms of its start-up, the interpreter runs it in ~2 ms).
+ */
+export const JIT_WARMUP = 1_000_000;
 /** Compiled blocks kept at once (table slots; the oldest is evicted). WASL_JIT_SLOTS for tests. */
 export const JIT_SLOTS = 4096;
 export const JIT_DEFAULT = true;
@@ -98,7 +108,7 @@ export class Core {
   /** Switches the compiler tier on or off (--no-jit); either way the block table starts empty. */
   setJit(on: boolean, hot = jitDefaults().hot): void {
     if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, jitDefaults().slots);
-    this.exports.jitSetup(on, hot);
+    this.exports.jitSetup(on, hot, hot <= 1 ? 0 : jitDefaults().warm);
   }
 
   refreshViews(): void {

@@ -19,29 +19,24 @@ import type { Task } from './task.js';
 const REALTIME_SLACK_NS = 2_000_000n;
 /** WASL_FASTSYS=0 sends every syscall to lxcore (to compare the two paths, in tests and benches). */
 const DISABLED = process.env.WASL_FASTSYS === '0';
-// The host's monotonic clock, read through performance.now(): a double in milliseconds since
-// Node's time origin, with nanosecond digits, taken from the same source as process.hrtime
-// (uv_hrtime). It is the cheapest clock read Node 20 has — ~45 ns from wasm, against ~70 for
-// process.hrtime.bigint(), whose BigInt the core would have to convert back — and the core reads
-// it at every clock_gettime it answers, so every part of wasl reads CLOCK_MONOTONIC through
-// hostNanos()/monoNs() below: one formula, so the core's and lxcore's readings never disagree
-// and the clock never steps back between them. floor and the ×1e6 are monotonic, so the clock is
-// non-decreasing whenever performance.now() is.
-//
-// HRTIME_AT_ORIGIN puts the value on hrtime's scale (nanoseconds since the host's boot, as
-// CLOCK_MONOTONIC is natively). It is read after performance.now(), so it errs (by the
-// ~50 ns between the two reads) towards a clock slightly ahead of process.hrtime: a deadline a
-// host timer checks against process.hrtime is never seen before the guest's clock reaches it.
-const perfAtStart = performance.now();
-const HRTIME_AT_ORIGIN = Number(process.hrtime.bigint()) - Math.floor(perfAtStart * 1e6) + 1;
+// The host's monotonic clock, read through process.hrtime(): [seconds, nanoseconds] of uv_hrtime,
+// whose sum is exact as a double (below 2^53 ns: 104 days of host uptime). It is the cheapest
+// clock read Node 20 has that counts nanoseconds — ~43 ns from wasm, against ~66 for
+// Number(process.hrtime.bigint()) (a BigInt made and converted back) and ~45 for
+// performance.now(), whose global also loads perf_hooks (~4 ms of a hello's start-up) — and the
+// core reads it at every clock_gettime it answers, so every part of wasl reads CLOCK_MONOTONIC
+// through hostNanos()/monoNs()/hostMs() below: one source, so the core's answers and lxcore's never
+// disagree and the clock cannot step back between them.
 
-/** CLOCK_MONOTONIC in nanoseconds, as a double (exact: below 2^53 for 104 days of host uptime and more). */
-export const hostNanos = (): number => Math.floor(performance.now() * 1e6) + HRTIME_AT_ORIGIN;
+/** CLOCK_MONOTONIC in nanoseconds, as an exact double. */
+export const hostNanos = (): number => { const h = process.hrtime(); return h[0] * 1e9 + h[1]; };
 /** CLOCK_MONOTONIC in nanoseconds. */
 export const monoNs = (): bigint => BigInt(hostNanos());
+/** CLOCK_MONOTONIC in milliseconds (CPU-time accounting, yields). */
+export const hostMs = (): number => hostNanos() / 1e6;
 
-/** Start: the wall clock at the host's time origin, precise to the microsecond. */
-let realOffset = BigInt(Math.round((performance.timeOrigin + perfAtStart) * 1e6)) - BigInt(Math.floor(perfAtStart * 1e6) + HRTIME_AT_ORIGIN);
+/** Start: the wall clock (the middle of Date.now()'s millisecond) less the monotonic clock. */
+let realOffset = BigInt(Date.now()) * 1_000_000n + 500_000n - monoNs();
 
 function syncRealtime(mono: bigint): bigint {
   const wall = BigInt(Date.now()) * 1_000_000n + 500_000n; // the middle of Date.now()'s millisecond

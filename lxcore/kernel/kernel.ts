@@ -18,7 +18,7 @@ import { FdTable } from '../vfs/file.js';
 import { Process, Task, Credentials, ExitStatus, signaledStatus } from './task.js';
 import { loadProgram, initialRegs, killAfterExec, ExeIdentity } from './exec.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
-import { publishFastsys, fastsysCount } from './fastsys.js';
+import { publishFastsys, fastsysCount, hostMs } from './fastsys.js';
 import { interpreterOpener, findProgram } from '../syscalls/sys_exec.js';
 import { setTaskName } from '../syscalls/sys_process.js';
 import { exitSem } from '../syscalls/sys_sem.js';
@@ -156,7 +156,7 @@ export class Kernel {
   outputLeft = Infinity;
   /** CPU time the instance's tasks have had on the core, in ns (limits.cpuSeconds). */
   cpuNs = 0;
-  /** When the task on the core got it (performance.now()): the running stretch's CPU time. */
+  /** When the task on the core got it (hostMs(), ms): the running stretch's CPU time. */
   stretchStart = 0;
   /** Guest instructions retired and syscalls made by all tasks so far (the playground's readout). */
   insnsRetired = 0;
@@ -365,7 +365,7 @@ export class Kernel {
   }
 
   private async loop(): Promise<void> {
-    let lastYield = performance.now();
+    let lastYield = hostMs();
     for (;;) {
       const t = this.runQueue.shift();
       if (!t) {
@@ -376,7 +376,7 @@ export class Kernel {
       if (t.state !== 'runnable') continue;
       this.switchTo(t);
       publishFastsys(this, t, true);
-      this.stretchStart = performance.now();
+      this.stretchStart = hostMs();
       // The state block's counter is the task's own (it travels with its registers).
       const insnsBefore = this.core.insnCount;
       // The task keeps the core across syscalls until it blocks, dies, uses a whole slice or
@@ -398,7 +398,7 @@ export class Kernel {
       const insnsAfter = this.onCore === t ? this.core.insnCount
         : (t.state as string) === 'dead' ? insnsBefore : new DataView(t.regs.buffer, t.regs.byteOffset).getBigUint64(L.INSN_COUNT, true);
       this.insnsRetired += Number(insnsAfter >= insnsBefore ? insnsAfter - insnsBefore : insnsAfter);
-      const now = performance.now();
+      const now = hostMs();
       // Accounting per quantum, not per exit: the clock costs as much as a fast syscall.
       this.chargeCpu(t, now - this.stretchStart);
       if (t.state === 'runnable') { t.nivcsw++; this.runQueue.push(t); } else t.nvcsw++;
@@ -505,7 +505,7 @@ export class Kernel {
     if (p.status) return;
     // Its last stretch on the core counts before a parent's wait can read its times.
     if (this.onCore?.process === p) {
-      const now = performance.now();
+      const now = hostMs();
       this.accountOnly(this.onCore, now - this.stretchStart);
       this.stretchStart = now;
     }

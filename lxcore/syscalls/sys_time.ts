@@ -8,7 +8,7 @@ import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME,
 } from '../abi/time.js';
 import { interruptibleWait, hostTimer, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from '../kernel/signals.js';
-import { monoNs, realNs } from '../kernel/fastsys.js';
+import { monoNs, realNs, hostMs } from '../kernel/fastsys.js';
 import type { Task } from '../kernel/task.js';
 
 const NS = 1_000_000_000n;
@@ -22,7 +22,7 @@ const hostCpuNs = (): bigint => { const u = process.cpuUsage(); return BigInt(u.
  */
 export function taskCpuNs(t: Task, thread: boolean): number {
   const k = t.kernel;
-  const running = Math.max(0, Math.round((performance.now() - k.stretchStart) * 1e6));
+  const running = Math.max(0, Math.round((hostMs() - k.stretchStart) * 1e6));
   return (thread ? t.cpuNs : t.process.cpuNs) + running;
 }
 
