@@ -37,7 +37,9 @@ export const file = (content: (t: Task) => string | Uint8Array, i = ino(), mode 
 export const link = (target: (t: Task) => string, i = ino()): SynLink => ({ kind: 'link', target, ino: i });
 
 const DT: Record<SynNode['kind'], number> = { dir: DT_DIR, file: DT_REG, link: DT_LNK, dev: DT_CHR };
-const BOOT_NS = BigInt(Date.now() - Math.round(process.uptime() * 1000)) * 1_000_000n;
+// The synthetic trees' times: when wasl loaded them (a whole millisecond; the browser's process
+// shim has no uptime(), and performance would load perf_hooks in Node).
+const BOOT_NS = BigInt(Date.now()) * 1_000_000n;
 
 export function synStat(node: SynNode, dev: number): Stat {
   const type = { dir: S_IFDIR, file: S_IFREG, link: S_IFLNK, dev: S_IFCHR }[node.kind];
