@@ -39,10 +39,13 @@ export function jitDefaults(): { on: boolean; hot: number; slots: number; warm: 
 }
 /**
  * Instructions a thread runs in the interpreter before the compiler tier starts (cpu/jit/blocks.ts
- * jitSetup): short programs end before compiling would pay (a hello's two first compiles cost
- * ~10 ms of its start-up, the interpreter runs it in ~2 ms).
+ * jitSetup): short programs end before compiling would pay (a hello — 1,400 instructions — paid
+ * ~10 ms of its start-up for its two first compiles; the interpreter runs it in ~2 ms). Not
+ * more: `npm run bench`'s microbenchmarks warm up for ~400,000 instructions, and a program past
+ * a few hundred thousand has loops worth compiling (1,000,000 was tried: the clock_gettime row
+ * then compiled inside its timed loop).
  */
-export const JIT_WARMUP = 1_000_000;
+export const JIT_WARMUP = 200_000;
 /** Compiled blocks kept at once (table slots; the oldest is evicted). WASL_JIT_SLOTS for tests. */
 export const JIT_SLOTS = 4096;
 export const JIT_DEFAULT = true;
