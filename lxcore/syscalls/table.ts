@@ -47,6 +47,8 @@ const full = (handler: Handler): Impl => ({ handler, support: 'full' });
 const partial = (handler: Handler, note: string): Impl => ({ handler, support: 'partial', note });
 const H = (f: unknown) => f as Handler;
 const PASSTHROUGH = 'paths resolve to wasl\'s own /proc, /dev, /sys (a first slice) or else to the host passthrough at /; the VFS of issue #5 replaces the split';
+/** What opening /proc/PID/fd/N does not do as Linux (docs/quirks.md). */
+const REOPEN = '/proc/PID/fd/N of a socket, terminal, device or synthetic file hands back N\'s own description (files, directories, pipes and FIFOs are opened anew)';
 const XATTR_NOTE = 'volfs (--isolated, --root) keeps user., trusted. and security. attributes; host files (passthrough, drvfs) show none (get: ENODATA, list: empty) and refuse set/remove with EOPNOTSUPP: Node has no xattr calls';
 
 const SCHED = 'kept and reported with Linux\'s rules and permissions; the scheduler itself stays round-robin on one host thread';
@@ -94,8 +96,8 @@ const IMPLEMENTED: Record<string, Impl> = {
   memfd_create: partial(H(mm.sysMemfdCreate), 'shmem files with Linux\'s seals (F_SEAL_SEAL/SHRINK/GROW/WRITE/FUTURE_WRITE/EXEC) and MFD_NOEXEC_SEAL/MFD_EXEC; MFD_HUGETLB gives ENOSYS, as a kernel without hugetlbfs'),
   ioctl: partial(H(io.sysIoctl), 'FIOCLEX/FIONCLEX/FIONBIO; lxcore ttys (ptys, the CLI\'s terminal): TCGETS/TCSETS*/TCGETA/TCSETA*/TCGETS2/TCSETS2*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY, FIONREAD (also pipes and sockets), TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCSBRK/TIOCCBRK, TIOCSTI, TIOCGETD/TIOCSETD, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER/TIOCSIG, TIOCPKT/TIOCGPKT, TIOCEXCL/TIOCNXCL/TIOCGEXCL, TIOCGSOFTCAR/TIOCSSOFTCAR; modem and serial requests ENOTTY as on a pty. A host terminal passed through (--host-tty) answers TCGETS/TCSETS*, TIOCGWINSZ, TIOCGPGRP only (termios not applied to it). Sockets: SIOCGIFCONF and the SIOCGIF* reads from the host\'s interfaces; SIOCSIF* changes EPERM'),
   getdents64: full(H(io.sysGetdents64)),
-  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; O_TMPFILE on lxcore's filesystems (volfs, tmpfs), EOPNOTSUPP on host directories`),
-  open: partial(H(path.sysOpen), PASSTHROUGH),
+  openat: partial(H(path.sysOpenat), `${PASSTHROUGH}; O_TMPFILE on lxcore's filesystems (volfs, tmpfs), EOPNOTSUPP on host directories; ${REOPEN}`),
+  open: partial(H(path.sysOpen), `${PASSTHROUGH}; ${REOPEN}`),
   creat: partial(H(path.sysCreat), PASSTHROUGH),
   newfstatat: partial(H(path.sysNewfstatat), PASSTHROUGH),
   stat: partial(H(path.sysStat), PASSTHROUGH),
