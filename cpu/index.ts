@@ -12,7 +12,7 @@ import { materializeFlags } from './ops/flags';
 import { jitEnabled, jitWarm, runJit } from './jit/blocks';
 
 export { tlbFlushAll, tlbFlushPage };
-export { jitSyscall } from './ops/fastsys';
+export { jitSyscall } from './ops/system';
 export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift, jitProfile } from './jit/blocks';
 
 /** RFLAGS with every lazily-owed flag computed (signal frames, tests): read flags only so. */

@@ -200,7 +200,8 @@ export function runJit(budget: i32): i32 {
       }
     }
     const before = load<u64>(STATE + RIP);
-    if (++profInterp % 61 == 0 && profSampling) sample(before);
+    profInterp++;
+    if (profSampling && profInterp % 61 == 0) sample(before); // no division per instruction unless sampling
     step();
     if (exiting) break;
     i++;

@@ -8,8 +8,7 @@
 // clears FS_ENABLE when every call must be seen (--strace, --syscall-stats).
 
 import { reg64, setReg64 } from '../state';
-import { R_AX, R_CX, R_DI, R_SI, R_11 } from '../state';
-import { materializeFlags } from './flags';
+import { R_AX, R_DI, R_SI } from '../state';
 import { tlbEntry } from '../mmu/tlb';
 import {
   FASTSYS, FS_ENABLE, FS_PID, FS_TID, FS_PPID, FS_UID, FS_EUID, FS_GID, FS_EGID, FS_REAL_OFFSET,
@@ -104,17 +103,4 @@ export function fastSyscall(): bool {
     }
     default: return false;
   }
-}
-
-/**
- * SYSCALL in compiled code (cpu/jit/host/compiler.ts), which has stored rax, rdi and rsi and the
- * flags into the state block: what opSyscall does when the shortcut answers — rcx = the next rip,
- * r11 = rflags without RF, rax = the result — returning 1; or 0 when the call must go to lxcore,
- * and the block leaves before the instruction so the interpreter runs it.
- */
-export function jitSyscall(next: u64): i32 {
-  if (load<i32>(FASTSYS + FS_ENABLE) == 0) return 0;
-  setReg64(R_CX, next);
-  setReg64(R_11, materializeFlags() & ~<u64>0x10000);
-  return fastSyscall() ? 1 : 0;
 }

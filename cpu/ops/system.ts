@@ -19,12 +19,29 @@ import { fastSyscall } from './fastsys';
 export function opUD(): void { raiseFault(EXIT_UD, 0); }
 export function opNop(): void { }
 
+/** What SYSCALL saves for SYSRET: rcx = the next rip, r11 = rflags (RF cleared in the image). */
+function syscallSaves(next: u64): void {
+  setReg64(R_CX, next);
+  setReg64(R_11, materializeFlags() & ~<u64>0x10000);
+}
+
 /** 0F 05: syscall — rcx = next rip, r11 = rflags; lxcore runs the call and resumes at rcx. */
 export function opSyscall(): void {
-  setReg64(R_CX, d_next);
-  setReg64(R_11, materializeFlags() & ~<u64>0x10000); // RF is cleared in the saved image
+  syscallSaves(d_next);
   if (fastSyscall()) return; // answered in the core (ops/fastsys.ts): no exit to lxcore
   raiseTrap(EXIT_SYSCALL);
+}
+
+/**
+ * SYSCALL in compiled code (cpu/jit/host/compiler.ts), which has stored rax, rdi, rsi and the
+ * flags into the state block: 1 when the core's shortcut answered it (rax the result, rcx and
+ * r11 saved as opSyscall saves them); 0 when the call must go to lxcore — nothing is written then,
+ * the block leaves before the instruction and the interpreter runs it.
+ */
+export function jitSyscall(next: u64): i32 {
+  if (!fastSyscall()) return 0; // it reads rax, rdi and rsi only
+  syscallSaves(next);
+  return 1;
 }
 
 export function opCpuid(): void {

@@ -31,10 +31,9 @@ export function jitDefaults(): { on: boolean; hot: number; slots: number; warm: 
   const v = process.env.WASL_JIT;
   const hot = Number(process.env.WASL_JIT_HOT) || JIT_HOT;
   const slots = Number(process.env.WASL_JIT_SLOTS) || JIT_SLOTS;
-  // WASL_JIT_HOT=1 (every block compiled on first sight, for the tests) compiles from the first
-  // instruction on; WASL_JIT_WARMUP sets the warm-up itself.
+  // WASL_JIT_WARMUP sets the warm-up (a threshold of 1 has none: setJit).
   const w = process.env.WASL_JIT_WARMUP;
-  const warm = w !== undefined && w !== '' ? Number(w) : hot <= 1 ? 0 : JIT_WARMUP;
+  const warm = w !== undefined && w !== '' ? Number(w) : JIT_WARMUP;
   return { on: v === undefined || v === '' ? JIT_DEFAULT : v !== '0', hot, slots, warm };
 }
 /**
@@ -109,9 +108,12 @@ export class Core {
   jit: JitCache | undefined;
 
   /** Switches the compiler tier on or off (--no-jit); either way the block table starts empty. */
-  setJit(on: boolean, hot = jitDefaults().hot): void {
-    if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, jitDefaults().slots);
-    this.exports.jitSetup(on, hot, hot <= 1 ? 0 : jitDefaults().warm);
+  setJit(on: boolean, hot?: number): void {
+    const d = jitDefaults();
+    hot ??= d.hot;
+    if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, d.slots);
+    // Compiling every block on first sight (WASL_JIT_HOT=1, the oracle tests) starts at once too.
+    this.exports.jitSetup(on, hot, hot <= 1 ? 0 : d.warm);
   }
 
   refreshViews(): void {

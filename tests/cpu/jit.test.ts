@@ -3,29 +3,14 @@
 // cases below, the oracle's own self-test and the self-modifying-code cases all run through
 // compiled blocks, with evictions. The loops are written in assembly, assembled at test time.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 process.env.WASL_JIT = '1';
 process.env.WASL_JIT_HOT = '1';
 process.env.WASL_JIT_SLOTS = '8';
-const { check, compare, formatFailures, nativeAvailable, regs, DATA_ADDR, oracleCore, runNative, runWasl, runSlices } = await import('./oracle.js');
+const { assemble, haveAssembler, check, compare, formatFailures, nativeAvailable, regs, DATA_ADDR, oracleCore, runNative, runWasl, runSlices } = await import('./oracle.js');
 await import('./smc.test.js');
 await import('./oracle.test.js');
 
-const dir = mkdtempSync(join(tmpdir(), 'wasl-jit-'));
-const haveAs = spawnSync('as', ['--version']).status === 0;
-function asm(name: string, src: string): Uint8Array {
-  const s = join(dir, `${name}.s`), o = join(dir, `${name}.o`), bin = join(dir, `${name}.bin`);
-  writeFileSync(s, `.intel_syntax noprefix\n${src}\n`);
-  for (const [cmd, args] of [['as', ['--64', '-o', o, s]], ['objcopy', ['-O', 'binary', '-j', '.text', o, bin]]] as const) {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-  }
-  return new Uint8Array(readFileSync(bin));
-}
 
 const D = DATA_ADDR;
 // name, source, registers, status flags the SDM leaves undefined at the end
@@ -372,12 +357,16 @@ CASES.push(['followed jumps: stores into the code a block followed, before and a
     jmp 5b
   8:`, {}]);
 
-const skip = nativeAvailable() ?? (haveAs ? null : 'no assembler (as)');
+const skip = nativeAvailable() ?? (haveAssembler ? null : 'no assembler (as)');
+/** CASES[i] as an oracle case: its code assembled, its registers, a patterned data page. */
+function caseOf(i: number, src: string, r: Parameters<typeof regs>[0], undefinedFlags?: bigint) {
+  const data = new Uint8Array(4096).map((_, j) => (j * 29 + 3) & 0xff);
+  return { code: assemble(`case${i}`, src), state: regs(r), data, undefinedFlags };
+}
 describe('compiled blocks vs the host CPU', () => {
   CASES.forEach(([name, src, r, undefinedFlags], i) => {
     it.skipIf(skip !== null)(`${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
-      const data = new Uint8Array(4096).map((_, i) => (i * 29 + 3) & 0xff);
-      const c = { code: asm(`case${i}`, src), state: regs(r), data, undefinedFlags };
+      const c = caseOf(i, src, r, undefinedFlags);
       const fails = check([c, c]); // twice: the second run finds the blocks compiled
       if (fails.length) throw new Error(formatFailures(fails, name));
     });
@@ -393,8 +382,7 @@ const SLICES = [1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 64, 97, 250, 
 describe('chained blocks keep run(budget) exact', () => {
   CASES.forEach(([name, src, r, undefinedFlags], i) => {
     it.skipIf(skip !== null)(`${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
-      const data = new Uint8Array(4096).map((_, i) => (i * 29 + 3) & 0xff);
-      const c = { code: asm(`case${i}`, src), state: regs(r), data, undefinedFlags };
+      const c = caseOf(i, src, r, undefinedFlags);
       const [want] = runNative([c]);
       const core = oracleCore();
       runSlices.budgets = SLICES;
@@ -412,7 +400,7 @@ describe('chained blocks keep run(budget) exact', () => {
     });
   });
   it.skipIf(skip !== null)('block transitions stay in compiled code: far fewer run-loop entries than blocks run', () => {
-    const c = { code: asm('chain', CHAIN), state: regs({ rsp: D + 0x1000n }) };
+    const c = { code: assemble('chain', CHAIN), state: regs({ rsp: D + 0x1000n }) };
     const ex = oracleCore().exports as unknown as { jitProfile(i: number): bigint };
     runWasl([c]); // compiles the blocks
     const entries0 = ex.jitProfile(2);

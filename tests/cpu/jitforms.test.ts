@@ -9,32 +9,17 @@
 // fell back to the interpreter would be interpreted once per iteration.
 // Reproduce a failure with WASL_SEED=<seed printed in the message>.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 process.env.WASL_JIT = '1';
 process.env.WASL_JIT_HOT = '1';
 process.env.WASL_JIT_SLOTS = '16';
-const { check, formatFailures, nativeAvailable, regs, setXmm, DATA_ADDR, oracleCore, Prng, testSeed, STATUS } = await import('./oracle.js');
+const { assemble, haveAssembler, check, formatFailures, nativeAvailable, regs, setXmm, DATA_ADDR, oracleCore, Prng, testSeed, STATUS } = await import('./oracle.js');
 type Case = import('./oracle.js').Case;
 
 const SEED = testSeed();
 const N = Number(process.env.WASL_JITFORMS_CASES ?? 40); // random states per snippet
 const ITERS = 8;                                       // loop iterations per state
 
-const dir = mkdtempSync(join(tmpdir(), 'wasl-jitforms-'));
-const haveAs = spawnSync('as', ['--version']).status === 0;
-function asm(name: string, src: string): Uint8Array {
-  const s = join(dir, `${name}.s`), o = join(dir, `${name}.o`), bin = join(dir, `${name}.bin`);
-  writeFileSync(s, `.intel_syntax noprefix\n${src}\n`);
-  for (const [cmd, args] of [['as', ['--64', '-o', o, s]], ['objcopy', ['-O', 'binary', '-j', '.text', o, bin]]] as const) {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-  }
-  return new Uint8Array(readFileSync(bin));
-}
 
 /** SETcc of the given status flags into [rdi + at ...] (rdi points at 0x300 in the data page).
  *  OF is taken only after shifts and rotates by 1: for other counts the SDM leaves it undefined. */
@@ -324,7 +309,7 @@ function sseBytes(r: InstanceType<typeof Prng>, out: Uint8Array, from: number, t
   }
 }
 
-const skip = nativeAvailable() ?? (haveAs ? null : 'no assembler (as)');
+const skip = nativeAvailable() ?? (haveAssembler ? null : 'no assembler (as)');
 describe('session-5 compiled forms vs the host CPU', () => {
   SNIPPETS.forEach((sn, i) => {
     it.skipIf(skip !== null)(`${sn.name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -335,10 +320,10 @@ describe('session-5 compiled forms vs the host CPU', () => {
         dec r15d
         jnz 1b
         ${sn.after ?? ''}`;
-      const code = asm(`s${i}`, src('0xf3'));
+      const code = assemble(`s${i}`, src('0xf3'));
       // the host runs F3 0F BC/BD as TZCNT/LZCNT; wasl (no BMI1) as BSF/BSR: the host's reference
       // is the same bytes with a DS override (ignored in 64-bit mode) in place of the F3
-      const nativeCode = sn.body.includes('PFX') ? asm(`s${i}n`, src('0x3e')) : undefined;
+      const nativeCode = sn.body.includes('PFX') ? assemble(`s${i}n`, src('0x3e')) : undefined;
       const r = rngFor(i);
       const cases: Case[] = [];
       for (let n = 0; n < N; n++) {

@@ -39,12 +39,29 @@
 
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as L from '../../cpu/shared/layout.js';
 import * as X from '../../cpu/shared/exit.js';
 import { Core } from '../../lxcore/kernel/core.js';
 import { FrameAllocator, PageTable } from '../../lxcore/mm/pagetable.js';
+
+/** Whether GNU as is here to assemble the cases written in assembly (tests/cpu/jit*.test.ts). */
+export const haveAssembler = spawnSync('as', ['--version']).status === 0;
+let asmDir: string | undefined;
+/** The machine code of `src` (Intel syntax), assembled with as and cut out with objcopy. */
+export function assemble(name: string, src: string): Uint8Array {
+  asmDir ??= mkdtempSync(join(tmpdir(), 'wasl-asm-'));
+  const s = join(asmDir, `${name}.s`), o = join(asmDir, `${name}.o`), bin = join(asmDir, `${name}.bin`);
+  writeFileSync(s, `.intel_syntax noprefix\n${src}\n`);
+  for (const [cmd, args] of [['as', ['--64', '-o', o, s]], ['objcopy', ['-O', 'binary', '-j', '.text', o, bin]]] as const) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  }
+  return new Uint8Array(readFileSync(bin));
+}
 
 export const CODE_ADDR = 0x10000000n;
 export const DATA_ADDR = 0x10002000n;

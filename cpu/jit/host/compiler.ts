@@ -425,22 +425,30 @@ class BlockCompiler {
    * result in local `res`, AF = 0.
    */
   mulFlags(res: number, size: number): void {
-    this.e(OP.i64_extend_i32_u); this.i64(BigInt(L.CF | L.OF)); this.e(OP.i64_mul); this.set(L_T4);
-    this.i32(L.STATE);
-    this.i32(L.STATE); this.mem(OP.i64_load, L.RFLAGS); this.i64(~BigInt(L.STATUS_FLAGS)); this.e(OP.i64_and);
-    this.get(L_T4); this.e(OP.i64_or);
-    // ZF
-    this.get(res); if (size === 4) { this.i64(0xffffffffn); this.e(OP.i64_and); }
-    this.e(OP.i64_eqz); this.e(OP.i64_extend_i32_u); this.i64(6n); this.e(OP.i64_shl); this.e(OP.i64_or);
-    // SF
-    this.get(res); this.i64(BigInt(size * 8 - 1)); this.e(OP.i64_shr_u); this.i64(1n); this.e(OP.i64_and);
-    this.i64(7n); this.e(OP.i64_shl); this.e(OP.i64_or);
-    // PF: even parity of the low byte
-    this.get(res); this.i64(0xffn); this.e(OP.i64_and); this.e(0x7b /* i64.popcnt */); this.i64(1n); this.e(OP.i64_and);
-    this.i64(1n); this.e(OP.i64_xor); this.i64(2n); this.e(OP.i64_shl); this.e(OP.i64_or);
-    this.mem(OP.i64_store, L.RFLAGS);
+    this.e(OP.i64_extend_i32_u); this.i64(BigInt(L.CF | L.OF)); this.e(OP.i64_mul);
+    this.szp(res, size); this.e(OP.i64_or);
+    this.setStatusFlags(L_T4);
     this.i32(L.STATE); this.i32(0); this.mem(OP.i32_store, L.LAZY_OP);
     this.flags = { local: false };
+  }
+
+  /** Pushes ZF | SF | PF (i64) of the result in local `res` of `size` bytes (unmasked). */
+  szp(res: number, size: number): void {
+    this.get(res); if (size < 8) { this.i64((1n << BigInt(size * 8)) - 1n); this.e(OP.i64_and); }
+    this.e(OP.i64_eqz); this.e(OP.i64_extend_i32_u); this.i64(6n); this.e(OP.i64_shl);
+    this.get(res); this.i64(BigInt(size * 8 - 1)); this.e(OP.i64_shr_u); this.i64(1n); this.e(OP.i64_and); this.i64(7n); this.e(OP.i64_shl); this.e(OP.i64_or);
+    // PF: even parity of the low byte
+    this.get(res); this.i64(0xffn); this.e(OP.i64_and); this.e(0x7b /* i64.popcnt */); this.i64(1n); this.e(OP.i64_and); this.i64(1n); this.e(OP.i64_xor);
+    this.i64(2n); this.e(OP.i64_shl); this.e(OP.i64_or);
+  }
+
+  /** Writes the status flags `bits` (i64 on the stack, kept in local `tmp`) eagerly, as the core's setAllStatusFlags. */
+  setStatusFlags(tmp: number): void {
+    this.set(tmp);
+    this.i32(L.STATE);
+    this.i32(L.STATE); this.mem(OP.i64_load, L.RFLAGS); this.i64(~BigInt(L.STATUS_FLAGS)); this.e(OP.i64_and);
+    this.get(tmp); this.e(OP.i64_or);
+    this.mem(OP.i64_store, L.RFLAGS);
   }
 
   simd(op: number, ...rest: number[]): void { this.body.u8(0xfd).uleb(op); this.e(...rest); }

@@ -274,15 +274,6 @@ function shiftViaCore(c: BlockCompiler, x: Insn, k: number, codeLen: number, siz
   return 'next';
 }
 
-/** Writes the status flags `bits` (i64 on the stack) eagerly, as the core's setAllStatusFlags. */
-function setAllStatusFlags(c: BlockCompiler): void {
-  c.set(L_T2);
-  c.i32(L.STATE);
-  c.i32(L.STATE); c.mem(OP.i64_load, L.RFLAGS); c.i64(~BigInt(L.STATUS_FLAGS)); c.e(OP.i64_and);
-  c.get(L_T2); c.e(OP.i64_or);
-  c.mem(OP.i64_store, L.RFLAGS);
-}
-
 /**
  * BSF / BSR as the core's bitScan: a zero source sets ZF (and PF), clears the other flags and
  * leaves the destination (a 32-bit one still written, so its upper half clears, as on Intel);
@@ -294,7 +285,7 @@ function bitScan(c: BlockCompiler, x: Insn, k: number, reverse: boolean): 'next'
   c.set(L_T0);
   c.get(L_T0); c.e(OP.i64_eqz);
   c.open(OP.if);
-  c.i64(BigInt(L.ZF | L.PF)); setAllStatusFlags(c);
+  c.i64(BigInt(L.ZF | L.PF)); c.setStatusFlags(L_T2);
   if (size === 4) { c.readReg(x.reg, 4, 0); c.writeReg(x.reg, 4, 0); }
   c.e(OP.else);
   if (reverse) { c.i64(63n); c.get(L_T0); c.e(I64_CLZ); c.e(OP.i64_sub); } else { c.get(L_T0); c.e(I64_CTZ); }
@@ -302,7 +293,7 @@ function bitScan(c: BlockCompiler, x: Insn, k: number, reverse: boolean): 'next'
   // PF: even parity of the low byte
   c.get(L_T1); c.i64(0xffn); c.e(OP.i64_and); c.e(I64_POPCNT); c.i64(1n); c.e(OP.i64_and);
   c.i64(1n); c.e(OP.i64_xor); c.i64(2n); c.e(OP.i64_shl);
-  setAllStatusFlags(c);
+  c.setStatusFlags(L_T2);
   c.get(L_T1); c.writeReg(x.reg, size, x.rex);
   c.close();
   c.i32(L.STATE); c.i32(0); c.mem(OP.i32_store, L.LAZY_OP);
@@ -409,15 +400,6 @@ function incDec(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   return 'next';
 }
 
-/** Pushes ZF | SF | PF (i64) of the result in local `res` of `size` bytes (unmasked). */
-function szp(c: BlockCompiler, res: number, size: number): void {
-  c.get(res); if (size < 8) { c.i64((1n << BigInt(size * 8)) - 1n); c.e(OP.i64_and); }
-  c.e(OP.i64_eqz); c.e(OP.i64_extend_i32_u); c.i64(6n); c.e(OP.i64_shl);
-  c.get(res); c.i64(BigInt(size * 8 - 1)); c.e(OP.i64_shr_u); c.i64(1n); c.e(OP.i64_and); c.i64(7n); c.e(OP.i64_shl); c.e(OP.i64_or);
-  c.get(res); c.i64(0xffn); c.e(OP.i64_and); c.e(I64_POPCNT); c.i64(1n); c.e(OP.i64_and); c.i64(1n); c.e(OP.i64_xor);
-  c.i64(2n); c.e(OP.i64_shl); c.e(OP.i64_or);
-}
-
 /**
  * SHL/SAL/SHR/SAR/ROL/ROR of a 32/64-bit register by a constant non-zero count whose flags
  * something may read: the core's shifted() computed inline. Shifts replace all six flags (AF = 0,
@@ -450,10 +432,10 @@ function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number
   }
   c.i64(11n); c.e(OP.i64_shl); c.e(OP.i64_or); c.set(L_T2);
   // the other four flags into T3
-  if (!rotate) szp(c, L_T1, size);
+  if (!rotate) c.szp(L_T1, size);
   else if (c.flags.local) {
     const f = c.flags;
-    szp(c, L_FR, f.size);
+    c.szp(L_FR, f.size);
     if (f.kind !== FL_LOGIC) { c.get(L_FD); c.get(L_FS); c.e(OP.i64_xor); c.get(L_FR); c.e(OP.i64_xor); c.i64(0x10n); c.e(OP.i64_and); c.e(OP.i64_or); }
   } else {
     // after another shift of this file RFLAGS is current; otherwise the core materializes it
