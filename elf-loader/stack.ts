@@ -11,8 +11,8 @@
 //               │ platform "x86_64\0"          │ ◄─ AT_PLATFORM
 //               │ 16 random bytes              │ ◄─ AT_RANDOM
 //               │ padding 0‥15 bytes           │ so that sp ends up 16-aligned
-//   auxvAddr ─► │ auxv: (type, value) pairs …, │ caller's entries, then AT_RANDOM, AT_EXECFN,
-//               │       AT_NULL, 0             │ AT_PLATFORM (Linux's order), then AT_NULL
+//   auxvAddr ─► │ auxv: (type, value) pairs …, │ caller's entries, then AT_RANDOM, the caller's
+//               │       AT_NULL, 0             │ afterRandom ones, AT_EXECFN, AT_PLATFORM, AT_NULL
 //   envpAddr ─► │ envp[0] … envp[envc-1], NULL │
 //   argvAddr ─► │ argv[0] … argv[argc-1], NULL │
 //         sp ─► │ argc                         │ 16-byte aligned
@@ -37,6 +37,7 @@ export interface InitialStackParams {
   envp: string[];
   execfn: string;          // the path given to execve(2)
   auxv: Array<[number, number]>;  // entries besides AT_RANDOM, AT_EXECFN, AT_PLATFORM and AT_NULL
+  afterRandom?: Array<[number, number]>; // entries between AT_RANDOM and AT_EXECFN (Linux: AT_HWCAP2)
   random16: Uint8Array;    // AT_RANDOM bytes
   platform?: string;       // AT_PLATFORM, default "x86_64"
   rlimitStack?: number;    // RLIMIT_STACK soft limit for the argument-size limit; default stackSize
@@ -68,7 +69,7 @@ export function buildInitialStack(target: LoaderTarget, p: InitialStackParams): 
       stackTop % PAGE_SIZE !== 0 || stackSize % PAGE_SIZE !== 0 || stackTop > TASK_SIZE ||
       stackSize > stackTop) einval(`bad stack region ${stackTop}/${stackSize}`);
   if (p.random16.length !== 16) einval('AT_RANDOM needs exactly 16 bytes');
-  for (const [type, value] of p.auxv) {
+  for (const [type, value] of [...p.auxv, ...p.afterRandom ?? []]) {
     if (type === AT_NULL || type === AT_RANDOM || type === AT_EXECFN || type === AT_PLATFORM)
       einval(`auxv entry ${type} is supplied by buildInitialStack`);
     if (!Number.isSafeInteger(type) || type < 0 || !Number.isSafeInteger(value) || value < 0)
@@ -102,8 +103,8 @@ export function buildInitialStack(target: LoaderTarget, p: InitialStackParams): 
   let p16 = argStart - (argStart % 16);
   const platformAddr = p16 - platform.length;
   const randomAddr = platformAddr - 16;
-  const auxv: Array<[number, number]> = [...p.auxv,
-    [AT_RANDOM, randomAddr], [AT_EXECFN, execfnAddr], [AT_PLATFORM, platformAddr], [AT_NULL, 0]];
+  const auxv: Array<[number, number]> = [...p.auxv, [AT_RANDOM, randomAddr], ...p.afterRandom ?? [],
+    [AT_EXECFN, execfnAddr], [AT_PLATFORM, platformAddr], [AT_NULL, 0]];
   const words = auxv.length * 2 + (envp.length + 1) + (argv.length + 1) + 1;
   p16 = randomAddr - words * 8;
   const sp = p16 - (p16 % 16);

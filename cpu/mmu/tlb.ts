@@ -7,7 +7,7 @@
 //   frame address | PTE_R/W/X/COW, and 0 means not mapped.
 
 import {
-  STATE, PT_ROOT, TLB, TLB_ENTRIES, TLB_END, TLB_ENTRY_SIZE, TLBE_READ_TAG, TLBE_WRITE_TAG,
+  STATE, PT_ROOT, TLB, TLB_BITS, TLB_ENTRIES, TLB_END, TLB_ENTRY_SIZE, TLBE_READ_TAG, TLBE_WRITE_TAG,
   TLBE_EXEC_TAG, TLBE_FRAME, PTE_R, PTE_W, PTE_X, PTE_COW, PTE_FRAME_MASK,
   FAULT_PRESENT, FAULT_WRITE, FAULT_USER, FAULT_FETCH,
 } from '../shared/layout';
@@ -18,8 +18,13 @@ export const ACCESS_READ = 0;
 export const ACCESS_WRITE = 1;
 export const ACCESS_EXEC = 2;
 
+/**
+ * The entry for page `vpn`: the low TLB_BITS of vpn XOR the next TLB_BITS (cpu/shared/layout.ts).
+ * Without the XOR the top of the stack and the top of the mmap area (128 MiB apart, where the
+ * vDSO and a static program's first mmap go) fall on the same entries and evict each other.
+ */
 @inline export function tlbEntry(vpn: u64): usize {
-  return TLB + ((<usize>vpn & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+  return TLB + (((<usize>vpn ^ <usize>(vpn >> TLB_BITS)) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
 }
 
 /** Walks the page table; returns the leaf entry or 0. */

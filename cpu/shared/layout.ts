@@ -183,7 +183,7 @@ export const PTE_COW = 0x8;
 export const PTE_FRAME_MASK = -4096;        // ~0xfff as i32
 
 // ---- TLB entry (offsets inside one entry) --------------------------------------------------
-// One direct-mapped entry per (vpn & (TLB_ENTRIES-1)). A tag is the full virtual page number if
+// One direct-mapped entry per ((vpn ^ vpn >> TLB_BITS) & (TLB_ENTRIES-1)) (cpu/mmu/tlb.ts tlbEntry). A tag is the full virtual page number if
 // the access kind is allowed, else -1; so one compare checks presence and permission at once.
 export const TLBE_READ_TAG = 0;   // u64
 export const TLBE_WRITE_TAG = 8;  // u64

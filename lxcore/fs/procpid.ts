@@ -206,10 +206,11 @@ export function status(p: Process, reader: Task, th?: Task): string {
 /**
  * One /proc/PID/maps line (show_map_vma): the name starts at column 73 when there is one. An
  * anonymous mapping is named by where it lies, not by how it was made: [heap] if it overlaps
- * the break's range (vma_is_initial_heap), [stack] if it holds the initial stack pointer.
+ * the break's range (vma_is_initial_heap), [stack] if it holds the initial stack pointer. The
+ * kernel's special mappings ([vdso], [vvar]) carry their own names.
  */
 function mapLine(v: Vma, mm: AddressSpace): string {
-  let name = v.file ? v.name : '';
+  let name = v.file || v.special ? v.name : '';
   if (!v.file && v.start < mm.brkEnd && v.end > mm.brkStart) name = '[heap]';
   else if (!v.file && v.start <= mm.layout.startStack && v.end >= mm.layout.startStack) name = '[stack]';
   const perms = (v.prot & PROT_READ ? 'r' : '-') + (v.prot & PROT_WRITE ? 'w' : '-') + (v.prot & PROT_EXEC ? 'x' : '-') + (v.flags & MAP_SHARED ? 's' : 'p');

@@ -9,8 +9,9 @@ import { parseElf, loadElf, buildInitialStack, maxAlignment, ET_DYN, type ElfIma
 import { parseInterpreter, mappingSpan } from '../../elf-loader/interp.js';
 import {
   AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID,
-  AT_EGID, AT_SECURE, AT_HWCAP, AT_CLKTCK, AT_HWCAP2, AT_MINSIGSTKSZ,
+  AT_EGID, AT_SECURE, AT_HWCAP, AT_CLKTCK, AT_HWCAP2, AT_MINSIGSTKSZ, AT_SYSINFO_EHDR,
 } from '../../elf-loader/auxv.js';
+import { vdsoImage, VDSO_PAGES, VVAR_PAGES } from '../../elf-loader/vdso.js';
 import * as L from '../../cpu/shared/layout.js';
 import { AddressSpace, pageDown, pageUp } from '../mm/mm.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_GROWSDOWN, TASK_SIZE } from '../abi/mman.js';
@@ -98,6 +99,7 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
       fatal = `interpreter ${image.interp}: ${e.message}`; // Linux: past the point of no return
     }
   }
+  const vdso = mapVdso(mm);
   // The stack: reserved in full (pages cost nothing until touched), grows-down like Linux's.
   mm.mapAnonymous(STACK_TOP - STACK_SIZE, STACK_SIZE,
     PROT_READ | PROT_WRITE | (loaded.stackExecutable ? PROT_EXEC : 0), MAP_FIXED | MAP_GROWSDOWN, '[stack]');
@@ -112,7 +114,10 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
     envp,
     execfn,
     random16: randomFill(new Uint8Array(16)),
+    // Linux's order (create_elf_tables): ARCH_DLINFO's two first, AT_RANDOM after AT_SECURE.
     auxv: [
+      [AT_SYSINFO_EHDR, vdso],
+      [AT_MINSIGSTKSZ, MIN_SIGSTKSZ], // the largest signal frame (sigframe.ts)
       [AT_HWCAP, HWCAP],
       [AT_PAGESZ, L.PAGE_SIZE],
       [AT_CLKTCK, 100],
@@ -127,9 +132,8 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
       [AT_GID, creds.gid],
       [AT_EGID, creds.egid],
       [AT_SECURE, secure ? 1 : 0],
-      [AT_HWCAP2, 0],
-      [AT_MINSIGSTKSZ, MIN_SIGSTKSZ], // the largest signal frame (sigframe.ts)
     ],
+    afterRandom: [[AT_HWCAP2, 0]],
   });
   // mm_struct's layout as load_elf_binary records it: code from the program's executable
   // segments, data from the last one, both by p_vaddr (not page-rounded).
@@ -149,6 +153,22 @@ export function loadProgram(mm: AddressSpace, file: Uint8Array, exe: ExeIdentity
   mm.layout = { startCode: startCode === Infinity ? 0 : startCode, endCode, startData, endData, startStack: st.sp,
     argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
   return { fatal, entry, sp: st.sp, argStart: st.argStart, argEnd: st.argEnd, envStart: st.envStart, envEnd: st.envEnd };
+}
+
+/**
+ * The vDSO (elf-loader/vdso.ts) and the [vvar] pages below it, where arch_setup_additional_pages()
+ * puts them: one get_unmapped_area() of both, after the interpreter (so just below it, or at the
+ * top of the mmap area for a static program), [vvar] read-only and [vdso] read and execute.
+ * wasl's [vvar] pages are zeros: its vDSO reads no data from them. Returns the vDSO's address.
+ */
+function mapVdso(mm: AddressSpace): number {
+  const at = mm.unmappedArea((VVAR_PAGES + VDSO_PAGES) * L.PAGE_SIZE);
+  const vdso = at + VVAR_PAGES * L.PAGE_SIZE;
+  mm.mapAnonymous(at, VVAR_PAGES * L.PAGE_SIZE, PROT_READ, MAP_FIXED, '[vvar]');
+  mm.mapAnonymous(vdso, VDSO_PAGES * L.PAGE_SIZE, PROT_READ | PROT_EXEC, MAP_FIXED, '[vdso]');
+  for (const v of mm.vmas) if (v.start >= at && v.end <= vdso + VDSO_PAGES * L.PAGE_SIZE) v.special = true;
+  mm.poke(vdso, vdsoImage());
+  return vdso;
 }
 
 /**

@@ -51,6 +51,8 @@ export interface Vma {
   maywrite?: boolean;
   /** mlock(2) state: VM_LOCKED, with VM_LOCKONFAULT for MLOCK_ONFAULT / MCL_ONFAULT. */
   locked?: number;
+  /** A mapping the kernel names itself (vm_special_mapping): [vdso] and [vvar]. */
+  special?: boolean;
 }
 
 export const VM_LOCKED = 1, VM_LOCKONFAULT = 2;

@@ -460,7 +460,7 @@ export class Machine {
         const m = map.get(vpn);
         const need = k === 0 ? R : k === 1 ? W : XP;
         const frame = u32[e + TLB_FRAME];
-        const ok = m && (vpn % TLB_ENTRIES) === i && frame === m.frame &&
+        const ok = m && ((vpn % TLB_ENTRIES) ^ (Math.floor(vpn / TLB_ENTRIES) % TLB_ENTRIES)) === i && frame === m.frame &&
           (need === W ? (m.prot & (W | COW)) === W : (m.prot & need) !== 0);
         if (ok) continue;
         const table = m ? `the table maps frame ${h(m.frame)} ${protName(m.prot)}` : 'not mapped';

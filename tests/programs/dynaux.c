@@ -20,6 +20,9 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *data) {
   (void)size;
   int *n = data;
   // The first object is the program itself: its load bias must be where AT_PHDR says it is.
+  // The vDSO is an object too (glibc names it linux-vdso.so.1, musl leaves its name empty).
+  if (info->dlpi_addr && info->dlpi_addr == getauxval(AT_SYSINFO_EHDR))
+    printf("vdso object: name \"%s\", %d headers\n", info->dlpi_name, info->dlpi_phnum);
   if ((*n)++ == 0) {
     unsigned long phdr = getauxval(AT_PHDR);
     printf("first object: phdr %s AT_PHDR, %d headers\n",
@@ -44,6 +47,7 @@ int main(int argc, char **argv) {
   printf("AT_PAGESZ %lu\n", getauxval(AT_PAGESZ));
   printf("AT_SECURE %lu\n", getauxval(AT_SECURE));
   printf("AT_EXECFN %s\n", (const char *)getauxval(AT_EXECFN));
+  printf("AT_SYSINFO_EHDR %#lx\n", getauxval(AT_SYSINFO_EHDR));
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   exe[n < 0 ? 0 : n] = 0;

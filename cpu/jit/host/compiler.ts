@@ -347,7 +347,9 @@ class BlockCompiler {
    * instruction k (nothing of it done yet) when the fast path does not apply.
    */
   translate(size: number, write: boolean, k: number, x: Insn): void {
-    this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i32_wrap_i64);
+    // The entry: (vpn ^ vpn >> TLB_BITS) & (TLB_ENTRIES - 1), as cpu/mmu/tlb.ts tlbEntry.
+    this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.get(L_A); this.i64(BigInt(12 + L.TLB_BITS)); this.e(OP.i64_shr_u);
+    this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
     this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
     this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
     this.mem(OP.i64_load, write ? L.TLBE_WRITE_TAG : L.TLBE_READ_TAG);
@@ -637,7 +639,8 @@ class BlockCompiler {
     this.get(L_E); this.mem(OP.i32_load, L.JB_INSNS); this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(OP.i32_gt_s);
     this.e(OP.i32_or); ifNot();
     // The target page's TLB entry must allow execution (its exec tag is the vpn).
-    this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i32_wrap_i64);
+    this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.get(L_NXT); this.i64(BigInt(12 + L.TLB_BITS)); this.e(OP.i64_shr_u);
+    this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
     this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
     this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
     this.mem(OP.i64_load, L.TLBE_EXEC_TAG); this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne); ifNot();
