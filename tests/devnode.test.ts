@@ -30,3 +30,12 @@ describe.skipIf(!canBuild('musl'))('device nodes on volfs, musl static (skipped 
     }
   });
 });
+
+describe.skipIf(!canBuild('musl'))('the memory devices at their edges, musl static (skipped only if musl-gcc is missing)', () => {
+  it('/dev/null and /dev/full never read the buffer; /dev/zero and /dev/urandom as natively', () => {
+    const bin = buildStatic(join(ROOT, 'tests/programs/memdev.c'), 'musl');
+    const native = runNative(bin);
+    expect(native.stdout).toMatch(/^write \/dev\/null, 100 from 8 +100 $/m);
+    expect(runWasl(bin)).toEqual(native);
+  });
+});

@@ -21,6 +21,8 @@ type Kind = 'null' | 'zero' | 'full' | 'random';
 class MemDevice extends FileDescription {
   constructor(private readonly kind: Kind, private readonly rdev: number, private readonly inode: number, flags: number, path: string) {
     super(flags, path);
+    // null and zero discard (write_null), full refuses (write_full): neither reads the buffer.
+    if (kind !== 'random') this.writeUnread = kind === 'full' ? () => fail(ENOSPC) : (count) => count;
   }
   override read(buf: Uint8Array): number {
     if (this.kind === 'null') return 0;

@@ -45,6 +45,12 @@ export abstract class FileDescription {
   read(_buf: Uint8Array, _task: Task): Maybe<number> { return fail(EINVAL); }
   /** write(2) from `buf`; returns the count. */
   write(_buf: Uint8Array, _task: Task): Maybe<number> { return fail(EINVAL); }
+  /**
+   * For a device whose write(2) never looks at the bytes (drivers/char/mem.c's write_null and
+   * write_full): what a write of `count` bytes returns, without the bytes being read — so a buffer
+   * that is not mapped is no EFAULT, as on Linux, and nothing is copied. null: write(2) copies.
+   */
+  writeUnread: ((count: number) => number) | null = null;
   /** pread/pwrite: only files that can seek have them. */
   pread(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
   pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }

@@ -1,0 +1,39 @@
+// The memory devices' read and write (drivers/char/mem.c) at the edges: write_null and
+// write_full never read the buffer (an unmapped one is no EFAULT; vfs_write's access_ok still
+// refuses one past user space), read_zero clears as much as it can, urandom's write reads it.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+static void show(const char *what, long r) {
+  printf("%-40s %ld %s\n", what, r, r < 0 ? strerror(errno) : "");
+}
+
+int main(void) {
+  int nul = open("/dev/null", O_RDWR), zero = open("/dev/zero", O_RDWR), full = open("/dev/full", O_RDWR),
+      urnd = open("/dev/urandom", O_RDWR);
+  char buf[64];
+  void *unmapped = (void *)8, *kernel = (void *)0x7ffffffff000UL;
+  // Raw syscalls: libc and the compiler may not see through a bad pointer.
+  show("write /dev/null, 100 from 8", syscall(SYS_write, nul, unmapped, 100));
+  show("write /dev/null, 100 from past user space", syscall(SYS_write, nul, kernel, 100));
+  show("write /dev/null, 0 from past user space", syscall(SYS_write, nul, kernel, 0));
+  show("write /dev/null, 64 from buf", syscall(SYS_write, nul, buf, 64));
+  show("write /dev/null, 2^40 from buf", syscall(SYS_write, nul, buf, 1L << 40));
+  show("write /dev/zero, 5 from 8", syscall(SYS_write, zero, unmapped, 5));
+  show("write /dev/full, 1 from 8", syscall(SYS_write, full, unmapped, 1));
+  show("write /dev/full, 1 from buf", syscall(SYS_write, full, buf, 1));
+  show("write /dev/urandom, 4 from 8", syscall(SYS_write, urnd, unmapped, 4));
+  show("read /dev/null, 100 into 8", syscall(SYS_read, nul, unmapped, 100));
+  show("read /dev/zero, 100 into 8", syscall(SYS_read, zero, unmapped, 100));
+  memset(buf, 'x', sizeof buf);
+  show("read /dev/zero, 64 into buf", syscall(SYS_read, zero, buf, 64));
+  printf("buf after: %s\n", buf[0] == 0 && buf[63] == 0 ? "zeros" : "not zeros");
+  show("write -1 fd, 1 from 8", syscall(SYS_write, -1, unmapped, 1));
+  show("write /dev/null O_RDONLY, 1 from 8", syscall(SYS_write, open("/dev/null", O_RDONLY), unmapped, 1));
+  return 0;
+}
