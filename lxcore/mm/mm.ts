@@ -51,7 +51,10 @@ export interface Vma {
   maywrite?: boolean;
   /** mlock(2) state: VM_LOCKED, with VM_LOCKONFAULT for MLOCK_ONFAULT / MCL_ONFAULT. */
   locked?: number;
-  /** A mapping the kernel names itself (vm_special_mapping): [vdso] and [vvar]. */
+  /**
+   * A mapping the kernel names itself (vm_special_mapping): [vdso] and [vvar]. VM_SPECIAL
+   * (VM_DONTEXPAND): mlock passes over it, mremap may not grow it.
+   */
   special?: boolean;
 }
 
@@ -315,7 +318,12 @@ export class AddressSpace {
     const stop = Math.min(reach, end);
     if (stop > start) {
       const pieces = this.vmas.filter((v) => v.start < stop && start < v.end)
-        .map((v) => { const p = slice(v, Math.max(v.start, start), Math.min(v.end, stop)); if (locked) p.locked = locked; else delete p.locked; return p; });
+        .map((v) => {
+          const p = slice(v, Math.max(v.start, start), Math.min(v.end, stop));
+          // VM_SPECIAL mappings ([vvar], [vdso]) are passed over, never locked (mlock_fixup).
+          if (locked && !v.special) p.locked = locked; else delete p.locked;
+          return p;
+        });
       this.cut(start, stop);
       for (const p of pieces) this.insert(p);
     }

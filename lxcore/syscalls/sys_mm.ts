@@ -106,6 +106,7 @@ export function sysMremap(t: Task, old: number, oldLen: number, newLen: number, 
   oldLen = pageUp(oldLen); newLen = pageUp(newLen);
   const vma = mm.findVma(old);
   if (!vma || old + oldLen > vma.end) fail(EFAULT);
+  if (vma.special && newLen > oldLen) fail(EFAULT); // VM_DONTEXPAND ([vdso], [vvar]): vma_to_resize
   if (newLen <= oldLen && !(flags & MREMAP_FIXED)) {
     if (newLen < oldLen) mm.unmap(old + newLen, oldLen - newLen);
     return old;
