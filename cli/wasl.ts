@@ -4,9 +4,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString, startupSnapshot } from 'node:v8';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { spawnProgram, findProgram, hostEnv, LinuxError, createInstance } from '../lxcore/index.js';
 import { isDistribution, Instance } from '../lxcore/instance/instance.js';
 import { openVolfsStore } from '../lxcore/vfs/vfs.js';
@@ -28,8 +26,7 @@ import { getpwnam } from '../lxcore/instance/etc.js';
 // static hello. A budget 100× larger keeps short programs on Liftoff code and tiers up long ones
 // a fraction of a second later (measured in docs/architecture.md). Set here, before the core
 // module is compiled, and only in the CLI's own process (the library leaves V8's flags alone).
-const TIERING = '--wasm-tiering-budget=200000000';
-setFlagsFromString(TIERING);
+setFlagsFromString('--wasm-tiering-budget=200000000');
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 
@@ -373,16 +370,4 @@ function programExists(program: string): boolean {
   try { return fs.existsSync(findProgram(program)); } catch { return false; }
 }
 
-if (startupSnapshot.isBuildingSnapshot()) {
-  // `npm run build` is making the start-up snapshot (cli/snapshot.ts): the modules are initialised
-  // now, and main() runs in each process `dist/cli/wasl` starts from it. Such a process has V8's
-  // flags of its own command line and no script in argv (node BLOB-OPTIONS -- ARGS gives
-  // [node, ...ARGS]), so the flag is set again and argv takes the place of a script.
-  startupSnapshot.setDeserializeMainFunction(() => {
-    setFlagsFromString(TIERING);
-    process.argv.splice(1, 0, join(dirname(fileURLToPath(import.meta.url)), 'wasl'));
-    main();
-  });
-} else {
-  main();
-}
+main();
