@@ -14,7 +14,6 @@
 // namespace, whose fs.promises getter loads fs/promises, readline and streams (~2 ms).
 const { readFileSync, writeFileSync, renameSync, rmSync } = process.getBuiltinModule('node:fs');
 const { Script } = process.getBuiltinModule('node:vm');
-const { createRequire } = process.getBuiltinModule('node:module');
 const { setFlagsFromString } = process.getBuiltinModule('node:v8');
 const { dirname, join } = process.getBuiltinModule('node:path');
 
@@ -49,7 +48,15 @@ if (mode === 'write' || (mode !== 'off' && stale)) {
   });
 }
 
-// The bundle is one function expression taking CommonJS's module arguments.
-const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+// The bundle is one function expression taking CommonJS's module arguments. Everything it
+// requires is one of Node's modules (tools/bundle-cli.mjs inlines the rest and checks), so its
+// `require` is getBuiltinModule: a real one from node:module's createRequire loaded node:module and
+// with it the ES module loader and source maps, ~1 ms of a hello's start-up (issue #11).
+const builtin = (id: string): unknown => {
+  const m = process.getBuiltinModule(id);
+  if (m === undefined) throw new Error(`wasl: the bundle requires ${id}, which is not one of Node's modules`);
+  return m;
+};
+const run = script.runInThisContext() as (exports: object, require: (id: string) => unknown, module: object, filename: string, dirname: string) => void;
 const bundleModule = { exports: {} };
-run(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dirname(bundle));
+run(bundleModule.exports, builtin, bundleModule, bundle, dirname(bundle));

@@ -14,6 +14,7 @@ import { rolldown } from 'rolldown';
 import { rmSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { isBuiltin } from 'node:module';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const entry = root + 'dist/cli/wasl.js';
@@ -41,6 +42,11 @@ let code = output[0].code.replace(/^let (node_\w+) = require\("node:([\w/]+)"\);
   if (EAGER.has(name)) return all;
   return `let ${v} = __lazyBuiltin("node:${name}");\n`;
 });
+// cli/launch.ts gives the bundle process.getBuiltinModule as its `require`: anything else must be
+// inlined here, so a require of another kind (a dependency loading a file at run time) stops the build.
+for (const [, id] of code.matchAll(/\brequire\("([^"]+)"\)/g)) {
+  if (!isBuiltin(id)) throw new Error(`bundle-cli: the bundle requires "${id}", which is not one of Node's modules`);
+}
 const LAZY_BUILTIN = `function __lazyBuiltin(name) {
   let m;
   const load = () => (m ??= require(name));

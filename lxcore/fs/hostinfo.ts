@@ -58,20 +58,30 @@ export function allowedCpus(): number[] {
   return l.length ? l : onlineCpus();
 }
 
+// Host facts are read at their first use, not while the module initialises: every start paid for
+// these reads of /proc (~0.3 ms of a hello's start-up, issue #11), and most runs never need them.
+let bootNsValue: number | undefined;
 /** When the host booted, in ns since the epoch (/proc/PID/stat's starttime counts from it). */
-export const BOOT_NS = (() => {
-  const btime = /^btime (\d+)$/m.exec(hostText('/proc/stat', () => ''));
-  return btime ? Number(btime[1]) * 1e9 : Date.now() * 1e6 - os.uptime() * 1e9;
-})();
+export function bootNs(): number {
+  if (bootNsValue === undefined) {
+    const btime = /^btime (\d+)$/m.exec(hostText('/proc/stat', () => ''));
+    bootNsValue = btime ? Number(btime[1]) * 1e9 : Date.now() * 1e6 - os.uptime() * 1e9;
+  }
+  return bootNsValue;
+}
 
 /** Clock ticks per second of /proc's times (USER_HZ). */
 export const USER_HZ = 100;
 
+let suidDumpableValue: number | undefined;
 /** fs.suid_dumpable: what get_dumpable() becomes after a change of identity (0 unless set). */
-export const SUID_DUMPABLE = (() => {
-  const v = Number(hostText('/proc/sys/fs/suid_dumpable', () => '0').trim());
-  return v === 1 || v === 2 ? v : 0;
-})();
+export function suidDumpable(): number {
+  if (suidDumpableValue === undefined) {
+    const v = Number(hostText('/proc/sys/fs/suid_dumpable', () => '0').trim());
+    suidDumpableValue = v === 1 || v === 2 ? v : 0;
+  }
+  return suidDumpableValue;
+}
 
 /** The host process's timer slack (inherited from whoever started it), 50 µs by default. */
 export function hostTimerSlackNs(): number {

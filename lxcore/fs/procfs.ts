@@ -203,7 +203,7 @@ const hostSys = (path: string, fallback: string) => file(() => hostText(`/proc/s
 const FILESYSTEMS = ['nodev\tsysfs', 'nodev\ttmpfs', 'nodev\tproc', 'nodev\tdevtmpfs', 'nodev\tdevpts', 'nodev\tvolfs', 'nodev\tdrvfs'];
 
 export function procfs(): SynMount {
-  const bootId = hostText('/proc/sys/kernel/random/boot_id', () => crypto.randomUUID() + '\n');
+  let bootId: string | undefined; // read when first asked for: this tree is built at every start
   const fixed: Record<string, SynNode> = {
     self: link((t: Task) => String(t.process.pid)),
     'thread-self': link((t: Task) => `${t.process.pid}/task/${t.tid}`),
@@ -233,7 +233,7 @@ export function procfs(): SynMount {
         cap_last_cap: file(() => `${CAP_LAST_CAP}\n`),
         random: staticDir({
           uuid: file(() => crypto.randomUUID() + '\n'),
-          boot_id: file(() => bootId),
+          boot_id: file(() => (bootId ??= hostText('/proc/sys/kernel/random/boot_id', () => crypto.randomUUID() + '\n'))),
         }),
       }),
       fs: staticDir({

@@ -3,7 +3,7 @@
 // lxcore's own process, thread, address-space and descriptor state, in Linux's exact format.
 
 import { locks, lockLine } from './locks.js';
-import { hostText, allowedCpus, cpuListText, BOOT_NS, USER_HZ } from './hostinfo.js';
+import { hostText, allowedCpus, cpuListText, bootNs, USER_HZ } from './hostinfo.js';
 import { taskComm, rlimitOf } from '../syscalls/sys_process.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
 import { devMajor, devMinor } from '../abi/stat.js';
@@ -137,7 +137,7 @@ export function stat(p: Process, reader: Task, th?: Task): string {
     0x400000, p.status ? 0 : p.mm.minflt, 0, 0, 0, utime, 0, whole ? ticks(p.childCpuNs) : 0, 0,
     // 18-25: priority nice num_threads itrealvalue starttime vsize rss rsslim
     priorityField(task ?? p.threads[0]), task?.nice ?? p.threads[0]?.nice ?? 0, p.threads.filter((x) => x.state !== 'dead').length || 1, 0,
-    Math.max(0, Math.floor((p.startNs - BOOT_NS) / (1e9 / USER_HZ))), m.size, m.rss / P, rss === Infinity ? RLIM_INFINITY : rss,
+    Math.max(0, Math.floor((p.startNs - bootNs()) / (1e9 / USER_HZ))), m.size, m.rss / P, rss === Infinity ? RLIM_INFINITY : rss,
     // 26-30: startcode endcode startstack kstkesp kstkeip (the last two 0 unless dumping core)
     L.startCode, L.endCode, L.startStack, 0, 0,
     // 31-37: signal blocked sigignore sigcatch wchan nswap cnswap

@@ -13,7 +13,7 @@
 
 import { fs } from '../host.js';
 import { fail, EPERM, EINVAL, EFAULT, ESRCH } from '../abi/errno.js';
-import { SUID_DUMPABLE } from '../fs/hostinfo.js';
+import { suidDumpable } from '../fs/hostinfo.js';
 import type { Task, Credentials } from '../kernel/task.js';
 
 const NGROUPS_MAX = 65536;
@@ -26,7 +26,7 @@ const LINUX_CAPABILITY_VERSION_1 = 0x19980330, LINUX_CAPABILITY_VERSION_2 = 0x20
 
 export const CAP_SETGID = 6, CAP_SETUID = 7, CAP_SYS_RESOURCE = 24;
 /** Whether `c` holds capability `cap` (effective): euid 0, and the host lets wasl have it. */
-export const hasCap = (c: Credentials, cap: number): boolean => c.euid === 0 && ((ROOT_CAPS >> BigInt(cap)) & 1n) === 1n;
+export const hasCap = (c: Credentials, cap: number): boolean => c.euid === 0 && ((rootCaps() >> BigInt(cap)) & 1n) === 1n;
 const capable = (c: Credentials): boolean => c.euid === 0;
 /** Permitted capabilities survive while any of the real, effective and saved uids is 0. */
 const permitted = (c: Credentials): boolean => c.uid === 0 || c.euid === 0 || c.suid === 0;
@@ -36,16 +36,17 @@ const permitted = (c: Credentials): boolean => c.uid === 0 || c.euid === 0 || c.
  * wasl does (in a container without CAP_SYS_RESOURCE, root inside wasl lacks it too); all of
  * 0..CAP_LAST_CAP where the host does not say.
  */
-const ROOT_CAPS: bigint = (() => {
+let rootCapsValue: bigint | undefined; // read at first use, not at every start (see fs/hostinfo.ts)
+function readRootCaps(): bigint {
   try {
     const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
     if (m) return BigInt('0x' + m[1]) & ((1n << BigInt(CAP_LAST_CAP + 1)) - 1n);
   } catch { /* not Linux */ }
   return (1n << BigInt(CAP_LAST_CAP + 1)) - 1n;
-})();
+}
 const id = (v: number): number => v >>> 0;
 /** Root's capabilities: the full set as far as the host lets wasl have them. */
-export const rootCaps = (): bigint => ROOT_CAPS;
+export const rootCaps = (): bigint => (rootCapsValue ??= readRootCaps());
 
 /** setuid(2): with CAP_SETUID all four uids; else only the effective one, to the real or saved uid. */
 function sysSetuidUncommitted(t: Task, uid: number): number {
@@ -220,7 +221,7 @@ function capWords(version: number): number {
 
 /** Word `w` (32 capabilities) of root's set. */
 function capMask(w: number): number {
-  return Number((ROOT_CAPS >> BigInt(32 * w)) & 0xffffffffn);
+  return Number((rootCaps() >> BigInt(32 * w)) & 0xffffffffn);
 }
 
 /**
@@ -239,7 +240,7 @@ function committed<A extends number[]>(fn: (t: Task, ...a: A) => number): (t: Ta
       const n = t.process.creds;
       const after = [n.euid, n.egid, n.fsuid, n.fsgid];
       if (after.some((v, i) => v !== before[i]) || (!hadCaps && permitted(n))) {
-        t.process.dumpable = SUID_DUMPABLE;
+        t.process.dumpable = suidDumpable();
         t.pdeathSignal = 0;
       }
     }

@@ -21,7 +21,7 @@ import { permission, allowed, MAY_EXEC, MAY_READ } from '../vfs/perm.js';
 import { S_IFMT, S_IFREG, S_IFLNK, S_ISUID, S_ISGID, S_IXGRP } from '../abi/stat.js';
 import { MS_NOSUID, type Dentry } from '../vfs/namespace.js';
 import { InodeFile } from '../vfs/inodefile.js';
-import { SUID_DUMPABLE } from '../fs/hostinfo.js';
+import { suidDumpable } from '../fs/hostinfo.js';
 import { SECBIT_KEEP_CAPS } from './sys_prctl.js';
 import type { InodeAttrs } from '../vfs/api.js';
 import { setTaskName } from './sys_process.js';
@@ -334,7 +334,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   // forgets the parent-death signal and the personality flags that weaken the layout.
   const changed = creds.euid !== p.creds.euid || creds.egid !== p.creds.egid || creds.fsuid !== p.creds.fsuid || creds.fsgid !== p.creds.fsgid;
   p.creds = creds;
-  p.dumpable = unreadable || creds.euid !== creds.uid || creds.egid !== creds.gid ? SUID_DUMPABLE : 1;
+  p.dumpable = unreadable || creds.euid !== creds.uid || creds.egid !== creds.gid ? suidDumpable() : 1;
   if (secure || changed) t.pdeathSignal = 0;
   if (secure) p.personality &= ~PER_CLEAR_ON_SETID;
   p.securebits &= ~SECBIT_KEEP_CAPS;
