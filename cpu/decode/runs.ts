@@ -169,17 +169,23 @@ const H_JCC = 3;
 const H_JMP = 4;
 const H_SLOW = 5;        // the run's last instruction, not a fast form: runSlow
 const H_SKIP = 6;        // CMP or TEST whose flags are dead: nothing at all
+const H_XMM_SHI = 7;
 const H_MOV_RR = 8;      // + W (1 for 64-bit operands, 0 for 32-bit)
 const H_MOV_RI = 10;     // + W
 const H_LEA = 12;        // + W
 const H_LOAD = 14;       // + W
 const H_NOT = 16;        // + W
 const H_NEG = 18;        // + W, flags live
-const H_ALU_RR = 32;     // + op * 4 + W * 2 + dead (op: ADD OR AND SUB XOR CMP; not ADC SBB)
-const H_ALU_RI = 64;     // + op * 4 + W * 2 + dead
-const H_SHIFT_DEAD = 96; // + op * 2 + W (op: ROL ROR SHL SHR SAL SAR), flags dead
-const H_XMM_RR = 112;    // + XOP_*
-const H_XMM_SHI = 120;
+const H_XMM_RR = 20;     // + XOP_* (8)
+const H_SHIFT_DEAD = 28; // + shiftIndex * 2 + W, flags dead (10)
+const H_ALU_RR = 38;     // + aluIndex * 4 + W * 2 + dead (24)
+const H_ALU_RI = 62;     // + aluIndex * 4 + W * 2 + dead (24)
+// The numbers are dense (0..85) so that the loop's switch is one br_table.
+
+/** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
+@inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
+/** ROL ROR SHL SHR SAR as 0..4 (SAL is SHL; RCL and RCR read CF). */
+@inline function shiftIndex(op: i32): i32 { return op == SAL ? 2 : op < RCL ? op : op == SAR ? 4 : op - 2; }
 
 /** The handler of a record's instruction (after the liveness scan). */
 function handlerOf(ce: usize): i32 {
@@ -208,10 +214,10 @@ function handlerOf(ce: usize): i32 {
     case FK_LEA: return H_LEA + w;
     case FK_ALU_RR: case FK_ALU_RI:
       if (op == ADC || op == SBB) return H_FAST;
-      return (kind == FK_ALU_RR ? H_ALU_RR : H_ALU_RI) + op * 4 + w * 2 + (dead ? 1 : 0);
+      return (kind == FK_ALU_RR ? H_ALU_RR : H_ALU_RI) + aluIndex(op) * 4 + w * 2 + (dead ? 1 : 0);
     case FK_SHIFT_RI:
       if (!dead || op == RCL || op == RCR) return H_FAST;
-      return H_SHIFT_DEAD + op * 2 + w;
+      return H_SHIFT_DEAD + shiftIndex(op) * 2 + w;
     case FK_NOTNEG:
       if (fb == 0) return H_NOT + w;
       return dead ? H_DEAD : H_NEG + w;
@@ -283,6 +289,13 @@ function handlerOf(ce: usize): i32 {
   for (let k = 0; k < n; k++) {
     const next = at + <u64>load<u8>(ce, CE_LEN);
     switch (<i32>load<u8>(ce, CE_RUNH)) {
+      case H_FAST: runFast(ce, at, <i32>load<u8>(ce, CE_FAST)); break;
+      case H_MEMFAST:
+        store<u64>(STATE + RIP, at);
+        runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
+        if (exiting) return k;
+        break;
+      case H_DEAD: runDead(ce, at, <i32>load<u8>(ce, CE_FAST)); break;
       case H_JCC:
         // A taken Jcc leaves the run (a side exit); not taken, the run goes on.
         if (cond(fa(ce))) {
@@ -299,22 +312,7 @@ function handlerOf(ce: usize): i32 {
         store<u64>(STATE + RIP, at);
         runSlow(ce, at);
         return exiting ? k : n;
-      case H_MEMFAST:
-        store<u64>(STATE + RIP, at);
-        runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
-        if (exiting) return k;
-        break;
-      case H_FAST: runFast(ce, at, <i32>load<u8>(ce, CE_FAST)); break;
-      case H_DEAD: runDead(ce, at, <i32>load<u8>(ce, CE_FAST)); break;
       case H_SKIP: break;
-      case H_XMM_RR + XOP_MOVDQA: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_MOVDQA); break;
-      case H_XMM_RR + XOP_PXOR: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PXOR); break;
-      case H_XMM_RR + XOP_POR: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_POR); break;
-      case H_XMM_RR + XOP_PAND: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PAND); break;
-      case H_XMM_RR + XOP_PANDN: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PANDN); break;
-      case H_XMM_RR + XOP_PADDD: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PADDD); break;
-      case H_XMM_RR + XOP_PADDQ: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PADDQ); break;
-      case H_XMM_RR + XOP_PSUBD: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PSUBD); break;
       case H_XMM_SHI: xmmShift(fa(ce), <i32>load<u8>(ce, CE_FB) >> 4, <u32>load<u64>(ce, CE_IMM) & 0xff); break;
       case H_MOV_RR: writeReg(fa(ce), 4, 1, readReg(fbReg(ce), 4, 1)); break;
       case H_MOV_RR + 1: writeReg(fa(ce), 8, 1, readReg(fbReg(ce), 8, 1)); break;
@@ -340,60 +338,68 @@ function handlerOf(ce: usize): i32 {
       case H_NOT + 1: writeReg(fa(ce), 8, 1, ~readReg(fa(ce), 8, 1)); break;
       case H_NEG: writeReg(fa(ce), 4, 1, alu(SUB, 4, 0, readReg(fa(ce), 4, 1))); break;
       case H_NEG + 1: writeReg(fa(ce), 8, 1, alu(SUB, 8, 0, readReg(fa(ce), 8, 1))); break;
-      case H_ALU_RR + ADD * 4: aluRR(ce, ADD, 4, true); break;
-      case H_ALU_RR + ADD * 4 + 1: aluRR(ce, ADD, 4, false); break;
-      case H_ALU_RR + ADD * 4 + 2: aluRR(ce, ADD, 8, true); break;
-      case H_ALU_RR + ADD * 4 + 3: aluRR(ce, ADD, 8, false); break;
-      case H_ALU_RR + OR * 4: aluRR(ce, OR, 4, true); break;
-      case H_ALU_RR + OR * 4 + 1: aluRR(ce, OR, 4, false); break;
-      case H_ALU_RR + OR * 4 + 2: aluRR(ce, OR, 8, true); break;
-      case H_ALU_RR + OR * 4 + 3: aluRR(ce, OR, 8, false); break;
-      case H_ALU_RR + AND * 4: aluRR(ce, AND, 4, true); break;
-      case H_ALU_RR + AND * 4 + 1: aluRR(ce, AND, 4, false); break;
-      case H_ALU_RR + AND * 4 + 2: aluRR(ce, AND, 8, true); break;
-      case H_ALU_RR + AND * 4 + 3: aluRR(ce, AND, 8, false); break;
-      case H_ALU_RR + SUB * 4: aluRR(ce, SUB, 4, true); break;
-      case H_ALU_RR + SUB * 4 + 1: aluRR(ce, SUB, 4, false); break;
-      case H_ALU_RR + SUB * 4 + 2: aluRR(ce, SUB, 8, true); break;
-      case H_ALU_RR + SUB * 4 + 3: aluRR(ce, SUB, 8, false); break;
-      case H_ALU_RR + XOR * 4: aluRR(ce, XOR, 4, true); break;
-      case H_ALU_RR + XOR * 4 + 1: aluRR(ce, XOR, 4, false); break;
-      case H_ALU_RR + XOR * 4 + 2: aluRR(ce, XOR, 8, true); break;
-      case H_ALU_RR + XOR * 4 + 3: aluRR(ce, XOR, 8, false); break;
-      case H_ALU_RR + CMP * 4: aluRR(ce, CMP, 4, true); break;
-      case H_ALU_RR + CMP * 4 + 2: aluRR(ce, CMP, 8, true); break;
-      case H_ALU_RI + ADD * 4: aluRI(ce, ADD, 4, true); break;
-      case H_ALU_RI + ADD * 4 + 1: aluRI(ce, ADD, 4, false); break;
-      case H_ALU_RI + ADD * 4 + 2: aluRI(ce, ADD, 8, true); break;
-      case H_ALU_RI + ADD * 4 + 3: aluRI(ce, ADD, 8, false); break;
-      case H_ALU_RI + OR * 4: aluRI(ce, OR, 4, true); break;
-      case H_ALU_RI + OR * 4 + 1: aluRI(ce, OR, 4, false); break;
-      case H_ALU_RI + OR * 4 + 2: aluRI(ce, OR, 8, true); break;
-      case H_ALU_RI + OR * 4 + 3: aluRI(ce, OR, 8, false); break;
-      case H_ALU_RI + AND * 4: aluRI(ce, AND, 4, true); break;
-      case H_ALU_RI + AND * 4 + 1: aluRI(ce, AND, 4, false); break;
-      case H_ALU_RI + AND * 4 + 2: aluRI(ce, AND, 8, true); break;
-      case H_ALU_RI + AND * 4 + 3: aluRI(ce, AND, 8, false); break;
-      case H_ALU_RI + SUB * 4: aluRI(ce, SUB, 4, true); break;
-      case H_ALU_RI + SUB * 4 + 1: aluRI(ce, SUB, 4, false); break;
-      case H_ALU_RI + SUB * 4 + 2: aluRI(ce, SUB, 8, true); break;
-      case H_ALU_RI + SUB * 4 + 3: aluRI(ce, SUB, 8, false); break;
-      case H_ALU_RI + XOR * 4: aluRI(ce, XOR, 4, true); break;
-      case H_ALU_RI + XOR * 4 + 1: aluRI(ce, XOR, 4, false); break;
-      case H_ALU_RI + XOR * 4 + 2: aluRI(ce, XOR, 8, true); break;
-      case H_ALU_RI + XOR * 4 + 3: aluRI(ce, XOR, 8, false); break;
-      case H_ALU_RI + CMP * 4: aluRI(ce, CMP, 4, true); break;
-      case H_ALU_RI + CMP * 4 + 2: aluRI(ce, CMP, 8, true); break;
-      case H_SHIFT_DEAD + ROL * 2: shiftDead(ce, ROL, 4); break;
-      case H_SHIFT_DEAD + ROL * 2 + 1: shiftDead(ce, ROL, 8); break;
-      case H_SHIFT_DEAD + ROR * 2: shiftDead(ce, ROR, 4); break;
-      case H_SHIFT_DEAD + ROR * 2 + 1: shiftDead(ce, ROR, 8); break;
-      case H_SHIFT_DEAD + SHL * 2: case H_SHIFT_DEAD + SAL * 2: shiftDead(ce, SHL, 4); break;
-      case H_SHIFT_DEAD + SHL * 2 + 1: case H_SHIFT_DEAD + SAL * 2 + 1: shiftDead(ce, SHL, 8); break;
-      case H_SHIFT_DEAD + SHR * 2: shiftDead(ce, SHR, 4); break;
-      case H_SHIFT_DEAD + SHR * 2 + 1: shiftDead(ce, SHR, 8); break;
-      case H_SHIFT_DEAD + SAR * 2: shiftDead(ce, SAR, 4); break;
-      default: shiftDead(ce, SAR, 8); break; // H_SHIFT_DEAD + SAR * 2 + 1
+      case H_XMM_RR + XOP_MOVDQA: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_MOVDQA); break;
+      case H_XMM_RR + XOP_PXOR: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PXOR); break;
+      case H_XMM_RR + XOP_POR: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_POR); break;
+      case H_XMM_RR + XOP_PAND: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PAND); break;
+      case H_XMM_RR + XOP_PANDN: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PANDN); break;
+      case H_XMM_RR + XOP_PADDD: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PADDD); break;
+      case H_XMM_RR + XOP_PADDQ: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PADDQ); break;
+      case H_XMM_RR + XOP_PSUBD: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PSUBD); break;
+      case H_SHIFT_DEAD + 0: shiftDead(ce, ROL, 4); break;
+      case H_SHIFT_DEAD + 0 + 1: shiftDead(ce, ROL, 8); break;
+      case H_SHIFT_DEAD + 2: shiftDead(ce, ROR, 4); break;
+      case H_SHIFT_DEAD + 2 + 1: shiftDead(ce, ROR, 8); break;
+      case H_SHIFT_DEAD + 4: shiftDead(ce, SHL, 4); break;
+      case H_SHIFT_DEAD + 4 + 1: shiftDead(ce, SHL, 8); break;
+      case H_SHIFT_DEAD + 6: shiftDead(ce, SHR, 4); break;
+      case H_SHIFT_DEAD + 6 + 1: shiftDead(ce, SHR, 8); break;
+      case H_SHIFT_DEAD + 8: shiftDead(ce, SAR, 4); break;
+      default: shiftDead(ce, SAR, 8); break; // H_SHIFT_DEAD + 9: SAR, 64-bit
+      case H_ALU_RR + 0: aluRR(ce, ADD, 4, true); break;
+      case H_ALU_RR + 0 + 1: aluRR(ce, ADD, 4, false); break;
+      case H_ALU_RR + 0 + 2: aluRR(ce, ADD, 8, true); break;
+      case H_ALU_RR + 0 + 3: aluRR(ce, ADD, 8, false); break;
+      case H_ALU_RR + 4: aluRR(ce, OR, 4, true); break;
+      case H_ALU_RR + 4 + 1: aluRR(ce, OR, 4, false); break;
+      case H_ALU_RR + 4 + 2: aluRR(ce, OR, 8, true); break;
+      case H_ALU_RR + 4 + 3: aluRR(ce, OR, 8, false); break;
+      case H_ALU_RR + 8: aluRR(ce, AND, 4, true); break;
+      case H_ALU_RR + 8 + 1: aluRR(ce, AND, 4, false); break;
+      case H_ALU_RR + 8 + 2: aluRR(ce, AND, 8, true); break;
+      case H_ALU_RR + 8 + 3: aluRR(ce, AND, 8, false); break;
+      case H_ALU_RR + 12: aluRR(ce, SUB, 4, true); break;
+      case H_ALU_RR + 12 + 1: aluRR(ce, SUB, 4, false); break;
+      case H_ALU_RR + 12 + 2: aluRR(ce, SUB, 8, true); break;
+      case H_ALU_RR + 12 + 3: aluRR(ce, SUB, 8, false); break;
+      case H_ALU_RR + 16: aluRR(ce, XOR, 4, true); break;
+      case H_ALU_RR + 16 + 1: aluRR(ce, XOR, 4, false); break;
+      case H_ALU_RR + 16 + 2: aluRR(ce, XOR, 8, true); break;
+      case H_ALU_RR + 16 + 3: aluRR(ce, XOR, 8, false); break;
+      case H_ALU_RR + 20: aluRR(ce, CMP, 4, true); break;
+      case H_ALU_RR + 20 + 2: aluRR(ce, CMP, 8, true); break;
+      case H_ALU_RI + 0: aluRI(ce, ADD, 4, true); break;
+      case H_ALU_RI + 0 + 1: aluRI(ce, ADD, 4, false); break;
+      case H_ALU_RI + 0 + 2: aluRI(ce, ADD, 8, true); break;
+      case H_ALU_RI + 0 + 3: aluRI(ce, ADD, 8, false); break;
+      case H_ALU_RI + 4: aluRI(ce, OR, 4, true); break;
+      case H_ALU_RI + 4 + 1: aluRI(ce, OR, 4, false); break;
+      case H_ALU_RI + 4 + 2: aluRI(ce, OR, 8, true); break;
+      case H_ALU_RI + 4 + 3: aluRI(ce, OR, 8, false); break;
+      case H_ALU_RI + 8: aluRI(ce, AND, 4, true); break;
+      case H_ALU_RI + 8 + 1: aluRI(ce, AND, 4, false); break;
+      case H_ALU_RI + 8 + 2: aluRI(ce, AND, 8, true); break;
+      case H_ALU_RI + 8 + 3: aluRI(ce, AND, 8, false); break;
+      case H_ALU_RI + 12: aluRI(ce, SUB, 4, true); break;
+      case H_ALU_RI + 12 + 1: aluRI(ce, SUB, 4, false); break;
+      case H_ALU_RI + 12 + 2: aluRI(ce, SUB, 8, true); break;
+      case H_ALU_RI + 12 + 3: aluRI(ce, SUB, 8, false); break;
+      case H_ALU_RI + 16: aluRI(ce, XOR, 4, true); break;
+      case H_ALU_RI + 16 + 1: aluRI(ce, XOR, 4, false); break;
+      case H_ALU_RI + 16 + 2: aluRI(ce, XOR, 8, true); break;
+      case H_ALU_RI + 16 + 3: aluRI(ce, XOR, 8, false); break;
+      case H_ALU_RI + 20: aluRI(ce, CMP, 4, true); break;
+      case H_ALU_RI + 20 + 2: aluRI(ce, CMP, 8, true); break;
     }
     at = next;
     ce += DCACHE_ENTRY_SIZE;
