@@ -11,7 +11,7 @@ import {
   CF_MODRM, CF_IMM, CF_IMM2, CF_RIPREL,
 } from '../shared/layout';
 import { EXIT_GP, EXIT_UD } from '../shared/exit';
-import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip, clearExit } from '../state';
+import { reg64, setReg64, R_SP, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip, clearExit } from '../state';
 import { tlbEntry, tlbFill, tlbProbe, ACCESS_EXEC } from '../mmu/tlb';
 import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, DI_MOFFS, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
 import { DECODE_INFO, dispatch } from '../gen/dispatch';
@@ -351,6 +351,10 @@ export const FK_XMM_RR = 19;  // 66 0F 6F/7F/EF/EB/DB/DF/FE/D4/FA mod=3: xmm FA 
 export const FK_XMM_SHI = 20; // 66 0F 72 /2 /4 /6, 73 /2 /6 mod=3: xmm FA shifted by imm (XSH_* in FB >> 4)
 export const FK_XMM_LOADQ = 21;  // F3 0F 7E mem: xmm FA = [ea] (64 bits, zero-extended)
 export const FK_XMM_STOREQ = 22; // 66 0F D6 mem: [ea] = low 64 bits of xmm FA
+export const FK_PUSH = 23;    // 50+r (no 66): [rsp - 8] = FA, then rsp -= 8
+export const FK_POP = 24;     // 58+r (no 66): FA = [rsp], rsp += 8 first (pop rsp loads rsp last)
+export const FK_CALL = 25;    // E8 (no 66): [rsp - 8] = next, rsp -= 8, rip = next + imm
+export const FK_RET = 26;     // C3: rip = [rsp], rsp += 8
 
 // FK_XMM_RR operations (the SSE2 integer forms sha256's message schedule runs).
 export const XOP_MOVDQA = 0;
@@ -402,6 +406,16 @@ function fastKind(ce: usize, op: i32): i32 {
   }
   // JMP rel8/rel32; with 66 the immediate is a rel16 (left to dispatch()).
   if ((op == 0xeb || op == 0xe9) && !(d_prefix & P_66)) return FK_JMP;
+  // The stack's commonest forms, 64-bit only (66 makes push/pop 16-bit and call's rel16).
+  if (!(d_prefix & P_66)) {
+    if (op >= 0x50 && op <= 0x5f) {
+      store<u8>(ce, <u8>((op & 7) | ((d_rex & 1) << 3)), CE_FA);
+      store<u8>(ce, 8, CE_FSIZE);
+      return op < 0x58 ? FK_PUSH : FK_POP;
+    }
+    if (op == 0xe8) return FK_CALL;
+    if (op == 0xc3) return FK_RET;
+  }
   // The byte forms (the opcode's low bit clear in 00..3B, 84..8B, C0/D0, FE; 80; B0..B7).
   let byte = false;
   if ((op < 0x40 && (op & 7) < 4) || (op >= 0x84 && op <= 0x8b) || op == 0xc0 || op == 0xd0 || op == 0xfe ||
@@ -629,6 +643,39 @@ function xmmKind(ce: usize, op: i32): i32 {
       break;
     case FK_MOV_RI: writeReg(fa, size, 1, load<u64>(ce, CE_IMM)); break;
     case FK_JMP: next += load<u64>(ce, CE_IMM); break;
+    // The stack forms as stack.ts and branch.ts run them: memory first, so that a fault leaves
+    // rsp as it was.
+    case FK_PUSH: {
+      const sp = reg64(R_SP) - 8;
+      write64(sp, reg64(fa));
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp);
+      break;
+    }
+    case FK_POP: {
+      const sp = reg64(R_SP);
+      const v = read64(sp);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp + 8);
+      setReg64(fa, v);
+      break;
+    }
+    case FK_CALL: {
+      const sp = reg64(R_SP) - 8;
+      write64(sp, next);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp);
+      next += load<u64>(ce, CE_IMM);
+      break;
+    }
+    case FK_RET: {
+      const sp = reg64(R_SP);
+      const v = read64(sp);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp + 8);
+      next = v;
+      break;
+    }
     case FK_XMM_RR: xmmRR(fa, fb, fb >> 4); break;
     case FK_XMM_SHI: xmmShift(fa, fb >> 4, <u32>load<u64>(ce, CE_IMM) & 0xff); break;
     case FK_XMM_LOADQ: {

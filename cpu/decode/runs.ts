@@ -1,8 +1,8 @@
 // Runs of fast forms: the interpreter's block cache (issue #11; docs/architecture.md "Runs of fast
-// forms"; "The interpreter, third stage"). A run is up to RUN_MAX_OPS consecutive instructions
-// inside one page: fast forms (decoder.ts fastForm), ending at the first store or at the first
-// instruction that is not a fast form (which is the run's last, run through dispatch()); a Jcc
-// inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
+// forms"; "The interpreter, third" and "fourth stage"). A run is up to RUN_MAX_OPS consecutive
+// instructions inside one page: fast forms (decoder.ts fastForm), ending at the first store, at a
+// JMP, or at the first instruction that is not a fast form (which is the run's last, run through
+// dispatch()); a Jcc inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
 // the code bytes it covers and its own copies of the instructions' cache entries, so one compare
 // of at most RUN_MAX_BYTES bytes against the code now in memory validates all of it, instead of
 // a TLB lookup, a cache lookup and a 16-byte compare per instruction.
@@ -35,7 +35,7 @@ import {
   cacheEntry, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
   FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
   FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
-  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET,
 } from './decoder';
 
 @inline function runSlot(rip: u64): usize {
@@ -81,7 +81,8 @@ function buildRun(rn: usize, rip: u64): void {
       r += <u64>len;
       // Any instruction may end a run (run through dispatch(), as step() does); a Jcc is a
       // side exit when taken; a store ends the run, since it may have written the run's code.
-      if (kind == FK_NONE || kind == FK_STORE || kind == FK_XMM_STOREQ || kind == FK_JMP) break;
+      if (kind == FK_NONE || kind == FK_STORE || kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_JMP ||
+          kind == FK_CALL || kind == FK_RET) break;
     }
   }
   markDeadFlags(rn, k);
@@ -180,7 +181,8 @@ const H_XMM_RR = 20;     // + XOP_* (8)
 const H_SHIFT_DEAD = 28; // + shiftIndex * 2 + W, flags dead (10)
 const H_ALU_RR = 38;     // + aluIndex * 4 + W * 2 + dead (24)
 const H_ALU_RI = 62;     // + aluIndex * 4 + W * 2 + dead (24)
-// The numbers are dense (0..85) so that the loop's switch is one br_table.
+const H_XFER = 86;       // CALL, RET: runFast, which commits the target; always a run's last
+// The numbers are dense (0..86) so that the loop's switch is a jump table.
 
 /** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
 @inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
@@ -199,6 +201,7 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_NONE) return H_SLOW;
   if (kind == FK_JCC) return H_JCC;
   if (kind == FK_JMP) return H_JMP;
+  if (kind == FK_CALL || kind == FK_RET) return H_XFER;
   if (kind == FK_LOAD) return wide ? H_LOAD + w : H_MEMFAST;
   if (kind == FK_XMM_RR) return H_XMM_RR + op;
   if (kind == FK_XMM_SHI) return H_XMM_SHI;
@@ -400,6 +403,10 @@ function handlerOf(ce: usize): i32 {
       case H_ALU_RI + 16 + 3: aluRI(ce, XOR, 8, false); break;
       case H_ALU_RI + 20: aluRI(ce, CMP, 4, true); break;
       case H_ALU_RI + 20 + 2: aluRI(ce, CMP, 8, true); break;
+      case H_XFER:
+        store<u64>(STATE + RIP, at);
+        runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
+        return exiting ? k : k + 1;
     }
     at = next;
     ce += DCACHE_ENTRY_SIZE;

@@ -21,7 +21,7 @@ const N = Number(process.env.WASL_CASES ?? 600);
 
 // Registers the sequences use freely: not rsp, rsi (the data pointer) or rdi (the unmapped one).
 const REGS = [0, 1, 2, 3, 5, 8, 9, 10, 11, 12, 13, 14, 15];
-const RSI = 6, RDI = 7;
+const RSP = 4, RSI = 6, RDI = 7;
 
 function rex(w: boolean, reg: number, rm: number): number[] {
   const b = (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
@@ -66,7 +66,12 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
   };
   const sz = (): number[] => (r.int(3) === 0 ? [0x66] : []); // a word operand sometimes
   const cc = 2 + r.int(10); // CMOVcc/SETcc never read OF, which a shift may leave undefined
-  switch (r.int(15)) {
+  switch (r.int(16)) {
+    case 15: switch (r.int(5)) { // push/pop (rsp points into the data page), call to the next instruction
+      case 0: case 1: return { bytes: [...rex(false, 0, a), 0x50 + (a & 7)], shift: false };
+      case 2: case 3: return { bytes: [...rex(false, 0, a), 0x58 + (a & 7)], shift: false };
+      default: return { bytes: [0xe8, 0, 0, 0, 0], shift: false };
+    }
     // Not fast forms (but case 12): each ends its run, run through dispatch() (runs.ts): CMOVcc,
     // SETcc, XCHG, shifts by CL, and SSE register forms.
     case 12: { // NOT/NEG (fast forms since session 6), byte registers sometimes AH..BH; NOT sets no flag
@@ -116,8 +121,9 @@ function runCase(r: Prng): Case[] {
   const faultAt = r.int(4) === 0 ? r.int(n) : -1;
   for (let i = 0; i < n; i++) {
     if (i === faultAt) {
-      code.push(...(r.int(4) === 0 ? [0xf3, ...rex(false, r.pick(REGS), RDI), 0x0f, 0x7e, modrm(0, r.pick(REGS), RDI)] // movq xmm, [rdi]
-        : [...rex(r.bool(), r.pick(REGS), RDI), 0x8b, modrm(0, r.pick(REGS), RDI)])); // mov reg, [rdi]
+      const d = r.pick(REGS); // never rsp, which push/pop/call use
+      code.push(...(r.int(4) === 0 ? [0xf3, ...rex(false, d, RDI), 0x0f, 0x7e, modrm(0, d, RDI)] // movq xmm, [rdi]
+        : [...rex(r.bool(), d, RDI), 0x8b, modrm(0, d, RDI)])); // mov reg, [rdi]
     }
     const x = insn(r);
     shifts ||= x.shift;
@@ -136,6 +142,7 @@ function runCase(r: Prng): Case[] {
   const gpr = Array.from({ length: 16 }, () => r.operand(64));
   gpr[RSI] = DATA_ADDR;
   gpr[RDI] = DATA_ADDR + 0x800n;
+  gpr[RSP] = DATA_ADDR + 0x400n;
   const data = new Uint8Array(PAGE_SIZE).map(() => r.int(256));
   // AF after logic and shifts, OF after shifts and rotates by more than 1: undefined (SDM).
   const xmm = new Uint8Array(256).map(() => r.int(256));
@@ -149,6 +156,7 @@ function runCase(r: Prng): Case[] {
   const g = Array.from({ length: 16 }, () => r.operand(64));
   g[RSI] = DATA_ADDR;
   g[RDI] = DATA_ADDR + 0x800n;
+  g[RSP] = DATA_ADDR + 0x400n;
   return [c, { ...c, state: makeState({ gpr: g, rflags: r.flags(), xmm: new Uint8Array(256).map(() => r.int(256)) }), note: 'run, other operands' }];
 }
 
