@@ -11,13 +11,14 @@ import {
   CF_MODRM, CF_IMM, CF_IMM2, CF_RIPREL,
 } from '../shared/layout';
 import { EXIT_GP, EXIT_UD } from '../shared/exit';
-import { reg64, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip, clearExit } from '../state';
+import { reg64, setReg64, R_SP, exiting, exitCompletes, raiseFault, raisePageFault, noteFaultRip, clearExit } from '../state';
 import { tlbEntry, tlbFill, tlbProbe, ACCESS_EXEC } from '../mmu/tlb';
 import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, DI_MOFFS, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
 import { DECODE_INFO, dispatch } from '../gen/dispatch';
 import { readReg, writeReg } from '../state';
-import { readMem, writeMem } from '../mmu/access';
-import { alu, CMP } from '../ops/alu';
+import { readMem, writeMem, read64, write64 } from '../mmu/access';
+import { xmmAddr } from '../ops/sse_common';
+import { alu, CMP, SUB } from '../ops/alu';
 import { shifted } from '../ops/shift';
 import { cond, setLazy, parkCF, FL_LOGIC, FL_INC, FL_DEC } from '../ops/flags';
 
@@ -344,6 +345,32 @@ export const FK_TEST_MR = 13; // 84/85 mem: flags of [ea] & FA
 export const FK_MOVX_R = 14;  // 0F B6/B7/BE/BF, 63 mod=3: FA = extended FB & 15 (MOVX_* in FB's high bits)
 export const FK_MOVX_M = 15;  // the same from memory
 export const FK_INCDEC = 16;  // FE/FF /0 /1 mod=3: FA = FA +- 1 (FB = 1: DEC); CF kept
+export const FK_NOTNEG = 17;  // F6/F7 /2 /3 mod=3: FA = ~FA (FB = 0: NOT, no flags) or 0 - FA (FB = 1: NEG)
+export const FK_JMP = 18;     // EB, E9 (no 66): rip = next + imm
+export const FK_XMM_RR = 19;  // 66 0F 6F/7F/EF/EB/DB/DF/FE/D4/FA mod=3: xmm FA = xmm FA op xmm FB & 15 (XOP_* in FB >> 4)
+export const FK_XMM_SHI = 20; // 66 0F 72 /2 /4 /6, 73 /2 /6 mod=3: xmm FA shifted by imm (XSH_* in FB >> 4)
+export const FK_XMM_LOADQ = 21;  // F3 0F 7E mem: xmm FA = [ea] (64 bits, zero-extended)
+export const FK_XMM_STOREQ = 22; // 66 0F D6 mem: [ea] = low 64 bits of xmm FA
+export const FK_PUSH = 23;    // 50+r (no 66): [rsp - 8] = FA, then rsp -= 8
+export const FK_POP = 24;     // 58+r (no 66): FA = [rsp], rsp += 8 first (pop rsp loads rsp last)
+export const FK_CALL = 25;    // E8 (no 66): [rsp - 8] = next, rsp -= 8, rip = next + imm
+export const FK_RET = 26;     // C3: rip = [rsp], rsp += 8
+
+// FK_XMM_RR operations (the SSE2 integer forms sha256's message schedule runs).
+export const XOP_MOVDQA = 0;
+export const XOP_PXOR = 1;
+export const XOP_POR = 2;
+export const XOP_PAND = 3;
+export const XOP_PANDN = 4;
+export const XOP_PADDD = 5;
+export const XOP_PADDQ = 6;
+export const XOP_PSUBD = 7;
+// FK_XMM_SHI operations.
+export const XSH_PSRLD = 0;
+export const XSH_PSRAD = 1;
+export const XSH_PSLLD = 2;
+export const XSH_PSRLQ = 3;
+export const XSH_PSLLQ = 4;
 
 // FK_MOVX_*: the source size and signedness in CE_FB (bits 4-5: log2 of the size; bit 6: signed).
 export const MOVX_SIGNED = 0x40;
@@ -364,15 +391,35 @@ function fastForm(ce: usize, op: i32): i32 {
 
 function fastKind(ce: usize, op: i32): i32 {
   store<u8>(ce, 0, CE_FSIZE);
-  if (d_prefix & (P_LOCK | P_F2 | P_F3)) return FK_NONE;
+  if (d_prefix & P_LOCK) return FK_NONE;
+  if (op == 0x17e && d_simd == SIMD_F3 && d_mod != 3) { // movq xmm, m64 (F3 picks the form)
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, 8, CE_FSIZE);
+    return FK_XMM_LOADQ;
+  }
+  if (d_prefix & (P_F2 | P_F3)) return FK_NONE;
+  if (d_simd == SIMD_66 && (op == 0x16f || op == 0x17f || op == 0x1ef || op == 0x1eb || op == 0x1db || op == 0x1df ||
+      op == 0x1fe || op == 0x1d4 || op == 0x1fa || op == 0x172 || op == 0x173 || op == 0x1d6)) return xmmKind(ce, op);
   if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
     store<u8>(ce, <u8>(op & 0xf), CE_FA);
     return FK_JCC;
   }
+  // JMP rel8/rel32; with 66 the immediate is a rel16 (left to dispatch()).
+  if ((op == 0xeb || op == 0xe9) && !(d_prefix & P_66)) return FK_JMP;
+  // The stack's commonest forms, 64-bit only (66 makes push/pop 16-bit and call's rel16).
+  if (!(d_prefix & P_66)) {
+    if (op >= 0x50 && op <= 0x5f) {
+      store<u8>(ce, <u8>((op & 7) | ((d_rex & 1) << 3)), CE_FA);
+      store<u8>(ce, 8, CE_FSIZE);
+      return op < 0x58 ? FK_PUSH : FK_POP;
+    }
+    if (op == 0xe8) return FK_CALL;
+    if (op == 0xc3) return FK_RET;
+  }
   // The byte forms (the opcode's low bit clear in 00..3B, 84..8B, C0/D0, FE; 80; B0..B7).
   let byte = false;
   if ((op < 0x40 && (op & 7) < 4) || (op >= 0x84 && op <= 0x8b) || op == 0xc0 || op == 0xd0 || op == 0xfe ||
-      op == 0xc1 || op == 0xd1 || op == 0xff || op == 0x81 || op == 0x83) byte = (op & 1) == 0;
+      op == 0xc1 || op == 0xd1 || op == 0xff || op == 0x81 || op == 0x83 || op == 0xf6 || op == 0xf7) byte = (op & 1) == 0;
   if (op == 0x80 || (op >= 0xb0 && op <= 0xb7)) byte = true;
   if (byte) store<u8>(ce, 1, CE_FSIZE);
   if (op >= 0xb0 && op <= 0xbf) {
@@ -396,7 +443,7 @@ function fastKind(ce: usize, op: i32): i32 {
     store<u8>(ce, <u8>((d_mod == 3 ? d_rm : 0) | (src << 4) | (signed ? MOVX_SIGNED : 0)), CE_FB);
     return d_mod == 3 ? FK_MOVX_R : FK_MOVX_M;
   }
-  if (byte && !byteRegOk(d_reg) && op != 0x80 && op != 0xc0 && op != 0xd0 && op != 0xfe) return FK_NONE;
+  if (byte && !byteRegOk(d_reg) && op != 0x80 && op != 0xc0 && op != 0xd0 && op != 0xfe && op != 0xf6) return FK_NONE;
   if (op >= 0x88 && op <= 0x8b) {
     const toE = (op & 2) == 0;
     if (d_mod == 3) {
@@ -447,11 +494,87 @@ function fastKind(ce: usize, op: i32): i32 {
     store<u8>(ce, <u8>(d_reg & 7), CE_FB);
     return FK_INCDEC;
   }
+  if ((op == 0xf6 || op == 0xf7) && ((d_reg & 7) == 2 || (d_reg & 7) == 3)) {
+    store<u8>(ce, <u8>d_rm, CE_FA);
+    store<u8>(ce, <u8>((d_reg & 7) - 2), CE_FB);
+    return FK_NOTNEG;
+  }
   return FK_NONE;
 }
 
+/** The SSE2 fast forms (66 0F xx, the opcodes fastKind lists; no F2/F3/LOCK): FK_NONE for the other encodings. */
+function xmmKind(ce: usize, op: i32): i32 {
+  store<u8>(ce, 16, CE_FSIZE);
+  if (d_mod != 3) {
+    if (op != 0x1d6) return FK_NONE;
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, 8, CE_FSIZE);
+    return FK_XMM_STOREQ;
+  }
+  if (op == 0x172 || op == 0x173) {
+    const r = d_reg & 7;
+    let sh = -1;
+    if (op == 0x172) sh = r == 2 ? XSH_PSRLD : r == 4 ? XSH_PSRAD : r == 6 ? XSH_PSLLD : -1;
+    else sh = r == 2 ? XSH_PSRLQ : r == 6 ? XSH_PSLLQ : -1;
+    if (sh < 0) return FK_NONE;
+    store<u8>(ce, <u8>d_rm, CE_FA);
+    store<u8>(ce, <u8>(sh << 4), CE_FB);
+    return FK_XMM_SHI;
+  }
+  let x = -1;
+  switch (op) {
+    case 0x16f: case 0x17f: x = XOP_MOVDQA; break;
+    case 0x1ef: x = XOP_PXOR; break;
+    case 0x1eb: x = XOP_POR; break;
+    case 0x1db: x = XOP_PAND; break;
+    case 0x1df: x = XOP_PANDN; break;
+    case 0x1fe: x = XOP_PADDD; break;
+    case 0x1d4: x = XOP_PADDQ; break;
+    case 0x1fa: x = XOP_PSUBD; break;
+  }
+  if (x < 0) return FK_NONE;
+  const toRm = op == 0x17f; // movdqa xmm/m128, xmm: the destination is rm
+  store<u8>(ce, <u8>(toRm ? d_rm : d_reg), CE_FA);
+  store<u8>(ce, <u8>((toRm ? d_reg : d_rm) | (x << 4)), CE_FB);
+  return FK_XMM_RR;
+}
+
+/** FK_XMM_RR: xmm FA = xmm FA op xmm FB (the register number in FB's low bits). */
+@inline export function xmmRR(fa: i32, fb: i32, x: i32): void {
+  const d = xmmAddr(fa);
+  const a = v128.load(d);
+  const b = v128.load(xmmAddr(fb & 15));
+  let r: v128;
+  switch (x) {
+    case XOP_MOVDQA: r = b; break;
+    case XOP_PXOR: r = v128.xor(a, b); break;
+    case XOP_POR: r = v128.or(a, b); break;
+    case XOP_PAND: r = v128.and(a, b); break;
+    case XOP_PANDN: r = v128.andnot(b, a); break; // ~a & b
+    case XOP_PADDD: r = i32x4.add(a, b); break;
+    case XOP_PADDQ: r = i64x2.add(a, b); break;
+    default: r = i32x4.sub(a, b); break; // XOP_PSUBD
+  }
+  v128.store(d, r);
+}
+
+/** FK_XMM_SHI: xmm FA shifted by an immediate count; past the width, 0 (PSRAD: the sign). */
+@inline export function xmmShift(fa: i32, x: i32, count: u32): void {
+  const d = xmmAddr(fa);
+  const a = v128.load(d);
+  let r: v128;
+  switch (x) {
+    case XSH_PSRLD: r = count > 31 ? i32x4.splat(0) : i32x4.shr_u(a, count); break;
+    case XSH_PSRAD: r = i32x4.shr_s(a, count > 31 ? 31 : count); break;
+    case XSH_PSLLD: r = count > 31 ? i32x4.splat(0) : i32x4.shl(a, count); break;
+    case XSH_PSRLQ: r = count > 63 ? i32x4.splat(0) : i64x2.shr_u(a, count); break;
+    default: r = count > 63 ? i32x4.splat(0) : i64x2.shl(a, count); break; // XSH_PSLLQ
+  }
+  v128.store(d, r);
+}
+
 /** The linear address of a cached instruction's memory operand (`next` = rip after it). */
-@inline function entryAddr(ce: usize, next: u64, flags: i32, prefix: i32): u64 {
+@inline export function entryAddr(ce: usize, next: u64, flags: i32, prefix: i32): u64 {
   const disp = load<u64>(ce, CE_DISP);
   let ea: u64;
   if (flags & CF_RIPREL) ea = next + disp;
@@ -519,6 +642,58 @@ function fastKind(ce: usize, op: i32): i32 {
       writeReg(fa, size, 1, d_ea);
       break;
     case FK_MOV_RI: writeReg(fa, size, 1, load<u64>(ce, CE_IMM)); break;
+    case FK_JMP: next += load<u64>(ce, CE_IMM); break;
+    // The stack forms as stack.ts and branch.ts run them: memory first, so that a fault leaves
+    // rsp as it was.
+    case FK_PUSH: {
+      const sp = reg64(R_SP) - 8;
+      write64(sp, reg64(fa));
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp);
+      break;
+    }
+    case FK_POP: {
+      const sp = reg64(R_SP);
+      const v = read64(sp);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp + 8);
+      setReg64(fa, v);
+      break;
+    }
+    case FK_CALL: {
+      const sp = reg64(R_SP) - 8;
+      write64(sp, next);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp);
+      next += load<u64>(ce, CE_IMM);
+      break;
+    }
+    case FK_RET: {
+      const sp = reg64(R_SP);
+      const v = read64(sp);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      setReg64(R_SP, sp + 8);
+      next = v;
+      break;
+    }
+    case FK_XMM_RR: xmmRR(fa, fb, fb >> 4); break;
+    case FK_XMM_SHI: xmmShift(fa, fb >> 4, <u32>load<u64>(ce, CE_IMM) & 0xff); break;
+    case FK_XMM_LOADQ: {
+      const v = read64(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)));
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      v128.store(xmmAddr(fa), i64x2.replace_lane(i64x2.splat(0), 0, v));
+      break;
+    }
+    case FK_XMM_STOREQ: {
+      write64(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), load<u64>(xmmAddr(fa)));
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      break;
+    }
+    case FK_NOTNEG: {
+      const a = readReg(fa, size, 1);
+      writeReg(fa, size, 1, fb ? alu(SUB, size, 0, a) : ~a); // NEG: the flags of 0 - a, as alu.ts's neg
+      break;
+    }
     case FK_ALU_RM: {
       const b = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
       if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
@@ -565,6 +740,9 @@ function fastKind(ce: usize, op: i32): i32 {
   const sh = <u64>(64 - (8 << ((fb >> 4) & 3)));
   return <u64>(<i64>(v << sh) >> sh);
 }
+
+/** A run's fast form at `rip` faulted (cpu/decode/runs.ts): as runFast's own fault exits. */
+export function noteRunFault(rip: u64): void { d_rip = rip; noteFaultRip(rip); }
 
 /** Loads a validated entry into the d_* globals as decode() would have left them. */
 @inline export function cacheLoad(ce: usize, rip: u64): i32 {

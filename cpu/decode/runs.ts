@@ -1,8 +1,8 @@
 // Runs of fast forms: the interpreter's block cache (issue #11; docs/architecture.md "Runs of fast
-// forms"; "The interpreter, third stage"). A run is up to RUN_MAX_OPS consecutive instructions
-// inside one page: fast forms (decoder.ts fastForm), ending at the first store or at the first
-// instruction that is not a fast form (which is the run's last, run through dispatch()); a Jcc
-// inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
+// forms"; "The interpreter, third" and "fourth stage"). A run is up to RUN_MAX_OPS consecutive
+// instructions inside one page: fast forms (decoder.ts fastForm), ending at the first store, at a
+// JMP, or at the first instruction that is not a fast form (which is the run's last, run through
+// dispatch()); a Jcc inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
 // the code bytes it covers and its own copies of the instructions' cache entries, so one compare
 // of at most RUN_MAX_BYTES bytes against the code now in memory validates all of it, instead of
 // a TLB lookup, a cache lookup and a 16-byte compare per instruction.
@@ -23,16 +23,19 @@
 import {
   RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_MAX_BYTES, RUN_MAX_OPS,
   DCACHE_MASKS, DCACHE_ENTRY_SIZE, CE_RIP, CE_LEN, CE_BYTES, CE_FAST, CE_FA, CE_FB, CE_IMM,
-  CE_DEADF, CE_FSIZE, TLBE_EXEC_TAG, TLBE_FRAME, STATE, RIP,
+  CE_DEADF, CE_FSIZE, CE_RUNH, CE_FLAGS, CE_PREFIX, TLBE_EXEC_TAG, TLBE_FRAME, STATE, RIP,
 } from '../shared/layout';
 import { exiting, readReg, writeReg } from '../state';
 import { cond } from '../ops/flags';
 import { tlbEntry } from '../mmu/tlb';
-import { ADC, SBB, CMP, aluValue } from '../ops/alu';
-import { ROL, ROR, RCL, RCR, shiftValue } from '../ops/shift';
+import { readMem } from '../mmu/access';
+import { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, alu, aluValue } from '../ops/alu';
+import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue } from '../ops/shift';
 import {
-  cacheEntry, runFast, runSlow, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA, FK_MOVX_R, FK_JCC, FK_STORE,
-  FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI, FK_INCDEC,
+  cacheEntry, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
+  FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
+  FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET,
 } from './decoder';
 
 @inline function runSlot(rip: u64): usize {
@@ -78,10 +81,15 @@ function buildRun(rn: usize, rip: u64): void {
       r += <u64>len;
       // Any instruction may end a run (run through dispatch(), as step() does); a Jcc is a
       // side exit when taken; a store ends the run, since it may have written the run's code.
-      if (kind == FK_NONE || kind == FK_STORE) break;
+      if (kind == FK_NONE || kind == FK_STORE || kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_JMP ||
+          kind == FK_CALL || kind == FK_RET) break;
     }
   }
   markDeadFlags(rn, k);
+  for (let j = 0; j < k; j++) {
+    const ce = rn + RN_OPS + <usize>j * DCACHE_ENTRY_SIZE;
+    store<u8>(ce, <u8>handlerOf(ce), CE_RUNH);
+  }
   store<u64>(rn, rip, RN_RIP);
   store<u8>(rn, <u8>k, RN_N);
   store<u8>(rn, <u8>bytes, RN_BYTES);
@@ -112,7 +120,11 @@ function markDeadFlags(rn: usize, n: i32): void {
       else { dead = !live; live = false; }
     } else if (kind == FK_INCDEC) {
       dead = !live; // all but CF: like ROL/ROR, liveness passes through
-    } else if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R) {
+    } else if (kind == FK_NOTNEG) {
+      if (load<u8>(ce, CE_FB) == 0) { /* NOT changes no flag */ }
+      else { dead = !live; live = false; } // NEG replaces all six
+    } else if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_JMP &&
+               kind != FK_XMM_RR && kind != FK_XMM_SHI) {
       // Jcc reads flags; loads, stores and the other memory forms may fault, and the fault
       // must show the flags; an instruction run through dispatch() may do anything.
       live = true;
@@ -137,8 +149,114 @@ function markDeadFlags(rn: usize, n: i32): void {
   } else if (kind == FK_INCDEC) {
     const a = readReg(fa, size, 1);
     writeReg(fa, size, 1, fb ? a - 1 : a + 1);
+  } else if (kind == FK_NOTNEG) {
+    const a = readReg(fa, size, 1);
+    writeReg(fa, size, 1, fb ? <u64>0 - a : ~a);
   } // FK_TEST_RR: nothing
   store<u64>(STATE + RIP, rip + <u64>load<u8>(ce, CE_LEN));
+}
+
+// ---- specialised handlers -------------------------------------------------------------------
+// Each instruction of a record gets one handler number (CE_RUNH), chosen when the record is made
+// from its form, operand size and ALU or shift operation, and whether its flags are dead. The
+// execution loop is one switch on it (a br_table): the 32- and 64-bit forms run as straight-line
+// code with the size and operation folded in at compile time, instead of runFast's chains of
+// tests on the kind, the size (readReg/writeReg) and the operation. Byte and word sizes, ADC/SBB,
+// live shifts and the rarer forms keep the generic path (runFast/runDead).
+const H_FAST = 0;        // runFast: register-only, or a form that cannot fault
+const H_MEMFAST = 1;     // runFast of a form that may fault (loads, stores, ALU/CMP/TEST with memory)
+const H_DEAD = 2;        // runDead: a register form whose flags are dead
+const H_JCC = 3;
+const H_JMP = 4;
+const H_SLOW = 5;        // the run's last instruction, not a fast form: runSlow
+const H_SKIP = 6;        // CMP or TEST whose flags are dead: nothing at all
+const H_XMM_SHI = 7;
+const H_MOV_RR = 8;      // + W (1 for 64-bit operands, 0 for 32-bit)
+const H_MOV_RI = 10;     // + W
+const H_LEA = 12;        // + W
+const H_LOAD = 14;       // + W
+const H_NOT = 16;        // + W
+const H_NEG = 18;        // + W, flags live
+const H_XMM_RR = 20;     // + XOP_* (8)
+const H_SHIFT_DEAD = 28; // + shiftIndex * 2 + W, flags dead (10)
+const H_ALU_RR = 38;     // + aluIndex * 4 + W * 2 + dead (24)
+const H_ALU_RI = 62;     // + aluIndex * 4 + W * 2 + dead (24)
+const H_XFER = 86;       // CALL, RET: runFast, which commits the target; always a run's last
+// The numbers are dense (0..86) so that the loop's switch is a jump table.
+
+/** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
+@inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
+/** ROL ROR SHL SHR SAR as 0..4 (SAL is SHL; RCL and RCR read CF). */
+@inline function shiftIndex(op: i32): i32 { return op == SAL ? 2 : op < RCL ? op : op == SAR ? 4 : op - 2; }
+
+/** The handler of a record's instruction (after the liveness scan). */
+function handlerOf(ce: usize): i32 {
+  const kind = <i32>load<u8>(ce, CE_FAST);
+  const dead = load<u8>(ce, CE_DEADF) != 0;
+  const size = <i32>load<u8>(ce, CE_FSIZE);
+  const w = size == 8 ? 1 : 0;
+  const wide = size == 4 || size == 8;
+  const fb = <i32>load<u8>(ce, CE_FB);
+  const op = fb >> 4;
+  if (kind == FK_NONE) return H_SLOW;
+  if (kind == FK_JCC) return H_JCC;
+  if (kind == FK_JMP) return H_JMP;
+  if (kind == FK_CALL || kind == FK_RET) return H_XFER;
+  if (kind == FK_LOAD) return wide ? H_LOAD + w : H_MEMFAST;
+  if (kind == FK_XMM_RR) return H_XMM_RR + op;
+  if (kind == FK_XMM_SHI) return H_XMM_SHI;
+  if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_ALU_RR &&
+      kind != FK_ALU_RI && kind != FK_TEST_RR && kind != FK_SHIFT_RI && kind != FK_INCDEC && kind != FK_NOTNEG) {
+    return H_MEMFAST; // the memory forms
+  }
+  if (dead && (kind == FK_TEST_RR || ((kind == FK_ALU_RR || kind == FK_ALU_RI) && op == CMP))) return H_SKIP;
+  if (!wide) return dead ? H_DEAD : H_FAST;
+  switch (kind) {
+    case FK_MOV_RR: return H_MOV_RR + w;
+    case FK_MOV_RI: return H_MOV_RI + w;
+    case FK_LEA: return H_LEA + w;
+    case FK_ALU_RR: case FK_ALU_RI:
+      if (op == ADC || op == SBB) return H_FAST;
+      return (kind == FK_ALU_RR ? H_ALU_RR : H_ALU_RI) + aluIndex(op) * 4 + w * 2 + (dead ? 1 : 0);
+    case FK_SHIFT_RI:
+      if (!dead || op == RCL || op == RCR) return H_FAST;
+      return H_SHIFT_DEAD + shiftIndex(op) * 2 + w;
+    case FK_NOTNEG:
+      if (fb == 0) return H_NOT + w;
+      return dead ? H_DEAD : H_NEG + w;
+  }
+  return dead ? H_DEAD : H_FAST;
+}
+
+@inline function fa(ce: usize): i32 { return <i32>load<u8>(ce, CE_FA); }
+@inline function fbReg(ce: usize): i32 { return <i32>load<u8>(ce, CE_FB) & 15; }
+
+/** op FA, FB (register operands) of `size` 4 or 8, flags recorded when `live`. */
+@inline function aluRR(ce: usize, op: i32, size: i32, live: bool): void {
+  const d = fa(ce);
+  const a = readReg(d, size, 1);
+  const b = readReg(fbReg(ce), size, 1);
+  if (live) {
+    const r = alu(op, size, a, b);
+    if (op != CMP) writeReg(d, size, 1, r);
+  } else if (op != CMP) writeReg(d, size, 1, aluValue(op, a, b));
+}
+
+/** op FA, imm of `size` 4 or 8. */
+@inline function aluRI(ce: usize, op: i32, size: i32, live: bool): void {
+  const d = fa(ce);
+  const a = readReg(d, size, 1);
+  const b = load<u64>(ce, CE_IMM);
+  if (live) {
+    const r = alu(op, size, a, b);
+    if (op != CMP) writeReg(d, size, 1, r);
+  } else if (op != CMP) writeReg(d, size, 1, aluValue(op, a, b));
+}
+
+/** A shift or rotate of FA by its immediate whose flags are dead. */
+@inline function shiftDead(ce: usize, op: i32, size: i32): void {
+  const d = fa(ce);
+  writeReg(d, size, 1, shiftValue(op, size, readReg(d, size, 1), <u32>load<u64>(ce, CE_IMM)));
 }
 
 /**
@@ -166,30 +284,133 @@ function markDeadFlags(rn: usize, n: i32): void {
     diff = v128.or(diff, d);
   }
   if (v128.any_true(diff)) { store<u64>(rn, <u64>-1, RN_RIP); return -1; } // code changed: rebuild
+  // rip is stored in the state block only where something may read it: at the end of the run, at
+  // an exit, and before an instruction that may fault (the fault leaves rip on it) or is run by
+  // the generic handlers.
   let ce = rn + RN_OPS;
   let at = rip;
   for (let k = 0; k < n; k++) {
-    const kind = <i32>load<u8>(ce, CE_FAST);
     const next = at + <u64>load<u8>(ce, CE_LEN);
-    if (kind == FK_JCC) {
-      // A taken Jcc leaves the run (a side exit); not taken, the run goes on.
-      if (cond(<i32>load<u8>(ce, CE_FA))) {
+    switch (<i32>load<u8>(ce, CE_RUNH)) {
+      case H_FAST: runFast(ce, at, <i32>load<u8>(ce, CE_FAST)); break;
+      case H_MEMFAST:
+        store<u64>(STATE + RIP, at);
+        runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
+        if (exiting) return k;
+        break;
+      case H_DEAD: runDead(ce, at, <i32>load<u8>(ce, CE_FAST)); break;
+      case H_JCC:
+        // A taken Jcc leaves the run (a side exit); not taken, the run goes on.
+        if (cond(fa(ce))) {
+          store<u64>(STATE + RIP, next + load<u64>(ce, CE_IMM));
+          return k + 1;
+        }
+        break;
+      case H_JMP:
         store<u64>(STATE + RIP, next + load<u64>(ce, CE_IMM));
-        return k + 1;
+        return k + 1; // a JMP is always a run's last
+      case H_SLOW:
+        // The last instruction, not a fast form: through the table's handler, as step() does it.
+        // A fault leaves rip; a trap (syscall) has committed it and run() counts it.
+        store<u64>(STATE + RIP, at);
+        runSlow(ce, at);
+        return exiting ? k : n;
+      case H_SKIP: break;
+      case H_XMM_SHI: xmmShift(fa(ce), <i32>load<u8>(ce, CE_FB) >> 4, <u32>load<u64>(ce, CE_IMM) & 0xff); break;
+      case H_MOV_RR: writeReg(fa(ce), 4, 1, readReg(fbReg(ce), 4, 1)); break;
+      case H_MOV_RR + 1: writeReg(fa(ce), 8, 1, readReg(fbReg(ce), 8, 1)); break;
+      case H_MOV_RI: writeReg(fa(ce), 4, 1, load<u64>(ce, CE_IMM)); break;
+      case H_MOV_RI + 1: writeReg(fa(ce), 8, 1, load<u64>(ce, CE_IMM)); break;
+      case H_LEA:
+        entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+        writeReg(fa(ce), 4, 1, d_ea);
+        break;
+      case H_LEA + 1:
+        entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+        writeReg(fa(ce), 8, 1, d_ea);
+        break;
+      case H_LOAD: case H_LOAD + 1: {
+        const size = (<i32>load<u8>(ce, CE_RUNH) & 1) ? 8 : 4;
+        store<u64>(STATE + RIP, at);
+        const v = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
+        if (exiting) { noteRunFault(at); return k; }
+        writeReg(fa(ce), size, 1, v);
+        break;
       }
-      store<u64>(STATE + RIP, next);
-    } else if (kind == FK_NONE) {
-      // The last instruction, not a fast form: through the table's handler, as step() does it.
-      // A fault leaves rip; a trap (syscall) has committed it and run() counts it.
-      runSlow(ce, at);
-      return exiting ? k : n;
-    } else if (load<u8>(ce, CE_DEADF)) runDead(ce, at, kind);
-    else {
-      runFast(ce, at, kind);
-      if (exiting) return k;
+      case H_NOT: writeReg(fa(ce), 4, 1, ~readReg(fa(ce), 4, 1)); break;
+      case H_NOT + 1: writeReg(fa(ce), 8, 1, ~readReg(fa(ce), 8, 1)); break;
+      case H_NEG: writeReg(fa(ce), 4, 1, alu(SUB, 4, 0, readReg(fa(ce), 4, 1))); break;
+      case H_NEG + 1: writeReg(fa(ce), 8, 1, alu(SUB, 8, 0, readReg(fa(ce), 8, 1))); break;
+      case H_XMM_RR + XOP_MOVDQA: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_MOVDQA); break;
+      case H_XMM_RR + XOP_PXOR: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PXOR); break;
+      case H_XMM_RR + XOP_POR: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_POR); break;
+      case H_XMM_RR + XOP_PAND: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PAND); break;
+      case H_XMM_RR + XOP_PANDN: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PANDN); break;
+      case H_XMM_RR + XOP_PADDD: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PADDD); break;
+      case H_XMM_RR + XOP_PADDQ: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PADDQ); break;
+      case H_XMM_RR + XOP_PSUBD: xmmRR(fa(ce), <i32>load<u8>(ce, CE_FB), XOP_PSUBD); break;
+      case H_SHIFT_DEAD + 0: shiftDead(ce, ROL, 4); break;
+      case H_SHIFT_DEAD + 0 + 1: shiftDead(ce, ROL, 8); break;
+      case H_SHIFT_DEAD + 2: shiftDead(ce, ROR, 4); break;
+      case H_SHIFT_DEAD + 2 + 1: shiftDead(ce, ROR, 8); break;
+      case H_SHIFT_DEAD + 4: shiftDead(ce, SHL, 4); break;
+      case H_SHIFT_DEAD + 4 + 1: shiftDead(ce, SHL, 8); break;
+      case H_SHIFT_DEAD + 6: shiftDead(ce, SHR, 4); break;
+      case H_SHIFT_DEAD + 6 + 1: shiftDead(ce, SHR, 8); break;
+      case H_SHIFT_DEAD + 8: shiftDead(ce, SAR, 4); break;
+      default: shiftDead(ce, SAR, 8); break; // H_SHIFT_DEAD + 9: SAR, 64-bit
+      case H_ALU_RR + 0: aluRR(ce, ADD, 4, true); break;
+      case H_ALU_RR + 0 + 1: aluRR(ce, ADD, 4, false); break;
+      case H_ALU_RR + 0 + 2: aluRR(ce, ADD, 8, true); break;
+      case H_ALU_RR + 0 + 3: aluRR(ce, ADD, 8, false); break;
+      case H_ALU_RR + 4: aluRR(ce, OR, 4, true); break;
+      case H_ALU_RR + 4 + 1: aluRR(ce, OR, 4, false); break;
+      case H_ALU_RR + 4 + 2: aluRR(ce, OR, 8, true); break;
+      case H_ALU_RR + 4 + 3: aluRR(ce, OR, 8, false); break;
+      case H_ALU_RR + 8: aluRR(ce, AND, 4, true); break;
+      case H_ALU_RR + 8 + 1: aluRR(ce, AND, 4, false); break;
+      case H_ALU_RR + 8 + 2: aluRR(ce, AND, 8, true); break;
+      case H_ALU_RR + 8 + 3: aluRR(ce, AND, 8, false); break;
+      case H_ALU_RR + 12: aluRR(ce, SUB, 4, true); break;
+      case H_ALU_RR + 12 + 1: aluRR(ce, SUB, 4, false); break;
+      case H_ALU_RR + 12 + 2: aluRR(ce, SUB, 8, true); break;
+      case H_ALU_RR + 12 + 3: aluRR(ce, SUB, 8, false); break;
+      case H_ALU_RR + 16: aluRR(ce, XOR, 4, true); break;
+      case H_ALU_RR + 16 + 1: aluRR(ce, XOR, 4, false); break;
+      case H_ALU_RR + 16 + 2: aluRR(ce, XOR, 8, true); break;
+      case H_ALU_RR + 16 + 3: aluRR(ce, XOR, 8, false); break;
+      case H_ALU_RR + 20: aluRR(ce, CMP, 4, true); break;
+      case H_ALU_RR + 20 + 2: aluRR(ce, CMP, 8, true); break;
+      case H_ALU_RI + 0: aluRI(ce, ADD, 4, true); break;
+      case H_ALU_RI + 0 + 1: aluRI(ce, ADD, 4, false); break;
+      case H_ALU_RI + 0 + 2: aluRI(ce, ADD, 8, true); break;
+      case H_ALU_RI + 0 + 3: aluRI(ce, ADD, 8, false); break;
+      case H_ALU_RI + 4: aluRI(ce, OR, 4, true); break;
+      case H_ALU_RI + 4 + 1: aluRI(ce, OR, 4, false); break;
+      case H_ALU_RI + 4 + 2: aluRI(ce, OR, 8, true); break;
+      case H_ALU_RI + 4 + 3: aluRI(ce, OR, 8, false); break;
+      case H_ALU_RI + 8: aluRI(ce, AND, 4, true); break;
+      case H_ALU_RI + 8 + 1: aluRI(ce, AND, 4, false); break;
+      case H_ALU_RI + 8 + 2: aluRI(ce, AND, 8, true); break;
+      case H_ALU_RI + 8 + 3: aluRI(ce, AND, 8, false); break;
+      case H_ALU_RI + 12: aluRI(ce, SUB, 4, true); break;
+      case H_ALU_RI + 12 + 1: aluRI(ce, SUB, 4, false); break;
+      case H_ALU_RI + 12 + 2: aluRI(ce, SUB, 8, true); break;
+      case H_ALU_RI + 12 + 3: aluRI(ce, SUB, 8, false); break;
+      case H_ALU_RI + 16: aluRI(ce, XOR, 4, true); break;
+      case H_ALU_RI + 16 + 1: aluRI(ce, XOR, 4, false); break;
+      case H_ALU_RI + 16 + 2: aluRI(ce, XOR, 8, true); break;
+      case H_ALU_RI + 16 + 3: aluRI(ce, XOR, 8, false); break;
+      case H_ALU_RI + 20: aluRI(ce, CMP, 4, true); break;
+      case H_ALU_RI + 20 + 2: aluRI(ce, CMP, 8, true); break;
+      case H_XFER:
+        store<u64>(STATE + RIP, at);
+        runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
+        return exiting ? k : k + 1;
     }
     at = next;
     ce += DCACHE_ENTRY_SIZE;
   }
+  store<u64>(STATE + RIP, at);
   return n;
 }

@@ -73,6 +73,7 @@ export const CE_FA = 57;       // u8: fast form's first register (the destinatio
 export const CE_FB = 58;       // u8: fast form's second register, or its ALU operation
 export const CE_DEADF = 59;    // u8: 1 when a run's liveness scan found its flags overwritten unread
 export const CE_FSIZE = 60;    // u8: fast form's operand size (1, 2, 4, 8); CE_OPSIZE stays decode's
+export const CE_RUNH = 61;     // u8: in a run's copy only, its specialised handler (cpu/decode/runs.ts H_*)
 // CE_FLAGS bits
 export const CF_MODRM = 1;
 export const CF_IMM = 2;

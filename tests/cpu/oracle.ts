@@ -359,8 +359,10 @@ function exitToSignal(core: Core, exit: number, r: Result): void {
     case X.EXIT_AC: r.signal = SIGBUS; r.siCode = BUS_ADRALN; r.siAddr = rip; return;
     case X.EXIT_PAGE_FAULT:
       r.signal = SIGSEGV;
-      r.siCode = core.faultCode & L.FAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR;
       r.siAddr = core.regBig(L.FAULT_ADDR / 8);
+      // A kernel-half address is SEGV_MAPERR whatever the error code says (lxcore/kernel/traps.ts,
+      // as Linux: no user VMA covers it).
+      r.siCode = r.siAddr >= 0x7ffffffff000n ? SEGV_MAPERR : core.faultCode & L.FAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR;
       return;
     case X.EXIT_XM: case X.EXIT_MF: {
       // fpu__exception_code(): the first unmasked exception that is raised, in this order.

@@ -1,9 +1,9 @@
 // The interpreter's runs of fast forms (cpu/decode/runs.ts) against the host CPU: random straight-
 // line sequences of the fast forms (ALU reg/reg, reg/imm and reg/[mem] with all eight operations,
-// TEST, shifts and rotates by an immediate or 1, MOV, MOV imm, LEA, loads and stores, Jcc over
-// the next instruction; in byte, word, dword and qword sizes; CMP/TEST with memory, movzx, movsx,
-// movsxd, INC/DEC; and instructions that are not fast forms, which end a run through dispatch():
-// NOT/NEG, CMOVcc, SETcc, XCHG, shifts by CL, SSE2 register forms), some with
+// TEST, shifts and rotates by an immediate or 1, MOV, MOV imm, LEA, loads and stores, Jcc or JMP
+// over the next instruction; in byte, word, dword and qword sizes; CMP/TEST with memory, movzx,
+// movsx, movsxd, INC/DEC, NOT/NEG; and instructions that are not fast forms, which end a run
+// through dispatch(): CMOVcc, SETcc, XCHG, shifts by CL, SSE2 register forms), some with
 // a load from an unmapped page in the middle, so that a fault inside a run must show the
 // registers and flags exactly as the host leaves them (the liveness scan must not have skipped
 // flags a fault can see). Each case runs three times in a row at the same address: the first
@@ -21,7 +21,7 @@ const N = Number(process.env.WASL_CASES ?? 600);
 
 // Registers the sequences use freely: not rsp, rsi (the data pointer) or rdi (the unmapped one).
 const REGS = [0, 1, 2, 3, 5, 8, 9, 10, 11, 12, 13, 14, 15];
-const RSI = 6, RDI = 7;
+const RSP = 4, RSI = 6, RDI = 7;
 
 function rex(w: boolean, reg: number, rm: number): number[] {
   const b = (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
@@ -66,17 +66,35 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
   };
   const sz = (): number[] => (r.int(3) === 0 ? [0x66] : []); // a word operand sometimes
   const cc = 2 + r.int(10); // CMOVcc/SETcc never read OF, which a shift may leave undefined
-  switch (r.int(15)) {
-    // Not fast forms: each ends its run, run through dispatch() (runs.ts): NOT/NEG, CMOVcc,
+  switch (r.int(16)) {
+    case 15: switch (r.int(5)) { // push/pop (rsp points into the data page), call to the next instruction
+      case 0: case 1: return { bytes: [...rex(false, 0, a), 0x50 + (a & 7)], shift: false };
+      case 2: case 3: return { bytes: [...rex(false, 0, a), 0x58 + (a & 7)], shift: false };
+      default: return { bytes: [0xe8, 0, 0, 0, 0], shift: false };
+    }
+    // Not fast forms (but case 12): each ends its run, run through dispatch() (runs.ts): CMOVcc,
     // SETcc, XCHG, shifts by CL, and SSE register forms.
-    case 12: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, 0, a), 0xf7, modrm(3, r.pick([2, 3]), a)], shift: false, flags: true }; }
+    case 12: { // NOT/NEG (fast forms since session 6), byte registers sometimes AH..BH; NOT sets no flag
+      const neg = r.bool();
+      if (r.bool()) return { bytes: [...rb(0, a), 0xf6, modrm(3, neg ? 3 : 2, a)], shift: false, flags: neg };
+      const p = sz();
+      return { bytes: [...p, ...rex(!p.length && w, 0, a), 0xf7, modrm(3, neg ? 3 : 2, a)], shift: false, flags: neg };
+    }
     case 13: return r.pick([
       { bytes: [...rex(w, b, a), 0x0f, 0x40 + cc, modrm(3, b, a)], shift: false },
       { bytes: [...rb(0, a), 0x0f, 0x90 + cc, modrm(3, 0, a)], shift: false },
       { bytes: [...rex(w, b, a), 0x87, modrm(3, b, a)], shift: false },
       { bytes: [...rex(w, 0, a), 0xd3, modrm(3, r.pick([0, 1, 4, 5, 7]), a)], shift: true },
     ]);
-    case 14: return { bytes: [0x66, ...rex(false, b, a), 0x0f, r.pick([0xef, 0xeb, 0xfe, 0xd4, 0xfa, 0x6f, 0x61, 0xdb]), modrm(3, b, a)], shift: false }; // SSE2 xmm a, xmm b
+    case 14: switch (r.int(4)) { // SSE2: the fast forms (session 6) and punpcklwd, which is not one
+      case 0: return { bytes: [0x66, ...rex(false, b, a), 0x0f, r.pick([0xef, 0xeb, 0xfe, 0xd4, 0xfa, 0x6f, 0x7f, 0x61, 0xdb, 0xdf]), modrm(3, b, a)], shift: false }; // xmm a, xmm b
+      case 1: { // psrld/psrad/pslld, psrlq/psllq xmm a, imm8 (counts past the width too)
+        const q = r.bool();
+        return { bytes: [0x66, ...rex(false, 0, a), 0x0f, q ? 0x73 : 0x72, modrm(3, q ? r.pick([2, 6]) : r.pick([2, 4, 6]), a), r.pick([0, 1, 3, 7, 13, 31, 32, 63, 64, r.int(256)])], shift: false };
+      }
+      case 2: return { bytes: [0xf3, ...rex(false, b, RSI), 0x0f, 0x7e, modrm(1, b, RSI), disp], shift: false }; // movq xmm b, [rsi+d]
+      default: return { bytes: [0x66, ...rex(false, b, RSI), 0x0f, 0xd6, modrm(1, b, RSI), disp], shift: false }; // movq [rsi+d], xmm b
+    }
     case 0: return { bytes: [...rb(b, a), op * 8 + r.pick([0, 2]), modrm(3, b, a)], shift: false, flags: true }; // op a8, b8
     case 1: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), op * 8 + r.pick([1, 3]), modrm(3, b, a)], shift: false, flags: true }; }
     case 2: return { bytes: [...rb(0, a), 0x80, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a8, imm8
@@ -102,14 +120,20 @@ function runCase(r: Prng): Case[] {
   let ofUndefined = false; // after a shift or rotate by more than 1 (SDM): no Jcc may read OF
   const faultAt = r.int(4) === 0 ? r.int(n) : -1;
   for (let i = 0; i < n; i++) {
-    if (i === faultAt) code.push(...rex(r.bool(), r.pick(REGS), RDI), 0x8b, modrm(0, r.pick(REGS), RDI)); // mov reg, [rdi]
+    if (i === faultAt) {
+      const d = r.pick(REGS); // never rsp, which push/pop/call use
+      code.push(...(r.int(4) === 0 ? [0xf3, ...rex(false, d, RDI), 0x0f, 0x7e, modrm(0, d, RDI)] // movq xmm, [rdi]
+        : [...rex(r.bool(), d, RDI), 0x8b, modrm(0, d, RDI)])); // mov reg, [rdi]
+    }
     const x = insn(r);
     shifts ||= x.shift;
-    // Sometimes a Jcc over this instruction (rel8 or rel32): taken, it leaves the run.
+    // Sometimes a Jcc over this instruction (rel8 or rel32): taken, it leaves the run; or a JMP.
     const skippable = r.int(5) === 0;
     if (skippable) {
       const cc = ofUndefined ? 2 + r.int(10) : r.int(16); // 2..B: CF, ZF, SF, PF
-      code.push(...(r.bool() ? [0x70 + cc, x.bytes.length] : [0x0f, 0x80 + cc, ...le(x.bytes.length, 4)]));
+      const j = r.int(4); // Jcc rel8, Jcc rel32, or JMP rel8/rel32 (always taken: the run's last)
+      code.push(...(j === 0 ? [0x70 + cc, x.bytes.length] : j === 1 ? [0x0f, 0x80 + cc, ...le(x.bytes.length, 4)]
+        : j === 2 ? [0xeb, x.bytes.length] : [0xe9, ...le(x.bytes.length, 4)]));
     }
     code.push(...x.bytes);
     if (x.shift) ofUndefined = true;
@@ -118,19 +142,22 @@ function runCase(r: Prng): Case[] {
   const gpr = Array.from({ length: 16 }, () => r.operand(64));
   gpr[RSI] = DATA_ADDR;
   gpr[RDI] = DATA_ADDR + 0x800n;
+  gpr[RSP] = DATA_ADDR + 0x400n;
   const data = new Uint8Array(PAGE_SIZE).map(() => r.int(256));
   // AF after logic and shifts, OF after shifts and rotates by more than 1: undefined (SDM).
-  const c: Case = { code: new Uint8Array(code), state: makeState({ gpr, rflags: r.flags() }), data, undefinedFlags: AF | (shifts ? OF : 0n), note: 'run' };
+  const xmm = new Uint8Array(256).map(() => r.int(256));
+  const c: Case = { code: new Uint8Array(code), state: makeState({ gpr, rflags: r.flags(), xmm }), data, undefinedFlags: AF | (shifts ? OF : 0n), note: 'run' };
   if (faultAt >= 0) {
     const g = [...gpr];
     g[RDI] = 0x1000n; // never mapped
-    return [c, { ...c, state: makeState({ gpr: g, rflags: c.state.rflags }), note: 'run, faulting inside' }];
+    return [c, { ...c, state: makeState({ gpr: g, rflags: c.state.rflags, xmm }), note: 'run, faulting inside' }];
   }
   // Or other operands, so that the Jccs may go the other way than when the runs were recorded.
   const g = Array.from({ length: 16 }, () => r.operand(64));
   g[RSI] = DATA_ADDR;
   g[RDI] = DATA_ADDR + 0x800n;
-  return [c, { ...c, state: makeState({ gpr: g, rflags: r.flags() }), note: 'run, other operands' }];
+  g[RSP] = DATA_ADDR + 0x400n;
+  return [c, { ...c, state: makeState({ gpr: g, rflags: r.flags(), xmm: new Uint8Array(256).map(() => r.int(256)) }), note: 'run, other operands' }];
 }
 
 describe('runs of fast forms vs the host CPU', () => {
