@@ -72,8 +72,10 @@ class Bytes {
     }
   }
   str(s: string): this { this.uleb(s.length); for (const c of s) this.b.push(c.charCodeAt(0)); return this; }
-  vec(parts: Bytes[]): this { this.uleb(parts.length); for (const p of parts) this.b.push(...p.b); return this; }
-  section(id: number, body: Bytes): this { this.u8(id).uleb(body.b.length); this.b.push(...body.b); return this; }
+  /** Appends xs (a loop, not push(...xs): a batch's code section passes the engine's argument limit). */
+  append(xs: number[]): this { for (const x of xs) this.b.push(x); return this; }
+  vec(parts: Bytes[]): this { this.uleb(parts.length); for (const p of parts) this.append(p.b); return this; }
+  section(id: number, body: Bytes): this { this.u8(id).uleb(body.b.length); return this.append(body.b); }
 }
 
 // Imports of every block module, in function-index order.
@@ -1006,12 +1008,17 @@ function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
   return out;
 }
 
-export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number; codeLen: number }
+export interface BlockCode {
+  /** The function's body as the code section holds it (locals and instructions, no size). */
+  body: number[];
+  insns: number;
+  codeLen: number;
+}
 
 /**
- * Builds the module for the block whose decoded instructions are `insns` and whose code bytes
+ * Builds the function for the block whose decoded instructions are `insns` and whose code bytes
  * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
- * instruction does not translate.
+ * instruction does not translate. buildModule puts one or more of them in a module.
  */
 export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
@@ -1082,18 +1089,36 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   f.b.push(...post.body.b);
   f.u8(OP.end);
 
-  // The module
+  return { body: f.b, insns: n, codeLen };
+}
+
+/**
+ * The module holding the block functions `fns` (exported as b0, b1, ...): it imports the core's
+ * memory, its function table (chained blocks are called through it) and the core routines.
+ * Several blocks share one module (JitCache's batches) because V8's cost per module and per
+ * instance — a fixed compile overhead, and an instance of a module that imports the table
+ * copying the table's dispatch entries — is larger than its cost per function.
+ */
+export function buildModule(fns: number[][]): Uint8Array<ArrayBuffer> {
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   const types = [...IMPORTS.map(([, p, r]) => [p, r]), [BLOCK_PARAMS, [I32]]];
   m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
-  // The core's memory and its function table (chained blocks are called through it).
   const imports = [new Bytes().str('env').str('memory').u8(0x02, 0x00, 0x00), new Bytes().str('env').str('table').u8(0x01, 0x70, 0x00, 0x00)];
   IMPORTS.forEach(([name], i) => imports.push(new Bytes().str('core').str(name).u8(0x00).uleb(i)));
   m.section(2, new Bytes().vec(imports));
-  m.section(3, new Bytes().uleb(1).uleb(IMPORTS.length));
-  m.section(7, new Bytes().uleb(1).str('b').u8(0x00).uleb(IMPORTS.length));
-  m.section(10, new Bytes().uleb(1).uleb(f.b.length).u8(...f.b));
-  return { bytes: Uint8Array.from(m.b), insns: n, codeLen };
+  const funcs = new Bytes().uleb(fns.length);
+  const exports = new Bytes().uleb(fns.length);
+  const code = new Bytes().uleb(fns.length);
+  fns.forEach((f, i) => {
+    funcs.uleb(IMPORTS.length);
+    exports.str(`b${i}`).u8(0x00).uleb(IMPORTS.length + i);
+    code.uleb(f.length);
+    code.append(f);
+  });
+  m.section(3, funcs);
+  m.section(7, exports);
+  m.section(10, code);
+  return Uint8Array.from(m.b);
 }
 
 // ---- the code cache ------------------------------------------------------------------------
@@ -1110,7 +1135,7 @@ export interface JitCoreExports {
 }
 
 export interface JitStats {
-  compiled: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
+  compiled: number; modules: number; emitNs: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
   /** Blocks refused, by the opcode (map << 8 | byte, hex) of their first instruction. */
   refused: Record<string, number>;
 }
@@ -1120,20 +1145,28 @@ export interface JitStats {
  * block is evicted; its block-table entry is cleared so the core counts it again), which bounds
  * the code cache; a module is collected once none of its functions is in the table.
  */
+/** Blocks compiled together in one module by default (WASL_JIT_BATCH). */
+export const JIT_BATCH = 16;
+
 export class JitCache {
-  readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
+  readonly stats: JitStats = { compiled: 0, modules: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
   private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
   /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
   private readonly bySlotRip = new Map<number, number>();
   private readonly imports: WebAssembly.Imports;
+  /** Blocks translated and waiting to be compiled together (JIT_PENDING), by rip. */
+  private readonly pending = new Map<number, { rip: bigint; code: Uint8Array; block: BlockCode }>();
+  /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
+  private readonly batch: number;
 
   constructor(private readonly ex: JitCoreExports, private readonly memory: WebAssembly.Memory,
               private readonly capacity = 4096) {
     this.base = ex.table.length;
     ex.table.grow(capacity);
     this.owner = new Array(capacity);
+    this.batch = Math.max(1, Math.min(Number(process.env.WASL_JIT_BATCH) || JIT_BATCH, capacity >> 1));
     if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory, table: ex.table },
@@ -1179,10 +1212,7 @@ export class JitCache {
   private compileOrThrow(ripF: number, host: number): number {
     const t0 = process.hrtime.bigint();
     const rip = BigInt(ripF);
-    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
-    const buf = this.memory.buffer;
-    const u8 = new Uint8Array(buf);
-    const insns = readInsns(u8, new DataView(buf), n);
+    const u8 = new Uint8Array(this.memory.buffer);
     // The core's block table is direct-mapped: a block start that lost its entry to another and
     // comes back asks again. If its function is still in the table and was made from the same
     // bytes, it is handed back as it is (a block checks its bytes on every entry anyway).
@@ -1191,6 +1221,11 @@ export class JitCache {
       const o = this.owner[known];
       if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
     }
+    // Translated already and waiting for its batch: it is hot enough to ask again, so the batch
+    // is compiled now, whatever its size.
+    if (this.pending.has(ripF)) return this.flush(ripF, t0);
+    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+    const insns = readInsns(u8, new DataView(this.memory.buffer), n);
     let block: BlockCode | null = null;
     let code = new Uint8Array(0);
     if (n > 0) {
@@ -1204,28 +1239,59 @@ export class JitCache {
       this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
       return -1;
     }
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(block.bytes), this.imports);
-    const i = this.next;
-    this.next = (this.next + 1) % this.capacity;
-    const old = this.owner[i];
-    if (old) {
-      // Evict: the core's entry for the old block (if it still names this slot) counts again.
-      const dv = new DataView(this.memory.buffer);
-      for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
-        if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
-          dv.setInt32(entry + L.JB_SLOT, 0, true);
-          dv.setInt32(entry + L.JB_HITS, 0, true);
+    this.pending.set(ripF, { rip, code: code.slice(0, block.codeLen), block });
+    this.stats.emitNs += Number(process.hrtime.bigint() - t0);
+    if (this.pending.size < this.batch) {
+      this.stats.compileNs += Number(process.hrtime.bigint() - t0);
+      return L.JIT_PENDING;
+    }
+    return this.flush(ripF, t0);
+  }
+
+  /**
+   * Compiles the pending blocks as one module, installs each in a table slot (evicting the
+   * oldest blocks) and points the core's block-table entry of each at it — the entry of the
+   * block asking (`ripF`) is written by the core from the answer. Returns that answer.
+   */
+  private flush(ripF: number, t0: bigint): number {
+    const blocks = [...this.pending.values()];
+    this.pending.clear();
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
+    this.stats.modules++;
+    const dv = new DataView(this.memory.buffer);
+    let answer = -1;
+    blocks.forEach(({ rip, code, block }, k) => {
+      const i = this.next;
+      this.next = (this.next + 1) % this.capacity;
+      const old = this.owner[i];
+      if (old) {
+        // Evict: the core's entry for the old block (if it still names this slot) counts again.
+        for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
+          if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
+            dv.setInt32(entry + L.JB_SLOT, 0, true);
+            dv.setInt32(entry + L.JB_HITS, 0, true);
+          }
+        }
+        this.stats.evicted++;
+        if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
+      }
+      const entry = blockEntryAddr(rip);
+      this.owner[i] = { rip, entry, code, insns: block.insns };
+      this.bySlotRip.set(Number(rip), i);
+      this.ex.table.set(this.base + i, inst.exports[`b${k}`] as WebAssembly.ExportValue as never);
+      this.stats.compiled++;
+      // The others wait in the interpreter (their entry's slot is 0): their entry, if it is still
+      // theirs, now names the block, so the next arrival (or a chaining exit) enters it.
+      for (const e of [entry, entry + L.JIT_BLOCK_SIZE]) {
+        if (dv.getBigUint64(e + L.JB_RIP, true) === rip && dv.getInt32(e + L.JB_SLOT, true) === 0) {
+          dv.setInt32(e + L.JB_SLOT, this.base + i, true);
+          dv.setInt32(e + L.JB_INSNS, block.insns, true);
         }
       }
-      this.stats.evicted++;
-      if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
-    }
-    this.owner[i] = { rip, entry: blockEntryAddr(rip), code: code.slice(0, block.codeLen), insns: block.insns };
-    this.bySlotRip.set(ripF, i);
-    this.ex.table.set(this.base + i, inst.exports.b as WebAssembly.ExportValue as never);
-    this.stats.compiled++;
+      if (Number(rip) === ripF) answer = (block.insns << 16) | (this.base + i);
+    });
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
-    return (block.insns << 16) | (this.base + i);
+    return answer;
   }
 }
 
