@@ -243,8 +243,12 @@ class BlockCompiler {
   written = new Set<number>();
   flags: Flags = { local: false };
   loops = false;
-  /** Instructions in the block (known after the first pass): its longest path. */
-  total = 0;
+  /**
+   * Constants known only once the whole block is translated — its code length (the SMC check)
+   * and its longest path (the loop's budget check) — are emitted as 5-byte i32.const
+   * placeholders and filled in at the end, so the block is translated in one pass.
+   */
+  patches: Array<{ at: number; what: 'codeLen' | 'longest'; k: number }> = [];
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -255,6 +259,23 @@ class BlockCompiler {
     const s = BigInt.asIntN(64, v);
     if (s >= -0x80000000n && s <= 0x7fffffffn) this.body.u8(OP.i64_const).sleb32(Number(s));
     else this.body.u8(OP.i64_const).sleb(s);
+  }
+  /** An i32.const whose value is filled in by fillPatches. */
+  later(what: 'codeLen' | 'longest', k: number): void {
+    this.body.u8(OP.i32_const);
+    this.patches.push({ at: this.body.b.length, what, k });
+    this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+  }
+  /** The block's code length in bytes (an i32.const filled in at the end). */
+  codeLen(): void { this.later('codeLen', 0); }
+  fillPatches(codeLen: number, n: number): void {
+    const b = this.body.b;
+    for (const { at, what, k } of this.patches) {
+      const v = what === 'codeLen' ? codeLen : Math.max(k + 1, n);
+      // Signed LEB128 padded to 5 bytes (v is positive and below 2^31).
+      b[at] = (v & 0x7f) | 0x80; b[at + 1] = ((v >>> 7) & 0x7f) | 0x80; b[at + 2] = ((v >>> 14) & 0x7f) | 0x80;
+      b[at + 3] = ((v >>> 21) & 0x7f) | 0x80; b[at + 4] = (v >>> 28) & 0x07;
+    }
   }
   get(l: number): void { this.body.u8(OP.local_get).uleb(l); }
   set(l: number): void { this.body.u8(OP.local_set).uleb(l); }
@@ -375,9 +396,9 @@ class BlockCompiler {
     this.mem(size === 8 ? OP.i64_store : size === 4 ? OP.i64_store32 : size === 2 ? OP.i64_store16 : OP.i64_store8, 0);
   }
   /** After a store at L_P of `size` bytes: if it hit this block's own code, leave after insn k. */
-  smcCheck(size: number, k: number, x: Insn, codeLen: number): void {
+  smcCheck(size: number, k: number, x: Insn): void {
     this.get(L_P); this.i32(size); this.e(OP.i32_add); this.get(L_CODE); this.e(OP.i32_gt_u);
-    this.get(L_P); this.get(L_CODE); this.i32(codeLen); this.e(OP.i32_add); this.e(OP.i32_lt_u);
+    this.get(L_P); this.get(L_CODE); this.codeLen(); this.e(OP.i32_add); this.e(OP.i32_lt_u);
     this.e(OP.i32_and);
     this.open(OP.if); this.exit(x.next, k + 1, false); this.close();
   }
@@ -478,7 +499,7 @@ class BlockCompiler {
     this.get(L_P); this.body.u8(0xfd).uleb(0x00).uleb(0).uleb(0);
   }
 
-  translateSse(x: Insn, k: number, codeLen: number): 'next' | null {
+  translateSse(x: Insn, k: number): 'next' | null {
     const form = sseForm(x);
     if (form === null) return null;
     const { op } = x;
@@ -491,7 +512,7 @@ class BlockCompiler {
         if (!mem) { this.xmmGet(x.reg); this.xmmSet(x.rm); return 'next'; }
         this.sseMem(x, k, 16, true, aligned);
         this.get(L_P); this.xmmGet(x.reg); this.body.u8(0xfd).uleb(0x0b).uleb(0).uleb(0);
-        this.smcCheck(16, k, x, codeLen);
+        this.smcCheck(16, k, x);
         return 'next';
       }
       case 'movq': {
@@ -506,7 +527,7 @@ class BlockCompiler {
           const size = x.rex & 8 ? 8 : 4;
           this.xmmGet(x.reg); this.simd(0x1d, 0); // i64x2.extract_lane 0
           if (!mem) { this.writeReg(x.rm, size, 0); return 'next'; }
-          this.set(L_T0); this.address(x); this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+          this.set(L_T0); this.address(x); this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x);
           return 'next';
         }
         // movq V, Wq (F3 0F 7E) and movq Wq, V (66 0F D6): the low quadword, the upper one zeroed
@@ -514,7 +535,7 @@ class BlockCompiler {
         const fromV = op === 0x1d6;
         if (fromV && mem) {
           this.xmmGet(x.reg); this.simd(0x1d, 0); this.set(L_T0);
-          this.address(x); this.translate(8, true, k, x); this.store(8); this.smcCheck(8, k, x, codeLen);
+          this.address(x); this.translate(8, true, k, x); this.store(8); this.smcCheck(8, k, x);
           return 'next';
         }
         if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else { this.xmmGet(fromV ? x.reg : x.rm); this.simd(0x1d, 0); }
@@ -652,11 +673,11 @@ class BlockCompiler {
   }
 
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
-  translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
+  translateInsn(x: Insn, k: number): 'next' | 'end' | null {
     const { op, prefix } = x;
-    const form = translateForm(this, x, k, codeLen); // the forms of forms.ts (session 5)
+    const form = translateForm(this, x, k); // the forms of forms.ts (session 5)
     if (form !== undefined) return form;
-    if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k, codeLen);
+    if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k);
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
@@ -673,7 +694,7 @@ class BlockCompiler {
         // Another iteration may run the longest path through the block (a Jcc's fall-through
         // goes on past this branch), so that must fit in what is left of the budget.
         this.get(L_CNT); this.i32(k + 1); this.e(OP.i32_add); this.tee(L_CNT);
-        this.i32(Math.max(k + 1, this.total)); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
+        this.later('longest', k); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
         this.get(L_CNT); this.i32(0x1000000); this.e(OP.i32_lt_u); this.e(OP.i32_and);
         this.body.u8(OP.br_if).uleb(this.loopLabel());
         // out of budget: the count already includes this iteration
@@ -721,14 +742,14 @@ class BlockCompiler {
         this.address(x);
         if (!toE) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, x.rex); return 'next'; }
         this.readReg(x.reg, size, x.rex); this.set(L_T0);
-        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x);
         return 'next';
       }
       case 0xc6: case 0xc7: { // mov E, imm
         if ((x.reg & 7) !== 0) return null;
         if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, x.rex); return 'next'; }
         this.address(x); this.i64(x.imm); this.set(L_T0);
-        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x);
         return 'next';
       }
       case 0x8d: { // lea
@@ -751,7 +772,7 @@ class BlockCompiler {
         if (mem) { this.address(x); this.translate(1, true, k, x); }
         this.cond(op & 0xf); this.e(OP.i64_extend_i32_u);
         if (!mem) { this.writeReg(x.rm, 1, x.rex); return 'next'; }
-        this.set(L_T0); this.store(1); this.smcCheck(1, k, x, codeLen);
+        this.set(L_T0); this.store(1); this.smcCheck(1, k, x);
         return 'next';
       }
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: { // movzx, movsx
@@ -770,7 +791,7 @@ class BlockCompiler {
         this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
         this.translate(8, true, k, x); this.store(8);
         this.get(L_A); this.writeReg(4, 8, 0);
-        this.smcCheck(8, k, x, codeLen);
+        this.smcCheck(8, k, x);
         return 'next';
       }
       case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: { // pop r64
@@ -786,7 +807,7 @@ class BlockCompiler {
         this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
         this.translate(8, true, k, x); this.store(8);
         this.get(L_A); this.writeReg(4, 8, 0);
-        this.smcCheck(8, k, x, codeLen);
+        this.smcCheck(8, k, x);
         branchTo(BigInt.asUintN(64, x.next + x.imm));
         return 'end';
       }
@@ -822,7 +843,7 @@ class BlockCompiler {
             this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
             this.translate(8, true, k, x); this.store(8);
             this.get(L_A); this.writeReg(4, 8, 0);
-            this.smcCheck(8, k, x, codeLen);
+            this.smcCheck(8, k, x);
           }
           this.get(L_T1); this.set(L_T0);
           this.chain(null, k + 1);
@@ -836,7 +857,7 @@ class BlockCompiler {
         this.spillFlags(); this.body.u8(OP.call).uleb(F_FLAGS); this.e(OP.drop);
         this.get(L_T0); this.i64(1n); this.get(L_T0); this.i64(1n); this.e(d ? OP.i64_sub : OP.i64_add);
         this.setFlags(d ? FL_DEC : FL_INC, size);
-        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, x.rex);
+        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x); } else this.writeReg(x.rm, size, x.rex);
         return 'next';
       }
       case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
@@ -985,7 +1006,7 @@ class BlockCompiler {
     pushA(); pushB(); pushA(); pushB(); this.e(wop);
     this.setFlags(flagKind, size);
     if (aluOp === CMP) { this.e(OP.drop); return 'next'; }
-    if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); return 'next'; }
+    if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x); return 'next'; }
     this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, x.rex);
     return 'next';
   }
@@ -1024,30 +1045,24 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
+  c.body.u8(OP.loop, VOID); c.depth++;
   let n = 0;
   let ended = false;
-  // First pass to know the code length for the SMC check: translate, then measure.
-  const tryAll = (codeLen: number): void => {
-    c.body = new Bytes(); c.depth = 1; c.used.clear(); c.written.clear(); c.flags = { local: false }; c.loops = false;
-    c.body.u8(OP.loop, VOID); c.depth++;
-    n = 0; ended = false;
-    for (const x of insns) {
-      const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: new Set(c.used), written: new Set(c.written), loops: c.loops };
-      const r = c.translateInsn(x, n, codeLen);
-      if (r === null) {
-        c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
-        break;
-      }
-      n++;
-      if (r === 'end') { ended = true; break; }
+  for (const x of insns) {
+    const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: new Set(c.used), written: new Set(c.written), loops: c.loops, patches: c.patches.length };
+    const r = c.translateInsn(x, n);
+    if (r === null) {
+      c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
+      c.patches.length = save.patches;
+      break;
     }
-    if (!ended && n > 0) c.chain(insns[n - 1].next, n);
-  };
-  tryAll(0);
+    n++;
+    if (r === 'end') { ended = true; break; }
+  }
   if (n === 0) return null;
-  c.total = n;
+  if (!ended) c.chain(insns[n - 1].next, n);
   const codeLen = Number(insns[n - 1].next - insns[0].rip);
-  tryAll(codeLen);
+  c.fillPatches(codeLen, n);
   c.body.u8(OP.end); // loop (every path inside ends with br)
   c.body.u8(0x00);   // unreachable: the loop body never falls out
 
