@@ -1171,8 +1171,8 @@ export class JitCache {
   /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
   private readonly bySlotRip = new Map<number, number>();
   private readonly imports: WebAssembly.Imports;
-  /** Blocks translated and waiting to be compiled together (JIT_PENDING), by rip. */
-  private readonly pending = new Map<number, { rip: bigint; code: Uint8Array; block: BlockCode }>();
+  /** Block starts waiting to be translated and compiled together (JIT_PENDING). */
+  private readonly pending = new Set<number>();
   /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
   private readonly batch: number;
 
@@ -1236,45 +1236,78 @@ export class JitCache {
       const o = this.owner[known];
       if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
     }
-    // Translated already and waiting for its batch: it is hot enough to ask again, so the batch
-    // is compiled now, whatever its size.
+    // Waiting for its batch: it is hot enough to ask again, so the batch is compiled now,
+    // whatever its size.
     if (this.pending.has(ripF)) return this.flush(ripF, t0);
-    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
-    const insns = readInsns(u8, new DataView(this.memory.buffer), n);
-    let block: BlockCode | null = null;
-    let code = new Uint8Array(0);
-    if (n > 0) {
-      const len = Number(insns[n - 1].next - rip);
-      code = u8.slice(host, host + len);
-      block = compileBlock(insns, code);
-    }
-    if (!block) {
-      this.stats.failed++;
-      const op = n > 0 ? insns[0].op.toString(16) : 'undecodable';
-      this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
-      return -1;
-    }
-    this.pending.set(ripF, { rip, code: code.slice(0, block.codeLen), block });
-    this.stats.emitNs += Number(process.hrtime.bigint() - t0);
-    if (this.pending.size < this.batch) {
-      this.stats.compileNs += Number(process.hrtime.bigint() - t0);
-      return L.JIT_PENDING;
-    }
+    // Nothing is translated yet: a block waiting for its batch may never be asked about again
+    // (start-up code that reached the threshold once), and translating costs more than compiling.
+    this.pending.add(ripF);
+    if (this.pending.size < this.batch) return L.JIT_PENDING;
     return this.flush(ripF, t0);
   }
 
   /**
-   * Compiles the pending blocks as one module, installs each in a table slot (evicting the
-   * oldest blocks) and points the core's block-table entry of each at it — the entry of the
-   * block asking (`ripF`) is written by the core from the answer. Returns that answer.
+   * Translates the block at rip from the code there now (decoded and read through the TLB at the
+   * same moment, so the bytes it checks on entry are the bytes it was translated from), or null
+   * (not translatable, or its page is no longer executable in the TLB).
+   */
+  private translate(rip: bigint): { code: Uint8Array; block: BlockCode } | null {
+    const t0 = process.hrtime.bigint();
+    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+    const buf = this.memory.buffer;
+    const u8 = new Uint8Array(buf);
+    const dv = new DataView(buf);
+    const insns = readInsns(u8, dv, n);
+    const vpn = rip >> 12n;
+    const e = L.TLB + Number(vpn & BigInt(L.TLB_ENTRIES - 1)) * L.TLB_ENTRY_SIZE;
+    let block: BlockCode | null = null;
+    let code = new Uint8Array(0);
+    if (n > 0 && dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) === vpn) {
+      const host = dv.getUint32(e + L.TLBE_FRAME, true) + Number(rip & 0xfffn);
+      code = u8.slice(host, host + Number(insns[n - 1].next - rip));
+      block = compileBlock(insns, code);
+    }
+    this.stats.emitNs += Number(process.hrtime.bigint() - t0);
+    if (!block) {
+      this.stats.failed++;
+      const op = n > 0 ? insns[0].op.toString(16) : 'undecodable';
+      this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
+      return null;
+    }
+    return { code: code.slice(0, block.codeLen), block };
+  }
+
+  /**
+   * Translates the pending blocks, compiles them as one module, installs each in a table slot
+   * (evicting the oldest blocks) and points the core's block-table entry of each at it (or marks
+   * it refused) — the entry of the block asking (`ripF`) is written by the core from the answer,
+   * which this returns.
    */
   private flush(ripF: number, t0: bigint): number {
-    const blocks = [...this.pending.values()];
+    const rips = [...this.pending];
     this.pending.clear();
+    const dv0 = new DataView(this.memory.buffer);
+    const entryOf = (rip: bigint): number | undefined => {
+      const e = blockEntryAddr(rip);
+      for (const w of [e, e + L.JIT_BLOCK_SIZE]) {
+        if (dv0.getBigUint64(w + L.JB_RIP, true) === rip && dv0.getInt32(w + L.JB_SLOT, true) === 0) return w;
+      }
+      return undefined;
+    };
+    const blocks: Array<{ rip: bigint; code: Uint8Array; block: BlockCode }> = [];
+    let answer = -1;
+    for (const r of rips) {
+      const rip = BigInt(r);
+      const t = this.translate(rip);
+      if (t) { blocks.push({ rip, ...t }); continue; }
+      // Refused: the others' entries say so as the core's would (slot -1).
+      const w = r === ripF ? undefined : entryOf(rip);
+      if (w !== undefined) dv0.setInt32(w + L.JB_SLOT, -1, true);
+    }
+    if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return -1; }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
     this.stats.modules++;
     const dv = new DataView(this.memory.buffer);
-    let answer = -1;
     blocks.forEach(({ rip, code, block }, k) => {
       const i = this.next;
       this.next = (this.next + 1) % this.capacity;
@@ -1290,20 +1323,18 @@ export class JitCache {
         this.stats.evicted++;
         if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
       }
-      const entry = blockEntryAddr(rip);
-      this.owner[i] = { rip, entry, code, insns: block.insns };
+      this.owner[i] = { rip, entry: blockEntryAddr(rip), code, insns: block.insns };
       this.bySlotRip.set(Number(rip), i);
       this.ex.table.set(this.base + i, inst.exports[`b${k}`] as WebAssembly.ExportValue as never);
       this.stats.compiled++;
+      if (Number(rip) === ripF) { answer = (block.insns << 16) | (this.base + i); return; }
       // The others wait in the interpreter (their entry's slot is 0): their entry, if it is still
       // theirs, now names the block, so the next arrival (or a chaining exit) enters it.
-      for (const e of [entry, entry + L.JIT_BLOCK_SIZE]) {
-        if (dv.getBigUint64(e + L.JB_RIP, true) === rip && dv.getInt32(e + L.JB_SLOT, true) === 0) {
-          dv.setInt32(e + L.JB_SLOT, this.base + i, true);
-          dv.setInt32(e + L.JB_INSNS, block.insns, true);
-        }
+      const w = entryOf(rip);
+      if (w !== undefined) {
+        dv.setInt32(w + L.JB_SLOT, this.base + i, true);
+        dv.setInt32(w + L.JB_INSNS, block.insns, true);
       }
-      if (Number(rip) === ripF) answer = (block.insns << 16) | (this.base + i);
     });
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
     return answer;
