@@ -1251,15 +1251,18 @@ export class JitCache {
    * same moment, so the bytes it checks on entry are the bytes it was translated from), or null
    * (not translatable, or its page is no longer executable in the TLB).
    */
-  private translate(rip: bigint): { code: Uint8Array; block: BlockCode } | null {
-    const t0 = process.hrtime.bigint();
-    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+  private translate(rip: bigint): { code: Uint8Array; block: BlockCode } | null | 'absent' {
     const buf = this.memory.buffer;
-    const u8 = new Uint8Array(buf);
     const dv = new DataView(buf);
-    const insns = readInsns(u8, dv, n);
     const vpn = rip >> 12n;
     const e = L.TLB + Number(vpn & BigInt(L.TLB_ENTRIES - 1)) * L.TLB_ENTRY_SIZE;
+    // Its page has left the TLB since it was queued (the TLB is direct-mapped): not refused, it
+    // counts again and comes back (the core's decode reads code only through the exec tag).
+    if (dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) !== vpn) return 'absent';
+    const t0 = process.hrtime.bigint();
+    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+    const u8 = new Uint8Array(buf);
+    const insns = readInsns(u8, dv, n);
     let block: BlockCode | null = null;
     let code = new Uint8Array(0);
     if (n > 0 && dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) === vpn) {
@@ -1296,15 +1299,19 @@ export class JitCache {
     };
     const blocks: Array<{ rip: bigint; code: Uint8Array; block: BlockCode }> = [];
     let answer = -1;
+    let absent = false;
     for (const r of rips) {
       const rip = BigInt(r);
       const t = this.translate(rip);
+      if (t === 'absent') { if (r === ripF) absent = true; continue; }
       if (t) { blocks.push({ rip, ...t }); continue; }
       // Refused: the others' entries say so as the core's would (slot -1).
       const w = r === ripF ? undefined : entryOf(rip);
       if (w !== undefined) dv0.setInt32(w + L.JB_SLOT, -1, true);
     }
-    if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return -1; }
+    // (The block asking was just found executable by the core, so it is not absent; if it were,
+    // it would count again rather than be refused.)
+    if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
     this.stats.modules++;
     const dv = new DataView(this.memory.buffer);
@@ -1337,7 +1344,7 @@ export class JitCache {
       }
     });
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
-    return answer;
+    return absent ? L.JIT_PENDING : answer;
   }
 }
 
