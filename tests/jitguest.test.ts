@@ -22,4 +22,13 @@ describe.skipIf(!canBuild('musl'))('whole programs with the compiler tier (skipp
       expect(runWasl(bin, s, ['--jit'])).toEqual(runNative(bin, s));
     });
   }
+  // Blocks compiled in batches (one module for several; cpu/jit/host/compiler.ts JitCache) in
+  // an 8-slot cache: a batch of 4 evicts the one before it while the guest rewrites its code.
+  for (const [name, src, spec] of CASES.slice(0, 2)) {
+    it(`${name}, batches of 4 in an 8-slot cache`, () => {
+      const bin = buildStatic(join(ROOT, src), 'musl');
+      const s = { ...spec, env: { ...spec.env, WASL_JIT_HOT: '2', WASL_JIT_SLOTS: '8', WASL_JIT_BATCH: '4' } };
+      expect(runWasl(bin, s, ['--jit'])).toEqual(runNative(bin, s));
+    });
+  }
 });

@@ -11,7 +11,7 @@
 
 import {
   STATE, RIP, TLBE_EXEC_TAG, TLBE_FRAME, JIT_BUF, JIT_REC_SIZE, JIT_BLOCKS, JIT_BLOCK_SIZE,
-  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, JIT_STALE, JIT_COUNT_MASK, INSN_COUNT, EXIT_REASON,
+  JIT_BLOCK_ENTRIES, JB_RIP, JB_SLOT, JB_INSNS, JB_HITS, JB_STALE, JIT_EARLY, JIT_STALE, JIT_PENDING, JIT_COUNT_MASK, INSN_COUNT, EXIT_REASON,
   JIT_MAX_INSNS,
 } from '../shared/layout';
 import { EXIT_BUDGET } from '../shared/exit';
@@ -22,7 +22,8 @@ import { cond, getCF } from '../ops/flags';
 import { shifted } from '../ops/shift';
 
 /** Asks the host to compile the block at `rip` (code at linear address `host`): returns
- *  instructions << 16 | table slot, or -1 when its first instruction is not compilable. A block
+ *  instructions << 16 | table slot, -1 when its first instruction is not compilable, or
+ *  JIT_PENDING when the block waits to be compiled with others (one module for several). A block
  *  is (code address, instructions left in the budget, instructions already retired) =>
  *  instructions retired | JIT_EARLY | JIT_STALE (layout.ts); a block that loops back to its
  *  start runs iterations while the budget allows, and a block that ends at a branch, call, ret
@@ -32,6 +33,8 @@ import { shifted } from '../ops/shift';
 
 /** Executions of a block start before it is compiled (set by the host: jitSetup). */
 let threshold: i32 = 0;
+/** A block waiting for its batch (JIT_PENDING) asks again after this many thresholds more. */
+const PENDING_WAIT: i32 = 4;
 /** 0: the interpreter alone (--no-jit). */
 let jitOn: bool = false;
 
@@ -166,10 +169,18 @@ export function runJit(budget: i32): i32 {
           store<i32>(b, hits, JB_HITS);
           if (hits >= threshold) {
             const r = jitCompile(<f64>rip, <i32>load<u32>(e, TLBE_FRAME) + <i32>(rip & 0xfff));
-            // The host may have reused a slot: it cleared that block's entry itself.
-            slot = r < 0 ? -1 : r & 0xffff;
-            store<i32>(b, slot, JB_SLOT);
-            store<i32>(b, r < 0 ? 0 : r >> 16, JB_INSNS);
+            if (r == JIT_PENDING) {
+              // Translated, waiting for its batch: interpreted meanwhile; it asks again (and
+              // has the batch compiled) when it is hot again, unless the batch fills first and
+              // the host fills in this entry itself.
+              // Compiling on first sight (threshold 1: the oracle tests) asks at the next arrival.
+              store<i32>(b, threshold > 1 ? -threshold * (PENDING_WAIT - 1) : 0, JB_HITS);
+            } else {
+              // The host may have reused a slot: it cleared that block's entry itself.
+              slot = r < 0 ? -1 : r & 0xffff;
+              store<i32>(b, slot, JB_SLOT);
+              store<i32>(b, r < 0 ? 0 : r >> 16, JB_INSNS);
+            }
           }
         }
         if (slot < 0) resume = true;

@@ -224,3 +224,6 @@ export const JB_STALE = 20;  // i32: times the block was found stale (backs reco
 export const JIT_EARLY = 0x40000000;
 export const JIT_STALE = 0x20000000;
 export const JIT_COUNT_MASK = JIT_STALE - 1;
+// env.jitCompile's answer when the block was translated but waits for the rest of its batch
+// (cpu/jit/host/compiler.ts JitCache): the core keeps interpreting it and asks again later.
+export const JIT_PENDING = -2;

@@ -19,8 +19,12 @@ export interface CoreExports {
   _start(): void;
 }
 
-/** Executions of a block start before it is compiled (docs/architecture.md, compiler tier). */
-export const JIT_HOT = 32;
+/** Executions of a block start before it is compiled (docs/architecture.md, compiler tier).
+ *  64, not 32: translating and compiling a block costs ~0.3-3 ms, and at 32 start-up code that
+ *  runs a few dozen times was compiled too (a Go hello compiled 90 blocks, ran 50,000 instructions
+ *  in them). Not 128: busybox gzip then ran 21 M instructions interpreted instead of 0.8 M
+ *  (session 6, "The compiler tier, fourth stage"). */
+export const JIT_HOT = 64;
 
 /**
  * Whether a new core compiles hot code: WASL_JIT=1/0 when set (tests run the suites both

@@ -416,6 +416,9 @@ describe('the cases above really ran compiled', () => {
   it.skipIf(skip !== null)('blocks were compiled and evicted, none failed to build', () => {
     const st = oracleCore().jit!.stats;
     expect(st.compiled).toBeGreaterThan(10);
+    // Blocks share modules (batches of up to half the 8-slot cache).
+    expect(st.modules).toBeGreaterThan(0);
+    expect(st.modules).toBeLessThan(st.compiled);
     expect(st.evicted).toBeGreaterThan(0);
     expect(st.errors).toBe(0);
   });

@@ -72,8 +72,10 @@ class Bytes {
     }
   }
   str(s: string): this { this.uleb(s.length); for (const c of s) this.b.push(c.charCodeAt(0)); return this; }
-  vec(parts: Bytes[]): this { this.uleb(parts.length); for (const p of parts) this.b.push(...p.b); return this; }
-  section(id: number, body: Bytes): this { this.u8(id).uleb(body.b.length); this.b.push(...body.b); return this; }
+  /** Appends xs (a loop, not push(...xs): a batch's code section passes the engine's argument limit). */
+  append(xs: number[]): this { for (const x of xs) this.b.push(x); return this; }
+  vec(parts: Bytes[]): this { this.uleb(parts.length); for (const p of parts) this.append(p.b); return this; }
+  section(id: number, body: Bytes): this { this.u8(id).uleb(body.b.length); return this.append(body.b); }
 }
 
 // Imports of every block module, in function-index order.
@@ -241,8 +243,12 @@ class BlockCompiler {
   written = new Set<number>();
   flags: Flags = { local: false };
   loops = false;
-  /** Instructions in the block (known after the first pass): its longest path. */
-  total = 0;
+  /**
+   * Constants known only once the whole block is translated — its code length (the SMC check)
+   * and its longest path (the loop's budget check) — are emitted as 5-byte i32.const
+   * placeholders and filled in at the end, so the block is translated in one pass.
+   */
+  patches: Array<{ at: number; what: 'codeLen' | 'longest'; k: number }> = [];
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -253,6 +259,23 @@ class BlockCompiler {
     const s = BigInt.asIntN(64, v);
     if (s >= -0x80000000n && s <= 0x7fffffffn) this.body.u8(OP.i64_const).sleb32(Number(s));
     else this.body.u8(OP.i64_const).sleb(s);
+  }
+  /** An i32.const whose value is filled in by fillPatches. */
+  later(what: 'codeLen' | 'longest', k: number): void {
+    this.body.u8(OP.i32_const);
+    this.patches.push({ at: this.body.b.length, what, k });
+    this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+  }
+  /** The block's code length in bytes (an i32.const filled in at the end). */
+  codeLen(): void { this.later('codeLen', 0); }
+  fillPatches(codeLen: number, n: number): void {
+    const b = this.body.b;
+    for (const { at, what, k } of this.patches) {
+      const v = what === 'codeLen' ? codeLen : Math.max(k + 1, n);
+      // Signed LEB128 padded to 5 bytes (v is positive and below 2^31).
+      b[at] = (v & 0x7f) | 0x80; b[at + 1] = ((v >>> 7) & 0x7f) | 0x80; b[at + 2] = ((v >>> 14) & 0x7f) | 0x80;
+      b[at + 3] = ((v >>> 21) & 0x7f) | 0x80; b[at + 4] = (v >>> 28) & 0x07;
+    }
   }
   get(l: number): void { this.body.u8(OP.local_get).uleb(l); }
   set(l: number): void { this.body.u8(OP.local_set).uleb(l); }
@@ -375,9 +398,9 @@ class BlockCompiler {
     this.mem(size === 8 ? OP.i64_store : size === 4 ? OP.i64_store32 : size === 2 ? OP.i64_store16 : OP.i64_store8, 0);
   }
   /** After a store at L_P of `size` bytes: if it hit this block's own code, leave after insn k. */
-  smcCheck(size: number, k: number, x: Insn, codeLen: number): void {
+  smcCheck(size: number, k: number, x: Insn): void {
     this.get(L_P); this.i32(size); this.e(OP.i32_add); this.get(L_CODE); this.e(OP.i32_gt_u);
-    this.get(L_P); this.get(L_CODE); this.i32(codeLen); this.e(OP.i32_add); this.e(OP.i32_lt_u);
+    this.get(L_P); this.get(L_CODE); this.codeLen(); this.e(OP.i32_add); this.e(OP.i32_lt_u);
     this.e(OP.i32_and);
     this.open(OP.if); this.exit(x.next, k + 1, false); this.close();
   }
@@ -478,7 +501,7 @@ class BlockCompiler {
     this.get(L_P); this.body.u8(0xfd).uleb(0x00).uleb(0).uleb(0);
   }
 
-  translateSse(x: Insn, k: number, codeLen: number): 'next' | null {
+  translateSse(x: Insn, k: number): 'next' | null {
     const form = sseForm(x);
     if (form === null) return null;
     const { op } = x;
@@ -491,7 +514,7 @@ class BlockCompiler {
         if (!mem) { this.xmmGet(x.reg); this.xmmSet(x.rm); return 'next'; }
         this.sseMem(x, k, 16, true, aligned);
         this.get(L_P); this.xmmGet(x.reg); this.body.u8(0xfd).uleb(0x0b).uleb(0).uleb(0);
-        this.smcCheck(16, k, x, codeLen);
+        this.smcCheck(16, k, x);
         return 'next';
       }
       case 'movq': {
@@ -506,7 +529,7 @@ class BlockCompiler {
           const size = x.rex & 8 ? 8 : 4;
           this.xmmGet(x.reg); this.simd(0x1d, 0); // i64x2.extract_lane 0
           if (!mem) { this.writeReg(x.rm, size, 0); return 'next'; }
-          this.set(L_T0); this.address(x); this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+          this.set(L_T0); this.address(x); this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x);
           return 'next';
         }
         // movq V, Wq (F3 0F 7E) and movq Wq, V (66 0F D6): the low quadword, the upper one zeroed
@@ -514,7 +537,7 @@ class BlockCompiler {
         const fromV = op === 0x1d6;
         if (fromV && mem) {
           this.xmmGet(x.reg); this.simd(0x1d, 0); this.set(L_T0);
-          this.address(x); this.translate(8, true, k, x); this.store(8); this.smcCheck(8, k, x, codeLen);
+          this.address(x); this.translate(8, true, k, x); this.store(8); this.smcCheck(8, k, x);
           return 'next';
         }
         if (mem) { this.address(x); this.translate(8, false, k, x); this.load(8); } else { this.xmmGet(fromV ? x.reg : x.rm); this.simd(0x1d, 0); }
@@ -653,11 +676,11 @@ class BlockCompiler {
   }
 
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
-  translateInsn(x: Insn, k: number, codeLen: number): 'next' | 'end' | null {
+  translateInsn(x: Insn, k: number): 'next' | 'end' | null {
     const { op, prefix } = x;
-    const form = translateForm(this, x, k, codeLen); // the forms of forms.ts (session 5)
+    const form = translateForm(this, x, k); // the forms of forms.ts (session 5)
     if (form !== undefined) return form;
-    if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k, codeLen);
+    if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k);
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
@@ -674,7 +697,7 @@ class BlockCompiler {
         // Another iteration may run the longest path through the block (a Jcc's fall-through
         // goes on past this branch), so that must fit in what is left of the budget.
         this.get(L_CNT); this.i32(k + 1); this.e(OP.i32_add); this.tee(L_CNT);
-        this.i32(Math.max(k + 1, this.total)); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
+        this.later('longest', k); this.e(OP.i32_add); this.get(L_LEFT); this.e(OP.i32_le_u);
         this.get(L_CNT); this.i32(0x1000000); this.e(OP.i32_lt_u); this.e(OP.i32_and);
         this.body.u8(OP.br_if).uleb(this.loopLabel());
         // out of budget: the count already includes this iteration
@@ -722,14 +745,14 @@ class BlockCompiler {
         this.address(x);
         if (!toE) { this.translate(size, false, k, x); this.load(size); this.writeReg(x.reg, size, x.rex); return 'next'; }
         this.readReg(x.reg, size, x.rex); this.set(L_T0);
-        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x);
         return 'next';
       }
       case 0xc6: case 0xc7: { // mov E, imm
         if ((x.reg & 7) !== 0) return null;
         if (!mem) { this.i64(x.imm); this.writeReg(x.rm, size, x.rex); return 'next'; }
         this.address(x); this.i64(x.imm); this.set(L_T0);
-        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x, codeLen);
+        this.translate(size, true, k, x); this.store(size); this.smcCheck(size, k, x);
         return 'next';
       }
       case 0x8d: { // lea
@@ -752,7 +775,7 @@ class BlockCompiler {
         if (mem) { this.address(x); this.translate(1, true, k, x); }
         this.cond(op & 0xf); this.e(OP.i64_extend_i32_u);
         if (!mem) { this.writeReg(x.rm, 1, x.rex); return 'next'; }
-        this.set(L_T0); this.store(1); this.smcCheck(1, k, x, codeLen);
+        this.set(L_T0); this.store(1); this.smcCheck(1, k, x);
         return 'next';
       }
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: { // movzx, movsx
@@ -771,7 +794,7 @@ class BlockCompiler {
         this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
         this.translate(8, true, k, x); this.store(8);
         this.get(L_A); this.writeReg(4, 8, 0);
-        this.smcCheck(8, k, x, codeLen);
+        this.smcCheck(8, k, x);
         return 'next';
       }
       case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: { // pop r64
@@ -787,7 +810,7 @@ class BlockCompiler {
         this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
         this.translate(8, true, k, x); this.store(8);
         this.get(L_A); this.writeReg(4, 8, 0);
-        this.smcCheck(8, k, x, codeLen);
+        this.smcCheck(8, k, x);
         branchTo(BigInt.asUintN(64, x.next + x.imm));
         return 'end';
       }
@@ -823,7 +846,7 @@ class BlockCompiler {
             this.get(this.reg(4)); this.i64(8n); this.e(OP.i64_sub); this.set(L_A);
             this.translate(8, true, k, x); this.store(8);
             this.get(L_A); this.writeReg(4, 8, 0);
-            this.smcCheck(8, k, x, codeLen);
+            this.smcCheck(8, k, x);
           }
           this.get(L_T1); this.set(L_T0);
           this.chain(null, k + 1);
@@ -837,7 +860,7 @@ class BlockCompiler {
         this.spillFlags(); this.body.u8(OP.call).uleb(F_FLAGS); this.e(OP.drop);
         this.get(L_T0); this.i64(1n); this.get(L_T0); this.i64(1n); this.e(d ? OP.i64_sub : OP.i64_add);
         this.setFlags(d ? FL_DEC : FL_INC, size);
-        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); } else this.writeReg(x.rm, size, x.rex);
+        if (mem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x); } else this.writeReg(x.rm, size, x.rex);
         return 'next';
       }
       case 0xc1: case 0xd1: case 0xd3: { // shifts and rotates
@@ -986,7 +1009,7 @@ class BlockCompiler {
     pushA(); pushB(); pushA(); pushB(); this.e(wop);
     this.setFlags(flagKind, size);
     if (aluOp === CMP) { this.e(OP.drop); return 'next'; }
-    if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x, codeLen); return 'next'; }
+    if (dstMem) { this.set(L_T0); this.store(size); this.smcCheck(size, k, x); return 'next'; }
     this.writeReg(kind === 'EG' || kind === 'EI' ? x.rm : kind === 'GE' ? x.reg : 0, size, x.rex);
     return 'next';
   }
@@ -1009,41 +1032,40 @@ function readInsns(u8: Uint8Array, dv: DataView, n: number): Insn[] {
   return out;
 }
 
-export interface BlockCode { bytes: Uint8Array<ArrayBuffer>; insns: number; codeLen: number }
+export interface BlockCode {
+  /** The function's body as the code section holds it (locals and instructions, no size). */
+  body: number[];
+  insns: number;
+  codeLen: number;
+}
 
 /**
- * Builds the module for the block whose decoded instructions are `insns` and whose code bytes
+ * Builds the function for the block whose decoded instructions are `insns` and whose code bytes
  * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
- * instruction does not translate.
+ * instruction does not translate. buildModule puts one or more of them in a module.
  */
 export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
+  c.body.u8(OP.loop, VOID); c.depth++;
   let n = 0;
   let ended = false;
-  // First pass to know the code length for the SMC check: translate, then measure.
-  const tryAll = (codeLen: number): void => {
-    c.body = new Bytes(); c.depth = 1; c.used.clear(); c.written.clear(); c.flags = { local: false }; c.loops = false;
-    c.body.u8(OP.loop, VOID); c.depth++;
-    n = 0; ended = false;
-    for (const x of insns) {
-      const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: new Set(c.used), written: new Set(c.written), loops: c.loops };
-      const r = c.translateInsn(x, n, codeLen);
-      if (r === null) {
-        c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
-        break;
-      }
-      n++;
-      if (r === 'end') { ended = true; break; }
+  for (const x of insns) {
+    const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: new Set(c.used), written: new Set(c.written), loops: c.loops, patches: c.patches.length };
+    const r = c.translateInsn(x, n);
+    if (r === null) {
+      c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
+      c.patches.length = save.patches;
+      break;
     }
-    if (!ended && n > 0) c.chain(insns[n - 1].next, n);
-  };
-  tryAll(0);
+    n++;
+    if (r === 'end') { ended = true; break; }
+  }
   if (n === 0) return null;
-  c.total = n;
+  if (!ended) c.chain(insns[n - 1].next, n);
   const codeLen = Number(insns[n - 1].next - insns[0].rip);
-  tryAll(codeLen);
+  c.fillPatches(codeLen, n);
   c.body.u8(OP.end); // loop (every path inside ends with br)
   c.body.u8(0x00);   // unreachable: the loop body never falls out
 
@@ -1085,18 +1107,36 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   f.b.push(...post.body.b);
   f.u8(OP.end);
 
-  // The module
+  return { body: f.b, insns: n, codeLen };
+}
+
+/**
+ * The module holding the block functions `fns` (exported as b0, b1, ...): it imports the core's
+ * memory, its function table (chained blocks are called through it) and the core routines.
+ * Several blocks share one module (JitCache's batches) because V8's cost per module and per
+ * instance — a fixed compile overhead, and an instance of a module that imports the table
+ * copying the table's dispatch entries — is larger than its cost per function.
+ */
+export function buildModule(fns: number[][]): Uint8Array<ArrayBuffer> {
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   const types = [...IMPORTS.map(([, p, r]) => [p, r]), [BLOCK_PARAMS, [I32]]];
   m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
-  // The core's memory and its function table (chained blocks are called through it).
   const imports = [new Bytes().str('env').str('memory').u8(0x02, 0x00, 0x00), new Bytes().str('env').str('table').u8(0x01, 0x70, 0x00, 0x00)];
   IMPORTS.forEach(([name], i) => imports.push(new Bytes().str('core').str(name).u8(0x00).uleb(i)));
   m.section(2, new Bytes().vec(imports));
-  m.section(3, new Bytes().uleb(1).uleb(IMPORTS.length));
-  m.section(7, new Bytes().uleb(1).str('b').u8(0x00).uleb(IMPORTS.length));
-  m.section(10, new Bytes().uleb(1).uleb(f.b.length).u8(...f.b));
-  return { bytes: Uint8Array.from(m.b), insns: n, codeLen };
+  const funcs = new Bytes().uleb(fns.length);
+  const exports = new Bytes().uleb(fns.length);
+  const code = new Bytes().uleb(fns.length);
+  fns.forEach((f, i) => {
+    funcs.uleb(IMPORTS.length);
+    exports.str(`b${i}`).u8(0x00).uleb(IMPORTS.length + i);
+    code.uleb(f.length);
+    code.append(f);
+  });
+  m.section(3, funcs);
+  m.section(7, exports);
+  m.section(10, code);
+  return Uint8Array.from(m.b);
 }
 
 // ---- the code cache ------------------------------------------------------------------------
@@ -1113,7 +1153,7 @@ export interface JitCoreExports {
 }
 
 export interface JitStats {
-  compiled: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
+  compiled: number; modules: number; emitNs: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
   /** Blocks refused, by the opcode (map << 8 | byte, hex) of their first instruction. */
   refused: Record<string, number>;
 }
@@ -1123,20 +1163,28 @@ export interface JitStats {
  * block is evicted; its block-table entry is cleared so the core counts it again), which bounds
  * the code cache; a module is collected once none of its functions is in the table.
  */
+/** Blocks compiled together in one module by default (WASL_JIT_BATCH). */
+export const JIT_BATCH = 16;
+
 export class JitCache {
-  readonly stats: JitStats = { compiled: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
+  readonly stats: JitStats = { compiled: 0, modules: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
   private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
   /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
   private readonly bySlotRip = new Map<number, number>();
   private readonly imports: WebAssembly.Imports;
+  /** Block starts waiting to be translated and compiled together (JIT_PENDING). */
+  private readonly pending = new Set<number>();
+  /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
+  private readonly batch: number;
 
   constructor(private readonly ex: JitCoreExports, private readonly memory: WebAssembly.Memory,
               private readonly capacity = 4096) {
     this.base = ex.table.length;
     ex.table.grow(capacity);
     this.owner = new Array(capacity);
+    this.batch = Math.max(1, Math.min(Number(process.env.WASL_JIT_BATCH) || JIT_BATCH, capacity >> 1));
     if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory, table: ex.table },
@@ -1182,10 +1230,7 @@ export class JitCache {
   private compileOrThrow(ripF: number, host: number): number {
     const t0 = process.hrtime.bigint();
     const rip = BigInt(ripF);
-    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
-    const buf = this.memory.buffer;
-    const u8 = new Uint8Array(buf);
-    const insns = readInsns(u8, new DataView(buf), n);
+    const u8 = new Uint8Array(this.memory.buffer);
     // The core's block table is direct-mapped: a block start that lost its entry to another and
     // comes back asks again. If its function is still in the table and was made from the same
     // bytes, it is handed back as it is (a block checks its bytes on every entry anyway).
@@ -1194,47 +1239,126 @@ export class JitCache {
       const o = this.owner[known];
       if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
     }
+    // Waiting for its batch: it is hot enough to ask again, so the batch is compiled now,
+    // whatever its size.
+    if (this.pending.has(ripF)) return this.flush(ripF, t0);
+    // Nothing is translated yet: a block waiting for its batch may never be asked about again
+    // (start-up code that reached the threshold once), and translating costs more than compiling.
+    this.pending.add(ripF);
+    if (this.pending.size < this.batch) return L.JIT_PENDING;
+    return this.flush(ripF, t0);
+  }
+
+  /**
+   * Translates the block at rip from the code there now (decoded and read through the TLB at the
+   * same moment, so the bytes it checks on entry are the bytes it was translated from), or null
+   * (not translatable, or its page is no longer executable in the TLB).
+   */
+  private translate(rip: bigint): { code: Uint8Array; block: BlockCode } | null | 'absent' {
+    const buf = this.memory.buffer;
+    const dv = new DataView(buf);
+    const vpn = rip >> 12n;
+    const e = tlbEntryAddr(vpn);
+    // Its page has left the TLB since it was queued (the TLB is direct-mapped): not refused, it
+    // counts again and comes back (the core's decode reads code only through the exec tag).
+    if (dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) !== vpn) return 'absent';
+    const t0 = process.hrtime.bigint();
+    const n = this.ex.jitDecode(rip, L.JIT_MAX_INSNS);
+    const u8 = new Uint8Array(buf);
+    const insns = readInsns(u8, dv, n);
     let block: BlockCode | null = null;
     let code = new Uint8Array(0);
-    if (n > 0) {
-      const len = Number(insns[n - 1].next - rip);
-      code = u8.slice(host, host + len);
+    if (n > 0 && dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) === vpn) {
+      const host = dv.getUint32(e + L.TLBE_FRAME, true) + Number(rip & 0xfffn);
+      code = u8.slice(host, host + Number(insns[n - 1].next - rip));
       block = compileBlock(insns, code);
     }
+    this.stats.emitNs += Number(process.hrtime.bigint() - t0);
     if (!block) {
       this.stats.failed++;
       const op = n > 0 ? insns[0].op.toString(16) : 'undecodable';
       this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
-      return -1;
+      return null;
     }
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(block.bytes), this.imports);
-    const i = this.next;
-    this.next = (this.next + 1) % this.capacity;
-    const old = this.owner[i];
-    if (old) {
-      // Evict: the core's entry for the old block (if it still names this slot) counts again.
-      const dv = new DataView(this.memory.buffer);
-      for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
-        if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
-          dv.setInt32(entry + L.JB_SLOT, 0, true);
-          dv.setInt32(entry + L.JB_HITS, 0, true);
-        }
+    return { code: code.slice(0, block.codeLen), block };
+  }
+
+  /**
+   * Translates the pending blocks, compiles them as one module, installs each in a table slot
+   * (evicting the oldest blocks) and points the core's block-table entry of each at it (or marks
+   * it refused) — the entry of the block asking (`ripF`) is written by the core from the answer,
+   * which this returns.
+   */
+  private flush(ripF: number, t0: bigint): number {
+    const rips = [...this.pending];
+    this.pending.clear();
+    const dv0 = new DataView(this.memory.buffer);
+    const entryOf = (rip: bigint): number | undefined => {
+      const e = blockEntryAddr(rip);
+      for (const w of [e, e + L.JIT_BLOCK_SIZE]) {
+        if (dv0.getBigUint64(w + L.JB_RIP, true) === rip && dv0.getInt32(w + L.JB_SLOT, true) === 0) return w;
       }
-      this.stats.evicted++;
-      if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
+      return undefined;
+    };
+    const blocks: Array<{ rip: bigint; code: Uint8Array; block: BlockCode }> = [];
+    let answer = -1;
+    let absent = false;
+    for (const r of rips) {
+      const rip = BigInt(r);
+      const t = this.translate(rip);
+      if (t === 'absent') { if (r === ripF) absent = true; continue; }
+      if (t) { blocks.push({ rip, ...t }); continue; }
+      // Refused: the others' entries say so as the core's would (slot -1).
+      const w = r === ripF ? undefined : entryOf(rip);
+      if (w !== undefined) dv0.setInt32(w + L.JB_SLOT, -1, true);
     }
-    this.owner[i] = { rip, entry: blockEntryAddr(rip), code: code.slice(0, block.codeLen), insns: block.insns };
-    this.bySlotRip.set(ripF, i);
-    this.ex.table.set(this.base + i, inst.exports.b as WebAssembly.ExportValue as never);
-    this.stats.compiled++;
+    // (The block asking was just found executable by the core, so it is not absent; if it were,
+    // it would count again rather than be refused.)
+    if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
+    this.stats.modules++;
+    const dv = new DataView(this.memory.buffer);
+    blocks.forEach(({ rip, code, block }, k) => {
+      const i = this.next;
+      this.next = (this.next + 1) % this.capacity;
+      const old = this.owner[i];
+      if (old) {
+        // Evict: the core's entry for the old block (if it still names this slot) counts again.
+        for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
+          if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
+            dv.setInt32(entry + L.JB_SLOT, 0, true);
+            dv.setInt32(entry + L.JB_HITS, 0, true);
+          }
+        }
+        this.stats.evicted++;
+        if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
+      }
+      this.owner[i] = { rip, entry: blockEntryAddr(rip), code, insns: block.insns };
+      this.bySlotRip.set(Number(rip), i);
+      this.ex.table.set(this.base + i, inst.exports[`b${k}`] as WebAssembly.ExportValue as never);
+      this.stats.compiled++;
+      if (Number(rip) === ripF) { answer = (block.insns << 16) | (this.base + i); return; }
+      // The others wait in the interpreter (their entry's slot is 0): their entry, if it is still
+      // theirs, now names the block, so the next arrival (or a chaining exit) enters it.
+      const w = entryOf(rip);
+      if (w !== undefined) {
+        dv.setInt32(w + L.JB_SLOT, this.base + i, true);
+        dv.setInt32(w + L.JB_INSNS, block.insns, true);
+      }
+    });
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
-    return (block.insns << 16) | (this.base + i);
+    return absent ? L.JIT_PENDING : answer;
   }
 }
 
 function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {
   for (let i = 0; i < code.length; i++) if (u8[at + i] !== code[i]) return false;
   return true;
+}
+
+/** The core's TLB entry for page vpn (cpu/mmu/tlb.ts tlbEntry: vpn ^ vpn >> TLB_BITS, masked). */
+function tlbEntryAddr(vpn: bigint): number {
+  return L.TLB + Number((vpn ^ (vpn >> BigInt(L.TLB_BITS))) & BigInt(L.TLB_ENTRIES - 1)) * L.TLB_ENTRY_SIZE;
 }
 
 /** The core's two-way set of block entries for rip (cpu/jit/blocks.ts blockSet). */

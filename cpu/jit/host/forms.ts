@@ -59,7 +59,7 @@ const LANEWISE: Record<number, number> = {
 };
 
 /** The form of x this file compiles, or undefined. */
-export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' | null | undefined {
+export function translateForm(c: BlockCompiler, x: Insn, k: number): 'next' | null | undefined {
   if (!ON) return undefined;
   const { op, prefix } = x;
   const mem = x.mod !== 3;
@@ -71,12 +71,12 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: num
   if ((op < 0x40 && (op & 7) <= 5 && ((op >> 3) === ADC || (op >> 3) === SBB)) ||
       ((op === 0x80 || op === 0x81 || op === 0x83) && ((x.reg & 7) === ADC || (x.reg & 7) === SBB))) {
     if (prefix & (P_LOCK | P_F2 | P_F3)) return null;
-    return adcSbb(c, x, k, codeLen);
+    return adcSbb(c, x, k);
   }
   // inc / dec without a call into the core (below)
   if ((op === 0xfe || op === 0xff) && (x.reg & 7) <= 1) {
     if (prefix & (P_LOCK | P_F2 | P_F3)) return null;
-    return incDec(c, x, k, codeLen);
+    return incDec(c, x, k);
   }
   // shifts and rotates the compiler itself leaves out: byte and word operands, memory operands
   if (op === 0xc0 || op === 0xc1 || op === 0xd0 || op === 0xd1 || op === 0xd2 || op === 0xd3) {
@@ -89,7 +89,7 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: num
       return shiftLive(c, x, g, count, size);
     }
     if (prefix & (P_LOCK | P_F2 | P_F3)) return null;
-    return shiftViaCore(c, x, k, codeLen, size);
+    return shiftViaCore(c, x, k, size);
   }
   // bsf / bsr, also with F3 (tzcnt/lzcnt's encoding: wasl's CPU has no BMI1/ABM, so they are bsf/bsr)
   if (op === 0x1bc || op === 0x1bd) {
@@ -99,12 +99,12 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number, codeLen: num
   // push imm8/imm32 (sign-extended), push r/m64 (musl's qsort passes arguments on the stack)
   if (op === 0x6a || op === 0x68 || (op === 0xff && (x.reg & 7) === 6)) {
     if (prefix & (P_LOCK | P_66 | P_F2 | P_F3)) return null;
-    return push(c, x, k, codeLen);
+    return push(c, x, k);
   }
   // movs, rep movs
   if (op === 0xa4 || op === 0xa5) {
     if (prefix & (P_LOCK | P_67 | P_FS | P_GS)) return null;
-    return movs(c, x, k, codeLen);
+    return movs(c, x, k);
   }
   if (x.simd !== SIMD_66 || prefix & P_LOCK) return undefined;
   if (LANEWISE[op] !== undefined) {
@@ -226,7 +226,7 @@ function bswap(c: BlockCompiler, r: number, size: number): 'next' {
  * kind ADD/SUB for a carry-in of 0 and ADC/SBB for 1 (FL_ADC = FL_ADD + 1, FL_SBB = FL_SUB + 1),
  * written to the state block, since the kind is known only at run time.
  */
-function adcSbb(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
+function adcSbb(c: BlockCompiler, x: Insn, k: number): 'next' {
   const { op } = x;
   const mem = x.mod !== 3;
   const size = byteOperand(op) ? 1 : x.opsize;
@@ -255,14 +255,14 @@ function adcSbb(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   c.i32(L.STATE); c.get(L_T1); c.mem(OP.i64_store, L.LAZY_SRC);
   c.i32(L.STATE); c.get(L_T3); c.mem(OP.i64_store, L.LAZY_RES);
   c.flags = { local: false };
-  if (dstMem) { c.get(L_T3); c.set(L_T0); c.store(size); c.smcCheck(size, k, x, codeLen); return 'next'; }
+  if (dstMem) { c.get(L_T3); c.set(L_T0); c.store(size); c.smcCheck(size, k, x); return 'next'; }
   c.get(L_T3);
   c.writeReg(form === 'GE' ? x.reg : form === 'AI' ? 0 : x.rm, size, x.rex);
   return 'next';
 }
 
 /** A shift or rotate through the core's shifted(), which owns the flags (set eagerly there). */
-function shiftViaCore(c: BlockCompiler, x: Insn, k: number, codeLen: number, size: number): 'next' {
+function shiftViaCore(c: BlockCompiler, x: Insn, k: number, size: number): 'next' {
   const mem = x.mod !== 3;
   c.spillFlags(); // the core reads CF (RCL/RCR) and keeps the flags on a count of 0
   if (mem) { c.address(x); c.translate(size, false, k, x); c.translate(size, true, k, x); }
@@ -270,7 +270,7 @@ function shiftViaCore(c: BlockCompiler, x: Insn, k: number, codeLen: number, siz
   if (mem) c.load(size); else c.readReg(x.rm, size, x.rex);
   if (x.op === 0xd2 || x.op === 0xd3) { c.get(c.reg(R_CX)); c.e(OP.i32_wrap_i64); } else c.i32(x.op === 0xd0 || x.op === 0xd1 ? 1 : Number(x.imm & 0xffn));
   c.e(OP.call); c.body.uleb(F_SHIFT);
-  if (mem) { c.set(L_T0); c.store(size); c.smcCheck(size, k, x, codeLen); } else c.writeReg(x.rm, size, x.rex);
+  if (mem) { c.set(L_T0); c.store(size); c.smcCheck(size, k, x); } else c.writeReg(x.rm, size, x.rex);
   return 'next';
 }
 
@@ -318,7 +318,7 @@ function mulHigh(c: BlockCompiler, x: Insn, k: number, signed: boolean): 'next' 
  * most 4096 elements, so it is one step of the core's REP too. Anything else — DF = 1, a longer
  * or page-crossing copy, a TLB miss — leaves the block before the instruction.
  */
-function movs(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
+function movs(c: BlockCompiler, x: Insn, k: number): 'next' {
   const size = x.op & 1 ? x.opsize : 1;
   const rep = (x.prefix & (P_F2 | P_F3)) !== 0;
   const early = (): void => { c.open(OP.if); c.exit(x.rip, k, true); c.close(); };
@@ -353,7 +353,7 @@ function movs(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   if (rep) { c.i64(0n); c.writeReg(R_CX, 8, 0); }
   // a copy into this block's own code leaves it after the instruction
   c.get(L_P); c.get(L_T1); c.e(OP.i32_wrap_i64); c.e(OP.i32_add); c.get(L_CODE); c.e(OP.i32_gt_u);
-  c.get(L_P); c.get(L_CODE); c.i32(codeLen); c.e(OP.i32_add); c.e(OP.i32_lt_u);
+  c.get(L_P); c.get(L_CODE); c.codeLen(); c.e(OP.i32_add); c.e(OP.i32_lt_u);
   c.e(OP.i32_and);
   c.open(OP.if); c.exit(x.next, k + 1, false); c.close();
   if (rep) c.close();
@@ -361,14 +361,14 @@ function movs(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
 }
 
 /** PUSH imm / PUSH r/m64: the value is read first (from the old rsp: push [rsp]), then stored. */
-function push(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
+function push(c: BlockCompiler, x: Insn, k: number): 'next' {
   if (x.op !== 0xff) c.i64(x.imm);
   else if (x.mod !== 3) { c.address(x); c.translate(8, false, k, x); c.load(8); } else c.readReg(x.rm, 8, 0);
   c.set(L_T0);
   c.get(c.reg(4)); c.i64(8n); c.e(OP.i64_sub); c.set(L_A);
   c.translate(8, true, k, x); c.store(8);
   c.get(L_A); c.writeReg(4, 8, 0);
-  c.smcCheck(8, k, x, codeLen);
+  c.smcCheck(8, k, x);
   return 'next';
 }
 
@@ -380,7 +380,7 @@ function push(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
  * already parked after another INC/DEC, and otherwise is asked of the core (getCF, which is
  * much cheaper than materializing all six flags).
  */
-function incDec(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
+function incDec(c: BlockCompiler, x: Insn, k: number): 'next' {
   const dec = (x.reg & 7) === 1;
   const size = x.op === 0xfe ? 1 : x.opsize;
   const mem = x.mod !== 3;
@@ -396,7 +396,7 @@ function incDec(c: BlockCompiler, x: Insn, k: number, codeLen: number): 'next' {
   }
   c.get(L_T0); c.i64(1n); c.get(L_T0); c.i64(1n); c.e(dec ? OP.i64_sub : OP.i64_add);
   c.setFlags(dec ? FL_DEC : FL_INC, size);
-  if (mem) { c.set(L_T0); c.store(size); c.smcCheck(size, k, x, codeLen); } else c.writeReg(x.rm, size, x.rex);
+  if (mem) { c.set(L_T0); c.store(size); c.smcCheck(size, k, x); } else c.writeReg(x.rm, size, x.rex);
   return 'next';
 }
 
