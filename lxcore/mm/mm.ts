@@ -347,6 +347,8 @@ export class AddressSpace {
     for (const v of this.vmas.filter((x) => x.end > start && x.start < end)) {
       if (v.start > at) holes = true;
       const s = Math.max(v.start, start), e = Math.min(v.end, end);
+      // [vvar] is a VM_PFNMAP mapping: madvise_dontneed_free_valid_vma refuses it.
+      if (v.special && v.name === '[vvar]' && (advice === MADV_FREE || advice === MADV_DONTNEED || advice === MADV_DONTNEED_LOCKED)) fail(EINVAL);
       switch (advice) {
         case MADV_FREE:
           if (!isPrivateAnon(v)) fail(EINVAL);
