@@ -57,7 +57,7 @@ const STB_GLOBAL = 1, STB_WEAK = 2, STT_OBJECT = 1, STT_FUNC = 2, SHN_ABS = 0xff
 const DW_EH_PE_udata4 = 0x03, DW_EH_PE_sdata4 = 0x0b, DW_EH_PE_pcrel = 0x10, DW_EH_PE_datarel = 0x30;
 
 /** The System V ABI's ELF hash (the DT_HASH table's and a Verdef's vd_hash). */
-export function elfHash(name: string): number {
+function elfHash(name: string): number {
   let h = 0;
   for (let i = 0; i < name.length; i++) {
     h = ((h << 4) + name.charCodeAt(i)) >>> 0;
@@ -68,7 +68,7 @@ export function elfHash(name: string): number {
   return h;
 }
 
-/** A little-endian byte buffer that grows as it is written. */
+/** A little-endian byte writer over the mapping's 8 KiB (buildImage checks the image fits). */
 class Out {
   b = new Uint8Array(8192);
   dv = new DataView(this.b.buffer);
@@ -104,25 +104,6 @@ export function vdsoImage(): Uint8Array {
   return image ??= buildImage();
 }
 
-/** Where each exported function starts in the image (tests and the compiler tier may ask). */
-export function vdsoSymbols(): Map<string, number> {
-  const img = vdsoImage(), dv = new DataView(img.buffer, img.byteOffset);
-  const out = new Map<string, number>();
-  const shoff = Number(dv.getBigUint64(40, true)), shnum = dv.getUint16(60, true);
-  const sh = (i: number, f: number, size: 4 | 8) => size === 8 ? Number(dv.getBigUint64(shoff + i * 64 + f, true)) : dv.getUint32(shoff + i * 64 + f, true);
-  for (let i = 0; i < shnum; i++) {
-    if (sh(i, 4, 4) !== SHT_DYNSYM) continue;
-    const sym = sh(i, 24, 8), n = sh(i, 32, 8) / 24, str = sh(sh(i, 40, 4), 24, 8);
-    for (let k = 1; k < n; k++) {
-      const e = sym + k * 24;
-      let s = str + dv.getUint32(e, true), name = '';
-      while (img[s]) name += String.fromCharCode(img[s++]);
-      if ((img[e + 4] & 0xf) === STT_FUNC) out.set(name, Number(dv.getBigUint64(e + 8, true)));
-    }
-  }
-  return out;
-}
-
 function buildImage(): Uint8Array {
   const o = new Out();
   const PHNUM = 4;
@@ -133,22 +114,22 @@ function buildImage(): Uint8Array {
   // The symbols: each function as __vdso_NAME (global) and NAME (weak), then the version's own
   // absolute symbol, as Linux's linker script gives them. Their values are filled in below.
   const dynstr = new StrTab();
-  const syms: Array<{ name: number; info: number; shndx: number; fn?: number }> = [];
+  const syms: Array<{ text: string; name: number; info: number; shndx: number; fn?: number }> = [];
+  const sym = (text: string, info: number, shndx: number, fn?: number) => syms.push({ text, name: dynstr.add(text), info, shndx, fn });
   FUNCTIONS.forEach(([name], fn) => {
-    syms.push({ name: dynstr.add(`__vdso_${name}`), info: (STB_GLOBAL << 4) | STT_FUNC, shndx: 0, fn });
-    syms.push({ name: dynstr.add(name), info: (STB_WEAK << 4) | STT_FUNC, shndx: 0, fn });
+    sym(`__vdso_${name}`, (STB_GLOBAL << 4) | STT_FUNC, 0, fn);
+    sym(name, (STB_WEAK << 4) | STT_FUNC, 0, fn);
   });
-  syms.push({ name: dynstr.add(VERSION), info: (STB_GLOBAL << 4) | STT_OBJECT, shndx: SHN_ABS });
-  const soname = dynstr.add(SONAME);
+  sym(VERSION, (STB_GLOBAL << 4) | STT_OBJECT, SHN_ABS);
+  const verName = dynstr.add(VERSION), soname = dynstr.add(SONAME); // the verdefs' names too
   const nsym = syms.length + 1;
-  const symName = (k: number): string => { let s = dynstr.text.slice(syms[k].name); return s.slice(0, s.indexOf('\0')); };
 
   // .hash: nbucket, nchain, buckets, chains (symbol 0 is the undefined one and is never hashed).
   const nbucket = 5;
   const hash = section({ name: '.hash', type: SHT_HASH, flags: SHF_ALLOC, off: o.align(8), size: 0, link: '.dynsym', align: 8, entsize: 4 });
   const bucket = new Array<number>(nbucket).fill(0), chain = new Array<number>(nsym).fill(0);
   for (let k = nsym - 1; k >= 1; k--) {
-    const b = elfHash(symName(k - 1)) % nbucket;
+    const b = elfHash(syms[k - 1].text) % nbucket;
     chain[k] = bucket[b]; bucket[b] = k;
   }
   o.u32(nbucket).u32(nsym);
@@ -159,8 +140,7 @@ function buildImage(): Uint8Array {
   // .dynsym, written once .text's offsets are known.
   const dynsym = section({ name: '.dynsym', type: SHT_DYNSYM, flags: SHF_ALLOC, off: o.align(8), size: nsym * 24, link: '.dynstr', info: 1, align: 8, entsize: 24 });
   o.at += nsym * 24;
-  // .dynstr (the verdef names are in it too, so they are added first).
-  const baseName = dynstr.add(SONAME), verName = dynstr.add(VERSION);
+  // .dynstr
   const strtab = section({ name: '.dynstr', type: SHT_STRTAB, flags: SHF_ALLOC, off: o.at, size: dynstr.text.length, align: 1 });
   o.str(dynstr.text.slice(0, -1));
   // .gnu.version: every defined symbol is LINUX_2.6 (index 2); index 0 for the undefined one.
@@ -169,7 +149,7 @@ function buildImage(): Uint8Array {
   for (let k = 1; k < nsym; k++) o.u16(2);
   // .gnu.version_d: the base version (the soname) and LINUX_2.6, each a Verdef + one Verdaux.
   const verdef = section({ name: '.gnu.version_d', type: SHT_GNU_verdef, flags: SHF_ALLOC, off: o.align(8), size: 56, link: '.dynstr', info: 2, align: 8 });
-  o.u16(1).u16(VER_FLG_BASE).u16(1).u16(1).u32(elfHash(SONAME)).u32(20).u32(28).u32(baseName).u32(0);
+  o.u16(1).u16(VER_FLG_BASE).u16(1).u16(1).u32(elfHash(SONAME)).u32(20).u32(28).u32(soname).u32(0);
   o.u16(1).u16(0).u16(2).u16(1).u32(elfHash(VERSION)).u32(20).u32(0).u32(verName).u32(0);
   // .dynamic
   const dyn: Array<[number, number]> = [

@@ -166,7 +166,8 @@ function mapVdso(mm: AddressSpace): number {
   const vdso = at + VVAR_PAGES * L.PAGE_SIZE;
   mm.mapAnonymous(at, VVAR_PAGES * L.PAGE_SIZE, PROT_READ, MAP_FIXED, '[vvar]');
   mm.mapAnonymous(vdso, VDSO_PAGES * L.PAGE_SIZE, PROT_READ | PROT_EXEC, MAP_FIXED, '[vdso]');
-  for (const v of mm.vmas) if (v.start >= at && v.end <= vdso + VDSO_PAGES * L.PAGE_SIZE) v.special = true;
+  mm.findVma(at)!.special = true;
+  mm.findVma(vdso)!.special = true;
   mm.poke(vdso, vdsoImage());
   return vdso;
 }

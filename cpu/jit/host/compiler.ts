@@ -366,15 +366,22 @@ class BlockCompiler {
   }
 
   /**
+   * Leaves (and keeps in L_E) the address of the TLB entry for the page of the address in local
+   * `at`: (vpn ^ vpn >> TLB_BITS) & (TLB_ENTRIES - 1), entries of 32 bytes — cpu/mmu/tlb.ts tlbEntry.
+   */
+  tlbEntry(at: number): void {
+    this.get(at); this.i64(12n); this.e(OP.i64_shr_u); this.get(at); this.i64(BigInt(12 + L.TLB_BITS)); this.e(OP.i64_shr_u);
+    this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
+    this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
+    this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
+  }
+
+  /**
    * Translates [L_A, L_A+size) through the TLB for `write` into L_P, or leaves the block before
    * instruction k (nothing of it done yet) when the fast path does not apply.
    */
   translate(size: number, write: boolean, k: number, x: Insn): void {
-    // The entry: (vpn ^ vpn >> TLB_BITS) & (TLB_ENTRIES - 1), as cpu/mmu/tlb.ts tlbEntry.
-    this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.get(L_A); this.i64(BigInt(12 + L.TLB_BITS)); this.e(OP.i64_shr_u);
-    this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
-    this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
-    this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
+    this.tlbEntry(L_A);
     this.mem(OP.i64_load, write ? L.TLBE_WRITE_TAG : L.TLBE_READ_TAG);
     this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne);
     this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
@@ -662,10 +669,7 @@ class BlockCompiler {
     this.get(L_E); this.mem(OP.i32_load, L.JB_INSNS); this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(OP.i32_gt_s);
     this.e(OP.i32_or); ifNot();
     // The target page's TLB entry must allow execution (its exec tag is the vpn).
-    this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.get(L_NXT); this.i64(BigInt(12 + L.TLB_BITS)); this.e(OP.i64_shr_u);
-    this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
-    this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
-    this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
+    this.tlbEntry(L_NXT);
     this.mem(OP.i64_load, L.TLBE_EXEC_TAG); this.get(L_NXT); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne); ifNot();
     // return_call_indirect (frame + page offset, left - retired, done + retired) through slot
     this.get(L_E); this.mem(OP.i32_load, L.TLBE_FRAME); this.get(L_NXT); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.e(OP.i32_add);
@@ -1292,11 +1296,11 @@ export class JitCache {
   private flush(ripF: number, t0: bigint): number {
     const rips = [...this.pending];
     this.pending.clear();
-    const dv0 = new DataView(this.memory.buffer);
+    const dv = new DataView(this.memory.buffer);
     const entryOf = (rip: bigint): number | undefined => {
       const e = blockEntryAddr(rip);
       for (const w of [e, e + L.JIT_BLOCK_SIZE]) {
-        if (dv0.getBigUint64(w + L.JB_RIP, true) === rip && dv0.getInt32(w + L.JB_SLOT, true) === 0) return w;
+        if (dv.getBigUint64(w + L.JB_RIP, true) === rip && dv.getInt32(w + L.JB_SLOT, true) === 0) return w;
       }
       return undefined;
     };
@@ -1310,14 +1314,13 @@ export class JitCache {
       if (t) { blocks.push({ rip, ...t }); continue; }
       // Refused: the others' entries say so as the core's would (slot -1).
       const w = r === ripF ? undefined : entryOf(rip);
-      if (w !== undefined) dv0.setInt32(w + L.JB_SLOT, -1, true);
+      if (w !== undefined) dv.setInt32(w + L.JB_SLOT, -1, true);
     }
     // (The block asking was just found executable by the core, so it is not absent; if it were,
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
     this.stats.modules++;
-    const dv = new DataView(this.memory.buffer);
     blocks.forEach(({ rip, code, block }, k) => {
       const i = this.next;
       this.next = (this.next + 1) % this.capacity;
