@@ -21,6 +21,21 @@ const { dirname, join } = process.getBuiltinModule('node:path');
 // the bundle is compiled, because V8 checks its flags against the ones the cache was made under.
 setFlagsFromString('--wasm-tiering-budget=200000000');
 
+// The core is compiled here, in V8's background threads, while this thread compiles and
+// initialises the bundle (issue #11, start-up, fifth stage): decoding and validating the core's
+// 270 KB is ~2.5 ms of a hello that no longer waits on this thread. cli/wasl.ts awaits the module
+// (one event-loop turn, before it looks at the terminal or the program) and hands it to lxcore.
+// V8 still compiles each function lazily, at its first call: compiling all of them here instead
+// (--no-wasm-lazy-compilation) was measured and not kept (docs/architecture.md). A core that
+// fails to read or compile here is left to lxcore's own synchronous path, which reports it.
+const coreName = process.env.WASL_CORE_DEBUG === '1' ? 'core.debug.wasm' : 'core.wasm';
+let coreCompile: Promise<WebAssembly.Module> | undefined;
+try {
+  coreCompile = WebAssembly.compile(readFileSync(join(__dirname, '..', 'cpu', coreName)));
+  coreCompile.catch(() => { /* cli/wasl.ts falls back to lxcore's own compile */ });
+} catch { /* not built: lxcore's coreWasmPath says so */ }
+(globalThis as Record<symbol, unknown>)[Symbol.for('wasl.coreCompile')] = coreCompile;
+
 const bundle = join(__dirname, 'wasl.bundle.cjs');
 const cacheFile = bundle.replace(/\.cjs$/, '.v8cache');
 // WASL_CODE_CACHE=write: the build's run that makes the cache; =off: neither read nor written

@@ -19,6 +19,7 @@ import { isManagementCommand, DISTRO_USAGE } from './commands.js';
 // nor the Node modules it pulls in (issue #11, start-up).
 import type { DistroRun } from './distro.js';
 import { getpwnam } from '../lxcore/instance/etc.js';
+import { provideCoreModule } from '../lxcore/kernel/core.js';
 
 // Start-up (issue #11): V8 optimises a wasm function with TurboFan once Liftoff code has run
 // --wasm-tiering-budget "bytes"; the core's interpreter loop reaches the default (1.8 M) within
@@ -370,4 +371,9 @@ function programExists(program: string): boolean {
   try { return fs.existsSync(findProgram(program)); } catch { return false; }
 }
 
-main();
+// The launcher (cli/launch.ts) starts compiling the core before the bundle runs; waiting for it
+// here, before main looks at the terminal or the program, keeps the order of everything else.
+// Without a launcher (the unbundled CLI) lxcore compiles the core itself at the first Kernel.
+const coreCompile = (globalThis as Record<symbol, unknown>)[Symbol.for('wasl.coreCompile')] as Promise<WebAssembly.Module> | undefined;
+if (coreCompile) coreCompile.then((m) => provideCoreModule(m), () => { /* lxcore compiles it and reports */ }).then(main);
+else main();

@@ -12,6 +12,7 @@ import { materializeFlags } from './ops/flags';
 import { jitEnabled, jitWarm, runJit } from './jit/blocks';
 
 export { tlbFlushAll, tlbFlushPage };
+export { ptNext } from './mmu/ptscan';
 export { jitSyscall } from './ops/system';
 export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift, jitProfile } from './jit/blocks';
 

@@ -12,6 +12,8 @@ export interface CoreExports {
   run(budget: number): number;
   tlbFlushAll(): void;
   tlbFlushPage(va: bigint): void;
+  /** The first non-zero entry of a page-table node in [from, to), or `to` (cpu/mmu/ptscan.ts). */
+  ptNext(node: number, from: number, to: number): number;
   /** Decodes the instruction at rip without running it: length << 16 | opcode index, or -1. */
   decodeOne(): number;
   /** The compiler tier (cpu/jit): on/off and the executions before a block is compiled. */

@@ -135,24 +135,23 @@ export class PageTable {
     end = Math.min(end, VA_LIMIT);
     const v0 = Math.floor(Math.max(0, pageFloor(start)) / P), v1 = Math.ceil(end / P); // pages [v0, v1)
     if (v0 >= v1) return;
-    // Three nested loops over small integer indices (top, mid, leaf), absent nodes skipped whole:
-    // the teardown at exit walks every node while this code is still cold, and per-page address
-    // arithmetic made that ~5 ms of a static hello's start-up (issue #11). The view is read again
-    // for every entry: fn may grow the memory (a fork's copies).
+    // Three nested loops over the nodes, each node scanned for its next non-zero entry by the
+    // core (cpu/mmu/ptscan.ts): the teardown at exit walks the whole space while this code is
+    // still cold, and JavaScript loops over every entry made that 1-2 ms of a static hello's
+    // start-up (issue #11; per-page address arithmetic before them, ~5 ms). The memory view is
+    // read again for every entry: fn may grow the memory (a fork's copies).
     const t0 = Math.floor(v0 / 2 ** 24), t1 = Math.floor((v1 - 1) / 2 ** 24);
     const m0 = Math.floor(v0 / N) & IDX_MASK, m1 = Math.floor((v1 - 1) / N) & IDX_MASK;
     const l0 = v0 & IDX_MASK, l1 = (v1 - 1) & IDX_MASK;
-    for (let ti = t0; ti <= t1; ti++) {
-      const top = this.core.u32[(this.root >>> 2) + (ti & IDX_MASK)];
-      if (top === 0) continue;
+    const next = this.core.exports.ptNext;
+    for (let ti = next(this.root, t0, t1 + 1); ti <= t1; ti = next(this.root, ti + 1, t1 + 1)) {
+      const top = this.core.u32[(this.root >>> 2) + ti];
       const mLo = ti === t0 ? m0 : 0, mHi = ti === t1 ? m1 : N - 1;
-      for (let mi = mLo; mi <= mHi; mi++) {
+      for (let mi = next(top, mLo, mHi + 1); mi <= mHi; mi = next(top, mi + 1, mHi + 1)) {
         const mid = this.core.u32[(top >>> 2) + mi];
-        if (mid === 0) continue;
         const lLo = ti === t0 && mi === m0 ? l0 : 0, lHi = ti === t1 && mi === m1 ? l1 : N - 1;
-        for (let li = lLo; li <= lHi; li++) {
-          const pte = this.core.u32[(mid >>> 2) + li];
-          if (pte !== 0) fn(((ti * N + mi) * N + li) * P, pte);
+        for (let li = next(mid, lLo, lHi + 1); li <= lHi; li = next(mid, li + 1, lHi + 1)) {
+          fn(((ti * N + mi) * N + li) * P, this.core.u32[(mid >>> 2) + li]);
         }
       }
     }
@@ -160,14 +159,10 @@ export class PageTable {
 
   /** Frees every node (not the frames they point at: the caller releases those first). */
   destroy(): void {
-    const u32 = this.core.u32;
-    for (let i = 0; i < L.PT_NODE_ENTRIES; i++) {
+    const N = L.PT_NODE_ENTRIES, next = this.core.exports.ptNext, u32 = this.core.u32;
+    for (let i = next(this.root, 0, N); i < N; i = next(this.root, i + 1, N)) {
       const mid = u32[(this.root >>> 2) + i];
-      if (!mid) continue;
-      for (let j = 0; j < L.PT_NODE_ENTRIES; j++) {
-        const leaf = u32[(mid >>> 2) + j];
-        if (leaf) this.frames.freeNode(leaf);
-      }
+      for (let j = next(mid, 0, N); j < N; j = next(mid, j + 1, N)) this.frames.freeNode(u32[(mid >>> 2) + j]);
       this.frames.freeNode(mid);
     }
     this.frames.freeNode(this.root);
