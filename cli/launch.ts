@@ -22,12 +22,19 @@ const { dirname, join } = process.getBuiltinModule('node:path');
 setFlagsFromString('--wasm-tiering-budget=200000000');
 
 // The core is compiled here, in V8's background threads, while this thread compiles and
-// initialises the bundle (issue #11, start-up, fifth stage): decoding and validating the core's
-// 270 KB is ~2.5 ms of a hello that no longer waits on this thread. cli/wasl.ts awaits the module
-// (one event-loop turn, before it looks at the terminal or the program) and hands it to lxcore.
-// V8 still compiles each function lazily, at its first call: compiling all of them here instead
-// (--no-wasm-lazy-compilation) was measured and not kept (docs/architecture.md). A core that
-// fails to read or compile here is left to lxcore's own synchronous path, which reports it.
+// initialises the bundle (issue #11, start-up, fifth stage). cli/wasl.ts awaits the module (one
+// event-loop turn, before it looks at the terminal or the program) and hands it to lxcore.
+// Decoding and validating the core's 270 KB is ~2.5 ms that no longer runs on this thread; the
+// rest is Liftoff, which V8 does lazily, per function, on the thread that first calls it — ~7 ms
+// of a hello for the interpreter's run loop and dispatch alone. tools/core-hints.mjs marks those
+// (the functions of 32 KB and more) "eager" in V8's compilation-hints section, which V8 reads
+// under --experimental-wasm-compilation-hints: they are compiled here in the background too, the
+// rest stays lazy. The flag is set only on V8 11 (Node 20), whose section format the tool writes:
+// an unknown flag makes V8 print an error, and elsewhere the section is just ignored. Compiling
+// every function eagerly (--no-wasm-lazy-compilation) was measured and not kept: twice the CPU,
+// and slower than lazy on a loaded machine (docs/architecture.md). A core that fails to read or
+// compile here is left to lxcore's own synchronous path, which reports it.
+if (process.versions.v8.startsWith('11.')) setFlagsFromString('--experimental-wasm-compilation-hints');
 const coreName = process.env.WASL_CORE_DEBUG === '1' ? 'core.debug.wasm' : 'core.wasm';
 let coreCompile: Promise<WebAssembly.Module> | undefined;
 try {

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Adds V8's compilation-hints section to the release core (npm run build:cpu runs this after asc):
+// `node tools/core-hints.mjs dist/cpu/core.wasm` rewrites the file in place.
+//
+// Why (issue #11, start-up): V8 compiles a wasm function lazily, with Liftoff, on the thread that
+// first calls it. Two of the core's functions are half of it — the interpreter's run loop and its
+// opcode dispatch, each tens of KB — and every program calls both within its first instructions,
+// so a static hello spent ~7 ms of its main thread compiling them. A hint marks every function
+// of at least EAGER_BYTES as "eager, baseline tier": WebAssembly.compile, which the CLI's launcher
+// starts before it compiles the JavaScript bundle, then compiles them in V8's background threads
+// while the bundle initialises; every other function keeps V8's default (lazy). The hints are read
+// only under V8's --experimental-wasm-compilation-hints, which the launcher sets where it knows the
+// section's format (docs/architecture.md, "Start-up, fifth stage"); anywhere else (browsers, the
+// test runner, other Node versions) a custom section is ignored and the module is unchanged.
+//
+// The section (V8's format): a custom section named "compilationHints" placed after the function
+// section and before the code section, holding a LEB128 count equal to the number of functions
+// the module defines, then one byte per function: bits 0-1 the strategy (0 default, 1 lazy,
+// 2 eager), bits 2-3 the baseline tier (0 default, 1 baseline), bits 4-5 the top tier.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const EAGER_BYTES = 32 * 1024;
+const STRATEGY_EAGER = 2, TIER_BASELINE = 1;
+const SECTION = 'compilationHints';
+
+const file = process.argv[2];
+if (!file) { console.error('usage: core-hints.mjs CORE.wasm'); process.exit(2); }
+const wasm = readFileSync(file);
+if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${file}: not a wasm module`);
+
+let p = 8;
+const leb = () => { let r = 0, s = 0, b; do { b = wasm[p++]; r += (b & 0x7f) * 2 ** s; s += 7; } while (b & 0x80); return r; };
+const uleb = (n) => { const out = []; do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n); return out; };
+
+let declared = -1, codeAt = -1;
+const sizes = [];
+while (p < wasm.length) {
+  const start = p, id = wasm[p++], len = leb(), end = p + len;
+  if (id === 0) {
+    const n = leb();
+    if (wasm.toString('latin1', p, p + n) === SECTION) { console.log(`${file}: already has ${SECTION}`); process.exit(0); }
+  } else if (id === 3) {
+    declared = leb();
+  } else if (id === 10) {
+    codeAt = start;
+    const n = leb();
+    for (let i = 0; i < n; i++) { const size = leb(); sizes.push(size); p += size; }
+  }
+  p = end;
+}
+if (declared < 0 || codeAt < 0 || sizes.length !== declared) throw new Error(`${file}: no function and code sections to hint`);
+
+const hints = sizes.map((size) => (size >= EAGER_BYTES ? STRATEGY_EAGER | (TIER_BASELINE << 2) : 0));
+const name = Buffer.from(SECTION, 'latin1');
+const payload = [...uleb(name.length), ...name, ...uleb(declared), ...hints];
+const section = Buffer.from([0, ...uleb(payload.length), ...payload]);
+writeFileSync(file, Buffer.concat([wasm.subarray(0, codeAt), section, wasm.subarray(codeAt)]));
+const eager = sizes.filter((s) => s >= EAGER_BYTES);
+console.log(`${file}: ${SECTION}: ${eager.length} of ${declared} functions eager (${eager.map((s) => `${(s / 1024).toFixed(0)} KB`).join(', ')})`);
