@@ -14,12 +14,28 @@
 // namespace, whose fs.promises getter loads fs/promises, readline and streams (~2 ms).
 const { readFileSync, writeFileSync, renameSync, rmSync } = process.getBuiltinModule('node:fs');
 const { Script } = process.getBuiltinModule('node:vm');
-const { setFlagsFromString } = process.getBuiltinModule('node:v8');
+// V8's flags through process.binding('v8'), which has the same setFlagsFromString as node:v8
+// without the module: node:v8 requires internal/heap_utils and with it the 25 modules of streams,
+// ~2 ms of a hello's start-up (issue #11). process.binding is deprecated (DEP0111, a warning at
+// run time): the warning is held back for this one call by process.noDeprecation, and wherever the
+// binding is gone or lacks the function, node:v8 is used as before.
+const setFlagsFromString = ((): ((flags: string) => void) => {
+  const quiet = process.noDeprecation;
+  try {
+    process.noDeprecation = true;
+    const binding = (process as unknown as { binding?(name: string): { setFlagsFromString?: unknown } }).binding?.('v8');
+    if (typeof binding?.setFlagsFromString === 'function') return binding.setFlagsFromString as (flags: string) => void;
+  } catch { /* no binding: node:v8 below */ } finally {
+    process.noDeprecation = quiet;
+  }
+  return process.getBuiltinModule('node:v8').setFlagsFromString;
+})();
 const { dirname, join } = process.getBuiltinModule('node:path');
 
 // cli/wasl.ts sets this flag too (the unbundled CLI has no launcher); here it must come before
 // the bundle is compiled, because V8 checks its flags against the ones the cache was made under.
 setFlagsFromString('--wasm-tiering-budget=200000000');
+(globalThis as Record<symbol, unknown>)[Symbol.for('wasl.v8Flags')] = true;
 
 // The core is compiled here, in V8's background threads, while this thread compiles and
 // initialises the bundle (issue #11, start-up, fifth stage). cli/wasl.ts awaits the module (one

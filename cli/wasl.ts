@@ -27,7 +27,9 @@ import { provideCoreModule } from '../lxcore/kernel/core.js';
 // static hello. A budget 100× larger keeps short programs on Liftoff code and tiers up long ones
 // a fraction of a second later (measured in docs/architecture.md). Set here, before the core
 // module is compiled, and only in the CLI's own process (the library leaves V8's flags alone).
-setFlagsFromString('--wasm-tiering-budget=200000000');
+// The launcher (cli/launch.ts) sets it, and the other flags, before the bundle is compiled; node:v8
+// is then never loaded (tools/bundle-cli.mjs makes it a module loaded at first use).
+if (!(globalThis as Record<symbol, unknown>)[Symbol.for('wasl.v8Flags')]) setFlagsFromString('--wasm-tiering-budget=200000000');
 
 const USAGE = `usage: wasl [options] PROGRAM [ARGS...]
 

@@ -37,7 +37,7 @@ if (output.length !== 1) throw new Error(`bundle-cli: expected one chunk, rolldo
 // objects that load their module at the first property read (`default` is the module itself,
 // as rolldown's __toESM makes it for a namespace import). Named imports are read as properties
 // at each use (`(0, node_x.f)(...)`), so nothing is read before it is used.
-const EAGER = new Set(['fs', 'path', 'url', 'util', 'os', 'module', 'v8']);
+const EAGER = new Set(['fs', 'path', 'url', 'util', 'os', 'module']);
 let code = output[0].code.replace(/^let (node_\w+) = require\("node:([\w/]+)"\);\n(?:\1 = __toESM\(\1, 1\);\n)?/gm, (all, v, name) => {
   if (EAGER.has(name)) return all;
   return `let ${v} = __lazyBuiltin("node:${name}");\n`;
