@@ -99,9 +99,18 @@ interface Section { name: string; type: number; flags: number; off: number; size
 
 let image: Uint8Array | undefined;
 
-/** The vDSO image: its bytes from offset 0, to be mapped at a page boundary (p_vaddr 0). */
+/**
+ * The vDSO image: its bytes from offset 0, to be mapped at a page boundary (p_vaddr 0). The CLI's
+ * bundle carries the image this module made at build time (tools/bundle-cli.mjs, base64 under
+ * Symbol.for('wasl.vdsoImage')): building it at start-up was ~0.7 ms of still-cold code in every
+ * static hello (issue #11).
+ */
 export function vdsoImage(): Uint8Array {
-  return image ??= buildImage();
+  if (!image) {
+    const built = (globalThis as Record<symbol, unknown>)[Symbol.for('wasl.vdsoImage')];
+    image = typeof built === 'string' ? new Uint8Array(Buffer.from(built, 'base64')) : buildImage();
+  }
+  return image;
 }
 
 function buildImage(): Uint8Array {

@@ -2,11 +2,18 @@
 // strace does. Tables are built from object literals so a name can never drift from its constant.
 
 /** [value, name] pairs. For flag tables the order is the print order (strace's, where it differs). */
-export type NameTable = ReadonlyArray<readonly [number, string]>;
+export type NameTable = Iterable<readonly [number, string]>;
 
-/** Builds a table from `{ O_CREAT, O_EXCL, … }`: the property names are the Linux names. */
+/**
+ * Builds a table from `{ O_CREAT, O_EXCL, … }`: the property names are the Linux names. The pairs
+ * are made at the first iteration: only strace reads most tables, and making all sixty of them at
+ * every start was allocation enough to cost a static hello a young-generation GC (issue #11).
+ */
 export function nameTable(constants: Record<string, number>): NameTable {
-  return Object.entries(constants).map(([name, value]) => [value, name] as const);
+  let pairs: ReadonlyArray<readonly [number, string]> | undefined;
+  return {
+    [Symbol.iterator]: () => (pairs ??= Object.entries(constants).map(([name, value]) => [value, name] as const))[Symbol.iterator](),
+  };
 }
 
 /** The name of `value` in a value (non-flag) table, or undefined. */

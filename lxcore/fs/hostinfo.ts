@@ -84,7 +84,11 @@ export function suidDumpable(): number {
 }
 
 /** The host process's timer slack (inherited from whoever started it), 50 µs by default. */
+let timerSlackValue: number | undefined;
 export function hostTimerSlackNs(): number {
-  const v = Number(hostText('/proc/self/timerslack_ns', () => '50000').trim());
-  return Number.isFinite(v) && v > 0 ? v : 50000;
+  if (timerSlackValue === undefined) {
+    const v = Number(hostText('/proc/self/timerslack_ns', () => '50000').trim());
+    timerSlackValue = Number.isFinite(v) && v > 0 ? v : 50000;
+  }
+  return timerSlackValue;
 }

@@ -3,7 +3,6 @@
 // slices; a syscall that must wait returns a promise, its task parks, others run, and when none
 // can, the loop awaits the host's event loop.
 
-import { hostTimerSlackNs } from '../fs/hostinfo.js';
 import { exitRobustList, exitPiStates, futexKey, futexWake } from './futex.js';
 import { fs } from '../host.js';
 import { PageCache } from '../mm/pagecache.js';
@@ -217,7 +216,6 @@ export class Kernel {
     // The task exists before the image so that a PT_INTERP is looked up as the process would
     // (its cwd, credentials and namespace); it gets its registers once the image is loaded.
     const task = new Task(pid, proc, initialRegs(0, 0));
-    task.timerSlackNs = task.defaultTimerSlackNs = hostTimerSlackNs();
     let entry;
     try {
       let image = o.image, argv = o.argv;

@@ -7,6 +7,7 @@ import { AddressSpace } from '../mm/mm.js';
 import { FdTable } from '../vfs/file.js';
 import { WaitQueue } from './waitqueue.js';
 import { SIGCHLD } from '../abi/signal.js';
+import { hostTimerSlackNs } from '../fs/hostinfo.js';
 import { ProcessSignals, TaskSignals } from './signals.js';
 import type { Kernel } from './kernel.js';
 import type { Tty } from '../tty/tty.js';
@@ -150,9 +151,15 @@ export class Task {
   rtPriority = 0;
   resetOnFork = false;
   affinity?: number[];
-  /** PR_SET_TIMERSLACK: the slack in ns, and what PR_SET_TIMERSLACK 0 goes back to. */
-  timerSlackNs = 50000;
-  defaultTimerSlackNs = 50000;
+  /** PR_SET_TIMERSLACK: the slack in ns, and what PR_SET_TIMERSLACK 0 goes back to. Until set
+   *  (fork sets both from the parent), both are the host process's, read at first use: a file
+   *  read at every start cost a static hello ~0.5 ms (issue #11). */
+  private slackNs?: number;
+  private defaultSlackNs?: number;
+  get timerSlackNs(): number { return this.slackNs ??= hostTimerSlackNs(); }
+  set timerSlackNs(ns: number) { this.slackNs = ns; }
+  get defaultTimerSlackNs(): number { return this.defaultSlackNs ??= hostTimerSlackNs(); }
+  set defaultTimerSlackNs(ns: number) { this.defaultSlackNs = ns; }
   robustList = 0;
   robustListLen = 0;
   /** Blocked signals (rt_sigprocmask), 64 bits as a bigint. */

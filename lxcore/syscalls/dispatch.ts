@@ -6,7 +6,7 @@ import * as L from '../../cpu/shared/layout.js';
 import { LinuxError, ENOSYS, EIO } from '../abi/errno.js';
 import { syscallByNr } from '../abi/syscalls.js';
 import { formatCall, formatReturn, stracePid } from './strace.js';
-import { TABLE } from './table.js';
+import { syscallRow } from './table.js';
 import { printSigset } from './strace_values.js';
 import { UC_SIGMASK } from '../kernel/sigframe.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -29,7 +29,7 @@ export function dispatchSyscall(k: Kernel, t: Task): void {
   const c = k.core;
   const nr = c.reg(RAX);
   t.signals.syscallNr = nr; // orig_ax: what a signal may restart (kernel/signals.ts)
-  const row = nr < TABLE.length ? TABLE[nr] : undefined;
+  const row = syscallRow(nr);
   const name = row?.name ?? syscallByNr[nr]?.name ?? `syscall_${nr}`;
 
   let trace: ((ret: number) => void) | undefined;

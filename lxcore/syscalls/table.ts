@@ -2,7 +2,7 @@
 // lxcore/abi/syscalls.ts) and, if lxcore implements it, the handler and how completely.
 // Dispatch, --strace and docs/compat.md (tools/gen-compat.mjs) all read this one table.
 
-import { SYSCALLS, SyscallAbi } from '../abi/syscalls.js';
+import { SYSCALLS, SyscallAbi, syscallByNr } from '../abi/syscalls.js';
 import type { Task } from '../kernel/task.js';
 import * as io from './sys_io.js';
 import * as path from './sys_path.js';
@@ -314,20 +314,37 @@ const IMPLEMENTED: Record<string, Impl> = {
 
 export interface SyscallRow extends SyscallAbi { impl?: Impl }
 
-/** Indexed by syscall number. */
-export const TABLE: ReadonlyArray<SyscallRow | undefined> = (() => {
-  const t: (SyscallRow | undefined)[] = [];
-  const named = new Set<string>();
-  for (const abi of SYSCALLS) {
-    const impl = IMPLEMENTED[abi.name];
-    named.add(abi.name);
-    // Calls that change files also queue inotify events (sys_inotify.ts).
-    t[abi.nr] = { ...abi, impl: impl && { ...impl, handler: inotify.withEvents(abi.name, impl.handler) } };
+/** Rows by syscall number, each made at its number's first call (null: no such syscall). */
+const rows: (SyscallRow | null)[] = [];
+
+function makeRow(abi: SyscallAbi): SyscallRow {
+  const impl = IMPLEMENTED[abi.name];
+  // Calls that change files also queue inotify events (sys_inotify.ts).
+  return { ...abi, impl: impl && { ...impl, handler: inotify.withEvents(abi.name, impl.handler) } };
+}
+
+/**
+ * The row of syscall `nr`, or undefined. Rows are made on first use, not all ~450 at start-up:
+ * copying them was allocation enough to cost a static hello a young-generation GC (issue #11).
+ */
+export function syscallRow(nr: number): SyscallRow | undefined {
+  if (!(nr >= 0 && nr < syscallByNr.length)) return undefined;
+  let row = rows[nr];
+  if (row === undefined) {
+    const abi = syscallByNr[nr];
+    row = rows[nr] = abi ? makeRow(abi) : null;
   }
-  // A Set, not SYSCALLS.some() per name: that was ~100,000 calls of a closure still running in
-  // V8's interpreter at every start (~3 ms of a hello's start-up, issue #11).
+  return row ?? undefined;
+}
+
+/**
+ * Every row in number order (tools/gen-compat.mjs writes docs/compat.md from it, and a test runs
+ * that), after checking that every implemented name is a syscall of the ABI.
+ */
+export function syscallTable(): SyscallRow[] {
+  const named = new Set(SYSCALLS.map((abi) => abi.name));
   for (const name of Object.keys(IMPLEMENTED)) {
     if (!named.has(name)) throw new Error(`syscall table: no ABI entry for ${name}`);
   }
-  return t;
-})();
+  return [...SYSCALLS].sort((a, b) => a.nr - b.nr).map((abi) => syscallRow(abi.nr)!);
+}
