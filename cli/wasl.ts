@@ -376,6 +376,16 @@ function programExists(program: string): boolean {
 // The launcher (cli/launch.ts) starts compiling the core before the bundle runs; waiting for it
 // here, before main looks at the terminal or the program, keeps the order of everything else.
 // Without a launcher (the unbundled CLI) lxcore compiles the core itself at the first Kernel.
+//
+// main starts from a setImmediate, not from the compile's promise. V8 settles that promise from a
+// foreground task, which Node runs inside NodePlatform::DrainTasks — the step after uv_run that
+// waits for every background task of V8 to finish. A guest started there ran until its first
+// yield and then sat in that wait while V8 compiled whatever the guest had made hot (TurboFan
+// jobs): a Go hello, 20 ms of guest code, stalled 150-330 ms at its first yield. From a
+// setImmediate, main and the scheduler's yields run inside uv_run, as they did before the
+// launcher compiled the core.
 const coreCompile = (globalThis as Record<symbol, unknown>)[Symbol.for('wasl.coreCompile')] as Promise<WebAssembly.Module> | undefined;
-if (coreCompile) coreCompile.then((m) => provideCoreModule(m), () => { /* lxcore compiles it and reports */ }).then(main);
-else main();
+if (coreCompile) {
+  coreCompile.then((m) => provideCoreModule(m), () => { /* lxcore compiles it and reports */ })
+    .then(() => setImmediate(main));
+} else main();
