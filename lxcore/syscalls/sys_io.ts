@@ -71,15 +71,24 @@ export function sysRead(t: Task, fd: number, buf: number, count: number): number
   return r.then((m) => deliver(t, buf, data, m));
 }
 
+/**
+ * A write to a device whose driver never reads the data (/dev/null, /dev/zero, /dev/full): only
+ * vfs_write's access_ok, or import_iovec's for each iovec, looks at the ranges (each must lie in
+ * user space; a count < 0 is a size_t ≥ 2^63), then the driver gets the total cut to MAX_RW_COUNT.
+ */
+function writeUnread(f: FileDescription, ranges: ReadonlyArray<readonly [number, number]>): number {
+  let total = 0;
+  for (const [base, len] of ranges) {
+    if (len < 0 || base < 0 || base + len > TASK_SIZE) fail(EFAULT);
+    total += len;
+  }
+  const n = Math.min(total, MAX_RW_COUNT);
+  return n === 0 ? 0 : f.writeUnread!(n);
+}
+
 export function sysWrite(t: Task, fd: number, buf: number, count: number): number | Promise<number> {
   const f = writable(t, fd | 0);
-  if (f.writeUnread) {
-    // /dev/null and the like: vfs_write's access_ok (the range is user space), then the driver.
-    // access_ok sees the whole count; the count is then cut to MAX_RW_COUNT.
-    if (count < 0 || buf < 0 || buf + count > TASK_SIZE) fail(EFAULT); // count < 0: a size_t ≥ 2^63
-    const n = Math.min(count, MAX_RW_COUNT);
-    return n === 0 ? 0 : f.writeUnread(n);
-  }
+  if (f.writeUnread) return writeUnread(f, [[buf, count]]);
   const n = clampCount(count);
   if (n === 0) return 0;
   return written(t, f, writeOut(t, f, t.process.mm.read(buf, n)));
@@ -111,8 +120,9 @@ export function sysPread64(t: Task, fd: number, buf: number, count: number, offs
 }
 
 export function sysPwrite64(t: Task, fd: number, buf: number, count: number, offset: number): number {
+  if (offset < 0) fail(EINVAL); // ksys_pwrite64 checks it before it looks at the descriptor
   const f = writable(t, fd | 0);
-  if (offset < 0) fail(EINVAL);
+  if (f.writeUnread) return writeUnread(f, [[buf, count]]);
   return written(t, f, f.pwrite(t.process.mm.read(buf, clampCount(count)), offset)) as number;
 }
 
@@ -137,6 +147,7 @@ export function iovecs(t: Task, iov: number, cnt: number): Array<[number, number
 
 export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
   const f = writable(t, fd | 0);
+  if (f.writeUnread) return writeUnread(f, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
   const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
   if (data.length === 0) return 0;
   return written(t, f, writeOut(t, f, data));
@@ -207,6 +218,7 @@ export function sysPwritev(t: Task, fd: number, iov: number, cnt: number, pos: n
   const f = t.process.fds.get(fd | 0);
   if (!positional(f)) fail(ESPIPE);
   writable(t, fd | 0);
+  if (f.writeUnread) return writeUnread(f, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
   const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
   if (data.length === 0) return 0;
   return written(t, f, f.pwrite(data, pos)) as number;

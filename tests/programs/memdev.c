@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 static void show(const char *what, long r) {
   printf("%-40s %ld %s\n", what, r, r < 0 ? strerror(errno) : "");
@@ -33,6 +34,20 @@ int main(void) {
   memset(buf, 'x', sizeof buf);
   show("read /dev/zero, 64 into buf", syscall(SYS_read, zero, buf, 64));
   printf("buf after: %s\n", buf[0] == 0 && buf[63] == 0 ? "zeros" : "not zeros");
+  // The vectored and positional forms: import_iovec reads the iovec array (EFAULT if it is
+  // unmapped) and checks each range with access_ok; write_iter of /dev/null reads no data.
+  struct iovec bad[2] = {{unmapped, 10}, {(void *)16, 20}}, past[1] = {{kernel, 10}}, neg[1] = {{buf, (size_t)-1}};
+  show("writev /dev/null, 2 unmapped iovecs", syscall(SYS_writev, nul, bad, 2));
+  show("writev /dev/null, iovec past user space", syscall(SYS_writev, nul, past, 1));
+  show("writev /dev/null, iovec array unmapped", syscall(SYS_writev, nul, unmapped, 2));
+  show("writev /dev/null, negative length", syscall(SYS_writev, nul, neg, 1));
+  show("writev /dev/null, 0 iovecs", syscall(SYS_writev, nul, bad, 0));
+  show("writev /dev/full, 2 unmapped iovecs", syscall(SYS_writev, full, bad, 2));
+  show("pwrite64 /dev/null, 100 from 8 at 5", syscall(SYS_pwrite64, nul, unmapped, 100, 5));
+  show("pwrite64 /dev/null, at -1", syscall(SYS_pwrite64, nul, buf, 1, -1L));
+  show("pwrite64 -1 fd, at -1", syscall(SYS_pwrite64, -1, buf, 1, -1L));
+  show("pwrite64 /dev/full, 1 from 8 at 0", syscall(SYS_pwrite64, full, unmapped, 1, 0));
+  show("pwritev /dev/null, 2 unmapped iovecs at 0", syscall(SYS_pwritev, nul, bad, 2, 0, 0));
   show("write -1 fd, 1 from 8", syscall(SYS_write, -1, unmapped, 1));
   show("write /dev/null O_RDONLY, 1 from 8", syscall(SYS_write, open("/dev/null", O_RDONLY), unmapped, 1));
   return 0;
