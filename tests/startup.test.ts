@@ -31,7 +31,7 @@ function leb(b: Uint8Array, at: { p: number }): number {
 }
 
 describe('start-up build steps', () => {
-  it('the release core carries a compilation hint per function: eager exactly for the bodies of 32 KB and more, and still compiles', () => {
+  it('the release core carries a compilation hint per function: eager exactly for the bodies of 16 KB and more, and still compiles', () => {
     const wasm = readFileSync(join(ROOT, 'dist/cpu/core.wasm'));
     const secs = sections(wasm);
     const order = secs.map((s) => s.name ?? s.id);
@@ -49,7 +49,7 @@ describe('start-up build steps', () => {
     const bytes = Array.from(hints!.body.subarray(h.p));
     expect(bytes).toHaveLength(declared);
     // 0x06: strategy eager (2), baseline tier Liftoff (1 << 2); 0: V8's default (lazy).
-    expect(bytes).toEqual(sizes.map((n) => (n >= 32 * 1024 ? 0x06 : 0)));
+    expect(bytes).toEqual(sizes.map((n) => (n >= 16 * 1024 ? 0x06 : 0)));
     expect(bytes.filter((b) => b !== 0).length).toBeGreaterThan(0);
     expect(() => new WebAssembly.Module(wasm)).not.toThrow();
   });

@@ -6,7 +6,7 @@
 // first calls it. Two of the core's functions are half of it — the interpreter's run loop and its
 // opcode dispatch, each tens of KB — and every program calls both within its first instructions,
 // so a static hello spent ~7 ms of its main thread compiling them. A hint marks every function
-// of at least EAGER_BYTES as "eager, baseline tier": WebAssembly.compile, which the CLI's launcher
+// of at least EAGER_BYTES (16 KB) as "eager, baseline tier": WebAssembly.compile, which the CLI's launcher
 // starts before it compiles the JavaScript bundle, then compiles them in V8's background threads
 // while the bundle initialises; every other function keeps V8's default (lazy). The hints are read
 // only under V8's --experimental-wasm-compilation-hints, which the launcher sets where it knows the
@@ -19,7 +19,7 @@
 // 2 eager), bits 2-3 the baseline tier (0 default, 1 baseline), bits 4-5 the top tier.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const EAGER_BYTES = 32 * 1024;
+const EAGER_BYTES = 16 * 1024;
 const STRATEGY_EAGER = 2, TIER_BASELINE = 1;
 const SECTION = 'compilationHints';
 
