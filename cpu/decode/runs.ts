@@ -23,24 +23,21 @@
 import {
   RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_MAX_BYTES, RUN_MAX_OPS,
   DCACHE_MASKS, DCACHE_ENTRY_SIZE, CE_RIP, CE_LEN, CE_BYTES, CE_FAST, CE_FA, CE_FB, CE_IMM,
-  CE_DEADF, CE_FSIZE, CE_RUNH, CE_FLAGS, CE_PREFIX, TLBE_EXEC_TAG, TLBE_FRAME, STATE, RIP,
+  CE_DEADF, CE_FSIZE, CE_RUNH, CE_FLAGS, CE_PREFIX, TLBE_EXEC_TAG, TLBE_WRITE_TAG, TLBE_FRAME, STATE, RIP,
 } from '../shared/layout';
-import { exiting, readReg, writeReg } from '../state';
+import { exiting, readReg, writeReg, reg64, R_SP } from '../state';
 import { cond } from '../ops/flags';
 import { tlbEntry } from '../mmu/tlb';
 import { readMem } from '../mmu/access';
 import { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, alu, aluValue } from '../ops/alu';
 import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue } from '../ops/shift';
 import {
-  cacheEntry, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
+  cacheEntry, runSlot, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
   FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
   FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
-  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ,
 } from './decoder';
 
-@inline function runSlot(rip: u64): usize {
-  return RUNS + ((<usize>(rip ^ (rip >> 11)) & (RUN_ENTRIES - 1)) * RUN_SIZE);
-}
 
 /** Empties the table (at start). */
 export function runsInit(): void {
@@ -61,12 +58,20 @@ function buildRun(rn: usize, rip: u64): void {
   const host = <usize>load<u32>(e, TLBE_FRAME) + <usize>off;
   let k = 0;
   let bytes = 0;
+  let retry = false;
   // The snapshot compare reads RUN_MAX_BYTES from `host`: the run must leave that much room.
   if (off <= 0x1000 - RUN_MAX_BYTES) {
     let r = rip;
     while (k < RUN_MAX_OPS) {
       const ce = cacheEntry(r);
-      if (load<u64>(ce, CE_RIP) != r) { if (k == 0) return; break; }
+      // The first instruction not cached yet (its first execution): no record, so that the next
+      // visit tries again. The second not yet (the first was a Jcc taken so far): a "no run"
+      // that tries again after RUN_RETRY visits (RN_N = 0).
+      if (load<u64>(ce, CE_RIP) != r) {
+        if (k == 0) return;
+        if (k == 1) retry = true;
+        break;
+      }
       const len = <i32>load<u8>(ce, CE_LEN);
       if (bytes + len > RUN_MAX_BYTES) break;
       const mask = v128.load(DCACHE_MASKS + (<usize>len << 4));
@@ -81,8 +86,8 @@ function buildRun(rn: usize, rip: u64): void {
       r += <u64>len;
       // Any instruction may end a run (run through dispatch(), as step() does); a Jcc is a
       // side exit when taken; a store ends the run, since it may have written the run's code.
-      if (kind == FK_NONE || kind == FK_STORE || kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_JMP ||
-          kind == FK_CALL || kind == FK_RET) break;
+      // A store goes on unless it writes the code's own frame (tryRun checks that when it runs).
+      if (kind == FK_NONE || kind == FK_JMP || kind == FK_CALL || kind == FK_RET) break;
     }
   }
   markDeadFlags(rn, k);
@@ -91,7 +96,8 @@ function buildRun(rn: usize, rip: u64): void {
     store<u8>(ce, <u8>handlerOf(ce), CE_RUNH);
   }
   store<u64>(rn, rip, RN_RIP);
-  store<u8>(rn, <u8>k, RN_N);
+  store<u8>(rn, retry ? 0 : <u8>k, RN_N);
+  store<u8>(rn, RUN_RETRY, RN_RETRY);
   store<u8>(rn, <u8>bytes, RN_BYTES);
   memory.fill(rn + RN_CODE, 0, RUN_MAX_BYTES);
   memory.copy(rn + RN_CODE, host, bytes);
@@ -182,7 +188,9 @@ const H_SHIFT_DEAD = 28; // + shiftIndex * 2 + W, flags dead (10)
 const H_ALU_RR = 38;     // + aluIndex * 4 + W * 2 + dead (24)
 const H_ALU_RI = 62;     // + aluIndex * 4 + W * 2 + dead (24)
 const H_XFER = 86;       // CALL, RET: runFast, which commits the target; always a run's last
-// The numbers are dense (0..86) so that the loop's switch is a jump table.
+const H_CMOV = 87;       // + W
+const H_STORE = 89;      // the stores (mov, movq, push, inc/dec of memory): runFast, then the frame check
+// The numbers are dense (0..89) so that the loop's switch is a jump table.
 
 /** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
 @inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
@@ -205,6 +213,8 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_LOAD) return wide ? H_LOAD + w : H_MEMFAST;
   if (kind == FK_XMM_RR) return H_XMM_RR + op;
   if (kind == FK_XMM_SHI) return H_XMM_SHI;
+  if (kind == FK_CMOV) return wide ? H_CMOV + w : H_FAST;
+  if (kind == FK_STORE || kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M) return H_STORE;
   if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_ALU_RR &&
       kind != FK_ALU_RI && kind != FK_TEST_RR && kind != FK_SHIFT_RI && kind != FK_INCDEC && kind != FK_NOTNEG) {
     return H_MEMFAST; // the memory forms
@@ -259,20 +269,60 @@ function handlerOf(ce: usize): i32 {
   writeReg(d, size, 1, shiftValue(op, size, readReg(d, size, 1), <u32>load<u64>(ce, CE_IMM)));
 }
 
+/** CMOVcc FA, FB of `size` 4 or 8 (decoder.ts runFast's FK_CMOV). */
+@inline function cmov(ce: usize, size: i32): void {
+  const fb = <i32>load<u8>(ce, CE_FB);
+  if (cond(fb >> 4)) writeReg(fa(ce), size, 1, readReg(fb & 15, size, 1));
+  else if (size == 4) writeReg(fa(ce), 4, 1, readReg(fa(ce), 4, 1));
+}
+
+/**
+ * Whether the store a run just made (the form in `ce`, its next rip `next`) may have written the
+ * code frame `frame` the run executes from: compared by frame, not by page, so that code mapped
+ * twice (a guest JIT's double mapping) is seen too. A store crossing a page, or whose write entry
+ * is not in the TLB any more, counts as a hit.
+ */
+function storeMayHitCode(ce: usize, next: u64, frame: u32): bool {
+  const kind = <i32>load<u8>(ce, CE_FAST);
+  let va: u64;
+  let size = <i32>load<u8>(ce, CE_FSIZE);
+  if (kind == FK_PUSH) { va = reg64(R_SP); size = 8; }
+  else va = entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+  if ((<i32>va & 0xfff) + size > 0x1000) return true;
+  const vpn = va >> 12;
+  const e = tlbEntry(vpn);
+  return load<u64>(e, TLBE_WRITE_TAG) != vpn || load<u32>(e, TLBE_FRAME) == frame;
+}
+
 /**
  * Executes the run starting at `rip` if there is a valid one of at most `room` instructions:
  * returns the instructions retired (`exiting` set if the last one faulted, which is then not
  * counted, as in step()), or -1 when there is none and the caller must step().
  */
+/** Visits of a "no run" record cut short by an undecoded instruction before it is tried again. */
+const RUN_RETRY: u8 = 16;
+const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
+
 @inline export function tryRun(rip: u64, room: i32): i32 {
   const rn = runSlot(rip);
   if (load<u64>(rn, RN_RIP) != rip) { buildRun(rn, rip); return -1; }
   const n = <i32>load<u8>(rn, RN_N);
-  if (n < 2 || n > room) return -1;
+  if (n < 2) {
+    // "No run" here; one cut short by an instruction not decoded yet is tried again later. (A
+    // record whose first instruction is re-decoded from other bytes is dropped by decodeCached.)
+    if (n == 0) {
+      const c = load<u8>(rn, RN_RETRY);
+      if (c == 0) store<u64>(rn, <u64>-1, RN_RIP);
+      else store<u8>(rn, c - 1, RN_RETRY);
+    }
+    return -1;
+  }
+  if (n > room) return -1;
   const vpn = rip >> 12;
   const e = tlbEntry(vpn);
   if (load<u64>(e, TLBE_EXEC_TAG) != vpn) return -1;
-  const host = <usize>load<u32>(e, TLBE_FRAME) + <usize>(rip & 0xfff);
+  const frame = load<u32>(e, TLBE_FRAME);
+  const host = <usize>frame + <usize>(rip & 0xfff);
   const bytes = <i32>load<u8>(rn, RN_BYTES);
   // The snapshot is zero past `bytes`; the code in memory is masked to the same length.
   let diff = v128.xor(v128.load(host), v128.load(rn, RN_CODE));
@@ -403,6 +453,16 @@ function handlerOf(ce: usize): i32 {
       case H_ALU_RI + 16 + 3: aluRI(ce, XOR, 8, false); break;
       case H_ALU_RI + 20: aluRI(ce, CMP, 4, true); break;
       case H_ALU_RI + 20 + 2: aluRI(ce, CMP, 8, true); break;
+      case H_CMOV: cmov(ce, 4); break;
+      case H_CMOV + 1: cmov(ce, 8); break;
+      case H_STORE:
+        // A store that wrote the run's own code frame (or that the check cannot place) ends the
+        // run: what follows may have changed, and the next run head validates it again.
+        store<u64>(STATE + RIP, at);
+        runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
+        if (exiting) return k;
+        if (storeMayHitCode(ce, next, frame)) return k + 1;
+        break;
       case H_XFER:
         store<u64>(STATE + RIP, at);
         runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
