@@ -26,16 +26,16 @@ import {
   CE_DEADF, CE_FSIZE, CE_RUNH, CE_FLAGS, CE_PREFIX, TLBE_EXEC_TAG, TLBE_WRITE_TAG, TLBE_FRAME, STATE, RIP,
 } from '../shared/layout';
 import { exiting, readReg, writeReg, reg64, R_SP } from '../state';
-import { cond } from '../ops/flags';
+import { cond, parkCF, setLazy, FL_INC, FL_DEC } from '../ops/flags';
 import { tlbEntry } from '../mmu/tlb';
-import { readMem } from '../mmu/access';
+import { readMem, writeMem } from '../mmu/access';
 import { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, alu, aluValue } from '../ops/alu';
 import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue } from '../ops/shift';
 import {
   cacheEntry, runSlot, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
   FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
   FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
-  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED,
 } from './decoder';
 
 
@@ -189,8 +189,16 @@ const H_ALU_RR = 38;     // + aluIndex * 4 + W * 2 + dead (24)
 const H_ALU_RI = 62;     // + aluIndex * 4 + W * 2 + dead (24)
 const H_XFER = 86;       // CALL, RET: runFast, which commits the target; always a run's last
 const H_CMOV = 87;       // + W
-const H_STORE = 89;      // the stores (mov, movq, push, inc/dec of memory): runFast, then the frame check
-// The numbers are dense (0..89) so that the loop's switch is a jump table.
+const H_STORE = 89;      // the other stores (movq, push, inc/dec of memory): runFast, then the frame check
+const H_MOVZX_R = 90;    // + 0: from a byte register, 1: from a word one (a 32- or 64-bit destination)
+const H_MOVZX_M = 92;    // + 0: a byte from memory, 1: a word
+const H_INCDEC = 94;     // + DEC * 2 + W, flags live
+const H_INCDEC_DEAD = 98; // + DEC * 2 + W
+const H_ALU_RM = 102;    // + aluIndex * 2 + W (12)
+const H_STORE_MOV = 114; // + log2(size): mov [m], r, then the frame check
+const H_LOAD_BW = 118;   // + 0: a byte load, 1: a word load
+const H_CMP_MR = 120;    // + log2(size): cmp [m], r
+// The numbers are dense (0..123) so that the loop's switch is a jump table.
 
 /** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
 @inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
@@ -210,11 +218,18 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_JCC) return H_JCC;
   if (kind == FK_JMP) return H_JMP;
   if (kind == FK_CALL || kind == FK_RET) return H_XFER;
-  if (kind == FK_LOAD) return wide ? H_LOAD + w : H_MEMFAST;
+  if (kind == FK_LOAD) return wide ? H_LOAD + w : H_LOAD_BW + (size == 2 ? 1 : 0);
+  if (kind == FK_STORE) return H_STORE_MOV + log2(size);
+  if (kind == FK_CMP_MR) return H_CMP_MR + log2(size);
+  if (kind == FK_ALU_RM) return wide && op != ADC && op != SBB ? H_ALU_RM + aluIndex(op) * 2 + w : H_MEMFAST;
+  if ((kind == FK_MOVX_R || kind == FK_MOVX_M) && wide && !(fb & MOVX_SIGNED) && ((fb >> 4) & 3) < 2) {
+    return (kind == FK_MOVX_R ? H_MOVZX_R : H_MOVZX_M) + ((fb >> 4) & 1); // the source: a byte (0) or a word (1)
+  }
+  if (kind == FK_INCDEC && wide) return (dead ? H_INCDEC_DEAD : H_INCDEC) + fb * 2 + w;
   if (kind == FK_XMM_RR) return H_XMM_RR + op;
   if (kind == FK_XMM_SHI) return H_XMM_SHI;
   if (kind == FK_CMOV) return wide ? H_CMOV + w : H_FAST;
-  if (kind == FK_STORE || kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M) return H_STORE;
+  if (kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M) return H_STORE;
   if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_ALU_RR &&
       kind != FK_ALU_RI && kind != FK_TEST_RR && kind != FK_SHIFT_RI && kind != FK_INCDEC && kind != FK_NOTNEG) {
     return H_MEMFAST; // the memory forms
@@ -269,6 +284,65 @@ function handlerOf(ce: usize): i32 {
   writeReg(d, size, 1, shiftValue(op, size, readReg(d, size, 1), <u32>load<u64>(ce, CE_IMM)));
 }
 
+@inline function log2(size: i32): i32 { return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0; }
+
+/** A memory form's effective address. */
+@inline function memAddr(ce: usize, next: u64): u64 {
+  return entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+}
+
+/** INC or DEC of FA (`size` 4 or 8): CF kept (parked), as decoder.ts runFast's FK_INCDEC. */
+@inline function incDec(ce: usize, dec: bool, size: i32, live: bool): void {
+  const d = fa(ce);
+  const a = readReg(d, size, 1);
+  const r = dec ? a - 1 : a + 1;
+  if (live) {
+    parkCF();
+    setLazy(dec ? FL_DEC : FL_INC, size, a, 1, r);
+  }
+  writeReg(d, size, 1, r);
+}
+
+/** op FA, [m] (`size` 4 or 8): true when the load faulted (rip and the fault noted). */
+@inline function aluRM(ce: usize, at: u64, next: u64, op: i32, size: i32): bool {
+  store<u64>(STATE + RIP, at);
+  const b = readMem(memAddr(ce, next), size);
+  if (exiting) { noteRunFault(at); return true; }
+  const d = fa(ce);
+  const r = alu(op, size, readReg(d, size, 1), b);
+  if (op != CMP) writeReg(d, size, 1, r);
+  return false;
+}
+
+/** A load of `size` bytes into FA, zero-extended as movzx when `zx` (else merged as mov): true when it faulted. */
+@inline function loadTo(ce: usize, at: u64, next: u64, size: i32, zx: bool): bool {
+  store<u64>(STATE + RIP, at);
+  const v = readMem(memAddr(ce, next), size);
+  if (exiting) { noteRunFault(at); return true; }
+  writeReg(fa(ce), zx ? 4 : size, 1, v);
+  return false;
+}
+
+/** cmp [m], FA: true when the load faulted. */
+@inline function cmpMR(ce: usize, at: u64, next: u64, size: i32): bool {
+  store<u64>(STATE + RIP, at);
+  const a = readMem(memAddr(ce, next), size);
+  if (exiting) { noteRunFault(at); return true; }
+  alu(CMP, size, a, readReg(fa(ce), size, 1));
+  return false;
+}
+
+/** mov [m], FA: 0, or 1 when it faulted, 2 when it wrote the run's code frame (rip left on the next instruction). */
+@inline function storeMov(ce: usize, at: u64, next: u64, size: i32, frame: u32): i32 {
+  store<u64>(STATE + RIP, at);
+  const va = memAddr(ce, next);
+  writeMem(va, size, readReg(fa(ce), size, 1));
+  if (exiting) { noteRunFault(at); return 1; }
+  if (!storeHits(va, size, frame)) return 0;
+  store<u64>(STATE + RIP, next);
+  return 2;
+}
+
 /** CMOVcc FA, FB of `size` 4 or 8 (decoder.ts runFast's FK_CMOV). */
 @inline function cmov(ce: usize, size: i32): void {
   const fb = <i32>load<u8>(ce, CE_FB);
@@ -284,10 +358,12 @@ function handlerOf(ce: usize): i32 {
  */
 function storeMayHitCode(ce: usize, next: u64, frame: u32): bool {
   const kind = <i32>load<u8>(ce, CE_FAST);
-  let va: u64;
-  let size = <i32>load<u8>(ce, CE_FSIZE);
-  if (kind == FK_PUSH) { va = reg64(R_SP); size = 8; }
-  else va = entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+  if (kind == FK_PUSH) return storeHits(reg64(R_SP), 8, frame);
+  return storeHits(memAddr(ce, next), <i32>load<u8>(ce, CE_FSIZE), frame);
+}
+
+/** Whether a store of `size` bytes at `va` may have written the frame `frame` (see storeMayHitCode). */
+@inline function storeHits(va: u64, size: i32, frame: u32): bool {
   if ((<i32>va & 0xfff) + size > 0x1000) return true;
   const vpn = va >> 12;
   const e = tlbEntry(vpn);
@@ -463,6 +539,40 @@ const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
         if (exiting) return k;
         if (storeMayHitCode(ce, next, frame)) return k + 1;
         break;
+      case H_MOVZX_R: writeReg(fa(ce), 4, 1, readReg(fbReg(ce), 1, 1)); break;
+      case H_MOVZX_R + 1: writeReg(fa(ce), 4, 1, readReg(fbReg(ce), 2, 1)); break;
+      case H_MOVZX_M: if (loadTo(ce, at, next, 1, true)) return k; break;
+      case H_MOVZX_M + 1: if (loadTo(ce, at, next, 2, true)) return k; break;
+      case H_LOAD_BW: if (loadTo(ce, at, next, 1, false)) return k; break;
+      case H_LOAD_BW + 1: if (loadTo(ce, at, next, 2, false)) return k; break;
+      case H_INCDEC: incDec(ce, false, 4, true); break;
+      case H_INCDEC + 1: incDec(ce, false, 8, true); break;
+      case H_INCDEC + 2: incDec(ce, true, 4, true); break;
+      case H_INCDEC + 3: incDec(ce, true, 8, true); break;
+      case H_INCDEC_DEAD: incDec(ce, false, 4, false); break;
+      case H_INCDEC_DEAD + 1: incDec(ce, false, 8, false); break;
+      case H_INCDEC_DEAD + 2: incDec(ce, true, 4, false); break;
+      case H_INCDEC_DEAD + 3: incDec(ce, true, 8, false); break;
+      case H_ALU_RM + 0: if (aluRM(ce, at, next, ADD, 4)) return k; break;
+      case H_ALU_RM + 1: if (aluRM(ce, at, next, ADD, 8)) return k; break;
+      case H_ALU_RM + 2: if (aluRM(ce, at, next, OR, 4)) return k; break;
+      case H_ALU_RM + 3: if (aluRM(ce, at, next, OR, 8)) return k; break;
+      case H_ALU_RM + 4: if (aluRM(ce, at, next, AND, 4)) return k; break;
+      case H_ALU_RM + 5: if (aluRM(ce, at, next, AND, 8)) return k; break;
+      case H_ALU_RM + 6: if (aluRM(ce, at, next, SUB, 4)) return k; break;
+      case H_ALU_RM + 7: if (aluRM(ce, at, next, SUB, 8)) return k; break;
+      case H_ALU_RM + 8: if (aluRM(ce, at, next, XOR, 4)) return k; break;
+      case H_ALU_RM + 9: if (aluRM(ce, at, next, XOR, 8)) return k; break;
+      case H_ALU_RM + 10: if (aluRM(ce, at, next, CMP, 4)) return k; break;
+      case H_ALU_RM + 11: if (aluRM(ce, at, next, CMP, 8)) return k; break;
+      case H_STORE_MOV: { const s = storeMov(ce, at, next, 1, frame); if (s != 0) return s == 1 ? k : k + 1; break; }
+      case H_STORE_MOV + 1: { const s = storeMov(ce, at, next, 2, frame); if (s != 0) return s == 1 ? k : k + 1; break; }
+      case H_STORE_MOV + 2: { const s = storeMov(ce, at, next, 4, frame); if (s != 0) return s == 1 ? k : k + 1; break; }
+      case H_STORE_MOV + 3: { const s = storeMov(ce, at, next, 8, frame); if (s != 0) return s == 1 ? k : k + 1; break; }
+      case H_CMP_MR: if (cmpMR(ce, at, next, 1)) return k; break;
+      case H_CMP_MR + 1: if (cmpMR(ce, at, next, 2)) return k; break;
+      case H_CMP_MR + 2: if (cmpMR(ce, at, next, 4)) return k; break;
+      case H_CMP_MR + 3: if (cmpMR(ce, at, next, 8)) return k; break;
       case H_XFER:
         store<u64>(STATE + RIP, at);
         runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
