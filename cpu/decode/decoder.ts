@@ -20,6 +20,7 @@ import { readMem, writeMem, read64, write64, probeWrite } from '../mmu/access';
 import { xmmAddr } from '../ops/sse_common';
 import { alu, CMP, SUB } from '../ops/alu';
 import { shifted } from '../ops/shift';
+import { imulValue } from '../ops/muldiv';
 import { cond, setLazy, parkCF, FL_LOGIC, FL_INC, FL_DEC } from '../ops/flags';
 
 // Prefix bits (d_prefix)
@@ -357,6 +358,8 @@ export const FK_CALL = 25;    // E8 (no 66): [rsp - 8] = next, rsp -= 8, rip = n
 export const FK_RET = 26;     // C3: rip = [rsp], rsp += 8
 export const FK_CMOV = 27;    // 0F 40..4F mod=3: FA = FB & 15 if condition FB >> 4 (a 32-bit FA is zero-extended either way)
 export const FK_INCDEC_M = 28; // FE/FF /0 /1 mem: [ea] +- 1 (FB = 1: DEC); CF kept; a store
+export const FK_IMUL_RR = 29; // 0F AF mod=3: FA = FA * FB, signed, truncated
+export const FK_IMUL_RRI = 30; // 69/6B mod=3: FA = FB * imm, signed, truncated
 
 // FK_XMM_RR operations (the SSE2 integer forms sha256's message schedule runs).
 export const XOP_MOVDQA = 0;
@@ -478,6 +481,11 @@ function fastKind(ce: usize, op: i32): i32 {
   }
   // Register-only forms from here on: the rm operand must be a legal byte register too.
   if (byte && !byteRegOk(d_rm)) return FK_NONE;
+  if (op == 0x1af || op == 0x69 || op == 0x6b) { // IMUL r, r (, imm): the memory forms stay with dispatch()
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, <u8>d_rm, CE_FB);
+    return op == 0x1af ? FK_IMUL_RR : FK_IMUL_RRI;
+  }
   if (op >= 0x140 && op <= 0x14f) { // CMOVcc r, r (the memory form reads whatever the condition: left to dispatch())
     store<u8>(ce, <u8>d_reg, CE_FA);
     store<u8>(ce, <u8>(d_rm | ((op & 15) << 4)), CE_FB);
@@ -738,6 +746,8 @@ export function runFast(ce: usize, rip: u64, kind: i32): void {
       writeReg(fa, size, 1, movx(v, fb));
       break;
     }
+    case FK_IMUL_RR: writeReg(fa, size, 1, imulValue(size, readReg(fa, size, 1), readReg(fb, size, 1))); break;
+    case FK_IMUL_RRI: writeReg(fa, size, 1, imulValue(size, readReg(fb, size, 1), load<u64>(ce, CE_IMM))); break;
     case FK_CMOV: // as mov.ts's opCmovGvEv
       if (cond(fb >> 4)) writeReg(fa, size, 1, readReg(fb & 15, size, 1));
       else if (size == 4) writeReg(fa, 4, 1, readReg(fa, 4, 1));

@@ -1,15 +1,17 @@
 // Runs of fast forms: the interpreter's block cache (issue #11; docs/architecture.md "Runs of fast
-// forms"; "The interpreter, third" and "fourth stage"). A run is up to RUN_MAX_OPS consecutive
-// instructions inside one page: fast forms (decoder.ts fastForm), ending at the first store, at a
-// JMP, or at the first instruction that is not a fast form (which is the run's last, run through
-// dispatch()); a Jcc inside a run leaves it when taken (a side exit). Its record keeps a snapshot of
+// forms"; "The interpreter, third", "fourth" and "fifth stage"). A run is up to RUN_MAX_OPS
+// consecutive instructions inside one page: fast forms (decoder.ts fastForm), ending at a JMP,
+// CALL or RET, at the first instruction that is not a fast form (which is the run's last, run
+// through dispatch()), or at a store that wrote the run's own code frame; a Jcc inside a run
+// leaves it when taken (a side exit). Its record keeps a snapshot of
 // the code bytes it covers and its own copies of the instructions' cache entries, so one compare
 // of at most RUN_MAX_BYTES bytes against the code now in memory validates all of it, instead of
 // a TLB lookup, a cache lookup and a 16-byte compare per instruction.
 //
 // Why one compare at entry is enough: wasl has one JS thread, so while run() executes nothing
-// but the core writes guest memory, and among fast forms only a store writes it — a run ends
-// with its store, and the next run is validated again. Everything lxcore writes (exec, read(2),
+// but the core writes guest memory, and among fast forms only a store writes it — a store that
+// wrote the frame the run's code is in (compared by frame, so a second mapping of the same code
+// counts) ends the run there, and the next run is validated again. Everything lxcore writes (exec, read(2),
 // signal frames, COW copies, munmap + mmap) lands between run() calls and is seen by the next
 // validation. The record is self-contained (copies, not references to cache entries), so a cache
 // entry decoded later from other bytes cannot be mistaken for the run's.
@@ -31,11 +33,12 @@ import { tlbEntry } from '../mmu/tlb';
 import { readMem, writeMem } from '../mmu/access';
 import { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, alu, aluValue } from '../ops/alu';
 import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue } from '../ops/shift';
+import { imulValue } from '../ops/muldiv';
 import {
   cacheEntry, runSlot, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
   FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
   FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
-  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED, FK_IMUL_RR, FK_IMUL_RRI,
 } from './decoder';
 
 
@@ -198,7 +201,9 @@ const H_ALU_RM = 102;    // + aluIndex * 2 + W (12)
 const H_STORE_MOV = 114; // + log2(size): mov [m], r, then the frame check
 const H_LOAD_BW = 118;   // + 0: a byte load, 1: a word load
 const H_CMP_MR = 120;    // + log2(size): cmp [m], r
-// The numbers are dense (0..123) so that the loop's switch is a jump table.
+const H_IMUL_RR = 124;   // + W
+const H_IMUL_RRI = 126;  // + W
+// The numbers are dense (0..127) so that the loop's switch is a jump table.
 
 /** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
 @inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
@@ -229,6 +234,8 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_XMM_RR) return H_XMM_RR + op;
   if (kind == FK_XMM_SHI) return H_XMM_SHI;
   if (kind == FK_CMOV) return wide ? H_CMOV + w : H_FAST;
+  if (kind == FK_IMUL_RR) return wide ? H_IMUL_RR + w : H_FAST;
+  if (kind == FK_IMUL_RRI) return wide ? H_IMUL_RRI + w : H_FAST;
   if (kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M) return H_STORE;
   if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_ALU_RR &&
       kind != FK_ALU_RI && kind != FK_TEST_RR && kind != FK_SHIFT_RI && kind != FK_INCDEC && kind != FK_NOTNEG) {
@@ -573,6 +580,10 @@ const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
       case H_CMP_MR + 1: if (cmpMR(ce, at, next, 2)) return k; break;
       case H_CMP_MR + 2: if (cmpMR(ce, at, next, 4)) return k; break;
       case H_CMP_MR + 3: if (cmpMR(ce, at, next, 8)) return k; break;
+      case H_IMUL_RR: writeReg(fa(ce), 4, 1, imulValue(4, readReg(fa(ce), 4, 1), readReg(fbReg(ce), 4, 1))); break;
+      case H_IMUL_RR + 1: writeReg(fa(ce), 8, 1, imulValue(8, readReg(fa(ce), 8, 1), readReg(fbReg(ce), 8, 1))); break;
+      case H_IMUL_RRI: writeReg(fa(ce), 4, 1, imulValue(4, readReg(fbReg(ce), 4, 1), load<u64>(ce, CE_IMM))); break;
+      case H_IMUL_RRI + 1: writeReg(fa(ce), 8, 1, imulValue(8, readReg(fbReg(ce), 8, 1), load<u64>(ce, CE_IMM))); break;
       case H_XFER:
         store<u64>(STATE + RIP, at);
         runFast(ce, at, <i32>load<u8>(ce, CE_FAST));

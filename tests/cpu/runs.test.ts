@@ -184,8 +184,8 @@ describe('runs of fast forms vs the host CPU', () => {
 });
 
 // Session 7's fast forms, dense: CMOVcc (all sizes, all sixteen conditions: every flag here is
-// defined by the ALU forms), op AL/eAX with an immediate, INC/DEC of memory (a store, which ends
-// its run; through rdi, sometimes unmapped), between ALU forms that set the flags and moves.
+// defined by the ALU forms), op AL/eAX with an immediate, INC/DEC of memory (a store; through
+// rdi, sometimes unmapped), IMUL r, r (, imm), between ALU forms that set the flags and moves.
 function newFormsCase(r: Prng): Case[] {
   const n = 3 + r.int(8);
   const code: number[] = [];
@@ -194,7 +194,13 @@ function newFormsCase(r: Prng): Case[] {
     const w = r.bool();
     const a = r.pick(REGS), b = r.pick(REGS);
     const p = r.int(4) === 0 ? [0x66] : [];
-    switch (r.int(6)) {
+    switch (r.int(7)) {
+      case 6: { // imul b, a / imul b, a, imm8 / imm16/32 (SF ZF AF PF undefined: an ALU form follows)
+        const f = r.int(3);
+        code.push(...p, ...rex(!p.length && w, b, a), ...(f === 0 ? [0x0f, 0xaf, modrm(3, b, a)] : f === 1 ? [0x6b, modrm(3, b, a), r.int(256)] : [0x69, modrm(3, b, a), ...le(r.u32(), p.length ? 2 : 4)]));
+        code.push(...rex(w, a, b), r.int(8) * 8 + 1, modrm(3, a, b));
+        break;
+      }
       case 0: code.push(...rex(w, b, a), r.int(8) * 8 + 1, modrm(3, b, a)); break; // op a, b: the flags
       case 1: case 2: code.push(...p, ...rex(!p.length && w, b, a), 0x0f, 0x40 + r.int(16), modrm(3, b, a)); break; // cmovcc b, a
       case 3: code.push(...(r.bool() ? [r.int(8) * 8 + 4, r.int(256)] : [...p, ...(!p.length && w ? [0x48] : []), r.int(8) * 8 + 5, ...le(r.u32(), p.length ? 2 : 4)])); break;
@@ -223,7 +229,7 @@ function newFormsCase(r: Prng): Case[] {
 }
 
 describe('session 7 fast forms in runs vs the host CPU', () => {
-  test.skipIf(SKIP !== null)(`CMOVcc, op eAX imm, INC/DEC [mem]${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
+  test.skipIf(SKIP !== null)(`CMOVcc, op eAX imm, INC/DEC [mem], IMUL${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
     const r = new Prng(SEED * 1000n + 37n);
     const cases = Array.from({ length: Math.ceil(N / 4) }, () => newFormsCase(r)).flatMap(([c, f]) => [c, c, f]);
     const fails = check(cases, { limit: 8 });
