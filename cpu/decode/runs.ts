@@ -32,7 +32,7 @@ import { cond, parkCF, setLazy, FL_INC, FL_DEC } from '../ops/flags';
 import { tlbEntry } from '../mmu/tlb';
 import { readMem, writeMem } from '../mmu/access';
 import { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, alu, aluValue } from '../ops/alu';
-import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue } from '../ops/shift';
+import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue, shifted } from '../ops/shift';
 import { imulValue } from '../ops/muldiv';
 import {
   cacheEntry, runSlot, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
@@ -203,7 +203,10 @@ const H_LOAD_BW = 118;   // + 0: a byte load, 1: a word load
 const H_CMP_MR = 120;    // + log2(size): cmp [m], r
 const H_IMUL_RR = 124;   // + W
 const H_IMUL_RRI = 126;  // + W
-// The numbers are dense (0..127) so that the loop's switch is a jump table.
+const H_ALU16_RR = 128;  // + aluIndex * 2 + dead (12): 16-bit op r, r (the slide loop's cmp di, ax)
+const H_ALU16_RI = 140;  // + aluIndex * 2 + dead (12): 16-bit op r, imm
+const H_SHIFT_LIVE = 152; // + shiftIndex * 2 + W (10): a shift or rotate by an immediate whose flags are live
+// The numbers are dense (0..161) so that the loop's switch is a jump table.
 
 /** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
 @inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
@@ -242,6 +245,9 @@ function handlerOf(ce: usize): i32 {
     return H_MEMFAST; // the memory forms
   }
   if (dead && (kind == FK_TEST_RR || ((kind == FK_ALU_RR || kind == FK_ALU_RI) && op == CMP))) return H_SKIP;
+  if (size == 2 && (kind == FK_ALU_RR || kind == FK_ALU_RI) && op != ADC && op != SBB) {
+    return (kind == FK_ALU_RR ? H_ALU16_RR : H_ALU16_RI) + aluIndex(op) * 2 + (dead ? 1 : 0);
+  }
   if (!wide) return dead ? H_DEAD : H_FAST;
   switch (kind) {
     case FK_MOV_RR: return H_MOV_RR + w;
@@ -251,7 +257,8 @@ function handlerOf(ce: usize): i32 {
       if (op == ADC || op == SBB) return H_FAST;
       return (kind == FK_ALU_RR ? H_ALU_RR : H_ALU_RI) + aluIndex(op) * 4 + w * 2 + (dead ? 1 : 0);
     case FK_SHIFT_RI:
-      if (!dead || op == RCL || op == RCR) return H_FAST;
+      if (op == RCL || op == RCR) return H_FAST;
+      if (!dead) return H_SHIFT_LIVE + shiftIndex(op) * 2 + w;
       return H_SHIFT_DEAD + shiftIndex(op) * 2 + w;
     case FK_NOTNEG:
       if (fb == 0) return H_NOT + w;
@@ -283,6 +290,12 @@ function handlerOf(ce: usize): i32 {
     const r = alu(op, size, a, b);
     if (op != CMP) writeReg(d, size, 1, r);
   } else if (op != CMP) writeReg(d, size, 1, aluValue(op, a, b));
+}
+
+/** A shift or rotate of FA by its immediate, flags recorded (decoder.ts runFast's FK_SHIFT_RI). */
+@inline function shiftLive(ce: usize, op: i32, size: i32): void {
+  const d = fa(ce);
+  writeReg(d, size, 1, shifted(op, size, readReg(d, size, 1), <u32>load<u64>(ce, CE_IMM)));
 }
 
 /** A shift or rotate of FA by its immediate whose flags are dead. */
@@ -584,6 +597,38 @@ const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
       case H_IMUL_RR + 1: writeReg(fa(ce), 8, 1, imulValue(8, readReg(fa(ce), 8, 1), readReg(fbReg(ce), 8, 1))); break;
       case H_IMUL_RRI: writeReg(fa(ce), 4, 1, imulValue(4, readReg(fbReg(ce), 4, 1), load<u64>(ce, CE_IMM))); break;
       case H_IMUL_RRI + 1: writeReg(fa(ce), 8, 1, imulValue(8, readReg(fbReg(ce), 8, 1), load<u64>(ce, CE_IMM))); break;
+      case H_ALU16_RR + 0: aluRR(ce, ADD, 2, true); break;
+      case H_ALU16_RR + 1: aluRR(ce, ADD, 2, false); break;
+      case H_ALU16_RR + 2: aluRR(ce, OR, 2, true); break;
+      case H_ALU16_RR + 3: aluRR(ce, OR, 2, false); break;
+      case H_ALU16_RR + 4: aluRR(ce, AND, 2, true); break;
+      case H_ALU16_RR + 5: aluRR(ce, AND, 2, false); break;
+      case H_ALU16_RR + 6: aluRR(ce, SUB, 2, true); break;
+      case H_ALU16_RR + 7: aluRR(ce, SUB, 2, false); break;
+      case H_ALU16_RR + 8: aluRR(ce, XOR, 2, true); break;
+      case H_ALU16_RR + 9: aluRR(ce, XOR, 2, false); break;
+      case H_ALU16_RR + 10: aluRR(ce, CMP, 2, true); break;
+      case H_ALU16_RI + 0: aluRI(ce, ADD, 2, true); break;
+      case H_ALU16_RI + 1: aluRI(ce, ADD, 2, false); break;
+      case H_ALU16_RI + 2: aluRI(ce, OR, 2, true); break;
+      case H_ALU16_RI + 3: aluRI(ce, OR, 2, false); break;
+      case H_ALU16_RI + 4: aluRI(ce, AND, 2, true); break;
+      case H_ALU16_RI + 5: aluRI(ce, AND, 2, false); break;
+      case H_ALU16_RI + 6: aluRI(ce, SUB, 2, true); break;
+      case H_ALU16_RI + 7: aluRI(ce, SUB, 2, false); break;
+      case H_ALU16_RI + 8: aluRI(ce, XOR, 2, true); break;
+      case H_ALU16_RI + 9: aluRI(ce, XOR, 2, false); break;
+      case H_ALU16_RI + 10: aluRI(ce, CMP, 2, true); break;
+      case H_SHIFT_LIVE + 0: shiftLive(ce, ROL, 4); break;
+      case H_SHIFT_LIVE + 1: shiftLive(ce, ROL, 8); break;
+      case H_SHIFT_LIVE + 2: shiftLive(ce, ROR, 4); break;
+      case H_SHIFT_LIVE + 3: shiftLive(ce, ROR, 8); break;
+      case H_SHIFT_LIVE + 4: shiftLive(ce, SHL, 4); break;
+      case H_SHIFT_LIVE + 5: shiftLive(ce, SHL, 8); break;
+      case H_SHIFT_LIVE + 6: shiftLive(ce, SHR, 4); break;
+      case H_SHIFT_LIVE + 7: shiftLive(ce, SHR, 8); break;
+      case H_SHIFT_LIVE + 8: shiftLive(ce, SAR, 4); break;
+      case H_SHIFT_LIVE + 9: shiftLive(ce, SAR, 8); break;
       case H_XFER:
         store<u64>(STATE + RIP, at);
         runFast(ce, at, <i32>load<u8>(ce, CE_FAST));

@@ -203,7 +203,15 @@ function newFormsCase(r: Prng): Case[] {
       }
       case 0: code.push(...rex(w, b, a), r.int(8) * 8 + 1, modrm(3, b, a)); break; // op a, b: the flags
       case 1: case 2: code.push(...p, ...rex(!p.length && w, b, a), 0x0f, 0x40 + r.int(16), modrm(3, b, a)); break; // cmovcc b, a
-      case 3: code.push(...(r.bool() ? [r.int(8) * 8 + 4, r.int(256)] : [...p, ...(!p.length && w ? [0x48] : []), r.int(8) * 8 + 5, ...le(r.u32(), p.length ? 2 : 4)])); break;
+      case 3: switch (r.int(3)) {
+        case 0: code.push(r.int(8) * 8 + 4, r.int(256)); break; // op al, imm8
+        case 1: code.push(...p, ...(!p.length && w ? [0x48] : []), r.int(8) * 8 + 5, ...le(r.u32(), p.length ? 2 : 4)); break; // op eax, imm
+        default: { // 16-bit op r, imm8 / imm16
+          const i8 = r.bool();
+          code.push(0x66, ...rex(false, 0, a), i8 ? 0x83 : 0x81, modrm(3, r.int(8), a), ...le(r.u32(), i8 ? 1 : 2));
+        }
+      }
+      break;
       case 4: { // inc/dec [rsi+d] or [rdi]
         const viaRdi = r.int(4) === 0;
         faults ||= viaRdi;
