@@ -5,7 +5,7 @@
 
 import {
   STATE, RIP, FS_BASE, GS_BASE, SCRATCH, TLBE_EXEC_TAG, TLBE_FRAME, FAULT_USER, FAULT_FETCH,
-  DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES, RUNS, RUNS_END,
+  DCACHE_MASKS, DCACHE_TABLE, DCACHE_ENTRY_SIZE, DCACHE_ENTRIES, DCACHE_END, FRAMES, RUNS, RUNS_END, RUN_ENTRIES, RUN_SIZE, RN_RIP,
   CE_BYTES, CE_RIP, CE_DISP, CE_IMM, CE_OP, CE_LEN, CE_PREFIX, CE_SIMD, CE_REX, CE_OPSIZE, CE_MODRM,
   CE_MOD, CE_REG, CE_RM, CE_BASE, CE_INDEX, CE_SCALE, CE_FLAGS, CE_IMM2, CE_FAST, CE_FA, CE_FB, CE_FSIZE,
   CF_MODRM, CF_IMM, CF_IMM2, CF_RIPREL,
@@ -16,10 +16,11 @@ import { tlbEntry, tlbFill, tlbProbe, ACCESS_EXEC } from '../mmu/tlb';
 import { DI_MODRM, DI_IMM_SHIFT, DI_D64, DI_F64, DI_MOFFS, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_D, IMM_WB, IMM_G3 } from './info';
 import { DECODE_INFO, dispatch } from '../gen/dispatch';
 import { readReg, writeReg } from '../state';
-import { readMem, writeMem, read64, write64 } from '../mmu/access';
+import { readMem, writeMem, read64, write64, probeWrite } from '../mmu/access';
 import { xmmAddr } from '../ops/sse_common';
 import { alu, CMP, SUB } from '../ops/alu';
 import { shifted } from '../ops/shift';
+import { imulValue } from '../ops/muldiv';
 import { cond, setLazy, parkCF, FL_LOGIC, FL_INC, FL_DEC } from '../ops/flags';
 
 // Prefix bits (d_prefix)
@@ -355,6 +356,10 @@ export const FK_PUSH = 23;    // 50+r (no 66): [rsp - 8] = FA, then rsp -= 8
 export const FK_POP = 24;     // 58+r (no 66): FA = [rsp], rsp += 8 first (pop rsp loads rsp last)
 export const FK_CALL = 25;    // E8 (no 66): [rsp - 8] = next, rsp -= 8, rip = next + imm
 export const FK_RET = 26;     // C3: rip = [rsp], rsp += 8
+export const FK_CMOV = 27;    // 0F 40..4F mod=3: FA = FB & 15 if condition FB >> 4 (a 32-bit FA is zero-extended either way)
+export const FK_INCDEC_M = 28; // FE/FF /0 /1 mem: [ea] +- 1 (FB = 1: DEC); CF kept; a store
+export const FK_IMUL_RR = 29; // 0F AF mod=3: FA = FA * FB, signed, truncated
+export const FK_IMUL_RRI = 30; // 69/6B mod=3: FA = FB * imm, signed, truncated
 
 // FK_XMM_RR operations (the SSE2 integer forms sha256's message schedule runs).
 export const XOP_MOVDQA = 0;
@@ -403,6 +408,14 @@ function fastKind(ce: usize, op: i32): i32 {
   if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
     store<u8>(ce, <u8>(op & 0xf), CE_FA);
     return FK_JCC;
+  }
+  // op AL, imm8 / op eAX, imm (04/05, 0C/0D, ... 3C/3D): FK_ALU_RI on register 0 (the imm is
+  // decoded as 80/81's, so alu() sees the same operand).
+  if (op < 0x40 && ((op & 7) == 4 || (op & 7) == 5)) {
+    store<u8>(ce, 0, CE_FA);
+    store<u8>(ce, <u8>((op >> 3) << 4), CE_FB);
+    if ((op & 1) == 0) store<u8>(ce, 1, CE_FSIZE);
+    return FK_ALU_RI;
   }
   // JMP rel8/rel32; with 66 the immediate is a rel16 (left to dispatch()).
   if ((op == 0xeb || op == 0xe9) && !(d_prefix & P_66)) return FK_JMP;
@@ -463,10 +476,21 @@ function fastKind(ce: usize, op: i32): i32 {
   if (d_mod != 3) {
     if (op == 0x38 || op == 0x39) { store<u8>(ce, <u8>d_reg, CE_FA); return FK_CMP_MR; }
     if (op == 0x84 || op == 0x85) { store<u8>(ce, <u8>d_reg, CE_FA); return FK_TEST_MR; }
+    if ((op == 0xfe || op == 0xff) && (d_reg & 7) < 2) { store<u8>(ce, <u8>(d_reg & 7), CE_FB); return FK_INCDEC_M; }
     return FK_NONE;
   }
   // Register-only forms from here on: the rm operand must be a legal byte register too.
   if (byte && !byteRegOk(d_rm)) return FK_NONE;
+  if (op == 0x1af || op == 0x69 || op == 0x6b) { // IMUL r, r (, imm): the memory forms stay with dispatch()
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, <u8>d_rm, CE_FB);
+    return op == 0x1af ? FK_IMUL_RR : FK_IMUL_RRI;
+  }
+  if (op >= 0x140 && op <= 0x14f) { // CMOVcc r, r (the memory form reads whatever the condition: left to dispatch())
+    store<u8>(ce, <u8>d_reg, CE_FA);
+    store<u8>(ce, <u8>(d_rm | ((op & 15) << 4)), CE_FB);
+    return FK_CMOV;
+  }
   if (op == 0xc0 || op == 0xc1 || op == 0xd0 || op == 0xd1) {
     store<u8>(ce, <u8>d_rm, CE_FA);
     store<u8>(ce, <u8>((d_reg & 7) << 4), CE_FB);
@@ -592,7 +616,7 @@ function xmmKind(ce: usize, op: i32): i32 {
 }
 
 /** Runs the fast form `kind` of the validated entry `ce` at `rip`, committing rip as step() does. */
-@inline export function runFast(ce: usize, rip: u64, kind: i32): void {
+export function runFast(ce: usize, rip: u64, kind: i32): void {
   let next = rip + <u64>load<u8>(ce, CE_LEN);
   const size = <i32>load<u8>(ce, CE_FSIZE);
   const fa = <i32>load<u8>(ce, CE_FA);
@@ -722,6 +746,24 @@ function xmmKind(ce: usize, op: i32): i32 {
       writeReg(fa, size, 1, movx(v, fb));
       break;
     }
+    case FK_IMUL_RR: writeReg(fa, size, 1, imulValue(size, readReg(fa, size, 1), readReg(fb, size, 1))); break;
+    case FK_IMUL_RRI: writeReg(fa, size, 1, imulValue(size, readReg(fb, size, 1), load<u64>(ce, CE_IMM))); break;
+    case FK_CMOV: // as mov.ts's opCmovGvEv
+      if (cond(fb >> 4)) writeReg(fa, size, 1, readReg(fb & 15, size, 1));
+      else if (size == 4) writeReg(fa, 4, 1, readReg(fa, 4, 1));
+      break;
+    case FK_INCDEC_M: { // as alu.ts's incDec: the destination is checked writable before the read
+      const addr = entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+      if (!probeWrite(addr, size)) { d_rip = rip; noteFaultRip(rip); return; }
+      const a = readMem(addr, size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      const r = fb ? a - 1 : a + 1;
+      parkCF();
+      setLazy(fb ? FL_DEC : FL_INC, size, a, 1, r);
+      writeMem(addr, size, r);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      break;
+    }
     default: { // FK_INCDEC, as alu.ts's incDec
       const a = readReg(fa, size, 1);
       const r = fb ? a - 1 : a + 1;
@@ -743,6 +785,11 @@ function xmmKind(ce: usize, op: i32): i32 {
 
 /** A run's fast form at `rip` faulted (cpu/decode/runs.ts): as runFast's own fault exits. */
 export function noteRunFault(rip: u64): void { d_rip = rip; noteFaultRip(rip); }
+
+/** The run table's slot for a run starting at `rip` (cpu/decode/runs.ts). */
+@inline export function runSlot(rip: u64): usize {
+  return RUNS + ((<usize>(rip ^ (rip >> 11)) & (RUN_ENTRIES - 1)) * RUN_SIZE);
+}
 
 /** Loads a validated entry into the d_* globals as decode() would have left them. */
 @inline export function cacheLoad(ce: usize, rip: u64): i32 {
@@ -805,6 +852,9 @@ const OP_RAN = -2;
     }
     const op = decode();
     if (op >= 0) cacheInsert(rip, host, op);
+    // New bytes at rip: a run record starting here (a "no run" one too) was made from others.
+    const rn = runSlot(rip);
+    if (load<u64>(rn, RN_RIP) == rip) store<u64>(rn, <u64>-1, RN_RIP);
     return op;
   }
   return decode();

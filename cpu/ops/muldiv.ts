@@ -123,7 +123,10 @@ export function opImulEv(): void { mulAcc(true); }
 
 /** G = a * b truncated, signed (0F AF, 69, 6B); CF = OF = the product did not fit. */
 @inline function imulTrunc(a: u64, b: u64): void {
-  const size = d_opsize;
+  writeG(d_opsize, imulValue(d_opsize, a, b));
+}
+/** a * b truncated to `size`, signed, with IMUL's flags recorded (also the interpreter's fast form). */
+@inline export function imulValue(size: i32, a: u64, b: u64): u64 {
   let res: u64;
   let wide: bool;
   if (size == 8) {
@@ -135,7 +138,7 @@ export function opImulEv(): void { mulAcc(true); }
     wide = p != sext(res, size);
   }
   mulFlags(res, size, wide);
-  writeG(size, res);
+  return res;
 }
 export function opImulGvEv(): void {
   const b = readE(d_opsize);

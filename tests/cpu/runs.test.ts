@@ -2,8 +2,9 @@
 // line sequences of the fast forms (ALU reg/reg, reg/imm and reg/[mem] with all eight operations,
 // TEST, shifts and rotates by an immediate or 1, MOV, MOV imm, LEA, loads and stores, Jcc or JMP
 // over the next instruction; in byte, word, dword and qword sizes; CMP/TEST with memory, movzx,
-// movsx, movsxd, INC/DEC, NOT/NEG; and instructions that are not fast forms, which end a run
-// through dispatch(): CMOVcc, SETcc, XCHG, shifts by CL, SSE2 register forms), some with
+// movsx, movsxd, INC/DEC, NOT/NEG, CMOVcc, op AL/eAX with an immediate, INC/DEC of memory; and
+// instructions that are not fast forms, which end a run through dispatch(): SETcc, XCHG, shifts
+// by CL, SSE2 register forms), some with
 // a load from an unmapped page in the middle, so that a fault inside a run must show the
 // registers and flags exactly as the host leaves them (the liveness scan must not have skipped
 // flags a fault can see). Each case runs three times in a row at the same address: the first
@@ -72,7 +73,7 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
       case 2: case 3: return { bytes: [...rex(false, 0, a), 0x58 + (a & 7)], shift: false };
       default: return { bytes: [0xe8, 0, 0, 0, 0], shift: false };
     }
-    // Not fast forms (but case 12): each ends its run, run through dispatch() (runs.ts): CMOVcc,
+    // Not fast forms (but case 12 and CMOVcc): each ends its run, run through dispatch() (runs.ts):
     // SETcc, XCHG, shifts by CL, and SSE register forms.
     case 12: { // NOT/NEG (fast forms since session 6), byte registers sometimes AH..BH; NOT sets no flag
       const neg = r.bool();
@@ -81,7 +82,7 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
       return { bytes: [...p, ...rex(!p.length && w, 0, a), 0xf7, modrm(3, neg ? 3 : 2, a)], shift: false, flags: neg };
     }
     case 13: return r.pick([
-      { bytes: [...rex(w, b, a), 0x0f, 0x40 + cc, modrm(3, b, a)], shift: false },
+      (() => { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), 0x0f, 0x40 + cc, modrm(3, b, a)], shift: false }; })(), // cmovcc (a fast form since session 7)
       { bytes: [...rb(0, a), 0x0f, 0x90 + cc, modrm(3, 0, a)], shift: false },
       { bytes: [...rex(w, b, a), 0x87, modrm(3, b, a)], shift: false },
       { bytes: [...rex(w, 0, a), 0xd3, modrm(3, r.pick([0, 1, 4, 5, 7]), a)], shift: true },
@@ -97,7 +98,14 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
     }
     case 0: return { bytes: [...rb(b, a), op * 8 + r.pick([0, 2]), modrm(3, b, a)], shift: false, flags: true }; // op a8, b8
     case 1: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), op * 8 + r.pick([1, 3]), modrm(3, b, a)], shift: false, flags: true }; }
-    case 2: return { bytes: [...rb(0, a), 0x80, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a8, imm8
+    case 2: switch (r.int(3)) {
+      case 0: return { bytes: [...rb(0, a), 0x80, modrm(3, op, a), r.int(256)], shift: false, flags: true }; // op a8, imm8
+      case 1: return { bytes: [...(r.bool() ? [0x40] : []), op * 8 + 4, r.int(256)], shift: false, flags: true }; // op al, imm8
+      default: { // op ax/eax/rax, imm16/imm32 (fast forms since session 7)
+        const p = sz();
+        return { bytes: [...p, ...(!p.length && w ? [0x48] : []), op * 8 + 5, ...le(r.u32(), p.length ? 2 : 4)], shift: false, flags: true };
+      }
+    }
     case 3: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, RSI), r.pick([0x38, 0x39, 0x84, 0x85]), modrm(1, b, RSI), disp], shift: false, flags: true }; } // cmp/test [rsi+d], b
     case 4: return { bytes: [...rb(b, RSI), r.pick([0x3a, 0x02, 0x22, 0x32]), modrm(1, b, RSI), disp], shift: false, flags: true }; // op b8, [rsi+d]
     case 5: { const p = sz(); return { bytes: [...p, ...rex(!p.length && w, b, a), 0x0f, r.pick([0xb6, 0xb7, 0xbe, 0xbf]), modrm(3, b, a)], shift: false }; } // movzx/movsx b, a
@@ -106,7 +114,11 @@ function insn2(r: Prng, w: boolean, a: number, b: number, op: number, disp: numb
     case 8: { const p = r.int(3); return { bytes: p === 0 ? [...rb(0, a), 0xfe, modrm(3, r.int(2), a)] : [...(p === 1 ? [0x66] : []), ...rex(p === 2 && w, 0, a), 0xff, modrm(3, r.int(2), a)], shift: false, flags: true }; } // inc/dec
     case 9: return r.bool() ? { bytes: [...rb(0, a), 0xc0, modrm(3, op, a), r.pick([0, 1, 3, 7, 8, 9, 17, r.int(256)])], shift: true } // shift a8
       : { bytes: [...rb(0, a), 0xd0, modrm(3, op, a)], shift: true };
-    case 10: return { bytes: [...rb(b, RSI), r.bool() ? 0x88 : 0x8a, modrm(1, b, RSI), disp], shift: false }; // byte store/load
+    case 10: if (r.bool()) { // inc/dec [rsi+d] (a fast form since session 7: a store)
+      const p = r.int(4);
+      return { bytes: p === 0 ? [0xfe, modrm(1, r.int(2), RSI), disp] : [...(p === 1 ? [0x66] : []), ...(p === 2 ? [0x48] : []), 0xff, modrm(1, r.int(2), RSI), disp], shift: false, flags: true };
+    }
+      return { bytes: [...rb(b, RSI), r.bool() ? 0x88 : 0x8a, modrm(1, b, RSI), disp], shift: false }; // byte store/load
     default: return r.bool() ? { bytes: [...rb(b, a), r.bool() ? 0x88 : 0x8a, modrm(3, b, a)], shift: false } // mov a8, b8
       : { bytes: [...rb(0, a), 0xb0 + (a & 7), r.int(256)], shift: false };
   }
@@ -122,7 +134,9 @@ function runCase(r: Prng): Case[] {
   for (let i = 0; i < n; i++) {
     if (i === faultAt) {
       const d = r.pick(REGS); // never rsp, which push/pop/call use
-      code.push(...(r.int(4) === 0 ? [0xf3, ...rex(false, d, RDI), 0x0f, 0x7e, modrm(0, d, RDI)] // movq xmm, [rdi]
+      const f = r.int(5);
+      code.push(...(f === 0 ? [0xf3, ...rex(false, d, RDI), 0x0f, 0x7e, modrm(0, d, RDI)] // movq xmm, [rdi]
+        : f === 1 ? [...rex(r.bool(), 0, RDI), 0xff, modrm(0, r.int(2), RDI)] // inc/dec [rdi]
         : [...rex(r.bool(), d, RDI), 0x8b, modrm(0, d, RDI)])); // mov reg, [rdi]
     }
     const x = insn(r);
@@ -166,5 +180,67 @@ describe('runs of fast forms vs the host CPU', () => {
     const cases = Array.from({ length: Math.ceil(N / 2) }, () => runCase(r)).flatMap(([c, f]) => [c, c, f]);
     const fails = check(cases, { limit: 8 });
     if (fails.length) throw new Error(formatFailures(fails, `runs: ${fails.length}+ of ${cases.length} cases differ (WASL_SEED=${SEED})\n`));
+  });
+});
+
+// Session 7's fast forms, dense: CMOVcc (all sizes, all sixteen conditions: every flag here is
+// defined by the ALU forms), op AL/eAX with an immediate, INC/DEC of memory (a store; through
+// rdi, sometimes unmapped), IMUL r, r (, imm), between ALU forms that set the flags and moves.
+function newFormsCase(r: Prng): Case[] {
+  const n = 3 + r.int(8);
+  const code: number[] = [];
+  let faults = false;
+  for (let i = 0; i < n; i++) {
+    const w = r.bool();
+    const a = r.pick(REGS), b = r.pick(REGS);
+    const p = r.int(4) === 0 ? [0x66] : [];
+    switch (r.int(7)) {
+      case 6: { // imul b, a / imul b, a, imm8 / imm16/32 (SF ZF AF PF undefined: an ALU form follows)
+        const f = r.int(3);
+        code.push(...p, ...rex(!p.length && w, b, a), ...(f === 0 ? [0x0f, 0xaf, modrm(3, b, a)] : f === 1 ? [0x6b, modrm(3, b, a), r.int(256)] : [0x69, modrm(3, b, a), ...le(r.u32(), p.length ? 2 : 4)]));
+        code.push(...rex(w, a, b), r.int(8) * 8 + 1, modrm(3, a, b));
+        break;
+      }
+      case 0: code.push(...rex(w, b, a), r.int(8) * 8 + 1, modrm(3, b, a)); break; // op a, b: the flags
+      case 1: case 2: code.push(...p, ...rex(!p.length && w, b, a), 0x0f, 0x40 + r.int(16), modrm(3, b, a)); break; // cmovcc b, a
+      case 3: switch (r.int(3)) {
+        case 0: code.push(r.int(8) * 8 + 4, r.int(256)); break; // op al, imm8
+        case 1: code.push(...p, ...(!p.length && w ? [0x48] : []), r.int(8) * 8 + 5, ...le(r.u32(), p.length ? 2 : 4)); break; // op eax, imm
+        default: { // 16-bit op r, imm8 / imm16
+          const i8 = r.bool();
+          code.push(0x66, ...rex(false, 0, a), i8 ? 0x83 : 0x81, modrm(3, r.int(8), a), ...le(r.u32(), i8 ? 1 : 2));
+        }
+      }
+      break;
+      case 4: { // inc/dec [rsi+d] or [rdi]
+        const viaRdi = r.int(4) === 0;
+        faults ||= viaRdi;
+        const m = viaRdi ? [modrm(0, r.int(2), RDI)] : [modrm(1, r.int(2), RSI), r.int(16) * 8];
+        code.push(...(r.int(4) === 0 ? [0xfe, ...m] : [...p, ...(!p.length && w ? [0x48] : []), 0xff, ...m]));
+        break;
+      }
+      default: code.push(...rex(w, b, a), 0x89, modrm(3, b, a)); // mov a, b
+    }
+  }
+  const state = (): Case['state'] => {
+    const gpr = Array.from({ length: 16 }, () => r.operand(64));
+    gpr[RSI] = DATA_ADDR;
+    gpr[RDI] = DATA_ADDR + 0x800n;
+    gpr[RSP] = DATA_ADDR + 0x400n;
+    return makeState({ gpr, rflags: r.flags(), xmm: new Uint8Array(256) });
+  };
+  const c: Case = { code: new Uint8Array(code), state: state(), data: new Uint8Array(PAGE_SIZE).map(() => r.int(256)), undefinedFlags: AF, note: 'new forms' };
+  if (!faults) return [c, { ...c, state: state(), note: 'new forms, other operands' }];
+  const g = [...c.state.gpr];
+  g[RDI] = 0x1000n; // never mapped
+  return [c, { ...c, state: makeState({ gpr: g, rflags: c.state.rflags, xmm: new Uint8Array(256) }), note: 'new forms, faulting inside' }];
+}
+
+describe('session 7 fast forms in runs vs the host CPU', () => {
+  test.skipIf(SKIP !== null)(`CMOVcc, op eAX imm, INC/DEC [mem], IMUL${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
+    const r = new Prng(SEED * 1000n + 37n);
+    const cases = Array.from({ length: Math.ceil(N / 4) }, () => newFormsCase(r)).flatMap(([c, f]) => [c, c, f]);
+    const fails = check(cases, { limit: 8 });
+    if (fails.length) throw new Error(formatFailures(fails, `new forms: ${fails.length}+ of ${cases.length} cases differ (WASL_SEED=${SEED})\n`));
   });
 });
