@@ -85,8 +85,10 @@ const IMPORTS: Array<[string, number[], number[]]> = [
   ['shift', [I32, I32, I64, I32], [I64]], // jitShift(op, size, v, count)
   ['flags', [], [I64]],                   // rflags(): materializes the lazy record
   ['syscall', [I64], [I32]],              // jitSyscall(next rip): 1 if the core answered it
+  ['tlb', [I64, I32], [I32]],             // jitTlb(address, write): fills the TLB entry, 0 if it may not
+  ['stale', [I64], []],                   // jitStale(block start): a later part of its code changed
 ];
-const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3, F_SYSCALL = 4;
+const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3, F_SYSCALL = 4, F_TLB = 5, F_STALE = 6;
 
 // Locals: 0 code, 1 left (instructions this block may retire), 2 done (retired by the blocks
 // chained before it): the i32 params; then
@@ -98,8 +100,9 @@ const L_P = 25, L_E = 26, L_CNT = 27, L_RET = 28; // i32 host pointer, TLB entry
 const L_T2 = 29, L_T3 = 30, L_T4 = 31, L_FD2 = 32;   // i64 temporaries of the multiplies
 const L_V = 33;                                       // v128 temporary
 const L_NXT = 34;           // i64: rip of the block to chain to at the exit taken (0: none)
+const L_VAL = 35;           // i32: the code validated so far reaches past instruction L_VAL - 1
 const V128 = 0x7b;
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64]];
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64], [1, I32]];
 /** The block function's type: (code, left, done) -> retired | JIT_EARLY | JIT_STALE. */
 const BLOCK_PARAMS = [I32, I32, I32];
 
@@ -203,6 +206,9 @@ function sseForm(x: Insn): string | null {
   return null;
 }
 
+/** Jcc rel8 / rel32. */
+function isJcc(op: number): boolean { return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f); }
+
 /** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
 function byteOperand(op: number): boolean {
   if (op < 0x40) return (op & 7) <= 4 && !(op & 1);
@@ -250,7 +256,64 @@ class BlockCompiler {
    */
   patches: Array<{ at: number; what: 'codeLen' | 'longest'; k: number }> = [];
 
+  /**
+   * The block's code bytes (all of the decoded run) and where each part validated on its own
+   * begins: the code up to and including the first Jcc is checked on entry, the code after each
+   * Jcc (to the next one) where the fall-through reaches it (validatePart).
+   */
+  code: Uint8Array = new Uint8Array(0);
+  /** How far into the code any validation reaches (bytes): the block's bytes as cached. */
+  checked = 0;
+
   constructor(readonly insns: Insn[], readonly start: bigint) {}
+
+  /**
+   * Pushes whether the code bytes [from, to) differ from the bytes compiled (i32): 8-byte loads,
+   * the last one overlapping backwards (into bytes already checked), byte loads for a short block.
+   */
+  codeDiffers(from: number, to: number): void {
+    const dv = new DataView(this.code.buffer, this.code.byteOffset, this.code.length);
+    const checks: Array<[number, number, bigint]> = []; // offset, size, value
+    if (to >= 8) {
+      for (let o = from; o < to; o += 8) {
+        const at = Math.min(o, to - 8);
+        checks.push([at, 8, dv.getBigUint64(at, true)]);
+      }
+    } else for (let o = from; o < to; o++) checks.push([o, 1, BigInt(this.code[o])]);
+    checks.forEach(([at, size, v], i) => {
+      this.get(L_CODE); this.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
+      this.i64(v); this.e(OP.i64_ne);
+      if (i > 0) this.e(OP.i32_or);
+    });
+    if (to > this.checked) this.checked = to;
+  }
+
+  /**
+   * After the Jcc at k, on its fall-through: checks the code of the instructions after it (to the
+   * next Jcc or the decoded run's end) before any of them runs, once per entry (not per
+   * iteration of a block that loops: L_VAL). A block's entry check used to cover all of its
+   * code; a block left early on the common path (a compare loop's mismatch exit) paid for the
+   * bytes it never ran at every entry. Changed bytes: the block is marked stale for the run
+   * loop (jitStale) and left before instruction k + 1, which the interpreter runs from the new
+   * bytes: instructions 0..k ran from bytes that were checked.
+   */
+  validatePart(k: number): void {
+    const from = Number(this.insns[k].next - this.start);
+    let last = k + 1;
+    while (last < this.insns.length - 1 && !isJcc(this.insns[last].op)) last++;
+    if (last >= this.insns.length) return;
+    const to = Number(this.insns[last].next - this.start);
+    if (to <= from) return;
+    this.get(L_VAL); this.i32(k + 1); this.e(OP.i32_lt_u);
+    this.open(OP.if);
+    this.codeDiffers(from, to);
+    this.open(OP.if);
+    this.i64(this.start); this.body.u8(OP.call).uleb(F_STALE);
+    this.exit(this.insns[k].next, k + 1, true);
+    this.close();
+    this.i32(k + 1); this.set(L_VAL);
+    this.close();
+  }
 
   // -- emission helpers
   e(...xs: number[]): void { this.body.u8(...xs); }
@@ -381,12 +444,22 @@ class BlockCompiler {
    * instruction k (nothing of it done yet) when the fast path does not apply.
    */
   translate(size: number, write: boolean, k: number, x: Insn): void {
+    if (size > 1) {
+      this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
+      this.open(OP.if); this.exit(x.rip, k, true); this.close();
+    }
     this.tlbEntry(L_A);
     this.mem(OP.i64_load, write ? L.TLBE_WRITE_TAG : L.TLBE_READ_TAG);
     this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne);
-    this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
-    this.e(OP.i32_or);
+    // A miss is filled here, as the interpreter would fill it, instead of leaving the block: two
+    // hot pages that share a TLB entry (the direct-mapped TLB: busybox gzip's stack and its
+    // prev[] table) would otherwise leave and re-enter the block at every access. What the fill
+    // refuses (unmapped, protection, copy-on-write, non-canonical) leaves before the instruction
+    // and the interpreter raises the fault or breaks the copy exactly as before.
+    this.open(OP.if);
+    this.get(L_A); this.i32(write ? 1 : 0); this.body.u8(OP.call).uleb(F_TLB); this.e(OP.i32_eqz);
     this.open(OP.if); this.exit(x.rip, k, true); this.close();
+    this.close();
     this.get(L_E); this.mem(OP.i32_load, L.TLBE_FRAME);
     this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.e(OP.i32_add);
     this.set(L_P);
@@ -723,6 +796,7 @@ class BlockCompiler {
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       this.cond(op & 0xf);
       this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
+      this.validatePart(k);
       return 'next';
     }
     if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
@@ -1041,6 +1115,8 @@ export interface BlockCode {
   body: number[];
   insns: number;
   codeLen: number;
+  /** The code bytes the block checks (its own, and up to the next Jcc after its last one). */
+  checkLen: number;
 }
 
 /**
@@ -1050,6 +1126,7 @@ export interface BlockCode {
  */
 export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
+  c.code = code;
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
   c.body.u8(OP.loop, VOID); c.depth++;
@@ -1079,25 +1156,18 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   for (const [cnt, t] of LOCAL_DECLS) locals.uleb(cnt).u8(t);
   f.b.push(...locals.b);
   const pre = new BlockCompiler(insns, 0n);
-  // Code validation: 8 bytes at a time; the last word overlaps backwards, short blocks use 1-byte loads.
-  const dv = new DataView(code.buffer, code.byteOffset, codeLen);
-  const checks: Array<[number, number, bigint]> = []; // offset, size, value
-  if (codeLen >= 8) {
-    for (let o = 0; o < codeLen; o += 8) {
-      const at = Math.min(o, codeLen - 8);
-      checks.push([at, 8, dv.getBigUint64(at, true)]);
-    }
-  } else for (let o = 0; o < codeLen; o++) checks.push([o, 1, BigInt(code[o])]);
-  for (const [at, size, v] of checks) {
-    pre.get(L_CODE); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
-    pre.i64(v); pre.e(OP.i64_ne);
-    // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
-    // both leave it so already) for the run loop to recount it, whoever entered it.
-    pre.e(OP.if, VOID);
-    pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
-    pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
-    pre.e(OP.end);
-  }
+  // Code validation on entry: the code up to and including the first Jcc (the rest is checked
+  // part by part where the fall-through reaches it: validatePart).
+  let first = 0;
+  while (first < n - 1 && !isJcc(insns[first].op)) first++;
+  pre.code = code;
+  pre.codeDiffers(0, Number(insns[first].next - insns[0].rip));
+  // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
+  // both leave it so already) for the run loop to recount it, whoever entered it.
+  pre.e(OP.if, VOID);
+  pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
+  pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
+  pre.e(OP.end);
   for (const r of c.used) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
   f.b.push(...pre.body.b);
   f.u8(OP.block, I32);
@@ -1111,7 +1181,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   f.b.push(...post.body.b);
   f.u8(OP.end);
 
-  return { body: f.b, insns: n, codeLen };
+  return { body: f.b, insns: n, codeLen, checkLen: Math.max(codeLen, c.checked, pre.checked) };
 }
 
 /**
@@ -1153,6 +1223,8 @@ export interface JitCoreExports {
   jitShift(op: number, size: number, v: bigint, count: number): bigint;
   rflags(): bigint;
   jitSyscall(next: bigint): number;
+  jitTlb(va: bigint, write: number): number;
+  jitStale(rip: bigint): void;
   jitProfile(i: number): bigint;
 }
 
@@ -1192,7 +1264,7 @@ export class JitCache {
     if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory, table: ex.table },
-      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags, syscall: ex.jitSyscall },
+      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags, syscall: ex.jitSyscall, tlb: ex.jitTlb, stale: ex.jitStale },
     };
   }
 
@@ -1213,7 +1285,7 @@ export class JitCache {
     const top = Object.entries(ops).sort((a, b) => b[1] - a[1]).slice(0, 16)
       .map(([op, n]) => `${op}:${(100 * n / taken).toFixed(1)}%`).join(' ');
     return `${JSON.stringify(this.stats)}\nwasl: jit insns compiled ${p(0)} interpreted ${p(1)} ` +
-      `block entries ${p(2)}; interpreted opcodes (sampled): ${top}`;
+      `block entries ${p(2)} tlb fills ${p(-2)}; interpreted opcodes (sampled): ${top}`;
   }
 
   /**
@@ -1284,7 +1356,7 @@ export class JitCache {
       this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
       return null;
     }
-    return { code: code.slice(0, block.codeLen), block };
+    return { code: code.slice(0, block.checkLen), block };
   }
 
   /**
