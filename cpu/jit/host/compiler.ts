@@ -264,6 +264,12 @@ class BlockCompiler {
   code: Uint8Array = new Uint8Array(0);
   /** How far into the code any validation reaches (bytes): the block's bytes as cached. */
   checked = 0;
+  /** Block starts compiled in the same module (the batch being flushed): direct links. */
+  batch: ReadonlySet<bigint> = new Set();
+  /** Constant rips this block chains to. */
+  targets = new Set<bigint>();
+  /** Direct links emitted by chainEpilogue, filled in by JitCache.flush (linkBlocks). */
+  links: Link[] = [];
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -404,6 +410,7 @@ class BlockCompiler {
    * the budget (compileBlock's epilogue), instead of returning to the run loop.
    */
   chain(rip: bigint | null, count: number): void {
+    if (rip !== null) this.targets.add(rip);
     if (rip === null) this.get(L_T0); else this.i64(rip);
     this.set(L_NXT);
     this.exit(rip, count, false);
@@ -724,10 +731,35 @@ class BlockCompiler {
    * and its page is executable in the TLB (what the run loop checks before a call), tail-call
    * it with the count so far; otherwise fall out (the caller returns to the run loop).
    */
-  chainEpilogue(): void {
+  chainEpilogue(start = 0n, targets: Iterable<bigint> = [], batch: ReadonlySet<bigint> = new Set()): void {
     const ret = (): void => { this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add); this.e(OP.return); };
     const ifNot = (): void => { this.e(OP.if, VOID); ret(); this.e(OP.end); };
     this.get(L_NXT); this.e(OP.i64_eqz); ifNot();
+    // Direct links: a target compiled in the same module and on this block's own page is called
+    // by its function index, without the block-table lookup, the TLB check or call_indirect.
+    // The page is the one this block was entered on (its exec tag was checked then, and nothing
+    // a block does unmaps code), so the target's code address is this block's plus the distance.
+    // The target still checks its bytes on entry. Its longest path must fit in what is left of
+    // the budget, as for any chain. Whether the target was compiled, its function index and its
+    // longest path are known only once the whole batch is translated: 5-byte placeholders
+    // (linked 0/1, insns, index) that JitCache fills (linkBlocks); unlinked, the branch is dead.
+    for (const t of targets) {
+      if (!batch.has(t) || t >> 12n !== start >> 12n) continue;
+      const link: Link = { target: t, linkedAt: 0, insnsAt: 0, fnAt: 0 };
+      this.get(L_NXT); this.i64(t); this.e(OP.i64_eq);
+      this.body.u8(OP.i32_const); link.linkedAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+      this.e(OP.i32_and);
+      this.body.u8(OP.i32_const); link.insnsAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+      this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(0x4c /* i32.le_s */);
+      this.e(OP.i32_and);
+      this.e(OP.if, VOID);
+      this.get(L_CODE); this.i32(Number(t - start)); this.e(OP.i32_add);
+      this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub);
+      this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add);
+      this.body.u8(0x12 /* return_call */); link.fnAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+      this.e(OP.end);
+      this.links.push(link);
+    }
     // The two-way set (blocks.ts blockSet): JIT_BLOCKS + ((rip ^ rip >> 10) & (ENTRIES/2 - 1)) * 2 * SIZE
     this.get(L_NXT); this.get(L_NXT); this.i64(10n); this.e(OP.i64_shr_u); this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
     this.i32(L.JIT_BLOCK_ENTRIES / 2 - 1); this.e(OP.i32_and); this.i32(2 * L.JIT_BLOCK_SIZE); this.e(0x6c /* i32.mul */);
@@ -1117,6 +1149,38 @@ export interface BlockCode {
   codeLen: number;
   /** The code bytes the block checks (its own, and up to the next Jcc after its last one). */
   checkLen: number;
+  /** Direct links to blocks of the same batch, to fill in once the batch is translated. */
+  links: Link[];
+}
+
+/** A direct link's placeholders (offsets in the function body): see chainEpilogue. */
+export interface Link { target: bigint; linkedAt: number; insnsAt: number; fnAt: number }
+
+/** Fills a 5-byte LEB128 placeholder (unsigned, or signed and positive below 2^31). */
+function patch5(b: number[], at: number, v: number): void {
+  b[at] = (v & 0x7f) | 0x80; b[at + 1] = ((v >>> 7) & 0x7f) | 0x80; b[at + 2] = ((v >>> 14) & 0x7f) | 0x80;
+  b[at + 3] = ((v >>> 21) & 0x7f) | 0x80; b[at + 4] = (v >>> 28) & 0x07;
+}
+
+/**
+ * Fills in the direct links of a batch's blocks (in module order): a link to a block of the
+ * batch gets its function index and longest path; a link to one that was not compiled stays
+ * dead (linked 0), with the block's own index so the code validates. Returns the links made.
+ */
+export function linkBlocks(blocks: Array<{ rip: bigint; block: BlockCode }>): number {
+  const index = new Map<bigint, number>();
+  blocks.forEach(({ rip }, i) => index.set(rip, i));
+  let made = 0;
+  blocks.forEach(({ block }, i) => {
+    for (const l of block.links) {
+      const j = index.get(l.target);
+      patch5(block.body, l.linkedAt, j === undefined ? 0 : 1);
+      patch5(block.body, l.insnsAt, j === undefined ? 0 : blocks[j].block.insns);
+      patch5(block.body, l.fnAt, IMPORTS.length + (j ?? i));
+      if (j !== undefined) made++;
+    }
+  });
+  return made;
 }
 
 /**
@@ -1124,7 +1188,7 @@ export interface BlockCode {
  * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
  * instruction does not translate. buildModule puts one or more of them in a module.
  */
-export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
+export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet<bigint> = new Set()): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
   c.code = code;
   // The exit block (result i32) and the loop just inside it.
@@ -1176,12 +1240,13 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   const post = new BlockCompiler(insns, 0n);
   post.set(L_RET);
   for (const r of c.written) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
-  post.chainEpilogue();
+  post.chainEpilogue(insns[0].rip, c.targets, batch);
   post.get(L_DONE); post.get(L_RET); post.e(OP.i32_add);
+  const links = post.links.map((l) => ({ ...l, linkedAt: l.linkedAt + f.b.length, insnsAt: l.insnsAt + f.b.length, fnAt: l.fnAt + f.b.length }));
   f.b.push(...post.body.b);
   f.u8(OP.end);
 
-  return { body: f.b, insns: n, codeLen, checkLen: Math.max(codeLen, c.checked, pre.checked) };
+  return { body: f.b, insns: n, codeLen, checkLen: Math.max(codeLen, c.checked, pre.checked), links };
 }
 
 /**
@@ -1229,7 +1294,10 @@ export interface JitCoreExports {
 }
 
 export interface JitStats {
-  compiled: number; modules: number; emitNs: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
+  compiled: number; modules: number;
+  /** Direct links made between blocks of one module (chainEpilogue). */
+  linked: number;
+  emitNs: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
   /** Blocks refused, by the opcode (map << 8 | byte, hex) of their first instruction. */
   refused: Record<string, number>;
 }
@@ -1243,7 +1311,7 @@ export interface JitStats {
 export const JIT_BATCH = 16;
 
 export class JitCache {
-  readonly stats: JitStats = { compiled: 0, modules: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
+  readonly stats: JitStats = { compiled: 0, modules: 0, linked: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
   private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
@@ -1252,6 +1320,8 @@ export class JitCache {
   private readonly imports: WebAssembly.Imports;
   /** Block starts waiting to be translated and compiled together (JIT_PENDING). */
   private readonly pending = new Set<number>();
+  /** The block starts of the batch being translated (compileBlock links among them). */
+  private batchRips: ReadonlySet<bigint> = new Set();
   /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
   private readonly batch: number;
 
@@ -1347,7 +1417,7 @@ export class JitCache {
     if (n > 0 && dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) === vpn) {
       const host = dv.getUint32(e + L.TLBE_FRAME, true) + Number(rip & 0xfffn);
       code = u8.slice(host, host + Number(insns[n - 1].next - rip));
-      block = compileBlock(insns, code);
+      block = compileBlock(insns, code, this.batchRips);
     }
     this.stats.emitNs += Number(process.hrtime.bigint() - t0);
     if (!block) {
@@ -1368,6 +1438,7 @@ export class JitCache {
   private flush(ripF: number, t0: bigint): number {
     const rips = [...this.pending];
     this.pending.clear();
+    this.batchRips = new Set(rips.map((r) => BigInt(r)));
     const dv = new DataView(this.memory.buffer);
     const entryOf = (rip: bigint): number | undefined => {
       const e = blockEntryAddr(rip);
@@ -1391,6 +1462,7 @@ export class JitCache {
     // (The block asking was just found executable by the core, so it is not absent; if it were,
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
+    this.stats.linked += linkBlocks(blocks);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
     this.stats.modules++;
     blocks.forEach(({ rip, code, block }, k) => {
