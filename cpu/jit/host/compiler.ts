@@ -735,25 +735,32 @@ class BlockCompiler {
     const ret = (): void => { this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add); this.e(OP.return); };
     const ifNot = (): void => { this.e(OP.if, VOID); ret(); this.e(OP.end); };
     this.get(L_NXT); this.e(OP.i64_eqz); ifNot();
-    // Direct links: a target compiled in the same module and on this block's own page is called
-    // by its function index, without the block-table lookup, the TLB check or call_indirect.
-    // The page is the one this block was entered on (its exec tag was checked then, and nothing
-    // a block does unmaps code), so the target's code address is this block's plus the distance.
+    // Direct links: a target compiled in the same module is called by its function index,
+    // without the block-table lookup or call_indirect. On this block's own page no TLB check
+    // either: the page is the one this block was entered on (its exec tag was checked then, and
+    // nothing a block does unmaps code), so the target's code address is this block's plus the
+    // distance.
     // The target still checks its bytes on entry. Its longest path must fit in what is left of
     // the budget, as for any chain. Whether the target was compiled, its function index and its
     // longest path are known only once the whole batch is translated: 5-byte placeholders
     // (linked 0/1, insns, index) that JitCache fills (linkBlocks); unlinked, the branch is dead.
     for (const t of targets) {
-      if (!batch.has(t) || t >> 12n !== start >> 12n) continue;
+      if (!batch.has(t)) continue;
       const link: Link = { target: t, linkedAt: 0, insnsAt: 0, fnAt: 0 };
+      // A target on another page: its TLB entry (a constant address: the vpn is a constant) must
+      // allow execution, as for any chain; its code address comes from that entry's frame.
+      const vpn = t >> 12n, same = vpn === start >> 12n;
+      const e = tlbEntryAddr(vpn);
       this.get(L_NXT); this.i64(t); this.e(OP.i64_eq);
       this.body.u8(OP.i32_const); link.linkedAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
       this.e(OP.i32_and);
       this.body.u8(OP.i32_const); link.insnsAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
       this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(0x4c /* i32.le_s */);
       this.e(OP.i32_and);
+      if (!same) { this.i32(e); this.mem(OP.i64_load, L.TLBE_EXEC_TAG); this.i64(vpn); this.e(OP.i64_eq); this.e(OP.i32_and); }
       this.e(OP.if, VOID);
-      this.get(L_CODE); this.i32(Number(t - start)); this.e(OP.i32_add);
+      if (same) { this.get(L_CODE); this.i32(Number(t - start)); this.e(OP.i32_add); }
+      else { this.i32(e); this.mem(OP.i32_load, L.TLBE_FRAME); this.i32(Number(t & 0xfffn)); this.e(OP.i32_add); }
       this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub);
       this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add);
       this.body.u8(0x12 /* return_call */); link.fnAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
