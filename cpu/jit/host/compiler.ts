@@ -1327,6 +1327,8 @@ export class JitCache {
   private readonly imports: WebAssembly.Imports;
   /** Block starts waiting to be translated and compiled together (JIT_PENDING). */
   private readonly pending = new Set<number>();
+  /** The core's threshold (jitSetup's hot), for the back-off after an eviction. */
+  hot = 1;
   /** The block starts of the batch being translated (compileBlock links among them). */
   private batchRips: ReadonlySet<bigint> = new Set();
   /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
@@ -1477,11 +1479,16 @@ export class JitCache {
       this.next = (this.next + 1) % this.capacity;
       const old = this.owner[i];
       if (old) {
-        // Evict: the core's entry for the old block (if it still names this slot) counts again.
+        // Evict: the core's entry for the old block (if it still names this slot) counts again,
+        // twice as long after each eviction (and stale finding: the entry's JB_STALE, as the core
+        // backs off code rewritten over and over), so hot code that does not fit in the cache
+        // settles into the interpreter instead of being recompiled at every turn.
         for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
           if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
+            const times = dv.getInt32(entry + L.JB_STALE, true) + 1;
+            dv.setInt32(entry + L.JB_STALE, times, true);
             dv.setInt32(entry + L.JB_SLOT, 0, true);
-            dv.setInt32(entry + L.JB_HITS, 0, true);
+            dv.setInt32(entry + L.JB_HITS, 1 - this.hot * 2 ** Math.min(times, 16), true);
           }
         }
         this.stats.evicted++;
