@@ -264,6 +264,8 @@ class BlockCompiler {
   code: Uint8Array = new Uint8Array(0);
   /** How far into the code any validation reaches (bytes): the block's bytes as cached. */
   checked = 0;
+  /** Whether later parts are checked apart (validatePart): not in a block that may loop. */
+  parts = false;
   /** Block starts compiled in the same module (the batch being flushed): direct links. */
   batch: ReadonlySet<bigint> = new Set();
   /** Constant rips this block chains to. */
@@ -304,6 +306,7 @@ class BlockCompiler {
    * bytes: instructions 0..k ran from bytes that were checked.
    */
   validatePart(k: number): void {
+    if (!this.parts) return;
     const from = Number(this.insns[k].next - this.start);
     let last = k + 1;
     while (last < this.insns.length - 1 && !isJcc(this.insns[last].op)) last++;
@@ -451,19 +454,21 @@ class BlockCompiler {
    * instruction k (nothing of it done yet) when the fast path does not apply.
    */
   translate(size: number, write: boolean, k: number, x: Insn): void {
-    if (size > 1) {
+    const crosses = (): void => {
       this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
-      this.open(OP.if); this.exit(x.rip, k, true); this.close();
-    }
+    };
     this.tlbEntry(L_A);
     this.mem(OP.i64_load, write ? L.TLBE_WRITE_TAG : L.TLBE_READ_TAG);
     this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne);
-    // A miss is filled here, as the interpreter would fill it, instead of leaving the block: two
-    // hot pages that share a TLB entry (the direct-mapped TLB: busybox gzip's stack and its
-    // prev[] table) would otherwise leave and re-enter the block at every access. What the fill
-    // refuses (unmapped, protection, copy-on-write, non-canonical) leaves before the instruction
-    // and the interpreter raises the fault or breaks the copy exactly as before.
+    if (size > 1) { crosses(); this.e(OP.i32_or); }
+    // One branch on the fast path. A miss is filled here, as the interpreter would fill it,
+    // instead of leaving the block: two hot pages that share a TLB entry (the direct-mapped TLB:
+    // busybox gzip's stack and its prev[] table) would otherwise leave and re-enter the block at
+    // every access. A page-crossing access, and what the fill refuses (unmapped, protection,
+    // copy-on-write, non-canonical), leave before the instruction, and the interpreter raises the
+    // fault or breaks the copy exactly as before.
     this.open(OP.if);
+    if (size > 1) { crosses(); this.open(OP.if); this.exit(x.rip, k, true); this.close(); }
     this.get(L_A); this.i32(write ? 1 : 0); this.body.u8(OP.call).uleb(F_TLB); this.e(OP.i32_eqz);
     this.open(OP.if); this.exit(x.rip, k, true); this.close();
     this.close();
@@ -1198,6 +1203,9 @@ export function linkBlocks(blocks: Array<{ rip: bigint; block: BlockCode }>): nu
 export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet<bigint> = new Set()): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
   c.code = code;
+  // A block that may branch back to its own start (a loop inside its function) checks all of its
+  // code on entry, as before: checking parts there would cost a test per Jcc per iteration.
+  c.parts = !insns.some((x) => (isJcc(x.op) || x.op === 0xeb || x.op === 0xe9) && BigInt.asUintN(64, x.next + x.imm) === c.start);
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
   c.body.u8(OP.loop, VOID); c.depth++;
@@ -1230,7 +1238,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   // Code validation on entry: the code up to and including the first Jcc (the rest is checked
   // part by part where the fall-through reaches it: validatePart).
   let first = 0;
-  while (first < n - 1 && !isJcc(insns[first].op)) first++;
+  while (first < n - 1 && (!c.parts || !isJcc(insns[first].op))) first++;
   pre.code = code;
   pre.codeDiffers(0, Number(insns[first].next - insns[0].rip));
   // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
