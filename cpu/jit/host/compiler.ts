@@ -1337,6 +1337,8 @@ export class JitCache {
   private readonly pending = new Set<number>();
   /** The core's threshold (jitSetup's hot), for the back-off after an eviction. */
   hot = 1;
+  /** WASL_JIT_LINKS=0: no direct links between the blocks of a batch (to measure what they bring). */
+  private readonly links = process.env.WASL_JIT_LINKS !== '0';
   /** The block starts of the batch being translated (compileBlock links among them). */
   private batchRips: ReadonlySet<bigint> = new Set();
   /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
@@ -1455,7 +1457,7 @@ export class JitCache {
   private flush(ripF: number, t0: bigint): number {
     const rips = [...this.pending];
     this.pending.clear();
-    this.batchRips = new Set(rips.map((r) => BigInt(r)));
+    this.batchRips = this.links ? new Set(rips.map((r) => BigInt(r))) : new Set();
     const dv = new DataView(this.memory.buffer);
     const entryOf = (rip: bigint): number | undefined => {
       const e = blockEntryAddr(rip);
