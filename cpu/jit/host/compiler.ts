@@ -467,9 +467,11 @@ class BlockCompiler {
     // every access. A page-crossing access, and what the fill refuses (unmapped, protection,
     // copy-on-write, non-canonical), leave before the instruction, and the interpreter raises the
     // fault or breaks the copy exactly as before.
+    // (One exit for both, to keep the code small: a crossing access fills its first page too,
+    // as the interpreter's access would.)
     this.open(OP.if);
-    if (size > 1) { crosses(); this.open(OP.if); this.exit(x.rip, k, true); this.close(); }
     this.get(L_A); this.i32(write ? 1 : 0); this.body.u8(OP.call).uleb(F_TLB); this.e(OP.i32_eqz);
+    if (size > 1) { crosses(); this.e(OP.i32_or); }
     this.open(OP.if); this.exit(x.rip, k, true); this.close();
     this.close();
     this.get(L_E); this.mem(OP.i32_load, L.TLBE_FRAME);
