@@ -1207,7 +1207,8 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   c.code = code;
   // A block that may branch back to its own start (a loop inside its function) checks all of its
   // code on entry, as before: checking parts there would cost a test per Jcc per iteration.
-  c.parts = !insns.some((x) => (isJcc(x.op) || x.op === 0xeb || x.op === 0xe9) && BigInt.asUintN(64, x.next + x.imm) === c.start);
+  // WASL_JIT_PARTS=0: every block checks all of its code on entry (to measure the parts).
+  c.parts = (typeof process === 'undefined' || process.env?.WASL_JIT_PARTS !== '0') && !insns.some((x) => (isJcc(x.op) || x.op === 0xeb || x.op === 0xe9) && BigInt.asUintN(64, x.next + x.imm) === c.start);
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
   c.body.u8(OP.loop, VOID); c.depth++;
