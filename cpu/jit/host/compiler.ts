@@ -266,8 +266,6 @@ class BlockCompiler {
   checked = 0;
   /** Whether later parts are checked apart (validatePart): not in a block that may loop. */
   parts = false;
-  /** Block starts compiled in the same module (the batch being flushed): direct links. */
-  batch: ReadonlySet<bigint> = new Set();
   /** Constant rips this block chains to. */
   targets = new Set<bigint>();
   /** Direct links emitted by chainEpilogue, filled in by JitCache.flush (linkBlocks). */
