@@ -14,7 +14,7 @@ import { jitEnabled, jitWarm, runJit } from './jit/blocks';
 export { tlbFlushAll, tlbFlushPage };
 export { ptNext } from './mmu/ptscan';
 export { jitSyscall } from './ops/system';
-export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift, jitProfile } from './jit/blocks';
+export { jitSetup, jitFlush, jitDecode, jitCond, jitGetCF, jitShift, jitTlb, jitStale, jitProfile } from './jit/blocks';
 
 /** RFLAGS with every lazily-owed flag computed (signal frames, tests): read flags only so. */
 export function rflags(): u64 { return materializeFlags(); }

@@ -120,6 +120,7 @@ export class Core {
     if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, d.slots);
     // Compiling every block on first sight (WASL_JIT_HOT=1, the oracle tests) starts at once too.
     this.exports.jitSetup(on, hot, hot <= 1 ? 0 : d.warm);
+    if (this.jit) this.jit.hot = Math.max(1, hot);
   }
 
   refreshViews(): void {

@@ -85,8 +85,10 @@ const IMPORTS: Array<[string, number[], number[]]> = [
   ['shift', [I32, I32, I64, I32], [I64]], // jitShift(op, size, v, count)
   ['flags', [], [I64]],                   // rflags(): materializes the lazy record
   ['syscall', [I64], [I32]],              // jitSyscall(next rip): 1 if the core answered it
+  ['tlb', [I64, I32], [I32]],             // jitTlb(address, write): fills the TLB entry, 0 if it may not
+  ['stale', [I64], []],                   // jitStale(block start): a later part of its code changed
 ];
-const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3, F_SYSCALL = 4;
+const F_COND = 0, F_GETCF = 1, F_SHIFT = 2, F_FLAGS = 3, F_SYSCALL = 4, F_TLB = 5, F_STALE = 6;
 
 // Locals: 0 code, 1 left (instructions this block may retire), 2 done (retired by the blocks
 // chained before it): the i32 params; then
@@ -98,8 +100,9 @@ const L_P = 25, L_E = 26, L_CNT = 27, L_RET = 28; // i32 host pointer, TLB entry
 const L_T2 = 29, L_T3 = 30, L_T4 = 31, L_FD2 = 32;   // i64 temporaries of the multiplies
 const L_V = 33;                                       // v128 temporary
 const L_NXT = 34;           // i64: rip of the block to chain to at the exit taken (0: none)
+const L_VAL = 35;           // i32: the code validated so far reaches past instruction L_VAL - 1
 const V128 = 0x7b;
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64]];
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64], [1, I32]];
 /** The block function's type: (code, left, done) -> retired | JIT_EARLY | JIT_STALE. */
 const BLOCK_PARAMS = [I32, I32, I32];
 
@@ -203,6 +206,9 @@ function sseForm(x: Insn): string | null {
   return null;
 }
 
+/** Jcc rel8 / rel32. */
+function isJcc(op: number): boolean { return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f); }
+
 /** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
 function byteOperand(op: number): boolean {
   if (op < 0x40) return (op & 7) <= 4 && !(op & 1);
@@ -250,7 +256,71 @@ class BlockCompiler {
    */
   patches: Array<{ at: number; what: 'codeLen' | 'longest'; k: number }> = [];
 
+  /**
+   * The block's code bytes (all of the decoded run) and where each part validated on its own
+   * begins: the code up to and including the first Jcc is checked on entry, the code after each
+   * Jcc (to the next one) where the fall-through reaches it (validatePart).
+   */
+  code: Uint8Array = new Uint8Array(0);
+  /** How far into the code any validation reaches (bytes): the block's bytes as cached. */
+  checked = 0;
+  /** Whether later parts are checked apart (validatePart): not in a block that may loop. */
+  parts = false;
+  /** Constant rips this block chains to. */
+  targets = new Set<bigint>();
+  /** Direct links emitted by chainEpilogue, filled in by JitCache.flush (linkBlocks). */
+  links: Link[] = [];
+
   constructor(readonly insns: Insn[], readonly start: bigint) {}
+
+  /**
+   * Pushes whether the code bytes [from, to) differ from the bytes compiled (i32): 8-byte loads,
+   * the last one overlapping backwards (into bytes already checked), byte loads for a short block.
+   */
+  codeDiffers(from: number, to: number): void {
+    const dv = new DataView(this.code.buffer, this.code.byteOffset, this.code.length);
+    const checks: Array<[number, number, bigint]> = []; // offset, size, value
+    if (to >= 8) {
+      for (let o = from; o < to; o += 8) {
+        const at = Math.min(o, to - 8);
+        checks.push([at, 8, dv.getBigUint64(at, true)]);
+      }
+    } else for (let o = from; o < to; o++) checks.push([o, 1, BigInt(this.code[o])]);
+    checks.forEach(([at, size, v], i) => {
+      this.get(L_CODE); this.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
+      this.i64(v); this.e(OP.i64_ne);
+      if (i > 0) this.e(OP.i32_or);
+    });
+    if (to > this.checked) this.checked = to;
+  }
+
+  /**
+   * After the Jcc at k, on its fall-through: checks the code of the instructions after it (to the
+   * next Jcc or the decoded run's end) before any of them runs, once per entry (not per
+   * iteration of a block that loops: L_VAL). A block's entry check used to cover all of its
+   * code; a block left early on the common path (a compare loop's mismatch exit) paid for the
+   * bytes it never ran at every entry. Changed bytes: the block is marked stale for the run
+   * loop (jitStale) and left before instruction k + 1, which the interpreter runs from the new
+   * bytes: instructions 0..k ran from bytes that were checked.
+   */
+  validatePart(k: number): void {
+    if (!this.parts) return;
+    const from = Number(this.insns[k].next - this.start);
+    let last = k + 1;
+    while (last < this.insns.length - 1 && !isJcc(this.insns[last].op)) last++;
+    if (last >= this.insns.length) return;
+    const to = Number(this.insns[last].next - this.start);
+    if (to <= from) return;
+    this.get(L_VAL); this.i32(k + 1); this.e(OP.i32_lt_u);
+    this.open(OP.if);
+    this.codeDiffers(from, to);
+    this.open(OP.if);
+    this.i64(this.start); this.body.u8(OP.call).uleb(F_STALE);
+    this.exit(this.insns[k].next, k + 1, true);
+    this.close();
+    this.i32(k + 1); this.set(L_VAL);
+    this.close();
+  }
 
   // -- emission helpers
   e(...xs: number[]): void { this.body.u8(...xs); }
@@ -341,6 +411,7 @@ class BlockCompiler {
    * the budget (compileBlock's epilogue), instead of returning to the run loop.
    */
   chain(rip: bigint | null, count: number): void {
+    if (rip !== null) this.targets.add(rip);
     if (rip === null) this.get(L_T0); else this.i64(rip);
     this.set(L_NXT);
     this.exit(rip, count, false);
@@ -381,12 +452,26 @@ class BlockCompiler {
    * instruction k (nothing of it done yet) when the fast path does not apply.
    */
   translate(size: number, write: boolean, k: number, x: Insn): void {
+    const crosses = (): void => {
+      this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
+    };
     this.tlbEntry(L_A);
     this.mem(OP.i64_load, write ? L.TLBE_WRITE_TAG : L.TLBE_READ_TAG);
     this.get(L_A); this.i64(12n); this.e(OP.i64_shr_u); this.e(OP.i64_ne);
-    this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.i32(0x1000 - size); this.e(OP.i32_gt_u);
-    this.e(OP.i32_or);
+    if (size > 1) { crosses(); this.e(OP.i32_or); }
+    // One branch on the fast path. A miss is filled here, as the interpreter would fill it,
+    // instead of leaving the block: two hot pages that share a TLB entry (the direct-mapped TLB:
+    // busybox gzip's stack and its prev[] table) would otherwise leave and re-enter the block at
+    // every access. A page-crossing access, and what the fill refuses (unmapped, protection,
+    // copy-on-write, non-canonical), leave before the instruction, and the interpreter raises the
+    // fault or breaks the copy exactly as before.
+    // (One exit for both, to keep the code small: a crossing access fills its first page too,
+    // as the interpreter's access would.)
+    this.open(OP.if);
+    this.get(L_A); this.i32(write ? 1 : 0); this.body.u8(OP.call).uleb(F_TLB); this.e(OP.i32_eqz);
+    if (size > 1) { crosses(); this.e(OP.i32_or); }
     this.open(OP.if); this.exit(x.rip, k, true); this.close();
+    this.close();
     this.get(L_E); this.mem(OP.i32_load, L.TLBE_FRAME);
     this.get(L_A); this.e(OP.i32_wrap_i64); this.i32(0xfff); this.e(OP.i32_and); this.e(OP.i32_add);
     this.set(L_P);
@@ -651,10 +736,42 @@ class BlockCompiler {
    * and its page is executable in the TLB (what the run loop checks before a call), tail-call
    * it with the count so far; otherwise fall out (the caller returns to the run loop).
    */
-  chainEpilogue(): void {
+  chainEpilogue(start = 0n, targets: Iterable<bigint> = [], batch: ReadonlySet<bigint> = new Set()): void {
     const ret = (): void => { this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add); this.e(OP.return); };
     const ifNot = (): void => { this.e(OP.if, VOID); ret(); this.e(OP.end); };
     this.get(L_NXT); this.e(OP.i64_eqz); ifNot();
+    // Direct links: a target compiled in the same module is called by its function index,
+    // without the block-table lookup or call_indirect. On this block's own page no TLB check
+    // either: the page is the one this block was entered on (its exec tag was checked then, and
+    // nothing a block does unmaps code), so the target's code address is this block's plus the
+    // distance.
+    // The target still checks its bytes on entry. Its longest path must fit in what is left of
+    // the budget, as for any chain. Whether the target was compiled, its function index and its
+    // longest path are known only once the whole batch is translated: 5-byte placeholders
+    // (linked 0/1, insns, index) that JitCache fills (linkBlocks); unlinked, the branch is dead.
+    for (const t of targets) {
+      if (!batch.has(t)) continue;
+      const link: Link = { target: t, linkedAt: 0, insnsAt: 0, fnAt: 0 };
+      // A target on another page: its TLB entry (a constant address: the vpn is a constant) must
+      // allow execution, as for any chain; its code address comes from that entry's frame.
+      const vpn = t >> 12n, same = vpn === start >> 12n;
+      const e = tlbEntryAddr(vpn);
+      this.get(L_NXT); this.i64(t); this.e(OP.i64_eq);
+      this.body.u8(OP.i32_const); link.linkedAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+      this.e(OP.i32_and);
+      this.body.u8(OP.i32_const); link.insnsAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+      this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(0x4c /* i32.le_s */);
+      this.e(OP.i32_and);
+      if (!same) { this.i32(e); this.mem(OP.i64_load, L.TLBE_EXEC_TAG); this.i64(vpn); this.e(OP.i64_eq); this.e(OP.i32_and); }
+      this.e(OP.if, VOID);
+      if (same) { this.get(L_CODE); this.i32(Number(t - start)); this.e(OP.i32_add); }
+      else { this.i32(e); this.mem(OP.i32_load, L.TLBE_FRAME); this.i32(Number(t & 0xfffn)); this.e(OP.i32_add); }
+      this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub);
+      this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add);
+      this.body.u8(0x12 /* return_call */); link.fnAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
+      this.e(OP.end);
+      this.links.push(link);
+    }
     // The two-way set (blocks.ts blockSet): JIT_BLOCKS + ((rip ^ rip >> 10) & (ENTRIES/2 - 1)) * 2 * SIZE
     this.get(L_NXT); this.get(L_NXT); this.i64(10n); this.e(OP.i64_shr_u); this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
     this.i32(L.JIT_BLOCK_ENTRIES / 2 - 1); this.e(OP.i32_and); this.i32(2 * L.JIT_BLOCK_SIZE); this.e(0x6c /* i32.mul */);
@@ -723,6 +840,7 @@ class BlockCompiler {
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       this.cond(op & 0xf);
       this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
+      this.validatePart(k);
       return 'next';
     }
     if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
@@ -1041,6 +1159,40 @@ export interface BlockCode {
   body: number[];
   insns: number;
   codeLen: number;
+  /** The code bytes the block checks (its own, and up to the next Jcc after its last one). */
+  checkLen: number;
+  /** Direct links to blocks of the same batch, to fill in once the batch is translated. */
+  links: Link[];
+}
+
+/** A direct link's placeholders (offsets in the function body): see chainEpilogue. */
+export interface Link { target: bigint; linkedAt: number; insnsAt: number; fnAt: number }
+
+/** Fills a 5-byte LEB128 placeholder (unsigned, or signed and positive below 2^31). */
+function patch5(b: number[], at: number, v: number): void {
+  b[at] = (v & 0x7f) | 0x80; b[at + 1] = ((v >>> 7) & 0x7f) | 0x80; b[at + 2] = ((v >>> 14) & 0x7f) | 0x80;
+  b[at + 3] = ((v >>> 21) & 0x7f) | 0x80; b[at + 4] = (v >>> 28) & 0x07;
+}
+
+/**
+ * Fills in the direct links of a batch's blocks (in module order): a link to a block of the
+ * batch gets its function index and longest path; a link to one that was not compiled stays
+ * dead (linked 0), with the block's own index so the code validates. Returns the links made.
+ */
+export function linkBlocks(blocks: Array<{ rip: bigint; block: BlockCode }>): number {
+  const index = new Map<bigint, number>();
+  blocks.forEach(({ rip }, i) => index.set(rip, i));
+  let made = 0;
+  blocks.forEach(({ block }, i) => {
+    for (const l of block.links) {
+      const j = index.get(l.target);
+      patch5(block.body, l.linkedAt, j === undefined ? 0 : 1);
+      patch5(block.body, l.insnsAt, j === undefined ? 0 : blocks[j].block.insns);
+      patch5(block.body, l.fnAt, IMPORTS.length + (j ?? i));
+      if (j !== undefined) made++;
+    }
+  });
+  return made;
 }
 
 /**
@@ -1048,8 +1200,13 @@ export interface BlockCode {
  * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
  * instruction does not translate. buildModule puts one or more of them in a module.
  */
-export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null {
+export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet<bigint> = new Set()): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
+  c.code = code;
+  // A block that may branch back to its own start (a loop inside its function) checks all of its
+  // code on entry, as before: checking parts there would cost a test per Jcc per iteration.
+  // WASL_JIT_PARTS=0: every block checks all of its code on entry (to measure the parts).
+  c.parts = (typeof process === 'undefined' || process.env?.WASL_JIT_PARTS !== '0') && !insns.some((x) => (isJcc(x.op) || x.op === 0xeb || x.op === 0xe9) && BigInt.asUintN(64, x.next + x.imm) === c.start);
   // The exit block (result i32) and the loop just inside it.
   c.depth = 1;
   c.body.u8(OP.loop, VOID); c.depth++;
@@ -1079,25 +1236,18 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   for (const [cnt, t] of LOCAL_DECLS) locals.uleb(cnt).u8(t);
   f.b.push(...locals.b);
   const pre = new BlockCompiler(insns, 0n);
-  // Code validation: 8 bytes at a time; the last word overlaps backwards, short blocks use 1-byte loads.
-  const dv = new DataView(code.buffer, code.byteOffset, codeLen);
-  const checks: Array<[number, number, bigint]> = []; // offset, size, value
-  if (codeLen >= 8) {
-    for (let o = 0; o < codeLen; o += 8) {
-      const at = Math.min(o, codeLen - 8);
-      checks.push([at, 8, dv.getBigUint64(at, true)]);
-    }
-  } else for (let o = 0; o < codeLen; o++) checks.push([o, 1, BigInt(code[o])]);
-  for (const [at, size, v] of checks) {
-    pre.get(L_CODE); pre.mem(size === 8 ? OP.i64_load : OP.i64_load8_u, at);
-    pre.i64(v); pre.e(OP.i64_ne);
-    // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
-    // both leave it so already) for the run loop to recount it, whoever entered it.
-    pre.e(OP.if, VOID);
-    pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
-    pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
-    pre.e(OP.end);
-  }
+  // Code validation on entry: the code up to and including the first Jcc (the rest is checked
+  // part by part where the fall-through reaches it: validatePart).
+  let first = 0;
+  while (first < n - 1 && (!c.parts || !isJcc(insns[first].op))) first++;
+  pre.code = code;
+  pre.codeDiffers(0, Number(insns[first].next - insns[0].rip));
+  // Stale, nothing retired: rip is made this block's start (the run loop and a chaining exit
+  // both leave it so already) for the run loop to recount it, whoever entered it.
+  pre.e(OP.if, VOID);
+  pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
+  pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
+  pre.e(OP.end);
   for (const r of c.used) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
   f.b.push(...pre.body.b);
   f.u8(OP.block, I32);
@@ -1106,12 +1256,13 @@ export function compileBlock(insns: Insn[], code: Uint8Array): BlockCode | null 
   const post = new BlockCompiler(insns, 0n);
   post.set(L_RET);
   for (const r of c.written) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
-  post.chainEpilogue();
+  post.chainEpilogue(insns[0].rip, c.targets, batch);
   post.get(L_DONE); post.get(L_RET); post.e(OP.i32_add);
+  const links = post.links.map((l) => ({ ...l, linkedAt: l.linkedAt + f.b.length, insnsAt: l.insnsAt + f.b.length, fnAt: l.fnAt + f.b.length }));
   f.b.push(...post.body.b);
   f.u8(OP.end);
 
-  return { body: f.b, insns: n, codeLen };
+  return { body: f.b, insns: n, codeLen, checkLen: Math.max(codeLen, c.checked, pre.checked), links };
 }
 
 /**
@@ -1153,11 +1304,16 @@ export interface JitCoreExports {
   jitShift(op: number, size: number, v: bigint, count: number): bigint;
   rflags(): bigint;
   jitSyscall(next: bigint): number;
+  jitTlb(va: bigint, write: number): number;
+  jitStale(rip: bigint): void;
   jitProfile(i: number): bigint;
 }
 
 export interface JitStats {
-  compiled: number; modules: number; emitNs: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
+  compiled: number; modules: number;
+  /** Direct links made between blocks of one module (chainEpilogue). */
+  linked: number;
+  emitNs: number; reused: number; failed: number; evicted: number; errors: number; compileNs: number;
   /** Blocks refused, by the opcode (map << 8 | byte, hex) of their first instruction. */
   refused: Record<string, number>;
 }
@@ -1171,7 +1327,7 @@ export interface JitStats {
 export const JIT_BATCH = 16;
 
 export class JitCache {
-  readonly stats: JitStats = { compiled: 0, modules: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
+  readonly stats: JitStats = { compiled: 0, modules: 0, linked: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
   private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
@@ -1180,6 +1336,12 @@ export class JitCache {
   private readonly imports: WebAssembly.Imports;
   /** Block starts waiting to be translated and compiled together (JIT_PENDING). */
   private readonly pending = new Set<number>();
+  /** The core's threshold (jitSetup's hot), for the back-off after an eviction. */
+  hot = 1;
+  /** WASL_JIT_LINKS=0: no direct links between the blocks of a batch (to measure what they bring). */
+  private readonly links = process.env.WASL_JIT_LINKS !== '0';
+  /** The block starts of the batch being translated (compileBlock links among them). */
+  private batchRips: ReadonlySet<bigint> = new Set();
   /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
   private readonly batch: number;
 
@@ -1192,7 +1354,7 @@ export class JitCache {
     if (process.env.WASL_JIT_STATS) ex.jitProfile(-1);
     this.imports = {
       env: { memory, table: ex.table },
-      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags, syscall: ex.jitSyscall },
+      core: { cond: ex.jitCond, getcf: ex.jitGetCF, shift: ex.jitShift, flags: ex.rflags, syscall: ex.jitSyscall, tlb: ex.jitTlb, stale: ex.jitStale },
     };
   }
 
@@ -1213,7 +1375,7 @@ export class JitCache {
     const top = Object.entries(ops).sort((a, b) => b[1] - a[1]).slice(0, 16)
       .map(([op, n]) => `${op}:${(100 * n / taken).toFixed(1)}%`).join(' ');
     return `${JSON.stringify(this.stats)}\nwasl: jit insns compiled ${p(0)} interpreted ${p(1)} ` +
-      `block entries ${p(2)}; interpreted opcodes (sampled): ${top}`;
+      `block entries ${p(2)} tlb fills ${p(-2)}; interpreted opcodes (sampled): ${top}`;
   }
 
   /**
@@ -1275,7 +1437,7 @@ export class JitCache {
     if (n > 0 && dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) === vpn) {
       const host = dv.getUint32(e + L.TLBE_FRAME, true) + Number(rip & 0xfffn);
       code = u8.slice(host, host + Number(insns[n - 1].next - rip));
-      block = compileBlock(insns, code);
+      block = compileBlock(insns, code, this.batchRips);
     }
     this.stats.emitNs += Number(process.hrtime.bigint() - t0);
     if (!block) {
@@ -1284,7 +1446,7 @@ export class JitCache {
       this.stats.refused[op] = (this.stats.refused[op] ?? 0) + 1;
       return null;
     }
-    return { code: code.slice(0, block.codeLen), block };
+    return { code: code.slice(0, block.checkLen), block };
   }
 
   /**
@@ -1296,6 +1458,7 @@ export class JitCache {
   private flush(ripF: number, t0: bigint): number {
     const rips = [...this.pending];
     this.pending.clear();
+    this.batchRips = this.links ? new Set(rips.map((r) => BigInt(r))) : new Set();
     const dv = new DataView(this.memory.buffer);
     const entryOf = (rip: bigint): number | undefined => {
       const e = blockEntryAddr(rip);
@@ -1319,6 +1482,7 @@ export class JitCache {
     // (The block asking was just found executable by the core, so it is not absent; if it were,
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
+    this.stats.linked += linkBlocks(blocks);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
     this.stats.modules++;
     blocks.forEach(({ rip, code, block }, k) => {
@@ -1326,11 +1490,16 @@ export class JitCache {
       this.next = (this.next + 1) % this.capacity;
       const old = this.owner[i];
       if (old) {
-        // Evict: the core's entry for the old block (if it still names this slot) counts again.
+        // Evict: the core's entry for the old block (if it still names this slot) counts again,
+        // twice as long after each eviction (and stale finding: the entry's JB_STALE, as the core
+        // backs off code rewritten over and over), so hot code that does not fit in the cache
+        // settles into the interpreter instead of being recompiled at every turn.
         for (const entry of [old.entry, old.entry + L.JIT_BLOCK_SIZE]) {
           if (dv.getBigUint64(entry + L.JB_RIP, true) === old.rip && dv.getInt32(entry + L.JB_SLOT, true) === this.base + i) {
+            const times = dv.getInt32(entry + L.JB_STALE, true) + 1;
+            dv.setInt32(entry + L.JB_STALE, times, true);
             dv.setInt32(entry + L.JB_SLOT, 0, true);
-            dv.setInt32(entry + L.JB_HITS, 0, true);
+            dv.setInt32(entry + L.JB_HITS, 1 - this.hot * 2 ** Math.min(times, 16), true);
           }
         }
         this.stats.evicted++;
