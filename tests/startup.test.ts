@@ -7,27 +7,27 @@ import { join } from 'node:path';
 import { ROOT } from './support/build.js';
 import { vdsoImage } from '../elf-loader/vdso.js';
 
-/** The sections of a wasm module: id, and for custom sections the name; `body` without the name. */
-function sections(wasm: Uint8Array): Array<{ id: number; name?: string; body: Uint8Array }> {
-  let p = 8;
-  const leb = () => { let r = 0, s = 0, b; do { b = wasm[p++]; r += (b & 0x7f) * 2 ** s; s += 7; } while (b & 0x80); return r; };
-  const out: Array<{ id: number; name?: string; body: Uint8Array }> = [];
-  while (p < wasm.length) {
-    const id = wasm[p++], len = leb(), end = p + len;
-    if (id === 0) {
-      const n = leb();
-      const name = Buffer.from(wasm.subarray(p, p + n)).toString('latin1');
-      out.push({ id, name, body: wasm.subarray(p + n, end) });
-    } else out.push({ id, body: wasm.subarray(p, end) });
-    p = end;
-  }
-  return out;
-}
-
+/** An unsigned LEB128 at b[at.p], which it moves past. */
 function leb(b: Uint8Array, at: { p: number }): number {
   let r = 0, s = 0, x;
   do { x = b[at.p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
   return r;
+}
+
+/** The sections of a wasm module: id, and for custom sections the name; `body` without the name. */
+function sections(wasm: Uint8Array): Array<{ id: number; name?: string; body: Uint8Array }> {
+  const at = { p: 8 };
+  const out: Array<{ id: number; name?: string; body: Uint8Array }> = [];
+  while (at.p < wasm.length) {
+    const id = wasm[at.p++], len = leb(wasm, at), end = at.p + len;
+    if (id === 0) {
+      const n = leb(wasm, at);
+      const name = Buffer.from(wasm.subarray(at.p, at.p + n)).toString('latin1');
+      out.push({ id, name, body: wasm.subarray(at.p + n, end) });
+    } else out.push({ id, body: wasm.subarray(at.p, end) });
+    at.p = end;
+  }
+  return out;
 }
 
 describe('start-up build steps', () => {

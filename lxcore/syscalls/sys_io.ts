@@ -147,8 +147,9 @@ export function iovecs(t: Task, iov: number, cnt: number): Array<[number, number
 
 export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
   const f = writable(t, fd | 0);
-  if (f.writeUnread) return writeUnread(f, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
-  const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
+  const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
+  if (f.writeUnread) return writeUnread(f, parts);
+  const data = gather(t, parts);
   if (data.length === 0) return 0;
   return written(t, f, writeOut(t, f, data));
 }
@@ -218,8 +219,9 @@ export function sysPwritev(t: Task, fd: number, iov: number, cnt: number, pos: n
   const f = t.process.fds.get(fd | 0);
   if (!positional(f)) fail(ESPIPE);
   writable(t, fd | 0);
-  if (f.writeUnread) return writeUnread(f, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
-  const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
+  const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
+  if (f.writeUnread) return writeUnread(f, parts);
+  const data = gather(t, parts);
   if (data.length === 0) return 0;
   return written(t, f, f.pwrite(data, pos)) as number;
 }
