@@ -43,7 +43,7 @@ function lazyBuiltin<T extends object>(name: string): T {
 }
 
 export const fs = builtin<typeof NodeFs>('node:fs');
-export const os = builtin<typeof NodeOs>('node:os');
+export const os = lazyBuiltin<typeof NodeOs>('node:os');
 export const path = builtin<typeof NodePath>('node:path');
 export const url = builtin<typeof NodeUrl>('node:url');
 export const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');

@@ -37,17 +37,24 @@ if (output.length !== 1) throw new Error(`bundle-cli: expected one chunk, rolldo
 // objects that load their module at the first property read (`default` is the module itself,
 // as rolldown's __toESM makes it for a namespace import). Named imports are read as properties
 // at each use (`(0, node_x.f)(...)`), so nothing is read before it is used.
-const EAGER = new Set(['fs', 'path', 'url', 'util', 'os', 'module']);
-let code = output[0].code.replace(/^let (node_\w+) = require\("node:([\w/]+)"\);\n(?:\1 = __toESM\(\1, 1\);\n)?/gm, (all, v, name) => {
-  if (EAGER.has(name)) return all;
-  return `let ${v} = __lazyBuiltin("node:${name}");\n`;
+const EAGER = new Set(['fs', 'path', 'url', 'util', 'module']);
+// rolldown's __toESM copies a module into a namespace object, one bound getter per property:
+// for node:fs and node:os ~1 ms of every start-up. A builtin's namespace is the module itself with
+// `default` added, so an object whose prototype is the module reads the same (named imports are
+// property reads at each use).
+let code = output[0].code.replace(/^let (node_\w+) = require\("node:([\w/]+)"\);\n(\1 = __toESM\(\1, 1\);\n)?/gm, (all, v, name, esm) => {
+  if (!EAGER.has(name)) return `let ${v} = __lazyBuiltin("node:${name}");\n`;
+  return esm ? `let ${v} = __builtinNamespace(require("node:${name}"));\n` : all;
 });
 // cli/launch.ts gives the bundle process.getBuiltinModule as its `require`: anything else must be
 // inlined here, so a require of another kind (a dependency loading a file at run time) stops the build.
 for (const [, id] of code.matchAll(/\brequire\("([^"]+)"\)/g)) {
   if (!isBuiltin(id)) throw new Error(`bundle-cli: the bundle requires "${id}", which is not one of Node's modules`);
 }
-const LAZY_BUILTIN = `function __lazyBuiltin(name) {
+const LAZY_BUILTIN = `function __builtinNamespace(m) {
+  return Object.create(m, { default: { value: m, enumerable: true } });
+}
+function __lazyBuiltin(name) {
   let m;
   const load = () => (m ??= require(name));
   return new Proxy({}, { get: (_t, key) => key === 'default' ? load() : Reflect.get(load(), key), has: (_t, key) => key in load() });

@@ -1,7 +1,7 @@
 // Syscalls whose arguments strace prints by another argument's value (clone, fcntl, ioctl, futex,
 // arch_prctl, prctl, mremap, mknod) and the memory-mapping value printers. Each decoder turns
 // the raw registers into the items of the printed argument list.
-import { nameOf, nameTable } from '../abi/xlat.js';
+import { nameOf, nameTable, type NameTable } from '../abi/xlat.js';
 import { MAP_32BIT, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE,
   MAP_GROWSDOWN, MAP_HUGETLB, MAP_LOCKED, MAP_NONBLOCK, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE,
   MAP_SHARED, MAP_SHARED_VALIDATE, MAP_STACK, MAP_SYNC, MAP_TYPE, MREMAP_DONTUNMAP, MREMAP_FIXED,
@@ -61,9 +61,15 @@ const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4, MCL_CURRENT = 1, MCL_FUTURE 
 const msyncNames = nameTable({ MS_ASYNC, MS_INVALIDATE, MS_SYNC });
 const mlockallNames = nameTable({ MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT });
 const mlock2Names = nameTable({ MLOCK_ONFAULT });
-/** Every MADV_* abi/mman.ts defines. */
-const madviseNames = nameTable(Object.fromEntries(
-  Object.entries(mman).filter(([k, v]) => k.startsWith('MADV_') && typeof v === 'number')) as Record<string, number>);
+/**
+ * Every MADV_* abi/mman.ts defines, found at the first use: enumerating the module's namespace
+ * calls one bundled getter per export, which every start-up paid for (issue #11).
+ */
+let madvisePairs: NameTable | undefined;
+const madviseNames: NameTable = {
+  [Symbol.iterator]: () => (madvisePairs ??= nameTable(Object.fromEntries(
+    Object.entries(mman).filter(([k, v]) => k.startsWith('MADV_') && typeof v === 'number')) as Record<string, number>))[Symbol.iterator](),
+};
 
 export const prot = (v: bigint): string => flags(u32(v), protNames, 'PROT_???', 'PROT_NONE');
 export const mremapFlags = (v: bigint): string => flags(u32(v), mremapFlagNames, 'MREMAP_???');
