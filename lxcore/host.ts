@@ -45,6 +45,16 @@ function lazyBuiltin<T extends object>(name: string): T {
 export const fs = builtin<typeof NodeFs>('node:fs');
 export const os = lazyBuiltin<typeof NodeOs>('node:os');
 export const path = builtin<typeof NodePath>('node:path');
+/**
+ * A host path's canonical form: realpath(3) in one call where the host has it (Node's
+ * realpathSync.native). fs.realpathSync walks the path in JavaScript, an lstat per component:
+ * ~0.2 ms against 0.02 for the first program of every run (issue #11). Same answers and errors
+ * on Linux; a host without the native form (the browser's memfs) keeps its own.
+ */
+export function realpathHost(p: string): string {
+  const native = fs.realpathSync.native as ((p: string) => string) | undefined;
+  return native ? native(p) : fs.realpathSync(p);
+}
 export const url = builtin<typeof NodeUrl>('node:url');
 export const crypto = lazyBuiltin<typeof NodeCrypto>('node:crypto');
 export const net = lazyBuiltin<typeof NodeNet>('node:net');

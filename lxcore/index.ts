@@ -3,7 +3,7 @@
 //
 //   const status = await runProgram('./hello', { argv: ['hello', 'world'] });
 
-import { fs, path } from './host.js';
+import { fs, path, realpathHost } from './host.js';
 import { Kernel, KernelOptions } from './kernel/kernel.js';
 import { FdTable } from './vfs/file.js';
 import { HostFile } from './fs/hostfile.js';
@@ -95,7 +95,7 @@ interface ProgramFile { image: Uint8Array; exe: string; identity?: { dev: number
 /** Reads a host file as a program (ENOENT/EACCES as the host says). */
 function readHostProgram(path: string, named: string): ProgramFile {
   try {
-    return { image: fs.readFileSync(path), exe: fs.realpathSync(path) };
+    return { image: fs.readFileSync(path), exe: realpathHost(path) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LinuxError(code === 'EACCES' ? EACCES : ENOENT, `${named}: ${code}`);

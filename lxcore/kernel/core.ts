@@ -110,17 +110,34 @@ export class Core {
     this.setJit(d.on, d.hot);
   }
 
-  /** The compiler tier's code cache, once the tier has been switched on. */
-  jit: JitCache | undefined;
+  private jitCache: JitCache | undefined;
+  private jitWanted = false;
+  private jitHot = 1;
+
+  /**
+   * The compiler tier's code cache, once the tier has been switched on. It is made at the first
+   * compile (or the first look at it), not with the core: growing the function table by its 4096
+   * slots was ~0.3 ms of every start-up, and a short run never compiles (issue #11).
+   */
+  get jit(): JitCache | undefined {
+    if (!this.jitCache && this.jitWanted) {
+      this.jitCache = new JitCache(this.exports as unknown as JitCoreExports, this.memory, jitDefaults().slots);
+      this.jitCache.hot = this.jitHot;
+    }
+    return this.jitCache;
+  }
 
   /** Switches the compiler tier on or off (--no-jit); either way the block table starts empty. */
   setJit(on: boolean, hot?: number): void {
     const d = jitDefaults();
     hot ??= d.hot;
-    if (on && !this.jit) this.jit = new JitCache(this.exports as unknown as JitCoreExports, this.memory, d.slots);
+    if (on) this.jitWanted = true;
     // Compiling every block on first sight (WASL_JIT_HOT=1, the oracle tests) starts at once too.
     this.exports.jitSetup(on, hot, hot <= 1 ? 0 : d.warm);
-    if (this.jit) this.jit.hot = Math.max(1, hot);
+    this.jitHot = Math.max(1, hot);
+    if (this.jitCache) this.jitCache.hot = this.jitHot;
+    // WASL_JIT_STATS counts from the start: the cache switches the core's profile on when made.
+    if (on && process.env.WASL_JIT_STATS) void this.jit;
   }
 
   refreshViews(): void {

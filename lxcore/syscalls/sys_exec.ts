@@ -8,7 +8,7 @@
 // Linux fails on only after that point: kernel/exec.ts returns it as `fatal`, exec goes ahead
 // and the process dies of SIGSEGV).
 
-import { fs } from '../host.js';
+import { fs, realpathHost } from '../host.js';
 import { fail, EACCES, E2BIG, EINVAL, ELOOP, ENOENT, ENOEXEC } from '../abi/errno.js';
 import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
@@ -105,7 +105,7 @@ function fileOfDescription(t: Task, f: unknown): ExecFile {
   const st = host(() => fs.fstatSync(f.hostFd));
   if (!st.isFile()) fail(EACCES);
   let exe = f.path;
-  try { exe = fs.realpathSync(f.path); } catch { /* unlinked or renamed: keep the name it had */ }
+  try { exe = realpathHost(f.path); } catch { /* unlinked or renamed: keep the name it had */ }
   return { data: host(() => readHostFd(f.hostFd)), exe, dev: st.dev, ino: BigInt(st.ino),
     attrs: { mode: st.mode, uid: st.uid, gid: st.gid }, nosuid: (st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(exe) };
 }
@@ -154,7 +154,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
   const data = host(() => new Uint8Array(fs.readFileSync(r.host)));
   // In a namespace (a drvfs file) the walk has resolved every symlink: the guest path is the
   // canonical one, and the host's path must not show in /proc/PID/exe or /proc/PID/maps.
-  return { data, exe: r.path ?? host(() => fs.realpathSync(r.host)), dev: st.dev, ino: BigInt(st.ino),
+  return { data, exe: r.path ?? host(() => realpathHost(r.host)), dev: st.dev, ino: BigInt(st.ino),
     attrs: { mode: st.mode, uid: st.uid, gid: st.gid },
     nosuid: ((r.mount?.flags ?? 0) & MS_NOSUID) !== 0 || ((st.mode & (S_ISUID | S_ISGID)) !== 0 && hostNosuid(r.host)) };
 }
@@ -166,7 +166,7 @@ function openExec(t: Task, dirfd: number, path: string, flags: number): ExecFile
 function hostNosuid(path: string): boolean {
   let real: string, info: string;
   try {
-    real = fs.realpathSync(path);
+    real = realpathHost(path);
     info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   } catch { return false; }
   const unescape = (f: string) => f.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));

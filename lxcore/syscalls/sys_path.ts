@@ -3,7 +3,7 @@
 // everything else to the host passthrough at / (qemu-user's default view). The VFS of issue #5
 // (mount table, volfs, drvfs) replaces this two-way split; see docs/compat.md.
 
-import { fs } from '../host.js';
+import { fs, realpathHost } from '../host.js';
 import { fail, EACCES, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, EROFS } from '../abi/errno.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE,
@@ -543,7 +543,7 @@ export function sysChdir(t: Task, pathAddr: number): number {
     if (!st.isDirectory()) fail(ENOTDIR);
     if (r.vfsDentry) mayExec(credsOf(t), r.vfsDentry.inode.attrs()); // drvfs: the guest's rights
     // Inside a namespace the cwd is the guest's path; on the plain passthrough the host's.
-    t.process.cwd = r.path ?? host(() => fs.realpathSync(r.host));
+    t.process.cwd = r.path ?? host(() => realpathHost(r.host));
   } else if ('dentry' in r) {
     if (!r.dentry.isDir) fail(ENOTDIR);
     mayExec(credsOf(t), r.dentry.inode.attrs());

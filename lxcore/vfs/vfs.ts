@@ -4,7 +4,7 @@
 // over the host root or over volfs). Synthetic /proc, /dev and /sys stay in front
 // of it (lxcore/syscalls/sys_path.ts) until they become VFS filesystems themselves.
 
-import { fs, os } from '../host.js';
+import { fs, os, realpathHost } from '../host.js';
 import { Filesystem } from './api.js';
 import {
   Namespace, Dentry, Mount, WalkContext, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE,
@@ -102,7 +102,7 @@ export class Vfs {
   mountDrvfs(m: MountSpec): void {
     if (!fs.existsSync(m.host) || !fs.statSync(m.host).isDirectory()) throw new LinuxError(ENOENT, `--mount: host directory ${m.host} not found`);
     const at = this.mkdirs(this.rootContext(), m.guest);
-    const d = new Drvfs(fs, fs.realpathSync(m.host), { uid: this.uid, gid: this.gid, ...m.options });
+    const d = new Drvfs(fs, realpathHost(m.host), { uid: this.uid, gid: this.gid, ...m.options });
     this.ns.mount(d, at, (m.options.ro ? MS_RDONLY : 0) | MS_RELATIME, m.host);
   }
 
@@ -193,7 +193,7 @@ export class Vfs {
       if (!source) fail(EINVAL);
       const o = parseDrvfsOptions(data);
       let real: string;
-      try { real = fs.realpathSync(source); } catch { return fail(ENOENT); }
+      try { real = realpathHost(source); } catch { return fail(ENOENT); }
       fs_ = new Drvfs(fs, real, { uid: 0, gid: 0, ...o });
       if (o.ro) mnt |= MS_RDONLY;
     } else {
