@@ -96,4 +96,18 @@ const hello = root + 'examples/bin/hello';
 if (existsSync(hello)) {
   const r = spawnSync(process.execPath, [launcherCjs, hello], { env: { ...process.env, WASL_CODE_CACHE: 'write' }, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0 || !existsSync(cache)) console.log(`bundle-cli: no code cache made (hello exited ${r.status}); the first run makes it`);
+  // The profile for the core's compilation hints: the functions V8 compiles while a static hello
+  // runs (its trace prints each one; --trace-wasm-compilation-times is V8's own flag, so the
+  // code cache is left alone). Marked eager, they are compiled in the background with the big
+  // ones, none lazily on the main thread at its first call. Only on V8 11 (Node 20), where the
+  // launcher sets the flag that makes V8 read the hints.
+  if (process.versions.v8.startsWith('11.')) {
+    const t = spawnSync(process.execPath, ['--trace-wasm-compilation-times', launcherCjs, hello], { env: { ...process.env, WASL_CODE_CACHE: 'off' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'latin1' });
+    const used = [...new Set([...t.stdout.matchAll(/^Compiled function [^#\s]*#(\d+) using Liftoff/gm)].map((m) => Number(m[1])))];
+    if (t.status !== 0 || used.length === 0) console.log(`bundle-cli: no compile profile of the core (hello exited ${t.status}); size hints only`);
+    else {
+      const h = spawnSync(process.execPath, [root + 'tools/core-hints.mjs', root + 'dist/cpu/core.wasm', `--eager=${used.sort((a, b) => a - b).join(',')}`], { stdio: 'inherit' });
+      if (h.status !== 0) throw new Error('bundle-cli: tools/core-hints.mjs failed');
+    }
+  }
 }
