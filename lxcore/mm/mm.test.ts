@@ -60,3 +60,28 @@ it('a forked child discarding its whole address space leaves the parent\'s frame
   expect(Array.from(parent.read(priv + 4096, 2))).toEqual([7, 7]);
   expect(new TextDecoder().decode(parent.read(shared, 6))).toBe('shared');
 });
+
+it('readCString reads a string where it lies: within a page, across pages (a UTF-8 character split by the edge), up to max, and EFAULT at an unreadable page', () => {
+  const core = new Core();
+  const frames = new FrameAllocator(core);
+  const mm = new AddressSpace(core, frames, new FrameRefs());
+  const a = mm.mapAnonymous(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+  const enc = new TextEncoder();
+  mm.poke(a + 100, enc.encode('/etc/passwd\0'));
+  expect(mm.readCString(a + 100)).toBe('/etc/passwd');
+  expect(mm.readCString(a + 100, 4)).toBeNull(); // no NUL within max bytes
+  // "é" (C3 A9) split by the page edge, the rest and the NUL on the next page.
+  const s = 'x'.repeat(10) + 'é' + 'tail';
+  const bytes = enc.encode(s + '\0');
+  const at = a + 4096 - 11;
+  mm.poke(at, bytes);
+  expect(mm.readCString(at)).toBe(s);
+  expect(mm.readCString(at, bytes.length - 1)).toBeNull();
+  expect(mm.readCString(at, bytes.length)).toBe(s);
+  // Unterminated up to the end of the mapping: the next page is unmapped, EFAULT.
+  mm.poke(a + 4096, new Uint8Array(4096).fill(0x41));
+  expect(() => mm.readCString(a + 4096 + 4000)).toThrow(expect.objectContaining({ errno: 14 }));
+  expect(() => mm.readCString(-5)).toThrow(expect.objectContaining({ errno: 14 }));
+  expect(mm.readU64(a + 100)).toBe(Buffer.from('/etc/passwd').readBigUInt64LE(0));
+  expect(mm.readU32(a + 104)).toBe(Buffer.from('/passwd').readUInt32LE(0));
+});

@@ -582,21 +582,32 @@ export class AddressSpace {
 
   /** Reads a NUL-terminated string of at most `max` bytes (ENAMETOOLONG is the caller's). */
   readCString(addr: number, max = 4096): string | null {
-    const bytes: number[] = [];
-    let chunk: Uint8Array;
-    for (let a = addr; bytes.length < max;) {
-      const n = Math.min(P - (a % P), max - bytes.length);
-      chunk = this.read(a, n);
-      const z = chunk.indexOf(0);
-      if (z >= 0) { for (let i = 0; i < z; i++) bytes.push(chunk[i]); return Buffer.from(bytes).toString('utf8'); }
-      for (const b of chunk) bytes.push(b);
+    // Searched for its NUL where it lies, page by page, and decoded from there: copying each page's
+    // rest out and pushing bytes one by one made every path argument cost microseconds (issue #11).
+    let parts: Uint8Array[] | undefined;
+    for (let a = addr, got = 0; got < max;) {
+      const inPage = a % P;
+      const n = Math.min(P - inPage, max - got);
+      if (!(a >= 0 && a + n <= TASK_SIZE)) fail(EFAULT);
+      const frame = this.kernelPage(a - inPage, false, false);
+      if (frame < 0) fail(EFAULT);
+      const h = frame + inPage, u8 = this.core.u8; // after kernelPage: populating may grow the memory
+      const z = u8.subarray(h, h + n).indexOf(0);
+      if (z >= 0) {
+        const last = u8.subarray(h, h + z);
+        if (!parts) return Buffer.from(last.buffer, last.byteOffset, last.length).toString('utf8');
+        parts.push(last.slice());
+        return Buffer.concat(parts).toString('utf8');
+      }
+      (parts ??= []).push(u8.slice(h, h + n)); // a copy: the next page's populate may grow the memory
       a += n;
+      got += n;
     }
     return null;
   }
 
-  readU64(addr: number): bigint { return Buffer.from(this.read(addr, 8)).readBigUInt64LE(0); }
-  readU32(addr: number): number { return Buffer.from(this.read(addr, 4)).readUInt32LE(0); }
+  readU64(addr: number): bigint { return new DataView(this.read(addr, 8).buffer).getBigUint64(0, true); }
+  readU32(addr: number): number { return new DataView(this.read(addr, 4).buffer).getUint32(0, true); }
 
   /**
    * get_futex_key()'s key for a shared futex in a MAP_SHARED mapping: the linear-memory address
