@@ -3,9 +3,11 @@
 // `node tools/core-hints.mjs dist/cpu/core.wasm` rewrites the file in place.
 //
 // Why (issue #11, start-up): V8 compiles a wasm function lazily, with Liftoff, on the thread that
-// first calls it. Two of the core's functions are half of it — the interpreter's run loop and its
+// first calls it. Two of the core's functions were half of it — the interpreter's run loop and its
 // opcode dispatch, each tens of KB — and every program calls both within its first instructions,
-// so a static hello spent ~7 ms of its main thread compiling them. A hint marks every function
+// so a static hello spent ~7 ms of its main thread compiling them. (Since session 8 dispatch is a
+// table of small per-opcode functions, compiled as they are first called, and only run() is this
+// big; a lower threshold, 8 or 3 KB, measured no different on a static hello.) A hint marks every function
 // of at least EAGER_BYTES (16 KB) as "eager, baseline tier": WebAssembly.compile, which the CLI's launcher
 // starts before it compiles the JavaScript bundle, then compiles them in V8's background threads
 // while the bundle initialises; every other function keeps V8's default (lazy). The hints are read

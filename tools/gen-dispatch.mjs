@@ -162,13 +162,27 @@ function emitIndex(rs, ind) {
   return s + `${ind}  default: opUD();\n${ind}}\n`;
 }
 
+// One small function per opcode index (identical bodies share one: PUSH r's eight bytes, ...), and
+// dispatch() is one indirect call through HANDLERS. Why not a switch: binaryen inlines every
+// handler called from one place into its caller, which made one 79 KB dispatch() that V8 tiers up
+// to TurboFan as a whole (250-300 ms of a background thread in a Go hello, docs/architecture.md,
+// "The interpreter, sixth stage"); as separate functions only the hot ones are tiered up.
+const fnOf = new Map(); // body → function name
+const fnNames = new Array(1024).fill('opUD');
 let body = '';
 for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
   const rs = byIndex.get(index);
-  body += `    case 0x${index.toString(16).padStart(3, '0')}: { // ${[...new Set(rs.map((r) => r.mnemonic))].join(' ')}\n`;
-  body += emitIndex(rs, '      ');
-  body += '      break;\n    }\n';
+  const text = emitIndex(rs, '  ');
+  let name = fnOf.get(text);
+  if (!name) {
+    name = `x${index.toString(16).padStart(3, '0')}`;
+    fnOf.set(text, name);
+    body += `function ${name}(): void { // ${[...new Set(rs.map((r) => r.mnemonic))].join(' ')}\n${text}}\n`;
+  }
+  fnNames[index] = name;
 }
+const tableRows = [];
+for (let i = 0; i < 1024; i += 8) tableRows.push('  ' + fnNames.slice(i, i + 8).join(', ') + ',');
 
 const imports = [...used.entries()].sort().map(([mod, names]) => `import { ${[...names].sort().join(', ')} } from '../ops/${mod}';`).join('\n');
 const hexRows = [];
@@ -185,10 +199,14 @@ export const DECODE_INFO: StaticArray<u8> = [
 ${hexRows.join('\n')}
 ];
 
+${body}
+/** The handler of each (map << 8 | opcode); opUD for what the table does not define. */
+@lazy const HANDLERS: StaticArray<() => void> = [
+${tableRows.join('\n')}
+];
+
 export function dispatch(op: i32): void {
-  switch (op) {
-${body}    default: opUD();
-  }
+  unchecked(HANDLERS[op & 1023])();
 }
 `;
 

@@ -83,6 +83,13 @@ function buildRun(rn: usize, rip: u64): void {
         break;
       }
       const kind = <i32>load<u8>(ce, CE_FAST);
+      if (k == 0 && (kind == FK_NONE || kind == FK_JMP || kind == FK_CALL || kind == FK_RET)) {
+        // A run of one: only the "no run" mark is read (tryRun stops at RN_N < 2), so nothing
+        // is copied (a Go hello makes 4.7 k such records of its 24.8 k).
+        store<u64>(rn, rip, RN_RIP);
+        store<u8>(rn, 1, RN_N);
+        return;
+      }
       memory.copy(rn + RN_OPS + <usize>k * DCACHE_ENTRY_SIZE, ce, DCACHE_ENTRY_SIZE);
       k++;
       bytes += len;

@@ -96,3096 +96,1956 @@ export const DECODE_INFO: StaticArray<u8> = [
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 ];
 
-export function dispatch(op: i32): void {
-  switch (op) {
-    case 0x000: { // add
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(ADD);
+function x000(): void { // add
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(ADD);
+}
+function x001(): void { // add
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(ADD);
+}
+function x002(): void { // add
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(ADD);
+}
+function x003(): void { // add
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(ADD);
+}
+function x004(): void { // add
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(ADD);
+}
+function x005(): void { // add
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(ADD);
+}
+function x008(): void { // or
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(OR);
+}
+function x009(): void { // or
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(OR);
+}
+function x00a(): void { // or
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(OR);
+}
+function x00b(): void { // or
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(OR);
+}
+function x00c(): void { // or
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(OR);
+}
+function x00d(): void { // or
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(OR);
+}
+function x010(): void { // adc
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(ADC);
+}
+function x011(): void { // adc
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(ADC);
+}
+function x012(): void { // adc
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(ADC);
+}
+function x013(): void { // adc
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(ADC);
+}
+function x014(): void { // adc
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(ADC);
+}
+function x015(): void { // adc
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(ADC);
+}
+function x018(): void { // sbb
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(SBB);
+}
+function x019(): void { // sbb
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(SBB);
+}
+function x01a(): void { // sbb
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(SBB);
+}
+function x01b(): void { // sbb
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(SBB);
+}
+function x01c(): void { // sbb
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(SBB);
+}
+function x01d(): void { // sbb
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(SBB);
+}
+function x020(): void { // and
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(AND);
+}
+function x021(): void { // and
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(AND);
+}
+function x022(): void { // and
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(AND);
+}
+function x023(): void { // and
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(AND);
+}
+function x024(): void { // and
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(AND);
+}
+function x025(): void { // and
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(AND);
+}
+function x028(): void { // sub
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(SUB);
+}
+function x029(): void { // sub
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(SUB);
+}
+function x02a(): void { // sub
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(SUB);
+}
+function x02b(): void { // sub
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(SUB);
+}
+function x02c(): void { // sub
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(SUB);
+}
+function x02d(): void { // sub
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(SUB);
+}
+function x030(): void { // xor
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(XOR);
+}
+function x031(): void { // xor
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(XOR);
+}
+function x032(): void { // xor
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(XOR);
+}
+function x033(): void { // xor
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(XOR);
+}
+function x034(): void { // xor
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(XOR);
+}
+function x035(): void { // xor
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(XOR);
+}
+function x038(): void { // cmp
+  if (d_prefix & P_LOCK) opUD(); else opAluEbGb(CMP);
+}
+function x039(): void { // cmp
+  if (d_prefix & P_LOCK) opUD(); else opAluEvGv(CMP);
+}
+function x03a(): void { // cmp
+  if (d_prefix & P_LOCK) opUD(); else opAluGbEb(CMP);
+}
+function x03b(): void { // cmp
+  if (d_prefix & P_LOCK) opUD(); else opAluGvEv(CMP);
+}
+function x03c(): void { // cmp
+  if (d_prefix & P_LOCK) opUD(); else opAluALIb(CMP);
+}
+function x03d(): void { // cmp
+  if (d_prefix & P_LOCK) opUD(); else opAluAXIz(CMP);
+}
+function x050(): void { // push
+  if (d_prefix & P_LOCK) opUD(); else opPushZv();
+}
+function x058(): void { // pop
+  if (d_prefix & P_LOCK) opUD(); else opPopZv();
+}
+function x063(): void { // movsxd
+  if (d_prefix & P_LOCK) opUD(); else opMovsxdGvEd();
+}
+function x068(): void { // push
+  if (d_prefix & P_LOCK) opUD(); else opPushIz();
+}
+function x069(): void { // imul
+  if (d_prefix & P_LOCK) opUD(); else opImulGvEvIz();
+}
+function x06a(): void { // push
+  if (d_prefix & P_LOCK) opUD(); else opPushIb();
+}
+function x06b(): void { // imul
+  if (d_prefix & P_LOCK) opUD(); else opImulGvEvIb();
+}
+function x070(): void { // jcc
+  if (d_prefix & P_LOCK) opUD(); else opJccJb();
+}
+function x080(): void { // add or adc sbb and sub xor cmp
+  switch (d_reg & 7) {
+    case 0: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(ADD);
       break;
     }
-    case 0x001: { // add
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(ADD);
+    case 1: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(OR);
       break;
     }
-    case 0x002: { // add
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(ADD);
+    case 2: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(ADC);
       break;
     }
-    case 0x003: { // add
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(ADD);
+    case 3: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(SBB);
       break;
     }
-    case 0x004: { // add
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(ADD);
+    case 4: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(AND);
       break;
     }
-    case 0x005: { // add
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(ADD);
+    case 5: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(SUB);
       break;
-    }
-    case 0x008: { // or
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(OR);
-      break;
-    }
-    case 0x009: { // or
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(OR);
-      break;
-    }
-    case 0x00a: { // or
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(OR);
-      break;
-    }
-    case 0x00b: { // or
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(OR);
-      break;
-    }
-    case 0x00c: { // or
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(OR);
-      break;
-    }
-    case 0x00d: { // or
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(OR);
-      break;
-    }
-    case 0x010: { // adc
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(ADC);
-      break;
-    }
-    case 0x011: { // adc
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(ADC);
-      break;
-    }
-    case 0x012: { // adc
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(ADC);
-      break;
-    }
-    case 0x013: { // adc
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(ADC);
-      break;
-    }
-    case 0x014: { // adc
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(ADC);
-      break;
-    }
-    case 0x015: { // adc
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(ADC);
-      break;
-    }
-    case 0x018: { // sbb
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(SBB);
-      break;
-    }
-    case 0x019: { // sbb
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(SBB);
-      break;
-    }
-    case 0x01a: { // sbb
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(SBB);
-      break;
-    }
-    case 0x01b: { // sbb
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(SBB);
-      break;
-    }
-    case 0x01c: { // sbb
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(SBB);
-      break;
-    }
-    case 0x01d: { // sbb
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(SBB);
-      break;
-    }
-    case 0x020: { // and
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(AND);
-      break;
-    }
-    case 0x021: { // and
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(AND);
-      break;
-    }
-    case 0x022: { // and
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(AND);
-      break;
-    }
-    case 0x023: { // and
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(AND);
-      break;
-    }
-    case 0x024: { // and
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(AND);
-      break;
-    }
-    case 0x025: { // and
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(AND);
-      break;
-    }
-    case 0x028: { // sub
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(SUB);
-      break;
-    }
-    case 0x029: { // sub
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(SUB);
-      break;
-    }
-    case 0x02a: { // sub
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(SUB);
-      break;
-    }
-    case 0x02b: { // sub
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(SUB);
-      break;
-    }
-    case 0x02c: { // sub
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(SUB);
-      break;
-    }
-    case 0x02d: { // sub
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(SUB);
-      break;
-    }
-    case 0x030: { // xor
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbGb(XOR);
-      break;
-    }
-    case 0x031: { // xor
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvGv(XOR);
-      break;
-    }
-    case 0x032: { // xor
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(XOR);
-      break;
-    }
-    case 0x033: { // xor
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(XOR);
-      break;
-    }
-    case 0x034: { // xor
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(XOR);
-      break;
-    }
-    case 0x035: { // xor
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(XOR);
-      break;
-    }
-    case 0x038: { // cmp
-      if (d_prefix & P_LOCK) opUD(); else opAluEbGb(CMP);
-      break;
-    }
-    case 0x039: { // cmp
-      if (d_prefix & P_LOCK) opUD(); else opAluEvGv(CMP);
-      break;
-    }
-    case 0x03a: { // cmp
-      if (d_prefix & P_LOCK) opUD(); else opAluGbEb(CMP);
-      break;
-    }
-    case 0x03b: { // cmp
-      if (d_prefix & P_LOCK) opUD(); else opAluGvEv(CMP);
-      break;
-    }
-    case 0x03c: { // cmp
-      if (d_prefix & P_LOCK) opUD(); else opAluALIb(CMP);
-      break;
-    }
-    case 0x03d: { // cmp
-      if (d_prefix & P_LOCK) opUD(); else opAluAXIz(CMP);
-      break;
-    }
-    case 0x050: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x051: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x052: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x053: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x054: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x055: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x056: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x057: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushZv();
-      break;
-    }
-    case 0x058: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x059: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x05a: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x05b: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x05c: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x05d: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x05e: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x05f: { // pop
-      if (d_prefix & P_LOCK) opUD(); else opPopZv();
-      break;
-    }
-    case 0x063: { // movsxd
-      if (d_prefix & P_LOCK) opUD(); else opMovsxdGvEd();
-      break;
-    }
-    case 0x068: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushIz();
-      break;
-    }
-    case 0x069: { // imul
-      if (d_prefix & P_LOCK) opUD(); else opImulGvEvIz();
-      break;
-    }
-    case 0x06a: { // push
-      if (d_prefix & P_LOCK) opUD(); else opPushIb();
-      break;
-    }
-    case 0x06b: { // imul
-      if (d_prefix & P_LOCK) opUD(); else opImulGvEvIb();
-      break;
-    }
-    case 0x070: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x071: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x072: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x073: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x074: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x075: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x076: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x077: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x078: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x079: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x07a: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x07b: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x07c: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x07d: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x07e: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x07f: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJb();
-      break;
-    }
-    case 0x080: { // add or adc sbb and sub xor cmp
-      switch (d_reg & 7) {
-        case 0: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(ADD);
-          break;
-        }
-        case 1: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(OR);
-          break;
-        }
-        case 2: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(ADC);
-          break;
-        }
-        case 3: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(SBB);
-          break;
-        }
-        case 4: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(AND);
-          break;
-        }
-        case 5: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(SUB);
-          break;
-        }
-        case 6: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(XOR);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opAluEbIb(CMP);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x081: { // add or adc sbb and sub xor cmp
-      switch (d_reg & 7) {
-        case 0: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(ADD);
-          break;
-        }
-        case 1: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(OR);
-          break;
-        }
-        case 2: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(ADC);
-          break;
-        }
-        case 3: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(SBB);
-          break;
-        }
-        case 4: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(AND);
-          break;
-        }
-        case 5: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(SUB);
-          break;
-        }
-        case 6: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(XOR);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opAluEvIz(CMP);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x083: { // add or adc sbb and sub xor cmp
-      switch (d_reg & 7) {
-        case 0: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(ADD);
-          break;
-        }
-        case 1: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(OR);
-          break;
-        }
-        case 2: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(ADC);
-          break;
-        }
-        case 3: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(SBB);
-          break;
-        }
-        case 4: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(AND);
-          break;
-        }
-        case 5: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(SUB);
-          break;
-        }
-        case 6: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(XOR);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opAluEvIb(CMP);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x084: { // test
-      if (d_prefix & P_LOCK) opUD(); else opTestEbGb();
-      break;
-    }
-    case 0x085: { // test
-      if (d_prefix & P_LOCK) opUD(); else opTestEvGv();
-      break;
-    }
-    case 0x086: { // xchg
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXchgEbGb();
-      break;
-    }
-    case 0x087: { // xchg
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXchgEvGv();
-      break;
-    }
-    case 0x088: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovEbGb();
-      break;
-    }
-    case 0x089: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovEvGv();
-      break;
-    }
-    case 0x08a: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovGbEb();
-      break;
-    }
-    case 0x08b: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovGvEv();
-      break;
-    }
-    case 0x08d: { // lea
-      if (d_prefix & P_LOCK) opUD(); else opLea();
-      break;
-    }
-    case 0x08f: { // pop
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opPopEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x090: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x091: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x092: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x093: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x094: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x095: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x096: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x097: { // xchg
-      if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
-      break;
-    }
-    case 0x098: { // cbw
-      if (d_prefix & P_LOCK) opUD(); else opCbw();
-      break;
-    }
-    case 0x099: { // cwd
-      if (d_prefix & P_LOCK) opUD(); else opCwd();
-      break;
-    }
-    case 0x09b: { // fwait
-      if (d_prefix & P_LOCK) opUD(); else opFwait();
-      break;
-    }
-    case 0x09c: { // pushf
-      if (d_prefix & P_LOCK) opUD(); else opPushf();
-      break;
-    }
-    case 0x09d: { // popf
-      if (d_prefix & P_LOCK) opUD(); else opPopf();
-      break;
-    }
-    case 0x09e: { // sahf
-      if (d_prefix & P_LOCK) opUD(); else opSahf();
-      break;
-    }
-    case 0x09f: { // lahf
-      if (d_prefix & P_LOCK) opUD(); else opLahf();
-      break;
-    }
-    case 0x0a0: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovALOb();
-      break;
-    }
-    case 0x0a1: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovAXOv();
-      break;
-    }
-    case 0x0a2: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovObAL();
-      break;
-    }
-    case 0x0a3: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovOvAX();
-      break;
-    }
-    case 0x0a4: { // movsb
-      if (d_prefix & P_LOCK) opUD(); else opMovs();
-      break;
-    }
-    case 0x0a5: { // movs
-      if (d_prefix & P_LOCK) opUD(); else opMovs();
+    }
+    case 6: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEbIb(XOR);
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opAluEbIb(CMP);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x081(): void { // add or adc sbb and sub xor cmp
+  switch (d_reg & 7) {
+    case 0: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(ADD);
+      break;
+    }
+    case 1: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(OR);
+      break;
+    }
+    case 2: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(ADC);
+      break;
+    }
+    case 3: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(SBB);
+      break;
+    }
+    case 4: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(AND);
+      break;
+    }
+    case 5: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(SUB);
+      break;
+    }
+    case 6: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIz(XOR);
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opAluEvIz(CMP);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x083(): void { // add or adc sbb and sub xor cmp
+  switch (d_reg & 7) {
+    case 0: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(ADD);
+      break;
+    }
+    case 1: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(OR);
+      break;
+    }
+    case 2: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(ADC);
+      break;
+    }
+    case 3: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(SBB);
+      break;
+    }
+    case 4: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(AND);
+      break;
+    }
+    case 5: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(SUB);
+      break;
+    }
+    case 6: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opAluEvIb(XOR);
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opAluEvIb(CMP);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x084(): void { // test
+  if (d_prefix & P_LOCK) opUD(); else opTestEbGb();
+}
+function x085(): void { // test
+  if (d_prefix & P_LOCK) opUD(); else opTestEvGv();
+}
+function x086(): void { // xchg
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXchgEbGb();
+}
+function x087(): void { // xchg
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXchgEvGv();
+}
+function x088(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovEbGb();
+}
+function x089(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovEvGv();
+}
+function x08a(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovGbEb();
+}
+function x08b(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovGvEv();
+}
+function x08d(): void { // lea
+  if (d_prefix & P_LOCK) opUD(); else opLea();
+}
+function x08f(): void { // pop
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opPopEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x090(): void { // xchg
+  if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
+}
+function x098(): void { // cbw
+  if (d_prefix & P_LOCK) opUD(); else opCbw();
+}
+function x099(): void { // cwd
+  if (d_prefix & P_LOCK) opUD(); else opCwd();
+}
+function x09b(): void { // fwait
+  if (d_prefix & P_LOCK) opUD(); else opFwait();
+}
+function x09c(): void { // pushf
+  if (d_prefix & P_LOCK) opUD(); else opPushf();
+}
+function x09d(): void { // popf
+  if (d_prefix & P_LOCK) opUD(); else opPopf();
+}
+function x09e(): void { // sahf
+  if (d_prefix & P_LOCK) opUD(); else opSahf();
+}
+function x09f(): void { // lahf
+  if (d_prefix & P_LOCK) opUD(); else opLahf();
+}
+function x0a0(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovALOb();
+}
+function x0a1(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovAXOv();
+}
+function x0a2(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovObAL();
+}
+function x0a3(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovOvAX();
+}
+function x0a4(): void { // movsb
+  if (d_prefix & P_LOCK) opUD(); else opMovs();
+}
+function x0a6(): void { // cmpsb
+  if (d_prefix & P_LOCK) opUD(); else opCmps();
+}
+function x0a8(): void { // test
+  if (d_prefix & P_LOCK) opUD(); else opTestALIb();
+}
+function x0a9(): void { // test
+  if (d_prefix & P_LOCK) opUD(); else opTestAXIz();
+}
+function x0aa(): void { // stosb
+  if (d_prefix & P_LOCK) opUD(); else opStos();
+}
+function x0ac(): void { // lodsb
+  if (d_prefix & P_LOCK) opUD(); else opLods();
+}
+function x0ae(): void { // scasb
+  if (d_prefix & P_LOCK) opUD(); else opScas();
+}
+function x0b0(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+}
+function x0b8(): void { // mov
+  if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+}
+function x0c0(): void { // rol ror rcl rcr shl shr sal sar
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(ROL);
+      break;
+    }
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(ROR);
+      break;
+    }
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(RCL);
+      break;
+    }
+    case 3: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(RCR);
+      break;
+    }
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SHL);
+      break;
+    }
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SHR);
+      break;
+    }
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SAL);
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SAR);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0c1(): void { // rol ror rcl rcr shl shr sal sar
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(ROL);
+      break;
+    }
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(ROR);
+      break;
+    }
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(RCL);
+      break;
+    }
+    case 3: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(RCR);
+      break;
+    }
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SHL);
+      break;
+    }
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SHR);
+      break;
+    }
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SAL);
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SAR);
       break;
     }
-    case 0x0a6: { // cmpsb
-      if (d_prefix & P_LOCK) opUD(); else opCmps();
+    default: opUD();
+  }
+}
+function x0c2(): void { // ret
+  if (d_prefix & P_LOCK) opUD(); else opRetIw();
+}
+function x0c3(): void { // ret
+  if (d_prefix & P_LOCK) opUD(); else opRet();
+}
+function x0c6(): void { // mov
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opMovEbIb();
       break;
     }
-    case 0x0a7: { // cmps
-      if (d_prefix & P_LOCK) opUD(); else opCmps();
+    default: opUD();
+  }
+}
+function x0c7(): void { // mov
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opMovEvIz();
       break;
     }
-    case 0x0a8: { // test
-      if (d_prefix & P_LOCK) opUD(); else opTestALIb();
+    default: opUD();
+  }
+}
+function x0c8(): void { // enter
+  if (d_prefix & P_LOCK) opUD(); else opEnter();
+}
+function x0c9(): void { // leave
+  if (d_prefix & P_LOCK) opUD(); else opLeave();
+}
+function x0cc(): void { // int3
+  if (d_prefix & P_LOCK) opUD(); else opInt3();
+}
+function x0cd(): void { // int
+  if (d_prefix & P_LOCK) opUD(); else opIntIb();
+}
+function x0d0(): void { // rol ror rcl rcr shl shr sal sar
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(ROL);
       break;
     }
-    case 0x0a9: { // test
-      if (d_prefix & P_LOCK) opUD(); else opTestAXIz();
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(ROR);
       break;
     }
-    case 0x0aa: { // stosb
-      if (d_prefix & P_LOCK) opUD(); else opStos();
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(RCL);
       break;
     }
-    case 0x0ab: { // stos
-      if (d_prefix & P_LOCK) opUD(); else opStos();
+    case 3: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(RCR);
       break;
     }
-    case 0x0ac: { // lodsb
-      if (d_prefix & P_LOCK) opUD(); else opLods();
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SHL);
       break;
     }
-    case 0x0ad: { // lods
-      if (d_prefix & P_LOCK) opUD(); else opLods();
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SHR);
       break;
     }
-    case 0x0ae: { // scasb
-      if (d_prefix & P_LOCK) opUD(); else opScas();
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SAL);
       break;
     }
-    case 0x0af: { // scas
-      if (d_prefix & P_LOCK) opUD(); else opScas();
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SAR);
       break;
     }
-    case 0x0b0: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    default: opUD();
+  }
+}
+function x0d1(): void { // rol ror rcl rcr shl shr sal sar
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(ROL);
       break;
     }
-    case 0x0b1: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(ROR);
       break;
     }
-    case 0x0b2: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(RCL);
       break;
     }
-    case 0x0b3: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 3: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(RCR);
       break;
     }
-    case 0x0b4: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SHL);
       break;
     }
-    case 0x0b5: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SHR);
       break;
     }
-    case 0x0b6: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SAL);
       break;
     }
-    case 0x0b7: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SAR);
       break;
     }
-    case 0x0b8: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    default: opUD();
+  }
+}
+function x0d2(): void { // rol ror rcl rcr shl shr sal sar
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(ROL);
       break;
     }
-    case 0x0b9: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(ROR);
       break;
     }
-    case 0x0ba: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(RCL);
       break;
     }
-    case 0x0bb: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 3: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(RCR);
       break;
     }
-    case 0x0bc: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SHL);
       break;
     }
-    case 0x0bd: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SHR);
       break;
     }
-    case 0x0be: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SAL);
       break;
     }
-    case 0x0bf: { // mov
-      if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SAR);
       break;
     }
-    case 0x0c0: { // rol ror rcl rcr shl shr sal sar
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(ROL);
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(ROR);
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(RCL);
-          break;
-        }
-        case 3: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(RCR);
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SHL);
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SHR);
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SAL);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbIb(SAR);
-          break;
-        }
-        default: opUD();
-      }
+    default: opUD();
+  }
+}
+function x0d3(): void { // rol ror rcl rcr shl shr sal sar
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(ROL);
       break;
     }
-    case 0x0c1: { // rol ror rcl rcr shl shr sal sar
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(ROL);
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(ROR);
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(RCL);
-          break;
-        }
-        case 3: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(RCR);
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SHL);
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SHR);
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SAL);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvIb(SAR);
-          break;
-        }
-        default: opUD();
-      }
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(ROR);
       break;
     }
-    case 0x0c2: { // ret
-      if (d_prefix & P_LOCK) opUD(); else opRetIw();
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(RCL);
       break;
     }
-    case 0x0c3: { // ret
-      if (d_prefix & P_LOCK) opUD(); else opRet();
+    case 3: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(RCR);
       break;
     }
-    case 0x0c6: { // mov
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opMovEbIb();
-          break;
-        }
-        default: opUD();
-      }
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SHL);
       break;
     }
-    case 0x0c7: { // mov
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opMovEvIz();
-          break;
-        }
-        default: opUD();
-      }
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SHR);
       break;
     }
-    case 0x0c8: { // enter
-      if (d_prefix & P_LOCK) opUD(); else opEnter();
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAL);
       break;
     }
-    case 0x0c9: { // leave
-      if (d_prefix & P_LOCK) opUD(); else opLeave();
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAR);
       break;
     }
-    case 0x0cc: { // int3
-      if (d_prefix & P_LOCK) opUD(); else opInt3();
+    default: opUD();
+  }
+}
+function x0d8(): void { // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0cd: { // int
-      if (d_prefix & P_LOCK) opUD(); else opIntIb();
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0d0: { // rol ror rcl rcr shl shr sal sar
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(ROL);
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(ROR);
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(RCL);
-          break;
-        }
-        case 3: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(RCR);
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SHL);
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SHR);
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SAL);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEb1(SAR);
-          break;
-        }
-        default: opUD();
-      }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0d1: { // rol ror rcl rcr shl shr sal sar
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(ROL);
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(ROR);
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(RCL);
-          break;
-        }
-        case 3: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(RCR);
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SHL);
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SHR);
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SAL);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEv1(SAR);
-          break;
-        }
-        default: opUD();
-      }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0d2: { // rol ror rcl rcr shl shr sal sar
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(ROL);
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(ROR);
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(RCL);
-          break;
-        }
-        case 3: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(RCR);
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SHL);
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SHR);
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SAL);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEbCL(SAR);
-          break;
-        }
-        default: opUD();
-      }
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0d3: { // rol ror rcl rcr shl shr sal sar
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(ROL);
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(ROR);
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(RCL);
-          break;
-        }
-        case 3: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(RCR);
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SHL);
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SHR);
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAL);
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opShiftEvCL(SAR);
-          break;
-        }
-        default: opUD();
-      }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0d8: { // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
-          break;
-        }
-        default: opUD();
-      }
+    case 6: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0d9: { // fld fst fstp fldenv fldcw fnstenv fnstcw fxch fnop fstp1 fchs/fabs/ftst/fxam fld1/fldl2t/fldl2e/fldpi/fldlg2/fldln2/fldz f2xm1/fyl2x/fptan/fpatan/fxtract/fprem1/fdecstp/fincstp fprem/fyl2xp1/fsqrt/fsincos/frndint/fscale/fsin/fcos
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFldST();
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F32);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
-          else opUD();
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFnop();
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F32, 0, 0);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F32, 1, 0);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
-          else if (d_prefix & P_LOCK) opUD(); else opFldenv();
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
-          else if (d_prefix & P_LOCK) opUD(); else opFldcw();
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
-          else if (d_prefix & P_LOCK) opUD(); else opFnstenv();
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
-          else if (d_prefix & P_LOCK) opUD(); else opFnstcw();
-          break;
-        }
-        default: opUD();
-      }
+    case 7: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F32);
       break;
     }
-    case 0x0da: { // fiadd fimul ficom ficomp fisub fisubr fidiv fidivr fcmovb fcmove fcmovbe fcmovu fucompp
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
-          break;
-        }
-        default: opUD();
-      }
+    default: opUD();
+  }
+}
+function x0d9(): void { // fld fst fstp fldenv fldcw fnstenv fnstcw fxch fnop fstp1 fchs/fabs/ftst/fxam fld1/fldl2t/fldl2e/fldpi/fldlg2/fldln2/fldz f2xm1/fyl2x/fptan/fpatan/fxtract/fprem1/fdecstp/fincstp fprem/fyl2xp1/fsqrt/fsincos/frndint/fscale/fsin/fcos
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFldST();
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F32);
       break;
     }
-    case 0x0db: { // fild fisttp fist fistp fld fstp fcmovnb fcmovne fcmovnbe fcmovnu fnclex/fninit fucomi fcomi
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I32);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 1, 1);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 0, 0);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 1, 0);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opDBMisc();
-          else opUD();
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(1, 0);
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F80);
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(0, 0);
-          else opUD();
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F80, 1, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0dc: { // fadd fmul fcom fcomp fsub fsubr fdiv fdivr fcom2 fcomp3
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0dd: { // fld fisttp fst fstp frstor fnsave fnstsw ffree fxch4 fucom fucomp
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFfree(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F64);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I64, 1, 1);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F64, 0, 0);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F64, 1, 0);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(0);
-          else if (d_prefix & P_LOCK) opUD(); else opFrstor();
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(1);
-          else opUD();
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFnsave();
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFnstswM();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0de: { // fiadd fimul ficom ficomp fisub fisubr fidiv fidivr faddp fmulp fcomp5 fcompp fsubrp fsubp fdivrp fdivp
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
-          else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0df: { // fild fisttp fist fistp fbld fbstp ffreep fxch7 fstp8 fstp9 fnstsw fucomip fcomip
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFfree(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I16);
-          break;
-        }
-        case 1: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 1, 1);
-          break;
-        }
-        case 2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 0, 0);
-          break;
-        }
-        case 3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 1, 0);
-          break;
-        }
-        case 4: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFnstswAX();
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_BCD);
-          break;
-        }
-        case 5: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(1, 1);
-          else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I64);
-          break;
-        }
-        case 6: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(0, 1);
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_BCD, 1, 0);
-          break;
-        }
-        case 7: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I64, 1, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0e0: { // loopne
-      if (d_prefix & P_LOCK) opUD(); else opLoop();
-      break;
-    }
-    case 0x0e1: { // loope
-      if (d_prefix & P_LOCK) opUD(); else opLoop();
-      break;
-    }
-    case 0x0e2: { // loop
-      if (d_prefix & P_LOCK) opUD(); else opLoop();
-      break;
-    }
-    case 0x0e3: { // jrcxz
-      if (d_prefix & P_LOCK) opUD(); else opJrcxz();
-      break;
-    }
-    case 0x0e8: { // call
-      if (d_prefix & P_LOCK) opUD(); else opCallJz();
-      break;
-    }
-    case 0x0e9: { // jmp
-      if (d_prefix & P_LOCK) opUD(); else opJmpJ();
-      break;
-    }
-    case 0x0eb: { // jmp
-      if (d_prefix & P_LOCK) opUD(); else opJmpJ();
-      break;
-    }
-    case 0x0f4: { // hlt
-      if (d_prefix & P_LOCK) opUD(); else opPrivileged();
-      break;
-    }
-    case 0x0f5: { // cmc
-      if (d_prefix & P_LOCK) opUD(); else opCmc();
-      break;
-    }
-    case 0x0f6: { // test not neg mul imul div idiv
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opTestEbIb();
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opTestEbIb();
-          break;
-        }
-        case 2: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNotEb();
-          break;
-        }
-        case 3: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNegEb();
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opMulEb();
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opImulEb();
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opDivEb();
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opIdivEb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0f7: { // test not neg mul imul div idiv
-      switch (d_reg & 7) {
-        case 0: {
-          if (d_prefix & P_LOCK) opUD(); else opTestEvIz();
-          break;
-        }
-        case 1: {
-          if (d_prefix & P_LOCK) opUD(); else opTestEvIz();
-          break;
-        }
-        case 2: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNotEv();
-          break;
-        }
-        case 3: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNegEv();
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opMulEv();
-          break;
-        }
-        case 5: {
-          if (d_prefix & P_LOCK) opUD(); else opImulEv();
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opDivEv();
-          break;
-        }
-        case 7: {
-          if (d_prefix & P_LOCK) opUD(); else opIdivEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0f8: { // clc
-      if (d_prefix & P_LOCK) opUD(); else opClc();
-      break;
-    }
-    case 0x0f9: { // stc
-      if (d_prefix & P_LOCK) opUD(); else opStc();
-      break;
-    }
-    case 0x0fa: { // cli
-      if (d_prefix & P_LOCK) opUD(); else opPrivileged();
-      break;
-    }
-    case 0x0fb: { // sti
-      if (d_prefix & P_LOCK) opUD(); else opPrivileged();
-      break;
-    }
-    case 0x0fc: { // cld
-      if (d_prefix & P_LOCK) opUD(); else opCld();
-      break;
-    }
-    case 0x0fd: { // std
-      if (d_prefix & P_LOCK) opUD(); else opStd();
-      break;
-    }
-    case 0x0fe: { // inc dec
-      switch (d_reg & 7) {
-        case 0: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opIncEb();
-          break;
-        }
-        case 1: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opDecEb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x0ff: { // inc dec call jmp push
-      switch (d_reg & 7) {
-        case 0: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opIncEv();
-          break;
-        }
-        case 1: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opDecEv();
-          break;
-        }
-        case 2: {
-          if (d_prefix & P_LOCK) opUD(); else opCallEv();
-          break;
-        }
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opJmpEv();
-          break;
-        }
-        case 6: {
-          if (d_prefix & P_LOCK) opUD(); else opPushEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x101: { // group7
-      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opGroup7Reg();
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
       else opUD();
       break;
     }
-    case 0x105: { // syscall
-      if (d_prefix & P_LOCK) opUD(); else opSyscall();
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFnop();
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F32, 0, 0);
       break;
     }
-    case 0x10b: { // ud2
-      if (d_prefix & P_LOCK) opUD(); else opUD();
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F32, 1, 0);
       break;
     }
-    case 0x10d: { // prefetchw
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+      else if (d_prefix & P_LOCK) opUD(); else opFldenv();
+      break;
+    }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+      else if (d_prefix & P_LOCK) opUD(); else opFldcw();
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+      else if (d_prefix & P_LOCK) opUD(); else opFnstenv();
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opD9Misc();
+      else if (d_prefix & P_LOCK) opUD(); else opFnstcw();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0da(): void { // fiadd fimul ficom ficomp fisub fisubr fidiv fidivr fcmovb fcmove fcmovbe fcmovu fucompp
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    case 4: {
       if (d_mod == 3) opUD();
-      else if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x110: { // movups movupd movss movsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovssVxWd();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opMovsdVxWq();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x111: { // movups movupd movss movsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovssWdVx();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opMovsdWqVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x112: { // movsldup movddup movlps movhlps movlpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovhlpsVxUx();
-          else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovsldupVxWx();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opMovddupVxWq();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x113: { // movlps movlpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovlpsMqVx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovlpsMqVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x114: { // unpcklps unpcklpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpcklqdqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x115: { // unpckhps unpckhpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckhqdqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x116: { // movshdup movhps movlhps movhpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovlhpsVxUx();
-          else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovshdupVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x117: { // movhps movhpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovhpsMqVx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovhpsMqVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x118: { // prefetch
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x119: { // nop
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x11a: { // nop
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x11b: { // nop
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x11c: { // nop
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x11d: { // nop
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x11e: { // endbr64
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x11f: { // nop
-      if (d_prefix & P_LOCK) opUD(); else opNop();
-      break;
-    }
-    case 0x128: { // movaps movapd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x129: { // movaps movapd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x12a: { // cvtpi2ps cvtpi2pd cvtsi2ss cvtsi2sd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpi2psVxQq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpi2pdVxQq();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtsi2ssVxEy();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtsi2sdVxEy();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x12b: { // movntps movntpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x12c: { // cvttps2pi cvttpd2pi cvttss2si cvttsd2si
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtps2piPqWq(1);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpd2piPqWx(1);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(1);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtsd2siGyWq(1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x12d: { // cvtps2pi cvtpd2pi cvtss2si cvtsd2si
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtps2piPqWq(0);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpd2piPqWx(0);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(0);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtsd2siGyWq(0);
-          break;
-        }
-        default: opUD();
-      }
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
       break;
     }
-    case 0x12e: { // ucomiss ucomisd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opUcomissVxWd();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opUcomisdVxWq();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x12f: { // comiss comisd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opComissVxWd();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opComisdVxWq();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x131: { // rdtsc
-      if (d_prefix & P_LOCK) opUD(); else opRdtsc();
-      break;
-    }
-    case 0x140: { // cmovo
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x141: { // cmovno
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x142: { // cmovb
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x143: { // cmovae
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x144: { // cmove
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x145: { // cmovne
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x146: { // cmovbe
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x147: { // cmova
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x148: { // cmovs
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x149: { // cmovns
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x14a: { // cmovp
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x14b: { // cmovnp
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x14c: { // cmovl
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x14d: { // cmovge
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x14e: { // cmovle
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x14f: { // cmovg
-      if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
-      break;
-    }
-    case 0x150: { // movmskps movmskpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovmskpsGdUx();
-          else opUD();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovmskpdGdUx();
-          else opUD();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x151: { // sqrtps sqrtpd sqrtss sqrtsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_SQRT);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_SQRT);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_SQRT);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SQRT);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x152: { // rsqrtps rsqrtss
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opRcpPs(1);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opRcpSs(1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x153: { // rcpps rcpss
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opRcpPs(0);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opRcpSs(0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x154: { // andps andpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x155: { // andnps andnpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x156: { // orps orpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x157: { // xorps xorpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x158: { // addps addpd addss addsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_ADD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_ADD);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_ADD);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_ADD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x159: { // mulps mulpd mulss mulsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MUL);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MUL);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MUL);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MUL);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x15a: { // cvtps2pd cvtpd2ps cvtss2sd cvtsd2ss
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtps2pdVxWq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpd2psVxWx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtss2sdVxWd();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtsd2ssVxWq();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x15b: { // cvtdq2ps cvtps2dq cvttps2dq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtdq2psVxWx();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtps2dqVxWx(0);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtps2dqVxWx(1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x15c: { // subps subpd subss subsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_SUB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_SUB);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_SUB);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SUB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x15d: { // minps minpd minss minsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MIN);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MIN);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MIN);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MIN);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x15e: { // divps divpd divss divsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_DIV);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_DIV);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_DIV);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_DIV);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x15f: { // maxps maxpd maxss maxsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MAX);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MAX);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MAX);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MAX);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x160: { // punpcklbw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLBW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpcklbwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x161: { // punpcklwd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLWD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpcklwdVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x162: { // punpckldq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLDQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x163: { // packsswb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKSSWB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPacksswbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x164: { // pcmpgtb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpgtbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x165: { // pcmpgtw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpgtwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x166: { // pcmpgtd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpgtdVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x167: { // packuswb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKUSWB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPackuswbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x168: { // punpckhbw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHBW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckhbwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x169: { // punpckhwd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHWD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckhwdVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x16a: { // punpckhdq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHDQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x16b: { // packssdw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKSSDW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPackssdwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x16c: { // punpcklqdq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpcklqdqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x16d: { // punpckhqdq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPunpckhqdqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x16e: { // movd/movq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdPqEy();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdVxEy();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x16f: { // movq movdqa movdqu
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovqPqQq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x170: { // pshufw pshufd pshufhw pshuflw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPshufwPqQqIb();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPshufdVxWxIb();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opPshufhwVxWxIb();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opPshuflwVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x171: { // psrlw psraw psllw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          switch (d_reg & 7) {
-            case 2: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLW);
-              else opUD();
-              break;
-            }
-            case 4: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRAW);
-              else opUD();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLW);
-              else opUD();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        case SIMD_66: {
-          switch (d_reg & 7) {
-            case 2: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrlwUxIb();
-              else opUD();
-              break;
-            }
-            case 4: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrawUxIb();
-              else opUD();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsllwUxIb();
-              else opUD();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x172: { // psrld psrad pslld
-      switch (d_simd) {
-        case SIMD_NONE: {
-          switch (d_reg & 7) {
-            case 2: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLD);
-              else opUD();
-              break;
-            }
-            case 4: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRAD);
-              else opUD();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLD);
-              else opUD();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        case SIMD_66: {
-          switch (d_reg & 7) {
-            case 2: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrldUxIb();
-              else opUD();
-              break;
-            }
-            case 4: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsradUxIb();
-              else opUD();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPslldUxIb();
-              else opUD();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x173: { // psrlq psllq psrldq pslldq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          switch (d_reg & 7) {
-            case 2: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLQ);
-              else opUD();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLQ);
-              else opUD();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        case SIMD_66: {
-          switch (d_reg & 7) {
-            case 2: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrlqUxIb();
-              else opUD();
-              break;
-            }
-            case 3: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrldqUxIb();
-              else opUD();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsllqUxIb();
-              else opUD();
-              break;
-            }
-            case 7: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPslldqUxIb();
-              else opUD();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x174: { // pcmpeqb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpeqbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x175: { // pcmpeqw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpeqwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x176: { // pcmpeqd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpeqdVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x177: { // emms
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opEmms();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x17c: { // haddpd haddps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opHaddpdVxWx(0);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opHaddpsVxWx(0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x17d: { // hsubpd hsubps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opHaddpdVxWx(1);
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opHaddpsVxWx(1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x17e: { // movd/movq movq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdEyPq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdEyVx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovqVxWq();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x17f: { // movq movdqa movdqu
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMovqQqPq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x180: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x181: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x182: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x183: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x184: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x185: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x186: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x187: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x188: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x189: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x18a: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x18b: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x18c: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x18d: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x18e: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x18f: { // jcc
-      if (d_prefix & P_LOCK) opUD(); else opJccJz();
-      break;
-    }
-    case 0x190: { // seto
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x191: { // setno
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x192: { // setb
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x193: { // setae
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x194: { // sete
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x195: { // setne
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x196: { // setbe
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x197: { // seta
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x198: { // sets
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x199: { // setns
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x19a: { // setp
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x19b: { // setnp
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x19c: { // setl
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x19d: { // setge
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x19e: { // setle
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x19f: { // setg
-      if (d_prefix & P_LOCK) opUD(); else opSetccEb();
-      break;
-    }
-    case 0x1a2: { // cpuid
-      if (d_prefix & P_LOCK) opUD(); else opCpuid();
-      break;
-    }
-    case 0x1a3: { // bt
-      if (d_prefix & P_LOCK) opUD(); else opBitEvGv(BT);
-      break;
-    }
-    case 0x1a4: { // shld
-      if (d_prefix & P_LOCK) opUD(); else opShldEvGvIb();
-      break;
-    }
-    case 0x1a5: { // shld
-      if (d_prefix & P_LOCK) opUD(); else opShldEvGvCL();
-      break;
-    }
-    case 0x1ab: { // bts
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTS);
-      break;
-    }
-    case 0x1ac: { // shrd
-      if (d_prefix & P_LOCK) opUD(); else opShrdEvGvIb();
-      break;
-    }
-    case 0x1ad: { // shrd
-      if (d_prefix & P_LOCK) opUD(); else opShrdEvGvCL();
-      break;
-    }
-    case 0x1ae: { // ldmxcsr stmxcsr lfence mfence sfence clflush fxsave fxrstor xsave xrstor xsaveopt
-      switch (d_simd) {
-        case SIMD_NONE: {
-          switch (d_reg & 7) {
-            case 0: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opFxsave();
-              break;
-            }
-            case 1: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opFxrstor();
-              break;
-            }
-            case 2: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opLdmxcsrMd();
-              break;
-            }
-            case 3: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opStmxcsrMd();
-              break;
-            }
-            case 4: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opXsave(0);
-              break;
-            }
-            case 5: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
-              else if (d_prefix & P_LOCK) opUD(); else opXrstor();
-              break;
-            }
-            case 6: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
-              else if (d_prefix & P_LOCK) opUD(); else opXsave(1);
-              break;
-            }
-            case 7: {
-              if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
-              else if (d_prefix & P_LOCK) opUD(); else opClflush();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1af: { // imul
-      if (d_prefix & P_LOCK) opUD(); else opImulGvEv();
-      break;
-    }
-    case 0x1b0: { // cmpxchg
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchgEbGb();
-      break;
-    }
-    case 0x1b1: { // cmpxchg
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchgEvGv();
-      break;
-    }
-    case 0x1b3: { // btr
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTR);
-      break;
-    }
-    case 0x1b6: { // movzx
-      if (d_prefix & P_LOCK) opUD(); else opMovzxGvEb();
-      break;
-    }
-    case 0x1b7: { // movzx
-      if (d_prefix & P_LOCK) opUD(); else opMovzxGvEw();
-      break;
-    }
-    case 0x1b8: { // popcnt
-      switch (d_simd) {
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opPopcntGvEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1ba: { // bt bts btr btc
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I32);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0db(): void { // fild fisttp fist fistp fld fstp fcmovnb fcmovne fcmovnbe fcmovnu fnclex/fninit fucomi fcomi
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I32);
+      break;
+    }
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 1, 1);
+      break;
+    }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 0, 0);
+      break;
+    }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcmov(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I32, 1, 0);
+      break;
+    }
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opDBMisc();
+      else opUD();
+      break;
+    }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(1, 0);
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F80);
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(0, 0);
+      else opUD();
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F80, 1, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0dc(): void { // fadd fmul fcom fcomp fsub fsubr fdiv fdivr fcom2 fcomp3
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_F64);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0dd(): void { // fld fisttp fst fstp frstor fnsave fnstsw ffree fxch4 fucom fucomp
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFfree(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_F64);
+      break;
+    }
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I64, 1, 1);
+      break;
+    }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F64, 0, 0);
+      break;
+    }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_F64, 1, 0);
+      break;
+    }
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(0);
+      else if (d_prefix & P_LOCK) opUD(); else opFrstor();
+      break;
+    }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFucom(1);
+      else opUD();
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opFnsave();
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opFnstswM();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0de(): void { // fiadd fimul ficom ficomp fisub fisubr fidiv fidivr faddp fmulp fcomp5 fcompp fsubrp fsubp fdivrp fdivp
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFArithR(2);
+      else if (d_prefix & P_LOCK) opUD(); else opFArithM(FMT_I16);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0df(): void { // fild fisttp fist fistp fbld fbstp ffreep fxch7 fstp8 fstp9 fnstsw fucomip fcomip
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFfree(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I16);
+      break;
+    }
+    case 1: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFxch();
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 1, 1);
+      break;
+    }
+    case 2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 0, 0);
+      break;
+    }
+    case 3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFstST(1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I16, 1, 0);
+      break;
+    }
+    case 4: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFnstswAX();
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_BCD);
+      break;
+    }
+    case 5: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(1, 1);
+      else if (d_prefix & P_LOCK) opUD(); else opFldM(M_I64);
+      break;
+    }
+    case 6: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFcomi(0, 1);
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_BCD, 1, 0);
+      break;
+    }
+    case 7: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opFstM(M_I64, 1, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0e0(): void { // loopne
+  if (d_prefix & P_LOCK) opUD(); else opLoop();
+}
+function x0e3(): void { // jrcxz
+  if (d_prefix & P_LOCK) opUD(); else opJrcxz();
+}
+function x0e8(): void { // call
+  if (d_prefix & P_LOCK) opUD(); else opCallJz();
+}
+function x0e9(): void { // jmp
+  if (d_prefix & P_LOCK) opUD(); else opJmpJ();
+}
+function x0f4(): void { // hlt
+  if (d_prefix & P_LOCK) opUD(); else opPrivileged();
+}
+function x0f5(): void { // cmc
+  if (d_prefix & P_LOCK) opUD(); else opCmc();
+}
+function x0f6(): void { // test not neg mul imul div idiv
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opTestEbIb();
+      break;
+    }
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opTestEbIb();
+      break;
+    }
+    case 2: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNotEb();
+      break;
+    }
+    case 3: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNegEb();
+      break;
+    }
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opMulEb();
+      break;
+    }
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opImulEb();
+      break;
+    }
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opDivEb();
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opIdivEb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0f7(): void { // test not neg mul imul div idiv
+  switch (d_reg & 7) {
+    case 0: {
+      if (d_prefix & P_LOCK) opUD(); else opTestEvIz();
+      break;
+    }
+    case 1: {
+      if (d_prefix & P_LOCK) opUD(); else opTestEvIz();
+      break;
+    }
+    case 2: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNotEv();
+      break;
+    }
+    case 3: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opNegEv();
+      break;
+    }
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opMulEv();
+      break;
+    }
+    case 5: {
+      if (d_prefix & P_LOCK) opUD(); else opImulEv();
+      break;
+    }
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opDivEv();
+      break;
+    }
+    case 7: {
+      if (d_prefix & P_LOCK) opUD(); else opIdivEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0f8(): void { // clc
+  if (d_prefix & P_LOCK) opUD(); else opClc();
+}
+function x0f9(): void { // stc
+  if (d_prefix & P_LOCK) opUD(); else opStc();
+}
+function x0fc(): void { // cld
+  if (d_prefix & P_LOCK) opUD(); else opCld();
+}
+function x0fd(): void { // std
+  if (d_prefix & P_LOCK) opUD(); else opStd();
+}
+function x0fe(): void { // inc dec
+  switch (d_reg & 7) {
+    case 0: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opIncEb();
+      break;
+    }
+    case 1: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opDecEb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x0ff(): void { // inc dec call jmp push
+  switch (d_reg & 7) {
+    case 0: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opIncEv();
+      break;
+    }
+    case 1: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opDecEv();
+      break;
+    }
+    case 2: {
+      if (d_prefix & P_LOCK) opUD(); else opCallEv();
+      break;
+    }
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opJmpEv();
+      break;
+    }
+    case 6: {
+      if (d_prefix & P_LOCK) opUD(); else opPushEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x101(): void { // group7
+  if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opGroup7Reg();
+  else opUD();
+}
+function x105(): void { // syscall
+  if (d_prefix & P_LOCK) opUD(); else opSyscall();
+}
+function x10b(): void { // ud2
+  if (d_prefix & P_LOCK) opUD(); else opUD();
+}
+function x10d(): void { // prefetchw
+  if (d_mod == 3) opUD();
+  else if (d_prefix & P_LOCK) opUD(); else opNop();
+}
+function x110(): void { // movups movupd movss movsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovssVxWd();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opMovsdVxWq();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x111(): void { // movups movupd movss movsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovssWdVx();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opMovsdWqVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x112(): void { // movsldup movddup movlps movhlps movlpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovhlpsVxUx();
+      else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovlpsVxMq();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovsldupVxWx();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opMovddupVxWq();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x113(): void { // movlps movlpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovlpsMqVx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovlpsMqVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x114(): void { // unpcklps unpcklpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpcklqdqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x115(): void { // unpckhps unpckhpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckhqdqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x116(): void { // movshdup movhps movlhps movhpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovlhpsVxUx();
+      else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovhpsVxMq();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovshdupVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x117(): void { // movhps movhpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovhpsMqVx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovhpsMqVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x118(): void { // prefetch
+  if (d_prefix & P_LOCK) opUD(); else opNop();
+}
+function x128(): void { // movaps movapd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x129(): void { // movaps movapd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x12a(): void { // cvtpi2ps cvtpi2pd cvtsi2ss cvtsi2sd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpi2psVxQq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpi2pdVxQq();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtsi2ssVxEy();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtsi2sdVxEy();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x12b(): void { // movntps movntpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x12c(): void { // cvttps2pi cvttpd2pi cvttss2si cvttsd2si
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtps2piPqWq(1);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpd2piPqWx(1);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(1);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtsd2siGyWq(1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x12d(): void { // cvtps2pi cvtpd2pi cvtss2si cvtsd2si
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtps2piPqWq(0);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpd2piPqWx(0);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtss2siGyWd(0);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtsd2siGyWq(0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x12e(): void { // ucomiss ucomisd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opUcomissVxWd();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opUcomisdVxWq();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x12f(): void { // comiss comisd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opComissVxWd();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opComisdVxWq();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x131(): void { // rdtsc
+  if (d_prefix & P_LOCK) opUD(); else opRdtsc();
+}
+function x140(): void { // cmovo
+  if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
+}
+function x150(): void { // movmskps movmskpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovmskpsGdUx();
+      else opUD();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovmskpdGdUx();
+      else opUD();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x151(): void { // sqrtps sqrtpd sqrtss sqrtsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_SQRT);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_SQRT);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_SQRT);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SQRT);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x152(): void { // rsqrtps rsqrtss
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opRcpPs(1);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opRcpSs(1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x153(): void { // rcpps rcpss
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opRcpPs(0);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opRcpSs(0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x154(): void { // andps andpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x155(): void { // andnps andnpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x156(): void { // orps orpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x157(): void { // xorps xorpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x158(): void { // addps addpd addss addsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_ADD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_ADD);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_ADD);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_ADD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x159(): void { // mulps mulpd mulss mulsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MUL);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MUL);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MUL);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MUL);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x15a(): void { // cvtps2pd cvtpd2ps cvtss2sd cvtsd2ss
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtps2pdVxWq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpd2psVxWx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtss2sdVxWd();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtsd2ssVxWq();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x15b(): void { // cvtdq2ps cvtps2dq cvttps2dq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtdq2psVxWx();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtps2dqVxWx(0);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtps2dqVxWx(1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x15c(): void { // subps subpd subss subsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_SUB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_SUB);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_SUB);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_SUB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x15d(): void { // minps minpd minss minsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MIN);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MIN);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MIN);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MIN);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x15e(): void { // divps divpd divss divsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_DIV);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_DIV);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_DIV);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_DIV);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x15f(): void { // maxps maxpd maxss maxsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPsVxWx(FP_MAX);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opFpPdVxWx(FP_MAX);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSsVxWd(FP_MAX);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opFpSdVxWq(FP_MAX);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x160(): void { // punpcklbw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLBW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpcklbwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x161(): void { // punpcklwd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLWD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpcklwdVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x162(): void { // punpckldq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKLDQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckldqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x163(): void { // packsswb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKSSWB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPacksswbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x164(): void { // pcmpgtb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpgtbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x165(): void { // pcmpgtw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpgtwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x166(): void { // pcmpgtd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPGTD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpgtdVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x167(): void { // packuswb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKUSWB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPackuswbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x168(): void { // punpckhbw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHBW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckhbwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x169(): void { // punpckhwd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHWD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckhwdVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x16a(): void { // punpckhdq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PUNPCKHDQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckhdqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x16b(): void { // packssdw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PACKSSDW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPackssdwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x16c(): void { // punpcklqdq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpcklqdqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x16d(): void { // punpckhqdq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPunpckhqdqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x16e(): void { // movd/movq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdPqEy();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdVxEy();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x16f(): void { // movq movdqa movdqu
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovqPqQq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdqaVxWx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdquVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x170(): void { // pshufw pshufd pshufhw pshuflw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPshufwPqQqIb();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPshufdVxWxIb();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opPshufhwVxWxIb();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opPshuflwVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x171(): void { // psrlw psraw psllw
+  switch (d_simd) {
+    case SIMD_NONE: {
       switch (d_reg & 7) {
-        case 4: {
-          if (d_prefix & P_LOCK) opUD(); else opBitEvIb(BT);
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLW);
+          else opUD();
           break;
         }
-        case 5: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTS);
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRAW);
+          else opUD();
           break;
         }
         case 6: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTR);
-          break;
-        }
-        case 7: {
-          if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTC);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1bb: { // btc
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTC);
-      break;
-    }
-    case 0x1bc: { // bsf
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1bd: { // bsr
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1be: { // movsx
-      if (d_prefix & P_LOCK) opUD(); else opMovsxGvEb();
-      break;
-    }
-    case 0x1bf: { // movsx
-      if (d_prefix & P_LOCK) opUD(); else opMovsxGvEw();
-      break;
-    }
-    case 0x1c0: { // xadd
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXaddEbGb();
-      break;
-    }
-    case 0x1c1: { // xadd
-      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXaddEvGv();
-      break;
-    }
-    case 0x1c2: { // cmpps cmppd cmpss cmpsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opCmppsVxWxIb();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCmppdVxWxIb();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCmpssVxWdIb();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCmpsdVxWqIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1c3: { // movnti
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovntiMyGy();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1c4: { // pinsrw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPinsrwPqEwIb();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPinsrwVxEwIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1c5: { // pextrw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdNqIb();
-          else opUD();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdUxIb();
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLW);
           else opUD();
           break;
         }
@@ -3193,1534 +2053,21 @@ export function dispatch(op: i32): void {
       }
       break;
     }
-    case 0x1c6: { // shufps shufpd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opShufpsVxWxIb();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opShufpdVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1c7: { // cmpxchg8b xsavec xrstors xsaves
-      switch (d_simd) {
-        case SIMD_NONE: {
-          switch (d_reg & 7) {
-            case 1: {
-              if (d_mod == 3) opUD();
-              else if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchg8bM();
-              break;
-            }
-            case 3: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opPrivileged();
-              break;
-            }
-            case 4: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opXsavec();
-              break;
-            }
-            case 5: {
-              if (d_mod == 3) opUD();
-              else if (d_prefix & P_LOCK) opUD(); else opPrivileged();
-              break;
-            }
-            default: opUD();
-          }
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1c8: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1c9: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1ca: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1cb: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1cc: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1cd: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1ce: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1cf: { // bswap
-      if (d_prefix & P_LOCK) opUD(); else opBswapZv();
-      break;
-    }
-    case 0x1d0: { // addsubpd addsubps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opAddsubpdVxWx();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opAddsubpsVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d1: { // psrlw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsrlwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d2: { // psrld
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsrldVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d3: { // psrlq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsrlqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d4: { // paddq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPaddqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d5: { // pmullw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULLW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmullwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d6: { // movq2dq movdq2q movq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMovqWqVx();
-          break;
-        }
-        case SIMD_F3: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovq2dqVxNq();
+    case SIMD_66: {
+      switch (d_reg & 7) {
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrlwUxIb();
           else opUD();
           break;
         }
-        case SIMD_F2: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovdq2qPqUx();
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrawUxIb();
           else opUD();
           break;
         }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d7: { // pmovmskb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdNq();
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsllwUxIb();
           else opUD();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdUx();
-          else opUD();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d8: { // psubusb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBUSB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubusbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1d9: { // psubusw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBUSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubuswVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1da: { // pminub
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMINUB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPminubVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1db: { // pand
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAND);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1dc: { // paddusb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDUSB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPaddusbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1dd: { // paddusw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDUSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPadduswVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1de: { // pmaxub
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMAXUB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmaxubVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1df: { // pandn
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PANDN);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e0: { // pavgb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAVGB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPavgbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e1: { // psraw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRAW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsrawVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e2: { // psrad
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRAD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsradVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e3: { // pavgw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAVGW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPavgwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e4: { // pmulhuw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULHUW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmulhuwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e5: { // pmulhw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULHW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmulhwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e6: { // cvttpd2dq cvtpd2dq cvtdq2pd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpd2dqVxWx(1);
-          break;
-        }
-        case SIMD_F3: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtdq2pdVxWq();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCvtpd2dqVxWx(0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e7: { // movntq movntdq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovqQqPq();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e8: { // psubsb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBSB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubsbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1e9: { // psubsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubswVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1ea: { // pminsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMINSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPminswVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1eb: { // por
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_POR);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1ec: { // paddsb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDSB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPaddsbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1ed: { // paddsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPaddswVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1ee: { // pmaxsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMAXSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmaxswVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1ef: { // pxor
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PXOR);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f0: { // lddqu
-      switch (d_simd) {
-        case SIMD_F2: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opLddquVxMx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f1: { // psllw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsllwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f2: { // pslld
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPslldVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f3: { // psllq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsllqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f4: { // pmuludq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULUDQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmuludqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f5: { // pmaddwd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMADDWD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmaddwdVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f6: { // psadbw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSADBW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsadbwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f7: { // maskmovq maskmovdqu
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovqPqNq();
-          else opUD();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovdquVxUx();
-          else opUD();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f8: { // psubb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1f9: { // psubw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1fa: { // psubd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubdVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1fb: { // psubq
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBQ);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPsubqVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1fc: { // paddb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPaddbVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1fd: { // paddw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPaddwVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x1fe: { // paddd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPadddVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x200: { // pshufb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSHUFB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSHUFB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x201: { // phaddw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x202: { // phaddd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x203: { // phaddsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDSW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x204: { // pmaddubsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PMADDUBSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PMADDUBSW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x205: { // phsubw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x206: { // phsubd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x207: { // phsubsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBSW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x208: { // psignb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGNB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGNB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x209: { // psignw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGNW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGNW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x20a: { // psignd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGND);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGND);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x20b: { // pmulhrsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PMULHRSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PMULHRSW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x210: { // pblendvb
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PBLENDVB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x214: { // blendvps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_BLENDVPS);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x215: { // blendvpd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_BLENDVPD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x217: { // ptest
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPtestVxWx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x21c: { // pabsb
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSB);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x21d: { // pabsw
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSW);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x21e: { // pabsd
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSD);
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x220: { // pmovsxbw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BW, 1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x221: { // pmovsxbd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BD, 1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x222: { // pmovsxbq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BQ, 1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x223: { // pmovsxwd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WD, 1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x224: { // pmovsxwq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WQ, 1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x225: { // pmovsxdq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_DQ, 1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x228: { // pmuldq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMULDQ);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x229: { // pcmpeqq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PCMPEQQ);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x22a: { // movntdqa
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovntdqaVxMx();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x22b: { // packusdw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PACKUSDW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x230: { // pmovzxbw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BW, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x231: { // pmovzxbd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BD, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x232: { // pmovzxbq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BQ, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x233: { // pmovzxwd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WD, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x234: { // pmovzxwq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WQ, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x235: { // pmovzxdq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_DQ, 0);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x237: { // pcmpgtq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PCMPGTQ);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x238: { // pminsb
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINSB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x239: { // pminsd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINSD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x23a: { // pminuw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINUW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x23b: { // pminud
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINUD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x23c: { // pmaxsb
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXSB);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x23d: { // pmaxsd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXSD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x23e: { // pmaxuw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXUW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x23f: { // pmaxud
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXUD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x240: { // pmulld
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMULLD);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x241: { // phminposuw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PHMINPOSUW);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x2f0: { // movbe crc32
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCrc32GyEb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x2f1: { // movbe crc32
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
-          break;
-        }
-        case SIMD_66: {
-          if (d_mod == 3) opUD();
-          else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
-          break;
-        }
-        case SIMD_F2: {
-          if (d_prefix & P_LOCK) opUD(); else opCrc32GyEv();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x308: { // roundps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opRoundpsVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x309: { // roundpd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opRoundpdVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x30a: { // roundss
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opRoundssVxWdIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x30b: { // roundsd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opRoundsdVxWqIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x30c: { // blendps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(4);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x30d: { // blendpd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(2);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x30e: { // pblendw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(8);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x30f: { // palignr
-      switch (d_simd) {
-        case SIMD_NONE: {
-          if (d_prefix & P_LOCK) opUD(); else opPalignrPqQqIb();
-          break;
-        }
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPalignrVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x314: { // pextrb
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x315: { // pextrw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(2);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x316: { // pextrd/pextrq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(4);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x317: { // extractps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opExtractpsEdVxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x320: { // pinsrb
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPinsrVxEyIb(1);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x321: { // insertps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opInsertpsVxWdIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x322: { // pinsrd/pinsrq
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPinsrVxEyIb(4);
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x340: { // dpps
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opDppsVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x341: { // dppd
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opDppdVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x342: { // mpsadbw
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opMpsadbwVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x360: { // pcmpestrm
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpestrmVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x361: { // pcmpestri
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpestriVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x362: { // pcmpistrm
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpistrmVxWxIb();
-          break;
-        }
-        default: opUD();
-      }
-      break;
-    }
-    case 0x363: { // pcmpistri
-      switch (d_simd) {
-        case SIMD_66: {
-          if (d_prefix & P_LOCK) opUD(); else opPcmpistriVxWxIb();
           break;
         }
         default: opUD();
@@ -4729,4 +2076,1970 @@ export function dispatch(op: i32): void {
     }
     default: opUD();
   }
+}
+function x172(): void { // psrld psrad pslld
+  switch (d_simd) {
+    case SIMD_NONE: {
+      switch (d_reg & 7) {
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLD);
+          else opUD();
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRAD);
+          else opUD();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLD);
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case SIMD_66: {
+      switch (d_reg & 7) {
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrldUxIb();
+          else opUD();
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsradUxIb();
+          else opUD();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPslldUxIb();
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    default: opUD();
+  }
+}
+function x173(): void { // psrlq psllq psrldq pslldq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      switch (d_reg & 7) {
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSRLQ);
+          else opUD();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMmxShiftNqIb(MM_PSLLQ);
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    case SIMD_66: {
+      switch (d_reg & 7) {
+        case 2: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrlqUxIb();
+          else opUD();
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsrldqUxIb();
+          else opUD();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPsllqUxIb();
+          else opUD();
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPslldqUxIb();
+          else opUD();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    default: opUD();
+  }
+}
+function x174(): void { // pcmpeqb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpeqbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x175(): void { // pcmpeqw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpeqwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x176(): void { // pcmpeqd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PCMPEQD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpeqdVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x177(): void { // emms
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opEmms();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x17c(): void { // haddpd haddps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opHaddpdVxWx(0);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opHaddpsVxWx(0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x17d(): void { // hsubpd hsubps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opHaddpdVxWx(1);
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opHaddpsVxWx(1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x17e(): void { // movd/movq movq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdEyPq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdEyVx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovqVxWq();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x17f(): void { // movq movdqa movdqu
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMovqQqPq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdqaWxVx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opMovdquWxVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x180(): void { // jcc
+  if (d_prefix & P_LOCK) opUD(); else opJccJz();
+}
+function x190(): void { // seto
+  if (d_prefix & P_LOCK) opUD(); else opSetccEb();
+}
+function x1a2(): void { // cpuid
+  if (d_prefix & P_LOCK) opUD(); else opCpuid();
+}
+function x1a3(): void { // bt
+  if (d_prefix & P_LOCK) opUD(); else opBitEvGv(BT);
+}
+function x1a4(): void { // shld
+  if (d_prefix & P_LOCK) opUD(); else opShldEvGvIb();
+}
+function x1a5(): void { // shld
+  if (d_prefix & P_LOCK) opUD(); else opShldEvGvCL();
+}
+function x1ab(): void { // bts
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTS);
+}
+function x1ac(): void { // shrd
+  if (d_prefix & P_LOCK) opUD(); else opShrdEvGvIb();
+}
+function x1ad(): void { // shrd
+  if (d_prefix & P_LOCK) opUD(); else opShrdEvGvCL();
+}
+function x1ae(): void { // ldmxcsr stmxcsr lfence mfence sfence clflush fxsave fxrstor xsave xrstor xsaveopt
+  switch (d_simd) {
+    case SIMD_NONE: {
+      switch (d_reg & 7) {
+        case 0: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFxsave();
+          break;
+        }
+        case 1: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opFxrstor();
+          break;
+        }
+        case 2: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opLdmxcsrMd();
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opStmxcsrMd();
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opXsave(0);
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
+          else if (d_prefix & P_LOCK) opUD(); else opXrstor();
+          break;
+        }
+        case 6: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
+          else if (d_prefix & P_LOCK) opUD(); else opXsave(1);
+          break;
+        }
+        case 7: {
+          if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opFence();
+          else if (d_prefix & P_LOCK) opUD(); else opClflush();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1af(): void { // imul
+  if (d_prefix & P_LOCK) opUD(); else opImulGvEv();
+}
+function x1b0(): void { // cmpxchg
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchgEbGb();
+}
+function x1b1(): void { // cmpxchg
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchgEvGv();
+}
+function x1b3(): void { // btr
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTR);
+}
+function x1b6(): void { // movzx
+  if (d_prefix & P_LOCK) opUD(); else opMovzxGvEb();
+}
+function x1b7(): void { // movzx
+  if (d_prefix & P_LOCK) opUD(); else opMovzxGvEw();
+}
+function x1b8(): void { // popcnt
+  switch (d_simd) {
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opPopcntGvEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1ba(): void { // bt bts btr btc
+  switch (d_reg & 7) {
+    case 4: {
+      if (d_prefix & P_LOCK) opUD(); else opBitEvIb(BT);
+      break;
+    }
+    case 5: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTS);
+      break;
+    }
+    case 6: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTR);
+      break;
+    }
+    case 7: {
+      if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvIb(BTC);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1bb(): void { // btc
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opBitEvGv(BTC);
+}
+function x1bc(): void { // bsf
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opBsfGvEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1bd(): void { // bsr
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opBsrGvEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1be(): void { // movsx
+  if (d_prefix & P_LOCK) opUD(); else opMovsxGvEb();
+}
+function x1bf(): void { // movsx
+  if (d_prefix & P_LOCK) opUD(); else opMovsxGvEw();
+}
+function x1c0(): void { // xadd
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXaddEbGb();
+}
+function x1c1(): void { // xadd
+  if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opXaddEvGv();
+}
+function x1c2(): void { // cmpps cmppd cmpss cmpsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opCmppsVxWxIb();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCmppdVxWxIb();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCmpssVxWdIb();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCmpsdVxWqIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1c3(): void { // movnti
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovntiMyGy();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1c4(): void { // pinsrw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPinsrwPqEwIb();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPinsrwVxEwIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1c5(): void { // pextrw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdNqIb();
+      else opUD();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPextrwGdUxIb();
+      else opUD();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1c6(): void { // shufps shufpd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opShufpsVxWxIb();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opShufpdVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1c7(): void { // cmpxchg8b xsavec xrstors xsaves
+  switch (d_simd) {
+    case SIMD_NONE: {
+      switch (d_reg & 7) {
+        case 1: {
+          if (d_mod == 3) opUD();
+          else if ((d_prefix & P_LOCK) && d_mod == 3) opUD(); else opCmpxchg8bM();
+          break;
+        }
+        case 3: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opPrivileged();
+          break;
+        }
+        case 4: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opXsavec();
+          break;
+        }
+        case 5: {
+          if (d_mod == 3) opUD();
+          else if (d_prefix & P_LOCK) opUD(); else opPrivileged();
+          break;
+        }
+        default: opUD();
+      }
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1c8(): void { // bswap
+  if (d_prefix & P_LOCK) opUD(); else opBswapZv();
+}
+function x1d0(): void { // addsubpd addsubps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opAddsubpdVxWx();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opAddsubpsVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d1(): void { // psrlw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsrlwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d2(): void { // psrld
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsrldVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d3(): void { // psrlq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRLQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsrlqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d4(): void { // paddq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPaddqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d5(): void { // pmullw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULLW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmullwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d6(): void { // movq2dq movdq2q movq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMovqWqVx();
+      break;
+    }
+    case SIMD_F3: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovq2dqVxNq();
+      else opUD();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMovdq2qPqUx();
+      else opUD();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d7(): void { // pmovmskb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdNq();
+      else opUD();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opPmovmskbGdUx();
+      else opUD();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d8(): void { // psubusb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBUSB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubusbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1d9(): void { // psubusw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBUSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubuswVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1da(): void { // pminub
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMINUB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPminubVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1db(): void { // pand
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAND);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPandVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1dc(): void { // paddusb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDUSB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPaddusbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1dd(): void { // paddusw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDUSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPadduswVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1de(): void { // pmaxub
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMAXUB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmaxubVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1df(): void { // pandn
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PANDN);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPandnVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e0(): void { // pavgb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAVGB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPavgbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e1(): void { // psraw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRAW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsrawVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e2(): void { // psrad
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSRAD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsradVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e3(): void { // pavgw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PAVGW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPavgwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e4(): void { // pmulhuw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULHUW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmulhuwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e5(): void { // pmulhw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULHW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmulhwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e6(): void { // cvttpd2dq cvtpd2dq cvtdq2pd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpd2dqVxWx(1);
+      break;
+    }
+    case SIMD_F3: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtdq2pdVxWq();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCvtpd2dqVxWx(0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e7(): void { // movntq movntdq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovqQqPq();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovntdqMxVx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e8(): void { // psubsb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBSB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubsbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1e9(): void { // psubsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubswVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1ea(): void { // pminsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMINSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPminswVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1eb(): void { // por
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_POR);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPorVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1ec(): void { // paddsb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDSB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPaddsbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1ed(): void { // paddsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPaddswVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1ee(): void { // pmaxsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMAXSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmaxswVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1ef(): void { // pxor
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PXOR);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPxorVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f0(): void { // lddqu
+  switch (d_simd) {
+    case SIMD_F2: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opLddquVxMx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f1(): void { // psllw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsllwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f2(): void { // pslld
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPslldVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f3(): void { // psllq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxShiftPqQq(MM_PSLLQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsllqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f4(): void { // pmuludq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMULUDQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmuludqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f5(): void { // pmaddwd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PMADDWD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmaddwdVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f6(): void { // psadbw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSADBW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsadbwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f7(): void { // maskmovq maskmovdqu
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovqPqNq();
+      else opUD();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) if (d_prefix & P_LOCK) opUD(); else opMaskmovdquVxUx();
+      else opUD();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f8(): void { // psubb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1f9(): void { // psubw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1fa(): void { // psubd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubdVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1fb(): void { // psubq
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PSUBQ);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPsubqVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1fc(): void { // paddb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPaddbVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1fd(): void { // paddw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPaddwVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x1fe(): void { // paddd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opMmxPqQq(MM_PADDD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPadddVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x200(): void { // pshufb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSHUFB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSHUFB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x201(): void { // phaddw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x202(): void { // phaddd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x203(): void { // phaddsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHADDSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHADDSW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x204(): void { // pmaddubsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PMADDUBSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PMADDUBSW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x205(): void { // phsubw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x206(): void { // phsubd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x207(): void { // phsubsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PHSUBSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PHSUBSW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x208(): void { // psignb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGNB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGNB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x209(): void { // psignw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGNW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGNW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x20a(): void { // psignd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PSIGND);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PSIGND);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x20b(): void { // pmulhrsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PMULHRSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PMULHRSW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x210(): void { // pblendvb
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PBLENDVB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x214(): void { // blendvps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_BLENDVPS);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x215(): void { // blendvpd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_BLENDVPD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x217(): void { // ptest
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPtestVxWx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x21c(): void { // pabsb
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSB);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x21d(): void { // pabsw
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSW);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x21e(): void { // pabsd
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3PqQq(S3_PABSD);
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSsse3VxWx(S3_PABSD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x220(): void { // pmovsxbw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BW, 1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x221(): void { // pmovsxbd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BD, 1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x222(): void { // pmovsxbq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BQ, 1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x223(): void { // pmovsxwd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WD, 1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x224(): void { // pmovsxwq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WQ, 1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x225(): void { // pmovsxdq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_DQ, 1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x228(): void { // pmuldq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMULDQ);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x229(): void { // pcmpeqq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PCMPEQQ);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x22a(): void { // movntdqa
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovntdqaVxMx();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x22b(): void { // packusdw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PACKUSDW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x230(): void { // pmovzxbw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BW, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x231(): void { // pmovzxbd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BD, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x232(): void { // pmovzxbq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_BQ, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x233(): void { // pmovzxwd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WD, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x234(): void { // pmovzxwq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_WQ, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x235(): void { // pmovzxdq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPmovxVxWx(MOV_DQ, 0);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x237(): void { // pcmpgtq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PCMPGTQ);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x238(): void { // pminsb
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINSB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x239(): void { // pminsd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINSD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x23a(): void { // pminuw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINUW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x23b(): void { // pminud
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMINUD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x23c(): void { // pmaxsb
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXSB);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x23d(): void { // pmaxsd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXSD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x23e(): void { // pmaxuw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXUW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x23f(): void { // pmaxud
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMAXUD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x240(): void { // pmulld
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PMULLD);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x241(): void { // phminposuw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opSse41VxWx(S4_PHMINPOSUW);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x2f0(): void { // movbe crc32
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovbeGvMv();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCrc32GyEb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x2f1(): void { // movbe crc32
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
+      break;
+    }
+    case SIMD_66: {
+      if (d_mod == 3) opUD();
+      else if (d_prefix & P_LOCK) opUD(); else opMovbeMvGv();
+      break;
+    }
+    case SIMD_F2: {
+      if (d_prefix & P_LOCK) opUD(); else opCrc32GyEv();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x308(): void { // roundps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opRoundpsVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x309(): void { // roundpd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opRoundpdVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x30a(): void { // roundss
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opRoundssVxWdIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x30b(): void { // roundsd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opRoundsdVxWqIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x30c(): void { // blendps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(4);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x30d(): void { // blendpd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(2);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x30e(): void { // pblendw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opBlendVxWxIb(8);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x30f(): void { // palignr
+  switch (d_simd) {
+    case SIMD_NONE: {
+      if (d_prefix & P_LOCK) opUD(); else opPalignrPqQqIb();
+      break;
+    }
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPalignrVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x314(): void { // pextrb
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x315(): void { // pextrw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(2);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x316(): void { // pextrd/pextrq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPextrEyVxIb(4);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x317(): void { // extractps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opExtractpsEdVxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x320(): void { // pinsrb
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPinsrVxEyIb(1);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x321(): void { // insertps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opInsertpsVxWdIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x322(): void { // pinsrd/pinsrq
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPinsrVxEyIb(4);
+      break;
+    }
+    default: opUD();
+  }
+}
+function x340(): void { // dpps
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opDppsVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x341(): void { // dppd
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opDppdVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x342(): void { // mpsadbw
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opMpsadbwVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x360(): void { // pcmpestrm
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpestrmVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x361(): void { // pcmpestri
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpestriVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x362(): void { // pcmpistrm
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpistrmVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+function x363(): void { // pcmpistri
+  switch (d_simd) {
+    case SIMD_66: {
+      if (d_prefix & P_LOCK) opUD(); else opPcmpistriVxWxIb();
+      break;
+    }
+    default: opUD();
+  }
+}
+
+/** The handler of each (map << 8 | opcode); opUD for what the table does not define. */
+@lazy const HANDLERS: StaticArray<() => void> = [
+  x000, x001, x002, x003, x004, x005, opUD, opUD,
+  x008, x009, x00a, x00b, x00c, x00d, opUD, opUD,
+  x010, x011, x012, x013, x014, x015, opUD, opUD,
+  x018, x019, x01a, x01b, x01c, x01d, opUD, opUD,
+  x020, x021, x022, x023, x024, x025, opUD, opUD,
+  x028, x029, x02a, x02b, x02c, x02d, opUD, opUD,
+  x030, x031, x032, x033, x034, x035, opUD, opUD,
+  x038, x039, x03a, x03b, x03c, x03d, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x050, x050, x050, x050, x050, x050, x050, x050,
+  x058, x058, x058, x058, x058, x058, x058, x058,
+  opUD, opUD, opUD, x063, opUD, opUD, opUD, opUD,
+  x068, x069, x06a, x06b, opUD, opUD, opUD, opUD,
+  x070, x070, x070, x070, x070, x070, x070, x070,
+  x070, x070, x070, x070, x070, x070, x070, x070,
+  x080, x081, opUD, x083, x084, x085, x086, x087,
+  x088, x089, x08a, x08b, opUD, x08d, opUD, x08f,
+  x090, x090, x090, x090, x090, x090, x090, x090,
+  x098, x099, opUD, x09b, x09c, x09d, x09e, x09f,
+  x0a0, x0a1, x0a2, x0a3, x0a4, x0a4, x0a6, x0a6,
+  x0a8, x0a9, x0aa, x0aa, x0ac, x0ac, x0ae, x0ae,
+  x0b0, x0b0, x0b0, x0b0, x0b0, x0b0, x0b0, x0b0,
+  x0b8, x0b8, x0b8, x0b8, x0b8, x0b8, x0b8, x0b8,
+  x0c0, x0c1, x0c2, x0c3, opUD, opUD, x0c6, x0c7,
+  x0c8, x0c9, opUD, opUD, x0cc, x0cd, opUD, opUD,
+  x0d0, x0d1, x0d2, x0d3, opUD, opUD, opUD, opUD,
+  x0d8, x0d9, x0da, x0db, x0dc, x0dd, x0de, x0df,
+  x0e0, x0e0, x0e0, x0e3, opUD, opUD, opUD, opUD,
+  x0e8, x0e9, opUD, x0e9, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, x0f4, x0f5, x0f6, x0f7,
+  x0f8, x0f9, x0f4, x0f4, x0fc, x0fd, x0fe, x0ff,
+  opUD, x101, opUD, opUD, opUD, x105, opUD, opUD,
+  opUD, opUD, opUD, x10b, opUD, x10d, opUD, opUD,
+  x110, x111, x112, x113, x114, x115, x116, x117,
+  x118, x118, x118, x118, x118, x118, x118, x118,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x128, x129, x12a, x12b, x12c, x12d, x12e, x12f,
+  opUD, x131, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x140, x140, x140, x140, x140, x140, x140, x140,
+  x140, x140, x140, x140, x140, x140, x140, x140,
+  x150, x151, x152, x153, x154, x155, x156, x157,
+  x158, x159, x15a, x15b, x15c, x15d, x15e, x15f,
+  x160, x161, x162, x163, x164, x165, x166, x167,
+  x168, x169, x16a, x16b, x16c, x16d, x16e, x16f,
+  x170, x171, x172, x173, x174, x175, x176, x177,
+  opUD, opUD, opUD, opUD, x17c, x17d, x17e, x17f,
+  x180, x180, x180, x180, x180, x180, x180, x180,
+  x180, x180, x180, x180, x180, x180, x180, x180,
+  x190, x190, x190, x190, x190, x190, x190, x190,
+  x190, x190, x190, x190, x190, x190, x190, x190,
+  opUD, opUD, x1a2, x1a3, x1a4, x1a5, opUD, opUD,
+  opUD, opUD, opUD, x1ab, x1ac, x1ad, x1ae, x1af,
+  x1b0, x1b1, opUD, x1b3, opUD, opUD, x1b6, x1b7,
+  x1b8, opUD, x1ba, x1bb, x1bc, x1bd, x1be, x1bf,
+  x1c0, x1c1, x1c2, x1c3, x1c4, x1c5, x1c6, x1c7,
+  x1c8, x1c8, x1c8, x1c8, x1c8, x1c8, x1c8, x1c8,
+  x1d0, x1d1, x1d2, x1d3, x1d4, x1d5, x1d6, x1d7,
+  x1d8, x1d9, x1da, x1db, x1dc, x1dd, x1de, x1df,
+  x1e0, x1e1, x1e2, x1e3, x1e4, x1e5, x1e6, x1e7,
+  x1e8, x1e9, x1ea, x1eb, x1ec, x1ed, x1ee, x1ef,
+  x1f0, x1f1, x1f2, x1f3, x1f4, x1f5, x1f6, x1f7,
+  x1f8, x1f9, x1fa, x1fb, x1fc, x1fd, x1fe, opUD,
+  x200, x201, x202, x203, x204, x205, x206, x207,
+  x208, x209, x20a, x20b, opUD, opUD, opUD, opUD,
+  x210, opUD, opUD, opUD, x214, x215, opUD, x217,
+  opUD, opUD, opUD, opUD, x21c, x21d, x21e, opUD,
+  x220, x221, x222, x223, x224, x225, opUD, opUD,
+  x228, x229, x22a, x22b, opUD, opUD, opUD, opUD,
+  x230, x231, x232, x233, x234, x235, opUD, x237,
+  x238, x239, x23a, x23b, x23c, x23d, x23e, x23f,
+  x240, x241, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x2f0, x2f1, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x308, x309, x30a, x30b, x30c, x30d, x30e, x30f,
+  opUD, opUD, opUD, opUD, x314, x315, x316, x317,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x320, x321, x322, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x340, x341, x342, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  x360, x361, x362, x363, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+  opUD, opUD, opUD, opUD, opUD, opUD, opUD, opUD,
+];
+
+export function dispatch(op: i32): void {
+  unchecked(HANDLERS[op & 1023])();
 }

@@ -7,7 +7,7 @@
 //   frame address | PTE_R/W/X/COW, and 0 means not mapped.
 
 import {
-  STATE, PT_ROOT, TLB, TLB_BITS, TLB_ENTRIES, TLB_END, TLB_ENTRY_SIZE, TLBE_READ_TAG, TLBE_WRITE_TAG,
+  STATE, PT_ROOT, TLB, TLB_FOLD, TLB_ENTRIES, TLB_END, TLB_ENTRY_SIZE, TLBE_READ_TAG, TLBE_WRITE_TAG,
   TLBE_EXEC_TAG, TLBE_FRAME, PTE_R, PTE_W, PTE_X, PTE_COW, PTE_FRAME_MASK,
   FAULT_PRESENT, FAULT_WRITE, FAULT_USER, FAULT_FETCH,
 } from '../shared/layout';
@@ -19,12 +19,16 @@ export const ACCESS_WRITE = 1;
 export const ACCESS_EXEC = 2;
 
 /**
- * The entry for page `vpn`: the low TLB_BITS of vpn XOR the next TLB_BITS (cpu/shared/layout.ts).
- * Without the XOR the top of the stack and the top of the mmap area (128 MiB apart, where the
- * vDSO and a static program's first mmap go) fall on the same entries and evict each other.
+ * The entry for page `vpn`: the low TLB_BITS of vpn XOR vpn >> TLB_FOLD (cpu/shared/layout.ts).
+ * The top of the stack (vpn 0x7ffffffff down) and the top of the mmap area (0x7ffff7fff down: the
+ * vDSO, a static program's first mmaps, ld.so and libc) are 128 MiB apart, vpns that differ in
+ * bit 15. Without a fold they share entries; folded by 12 (sessions 6-7) bit 15 lands on index
+ * bit 3, so stack page i below the top and mmap page i ^ 8 still evicted each other (busybox gzip's
+ * stack and its prev[] table: 2.5 M fills per MiB of input); folded by 4 it lands on bit 11, and
+ * the two regions are 2048 entries apart. Same cost: one shift and one XOR.
  */
 @inline export function tlbEntry(vpn: u64): usize {
-  return TLB + (((<usize>vpn ^ <usize>(vpn >> TLB_BITS)) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
+  return TLB + (((<usize>vpn ^ <usize>(vpn >> TLB_FOLD)) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
 }
 
 /** Walks the page table; returns the leaf entry or 0. */

@@ -36,6 +36,10 @@ export const TLB = 0x10000;
 export const TLB_ENTRY_SIZE = 32;
 export const TLB_BITS = 12;
 export const TLB_ENTRIES = 1 << TLB_BITS;
+// The TLB's index is (vpn ^ vpn >> TLB_FOLD) & (TLB_ENTRIES - 1) (cpu/mmu/tlb.ts tlbEntry; the
+// compiled blocks' copies in cpu/jit/host/compiler.ts): 4, not TLB_BITS, so the stack's top pages and
+// the mmap area's top pages (128 MiB apart) fall 2048 entries apart instead of 8.
+export const TLB_FOLD = 4;
 export const TLB_END = TLB + TLB_ENTRIES * TLB_ENTRY_SIZE;
 // Decoded-instruction cache: 16 masks of 16 bytes (DCACHE_MASKS, mask for length n keeps the
 // first n bytes), then the direct-mapped entries. Must end at or below FRAMES; the core checks
@@ -184,7 +188,7 @@ export const PTE_COW = 0x8;
 export const PTE_FRAME_MASK = -4096;        // ~0xfff as i32
 
 // ---- TLB entry (offsets inside one entry) --------------------------------------------------
-// One direct-mapped entry per ((vpn ^ vpn >> TLB_BITS) & (TLB_ENTRIES-1)) (cpu/mmu/tlb.ts tlbEntry). A tag is the full virtual page number if
+// One direct-mapped entry per ((vpn ^ vpn >> TLB_FOLD) & (TLB_ENTRIES-1)) (cpu/mmu/tlb.ts tlbEntry). A tag is the full virtual page number if
 // the access kind is allowed, else -1; so one compare checks presence and permission at once.
 export const TLBE_READ_TAG = 0;   // u64
 export const TLBE_WRITE_TAG = 8;  // u64

@@ -24,7 +24,7 @@ import { buildStatic, canBuild, ROOT } from '../support/build.js';
 export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
 const P = L.PAGE_SIZE;
 const S = L.STATE;
-const { TLB, TLB_ENTRIES, TLB_ENTRY_SIZE } = L;
+const { TLB, TLB_ENTRIES, TLB_ENTRY_SIZE, TLB_FOLD } = L;
 const TAG = [L.TLBE_READ_TAG / 4, L.TLBE_WRITE_TAG / 4, L.TLBE_EXEC_TAG / 4]; // in u32 words
 const TLB_FRAME = L.TLBE_FRAME / 4;
 const R = L.PTE_R, W = L.PTE_W, XP = L.PTE_X, COW = L.PTE_COW;
@@ -460,7 +460,7 @@ export class Machine {
         const m = map.get(vpn);
         const need = k === 0 ? R : k === 1 ? W : XP;
         const frame = u32[e + TLB_FRAME];
-        const ok = m && ((vpn % TLB_ENTRIES) ^ (Math.floor(vpn / TLB_ENTRIES) % TLB_ENTRIES)) === i && frame === m.frame &&
+        const ok = m && ((vpn % TLB_ENTRIES) ^ (Math.floor(vpn / 2 ** TLB_FOLD) % TLB_ENTRIES)) === i && frame === m.frame &&
           (need === W ? (m.prot & (W | COW)) === W : (m.prot & need) !== 0);
         if (ok) continue;
         const table = m ? `the table maps frame ${h(m.frame)} ${protName(m.prot)}` : 'not mapped';

@@ -4,7 +4,7 @@
 // loop on one page calling a function on the next (a direct link between blocks of one batch,
 // across pages), whose callee is rewritten in place and then unmapped and mapped again with
 // other code at the same address; and a loop over two pages that share an entry of the core's
-// direct-mapped TLB (their page numbers differ in bits 0 and 12, which the TLB's index XORs),
+// direct-mapped TLB (their page numbers differ in bit 17 only, which the TLB's index ignores),
 // whose misses compiled code fills itself. Every result depends on running the current bytes.
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +55,7 @@ int main(void) {
   printf("callee unmapped and mapped again: %lu\n", s);
 
   unsigned long *x = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-  unsigned long *y = mmap((void *)(0x10000000 ^ (0x1001ul << 12)), 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  unsigned long *y = mmap((void *)(0x10000000 ^ (0x20000ul << 12)), 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
   if (x == MAP_FAILED || y == MAP_FAILED) return 3;
   for (unsigned i = 0; i < 512; i++) { x[i] = i * 2654435761u; y[i] = ~(unsigned long)i << 7; }
   for (unsigned i = 0; i < 200000; i++) {

@@ -438,10 +438,10 @@ class BlockCompiler {
 
   /**
    * Leaves (and keeps in L_E) the address of the TLB entry for the page of the address in local
-   * `at`: (vpn ^ vpn >> TLB_BITS) & (TLB_ENTRIES - 1), entries of 32 bytes — cpu/mmu/tlb.ts tlbEntry.
+   * `at`: (vpn ^ vpn >> TLB_FOLD) & (TLB_ENTRIES - 1), entries of 32 bytes — cpu/mmu/tlb.ts tlbEntry.
    */
   tlbEntry(at: number): void {
-    this.get(at); this.i64(12n); this.e(OP.i64_shr_u); this.get(at); this.i64(BigInt(12 + L.TLB_BITS)); this.e(OP.i64_shr_u);
+    this.get(at); this.i64(12n); this.e(OP.i64_shr_u); this.get(at); this.i64(BigInt(12 + L.TLB_FOLD)); this.e(OP.i64_shr_u);
     this.e(OP.i64_xor); this.e(OP.i32_wrap_i64);
     this.i32(L.TLB_ENTRIES - 1); this.e(OP.i32_and); this.i32(5); this.e(OP.i32_shl);
     this.i32(L.TLB); this.e(OP.i32_add); this.tee(L_E);
@@ -1528,9 +1528,9 @@ function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {
   return true;
 }
 
-/** The core's TLB entry for page vpn (cpu/mmu/tlb.ts tlbEntry: vpn ^ vpn >> TLB_BITS, masked). */
+/** The core's TLB entry for page vpn (cpu/mmu/tlb.ts tlbEntry: vpn ^ vpn >> TLB_FOLD, masked). */
 function tlbEntryAddr(vpn: bigint): number {
-  return L.TLB + Number((vpn ^ (vpn >> BigInt(L.TLB_BITS))) & BigInt(L.TLB_ENTRIES - 1)) * L.TLB_ENTRY_SIZE;
+  return L.TLB + Number((vpn ^ (vpn >> BigInt(L.TLB_FOLD))) & BigInt(L.TLB_ENTRIES - 1)) * L.TLB_ENTRY_SIZE;
 }
 
 /** The core's two-way set of block entries for rip (cpu/jit/blocks.ts blockSet). */
