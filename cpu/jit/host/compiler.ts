@@ -141,6 +141,18 @@ function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   if (op === 0xf7 && ((x.reg & 7) === 4 || (x.reg & 7) === 5)) return 'writes';
   if (op === 0x89 || op === 0x8b || (op >= 0xb8 && op <= 0xbf) || op === 0x63 || op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return 'none';
   if (op === 0xc7 && (x.reg & 7) === 0) return 'none';
+  // Shifts of a register by a non-zero constant write all six flags (AF = 0 as the core sets it)
+  // and read none; rotates write CF and OF and pass the others through, INC/DEC pass CF through
+  // and NOT touches none: none of these reads a flag or can leave the block, so for the question
+  // "are the flags after k overwritten before anyone sees them" they are transparent ('none').
+  // (RCL/RCR read CF, and SAL's alias /6 is left to the core: 'other'.)
+  if (op === 0xc1 || op === 0xd1) {
+    const g = x.reg & 7, count = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (x.opsize === 8 ? 63 : 31);
+    if (count === 0 || g === 2 || g === 3 || g === 6) return 'other';
+    return g === 0 || g === 1 ? 'none' : 'writes';
+  }
+  if (op === 0xff && (x.reg & 7) <= 1) return 'none';
+  if (op === 0xf7 && (x.reg & 7) === 2) return 'none';
   return 'other';
 }
 
@@ -710,6 +722,12 @@ class BlockCompiler {
           0xf: [OP.i32_gt_s, OP.i64_gt_s],
         };
         if (ops[cc]) { val(L_FD); val(L_FS); cmp(...ops[cc]); return; }
+      }
+      // ADD's carry: the result (cut to its size) is below the destination operand. (An INC's
+      // parks CF in RFLAGS instead, and ADC/SBB are not FL_ADD.)
+      if (f.kind === FL_ADD && (cc === 0x2 || cc === 0x3)) {
+        val(L_FR); val(L_FD); cmp(...(cc === 0x2 ? [OP.i32_lt_u, OP.i64_lt_u] : [OP.i32_ge_u, OP.i64_ge_u]) as [number, number]);
+        return;
       }
       const zs: Record<number, [number, number]> = {
         0x4: [OP.i32_eq, OP.i64_eq], 0x5: [OP.i32_ne, OP.i64_ne],
@@ -1483,7 +1501,11 @@ export class JitCache {
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
     this.stats.linked += linkBlocks(blocks);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
+    const bytes = buildModule(blocks.map((b) => b.block.body));
+    // WASL_JIT_DUMP=dir: each module written there with its blocks' rips (to read with wasm-dis).
+    const dump = process.env.WASL_JIT_DUMP;
+    if (dump) dumpModule(dump, this.stats.modules, bytes, blocks.map((b) => b.rip));
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
     this.stats.modules++;
     blocks.forEach(({ rip, code, block }, k) => {
       const i = this.next;
@@ -1521,6 +1543,14 @@ export class JitCache {
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
     return absent ? L.JIT_PENDING : answer;
   }
+}
+
+function dumpModule(dir: string, n: number, bytes: Uint8Array, rips: bigint[]): void {
+  const fs = process.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  if (!fs) return;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(`${dir}/m${n}.wasm`, bytes);
+  fs.writeFileSync(`${dir}/m${n}.txt`, rips.map((r, i) => `b${i} 0x${r.toString(16)}`).join('\n') + '\n');
 }
 
 function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {

@@ -386,6 +386,13 @@ function incDec(c: BlockCompiler, x: Insn, k: number): 'next' {
   const mem = x.mod !== 3;
   if (mem) { c.address(x); c.translate(size, false, k, x); c.translate(size, true, k, x); c.load(size); } else c.readReg(x.rm, size, x.rex);
   c.set(L_T0);
+  // A register INC/DEC whose flags nobody sees (overwritten before any reader or exit): the
+  // value alone. The compiler's flag record stays the previous one's, which is as dead.
+  if (!mem && flagsDeadAfter(c.insns, k)) {
+    c.get(L_T0); c.i64(1n); c.e(dec ? OP.i64_sub : OP.i64_add);
+    c.writeReg(x.rm, size, x.rex);
+    return 'next';
+  }
   const f = c.flags;
   if (!(f.local && (f.kind === FL_INC || f.kind === FL_DEC))) {
     if (f.local || f === EAGER) c.cond(0x2); else { c.e(OP.call); c.body.uleb(F_GETCF); }
