@@ -68,6 +68,13 @@ int main(void) {
       __asm__ volatile("subq %3, %0\n\trolq $1, %1\n\tpushfq\n\tpopq %3\n\trorq $9, %0\n\tmovq %4, %2\n\txorq %2, %1"
                        : "+r"(x), "+r"(y), "=r"(z), "=r"(f) : "m"(mem[i & 3]), "3"(c) : "cc");
       mix(x); mix(y); mix(z); mix(f & FLAGS); }
+    // RCR/RCL by 1 through an ADD's, a SUB's, an INC's carry (Go's division by a constant: add,
+    // rcr 1, shr), their flags read and not.
+    { uint64_t x = a, y = b, z = c; uint32_t w = (uint32_t)d; uint64_t g;
+      __asm__ volatile("addq %6, %0\n\trcrq $1, %0\n\tshrq $7, %0\n\tsubl %k6, %3\n\trcll $1, %3\n\tpushfq\n\tpopq %4\n\t"
+                       "cmpq %1, %2\n\tincq %2\n\trcrl %k1\n\tpushfq\n\tpopq %5\n\taddl %k6, %k2\n\trclq $1, %2"
+                       : "+r"(x), "+r"(y), "+r"(z), "+r"(w), "=r"(f), "=r"(g) : "r"(c) : "cc");
+      mix(x); mix(y); mix(z); mix(w); mix(f & FLAGS); mix(g & FLAGS); }
     // SAR and SHL by constants with every flag read.
     { int64_t x = (int64_t)a; uint32_t y = (uint32_t)b;
       __asm__ volatile("sarq $63, %0\n\tpushfq\n\tpopq %2\n\tshll $31, %1\n\tpushfq\n\tpopq %3"
