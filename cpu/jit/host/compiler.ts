@@ -1290,7 +1290,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
  * instance — a fixed compile overhead, and an instance of a module that imports the table
  * copying the table's dispatch entries — is larger than its cost per function.
  */
-export function buildModule(fns: number[][]): Uint8Array<ArrayBuffer> {
+export function buildModule(fns: number[][], names?: string[]): Uint8Array<ArrayBuffer> {
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   const types = [...IMPORTS.map(([, p, r]) => [p, r]), [BLOCK_PARAMS, [I32]]];
   m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
@@ -1309,6 +1309,12 @@ export function buildModule(fns: number[][]): Uint8Array<ArrayBuffer> {
   m.section(3, funcs);
   m.section(7, exports);
   m.section(10, code);
+  // A name section (WASL_JIT_DUMP): CPU profiles then name each block function by its rip.
+  if (names) {
+    const fnNames = new Bytes().uleb(names.length);
+    names.forEach((n, i) => fnNames.uleb(IMPORTS.length + i).str(n));
+    m.section(0, new Bytes().str('name').u8(1).uleb(fnNames.b.length).append(fnNames.b));
+  }
   return Uint8Array.from(m.b);
 }
 
@@ -1501,9 +1507,10 @@ export class JitCache {
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
     this.stats.linked += linkBlocks(blocks);
-    const bytes = buildModule(blocks.map((b) => b.block.body));
-    // WASL_JIT_DUMP=dir: each module written there with its blocks' rips (to read with wasm-dis).
+    // WASL_JIT_DUMP=dir: each module written there with its blocks' rips (to read with wasm-dis),
+    // its functions named by them.
     const dump = process.env.WASL_JIT_DUMP;
+    const bytes = buildModule(blocks.map((b) => b.block.body), dump ? blocks.map((b) => `0x${b.rip.toString(16)}`) : undefined);
     if (dump) dumpModule(dump, this.stats.modules, bytes, blocks.map((b) => b.rip));
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
     this.stats.modules++;
