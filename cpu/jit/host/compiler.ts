@@ -125,6 +125,28 @@ interface Insn {
 
 type Flags = { local: false } | { local: true; kind: number; size: number };
 
+// cond()'s comparisons ([i32 op, i64 op]) by condition code, made once (not per call: the
+// emitter runs as cold JavaScript in the CLI, where every allocation shows).
+/** After a SUB/CMP: the condition is a comparison of the operands. */
+const COND_SUB: Array<[number, number] | undefined> = [];
+/** From the result alone (ZF, SF) after any kind; after a logic op (CF = OF = 0) also the rest. */
+const COND_RESULT: Array<[number, number] | undefined> = [];
+const COND_LOGIC: Array<[number, number] | undefined> = [];
+{
+  const o = OP;
+  Object.assign(COND_SUB, {
+    0x2: [o.i32_lt_u, o.i64_lt_u], 0x3: [o.i32_ge_u, o.i64_ge_u], 0x4: [o.i32_eq, o.i64_eq],
+    0x5: [o.i32_ne, o.i64_ne], 0x6: [o.i32_le_u, o.i64_le_u], 0x7: [o.i32_gt_u, o.i64_gt_u],
+    0xc: [o.i32_lt_s, o.i64_lt_s], 0xd: [o.i32_ge_s, o.i64_ge_s], 0xe: [o.i32_le_s, o.i64_le_s],
+    0xf: [o.i32_gt_s, o.i64_gt_s],
+  });
+  Object.assign(COND_RESULT, { 0x4: [o.i32_eq, o.i64_eq], 0x5: [o.i32_ne, o.i64_ne], 0x8: [o.i32_lt_s, o.i64_lt_s], 0x9: [o.i32_ge_s, o.i64_ge_s] });
+  Object.assign(COND_LOGIC, COND_RESULT, {
+    0x6: [o.i32_eq, o.i64_eq], 0x7: [o.i32_ne, o.i64_ne], 0xc: [o.i32_lt_s, o.i64_lt_s],
+    0xd: [o.i32_ge_s, o.i64_ge_s], 0xe: [o.i32_le_s, o.i64_le_s], 0xf: [o.i32_gt_s, o.i64_gt_s],
+  });
+}
+
 /**
  * How an instruction touches the status flags, for a conservative liveness scan: 'writes' all
  * six without reading any and surely translates with no memory access (so no exit can come
@@ -724,13 +746,8 @@ class BlockCompiler {
       };
       const cmp = (i32op: number, i64op: number): void => { this.e(w ? i32op : i64op); };
       if (f.kind === FL_SUB) {
-        const ops: Record<number, [number, number]> = {
-          0x2: [OP.i32_lt_u, OP.i64_lt_u], 0x3: [OP.i32_ge_u, OP.i64_ge_u], 0x4: [OP.i32_eq, OP.i64_eq],
-          0x5: [OP.i32_ne, OP.i64_ne], 0x6: [OP.i32_le_u, OP.i64_le_u], 0x7: [OP.i32_gt_u, OP.i64_gt_u],
-          0xc: [OP.i32_lt_s, OP.i64_lt_s], 0xd: [OP.i32_ge_s, OP.i64_ge_s], 0xe: [OP.i32_le_s, OP.i64_le_s],
-          0xf: [OP.i32_gt_s, OP.i64_gt_s],
-        };
-        if (ops[cc]) { val(L_FD); val(L_FS); cmp(...ops[cc]); return; }
+        const op = COND_SUB[cc];
+        if (op) { val(L_FD); val(L_FS); cmp(op[0], op[1]); return; }
       }
       // ADD's carry: the result (cut to its size) is below the destination operand. (An INC's
       // parks CF in RFLAGS instead, and ADC/SBB are not FL_ADD.)
@@ -738,18 +755,9 @@ class BlockCompiler {
         val(L_FR); val(L_FD); cmp(...(cc === 0x2 ? [OP.i32_lt_u, OP.i64_lt_u] : [OP.i32_ge_u, OP.i64_ge_u]) as [number, number]);
         return;
       }
-      const zs: Record<number, [number, number]> = {
-        0x4: [OP.i32_eq, OP.i64_eq], 0x5: [OP.i32_ne, OP.i64_ne],
-        0x8: [OP.i32_lt_s, OP.i64_lt_s], 0x9: [OP.i32_ge_s, OP.i64_ge_s],
-      };
-      if (f.kind === FL_LOGIC) {
-        Object.assign(zs, {
-          0x6: [OP.i32_eq, OP.i64_eq], 0x7: [OP.i32_ne, OP.i64_ne], 0xc: [OP.i32_lt_s, OP.i64_lt_s],
-          0xd: [OP.i32_ge_s, OP.i64_ge_s], 0xe: [OP.i32_le_s, OP.i64_le_s], 0xf: [OP.i32_gt_s, OP.i64_gt_s],
-        });
-        if (cc <= 3) { this.i32(cc & 1); return; }
-      }
-      if (zs[cc]) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(...zs[cc]); return; }
+      if (f.kind === FL_LOGIC && cc <= 3) { this.i32(cc & 1); return; }
+      const z = (f.kind === FL_LOGIC ? COND_LOGIC : COND_RESULT)[cc];
+      if (z) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(z[0], z[1]); return; }
     }
     if (condFromRflags(this, cc)) return; // forms.ts: after a form that wrote RFLAGS eagerly
     this.spillFlags();
