@@ -75,6 +75,13 @@ int main(void) {
                        "cmpq %1, %2\n\tincq %2\n\trcrl %k1\n\tpushfq\n\tpopq %5\n\taddl %k6, %k2\n\trclq $1, %2"
                        : "+r"(x), "+r"(y), "+r"(z), "+r"(w), "=r"(f), "=r"(g) : "r"(c) : "cc");
       mix(x); mix(y); mix(z); mix(w); mix(f & FLAGS); mix(g & FLAGS); }
+    // Shifts and rotates by CL (counts 0, 1, 31, 32, 33, 63, 64 and up: masked to 5 or 6 bits),
+    // their flags overwritten by an AND, or read (ZF after SHL by CL, with a count of 0 too).
+    { uint64_t x = a, y = b, z = c, w = i & 1 ? d : (uint64_t)-1; uint8_t n = (uint8_t)(i % 70), zf;
+      __asm__ volatile("shlq %%cl, %0\n\tshrl %%cl, %k1\n\tsarq %%cl, %2\n\trolq %%cl, %3\n\trorl %%cl, %k0\n\tandq %3, %2\n\t"
+                       "pushfq\n\tpopq %5\n\tincq %3\n\tshlq %%cl, %1\n\tsetz %4"
+                       : "+r"(x), "+r"(y), "+r"(z), "+r"(w), "=q"(zf), "=r"(f) : "c"(n) : "cc");
+      mix(x); mix(y); mix(z); mix(w); mix(zf); mix(f & FLAGS & ~AF); }
     // SAR and SHL by constants with every flag read.
     { int64_t x = (int64_t)a; uint32_t y = (uint32_t)b;
       __asm__ volatile("sarq $63, %0\n\tpushfq\n\tpopq %2\n\tshll $31, %1\n\tpushfq\n\tpopq %3"

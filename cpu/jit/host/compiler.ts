@@ -176,6 +176,9 @@ function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
     if (count === 0 || g === 2 || g === 3 || g === 6) return 'other';
     return g === 0 || g === 1 ? 'none' : 'writes';
   }
+  // A shift or rotate by CL: a count of 0 leaves the flags, any other writes some or all of
+  // them; it reads none and cannot leave the block (inline or through the core's shifted()).
+  if (op === 0xd3) { const g = x.reg & 7; return g === 2 || g === 3 || g === 6 ? 'other' : 'none'; }
   if (op === 0xff && (x.reg & 7) <= 1) return 'none';
   if (op === 0xf7 && (x.reg & 7) === 2) return 'none';
   return 'other';
@@ -1034,6 +1037,16 @@ class BlockCompiler {
             this.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
             this.e(OP.i64_extend_i32_u);
           }
+          this.writeReg(x.rm, size, x.rex);
+          return 'next';
+        }
+        // By CL with dead flags: the value alone, inline. The count is CL masked to 5 or 6 bits,
+        // which is what wasm's shifts and rotates do with theirs.
+        if (op === 0xd3 && g !== 2 && g !== 3 && g !== 6 && flagsDeadAfter(this.insns, k)) {
+          const ops = size === 8 ? [OP.i64_shl, 0x89, 0x8a, OP.i64_shr_u, OP.i64_shr_s] : [OP.i32_shl, 0x77, 0x78, 0x76, 0x75];
+          const o = g === 0 ? ops[1] : g === 1 ? ops[2] : g === 5 ? ops[3] : g === 7 ? ops[4] : ops[0];
+          if (size === 8) { this.get(this.reg(x.rm)); this.get(this.reg(1)); this.e(o); }
+          else { this.get(this.reg(x.rm)); this.e(OP.i32_wrap_i64); this.get(this.reg(1)); this.e(OP.i32_wrap_i64); this.e(o); this.e(OP.i64_extend_i32_u); }
           this.writeReg(x.rm, size, x.rex);
           return 'next';
         }
