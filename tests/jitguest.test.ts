@@ -13,6 +13,7 @@ const CASES: Array<[string, string, RunSpec]> = [
   ['primes', 'examples/src/primes.c', { args: ['200000'] }],
   ['sort', 'examples/src/sort.c', { args: ['20000'] }],
   ['sha256 of 1 MiB', 'examples/src/sha256.c', {}],
+  ['flag sequences: rotates, shifts, INC/DEC and NOT between a flag writer and its readers', 'tests/programs/jitflags.c', {}],
 ];
 
 describe.skipIf(!canBuild('musl'))('whole programs with the compiler tier (skipped only without musl-gcc)', () => {

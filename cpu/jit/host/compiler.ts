@@ -48,7 +48,7 @@ const OP = {
 
 class Bytes {
   b: number[] = [];
-  u8(...xs: number[]): this { for (const x of xs) this.b.push(x & 0xff); return this; }
+  u8(...xs: number[]): this { for (let i = 0; i < xs.length; i++) this.b.push(xs[i] & 0xff); return this; }
   uleb(v: number): this {
     do { let x = v & 0x7f; v >>>= 7; if (v) x |= 0x80; this.b.push(x); } while (v);
     return this;
@@ -73,7 +73,7 @@ class Bytes {
   }
   str(s: string): this { this.uleb(s.length); for (const c of s) this.b.push(c.charCodeAt(0)); return this; }
   /** Appends xs (a loop, not push(...xs): a batch's code section passes the engine's argument limit). */
-  append(xs: number[]): this { for (const x of xs) this.b.push(x); return this; }
+  append(xs: number[]): this { const b = this.b; for (let i = 0; i < xs.length; i++) b.push(xs[i]); return this; }
   vec(parts: Bytes[]): this { this.uleb(parts.length); for (const p of parts) this.append(p.b); return this; }
   section(id: number, body: Bytes): this { this.u8(id).uleb(body.b.length); return this.append(body.b); }
 }
@@ -101,8 +101,9 @@ const L_T2 = 29, L_T3 = 30, L_T4 = 31, L_FD2 = 32;   // i64 temporaries of the m
 const L_V = 33;                                       // v128 temporary
 const L_NXT = 34;           // i64: rip of the block to chain to at the exit taken (0: none)
 const L_VAL = 35;           // i32: the code validated so far reaches past instruction L_VAL - 1
+const L_FK = 36;            // i32: at an exit, the lazy-flag record's kind | size << 8 to write (0: none)
 const V128 = 0x7b;
-const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64], [1, I32]];
+const LOCAL_DECLS: Array<[number, number]> = [[22, I64], [4, I32], [4, I64], [1, V128], [1, I64], [2, I32]];
 /** The block function's type: (code, left, done) -> retired | JIT_EARLY | JIT_STALE. */
 const BLOCK_PARAMS = [I32, I32, I32];
 
@@ -118,9 +119,33 @@ interface Insn {
   rip: bigint; next: bigint; len: number; op: number; prefix: number; rex: number; opsize: number;
   mod: number; reg: number; rm: number; base: number; index: number; scale: number; flags: number;
   disp: bigint; imm: bigint; simd: number;
+  /** flagEffect's answer, computed once (the liveness scan asks about each instruction often). */
+  fe?: 'writes' | 'none' | 'other';
 }
 
 type Flags = { local: false } | { local: true; kind: number; size: number };
+
+// cond()'s comparisons ([i32 op, i64 op]) by condition code, made once (not per call: the
+// emitter runs as cold JavaScript in the CLI, where every allocation shows).
+/** After a SUB/CMP: the condition is a comparison of the operands. */
+const COND_SUB: Array<[number, number] | undefined> = [];
+/** From the result alone (ZF, SF) after any kind; after a logic op (CF = OF = 0) also the rest. */
+const COND_RESULT: Array<[number, number] | undefined> = [];
+const COND_LOGIC: Array<[number, number] | undefined> = [];
+{
+  const o = OP;
+  Object.assign(COND_SUB, {
+    0x2: [o.i32_lt_u, o.i64_lt_u], 0x3: [o.i32_ge_u, o.i64_ge_u], 0x4: [o.i32_eq, o.i64_eq],
+    0x5: [o.i32_ne, o.i64_ne], 0x6: [o.i32_le_u, o.i64_le_u], 0x7: [o.i32_gt_u, o.i64_gt_u],
+    0xc: [o.i32_lt_s, o.i64_lt_s], 0xd: [o.i32_ge_s, o.i64_ge_s], 0xe: [o.i32_le_s, o.i64_le_s],
+    0xf: [o.i32_gt_s, o.i64_gt_s],
+  });
+  Object.assign(COND_RESULT, { 0x4: [o.i32_eq, o.i64_eq], 0x5: [o.i32_ne, o.i64_ne], 0x8: [o.i32_lt_s, o.i64_lt_s], 0x9: [o.i32_ge_s, o.i64_ge_s] });
+  Object.assign(COND_LOGIC, COND_RESULT, {
+    0x6: [o.i32_eq, o.i64_eq], 0x7: [o.i32_ne, o.i64_ne], 0xc: [o.i32_lt_s, o.i64_lt_s],
+    0xd: [o.i32_ge_s, o.i64_ge_s], 0xe: [o.i32_le_s, o.i64_le_s], 0xf: [o.i32_gt_s, o.i64_gt_s],
+  });
+}
 
 /**
  * How an instruction touches the status flags, for a conservative liveness scan: 'writes' all
@@ -141,13 +166,29 @@ function flagEffect(x: Insn): 'writes' | 'none' | 'other' {
   if (op === 0xf7 && ((x.reg & 7) === 4 || (x.reg & 7) === 5)) return 'writes';
   if (op === 0x89 || op === 0x8b || (op >= 0xb8 && op <= 0xbf) || op === 0x63 || op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return 'none';
   if (op === 0xc7 && (x.reg & 7) === 0) return 'none';
+  // Shifts of a register by a non-zero constant write all six flags (AF = 0 as the core sets it)
+  // and read none; rotates write CF and OF and pass the others through, INC/DEC pass CF through
+  // and NOT touches none: none of these reads a flag or can leave the block, so for the question
+  // "are the flags after k overwritten before anyone sees them" they are transparent ('none').
+  // (RCL/RCR read CF, and SAL's alias /6 is left to the core: 'other'.)
+  if (op === 0xc1 || op === 0xd1) {
+    const g = x.reg & 7, count = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (x.opsize === 8 ? 63 : 31);
+    if (count === 0 || g === 2 || g === 3 || g === 6) return 'other';
+    return g === 0 || g === 1 ? 'none' : 'writes';
+  }
+  // A shift or rotate by CL: a count of 0 leaves the flags, any other writes some or all of
+  // them; it reads none and cannot leave the block (inline or through the core's shifted()).
+  if (op === 0xd3) { const g = x.reg & 7; return g === 2 || g === 3 || g === 6 ? 'other' : 'none'; }
+  if (op === 0xff && (x.reg & 7) <= 1) return 'none';
+  if (op === 0xf7 && (x.reg & 7) === 2) return 'none';
   return 'other';
 }
 
 /** Whether the flags after instruction k of `insns` are overwritten before anything can see them. */
 function flagsDeadAfter(insns: Insn[], k: number): boolean {
   for (let i = k + 1; i < insns.length; i++) {
-    const e = flagEffect(insns[i]);
+    const x = insns[i];
+    const e = x.fe ??= flagEffect(x);
     if (e === 'writes') return true;
     if (e === 'other') return false;
   }
@@ -245,8 +286,8 @@ export class Untranslatable extends Error {}
 class BlockCompiler {
   body = new Bytes();
   depth = 0;                  // structured-control nesting inside the exit block
-  used = new Set<number>();   // registers read or written
-  written = new Set<number>();
+  used = 0;                   // registers read or written (bit n: register n)
+  written = 0;
   flags: Flags = { local: false };
   loops = false;
   /**
@@ -358,7 +399,7 @@ class BlockCompiler {
   exitLabel(): number { return this.depth - 1; }
   loopLabel(): number { return this.depth - 2; }
 
-  reg(n: number): number { this.used.add(n); return L_REG + n; }
+  reg(n: number): number { this.used |= 1 << n; return L_REG + n; }
   /** Pushes register n read with `size` bytes, zero-extended (sizes 1 with REX rules, 2, 4, 8). */
   readReg(n: number, size: number, rex: number): void {
     if (size === 1 && rex === 0 && n >= 4 && n < 8) {
@@ -370,8 +411,8 @@ class BlockCompiler {
   }
   /** Pops a value into register n with the architectural merge/zero-extend rules. */
   writeReg(n: number, size: number, rex: number): void {
-    if (size === 8) { this.set(this.reg(n)); this.written.add(n); return; }
-    if (size === 4) { this.i64(0xffffffffn); this.e(OP.i64_and); this.set(this.reg(n)); this.written.add(n); return; }
+    if (size === 8) { this.set(this.reg(n)); this.written |= 1 << n; return; }
+    if (size === 4) { this.i64(0xffffffffn); this.e(OP.i64_and); this.set(this.reg(n)); this.written |= 1 << n; return; }
     let shift = 0n;
     if (size === 1 && rex === 0 && n >= 4 && n < 8) { n -= 4; shift = 8n; }
     const m = (size === 2 ? 0xffffn : 0xffn) << shift;
@@ -379,7 +420,7 @@ class BlockCompiler {
     this.get(this.reg(n)); this.i64(~m); this.e(OP.i64_and);
     this.get(L_T1); if (shift) { this.i64(shift); this.e(OP.i64_shl); } this.i64(m); this.e(OP.i64_and);
     this.e(OP.i64_or);
-    this.set(this.reg(n)); this.written.add(n);
+    this.set(this.reg(n)); this.written |= 1 << n;
   }
 
   /** Writes the lazy flags held in locals to the state block (at exits, before core calls). */
@@ -393,14 +434,19 @@ class BlockCompiler {
   /** Makes the state block's flags current and forgets the local copy. */
   spillFlags(): void { if (!this.flags.local) return; this.flushFlags(); this.flags = { local: false }; }
 
-  /** Leaves the block: rip (a constant, or the value in L_T0 when `rip` is null), count. */
+  /**
+   * Leaves the block: rip (a constant, or the value in L_T0 when `rip` is null), count. The
+   * stores every exit needs — the lazy-flag record when the flags are held in locals, rip — are
+   * made once, in the function's exit tail (compileBlock), from L_FK (the record's kind and size,
+   * 0 when the state block's flags are current) and L_T0; an exit only sets those and branches
+   * with count (| JIT_EARLY), which the tail adds to L_CNT. (Each exit used to carry its own five
+   * stores: a block has one exit per memory access, and the code size is the compile bill.)
+   */
   exit(rip: bigint | null, count: number, early: boolean): void {
-    this.flushFlags();
-    this.i32(L.STATE);
-    if (rip === null) this.get(L_T0); else this.i64(rip);
-    this.mem(OP.i64_store, L.RIP);
-    this.get(L_CNT); this.i32(count); this.e(OP.i32_add);
-    if (early) { this.i32(L.JIT_EARLY); this.e(OP.i32_or); }
+    const f = this.flags;
+    this.i32(f.local ? f.kind | (f.size << 8) : 0); this.set(L_FK);
+    if (rip !== null) { this.i64(rip); this.set(L_T0); }
+    this.i32(count | (early ? L.JIT_EARLY : 0));
     this.body.u8(OP.br).uleb(this.exitLabel());
   }
 
@@ -703,26 +749,18 @@ class BlockCompiler {
       };
       const cmp = (i32op: number, i64op: number): void => { this.e(w ? i32op : i64op); };
       if (f.kind === FL_SUB) {
-        const ops: Record<number, [number, number]> = {
-          0x2: [OP.i32_lt_u, OP.i64_lt_u], 0x3: [OP.i32_ge_u, OP.i64_ge_u], 0x4: [OP.i32_eq, OP.i64_eq],
-          0x5: [OP.i32_ne, OP.i64_ne], 0x6: [OP.i32_le_u, OP.i64_le_u], 0x7: [OP.i32_gt_u, OP.i64_gt_u],
-          0xc: [OP.i32_lt_s, OP.i64_lt_s], 0xd: [OP.i32_ge_s, OP.i64_ge_s], 0xe: [OP.i32_le_s, OP.i64_le_s],
-          0xf: [OP.i32_gt_s, OP.i64_gt_s],
-        };
-        if (ops[cc]) { val(L_FD); val(L_FS); cmp(...ops[cc]); return; }
+        const op = COND_SUB[cc];
+        if (op) { val(L_FD); val(L_FS); cmp(op[0], op[1]); return; }
       }
-      const zs: Record<number, [number, number]> = {
-        0x4: [OP.i32_eq, OP.i64_eq], 0x5: [OP.i32_ne, OP.i64_ne],
-        0x8: [OP.i32_lt_s, OP.i64_lt_s], 0x9: [OP.i32_ge_s, OP.i64_ge_s],
-      };
-      if (f.kind === FL_LOGIC) {
-        Object.assign(zs, {
-          0x6: [OP.i32_eq, OP.i64_eq], 0x7: [OP.i32_ne, OP.i64_ne], 0xc: [OP.i32_lt_s, OP.i64_lt_s],
-          0xd: [OP.i32_ge_s, OP.i64_ge_s], 0xe: [OP.i32_le_s, OP.i64_le_s], 0xf: [OP.i32_gt_s, OP.i64_gt_s],
-        });
-        if (cc <= 3) { this.i32(cc & 1); return; }
+      // ADD's carry: the result (cut to its size) is below the destination operand. (An INC's
+      // parks CF in RFLAGS instead, and ADC/SBB are not FL_ADD.)
+      if (f.kind === FL_ADD && (cc === 0x2 || cc === 0x3)) {
+        val(L_FR); val(L_FD); cmp(...(cc === 0x2 ? [OP.i32_lt_u, OP.i64_lt_u] : [OP.i32_ge_u, OP.i64_ge_u]) as [number, number]);
+        return;
       }
-      if (zs[cc]) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(...zs[cc]); return; }
+      if (f.kind === FL_LOGIC && cc <= 3) { this.i32(cc & 1); return; }
+      const z = (f.kind === FL_LOGIC ? COND_LOGIC : COND_RESULT)[cc];
+      if (z) { val(L_FR); if (w) this.i32(0); else this.i64(0n); cmp(z[0], z[1]); return; }
     }
     if (condFromRflags(this, cc)) return; // forms.ts: after a form that wrote RFLAGS eagerly
     this.spillFlags();
@@ -822,9 +860,7 @@ class BlockCompiler {
         this.get(L_CNT); this.i32(0x1000000); this.e(OP.i32_lt_u); this.e(OP.i32_and);
         this.body.u8(OP.br_if).uleb(this.loopLabel());
         // out of budget: the count already includes this iteration
-        this.flushFlags();
-        this.i32(L.STATE); this.i64(target); this.mem(OP.i64_store, L.RIP);
-        this.get(L_CNT); this.body.u8(OP.br).uleb(this.exitLabel());
+        this.exit(target, 0, false);
         return;
       }
       this.chain(target, k + 1);
@@ -854,7 +890,7 @@ class BlockCompiler {
       this.i64(x.next); this.body.u8(OP.call).uleb(F_SYSCALL);
       this.e(OP.i32_eqz); this.open(OP.if); this.exit(x.rip, k, true); this.close();
       // rax, rcx and r11 as the core left them (the exit stores written registers back).
-      for (const r of [0, 1, 11]) { this.i32(L.STATE); this.mem(OP.i64_load, r * 8); this.set(this.reg(r)); this.written.add(r); }
+      for (const r of [0, 1, 11]) { this.i32(L.STATE); this.mem(OP.i64_load, r * 8); this.set(this.reg(r)); this.written |= 1 << r; }
       // Answered: nothing is owed to lxcore, so the block chains on as after any instruction.
       this.chain(x.next, k + 1);
       return 'end';
@@ -1001,6 +1037,16 @@ class BlockCompiler {
             this.e(g === 0 ? 0x77 /* i32.rotl */ : g === 1 ? 0x78 /* i32.rotr */ : g === 5 ? 0x76 /* i32.shr_u */ : g === 7 ? 0x75 /* i32.shr_s */ : OP.i32_shl);
             this.e(OP.i64_extend_i32_u);
           }
+          this.writeReg(x.rm, size, x.rex);
+          return 'next';
+        }
+        // By CL with dead flags: the value alone, inline. The count is CL masked to 5 or 6 bits,
+        // which is what wasm's shifts and rotates do with theirs.
+        if (op === 0xd3 && g !== 2 && g !== 3 && g !== 6 && flagsDeadAfter(this.insns, k)) {
+          const ops = size === 8 ? [OP.i64_shl, 0x89, 0x8a, OP.i64_shr_u, OP.i64_shr_s] : [OP.i32_shl, 0x77, 0x78, 0x76, 0x75];
+          const o = g === 0 ? ops[1] : g === 1 ? ops[2] : g === 5 ? ops[3] : g === 7 ? ops[4] : ops[0];
+          if (size === 8) { this.get(this.reg(x.rm)); this.get(this.reg(1)); this.e(o); }
+          else { this.get(this.reg(x.rm)); this.e(OP.i32_wrap_i64); this.get(this.reg(1)); this.e(OP.i32_wrap_i64); this.e(o); this.e(OP.i64_extend_i32_u); }
           this.writeReg(x.rm, size, x.rex);
           return 'next';
         }
@@ -1213,7 +1259,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   let n = 0;
   let ended = false;
   for (const x of insns) {
-    const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: new Set(c.used), written: new Set(c.written), loops: c.loops, patches: c.patches.length };
+    const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: c.used, written: c.written, loops: c.loops, patches: c.patches.length };
     const r = c.translateInsn(x, n);
     if (r === null) {
       c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
@@ -1234,7 +1280,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   const f = new Bytes();
   const locals = new Bytes().uleb(LOCAL_DECLS.length);
   for (const [cnt, t] of LOCAL_DECLS) locals.uleb(cnt).u8(t);
-  f.b.push(...locals.b);
+  f.append(locals.b);
   const pre = new BlockCompiler(insns, 0n);
   // Code validation on entry: the code up to and including the first Jcc (the rest is checked
   // part by part where the fall-through reaches it: validatePart).
@@ -1248,18 +1294,31 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
   pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
   pre.e(OP.end);
-  for (const r of c.used) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
-  f.b.push(...pre.body.b);
+  for (let r = 0; r < 16; r++) if (c.used & (1 << r)) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
+  f.append(pre.body.b);
   f.u8(OP.block, I32);
-  f.b.push(...c.body.b);
+  f.append(c.body.b);
   f.u8(OP.end);
+  // The exit tail (BlockCompiler.exit): the lazy-flag record if the exit held it in locals, rip,
+  // and what was retired: L_CNT + the exit's count.
+  const tail = new BlockCompiler(insns, 0n);
+  tail.set(L_RET);
+  tail.get(L_FK); tail.e(OP.if, VOID);
+  tail.i32(L.STATE); tail.get(L_FK); tail.mem(OP.i32_store, L.LAZY_OP);
+  tail.i32(L.STATE); tail.get(L_FD); tail.mem(OP.i64_store, L.LAZY_DST);
+  tail.i32(L.STATE); tail.get(L_FS); tail.mem(OP.i64_store, L.LAZY_SRC);
+  tail.i32(L.STATE); tail.get(L_FR); tail.mem(OP.i64_store, L.LAZY_RES);
+  tail.e(OP.end);
+  tail.i32(L.STATE); tail.get(L_T0); tail.mem(OP.i64_store, L.RIP);
+  tail.get(L_CNT); tail.get(L_RET); tail.e(OP.i32_add);
+  f.append(tail.body.b);
   const post = new BlockCompiler(insns, 0n);
   post.set(L_RET);
-  for (const r of c.written) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
+  for (let r = 0; r < 16; r++) if (c.written & (1 << r)) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
   post.chainEpilogue(insns[0].rip, c.targets, batch);
   post.get(L_DONE); post.get(L_RET); post.e(OP.i32_add);
   const links = post.links.map((l) => ({ ...l, linkedAt: l.linkedAt + f.b.length, insnsAt: l.insnsAt + f.b.length, fnAt: l.fnAt + f.b.length }));
-  f.b.push(...post.body.b);
+  f.append(post.body.b);
   f.u8(OP.end);
 
   return { body: f.b, insns: n, codeLen, checkLen: Math.max(codeLen, c.checked, pre.checked), links };
@@ -1272,7 +1331,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
  * instance — a fixed compile overhead, and an instance of a module that imports the table
  * copying the table's dispatch entries — is larger than its cost per function.
  */
-export function buildModule(fns: number[][]): Uint8Array<ArrayBuffer> {
+export function buildModule(fns: number[][], names?: string[]): Uint8Array<ArrayBuffer> {
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   const types = [...IMPORTS.map(([, p, r]) => [p, r]), [BLOCK_PARAMS, [I32]]];
   m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
@@ -1291,6 +1350,12 @@ export function buildModule(fns: number[][]): Uint8Array<ArrayBuffer> {
   m.section(3, funcs);
   m.section(7, exports);
   m.section(10, code);
+  // A name section (WASL_JIT_DUMP): CPU profiles then name each block function by its rip.
+  if (names) {
+    const fnNames = new Bytes().uleb(names.length);
+    names.forEach((n, i) => fnNames.uleb(IMPORTS.length + i).str(n));
+    m.section(0, new Bytes().str('name').u8(1).uleb(fnNames.b.length).append(fnNames.b));
+  }
   return Uint8Array.from(m.b);
 }
 
@@ -1438,6 +1503,7 @@ export class JitCache {
       const host = dv.getUint32(e + L.TLBE_FRAME, true) + Number(rip & 0xfffn);
       code = u8.slice(host, host + Number(insns[n - 1].next - rip));
       block = compileBlock(insns, code, this.batchRips);
+      if (process.env.WASL_JIT_RECORD) (process.getBuiltinModule('node:fs') as typeof import('node:fs')).appendFileSync(process.env.WASL_JIT_RECORD, JSON.stringify({ insns, code: [...code], batch: [...this.batchRips] }, (_k, v) => typeof v === 'bigint' ? `${v}n` : v) + '\n');
     }
     this.stats.emitNs += Number(process.hrtime.bigint() - t0);
     if (!block) {
@@ -1483,7 +1549,12 @@ export class JitCache {
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
     this.stats.linked += linkBlocks(blocks);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(blocks.map((b) => b.block.body))), this.imports);
+    // WASL_JIT_DUMP=dir: each module written there with its blocks' rips (to read with wasm-dis),
+    // its functions named by them.
+    const dump = process.env.WASL_JIT_DUMP;
+    const bytes = buildModule(blocks.map((b) => b.block.body), dump ? blocks.map((b) => `0x${b.rip.toString(16)}`) : undefined);
+    if (dump) dumpModule(dump, this.stats.modules, bytes, blocks.map((b) => b.rip));
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
     this.stats.modules++;
     blocks.forEach(({ rip, code, block }, k) => {
       const i = this.next;
@@ -1521,6 +1592,14 @@ export class JitCache {
     this.stats.compileNs += Number(process.hrtime.bigint() - t0);
     return absent ? L.JIT_PENDING : answer;
   }
+}
+
+function dumpModule(dir: string, n: number, bytes: Uint8Array, rips: bigint[]): void {
+  const fs = process.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  if (!fs) return;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(`${dir}/m${n}.wasm`, bytes);
+  fs.writeFileSync(`${dir}/m${n}.txt`, rips.map((r, i) => `b${i} 0x${r.toString(16)}`).join('\n') + '\n');
 }
 
 function sameBytes(u8: Uint8Array, at: number, code: Uint8Array): boolean {

@@ -85,6 +85,11 @@ export function translateForm(c: BlockCompiler, x: Insn, k: number): 'next' | nu
       // by a constant with live flags: inline, flags and all (the compiler does dead flags)
       const g = x.reg & 7;
       const count = op === 0xd1 ? 1 : Number(x.imm & 0xffn) & (size === 8 ? 63 : 31);
+      // RCL/RCR by 1 (Go's division by a constant: add, then rcr 1 through the add's carry):
+      // inline, the carry in from the compiler's flags.
+      if (op !== 0xd3 && (g === 2 || g === 3) && count === 1 && !(prefix & (P_LOCK | P_F2 | P_F3))) {
+        return shiftLive(c, x, g, 1, size, flagsDeadAfter(c.insns, k));
+      }
       if (op === 0xd3 || g === 2 || g === 3 || count === 0 || prefix & (P_LOCK | P_F2 | P_F3) || flagsDeadAfter(c.insns, k)) return undefined;
       return shiftLive(c, x, g, count, size);
     }
@@ -386,6 +391,13 @@ function incDec(c: BlockCompiler, x: Insn, k: number): 'next' {
   const mem = x.mod !== 3;
   if (mem) { c.address(x); c.translate(size, false, k, x); c.translate(size, true, k, x); c.load(size); } else c.readReg(x.rm, size, x.rex);
   c.set(L_T0);
+  // A register INC/DEC whose flags nobody sees (overwritten before any reader or exit): the
+  // value alone. The compiler's flag record stays the previous one's, which is as dead.
+  if (!mem && flagsDeadAfter(c.insns, k)) {
+    c.get(L_T0); c.i64(1n); c.e(dec ? OP.i64_sub : OP.i64_add);
+    c.writeReg(x.rm, size, x.rex);
+    return 'next';
+  }
   const f = c.flags;
   if (!(f.local && (f.kind === FL_INC || f.kind === FL_DEC))) {
     if (f.local || f === EAGER) c.cond(0x2); else { c.e(OP.call); c.body.uleb(F_GETCF); }
@@ -402,18 +414,26 @@ function incDec(c: BlockCompiler, x: Insn, k: number): 'next' {
 
 /**
  * SHL/SAL/SHR/SAR/ROL/ROR of a 32/64-bit register by a constant non-zero count whose flags
- * something may read: the core's shifted() computed inline. Shifts replace all six flags (AF = 0,
+ * something may read, and RCL/RCR by 1 (flags read or not: `dead`): the core's shifted() computed
+ * inline. Shifts replace all six flags (AF = 0,
  * OF by the count-1 formula for counts above 1, as the core sets them); rotates set CF and OF and
  * keep the others, which are taken from the compiler's local lazy record when it has one (the
  * core's getZF/SF/PF/AF formulas) and else from the core's materialized RFLAGS.
  */
-function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number): 'next' {
+function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number, dead = false): 'next' {
   const bits = size * 8;
-  const rotate = g === 0 || g === 1;
+  const rotate = g <= 3;
   const bit = (l: number, b: number): void => { c.get(l); c.i64(BigInt(b)); c.e(OP.i64_shr_u); c.i64(1n); c.e(OP.i64_and); };
+  // RCL/RCR (by 1 only): the carry in, into T2.
+  if (g === 2 || g === 3) { c.cond(0x2); c.e(OP.i64_extend_i32_u); c.set(L_T2); }
   c.readReg(x.rm, size, x.rex); c.set(L_T0);
   // the result into T1
-  if (size === 8) {
+  if (g === 2) { // RCL 1: (v << 1 | CF) cut to the size
+    c.get(L_T0); c.i64(1n); c.e(OP.i64_shl); c.get(L_T2); c.e(OP.i64_or);
+    if (size === 4) { c.i64(0xffffffffn); c.e(OP.i64_and); }
+  } else if (g === 3) { // RCR 1: v >> 1 | CF << (bits - 1) (v zero-extended)
+    c.get(L_T0); c.i64(1n); c.e(OP.i64_shr_u); c.get(L_T2); c.i64(BigInt(bits - 1)); c.e(OP.i64_shl); c.e(OP.i64_or);
+  } else if (size === 8) {
     c.get(L_T0); c.i64(BigInt(n));
     c.e(g === 0 ? 0x89 /* i64.rotl */ : g === 1 ? 0x8a /* i64.rotr */ : g === 5 ? OP.i64_shr_u : g === 7 ? OP.i64_shr_s : OP.i64_shl);
   } else {
@@ -422,8 +442,12 @@ function shiftLive(c: BlockCompiler, x: Insn, g: number, n: number, size: number
     c.e(OP.i64_extend_i32_u);
   }
   c.set(L_T1);
+  // Flags nobody sees (an RCL/RCR whose flags are overwritten first): the value alone.
+  if (dead) { c.get(L_T1); c.writeReg(x.rm, size, x.rex); return 'next'; }
   // CF | OF into T2
   switch (g) {
+    case 2: bit(L_T0, bits - 1); bit(L_T1, bits - 1); bit(L_T0, bits - 1); c.e(OP.i64_xor); break;  // RCL 1
+    case 3: bit(L_T0, 0); bit(L_T1, bits - 1); bit(L_T1, bits - 2); c.e(OP.i64_xor); break;          // RCR 1
     case 0: bit(L_T1, 0); bit(L_T1, bits - 1); bit(L_T1, 0); c.e(OP.i64_xor); break;          // ROL
     case 1: bit(L_T1, bits - 1); bit(L_T1, bits - 1); bit(L_T1, bits - 2); c.e(OP.i64_xor); break; // ROR
     case 5: bit(L_T0, n - 1); bit(L_T0, bits - 1); break;                                       // SHR
