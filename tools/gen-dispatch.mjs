@@ -167,19 +167,24 @@ function emitIndex(rs, ind) {
 // handler called from one place into its caller, which made one 79 KB dispatch() that V8 tiers up
 // to TurboFan as a whole (250-300 ms of a background thread in a Go hello, docs/architecture.md,
 // "The interpreter, sixth stage"); as separate functions only the hot ones are tiered up.
-const fnOf = new Map(); // body → function name
+const fnOf = new Map(); // body → { name, text, indexes, mnemonics }
 const fnNames = new Array(1024).fill('opUD');
-let body = '';
 for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
   const rs = byIndex.get(index);
   const text = emitIndex(rs, '  ');
-  let name = fnOf.get(text);
-  if (!name) {
-    name = `x${index.toString(16).padStart(3, '0')}`;
-    fnOf.set(text, name);
-    body += `function ${name}(): void { // ${[...new Set(rs.map((r) => r.mnemonic))].join(' ')}\n${text}}\n`;
+  let fn = fnOf.get(text);
+  if (!fn) {
+    fn = { name: `x${index.toString(16).padStart(3, '0')}`, text, indexes: [], mnemonics: new Set() };
+    fnOf.set(text, fn);
   }
-  fnNames[index] = name;
+  fn.indexes.push(index);
+  for (const r of rs) fn.mnemonics.add(r.mnemonic);
+  fnNames[index] = fn.name;
+}
+let body = '';
+for (const fn of fnOf.values()) {
+  const also = fn.indexes.length > 1 ? ` (also ${fn.indexes.slice(1).map((i) => i.toString(16).padStart(3, '0')).join(' ')})` : '';
+  body += `function ${fn.name}(): void { // ${[...fn.mnemonics].join(' ')}${also}\n${fn.text}}\n`;
 }
 const tableRows = [];
 for (let i = 0; i < 1024; i += 8) tableRows.push('  ' + fnNames.slice(i, i + 8).join(', ') + ',');

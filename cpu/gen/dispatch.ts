@@ -240,10 +240,10 @@ function x03c(): void { // cmp
 function x03d(): void { // cmp
   if (d_prefix & P_LOCK) opUD(); else opAluAXIz(CMP);
 }
-function x050(): void { // push
+function x050(): void { // push (also 051 052 053 054 055 056 057)
   if (d_prefix & P_LOCK) opUD(); else opPushZv();
 }
-function x058(): void { // pop
+function x058(): void { // pop (also 059 05a 05b 05c 05d 05e 05f)
   if (d_prefix & P_LOCK) opUD(); else opPopZv();
 }
 function x063(): void { // movsxd
@@ -261,7 +261,7 @@ function x06a(): void { // push
 function x06b(): void { // imul
   if (d_prefix & P_LOCK) opUD(); else opImulGvEvIb();
 }
-function x070(): void { // jcc
+function x070(): void { // jcc (also 071 072 073 074 075 076 077 078 079 07a 07b 07c 07d 07e 07f)
   if (d_prefix & P_LOCK) opUD(); else opJccJb();
 }
 function x080(): void { // add or adc sbb and sub xor cmp
@@ -411,7 +411,7 @@ function x08f(): void { // pop
     default: opUD();
   }
 }
-function x090(): void { // xchg
+function x090(): void { // xchg (also 091 092 093 094 095 096 097)
   if (d_prefix & P_LOCK) opUD(); else opXchgZvAX();
 }
 function x098(): void { // cbw
@@ -447,10 +447,10 @@ function x0a2(): void { // mov
 function x0a3(): void { // mov
   if (d_prefix & P_LOCK) opUD(); else opMovOvAX();
 }
-function x0a4(): void { // movsb
+function x0a4(): void { // movsb movs (also 0a5)
   if (d_prefix & P_LOCK) opUD(); else opMovs();
 }
-function x0a6(): void { // cmpsb
+function x0a6(): void { // cmpsb cmps (also 0a7)
   if (d_prefix & P_LOCK) opUD(); else opCmps();
 }
 function x0a8(): void { // test
@@ -459,19 +459,19 @@ function x0a8(): void { // test
 function x0a9(): void { // test
   if (d_prefix & P_LOCK) opUD(); else opTestAXIz();
 }
-function x0aa(): void { // stosb
+function x0aa(): void { // stosb stos (also 0ab)
   if (d_prefix & P_LOCK) opUD(); else opStos();
 }
-function x0ac(): void { // lodsb
+function x0ac(): void { // lodsb lods (also 0ad)
   if (d_prefix & P_LOCK) opUD(); else opLods();
 }
-function x0ae(): void { // scasb
+function x0ae(): void { // scasb scas (also 0af)
   if (d_prefix & P_LOCK) opUD(); else opScas();
 }
-function x0b0(): void { // mov
+function x0b0(): void { // mov (also 0b1 0b2 0b3 0b4 0b5 0b6 0b7)
   if (d_prefix & P_LOCK) opUD(); else opMovZbIb();
 }
-function x0b8(): void { // mov
+function x0b8(): void { // mov (also 0b9 0ba 0bb 0bc 0bd 0be 0bf)
   if (d_prefix & P_LOCK) opUD(); else opMovZvIv();
 }
 function x0c0(): void { // rol ror rcl rcr shl shr sal sar
@@ -1092,7 +1092,7 @@ function x0df(): void { // fild fisttp fist fistp fbld fbstp ffreep fxch7 fstp8 
     default: opUD();
   }
 }
-function x0e0(): void { // loopne
+function x0e0(): void { // loopne loope loop (also 0e1 0e2)
   if (d_prefix & P_LOCK) opUD(); else opLoop();
 }
 function x0e3(): void { // jrcxz
@@ -1101,10 +1101,10 @@ function x0e3(): void { // jrcxz
 function x0e8(): void { // call
   if (d_prefix & P_LOCK) opUD(); else opCallJz();
 }
-function x0e9(): void { // jmp
+function x0e9(): void { // jmp (also 0eb)
   if (d_prefix & P_LOCK) opUD(); else opJmpJ();
 }
-function x0f4(): void { // hlt
+function x0f4(): void { // hlt cli sti (also 0fa 0fb)
   if (d_prefix & P_LOCK) opUD(); else opPrivileged();
 }
 function x0f5(): void { // cmc
@@ -1388,7 +1388,7 @@ function x117(): void { // movhps movhpd
     default: opUD();
   }
 }
-function x118(): void { // prefetch
+function x118(): void { // prefetch nop endbr64 (also 119 11a 11b 11c 11d 11e 11f)
   if (d_prefix & P_LOCK) opUD(); else opNop();
 }
 function x128(): void { // movaps movapd
@@ -1524,7 +1524,7 @@ function x12f(): void { // comiss comisd
 function x131(): void { // rdtsc
   if (d_prefix & P_LOCK) opUD(); else opRdtsc();
 }
-function x140(): void { // cmovo
+function x140(): void { // cmovo cmovno cmovb cmovae cmove cmovne cmovbe cmova cmovs cmovns cmovp cmovnp cmovl cmovge cmovle cmovg (also 141 142 143 144 145 146 147 148 149 14a 14b 14c 14d 14e 14f)
   if (d_prefix & P_LOCK) opUD(); else opCmovGvEv();
 }
 function x150(): void { // movmskps movmskpd
@@ -2279,10 +2279,10 @@ function x17f(): void { // movq movdqa movdqu
     default: opUD();
   }
 }
-function x180(): void { // jcc
+function x180(): void { // jcc (also 181 182 183 184 185 186 187 188 189 18a 18b 18c 18d 18e 18f)
   if (d_prefix & P_LOCK) opUD(); else opJccJz();
 }
-function x190(): void { // seto
+function x190(): void { // seto setno setb setae sete setne setbe seta sets setns setp setnp setl setge setle setg (also 191 192 193 194 195 196 197 198 199 19a 19b 19c 19d 19e 19f)
   if (d_prefix & P_LOCK) opUD(); else opSetccEb();
 }
 function x1a2(): void { // cpuid
@@ -2565,7 +2565,7 @@ function x1c7(): void { // cmpxchg8b xsavec xrstors xsaves
     default: opUD();
   }
 }
-function x1c8(): void { // bswap
+function x1c8(): void { // bswap (also 1c9 1ca 1cb 1cc 1cd 1ce 1cf)
   if (d_prefix & P_LOCK) opUD(); else opBswapZv();
 }
 function x1d0(): void { // addsubpd addsubps
