@@ -184,25 +184,29 @@ function main(): void {
   // generated data. The first native run's stdout is what every other run must print.
   const x86 = active.filter((r) => r.kind === 'x86');
   const ref = active.filter((r) => r.kind === 'ref');
-  const timed = (workload: string, unit: string, reps: number, argvOf: (r: Runner) => string[], toValue: (ms: number) => number, runners = x86) => {
+  // Each runner's repetitions in turn, or (`interleave`, for the start-up rows, whose differences
+  // of a few ms are what is reported) round by round across the runners, so that a burst of load
+  // on the shared machine falls on all of them alike rather than on one runner's whole series.
+  const timed = (workload: string, unit: string, reps: number, argvOf: (r: Runner) => string[], toValue: (ms: number) => number, runners = x86, interleave = false) => {
     let expected: Buffer | undefined;
-    for (const r of runners) {
-      const samples: number[] = [];
-      let note: string | undefined;
-      for (let i = 0; i < reps; i++) {
-        const res = wallMs(argvOf(r), r.kind === 'ref' ? undefined : expected);
-        if ('fail' in res) { note = `failed: ${res.fail}`; samples.length = 0; break; }
-        if (r.name === 'native') expected ??= res.stdout;
-        samples.push(toValue(res.ms));
-      }
-      rows.push(cell(workload, r.name, unit, samples, note));
-    }
+    const samples = new Map<Runner, number[]>(runners.map((r) => [r, []]));
+    const notes = new Map<Runner, string>();
+    const once = (r: Runner) => {
+      if (notes.has(r)) return;
+      const res = wallMs(argvOf(r), r.kind === 'ref' ? undefined : expected);
+      if ('fail' in res) { notes.set(r, `failed: ${res.fail}`); samples.get(r)!.length = 0; return; }
+      if (r.name === 'native') expected ??= res.stdout;
+      samples.get(r)!.push(toValue(res.ms));
+    };
+    if (interleave) for (let i = 0; i < reps; i++) for (const r of runners) once(r);
+    else for (const r of runners) for (let i = 0; i < reps; i++) once(r);
+    for (const r of runners) rows.push(cell(workload, r.name, unit, samples.get(r)!, notes.get(r)));
     process.stderr.write('.');
   };
   const hello = join(root, 'examples/bin/hello');
   if (existsSync(hello)) {
-    // Start-up: many short runs (the median of 11, 5 with --quick), node -e 0 beside them.
-    timed('startup hello', 'ms', quick ? 5 : 11, (r) => r.argv(hello, scratch), (ms) => ms, [...x86, ...ref]);
+    // Start-up: many short runs (the median of 21, 5 with --quick), interleaved with node -e 0's.
+    timed('startup hello', 'ms', quick ? 5 : 21, (r) => r.argv(hello, scratch), (ms) => ms, [...x86, ...ref], true);
     peakRss(rows, [...x86, ...ref], (r) => r.argv(hello, scratch), quick ? 3 : 5);
     beyond(rows, 'startup hello', 'startup hello beyond node -e 0');
     beyond(rows, 'peak RSS hello', 'peak RSS hello beyond node -e 0');
