@@ -23,6 +23,7 @@ class MemDevice extends FileDescription {
     super(flags, path);
     // null and zero discard (write_null), full refuses (write_full): neither reads the buffer.
     if (kind !== 'random') this.writeUnread = kind === 'full' ? () => fail(ENOSPC) : (count) => count;
+    this.noWriteIter = kind === 'full'; // mem.c gives full_fops .write only
   }
   override read(buf: Uint8Array): number {
     if (this.kind === 'null') return 0;

@@ -260,7 +260,16 @@ export function sysPwritev2(t: Task, fd: number, iov: number, cnt: number, pos: 
   const f = t.process.fds.get(fd | 0);
   if ((flags >>> 0) & ~RWF_SUPPORTED) fail(EOPNOTSUPP);
   const sync = (n: number) => { if ((flags & (RWF_DSYNC | RWF_SYNC)) && n > 0) durable(t, fd); return n; };
-  if (positional(f) && (flags & RWF_APPEND)) {
+  if (f.noWriteIter && (flags & ~RWF_HIPRI)) {
+    // A device with only .write (/dev/full): do_loop_readv_writev refuses every flag but
+    // RWF_HIPRI, once the iovec array has been read.
+    writable(t, fd | 0);
+    iovecs(t, iov, cnt);
+    fail(EOPNOTSUPP);
+  }
+  // The memory devices (writeUnread) take the bytes unread and move no position, appending or
+  // not (write_iter_null): the plain vectored paths below.
+  if (positional(f) && (flags & RWF_APPEND) && !f.writeUnread) {
     // At the end, whatever pos says; pos -1 also moves the file position there (Linux).
     writable(t, fd | 0);
     const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
@@ -270,7 +279,7 @@ export function sysPwritev2(t: Task, fd: number, iov: number, cnt: number, pos: 
     if (pos === -1) f.pos = end + n;
     return sync(n);
   }
-  if (positional(f) && (flags & RWF_NOAPPEND) && f.append && pos >= 0) {
+  if (positional(f) && (flags & RWF_NOAPPEND) && f.append && pos >= 0 && !f.writeUnread) {
     writable(t, fd | 0);
     const data = gather(t, iovecs(t, iov, cnt).filter(([, len]) => len > 0));
     if (data.length === 0) return 0;

@@ -51,6 +51,11 @@ export abstract class FileDescription {
    * that is not mapped is no EFAULT, as on Linux, and nothing is copied. null: write(2) copies.
    */
   writeUnread: ((count: number) => number) | null = null;
+  /**
+   * A file whose Linux driver has .write but no .write_iter (/dev/full): pwritev2 with any flag
+   * but RWF_HIPRI is EOPNOTSUPP there (do_loop_readv_writev).
+   */
+  noWriteIter = false;
   /** pread/pwrite: only files that can seek have them. */
   pread(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
   pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }

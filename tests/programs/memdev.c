@@ -10,6 +10,13 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#ifndef RWF_APPEND
+#define RWF_APPEND 0x10
+#endif
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x20
+#endif
+
 static void show(const char *what, long r) {
   printf("%-40s %ld %s\n", what, r, r < 0 ? strerror(errno) : "");
 }
@@ -48,6 +55,20 @@ int main(void) {
   show("pwrite64 -1 fd, at -1", syscall(SYS_pwrite64, -1, buf, 1, -1L));
   show("pwrite64 /dev/full, 1 from 8 at 0", syscall(SYS_pwrite64, full, unmapped, 1, 0));
   show("pwritev /dev/null, 2 unmapped iovecs at 0", syscall(SYS_pwritev, nul, bad, 2, 0, 0));
+  // pwritev2's RWF_APPEND and RWF_NOAPPEND: write_iter_null takes the bytes unread and leaves
+  // both the position it was given and the file position alone.
+  show("pwritev2 /dev/null, unmapped, RWF_APPEND at -1", syscall(SYS_pwritev2, nul, bad, 2, -1L, 0L, RWF_APPEND));
+  printf("%-40s %ld\n", "  position after", (long)lseek(nul, 0, SEEK_CUR));
+  show("pwritev2 /dev/null, unmapped, RWF_APPEND at 7", syscall(SYS_pwritev2, nul, bad, 2, 7L, 0L, RWF_APPEND));
+  int nulapp = open("/dev/null", O_WRONLY | O_APPEND);
+  show("pwritev2 /dev/null O_APPEND, RWF_NOAPPEND at 3", syscall(SYS_pwritev2, nulapp, bad, 2, 3L, 0L, RWF_NOAPPEND));
+  // /dev/full has no write_iter: do_loop_readv_writev refuses every flag but RWF_HIPRI.
+  show("pwritev2 /dev/full, unmapped, RWF_APPEND", syscall(SYS_pwritev2, full, bad, 2, -1L, 0L, RWF_APPEND));
+  show("pwritev2 /dev/full, unmapped, RWF_DSYNC", syscall(SYS_pwritev2, full, bad, 2, -1L, 0L, 2L));
+  show("pwritev2 /dev/full, unmapped, RWF_HIPRI", syscall(SYS_pwritev2, full, bad, 2, -1L, 0L, 1L));
+  show("pwritev2 /dev/full, unmapped, no flags", syscall(SYS_pwritev2, full, bad, 2, 0L, 0L, 0L));
+  show("pwritev2 /dev/null, unmapped, RWF_NOWAIT", syscall(SYS_pwritev2, nul, bad, 2, -1L, 0L, 8L));
+  show("pwritev2 /dev/zero, unmapped, RWF_DSYNC", syscall(SYS_pwritev2, zero, bad, 2, 5L, 0L, 2L));
   show("write -1 fd, 1 from 8", syscall(SYS_write, -1, unmapped, 1));
   show("write /dev/null O_RDONLY, 1 from 8", syscall(SYS_write, open("/dev/null", O_RDONLY), unmapped, 1));
   return 0;
