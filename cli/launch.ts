@@ -43,9 +43,10 @@ setFlagsFromString('--wasm-tiering-budget=200000000');
 // Decoding and validating the core's 270 KB is ~2.5 ms that no longer runs on this thread; the
 // rest is Liftoff, which V8 does lazily, per function, on the thread that first calls it — ~7 ms
 // of a hello for the interpreter's run loop and dispatch alone. tools/core-hints.mjs marks those
-// (the functions of 16 KB and more) "eager" in V8's compilation-hints section, which V8 reads
-// under --experimental-wasm-compilation-hints: they are compiled here in the background too, the
-// rest stays lazy. The flag is set only on V8 11 (Node 20), whose section format the tool writes:
+// (the functions of 16 KB and more, and those the build's profile of a hello saw compiled)
+// "eager" in V8's compilation-hints section, which V8 reads under
+// --experimental-wasm-compilation-hints: they are compiled in the background too (from the
+// event-loop turn before the bundle's initialisation, below), the rest stays lazy. The flag is set only on V8 11 (Node 20), whose section format the tool writes:
 // an unknown flag makes V8 print an error, and elsewhere the section is just ignored. Compiling
 // every function eagerly (--no-wasm-lazy-compilation) was measured and not kept: twice the CPU,
 // and slower than lazy on a loaded machine (docs/architecture.md). A core that fails to read or
