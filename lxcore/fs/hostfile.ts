@@ -73,6 +73,8 @@ export class HostFile extends FileDescription {
   }
 
   override isatty(): boolean { return this.tty; }
+  /** An inherited regular file reads at the host's offset, shared with the process that gave it. */
+  override get posIsOwn(): boolean { return !(this.regular && !this.own); }
 
   override read(buf: Uint8Array, _task: Task): Maybe<number> {
     if (this.regular && !this.own) {

@@ -519,6 +519,23 @@ export class AddressSpace {
     }
   }
 
+  /**
+   * How many of the `len` bytes from `addr` a kernel write could store, up to the first page it
+   * cannot (unmapped, read-only, past user space): what copy_to_user copies before it stops.
+   * Pages are populated and unshared as that write's faults would do.
+   */
+  writableRoom(addr: number, len: number): number {
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      if (!(a >= 0 && a < TASK_SIZE)) break;
+      const inPage = a % P;
+      if (this.kernelPage(a - inPage, true, false) < 0) break;
+      done += Math.min(P - inPage, len - done);
+    }
+    return done;
+  }
+
   /** copy_from_user: guest bytes [addr, addr+len) → a new array; EFAULT if unreadable. */
   read(addr: number, len: number): Uint8Array {
     const out = new Uint8Array(len);

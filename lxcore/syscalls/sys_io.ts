@@ -60,11 +60,40 @@ function deliver(t: Task, buf: number, data: Uint8Array, n: number): number {
   return n;
 }
 
+/**
+ * How many bytes a read of `n` into guest memory at `ranges` may take from the file: a read
+ * returns what it copied before the first page it cannot write (a short count), so only that much
+ * is taken. With no room at all, a regular file is left as it was (EFAULT, or 0 at its end) rather
+ * than having its position moved by bytes the guest never got; other files (pipes, sockets,
+ * devices) are read and the copy fails (docs/quirks.md).
+ */
+function readRoom(t: Task, f: FileDescription, ranges: ReadonlyArray<readonly [number, number]>, n: number, at?: number): number {
+  const mm = t.process.mm;
+  let room = 0;
+  for (const [base, len] of ranges) {
+    const want = Math.min(len, n - room);
+    const got = mm.writableRoom(base, want);
+    room += got;
+    if (got < want || room >= n) break;
+  }
+  if (room >= n) return n;
+  if (room > 0) return room;
+  if (positional(f) && (at !== undefined || f.posIsOwn)) {
+    const st = f.stat();
+    if ((st.mode & S_IFMT) === S_IFREG) {
+      if ((at ?? f.pos) >= st.size) return n; // at its end: 0, the buffer never touched
+      fail(EFAULT);
+    }
+  }
+  return n;
+}
+
 export function sysRead(t: Task, fd: number, buf: number, count: number): number | Promise<number> {
   const f = readable(t, fd | 0);
-  const n = clampCount(count);
+  let n = clampCount(count);
   if (n === 0) return 0;
   if (buf < 0) fail(EFAULT);
+  n = readRoom(t, f, [[buf, n]], n);
   const data = new Uint8Array(n);
   const r = f.read(data, t);
   if (typeof r === 'number') return deliver(t, buf, data, r);
@@ -114,7 +143,8 @@ function writeOut(t: Task, f: FileDescription, data: Uint8Array): number | Promi
 export function sysPread64(t: Task, fd: number, buf: number, count: number, offset: number): number {
   const f = readable(t, fd | 0);
   if (offset < 0) fail(EINVAL);
-  const n = clampCount(count);
+  let n = clampCount(count);
+  if (n > 0) n = readRoom(t, f, [[buf, n]], n, offset);
   const data = new Uint8Array(n);
   return deliver(t, buf, data, f.pread(data, offset));
 }
@@ -157,8 +187,9 @@ export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number
 export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
   const f = readable(t, fd | 0);
   const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
-  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  let total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
   if (total === 0) return 0;
+  total = readRoom(t, f, parts, total);
   const data = new Uint8Array(total);
   const r = f.read(data, t);
   return typeof r === 'number' ? scatterInto(t, parts, data, r) : r.then((n) => scatterInto(t, parts, data, n));
@@ -207,8 +238,9 @@ export function sysPreadv(t: Task, fd: number, iov: number, cnt: number, pos: nu
   if (!positional(f)) fail(ESPIPE);
   readable(t, fd | 0);
   const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
-  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  let total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
   if (total === 0) return 0;
+  total = readRoom(t, f, parts, total, pos);
   const data = new Uint8Array(total);
   return scatterInto(t, parts, data, f.pread(data, pos));
 }

@@ -22,6 +22,8 @@ export abstract class FileDescription {
   flags: number;
   /** File position for read/write/lseek. */
   pos = 0;
+  /** Whether `pos` is where read(2) reads (not so for a host file that shares the host's offset). */
+  get posIsOwn(): boolean { return true; }
   /** The path it was opened by (for /proc/PID/fd and strace-style messages). */
   path: string;
   private refs = 1;
