@@ -1,7 +1,7 @@
 // Descriptor I/O: read, write, readv, writev, pread64, pwrite64, lseek, close, dup family,
 // fcntl, ioctl, getdents64 (man 2 of each). Path-based calls live in sys_path.ts.
 
-import { fail, EBADF, EFAULT, EINVAL, EOPNOTSUPP, ESPIPE } from '../abi/errno.js';
+import { fail, LinuxError, EBADF, EFAULT, EINVAL, EOPNOTSUPP, ESPIPE } from '../abi/errno.js';
 import { TASK_SIZE } from '../abi/mman.js';
 import { O_CLOEXEC, O_APPEND, O_NONBLOCK, FASYNC, O_DIRECT, O_NOATIME, O_PATH, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
   F_GETLK, F_SETLK, F_SETLKW, F_ADD_SEALS, F_GET_SEALS, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_SETPIPE_SZ, F_GETPIPE_SZ,
@@ -54,50 +54,56 @@ function clampCount(count: number): number {
   return Math.min(count, MAX_RW_COUNT, MAX_CHUNK);
 }
 
-/** Finishes a read: copies what arrived into guest memory. */
-function deliver(t: Task, buf: number, data: Uint8Array, n: number): number {
-  if (n > 0) t.process.mm.write(buf, data, n); // not data.subarray(): mm.write says why
-  return n;
-}
-
 /**
- * How many bytes a read of `n` into guest memory at `ranges` may take from the file: a read
- * returns what it copied before the first page it cannot write (a short count), so only that much
- * is taken. With no room at all, a regular file is left as it was (EFAULT, or 0 at its end) rather
- * than having its position moved by bytes the guest never got; other files (pipes, sockets,
- * devices) are read and the copy fails (docs/quirks.md).
+ * Finishes a read: copies what arrived into guest memory at `ranges` (a buffer, or readv's
+ * iovecs). A copy that meets a page the kernel cannot write stops there, as copy_to_user does:
+ * the call returns what was copied (EFAULT if nothing), and a regular file's position (`before`:
+ * where read(2) started, when the description keeps it) ends past what the guest got, not past
+ * what was read (tests/programs/readfault.c). A pipe, socket or device has given up the bytes by
+ * then (docs/quirks.md). The common case, a buffer that takes it all, costs one copy.
  */
-function readRoom(t: Task, f: FileDescription, ranges: ReadonlyArray<readonly [number, number]>, n: number, at?: number): number {
+function deliver(t: Task, f: FileDescription, ranges: ReadonlyArray<readonly [number, number]>, data: Uint8Array,
+  n: number, before?: number): number {
+  if (n <= 0) return n;
   const mm = t.process.mm;
-  let room = 0;
-  for (const [base, len] of ranges) {
-    const want = Math.min(len, n - room);
-    const got = mm.writableRoom(base, want);
-    room += got;
-    if (got < want || room >= n) break;
-  }
-  if (room >= n) return n;
-  if (room > 0) return room;
-  if (positional(f) && (at !== undefined || f.posIsOwn)) {
-    const st = f.stat();
-    if ((st.mode & S_IFMT) === S_IFREG) {
-      if ((at ?? f.pos) >= st.size) return n; // at its end: 0, the buffer never touched
-      fail(EFAULT);
+  try {
+    if (ranges.length === 1) mm.write(ranges[0][0], data, n); // not data.subarray(): mm.write says why
+    else {
+      for (let i = 0, off = 0; off < n; i++) {
+        const [base, len] = ranges[i];
+        const m = Math.min(len, n - off);
+        mm.write(base, data.subarray(off, off + m));
+        off += m;
+      }
     }
+    return n;
+  } catch (e) {
+    if (!(e instanceof LinuxError) || e.errno !== EFAULT) throw e;
   }
-  return n;
+  let copied = 0;
+  for (const [base, len] of ranges) {
+    if (copied >= n) break;
+    const m = Math.min(len, n - copied);
+    const room = mm.writableRoom(base, m);
+    if (room > 0) mm.write(base, data.subarray(copied, copied + room));
+    copied += room;
+    if (room < m) break;
+  }
+  if (before !== undefined && f.posIsOwn && positional(f) && (f.stat().mode & S_IFMT) === S_IFREG) f.pos = before + copied;
+  if (copied === 0) fail(EFAULT);
+  return copied;
 }
 
 export function sysRead(t: Task, fd: number, buf: number, count: number): number | Promise<number> {
   const f = readable(t, fd | 0);
-  let n = clampCount(count);
+  const n = clampCount(count);
   if (n === 0) return 0;
   if (buf < 0) fail(EFAULT);
-  n = readRoom(t, f, [[buf, n]], n);
   const data = new Uint8Array(n);
+  const before = f.pos, at: Array<[number, number]> = [[buf, n]];
   const r = f.read(data, t);
-  if (typeof r === 'number') return deliver(t, buf, data, r);
-  return r.then((m) => deliver(t, buf, data, m));
+  if (typeof r === 'number') return deliver(t, f, at, data, r, before);
+  return r.then((m) => deliver(t, f, at, data, m, before));
 }
 
 /**
@@ -143,10 +149,9 @@ function writeOut(t: Task, f: FileDescription, data: Uint8Array): number | Promi
 export function sysPread64(t: Task, fd: number, buf: number, count: number, offset: number): number {
   const f = readable(t, fd | 0);
   if (offset < 0) fail(EINVAL);
-  let n = clampCount(count);
-  if (n > 0) n = readRoom(t, f, [[buf, n]], n, offset);
+  const n = clampCount(count);
   const data = new Uint8Array(n);
-  return deliver(t, buf, data, f.pread(data, offset));
+  return deliver(t, f, [[buf, n]], data, f.pread(data, offset));
 }
 
 export function sysPwrite64(t: Task, fd: number, buf: number, count: number, offset: number): number {
@@ -187,12 +192,12 @@ export function sysWritev(t: Task, fd: number, iov: number, cnt: number): number
 export function sysReadv(t: Task, fd: number, iov: number, cnt: number): number | Promise<number> {
   const f = readable(t, fd | 0);
   const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
-  let total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
   if (total === 0) return 0;
-  total = readRoom(t, f, parts, total);
   const data = new Uint8Array(total);
+  const before = f.pos;
   const r = f.read(data, t);
-  return typeof r === 'number' ? scatterInto(t, parts, data, r) : r.then((n) => scatterInto(t, parts, data, n));
+  return typeof r === 'number' ? deliver(t, f, parts, data, r, before) : r.then((n) => deliver(t, f, parts, data, n, before));
 }
 
 // ---- preadv, pwritev, preadv2, pwritev2 -------------------------------------------------------
@@ -219,18 +224,6 @@ function gather(t: Task, parts: Array<[number, number]>): Uint8Array {
   return data;
 }
 
-/** Spreads `n` bytes of `data` over the iovecs. */
-function scatterInto(t: Task, parts: Array<[number, number]>, data: Uint8Array, n: number): number {
-  let off = 0;
-  for (const [base, len] of parts) {
-    if (off >= n) break;
-    const m = Math.min(len, n - off);
-    t.process.mm.write(base, data.subarray(off, off + m));
-    off += m;
-  }
-  return n;
-}
-
 /** preadv(fd, iov, iovcnt, pos): readv at an offset, the file position untouched. */
 export function sysPreadv(t: Task, fd: number, iov: number, cnt: number, pos: number): number {
   if (pos < 0) fail(EINVAL);
@@ -238,11 +231,10 @@ export function sysPreadv(t: Task, fd: number, iov: number, cnt: number, pos: nu
   if (!positional(f)) fail(ESPIPE);
   readable(t, fd | 0);
   const parts = iovecs(t, iov, cnt).filter(([, len]) => len > 0);
-  let total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
+  const total = Math.min(parts.reduce((s, [, l]) => s + l, 0), MAX_CHUNK);
   if (total === 0) return 0;
-  total = readRoom(t, f, parts, total, pos);
   const data = new Uint8Array(total);
-  return scatterInto(t, parts, data, f.pread(data, pos));
+  return deliver(t, f, parts, data, f.pread(data, pos));
 }
 
 /** pwritev(fd, iov, iovcnt, pos): writev at an offset (an O_APPEND file appends, as pwrite). */
