@@ -66,32 +66,27 @@ function deliver(t: Task, f: FileDescription, ranges: ReadonlyArray<readonly [nu
   n: number, before?: number): number {
   if (n <= 0) return n;
   const mm = t.process.mm;
-  try {
-    if (ranges.length === 1) mm.write(ranges[0][0], data, n); // not data.subarray(): mm.write says why
-    else {
-      for (let i = 0, off = 0; off < n; i++) {
-        const [base, len] = ranges[i];
-        const m = Math.min(len, n - off);
-        mm.write(base, data.subarray(off, off + m));
-        off += m;
-      }
-    }
-    return n;
-  } catch (e) {
-    if (!(e instanceof LinuxError) || e.errno !== EFAULT) throw e;
-  }
   let copied = 0;
   for (const [base, len] of ranges) {
-    if (copied >= n) break;
+    if (copied >= n) return n;
     const m = Math.min(len, n - copied);
+    try {
+      // The first range from the start of `data` by length: mm.write says why not subarray().
+      if (copied === 0) mm.write(base, data, m); else mm.write(base, data.subarray(copied, copied + m));
+      copied += m;
+      continue;
+    } catch (e) {
+      if (!(e instanceof LinuxError) || e.errno !== EFAULT) throw e;
+    }
+    // The range has a page the kernel cannot write: copy up to it, and stop there.
     const room = mm.writableRoom(base, m);
     if (room > 0) mm.write(base, data.subarray(copied, copied + room));
     copied += room;
-    if (room < m) break;
+    if (before !== undefined && f.posIsOwn && positional(f) && (f.stat().mode & S_IFMT) === S_IFREG) f.pos = before + copied;
+    if (copied === 0) fail(EFAULT);
+    return copied;
   }
-  if (before !== undefined && f.posIsOwn && positional(f) && (f.stat().mode & S_IFMT) === S_IFREG) f.pos = before + copied;
-  if (copied === 0) fail(EFAULT);
-  return copied;
+  return n;
 }
 
 export function sysRead(t: Task, fd: number, buf: number, count: number): number | Promise<number> {
