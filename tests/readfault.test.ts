@@ -24,4 +24,13 @@ describe.skipIf(!canBuild('musl'))('reads into bad buffers, musl static (skipped
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a pipe keeps the buffers a read could not deliver whole, as pipe_read does', () => {
+    const bin = buildStatic(join(ROOT, 'tests/programs/pipefault.c'), 'musl');
+    const native = runNative(bin);
+    // Linux's answers, checked here so that a change of the host shows: nothing consumed from a
+    // buffer the copy did not get through, the whole buffers before it counted.
+    expect(native.stdout).toMatch(/^one buffer, bad at 50: -1 Bad address\none buffer: 100 bytes left/m);
+    expect(native.stdout).toMatch(/^two buffers, bad in the second: 4096$/m);
+    expect(runWasl(bin)).toEqual(native);
+  });
 });

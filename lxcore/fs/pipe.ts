@@ -11,7 +11,7 @@
 
 import { FileDescription, Maybe } from '../vfs/file.js';
 import { Stat, S_IFIFO } from '../abi/stat.js';
-import { fail, EAGAIN, EPIPE, EINVAL, EPERM, EBUSY } from '../abi/errno.js';
+import { fail, EAGAIN, EPIPE, EINVAL, EPERM, EBUSY, EFAULT } from '../abi/errno.js';
 import { O_RDONLY, O_WRONLY, O_DIRECT } from '../abi/fcntl.js';
 import { POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLHUP, POLLERR } from '../abi/poll.js';
 import { FIONREAD } from '../abi/ioctl.js';
@@ -108,7 +108,27 @@ export class Pipe {
   dropFirst(): void {
     this.spare.push(this.bufs.shift()!.page);
   }
+
+  /**
+   * Puts a buffer a read took back at the front of the ring, as it was: its page if no writer
+   * has taken that page again since (a packet keeps its unread rest), else a new one holding
+   * `bytes`, what the read got of it.
+   */
+  restore(page: Uint8Array, offset: number, len: number, packet: boolean, bytes: Uint8Array): void {
+    const i = this.spare.lastIndexOf(page);
+    if (i >= 0) {
+      this.spare.splice(i, 1);
+      this.bufs.unshift({ page, offset, len, packet });
+      return;
+    }
+    const fresh = this.spare.pop() ?? new Uint8Array(PAGE);
+    fresh.set(bytes);
+    this.bufs.unshift({ page: fresh, offset: 0, len: bytes.length, packet });
+  }
 }
+
+/** What one read took from one pipe buffer (for a read whose bytes cannot all be delivered). */
+interface Taken { buf: PipeBuffer; page: Uint8Array; offset: number; len: number; n: number; dropped: boolean }
 
 /** One end of a pipe: O_RDONLY for the read end, O_WRONLY for the write end (O_RDWR: a FIFO's both). */
 export class PipeEnd extends FileDescription {
@@ -124,13 +144,24 @@ export class PipeEnd extends FileDescription {
     return [new PipeEnd(p, O_RDONLY | extra), new PipeEnd(p, O_WRONLY | extra)];
   }
 
+  /**
+   * The buffers the last read took from, in order (records reused from read to read): what
+   * `undeliverable` puts back. `takenCount` of them are the last read's.
+   */
+  private readonly taken: Taken[] = [];
+  private takenCount = 0;
+
   /** pipe_read: what a read can take now — a count, 0 at EOF, or undefined if it must wait. */
   private tryRead(dst: Uint8Array): number | undefined {
     const p = this.pipe;
     let got = 0, freed = false;
+    this.takenCount = 0;
     while (p.bufs.length > 0 && got < dst.length) {
       const b = p.bufs[0];
       const n = Math.min(b.len, dst.length - got);
+      const rec = this.taken[this.takenCount] ??= { buf: b, page: b.page, offset: 0, len: 0, n: 0, dropped: false };
+      rec.buf = b; rec.page = b.page; rec.offset = b.offset; rec.len = b.len; rec.n = n; rec.dropped = false;
+      this.takenCount++;
       dst.set(b.page.subarray(b.offset, b.offset + n), got);
       got += n;
       b.offset += n;
@@ -139,6 +170,7 @@ export class PipeEnd extends FileDescription {
       if (packet) b.len = 0; // the rest of a packet the reader had no room for is dropped
       if (b.len === 0) {
         p.dropFirst();
+        rec.dropped = true;
         freed = true;
       }
       if (packet) break;
@@ -146,6 +178,30 @@ export class PipeEnd extends FileDescription {
     if (freed) p.writeWait.wake(); // after the read, so that a woken writer cannot refill it
     if (got > 0) return got;
     return p.writers === 0 ? 0 : undefined;
+  }
+
+  /**
+   * The last read's bytes from `copied` on did not reach the reader (a bad page). pipe_read
+   * consumes a buffer only once the whole of what it copies from it has arrived: the buffers the
+   * copy did not get through are put back as they were, and the read returns the bytes of those
+   * before them (EFAULT if none).
+   */
+  override undeliverable(copied: number, data: Uint8Array): number {
+    const p = this.pipe, taken = this.taken, count = this.takenCount;
+    this.takenCount = 0;
+    let keep = 0, j = 0;
+    while (j < count && keep + taken[j].n <= copied) keep += taken[j++].n;
+    // The rest go back, the last first, each in front of those after it.
+    let end = keep;
+    for (let k = j; k < count; k++) end += taken[k].n;
+    for (let k = count - 1; k >= j; k--) {
+      const t = taken[k];
+      end -= t.n;
+      if (!t.dropped && p.bufs[0] === t.buf) { t.buf.offset = t.offset; t.buf.len = t.len; }
+      else p.restore(t.page, t.offset, t.len, t.buf.packet, data.subarray(end, end + t.n));
+    }
+    if (j < count) p.readWait.wake(); // there for other readers again
+    return keep === 0 ? fail(EFAULT) : keep;
   }
 
   override read(buf: Uint8Array, task: Task): Maybe<number> {

@@ -324,7 +324,7 @@ export class Kernel {
   /** Runs the scheduler until no task is left; safe to call repeatedly. */
   run(): Promise<void> {
     // No process left: whatever a persistent filesystem still holds is made durable.
-    if (!this.running) this.running = this.loop().then(() => this.vfs?.syncAll()).finally(() => { this.running = null; });
+    if (!this.running) this.running = this.loop().then(() => this.vfs?.syncAll()).finally(() => { this.running = null; this.release(); });
     return this.running;
   }
 
@@ -344,10 +344,23 @@ export class Kernel {
     this.vfs?.close();
   }
 
+  /** A timer that keeps the host's event loop alive while live tasks sleep (ref'd only then). */
+  private holder: ReturnType<typeof setInterval> | undefined;
+  private hold(): void {
+    this.holder ??= setInterval(() => {}, 2 ** 30);
+    (this.holder as { ref?: () => void }).ref?.();
+  }
+  private release(): void {
+    if (this.holder !== undefined) clearInterval(this.holder);
+    this.holder = undefined;
+  }
+
   private kick(): void {
     const w = this.wake;
+    if (w === null) return;
     this.wake = null;
-    w?.();
+    (this.holder as { unref?: () => void } | undefined)?.unref?.();
+    w();
   }
 
   /** Makes a parked task runnable again with `result` in rax. */
@@ -367,7 +380,11 @@ export class Kernel {
     for (;;) {
       const t = this.runQueue.shift();
       if (!t) {
-        if (![...this.processes.values()].some((p) => !p.status)) return;
+        if (![...this.processes.values()].some((p) => !p.status)) { this.release(); return; }
+        // Every live task sleeps: on one another, a timer or the host. Linux leaves them asleep
+        // for as long as it takes; Node would end the host process as soon as nothing else held
+        // its event loop (status 0, as if the program had ended). The kernel holds it meanwhile.
+        this.hold();
         await new Promise<void>((r) => { this.wake = r; });
         continue;
       }

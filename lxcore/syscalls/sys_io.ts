@@ -83,8 +83,7 @@ function deliver(t: Task, f: FileDescription, ranges: ReadonlyArray<readonly [nu
     if (room > 0) mm.write(base, data.subarray(copied, copied + room));
     copied += room;
     if (before !== undefined && f.posIsOwn && positional(f) && (f.stat().mode & S_IFMT) === S_IFREG) f.pos = before + copied;
-    if (copied === 0) fail(EFAULT);
-    return copied;
+    return f.undeliverable(copied, data);
   }
   return n;
 }

@@ -2,7 +2,7 @@
 // dup() and fork(). Every method defaults to the answer Linux gives a file that doesn't support
 // the operation, so a backend overrides only what it has (STYLE.md: Linux-correct defaults).
 
-import { fail, EBADF, EINVAL, ENOTTY, ENOTDIR, ESPIPE, EMFILE } from '../abi/errno.js';
+import { fail, EBADF, EFAULT, EINVAL, ENOTTY, ENOTDIR, ESPIPE, EMFILE } from '../abi/errno.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK } from '../abi/fcntl.js';
 import { DEFAULT_POLLMASK } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
@@ -58,6 +58,12 @@ export abstract class FileDescription {
    * but RWF_HIPRI is EOPNOTSUPP there (do_loop_readv_writev).
    */
   noWriteIter = false;
+  /**
+   * A read's bytes from `copied` on could not be copied to the reader (a page the kernel cannot
+   * write): the count the call returns, EFAULT if nothing arrived. Most files have given the
+   * bytes up by then (docs/quirks.md); a pipe puts back what it keeps (lxcore/fs/pipe.ts).
+   */
+  undeliverable(copied: number, _data: Uint8Array): number { return copied === 0 ? fail(EFAULT) : copied; }
   /** pread/pwrite: only files that can seek have them. */
   pread(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
   pwrite(_buf: Uint8Array, _offset: number): number { return fail(ESPIPE); }
