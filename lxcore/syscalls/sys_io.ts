@@ -160,16 +160,19 @@ export function iovecs(t: Task, iov: number, cnt: number): Array<[number, number
   cnt |= 0;
   if (cnt < 0 || cnt > IOV_MAX) fail(EINVAL);
   if (cnt === 0) return [];
-  const raw = Buffer.from(t.process.mm.read(iov, cnt * 16));
+  const raw = t.process.mm.read(iov, cnt * 16);
+  // 64-bit fields as two 32-bit halves: Buffer's BigInt readers cost a hello's first writev
+  // ~0.1 ms of cold code, and the numbers round the same way.
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out: Array<[number, number]> = [];
   let total = 0;
   for (let i = 0; i < cnt; i++) {
-    const base = Number(raw.readBigUInt64LE(i * 16));
-    const len = raw.readBigInt64LE(i * 16 + 8);
-    if (len < 0n) fail(EINVAL);
-    total += Number(len);
+    const base = dv.getUint32(i * 16 + 4, true) * 2 ** 32 + dv.getUint32(i * 16, true);
+    const len = dv.getInt32(i * 16 + 12, true) * 2 ** 32 + dv.getUint32(i * 16 + 8, true);
+    if (len < 0) fail(EINVAL);
+    total += len;
     if (total > MAX_RW_COUNT * 2) fail(EINVAL); // the sum must fit ssize_t
-    out.push([base, Number(len)]);
+    out.push([base, len]);
   }
   return out;
 }
