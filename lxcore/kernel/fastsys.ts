@@ -15,6 +15,10 @@
 import * as L from '../../cpu/shared/layout.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
+import { VDSO_TEXT, VDSO_FAST_END, VDSO_FAST_STRIDE, VDSO_FAST_COUNT } from '../../elf-loader/vdso.js';
+
+// The core finds the fast entries from FS_VDSO with its own copies of their spacing and number.
+if (VDSO_FAST_STRIDE !== L.FS_VDSO_STRIDE || VDSO_FAST_COUNT !== L.FS_VDSO_COUNT) throw new Error('vdso fast entries: layout.ts and vdso.ts disagree');
 
 const REALTIME_SLACK_NS = 2_000_000n;
 /** WASL_FASTSYS=0 sends every syscall to lxcore (to compare the two paths, in tests and benches). */
@@ -60,10 +64,16 @@ const B = L.FASTSYS >> 2;
 export function publishFastsys(k: Kernel, t: Task, clock: boolean): void {
   const c = k.core;
   const i32 = c.i32, u32 = c.u32;
+  const p = t.process;
+  // The vDSO's fast entries (elf-loader/vdso.ts), whether or not the shortcut answers: the core
+  // never sends their SYSCALL to lxcore. 0 once the [vdso] mapping was changed (mm.ts's cut).
+  const entry = p.mm.vdso ? p.mm.vdso + VDSO_TEXT + VDSO_FAST_END : 0;
+  u32[B + (L.FS_VDSO >> 2)] = entry % 0x1_0000_0000;
+  u32[B + (L.FS_VDSO >> 2) + 1] = Math.floor(entry / 0x1_0000_0000);
   // Every call must reach lxcore when it is traced or counted (and would under a seccomp filter
   // or ptrace, should wasl ever have them: they must clear FS_ENABLE here too).
   if (DISABLED || k.options.strace || k.stats) { i32[B + (L.FS_ENABLE >> 2)] = 0; return; }
-  const p = t.process, cr = p.creds;
+  const cr = p.creds;
   i32[B + (L.FS_PID >> 2)] = p.pid;
   i32[B + (L.FS_TID >> 2)] = t.tid;
   i32[B + (L.FS_PPID >> 2)] = p.ppid;
