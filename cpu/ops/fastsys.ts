@@ -20,11 +20,21 @@ import { R_AX, R_DI, R_SI, R_SP } from '../state';
 import { tlbEntry } from '../mmu/tlb';
 import {
   FASTSYS, FS_ENABLE, FS_PID, FS_TID, FS_PPID, FS_UID, FS_EUID, FS_GID, FS_EGID, FS_REAL_OFFSET,
-  FS_COUNT, FS_VDSO, FS_VDSO_STRIDE, FS_VDSO_COUNT, FSE_CLOCK, FSE_IDS, TLBE_READ_TAG, TLBE_WRITE_TAG, TLBE_FRAME,
+  FS_COUNT, FS_CLOCK_OUT, FS_VDSO, FS_VDSO_STRIDE, FS_VDSO_COUNT, FSE_CLOCK, FSE_IDS, TLBE_READ_TAG, TLBE_WRITE_TAG, TLBE_FRAME,
 } from '../shared/layout';
 
-/** The host's monotonic clock in nanoseconds (lxcore provides it; CLOCK_MONOTONIC's source). */
-@external("env", "hostNanos") declare function hostNanos(): f64;
+/**
+ * The host's monotonic clock (CLOCK_MONOTONIC's source): WASI's clock_time_get as lxcore gives it
+ * (lxcore/kernel/fastsys.ts coreClock: node:wasi's, which reads uv_hrtime as process.hrtime does),
+ * writing the nanoseconds at `out`.
+ */
+@external("env", "clockTimeGet") declare function clockTimeGet(id: i32, precision: i64, out: usize): i32;
+const WASI_CLOCK_MONOTONIC = 1;
+
+function hostNanos(): i64 {
+  clockTimeGet(WASI_CLOCK_MONOTONIC, 1, FASTSYS + FS_CLOCK_OUT);
+  return load<i64>(FASTSYS + FS_CLOCK_OUT);
+}
 
 // Linux's syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl) and clock ids (linux/time.h).
 const NR_getpid = 39, NR_gettimeofday = 96, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,
@@ -55,7 +65,7 @@ function readablePtr(va: u64, size: i32): usize {
 }
 
 function realNanos(): i64 {
-  return <i64>hostNanos() + load<i64>(FASTSYS + FS_REAL_OFFSET);
+  return hostNanos() + load<i64>(FASTSYS + FS_REAL_OFFSET);
 }
 
 function answer(v: i64): bool {
@@ -112,7 +122,7 @@ function answered(): bool {
       const id = <i32>reg64(R_DI);
       let ns: i64;
       if (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE) ns = realNanos();
-      else if (id == CLOCK_MONOTONIC || id == CLOCK_MONOTONIC_RAW || id == CLOCK_MONOTONIC_COARSE || id == CLOCK_BOOTTIME) ns = <i64>hostNanos();
+      else if (id == CLOCK_MONOTONIC || id == CLOCK_MONOTONIC_RAW || id == CLOCK_MONOTONIC_COARSE || id == CLOCK_BOOTTIME) ns = hostNanos();
       else return false; // CPU-time, alarm, TAI and dynamic clocks: lxcore
       const p = writablePtr(reg64(R_SI), 16);
       if (p == 0) return false;

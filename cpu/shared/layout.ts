@@ -32,6 +32,7 @@ export const FS_COUNT = 40;        // u64: syscalls answered in the core (never 
 export const FS_VDSO = 48;         // u64: the end of the vDSO's first fast entry (elf-loader/vdso.ts); 0 = none
 export const FS_VDSO_STRIDE = 64;  // the fast entries' spacing, and how many there are (vdso.ts's
 export const FS_VDSO_COUNT = 3;    // VDSO_FAST_STRIDE and VDSO_FAST_COUNT)
+export const FS_CLOCK_OUT = 56;    // u64: where the host's clock_time_get import writes the time it reads
 export const FSE_CLOCK = 1;        // clock_gettime (the vDSO's clocks), gettimeofday, time
 export const FSE_IDS = 2;          // getpid, gettid, getppid, get[e]uid, get[e]gid
 export const SCRATCH = 0x2000;

@@ -6,7 +6,7 @@
 import { fs, url } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 import { JitCache, type JitCoreExports } from '../../cpu/jit/host/compiler.js';
-import { hostNanos } from './fastsys.js';
+import { hostNanos, coreClock } from './fastsys.js';
 
 export interface CoreExports {
   run(budget: number): number;
@@ -102,7 +102,8 @@ export class Core {
     const abort = (msg: number, file: number, line: number, col: number): never => {
       throw new Error(`wasl core: assertion failed at ${line}:${col}`);
     };
-    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, jitCompile, abort } });
+    const clockTimeGet = coreClock(this.memory); // the clock the core answers clock_gettime from
+    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, clockTimeGet, jitCompile, abort } });
     this.exports = instance.exports as unknown as CoreExports;
     this.refreshViews();
     this.exports._start();
