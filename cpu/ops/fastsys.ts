@@ -20,18 +20,21 @@ import { R_AX, R_DI, R_SI, R_SP } from '../state';
 import { tlbEntry } from '../mmu/tlb';
 import {
   FASTSYS, FS_ENABLE, FS_PID, FS_TID, FS_PPID, FS_UID, FS_EUID, FS_GID, FS_EGID, FS_REAL_OFFSET,
-  FS_COUNT, FS_CLOCK_OUT, FS_VDSO, FS_VDSO_STRIDE, FS_VDSO_COUNT, FSE_CLOCK, FSE_IDS, TLBE_READ_TAG, TLBE_WRITE_TAG, TLBE_FRAME,
+  FS_COUNT, FS_CLOCK_OUT, FS_CLOCK_WASI, FS_VDSO, FS_VDSO_STRIDE, FS_VDSO_COUNT, FSE_CLOCK, FSE_IDS, TLBE_READ_TAG, TLBE_WRITE_TAG, TLBE_FRAME,
 } from '../shared/layout';
 
 /**
- * The host's monotonic clock (CLOCK_MONOTONIC's source): WASI's clock_time_get as lxcore gives it
- * (lxcore/kernel/fastsys.ts coreClock: node:wasi's, which reads uv_hrtime as process.hrtime does),
- * writing the nanoseconds at `out`.
+ * The host's monotonic clock (CLOCK_MONOTONIC's source), one of two imports lxcore gives
+ * (lxcore/kernel/fastsys.ts coreClock): node:wasi's clock_time_get, which writes the nanoseconds
+ * at `out` (uv_hrtime, as process.hrtime reads, without a JavaScript frame), when FS_CLOCK_WASI
+ * says lxcore has it; otherwise hostNanos, process.hrtime() in JavaScript.
  */
 @external("env", "clockTimeGet") declare function clockTimeGet(id: i32, precision: i64, out: usize): i32;
+@external("env", "hostNanos") declare function jsNanos(): f64;
 const WASI_CLOCK_MONOTONIC = 1;
 
 function hostNanos(): i64 {
+  if (load<i32>(FASTSYS + FS_CLOCK_WASI) == 0) return <i64>jsNanos();
   clockTimeGet(WASI_CLOCK_MONOTONIC, 1, FASTSYS + FS_CLOCK_OUT);
   return load<i64>(FASTSYS + FS_CLOCK_OUT);
 }

@@ -102,11 +102,13 @@ export class Core {
     const abort = (msg: number, file: number, line: number, col: number): never => {
       throw new Error(`wasl core: assertion failed at ${line}:${col}`);
     };
-    const clockTimeGet = coreClock(this.memory); // the clock the core answers clock_gettime from
+    const wasiClock = coreClock(this.memory); // what the core answers clock_gettime from (or hostNanos)
+    const clockTimeGet = wasiClock ?? ((): number => 52 /* ENOSYS: never called */);
     const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, clockTimeGet, jitCompile, abort } });
     this.exports = instance.exports as unknown as CoreExports;
     this.refreshViews();
     this.exports._start();
+    this.i32[(L.FASTSYS + L.FS_CLOCK_WASI) >> 2] = wasiClock ? 1 : 0;
     const d = jitDefaults();
     this.setJit(d.on, d.hot);
   }

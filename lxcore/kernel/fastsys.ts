@@ -35,32 +35,25 @@ const DISABLED = process.env.WASL_FASTSYS === '0';
 /** CLOCK_MONOTONIC in nanoseconds, as an exact double. */
 export const hostNanos = (): number => { const h = process.hrtime(); return h[0] * 1e9 + h[1]; };
 /**
- * The core's clock import (cpu/ops/fastsys.ts): WASI's clock_time_get(id, precision, out), which
- * stores the time at `out` in the core's memory. Node's own (node:wasi) is a C++ binding that
- * V8 calls from wasm without building a JavaScript array: ~40 ns a call from a wasm loop here
- * against ~60 for process.hrtime() and the garbage its arrays leave (a third of a
- * clock_gettime loop's time went to hostNanos, hrtime and the collector). It reads uv_hrtime for
- * the monotonic clock, as process.hrtime() does, so the core's answers and lxcore's (monoNs) are
- * the same clock and never step back between them. Without node:wasi (process.getBuiltinModule
- * came with Node 20.16), the same call is made from hostNanos in JavaScript.
+ * The core's fast clock import (cpu/ops/fastsys.ts), if this Node has it: node:wasi's
+ * clock_time_get(id, precision, out), which stores the time at `out` in the core's memory. It is
+ * a C++ binding that V8 calls from wasm without a JavaScript frame or array: ~40 ns a call from a
+ * wasm loop here against ~60 for process.hrtime() and the garbage its arrays leave (a third of
+ * a clock_gettime loop's time went to hostNanos, hrtime and the collector). It reads uv_hrtime
+ * for the monotonic clock, as process.hrtime() does, so the core's answers and lxcore's (monoNs)
+ * are the same clock and never step back between them. Its price is ~0.5 ms of start-up (the
+ * binding's first WASI object). Undefined — the core then calls hostNanos — without
+ * process.getBuiltinModule (Node 20.16) or with WASL_JS_CLOCK=1.
  */
-export function coreClock(memory: WebAssembly.Memory): (id: number, precision: bigint, out: number) => number {
+export function coreClock(memory: WebAssembly.Memory): ((id: number, precision: bigint, out: number) => number) | undefined {
   const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  const wasi = getBuiltin && !process.env.WASL_JS_CLOCK ? quietly(() => getBuiltin('node:wasi')) as typeof import('node:wasi') | undefined : undefined;
-  if (wasi) {
-    // args, env and preopens empty: its set-up then costs ~0.4 ms instead of ~4 (process.env copied).
-    const w = quietly(() => new wasi.WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true }));
-    w.initialize({ exports: { memory } } as unknown as WebAssembly.Instance);
-    return w.wasiImport.clock_time_get as (id: number, precision: bigint, out: number) => number;
-  }
-  let view = new DataView(memory.buffer);
-  return (_id, _precision, out) => {
-    if (view.buffer !== memory.buffer) view = new DataView(memory.buffer);
-    const t = hostNanos();
-    view.setUint32(out, t % 0x1_0000_0000, true);
-    view.setUint32(out + 4, Math.floor(t / 0x1_0000_0000), true);
-    return 0;
-  };
+  if (!getBuiltin || process.env.WASL_JS_CLOCK === '1') return undefined;
+  const wasi = quietly(() => getBuiltin('node:wasi')) as typeof import('node:wasi') | undefined;
+  if (!wasi) return undefined;
+  // args, env and preopens empty: its set-up then costs ~0.4 ms instead of ~4 (process.env copied).
+  const w = quietly(() => new wasi.WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true }));
+  w.initialize({ exports: { memory } } as unknown as WebAssembly.Instance);
+  return w.wasiImport.clock_time_get as (id: number, precision: bigint, out: number) => number;
 }
 
 /** Runs `f` without Node's ExperimentalWarning for WASI on stderr (the guest's stderr). */
