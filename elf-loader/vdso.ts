@@ -9,10 +9,19 @@
 //
 // Each function ends in `mov eax, NR; syscall; ret`: Linux's own vDSO takes that path too when
 // its clock cannot be read in user space (vclock_mode none), and it returns the syscall's result
-// as is (-EINVAL for a bad clock id, which musl checks for). wasl's core answers clock_gettime,
-// gettimeofday and time at the SYSCALL instruction without leaving run() (cpu/ops/fastsys.ts),
-// so the vDSO's win is the shorter library path around it. The image is made once and is the same
-// for every process; lxcore/kernel/exec.ts maps it with [vvar] below it, as Linux 6.1 lays them out.
+// as is (-EINVAL for a bad clock id, which musl checks for). The image is made once and is the
+// same for every process; lxcore/kernel/exec.ts maps it with [vvar] below it, as Linux 6.1 lays
+// them out.
+//
+// clock_gettime, gettimeofday and time begin with a *fast entry*, `mov eax, NR; syscall`, at fixed
+// places (VDSO_TEXT + k * VDSO_FAST_STRIDE): wasl's core knows that SYSCALL by its address
+// (FASTSYS's FS_VDSO, written by lxcore while the [vdso] mapping is intact) and either answers the
+// whole call there — the clock read, the result stored, and the `ret` taken, one step instead of
+// the ~4 guest blocks of the code below it (cpu/ops/fastsys.ts) — or, when it cannot (a result
+// buffer or the stack top not already in the TLB, another clock id, a timezone, the shortcut off
+// under --strace), lets the SYSCALL fall through without a call, into the ordinary code after it,
+// which stores to the pointers and makes the real syscall as before. On a real CPU the fast entry
+// would simply be one more syscall whose result the code after it replaces.
 
 import { EHDR_SIZE, PHDR_SIZE, ET_DYN, EM_X86_64, PT_LOAD, PT_DYNAMIC, PT_NOTE, PT_GNU_EH_FRAME, PF_R, PF_X } from './elf.js';
 
@@ -28,20 +37,30 @@ export const VDSO_PAGES = 2, VVAR_PAGES = 4;
  * writes the real values. Other clock ids go straight to the syscall, as Linux's fallback does.
  */
 const FUNCTIONS: Array<[name: string, code: string]> = [
+  // The three with a fast entry come first, each in its VDSO_FAST_STRIDE-byte slot:
+  // mov eax,228; syscall (the fast entry); then the ordinary code:
   // cmp edi,1; ja .other; .probe: mov [rsi],rdi; mov [rsi+8],rdi; .call: mov eax,228; syscall; ret
   // .other: cmp edi,11; ja .call; mov eax,0x8f3; bt eax,edi; jc .probe; jmp .call
-  ['clock_gettime', '83ff01 770f 48893e 48897e08 b8e4000000 0f05 c3 83ff0b 77f3 b8f3080000 0fa3f8 72e2 ebe7'],
+  ['clock_gettime', 'b8e4000000 0f05 83ff01 770f 48893e 48897e08 b8e4000000 0f05 c3 83ff0b 77f3 b8f3080000 0fa3f8 72e2 ebe7'],
+  // mov eax,96; syscall (the fast entry);
   // test rdi,rdi; jz 1f; mov [rdi],rdi; mov [rdi+8],rdi; 1: test rsi,rsi; jz 2f; mov [rsi],rsi
   // 2: mov eax,96; syscall; ret
-  ['gettimeofday', '4885ff 7407 48893f 48897f08 4885f6 7403 488936 b860000000 0f05 c3'],
-  // test rdi,rdi; jz 1f; mov [rdi],rdi; 1: mov eax,201; syscall; ret
-  ['time', '4885ff 7403 48893f b8c9000000 0f05 c3'],
+  ['gettimeofday', 'b860000000 0f05 4885ff 7407 48893f 48897f08 4885f6 7403 488936 b860000000 0f05 c3'],
+  // mov eax,201; syscall (the fast entry); test rdi,rdi; jz 1f; mov [rdi],rdi; 1: mov eax,201; syscall; ret
+  ['time', 'b8c9000000 0f05 4885ff 7403 48893f b8c9000000 0f05 c3'],
   // test rdi,rdi; jz 1f; mov [rdi],edi; 1: test rsi,rsi; jz 2f; mov [rsi],esi; 2: mov eax,309; syscall; ret
   ['getcpu', '4885ff 7402 893f 4885f6 7402 8936 b835010000 0f05 c3'],
   // cmp edi,11; ja 2f; test rsi,rsi; jz 2f; mov eax,0x8f3; bt eax,edi; jnc 2f;
   // mov [rsi],rsi; mov [rsi+8],rsi; 2: mov eax,229; syscall; ret
   ['clock_getres', '83ff0b 7716 4885f6 7411 b8f3080000 0fa3f8 7307 488936 48897608 b8e5000000 0f05 c3'],
 ];
+/**
+ * Where .text starts in the image (fixed, so the fast entries' places are known without the
+ * image: the CLI's bundle carries a prebuilt one), how many functions begin with a fast entry, and
+ * the size of their slots. The fast entry of function k ends (its SYSCALL's next rip) at
+ * VDSO_TEXT + k * VDSO_FAST_STRIDE + VDSO_FAST_END.
+ */
+export const VDSO_TEXT = 0x500, VDSO_FAST_COUNT = 3, VDSO_FAST_STRIDE = 64, VDSO_FAST_END = 7;
 const VERSION = 'LINUX_2.6', SONAME = 'linux-vdso.so.1';
 /** LINUX_VERSION_CODE of the release uname reports (lxcore/syscalls/sys_process.ts: 6.1). */
 const LINUX_VERSION_CODE = (6 << 16) | (1 << 8);
@@ -192,17 +211,27 @@ function buildImage(): Uint8Array {
   o.patch(fde, (p) => p.u32(fdeLen));
   o.u32(0);                    // the terminator
   ehFrame.size = o.at - ehFrame.off;
-  // .text: each function on 16 bytes, int3 between them.
-  const text = section({ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, off: o.align(16), size: 0, align: 16 });
+  // .text at VDSO_TEXT: the functions with a fast entry in their fixed slots, the others on 16
+  // bytes after them, int3 between them.
+  if (o.at > VDSO_TEXT) throw new Error('vdso headers run past VDSO_TEXT');
+  o.at = VDSO_TEXT;
+  const text = section({ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, off: o.at, size: 0, align: 16 });
   const starts: number[] = [];
   const sizes: number[] = [];
-  for (const [, code] of FUNCTIONS) {
-    o.b.fill(0xcc, o.at, o.align(16));
+  FUNCTIONS.forEach(([, code], k) => {
+    const at = k < VDSO_FAST_COUNT ? VDSO_TEXT + k * VDSO_FAST_STRIDE : Math.ceil(o.at / 16) * 16;
+    if (at < o.at) throw new Error('vdso function larger than its fast-entry slot');
+    o.b.fill(0xcc, o.at, at);
+    o.at = at;
     starts.push(o.at);
     const hex = code.replace(/ /g, '');
     for (let i = 0; i < hex.length; i += 2) o.u8(parseInt(hex.slice(i, i + 2), 16));
     sizes.push(hex.length / 2);
-  }
+    // The fast entry, where the core looks for it: mov eax, imm32 (b8), then syscall (0f 05).
+    if (k < VDSO_FAST_COUNT && (o.b[at] !== 0xb8 || o.b[at + VDSO_FAST_END - 2] !== 0x0f || o.b[at + VDSO_FAST_END - 1] !== 0x05)) {
+      throw new Error('vdso fast entry not where the core looks for it');
+    }
+  });
   text.size = o.at - text.off;
   o.patch(fdeStart, (p) => p.i32(text.off - fdeStart).u32(text.size));
   o.patch(ehHdr.off, (p) => {

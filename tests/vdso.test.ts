@@ -28,6 +28,26 @@ for (const tc of ['musl', 'glibc'] as Toolchain[]) {
   });
 }
 
+// The vDSO's fast entries (cpu/ops/fastsys.ts: the core answers the call and takes its ret in one
+// step, or falls through to the ordinary vDSO code): tests/programs/vdsofast.c reads each clock
+// through the vDSO, a raw syscall and buffers on fresh pages, checks lxcore's timers against
+// deadlines read from the vDSO, faults from straddling, read-only and unmapped buffers, every clock
+// id, and children that replace or patch the vDSO's pages — the same output as natively, with the
+// interpreter or the compiler tier (WASL_JIT), with the shortcut and without it.
+for (const tc of ['musl', 'glibc'] as Toolchain[]) {
+  describe.skipIf(!canBuild(tc))(`the vDSO's fast entries, ${tc} static (skipped only if ${tc === 'musl' ? 'musl-gcc' : 'gcc with libc.a'} is missing)`, () => {
+    it('one clock on every path and for lxcore\'s timers; faults, clock ids and a replaced vDSO as natively', () => {
+      const bin = buildStatic(join(ROOT, 'tests/programs/vdsofast.c'), tc);
+      const native = runNative(bin);
+      expect(native.status).toBe(0);
+      expect(native.stdout).toMatch(/^MONOTONIC: 30000 reads, 0 failed, 0 went back$/m);
+      expect(native.stdout).toMatch(/^replace 2: 3 of 3 ran as written$/m);
+      expect(runWasl(bin)).toEqual(native);
+      expect(runWasl(bin, { env: { WASL_FASTSYS: '0' } })).toEqual(native);
+    });
+  });
+}
+
 const hasSetarch = hasCommand('setarch');
 describe.skipIf(!hasSetarch || !canBuildDynamic('glibc'))('the auxiliary vector ld.so sees, against the host under setarch -R (skipped only if setarch or a dynamic glibc toolchain is missing)', () => {
   /** LD_SHOW_AUXV's lines of the last program that printed them (setarch and node print theirs first). */

@@ -2,16 +2,16 @@
 // (ENDBR64, PREFETCH, PAUSE), fences, flag bits (CLC STC CMC CLD STD LAHF SAHF), and the
 // instructions user mode may not run (HLT, INT n, privileged ones) with the fault Linux sees.
 
-import { d_modrm, d_imm, d_next, d_addr } from '../decode/decoder';
+import { d_modrm, d_imm, d_next, d_addr, branchTo } from '../decode/decoder';
 import { probeRead } from '../mmu/access';
 import { reg64, setReg64, setReg32, raiseFault, raiseTrap } from '../state';
 import { materializeFlags, setStatusFlags, getCF, setCF } from './flags';
 import { cpuid } from './cpuid';
 import { opXgetbv } from './xsave';
-import { STATE, RFLAGS, CF, PF, AF, ZF, SF, DF, RAX } from '../shared/layout';
+import { STATE, RFLAGS, CF, PF, AF, ZF, SF, DF, RAX, RIP } from '../shared/layout';
 import { R_AX, R_CX, R_DX, R_11 } from '../state';
 import { EXIT_SYSCALL, EXIT_UD, EXIT_GP, EXIT_BP } from '../shared/exit';
-import { fastSyscall } from './fastsys';
+import { fastSyscall, fastRet, FAST_NO, FAST_RET } from './fastsys';
 
 /** The host's monotonic clock in nanoseconds (lxcore provides it): the time stamp counter. */
 @external("env", "hostNanos") declare function hostNanos(): f64;
@@ -28,20 +28,27 @@ function syscallSaves(next: u64): void {
 /** 0F 05: syscall — rcx = next rip, r11 = rflags; lxcore runs the call and resumes at rcx. */
 export function opSyscall(): void {
   syscallSaves(d_next);
-  if (fastSyscall()) return; // answered in the core (ops/fastsys.ts): no exit to lxcore
-  raiseTrap(EXIT_SYSCALL);
+  // Answered in the core, or a vDSO fast entry (ops/fastsys.ts): no exit to lxcore.
+  const r = fastSyscall(d_next);
+  if (r == FAST_NO) raiseTrap(EXIT_SYSCALL);
+  else if (r == FAST_RET) branchTo(fastRet);
 }
 
 /**
- * SYSCALL in compiled code (cpu/jit/host/compiler.ts), which has stored rax, rdi, rsi and the
- * flags into the state block: 1 when the core's shortcut answered it (rax the result, rcx and
- * r11 saved as opSyscall saves them); 0 when the call must go to lxcore — nothing is written then,
- * the block leaves before the instruction and the interpreter runs it.
+ * SYSCALL in compiled code (cpu/jit/host/compiler.ts), which has stored rax, rdi, rsi, rsp and
+ * the flags into the state block: 0 when the call must go to lxcore — nothing is written then,
+ * the block leaves before the instruction and the interpreter runs it; otherwise rcx and r11
+ * are saved as opSyscall saves them, rax holds the result, and the block goes on at `next`
+ * (1) or, after a vDSO fast entry that also returned (2), at the state block's rip with rsp
+ * popped.
  */
 export function jitSyscall(next: u64): i32 {
-  if (!fastSyscall()) return 0; // it reads rax, rdi and rsi only
+  const r = fastSyscall(next); // it reads rax, rdi, rsi and (at a vDSO fast entry) rsp only
+  if (r == FAST_NO) return 0;
   syscallSaves(next);
-  return 1;
+  if (r != FAST_RET) return 1;
+  store<u64>(STATE + RIP, fastRet);
+  return 2;
 }
 
 export function opCpuid(): void {

@@ -29,6 +29,11 @@ export const FS_GID = 24;
 export const FS_EGID = 28;
 export const FS_REAL_OFFSET = 32;  // i64: CLOCK_REALTIME − host monotonic clock (hostNanos), in ns
 export const FS_COUNT = 40;        // u64: syscalls answered in the core (never seen by lxcore)
+export const FS_VDSO = 48;         // u64: the end of the vDSO's first fast entry (elf-loader/vdso.ts); 0 = none
+export const FS_VDSO_STRIDE = 64;  // the fast entries' spacing, and how many there are (vdso.ts's
+export const FS_VDSO_COUNT = 3;    // VDSO_FAST_STRIDE and VDSO_FAST_COUNT)
+export const FS_CLOCK_OUT = 56;    // u64: where the host's clock_time_get import writes the time it reads
+export const FS_CLOCK_WASI = 64;   // i32: 1 = read the clock through clockTimeGet (node:wasi), 0 = hostNanos
 export const FSE_CLOCK = 1;        // clock_gettime (the vDSO's clocks), gettimeofday, time
 export const FSE_IDS = 2;          // getpid, gettid, getppid, get[e]uid, get[e]gid
 export const SCRATCH = 0x2000;

@@ -6,7 +6,7 @@
 import { fs, url } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 import { JitCache, type JitCoreExports } from '../../cpu/jit/host/compiler.js';
-import { hostNanos } from './fastsys.js';
+import { hostNanos, coreClock } from './fastsys.js';
 
 export interface CoreExports {
   run(budget: number): number;
@@ -102,10 +102,13 @@ export class Core {
     const abort = (msg: number, file: number, line: number, col: number): never => {
       throw new Error(`wasl core: assertion failed at ${line}:${col}`);
     };
-    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, jitCompile, abort } });
+    const wasiClock = coreClock(this.memory); // what the core answers clock_gettime from (or hostNanos)
+    const clockTimeGet = wasiClock ?? ((): number => 52 /* ENOSYS: never called */);
+    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, clockTimeGet, jitCompile, abort } });
     this.exports = instance.exports as unknown as CoreExports;
     this.refreshViews();
     this.exports._start();
+    this.i32[(L.FASTSYS + L.FS_CLOCK_WASI) >> 2] = wasiClock ? 1 : 0;
     const d = jitDefaults();
     this.setJit(d.on, d.hot);
   }

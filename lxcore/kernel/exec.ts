@@ -169,6 +169,7 @@ function mapVdso(mm: AddressSpace): number {
   mm.findVma(at)!.special = true;
   mm.findVma(vdso)!.special = true;
   mm.poke(vdso, vdsoImage());
+  mm.vdso = vdso; // after the mappings above: the core's fast entries (cpu/ops/fastsys.ts)
   return vdso;
 }
 

@@ -15,6 +15,10 @@
 import * as L from '../../cpu/shared/layout.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
+import { VDSO_TEXT, VDSO_FAST_END, VDSO_FAST_STRIDE, VDSO_FAST_COUNT } from '../../elf-loader/vdso.js';
+
+// The core finds the fast entries from FS_VDSO with its own copies of their spacing and number.
+if (VDSO_FAST_STRIDE !== L.FS_VDSO_STRIDE || VDSO_FAST_COUNT !== L.FS_VDSO_COUNT) throw new Error('vdso fast entries: layout.ts and vdso.ts disagree');
 
 const REALTIME_SLACK_NS = 2_000_000n;
 /** WASL_FASTSYS=0 sends every syscall to lxcore (to compare the two paths, in tests and benches). */
@@ -30,6 +34,35 @@ const DISABLED = process.env.WASL_FASTSYS === '0';
 
 /** CLOCK_MONOTONIC in nanoseconds, as an exact double. */
 export const hostNanos = (): number => { const h = process.hrtime(); return h[0] * 1e9 + h[1]; };
+/**
+ * The core's fast clock import (cpu/ops/fastsys.ts), if this Node has it: node:wasi's
+ * clock_time_get(id, precision, out), which stores the time at `out` in the core's memory. It is
+ * a C++ binding that V8 calls from wasm without a JavaScript frame or array: ~40 ns a call from a
+ * wasm loop here against ~60 for process.hrtime() and the garbage its arrays leave (a third of
+ * a clock_gettime loop's time went to hostNanos, hrtime and the collector). It reads uv_hrtime
+ * for the monotonic clock, as process.hrtime() does, so the core's answers and lxcore's (monoNs)
+ * are the same clock and never step back between them. Its price is ~0.5 ms of start-up (the
+ * binding's first WASI object). Undefined — the core then calls hostNanos — without
+ * process.getBuiltinModule (Node 20.16) or with WASL_JS_CLOCK=1.
+ */
+export function coreClock(memory: WebAssembly.Memory): ((id: number, precision: bigint, out: number) => number) | undefined {
+  const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (!getBuiltin || process.env.WASL_JS_CLOCK === '1') return undefined;
+  const wasi = quietly(() => getBuiltin('node:wasi')) as typeof import('node:wasi') | undefined;
+  if (!wasi) return undefined;
+  // args, env and preopens empty: its set-up then costs ~0.4 ms instead of ~4 (process.env copied).
+  const w = quietly(() => new wasi.WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true }));
+  w.initialize({ exports: { memory } } as unknown as WebAssembly.Instance);
+  return w.wasiImport.clock_time_get as (id: number, precision: bigint, out: number) => number;
+}
+
+/** Runs `f` without Node's ExperimentalWarning for WASI on stderr (the guest's stderr). */
+function quietly<T>(f: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = () => {};
+  try { return f(); } finally { process.emitWarning = emit; }
+}
+
 /** CLOCK_MONOTONIC in nanoseconds. */
 export const monoNs = (): bigint => BigInt(hostNanos());
 /** CLOCK_MONOTONIC in milliseconds (CPU-time accounting, yields). */
@@ -60,10 +93,16 @@ const B = L.FASTSYS >> 2;
 export function publishFastsys(k: Kernel, t: Task, clock: boolean): void {
   const c = k.core;
   const i32 = c.i32, u32 = c.u32;
+  const p = t.process;
+  // The vDSO's fast entries (elf-loader/vdso.ts), whether or not the shortcut answers: the core
+  // never sends their SYSCALL to lxcore. 0 once the [vdso] mapping was changed (mm.ts's cut).
+  const entry = p.mm.vdso ? p.mm.vdso + VDSO_TEXT + VDSO_FAST_END : 0;
+  u32[B + (L.FS_VDSO >> 2)] = entry % 0x1_0000_0000;
+  u32[B + (L.FS_VDSO >> 2) + 1] = Math.floor(entry / 0x1_0000_0000);
   // Every call must reach lxcore when it is traced or counted (and would under a seccomp filter
   // or ptrace, should wasl ever have them: they must clear FS_ENABLE here too).
   if (DISABLED || k.options.strace || k.stats) { i32[B + (L.FS_ENABLE >> 2)] = 0; return; }
-  const p = t.process, cr = p.creds;
+  const cr = p.creds;
   i32[B + (L.FS_PID >> 2)] = p.pid;
   i32[B + (L.FS_TID >> 2)] = t.tid;
   i32[B + (L.FS_PPID >> 2)] = p.ppid;

@@ -7,6 +7,7 @@ import * as L from '../../cpu/shared/layout.js';
 import { Core } from '../kernel/core.js';
 import { FrameAllocator, FrameRefs, PageTable } from './pagetable.js';
 import type { CachedFile } from './pagecache.js';
+import { VDSO_PAGES } from '../../elf-loader/vdso.js';
 import { fail, EFAULT, EINVAL, ENOMEM, EEXIST, EOPNOTSUPP, EACCES } from '../abi/errno.js';
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, TASK_SIZE,
@@ -115,6 +116,12 @@ export class AddressSpace {
   layout = { startCode: 0, endCode: 0, startData: 0, endData: 0, startStack: 0, argStart: 0, argEnd: 0, envStart: 0, envEnd: 0 };
   /** The auxiliary vector exec gave the program, AT_NULL included (mm->saved_auxv: /proc/PID/auxv). */
   savedAuxv: Uint8Array = new Uint8Array(0);
+  /**
+   * The [vdso] mapping's start while exec's mapping of it is intact, else 0: the core treats the
+   * vDSO's fast entries specially (cpu/ops/fastsys.ts), which must stop once anything else could
+   * be at that address. Any munmap, mprotect, mremap or MAP_FIXED over it goes through cut().
+   */
+  vdso = 0;
 
   constructor(readonly core: Core, readonly frames: FrameAllocator, readonly refs: FrameRefs) {
     this.pt = new PageTable(frames);
@@ -146,6 +153,7 @@ export class AddressSpace {
 
   /** Removes [start, end) from the VMA list, splitting VMAs that straddle it. */
   private cut(start: number, end: number): void {
+    if (this.vdso && start < this.vdso + VDSO_PAGES * P && this.vdso < end) this.vdso = 0;
     const out: Vma[] = [];
     for (const v of this.vmas) {
       if (v.end <= start || v.start >= end) { out.push(v); continue; }
@@ -665,6 +673,7 @@ export class AddressSpace {
     child.brkEnd = this.brkEnd;
     child.layout = { ...this.layout };
     child.savedAuxv = this.savedAuxv;
+    child.vdso = this.vdso;
     for (const v of this.vmas) {
       if (!isShared(v)) continue;
       for (let va = v.start; va < Math.min(v.end, v.fileEnd ?? Infinity); va += P) if (this.pt.get(va) === 0) this.populate(va, v);

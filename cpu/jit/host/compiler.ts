@@ -84,7 +84,7 @@ const IMPORTS: Array<[string, number[], number[]]> = [
   ['getcf', [], [I32]],                   // jitGetCF()
   ['shift', [I32, I32, I64, I32], [I64]], // jitShift(op, size, v, count)
   ['flags', [], [I64]],                   // rflags(): materializes the lazy record
-  ['syscall', [I64], [I32]],              // jitSyscall(next rip): 1 if the core answered it
+  ['syscall', [I64], [I32]],              // jitSyscall(next rip): 0 to lxcore, 1 answered, 2 answered + ret
   ['tlb', [I64, I32], [I32]],             // jitTlb(address, write): fills the TLB entry, 0 if it may not
   ['stale', [I64], []],                   // jitStale(block start): a later part of its code changed
 ];
@@ -886,11 +886,16 @@ class BlockCompiler {
     // written guest memory (a timespec), which the code after it must not have been compiled from.
     if (op === 0x105 && !(prefix & (P_66 | P_F2 | P_F3 | P_LOCK))) {
       this.spillFlags();
-      for (const r of [0, 6, 7]) { this.i32(L.STATE); this.get(this.reg(r)); this.mem(OP.i64_store, r * 8); }
+      for (const r of [0, 4, 6, 7]) { this.i32(L.STATE); this.get(this.reg(r)); this.mem(OP.i64_store, r * 8); }
       this.i64(x.next); this.body.u8(OP.call).uleb(F_SYSCALL);
-      this.e(OP.i32_eqz); this.open(OP.if); this.exit(x.rip, k, true); this.close();
-      // rax, rcx and r11 as the core left them (the exit stores written registers back).
-      for (const r of [0, 1, 11]) { this.i32(L.STATE); this.mem(OP.i64_load, r * 8); this.set(this.reg(r)); this.written |= 1 << r; }
+      this.e(OP.i64_extend_i32_u); this.set(L_T1);
+      this.get(L_T1); this.e(OP.i64_eqz); this.open(OP.if); this.exit(x.rip, k, true); this.close();
+      // rax, rcx, r11 and rsp as the core left them (the exit stores written registers back).
+      for (const r of [0, 1, 4, 11]) { this.i32(L.STATE); this.mem(OP.i64_load, r * 8); this.set(this.reg(r)); this.written |= 1 << r; }
+      // 2: a vDSO fast entry that also did its function's ret (cpu/ops/fastsys.ts): on at the
+      // return address the core left in the state block's rip, as after a ret.
+      this.get(L_T1); this.i64(2n); this.e(OP.i64_eq);
+      this.open(OP.if); this.i32(L.STATE); this.mem(OP.i64_load, L.RIP); this.set(L_T0); this.chain(null, k + 1); this.close();
       // Answered: nothing is owed to lxcore, so the block chains on as after any instruction.
       this.chain(x.next, k + 1);
       return 'end';
