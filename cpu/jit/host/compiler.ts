@@ -248,6 +248,12 @@ function sseForm(x: Insn): string | null {
 }
 
 /** Jcc rel8 / rel32. */
+/** Whether x always ends a block (compileBlock's translation stops after it). */
+function endsBlock(x: Insn): boolean {
+  const op = x.op;
+  return op === 0xc3 || op === 0xc2 || op === 0xe8 || op === 0xe9 || op === 0xeb || op === 0xff || op === 0x105
+    || op === 0xcc || op === 0xcd || op === 0xf4 || op === 0xea || op === 0xca || op === 0xcb || op === 0xcf;
+}
 function isJcc(op: number): boolean { return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f); }
 
 /** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
@@ -311,6 +317,10 @@ class BlockCompiler {
   targets = new Set<bigint>();
   /** Direct links emitted by chainEpilogue, filled in by JitCache.flush (linkBlocks). */
   links: Link[] = [];
+  /** Forward branches inside the block: the instruction index each joins at → the nesting level
+   *  of the wasm block that ends there (compileBlock); and the rips of those instructions. */
+  joins = new Map<number, number>();
+  joinAt = new Map<bigint, number>();
   /** The block's index in its module, which is also its alive cell's global index (-1: none). */
   self = -1;
   /** Part checks to emit once the block's end is known (validatePart, fillParts). */
@@ -913,8 +923,19 @@ class BlockCompiler {
     // Jcc: the taken path leaves (or loops back to the start); the block goes on along the
     // fall-through path, so a run of compare-and-branch code is one block, not one per branch.
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+      const target = BigInt.asUintN(64, x.next + x.imm);
+      const t = this.joinAt.get(target);
       this.cond(op & 0xf);
-      this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
+      this.open(OP.if);
+      if (t !== undefined && t > k && this.joins.has(t)) {
+        // A forward branch to an instruction of this block (compileBlock opened a wasm block that
+        // ends there): a `br`, not an exit. The flags go to the state block on the way (the join
+        // is translated with them there); the count is made right for the instructions skipped.
+        this.flushFlags();
+        this.get(L_CNT); this.i32(k + 1 - t); this.e(OP.i32_add); this.set(L_CNT);
+        this.body.u8(OP.br).uleb(this.depth - this.joins.get(t)!);
+      } else branchTo(target);
+      this.close();
       this.validatePart(k);
       return 'next';
     }
@@ -1309,12 +1330,37 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   // code on entry, as before: checking parts there would cost a test per Jcc per iteration.
   // WASL_JIT_PARTS=0: every block checks all of its code on entry (to measure the parts).
   c.parts = (typeof process === 'undefined' || process.env?.WASL_JIT_PARTS !== '0') && !insns.some((x) => (isJcc(x.op) || x.op === 0xeb || x.op === 0xe9) && BigInt.asUintN(64, x.next + x.imm) === c.start);
-  // The exit block (result i32) and the loop just inside it.
+  // Forward Jcc targets inside the block: a Jcc whose target is a later instruction the block
+  // reaches on its fall-through (before the first instruction that ends a block) branches there
+  // inside the function instead of leaving it (an if/else diamond, or `cmp; jb L; ...; L: ret`,
+  // is one block, not two and a transition). Each target gets a wasm block, opened here (the
+  // farthest outermost) and closed where its instruction is translated. A block with such
+  // branches checks all of its code on entry: a branch may skip the start of a part.
+  // WASL_JIT_JOINS=0 turns them off (to measure them).
+  const joinTargets: number[] = [];
+  if (typeof process === 'undefined' || process.env?.WASL_JIT_JOINS !== '0') {
+    let e = 0;
+    while (e < insns.length && !endsBlock(insns[e])) e++;
+    const index = new Map<bigint, number>();
+    for (let i = 0; i <= e && i < insns.length; i++) index.set(insns[i].rip, i);
+    for (let i = 0; i < e; i++) {
+      if (!isJcc(insns[i].op)) continue;
+      const target = BigInt.asUintN(64, insns[i].next + insns[i].imm);
+      const t = index.get(target);
+      if (t !== undefined && t > i && !c.joinAt.has(target)) { c.joinAt.set(target, t); joinTargets.push(t); }
+    }
+  }
+  if (joinTargets.length) c.parts = false;
+  // The exit block (result i32) and the loop just inside it, and the join blocks inside that.
   c.depth = 1;
   c.body.u8(OP.loop, VOID); c.depth++;
+  joinTargets.sort((a, b) => b - a);
+  for (const t of joinTargets) { c.open(OP.block); c.joins.set(t, c.depth); }
   let n = 0;
   let ended = false;
   for (const x of insns) {
+    // A join: the fall-through puts its flags in the state block, as the branches did.
+    if (c.joins.has(n)) { c.spillFlags(); c.close(); c.joins.delete(n); }
     const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: c.used, written: c.written, loops: c.loops, patches: c.patches.length, parts: c.partsAt.length };
     const r = c.translateInsn(x, n);
     if (r === null) {
@@ -1327,6 +1373,13 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   }
   if (n === 0) return null;
   if (!ended) c.chain(insns[n - 1].next, n);
+  // Joins the translation did not reach (it stopped at an instruction it does not translate):
+  // the branches there leave the block to their target, with the flags in the state block.
+  for (const t of [...c.joins.keys()].sort((a, b) => a - b)) {
+    c.close(); c.flags = { local: false };
+    c.chain(insns[t].rip, t);
+  }
+  c.joins.clear();
   const codeLen = Number(insns[n - 1].next - insns[0].rip);
   c.fillParts(n);
   c.fillPatches(codeLen, n);
