@@ -15,6 +15,7 @@ const CASES: Array<[string, string, RunSpec]> = [
   ['sha256 of 1 MiB', 'examples/src/sha256.c', {}],
   ['flag sequences: rotates, shifts, INC/DEC and NOT between a flag writer and its readers', 'tests/programs/jitflags.c', {}],
   ['a block\'s last instruction rewritten, bytes after it rewritten, a callee in an earlier module rewritten', 'tests/programs/jitxlink.c', {}],
+  ['forward branches inside a block: flags, registers and counts at the joins', 'tests/programs/jitjoins.c', {}],
 ];
 
 describe.skipIf(!canBuild('musl'))('whole programs with the compiler tier (skipped only without musl-gcc)', () => {

@@ -939,7 +939,20 @@ class BlockCompiler {
       this.validatePart(k);
       return 'next';
     }
-    if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
+    if (op === 0xeb || op === 0xe9) {
+      const target = BigInt.asUintN(64, x.next + x.imm);
+      const t = this.joinAt.get(target);
+      if (t !== undefined && t > k && this.joins.has(t)) {
+        // A forward jump to an instruction of this block (the end of an if/else diamond's first
+        // arm): a `br` to its join, and the translation goes on with the code after the jump,
+        // which only the block's other branches reach.
+        this.flushFlags();
+        this.get(L_CNT); this.i32(k + 1 - t); this.e(OP.i32_add); this.set(L_CNT);
+        this.body.u8(OP.br).uleb(this.depth - this.joins.get(t)!);
+        return 'next';
+      }
+      branchTo(target); return 'end';
+    }
     // SYSCALL: the core's in-core shortcut (cpu/ops/fastsys.ts) answers the getpid class and the
     // vDSO clocks without a return to the run loop; anything else leaves before the instruction
     // and the interpreter raises the exit to lxcore. The block ends after it: the call may have
@@ -1339,15 +1352,28 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   // WASL_JIT_JOINS=0 turns them off (to measure them).
   const joinTargets: number[] = [];
   if (typeof process === 'undefined' || process.env?.WASL_JIT_JOINS !== '0') {
-    let e = 0;
-    while (e < insns.length && !endsBlock(insns[e])) e++;
+    // The translation runs to the first instruction that ends a block, where a forward jump to
+    // an instruction before that end does not end it (it joins).
     const index = new Map<bigint, number>();
-    for (let i = 0; i <= e && i < insns.length; i++) index.set(insns[i].rip, i);
+    insns.forEach((x, i) => index.set(x.rip, i));
+    const forward = (i: number): number | undefined => {
+      const t = index.get(BigInt.asUintN(64, insns[i].next + insns[i].imm));
+      return t !== undefined && t > i ? t : undefined;
+    };
+    const isJmp = (i: number): boolean => insns[i].op === 0xeb || insns[i].op === 0xe9;
+    let e = 0;
+    while (e < insns.length && !(endsBlock(insns[e]) && !(isJmp(e) && forward(e) !== undefined))) e++;
+    // A jump before e whose target is past e ends the block there (e only moves back).
+    for (let moved = true; moved;) {
+      moved = false;
+      for (let i = 0; i < e; i++) if (isJmp(i) && forward(i)! > e) { e = i; moved = true; break; }
+    }
     for (let i = 0; i < e; i++) {
-      if (!isJcc(insns[i].op)) continue;
-      const target = BigInt.asUintN(64, insns[i].next + insns[i].imm);
-      const t = index.get(target);
-      if (t !== undefined && t > i && !c.joinAt.has(target)) { c.joinAt.set(target, t); joinTargets.push(t); }
+      if (!isJcc(insns[i].op) && insns[i].op !== 0xeb && insns[i].op !== 0xe9) continue;
+      const t = forward(i);
+      if (t === undefined || t > e) continue;
+      const target = insns[t].rip;
+      if (!c.joinAt.has(target)) { c.joinAt.set(target, t); joinTargets.push(t); }
     }
   }
   if (joinTargets.length) c.parts = false;
@@ -1359,8 +1385,10 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   let n = 0;
   let ended = false;
   for (const x of insns) {
-    // A join: the fall-through puts its flags in the state block, as the branches did.
-    if (c.joins.has(n)) { c.spillFlags(); c.close(); c.joins.delete(n); }
+    // A join: the fall-through puts its flags in the state block, as the branches did, and what
+    // follows knows only that (a fresh state: not forms.ts's EAGER, which would let it read
+    // RFLAGS as it is, true of the fall-through after a shift but not of a branch's lazy record).
+    if (c.joins.has(n)) { c.spillFlags(); c.close(); c.joins.delete(n); c.flags = { local: false }; }
     const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: c.used, written: c.written, loops: c.loops, patches: c.patches.length, parts: c.partsAt.length };
     const r = c.translateInsn(x, n);
     if (r === null) {
