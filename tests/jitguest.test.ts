@@ -14,6 +14,8 @@ const CASES: Array<[string, string, RunSpec]> = [
   ['sort', 'examples/src/sort.c', { args: ['20000'] }],
   ['sha256 of 1 MiB', 'examples/src/sha256.c', {}],
   ['flag sequences: rotates, shifts, INC/DEC and NOT between a flag writer and its readers', 'tests/programs/jitflags.c', {}],
+  ['a block\'s last instruction rewritten, bytes after it rewritten, a callee in an earlier module rewritten', 'tests/programs/jitxlink.c', {}],
+  ['forward branches inside a block: flags, registers and counts at the joins', 'tests/programs/jitjoins.c', {}],
 ];
 
 describe.skipIf(!canBuild('musl'))('whole programs with the compiler tier (skipped only without musl-gcc)', () => {
@@ -45,6 +47,19 @@ describe.skipIf(!canBuild('musl'))('whole programs with the compiler tier (skipp
     expect({ stdout: got.stdout, status: got.status }).toEqual({ stdout: want.stdout, status: want.status });
     expect(Number(/"linked":(\d+)/.exec(got.stderr)?.[1])).toBeGreaterThan(0);
     expect(Number(/tlb fills (\d+)/.exec(got.stderr)?.[1])).toBeGreaterThan(200_000);
+  });
+  // One block per module (every link is to an earlier module's block), with the tier's counters:
+  // links were made, and the code stayed compiled — a part check that went past the block's
+  // final ret, or a stale callee left callable through a link (its alive cell not cleared),
+  // made the run interpret 39 000-160 000 instructions instead of ~1 600.
+  it('jitxlink: links across modules, stale callees dropped, part checks end at the block\'s end', () => {
+    const bin = buildStatic(join(ROOT, 'tests/programs/jitxlink.c'), 'musl');
+    const s = { env: { WASL_JIT_HOT: '2', WASL_JIT_BATCH: '1', WASL_JIT_STATS: '1' } };
+    const got = runWasl(bin, s, ['--jit']);
+    const want = runNative(bin, s);
+    expect({ stdout: got.stdout, status: got.status }).toEqual({ stdout: want.stdout, status: want.status });
+    expect(Number(/"linked":(\d+)/.exec(got.stderr)?.[1])).toBeGreaterThan(0);
+    expect(Number(/interpreted (\d+)/.exec(got.stderr)?.[1])).toBeLessThan(20_000);
   });
   // Hot code that does not fit in the cache (8 slots, blocks compiled after 2 executions): each
   // eviction doubles what the evicted block must run again before it is recompiled, so the run

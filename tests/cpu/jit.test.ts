@@ -49,6 +49,37 @@ const CASES: Array<[string, string, Record<string, bigint>, bigint?]> = [
     mov [rsi + 0x200], rdi
     ret
   3:`, { rsi: D, rsp: D + 0x1000n, r8: 3000n }],
+  // Forward branches inside a block (joins, seventh stage): if/else diamonds in a loop, one arm
+  // ending in a jmp over the other; at the joins the flags come from different writers (a shift's
+  // eager flags on one way, a compare's lazy record on the other), one arm writes registers the
+  // other does not, and the budget slices below stop the loop anywhere in them.
+  ['forward branches inside a block: diamonds, a jmp over an else arm, flags and counts at the joins', `
+    xor ecx, ecx
+    mov rax, 0x9e3779b97f4a7c15
+  1:
+    mov rdx, rax
+    shr rdx, 11
+    xor rax, rdx
+    cmp rax, rdi
+    jb 2f
+    shl rdx, 3
+    add rbx, rdx
+  2:
+    adc rbx, 5
+    test al, 2
+    jz 3f
+    sub rbx, rcx
+    lea r9, [rbx + 7]
+    jmp 4f
+  3:
+    xor rbx, 0x55
+    add r10, 3
+  4:
+    cmovs r11, rbx
+    setz dl
+    add ecx, 1
+    cmp ecx, 2500
+    jne 1b`, { rdi: 0x8000000000000000n }],
   ['flags live across blocks: a shift read by setcc elsewhere, inc keeping CF for adc', `
     mov rax, -1
     shl rax, 1

@@ -248,6 +248,12 @@ function sseForm(x: Insn): string | null {
 }
 
 /** Jcc rel8 / rel32. */
+/** Whether x always ends a block (compileBlock's translation stops after it). */
+function endsBlock(x: Insn): boolean {
+  const op = x.op;
+  return op === 0xc3 || op === 0xc2 || op === 0xe8 || op === 0xe9 || op === 0xeb || op === 0xff || op === 0x105
+    || op === 0xcc || op === 0xcd || op === 0xf4 || op === 0xea || op === 0xca || op === 0xcb || op === 0xcf;
+}
 function isJcc(op: number): boolean { return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f); }
 
 /** Opcodes whose operands are bytes (the decoder's opsize says 4 or 8 for them). */
@@ -311,6 +317,14 @@ class BlockCompiler {
   targets = new Set<bigint>();
   /** Direct links emitted by chainEpilogue, filled in by JitCache.flush (linkBlocks). */
   links: Link[] = [];
+  /** Forward branches inside the block: the instruction index each joins at → the nesting level
+   *  of the wasm block that ends there (compileBlock); and the rips of those instructions. */
+  joins = new Map<number, number>();
+  joinAt = new Map<bigint, number>();
+  /** The block's index in its module, which is also its alive cell's global index (-1: none). */
+  self = -1;
+  /** Part checks to emit once the block's end is known (validatePart, fillParts). */
+  partsAt: Array<{ at: number; k: number; depth: number; flags: Flags }> = [];
 
   constructor(readonly insns: Insn[], readonly start: bigint) {}
 
@@ -346,22 +360,49 @@ class BlockCompiler {
    */
   validatePart(k: number): void {
     if (!this.parts) return;
-    const from = Number(this.insns[k].next - this.start);
-    let last = k + 1;
-    while (last < this.insns.length - 1 && !isJcc(this.insns[last].op)) last++;
-    if (last >= this.insns.length) return;
-    const to = Number(this.insns[last].next - this.start);
-    if (to <= from) return;
-    this.get(L_VAL); this.i32(k + 1); this.e(OP.i32_lt_u);
-    this.open(OP.if);
-    this.codeDiffers(from, to);
-    this.open(OP.if);
-    this.i64(this.start); this.body.u8(OP.call).uleb(F_STALE);
-    this.exit(this.insns[k].next, k + 1, true);
-    this.close();
-    this.i32(k + 1); this.set(L_VAL);
-    this.close();
+    // Where this part ends is known only once the block is translated (its last instruction may
+    // be any later one): the check is emitted then and spliced in here (fillParts).
+    this.partsAt.push({ at: this.body.b.length, k, depth: this.depth, flags: this.flags });
   }
+
+  /**
+   * Emits the part checks validatePart deferred, now that the block's last instruction (n - 1)
+   * is known: a part reaches to the next Jcc or to the block's end, whichever comes first. (It
+   * used to reach to the next Jcc of the decoded run, which goes on past a block's final `ret`
+   * into whatever follows: sort's `cmp` checked 96 bytes on the path that runs 9.) Spliced in
+   * from the last to the first, moving the placeholders after each.
+   */
+  fillParts(n: number): void {
+    const body = this.body, depth = this.depth, flags = this.flags;
+    for (let p = this.partsAt.length - 1; p >= 0; p--) {
+      const { at, k, depth: d, flags: f } = this.partsAt[p];
+      const from = Number(this.insns[k].next - this.start);
+      let last = k + 1;
+      while (last < n - 1 && !isJcc(this.insns[last].op)) last++;
+      if (last >= n) continue;
+      const to = Number(this.insns[last].next - this.start);
+      if (to <= from) continue;
+      this.body = new Bytes(); this.depth = d; this.flags = f;
+      this.get(L_VAL); this.i32(k + 1); this.e(OP.i32_lt_u);
+      this.open(OP.if);
+      this.codeDiffers(from, to);
+      this.open(OP.if);
+      this.i64(this.start); this.body.u8(OP.call).uleb(F_STALE);
+      this.dead();
+      this.exit(this.insns[k].next, k + 1, true);
+      this.close();
+      this.i32(k + 1); this.set(L_VAL);
+      this.close();
+      const snippet = this.body.b;
+      body.b = body.b.slice(0, at).concat(snippet, body.b.slice(at));
+      for (const q of this.patches) if (q.at >= at) q.at += snippet.length;
+    }
+    this.body = body; this.depth = depth; this.flags = flags;
+    this.partsAt = [];
+  }
+
+  /** Clears this block's own alive cell (its stale paths: links to it stop calling it). */
+  dead(): void { if (this.self >= 0) { this.i32(0); this.body.u8(0x24 /* global.set */).uleb(this.self); } }
 
   // -- emission helpers
   e(...xs: number[]): void { this.body.u8(...xs); }
@@ -774,7 +815,7 @@ class BlockCompiler {
    * and its page is executable in the TLB (what the run loop checks before a call), tail-call
    * it with the count so far; otherwise fall out (the caller returns to the run loop).
    */
-  chainEpilogue(start = 0n, targets: Iterable<bigint> = [], batch: ReadonlySet<bigint> = new Set()): void {
+  chainEpilogue(start = 0n, targets: Iterable<bigint> = [], batch: ReadonlySet<bigint> = new Set(), known: KnownBlocks = NO_BLOCKS): void {
     const ret = (): void => { this.get(L_DONE); this.get(L_RET); this.e(OP.i32_add); this.e(OP.return); };
     const ifNot = (): void => { this.e(OP.if, VOID); ret(); this.e(OP.end); };
     this.get(L_NXT); this.e(OP.i64_eqz); ifNot();
@@ -787,9 +828,15 @@ class BlockCompiler {
     // the budget, as for any chain. Whether the target was compiled, its function index and its
     // longest path are known only once the whole batch is translated: 5-byte placeholders
     // (linked 0/1, insns, index) that JitCache fills (linkBlocks); unlinked, the branch is dead.
+    // Links across modules: a target compiled in an earlier batch and still installed is called
+    // the same way, its function imported by the module (JitCache.flush). Each link also reads
+    // the target's `alive` cell (an imported mutable global, 1 while the block is the current
+    // translation of its start): the host clears it when the block is evicted or replaced, and
+    // the block clears it itself when it finds its code changed (its stale paths), so a link
+    // never keeps calling a translation the run loop has given up on.
     for (const t of targets) {
-      if (!batch.has(t)) continue;
-      const link: Link = { target: t, linkedAt: 0, insnsAt: 0, fnAt: 0 };
+      if (!batch.has(t) && !known.has(t)) continue;
+      const link: Link = { target: t, linkedAt: 0, insnsAt: 0, fnAt: 0, aliveAt: 0 };
       // A target on another page: its TLB entry (a constant address: the vpn is a constant) must
       // allow execution, as for any chain; its code address comes from that entry's frame.
       const vpn = t >> 12n, same = vpn === start >> 12n;
@@ -799,6 +846,8 @@ class BlockCompiler {
       this.e(OP.i32_and);
       this.body.u8(OP.i32_const); link.insnsAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
       this.get(L_LEFT); this.get(L_RET); this.e(OP.i32_sub); this.e(0x4c /* i32.le_s */);
+      this.e(OP.i32_and);
+      this.body.u8(0x23 /* global.get */); link.aliveAt = this.body.b.length; this.body.u8(0x80, 0x80, 0x80, 0x80, 0x00);
       this.e(OP.i32_and);
       if (!same) { this.i32(e); this.mem(OP.i64_load, L.TLBE_EXEC_TAG); this.i64(vpn); this.e(OP.i64_eq); this.e(OP.i32_and); }
       this.e(OP.if, VOID);
@@ -874,12 +923,36 @@ class BlockCompiler {
     // Jcc: the taken path leaves (or loops back to the start); the block goes on along the
     // fall-through path, so a run of compare-and-branch code is one block, not one per branch.
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+      const target = BigInt.asUintN(64, x.next + x.imm);
+      const t = this.joinAt.get(target);
       this.cond(op & 0xf);
-      this.open(OP.if); branchTo(BigInt.asUintN(64, x.next + x.imm)); this.close();
+      this.open(OP.if);
+      if (t !== undefined && t > k && this.joins.has(t)) {
+        // A forward branch to an instruction of this block (compileBlock opened a wasm block that
+        // ends there): a `br`, not an exit. The flags go to the state block on the way (the join
+        // is translated with them there); the count is made right for the instructions skipped.
+        this.flushFlags();
+        this.get(L_CNT); this.i32(k + 1 - t); this.e(OP.i32_add); this.set(L_CNT);
+        this.body.u8(OP.br).uleb(this.depth - this.joins.get(t)!);
+      } else branchTo(target);
+      this.close();
       this.validatePart(k);
       return 'next';
     }
-    if (op === 0xeb || op === 0xe9) { branchTo(BigInt.asUintN(64, x.next + x.imm)); return 'end'; }
+    if (op === 0xeb || op === 0xe9) {
+      const target = BigInt.asUintN(64, x.next + x.imm);
+      const t = this.joinAt.get(target);
+      if (t !== undefined && t > k && this.joins.has(t)) {
+        // A forward jump to an instruction of this block (the end of an if/else diamond's first
+        // arm): a `br` to its join, and the translation goes on with the code after the jump,
+        // which only the block's other branches reach.
+        this.flushFlags();
+        this.get(L_CNT); this.i32(k + 1 - t); this.e(OP.i32_add); this.set(L_CNT);
+        this.body.u8(OP.br).uleb(this.depth - this.joins.get(t)!);
+        return 'next';
+      }
+      branchTo(target); return 'end';
+    }
     // SYSCALL: the core's in-core shortcut (cpu/ops/fastsys.ts) answers the getpid class and the
     // vDSO clocks without a return to the run loop; anything else leaves before the instruction
     // and the interpreter raises the exit to lxcore. The block ends after it: the call may have
@@ -1217,7 +1290,11 @@ export interface BlockCode {
 }
 
 /** A direct link's placeholders (offsets in the function body): see chainEpilogue. */
-export interface Link { target: bigint; linkedAt: number; insnsAt: number; fnAt: number }
+export interface Link { target: bigint; linkedAt: number; insnsAt: number; fnAt: number; aliveAt: number }
+
+/** Blocks compiled in earlier batches and still installed, by start: their longest path. */
+export interface KnownBlocks { has(rip: bigint): boolean; get(rip: bigint): number | undefined }
+const NO_BLOCKS: KnownBlocks = new Map();
 
 /** Fills a 5-byte LEB128 placeholder (unsigned, or signed and positive below 2^31). */
 function patch5(b: number[], at: number, v: number): void {
@@ -1227,23 +1304,34 @@ function patch5(b: number[], at: number, v: number): void {
 
 /**
  * Fills in the direct links of a batch's blocks (in module order): a link to a block of the
- * batch gets its function index and longest path; a link to one that was not compiled stays
- * dead (linked 0), with the block's own index so the code validates. Returns the links made.
+ * batch gets its function index and longest path; a link to a block of an earlier batch
+ * (`known`) gets an imported function (listed in the result's `ext`, in import order); a link
+ * to neither stays dead (linked 0), with the block's own index so the code validates. A
+ * module's imported functions come before its own, and its imported globals are the `alive`
+ * cells: first its own blocks' (in module order), then the imported functions'.
  */
-export function linkBlocks(blocks: Array<{ rip: bigint; block: BlockCode }>): number {
+export function linkBlocks(blocks: Array<{ rip: bigint; block: BlockCode }>, known: KnownBlocks = NO_BLOCKS): { made: number; ext: bigint[] } {
   const index = new Map<bigint, number>();
   blocks.forEach(({ rip }, i) => index.set(rip, i));
+  const ext = new Map<bigint, number>();
+  for (const { block } of blocks) {
+    for (const l of block.links) if (!index.has(l.target) && known.has(l.target) && !ext.has(l.target)) ext.set(l.target, ext.size);
+  }
+  const own = IMPORTS.length + ext.size;
   let made = 0;
   blocks.forEach(({ block }, i) => {
     for (const l of block.links) {
       const j = index.get(l.target);
-      patch5(block.body, l.linkedAt, j === undefined ? 0 : 1);
-      patch5(block.body, l.insnsAt, j === undefined ? 0 : blocks[j].block.insns);
-      patch5(block.body, l.fnAt, IMPORTS.length + (j ?? i));
-      if (j !== undefined) made++;
+      const e = j === undefined ? ext.get(l.target) : undefined;
+      const linked = j !== undefined || e !== undefined;
+      patch5(block.body, l.linkedAt, linked ? 1 : 0);
+      patch5(block.body, l.insnsAt, j !== undefined ? blocks[j].block.insns : e !== undefined ? known.get(l.target)! : 0);
+      patch5(block.body, l.fnAt, e !== undefined ? IMPORTS.length + e : own + (j ?? i));
+      patch5(block.body, l.aliveAt, e !== undefined ? blocks.length + e : (j ?? i));
+      if (linked) made++;
     }
   });
-  return made;
+  return { made, ext: [...ext.keys()] };
 }
 
 /**
@@ -1251,24 +1339,66 @@ export function linkBlocks(blocks: Array<{ rip: bigint; block: BlockCode }>): nu
  * are `code` (all of the decoded run; the block uses a prefix of it). null if the first
  * instruction does not translate. buildModule puts one or more of them in a module.
  */
-export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet<bigint> = new Set()): BlockCode | null {
+export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet<bigint> = new Set(),
+                             self = -1, known: KnownBlocks = NO_BLOCKS): BlockCode | null {
   const c = new BlockCompiler(insns, insns[0]?.rip ?? 0n);
+  c.self = self;
   c.code = code;
   // A block that may branch back to its own start (a loop inside its function) checks all of its
   // code on entry, as before: checking parts there would cost a test per Jcc per iteration.
   // WASL_JIT_PARTS=0: every block checks all of its code on entry (to measure the parts).
   c.parts = (typeof process === 'undefined' || process.env?.WASL_JIT_PARTS !== '0') && !insns.some((x) => (isJcc(x.op) || x.op === 0xeb || x.op === 0xe9) && BigInt.asUintN(64, x.next + x.imm) === c.start);
-  // The exit block (result i32) and the loop just inside it.
+  // Forward Jcc targets inside the block: a Jcc whose target is a later instruction the block
+  // reaches on its fall-through (before the first instruction that ends a block) branches there
+  // inside the function instead of leaving it (an if/else diamond, or `cmp; jb L; ...; L: ret`,
+  // is one block, not two and a transition). Each target gets a wasm block, opened here (the
+  // farthest outermost) and closed where its instruction is translated. A block with such
+  // branches checks all of its code on entry: a branch may skip the start of a part.
+  // WASL_JIT_JOINS=0 turns them off (to measure them).
+  const joinTargets: number[] = [];
+  if (typeof process === 'undefined' || process.env?.WASL_JIT_JOINS !== '0') {
+    // The translation runs to the first instruction that ends a block, where a forward jump to
+    // an instruction before that end does not end it (it joins).
+    const index = new Map<bigint, number>();
+    insns.forEach((x, i) => index.set(x.rip, i));
+    const forward = (i: number): number | undefined => {
+      const t = index.get(BigInt.asUintN(64, insns[i].next + insns[i].imm));
+      return t !== undefined && t > i ? t : undefined;
+    };
+    const isJmp = (i: number): boolean => insns[i].op === 0xeb || insns[i].op === 0xe9;
+    let e = 0;
+    while (e < insns.length && !(endsBlock(insns[e]) && !(isJmp(e) && forward(e) !== undefined))) e++;
+    // A jump before e whose target is past e ends the block there (e only moves back).
+    for (let moved = true; moved;) {
+      moved = false;
+      for (let i = 0; i < e; i++) if (isJmp(i) && forward(i)! > e) { e = i; moved = true; break; }
+    }
+    for (let i = 0; i < e; i++) {
+      if (!isJcc(insns[i].op) && insns[i].op !== 0xeb && insns[i].op !== 0xe9) continue;
+      const t = forward(i);
+      if (t === undefined || t > e) continue;
+      const target = insns[t].rip;
+      if (!c.joinAt.has(target)) { c.joinAt.set(target, t); joinTargets.push(t); }
+    }
+  }
+  if (joinTargets.length) c.parts = false;
+  // The exit block (result i32) and the loop just inside it, and the join blocks inside that.
   c.depth = 1;
   c.body.u8(OP.loop, VOID); c.depth++;
+  joinTargets.sort((a, b) => b - a);
+  for (const t of joinTargets) { c.open(OP.block); c.joins.set(t, c.depth); }
   let n = 0;
   let ended = false;
   for (const x of insns) {
-    const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: c.used, written: c.written, loops: c.loops, patches: c.patches.length };
+    // A join: the fall-through puts its flags in the state block, as the branches did, and what
+    // follows knows only that (a fresh state: not forms.ts's EAGER, which would let it read
+    // RFLAGS as it is, true of the fall-through after a shift but not of a branch's lazy record).
+    if (c.joins.has(n)) { c.spillFlags(); c.close(); c.joins.delete(n); c.flags = { local: false }; }
+    const save = { len: c.body.b.length, depth: c.depth, flags: c.flags, used: c.used, written: c.written, loops: c.loops, patches: c.patches.length, parts: c.partsAt.length };
     const r = c.translateInsn(x, n);
     if (r === null) {
       c.body.b.length = save.len; c.depth = save.depth; c.flags = save.flags; c.used = save.used; c.written = save.written; c.loops = save.loops;
-      c.patches.length = save.patches;
+      c.patches.length = save.patches; c.partsAt.length = save.parts;
       break;
     }
     n++;
@@ -1276,7 +1406,15 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   }
   if (n === 0) return null;
   if (!ended) c.chain(insns[n - 1].next, n);
+  // Joins the translation did not reach (it stopped at an instruction it does not translate):
+  // the branches there leave the block to their target, with the flags in the state block.
+  for (const t of [...c.joins.keys()].sort((a, b) => a - b)) {
+    c.close(); c.flags = { local: false };
+    c.chain(insns[t].rip, t);
+  }
+  c.joins.clear();
   const codeLen = Number(insns[n - 1].next - insns[0].rip);
+  c.fillParts(n);
   c.fillPatches(codeLen, n);
   c.body.u8(OP.end); // loop (every path inside ends with br)
   c.body.u8(0x00);   // unreachable: the loop body never falls out
@@ -1297,6 +1435,7 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   // both leave it so already) for the run loop to recount it, whoever entered it.
   pre.e(OP.if, VOID);
   pre.i32(L.STATE); pre.i64(insns[0].rip); pre.mem(OP.i64_store, L.RIP);
+  pre.self = self; pre.dead();
   pre.get(L_DONE); pre.i32(L.JIT_STALE); pre.e(OP.i32_or); pre.e(OP.return);
   pre.e(OP.end);
   for (let r = 0; r < 16; r++) if (c.used & (1 << r)) { pre.i32(L.STATE); pre.mem(OP.i64_load, r * 8); pre.set(L_REG + r); }
@@ -1320,9 +1459,9 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
   const post = new BlockCompiler(insns, 0n);
   post.set(L_RET);
   for (let r = 0; r < 16; r++) if (c.written & (1 << r)) { post.i32(L.STATE); post.get(L_REG + r); post.mem(OP.i64_store, r * 8); }
-  post.chainEpilogue(insns[0].rip, c.targets, batch);
+  post.chainEpilogue(insns[0].rip, c.targets, batch, known);
   post.get(L_DONE); post.get(L_RET); post.e(OP.i32_add);
-  const links = post.links.map((l) => ({ ...l, linkedAt: l.linkedAt + f.b.length, insnsAt: l.insnsAt + f.b.length, fnAt: l.fnAt + f.b.length }));
+  const links = post.links.map((l) => ({ ...l, linkedAt: l.linkedAt + f.b.length, insnsAt: l.insnsAt + f.b.length, fnAt: l.fnAt + f.b.length, aliveAt: l.aliveAt + f.b.length }));
   f.append(post.body.b);
   f.u8(OP.end);
 
@@ -1336,19 +1475,24 @@ export function compileBlock(insns: Insn[], code: Uint8Array, batch: ReadonlySet
  * instance — a fixed compile overhead, and an instance of a module that imports the table
  * copying the table's dispatch entries — is larger than its cost per function.
  */
-export function buildModule(fns: number[][], names?: string[]): Uint8Array<ArrayBuffer> {
+export function buildModule(fns: number[][], names?: string[], ext = 0): Uint8Array<ArrayBuffer> {
   const m = new Bytes().u8(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   const types = [...IMPORTS.map(([, p, r]) => [p, r]), [BLOCK_PARAMS, [I32]]];
   m.section(1, new Bytes().vec(types.map(([p, r]) => new Bytes().u8(0x60).uleb(p.length).u8(...p).uleb(r.length).u8(...r))));
   const imports = [new Bytes().str('env').str('memory').u8(0x02, 0x00, 0x00), new Bytes().str('env').str('table').u8(0x01, 0x70, 0x00, 0x00)];
   IMPORTS.forEach(([name], i) => imports.push(new Bytes().str('core').str(name).u8(0x00).uleb(i)));
+  // Blocks of earlier batches that this one links to (linkBlocks), then the alive cells
+  // (mutable i32 globals): this module's blocks' and those blocks'.
+  for (let e = 0; e < ext; e++) imports.push(new Bytes().str('ext').str(`f${e}`).u8(0x00).uleb(IMPORTS.length));
+  for (let g = 0; g < fns.length + ext; g++) imports.push(new Bytes().str('alive').str(`a${g}`).u8(0x03, I32, 0x01));
   m.section(2, new Bytes().vec(imports));
+  const own = IMPORTS.length + ext;
   const funcs = new Bytes().uleb(fns.length);
   const exports = new Bytes().uleb(fns.length);
   const code = new Bytes().uleb(fns.length);
   fns.forEach((f, i) => {
     funcs.uleb(IMPORTS.length);
-    exports.str(`b${i}`).u8(0x00).uleb(IMPORTS.length + i);
+    exports.str(`b${i}`).u8(0x00).uleb(own + i);
     code.uleb(f.length);
     code.append(f);
   });
@@ -1358,7 +1502,7 @@ export function buildModule(fns: number[][], names?: string[]): Uint8Array<Array
   // A name section (WASL_JIT_DUMP): CPU profiles then name each block function by its rip.
   if (names) {
     const fnNames = new Bytes().uleb(names.length);
-    names.forEach((n, i) => fnNames.uleb(IMPORTS.length + i).str(n));
+    names.forEach((n, i) => fnNames.uleb(own + i).str(n));
     m.section(0, new Bytes().str('name').u8(1).uleb(fnNames.b.length).append(fnNames.b));
   }
   return Uint8Array.from(m.b);
@@ -1400,7 +1544,9 @@ export class JitCache {
   readonly stats: JitStats = { compiled: 0, modules: 0, linked: 0, emitNs: 0, reused: 0, failed: 0, evicted: 0, errors: 0, compileNs: 0, refused: {} };
   private base = 0;
   private next = 0;
-  private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number } | undefined>;
+  /** Each slot's block: its start, entry, bytes, longest path, function and alive cell (1 while
+   *  it is the current translation of its start: links from other modules check it). */
+  private readonly owner: Array<{ rip: bigint; entry: number; code: Uint8Array; insns: number; fn: unknown; alive: WebAssembly.Global } | undefined>;
   /** Which slot holds the block last compiled at a rip (a number: user rips are below 2^47). */
   private readonly bySlotRip = new Map<number, number>();
   private readonly imports: WebAssembly.Imports;
@@ -1410,6 +1556,18 @@ export class JitCache {
   hot = 1;
   /** WASL_JIT_LINKS=0: no direct links between the blocks of a batch (to measure what they bring). */
   private readonly links = process.env.WASL_JIT_LINKS !== '0';
+  /** WASL_JIT_XLINKS=0: no links to blocks of earlier modules (to measure what they bring). */
+  private readonly xlinks = process.env.WASL_JIT_XLINKS !== '0';
+  /** Installed blocks that are their start's current translation (links across modules). */
+  private readonly known: KnownBlocks = {
+    has: (rip) => this.current(rip) !== undefined,
+    get: (rip) => this.current(rip)?.insns,
+  };
+  private current(rip: bigint): { insns: number; fn: unknown; alive: WebAssembly.Global } | undefined {
+    const slot = this.bySlotRip.get(Number(rip));
+    const o = slot === undefined ? undefined : this.owner[slot];
+    return o && o.rip === rip && o.alive.value ? o : undefined;
+  }
   /** The block starts of the batch being translated (compileBlock links among them). */
   private batchRips: ReadonlySet<bigint> = new Set();
   /** Blocks per module (WASL_JIT_BATCH; at most half the cache, so a batch never evicts itself). */
@@ -1473,7 +1631,11 @@ export class JitCache {
     const known = this.bySlotRip.get(ripF);
     if (known !== undefined) {
       const o = this.owner[known];
-      if (o && o.rip === rip && sameBytes(u8, host, o.code)) { this.stats.reused++; return (o.insns << 16) | (this.base + known); }
+      if (o && o.rip === rip && sameBytes(u8, host, o.code)) {
+        this.stats.reused++;
+        o.alive.value = 1; // its bytes are back: links may call it again
+        return (o.insns << 16) | (this.base + known);
+      }
     }
     // Waiting for its batch: it is hot enough to ask again, so the batch is compiled now,
     // whatever its size.
@@ -1490,7 +1652,7 @@ export class JitCache {
    * same moment, so the bytes it checks on entry are the bytes it was translated from), or null
    * (not translatable, or its page is no longer executable in the TLB).
    */
-  private translate(rip: bigint): { code: Uint8Array; block: BlockCode } | null | 'absent' {
+  private translate(rip: bigint, self: number): { code: Uint8Array; block: BlockCode } | null | 'absent' {
     const buf = this.memory.buffer;
     const dv = new DataView(buf);
     const vpn = rip >> 12n;
@@ -1507,7 +1669,7 @@ export class JitCache {
     if (n > 0 && dv.getBigUint64(e + L.TLBE_EXEC_TAG, true) === vpn) {
       const host = dv.getUint32(e + L.TLBE_FRAME, true) + Number(rip & 0xfffn);
       code = u8.slice(host, host + Number(insns[n - 1].next - rip));
-      block = compileBlock(insns, code, this.batchRips);
+      block = compileBlock(insns, code, this.batchRips, self, this.links && this.xlinks ? this.known : NO_BLOCKS);
       if (process.env.WASL_JIT_RECORD) (process.getBuiltinModule('node:fs') as typeof import('node:fs')).appendFileSync(process.env.WASL_JIT_RECORD, JSON.stringify({ insns, code: [...code], batch: [...this.batchRips] }, (_k, v) => typeof v === 'bigint' ? `${v}n` : v) + '\n');
     }
     this.stats.emitNs += Number(process.hrtime.bigint() - t0);
@@ -1543,7 +1705,7 @@ export class JitCache {
     let absent = false;
     for (const r of rips) {
       const rip = BigInt(r);
-      const t = this.translate(rip);
+      const t = this.translate(rip, blocks.length);
       if (t === 'absent') { if (r === ripF) absent = true; continue; }
       if (t) { blocks.push({ rip, ...t }); continue; }
       // Refused: the others' entries say so as the core's would (slot -1).
@@ -1553,13 +1715,24 @@ export class JitCache {
     // (The block asking was just found executable by the core, so it is not absent; if it were,
     // it would count again rather than be refused.)
     if (blocks.length === 0) { this.stats.compileNs += Number(process.hrtime.bigint() - t0); return absent ? L.JIT_PENDING : -1; }
-    this.stats.linked += linkBlocks(blocks);
+    const { made, ext } = linkBlocks(blocks, this.links && this.xlinks ? this.known : NO_BLOCKS);
+    this.stats.linked += made;
+    // The imports of this module: the functions it links to in earlier modules, and the alive
+    // cells of its own blocks (new, 1) and of those.
+    const alive = blocks.map(() => new WebAssembly.Global({ value: 'i32', mutable: true }, 1));
+    const extImports: Record<string, unknown> = {}, aliveImports: Record<string, WebAssembly.Global> = {};
+    ext.forEach((rip, e) => {
+      const o = this.current(rip)!;
+      extImports[`f${e}`] = o.fn;
+      aliveImports[`a${blocks.length + e}`] = o.alive;
+    });
+    alive.forEach((g, i) => { aliveImports[`a${i}`] = g; });
     // WASL_JIT_DUMP=dir: each module written there with its blocks' rips (to read with wasm-dis),
     // its functions named by them.
     const dump = process.env.WASL_JIT_DUMP;
-    const bytes = buildModule(blocks.map((b) => b.block.body), dump ? blocks.map((b) => `0x${b.rip.toString(16)}`) : undefined);
+    const bytes = buildModule(blocks.map((b) => b.block.body), dump ? blocks.map((b) => `0x${b.rip.toString(16)}`) : undefined, ext.length);
     if (dump) dumpModule(dump, this.stats.modules, bytes, blocks.map((b) => b.rip));
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { ...this.imports, ext: extImports, alive: aliveImports } as WebAssembly.Imports);
     this.stats.modules++;
     blocks.forEach(({ rip, code, block }, k) => {
       const i = this.next;
@@ -1579,11 +1752,17 @@ export class JitCache {
           }
         }
         this.stats.evicted++;
+        old.alive.value = 0;
         if (this.bySlotRip.get(Number(old.rip)) === i) this.bySlotRip.delete(Number(old.rip));
       }
-      this.owner[i] = { rip, entry: blockEntryAddr(rip), code, insns: block.insns };
+      // An earlier translation of the same start (its code changed, or it was evicted from the
+      // core's block table and recompiled) is no longer the current one: links to it stop.
+      const prev = this.bySlotRip.get(Number(rip));
+      if (prev !== undefined && this.owner[prev]?.rip === rip) this.owner[prev]!.alive.value = 0;
+      const fn = inst.exports[`b${k}`];
+      this.owner[i] = { rip, entry: blockEntryAddr(rip), code, insns: block.insns, fn, alive: alive[k] };
       this.bySlotRip.set(Number(rip), i);
-      this.ex.table.set(this.base + i, inst.exports[`b${k}`] as WebAssembly.ExportValue as never);
+      this.ex.table.set(this.base + i, fn as WebAssembly.ExportValue as never);
       this.stats.compiled++;
       if (Number(rip) === ripF) { answer = (block.insns << 16) | (this.base + i); return; }
       // The others wait in the interpreter (their entry's slot is 0): their entry, if it is still
