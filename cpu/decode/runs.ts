@@ -23,8 +23,8 @@
 // flags (runDead). The run's last flags are always left live.
 
 import {
-  RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_MAX_BYTES, RUN_MAX_OPS,
-  DCACHE_MASKS, DCACHE_ENTRY_SIZE, CE_RIP, CE_LEN, CE_BYTES, CE_FAST, CE_FA, CE_FB, CE_IMM,
+  RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_OP_SIZE, RUN_MAX_BYTES, RUN_MAX_OPS,
+  DCACHE_MASKS, CE_RIP, CE_LEN, CE_BYTES, CE_DISP, CE_FAST, CE_FA, CE_FB, CE_IMM,
   CE_DEADF, CE_FSIZE, CE_RUNH, CE_FLAGS, CE_PREFIX, TLBE_EXEC_TAG, TLBE_WRITE_TAG, TLBE_FRAME, STATE, RIP,
 } from '../shared/layout';
 import { exiting, readReg, writeReg, reg64, R_SP } from '../state';
@@ -90,7 +90,8 @@ function buildRun(rn: usize, rip: u64): void {
         store<u8>(rn, 1, RN_N);
         return;
       }
-      memory.copy(rn + RN_OPS + <usize>k * DCACHE_ENTRY_SIZE, ce, DCACHE_ENTRY_SIZE);
+      // The compact copy: the entry from CE_DISP on (the snapshot stands for its bytes and tag).
+      memory.copy(rn + RN_OPS + <usize>k * RUN_OP_SIZE + CE_DISP, ce + CE_DISP, RUN_OP_SIZE);
       k++;
       bytes += len;
       r += <u64>len;
@@ -102,7 +103,7 @@ function buildRun(rn: usize, rip: u64): void {
   }
   markDeadFlags(rn, k);
   for (let j = 0; j < k; j++) {
-    const ce = rn + RN_OPS + <usize>j * DCACHE_ENTRY_SIZE;
+    const ce = rn + RN_OPS + <usize>j * RUN_OP_SIZE;
     store<u8>(ce, <u8>handlerOf(ce), CE_RUNH);
   }
   store<u64>(rn, rip, RN_RIP);
@@ -117,7 +118,7 @@ function buildRun(rn: usize, rip: u64): void {
 function markDeadFlags(rn: usize, n: i32): void {
   let live = true; // after the run: anything may read them
   for (let j = n - 1; j >= 0; j--) {
-    const ce = rn + RN_OPS + <usize>j * DCACHE_ENTRY_SIZE;
+    const ce = rn + RN_OPS + <usize>j * RUN_OP_SIZE;
     const kind = <i32>load<u8>(ce, CE_FAST);
     const op = <i32>load<u8>(ce, CE_FB) >> 4;
     let dead = false;
@@ -642,7 +643,7 @@ const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
         return exiting ? k : k + 1;
     }
     at = next;
-    ce += DCACHE_ENTRY_SIZE;
+    ce += RUN_OP_SIZE;
   }
   store<u64>(STATE + RIP, at);
   return n;
