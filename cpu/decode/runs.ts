@@ -38,7 +38,7 @@ import {
   cacheEntry, runSlot, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
   FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
   FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
-  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_POP, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED, FK_IMUL_RR, FK_IMUL_RRI,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_POP, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED, FK_IMUL_RR, FK_IMUL_RRI, FK_MOV_MI, FK_ALU_MI,
 } from './decoder';
 
 
@@ -269,7 +269,7 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_CMOV) return wide ? H_CMOV + w : H_FAST;
   if (kind == FK_IMUL_RR) return wide ? H_IMUL_RR + w : H_FAST;
   if (kind == FK_IMUL_RRI) return wide ? H_IMUL_RRI + w : H_FAST;
-  if (kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M) return H_STORE;
+  if (kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M || kind == FK_MOV_MI || kind == FK_ALU_MI) return H_STORE;
   if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_ALU_RR &&
       kind != FK_ALU_RI && kind != FK_TEST_RR && kind != FK_SHIFT_RI && kind != FK_INCDEC && kind != FK_NOTNEG) {
     return H_MEMFAST; // the memory forms
