@@ -360,6 +360,10 @@ export const FK_CMOV = 27;    // 0F 40..4F mod=3: FA = FB & 15 if condition FB >
 export const FK_INCDEC_M = 28; // FE/FF /0 /1 mem: [ea] +- 1 (FB = 1: DEC); CF kept; a store
 export const FK_IMUL_RR = 29; // 0F AF mod=3: FA = FA * FB, signed, truncated
 export const FK_IMUL_RRI = 30; // 69/6B mod=3: FA = FB * imm, signed, truncated
+export const FK_CMP_MI = 31;  // 80/81/83 /7 mem: flags of [ea] - imm
+export const FK_TEST_MI = 32; // F6/F7 /0 mem: flags of [ea] & imm
+export const FK_MOV_MI = 33;  // C6/C7 /0 mem: [ea] = imm; a store
+export const FK_ALU_MI = 34;  // 80/81/83 mem, not CMP: [ea] = [ea] op imm (op in CE_FB >> 4); a store
 
 // FK_XMM_RR operations (the SSE2 integer forms sha256's message schedule runs).
 export const XOP_MOVDQA = 0;
@@ -474,6 +478,15 @@ function fastKind(ce: usize, op: i32): i32 {
     return FK_ALU_RM;
   }
   if (d_mod != 3) {
+    if (op == 0x80 || op == 0x81 || op == 0x83) {
+      store<u8>(ce, <u8>((d_reg & 7) << 4), CE_FB);
+      return (d_reg & 7) == CMP ? FK_CMP_MI : FK_ALU_MI;
+    }
+    if ((op == 0xf6 || op == 0xf7) && (d_reg & 7) == 0) return FK_TEST_MI;
+    if ((op == 0xc6 || op == 0xc7) && (d_reg & 7) == 0) {
+      if (op == 0xc6) store<u8>(ce, 1, CE_FSIZE);
+      return FK_MOV_MI;
+    }
     if (op == 0x38 || op == 0x39) { store<u8>(ce, <u8>d_reg, CE_FA); return FK_CMP_MR; }
     if (op == 0x84 || op == 0x85) { store<u8>(ce, <u8>d_reg, CE_FA); return FK_TEST_MR; }
     if ((op == 0xfe || op == 0xff) && (d_reg & 7) < 2) { store<u8>(ce, <u8>(d_reg & 7), CE_FB); return FK_INCDEC_M; }
@@ -760,6 +773,33 @@ export function runFast(ce: usize, rip: u64, kind: i32): void {
       const r = fb ? a - 1 : a + 1;
       parkCF();
       setLazy(fb ? FL_DEC : FL_INC, size, a, 1, r);
+      writeMem(addr, size, r);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      break;
+    }
+    case FK_CMP_MI: {
+      const a = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      alu(CMP, size, a, load<u64>(ce, CE_IMM));
+      break;
+    }
+    case FK_TEST_MI: {
+      const a = readMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      const b = load<u64>(ce, CE_IMM);
+      setLazy(FL_LOGIC, size, a, b, a & b);
+      break;
+    }
+    case FK_MOV_MI:
+      writeMem(entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX)), size, load<u64>(ce, CE_IMM));
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      break;
+    case FK_ALU_MI: { // as alu.ts's read-modify-write forms: the destination is checked writable before the read
+      const addr = entryAddr(ce, next, <i32>load<u8>(ce, CE_FLAGS), <i32>load<u8>(ce, CE_PREFIX));
+      if (!probeWrite(addr, size)) { d_rip = rip; noteFaultRip(rip); return; }
+      const a = readMem(addr, size);
+      if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
+      const r = alu(fb >> 4, size, a, load<u64>(ce, CE_IMM));
       writeMem(addr, size, r);
       if (exiting) { d_rip = rip; noteFaultRip(rip); return; }
       break;

@@ -23,14 +23,14 @@
 // flags (runDead). The run's last flags are always left live.
 
 import {
-  RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_MAX_BYTES, RUN_MAX_OPS,
-  DCACHE_MASKS, DCACHE_ENTRY_SIZE, CE_RIP, CE_LEN, CE_BYTES, CE_FAST, CE_FA, CE_FB, CE_IMM,
+  RUNS, RUN_SIZE, RUN_ENTRIES, RN_RIP, RN_N, RN_BYTES, RN_CODE, RN_OPS, RUN_OP_SIZE, RUN_MAX_BYTES, RUN_MAX_OPS,
+  DCACHE_MASKS, CE_RIP, CE_LEN, CE_BYTES, CE_DISP, CE_FAST, CE_FA, CE_FB, CE_IMM,
   CE_DEADF, CE_FSIZE, CE_RUNH, CE_FLAGS, CE_PREFIX, TLBE_EXEC_TAG, TLBE_WRITE_TAG, TLBE_FRAME, STATE, RIP,
 } from '../shared/layout';
-import { exiting, readReg, writeReg, reg64, R_SP } from '../state';
+import { exiting, readReg, writeReg, reg64, setReg64, R_SP } from '../state';
 import { cond, parkCF, setLazy, FL_INC, FL_DEC } from '../ops/flags';
 import { tlbEntry } from '../mmu/tlb';
-import { readMem, writeMem } from '../mmu/access';
+import { readMem, writeMem, read64, write64 } from '../mmu/access';
 import { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, alu, aluValue } from '../ops/alu';
 import { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR, shiftValue, shifted } from '../ops/shift';
 import { imulValue } from '../ops/muldiv';
@@ -38,7 +38,7 @@ import {
   cacheEntry, runSlot, runFast, runSlow, entryAddr, noteRunFault, d_ea, FK_NONE, FK_MOV_RR, FK_MOV_RI, FK_LEA,
   FK_MOVX_R, FK_JCC, FK_JMP, FK_STORE, FK_LOAD, FK_ALU_RR, FK_ALU_RI, FK_TEST_RR, FK_SHIFT_RI,
   FK_INCDEC, FK_NOTNEG, FK_XMM_RR, FK_XMM_SHI, FK_XMM_STOREQ, XOP_MOVDQA, XOP_PXOR, XOP_POR, XOP_PAND,
-  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED, FK_IMUL_RR, FK_IMUL_RRI,
+  XOP_PANDN, XOP_PADDD, XOP_PADDQ, XOP_PSUBD, xmmRR, xmmShift, FK_PUSH, FK_POP, FK_CALL, FK_RET, FK_CMOV, FK_INCDEC_M, FK_XMM_STOREQ, FK_CMP_MR, FK_ALU_RM, FK_MOVX_M, MOVX_SIGNED, FK_IMUL_RR, FK_IMUL_RRI, FK_MOV_MI, FK_ALU_MI,
 } from './decoder';
 
 
@@ -62,6 +62,7 @@ function buildRun(rn: usize, rip: u64): void {
   let k = 0;
   let bytes = 0;
   let retry = false;
+  let cut = false; // ended at an instruction not decoded yet
   // The snapshot compare reads RUN_MAX_BYTES from `host`: the run must leave that much room.
   if (off <= 0x1000 - RUN_MAX_BYTES) {
     let r = rip;
@@ -72,7 +73,7 @@ function buildRun(rn: usize, rip: u64): void {
       // that tries again after RUN_RETRY visits (RN_N = 0).
       if (load<u64>(ce, CE_RIP) != r) {
         if (k == 0) return;
-        if (k == 1) retry = true;
+        cut = true;
         break;
       }
       const len = <i32>load<u8>(ce, CE_LEN);
@@ -83,14 +84,15 @@ function buildRun(rn: usize, rip: u64): void {
         break;
       }
       const kind = <i32>load<u8>(ce, CE_FAST);
-      if (k == 0 && (kind == FK_NONE || kind == FK_JMP || kind == FK_CALL || kind == FK_RET)) {
-        // A run of one: only the "no run" mark is read (tryRun stops at RN_N < 2), so nothing
-        // is copied (a Go hello makes 4.7 k such records of its 24.8 k).
+      if (k == 0 && kind == FK_NONE) {
+        // No run starts at an instruction that is not a fast form: only the "no run" mark is
+        // read, so nothing is copied (a Go hello makes 4.7 k such records of its 24.8 k).
         store<u64>(rn, rip, RN_RIP);
-        store<u8>(rn, 1, RN_N);
+        store<u8>(rn, RN_NONE, RN_N);
         return;
       }
-      memory.copy(rn + RN_OPS + <usize>k * DCACHE_ENTRY_SIZE, ce, DCACHE_ENTRY_SIZE);
+      // The compact copy: the entry from CE_DISP on (the snapshot stands for its bytes and tag).
+      memory.copy(rn + RN_OPS + <usize>k * RUN_OP_SIZE + CE_DISP, ce + CE_DISP, RUN_OP_SIZE);
       k++;
       bytes += len;
       r += <u64>len;
@@ -100,11 +102,24 @@ function buildRun(rn: usize, rip: u64): void {
       if (kind == FK_NONE || kind == FK_JMP || kind == FK_CALL || kind == FK_RET) break;
     }
   }
+  // A record cut short by an instruction not decoded yet: when its last op is a Jcc (taken so far,
+  // so the fall-through never ran), the Jcc drops the record the first time it falls through, and
+  // the next visit makes it again with what follows; a single op of another kind is a "retry"
+  // record (RN_N = 0) made again after RUN_RETRY visits. Code in the last RUN_MAX_BYTES of a page
+  // (k = 0) has no run.
+  if (k == 0) {
+    store<u64>(rn, rip, RN_RIP);
+    store<u8>(rn, RN_NONE, RN_N);
+    return;
+  }
+  const lastJcc = <i32>load<u8>(rn + RN_OPS + <usize>(k - 1) * RUN_OP_SIZE, CE_FAST) == FK_JCC;
+  if (cut && k == 1 && !lastJcc) retry = true;
   markDeadFlags(rn, k);
   for (let j = 0; j < k; j++) {
-    const ce = rn + RN_OPS + <usize>j * DCACHE_ENTRY_SIZE;
+    const ce = rn + RN_OPS + <usize>j * RUN_OP_SIZE;
     store<u8>(ce, <u8>handlerOf(ce), CE_RUNH);
   }
+  if (cut && lastJcc) store<u8>(rn + RN_OPS + <usize>(k - 1) * RUN_OP_SIZE, <u8>H_JCC_CUT, CE_RUNH);
   store<u64>(rn, rip, RN_RIP);
   store<u8>(rn, retry ? 0 : <u8>k, RN_N);
   store<u8>(rn, RUN_RETRY, RN_RETRY);
@@ -117,7 +132,7 @@ function buildRun(rn: usize, rip: u64): void {
 function markDeadFlags(rn: usize, n: i32): void {
   let live = true; // after the run: anything may read them
   for (let j = n - 1; j >= 0; j--) {
-    const ce = rn + RN_OPS + <usize>j * DCACHE_ENTRY_SIZE;
+    const ce = rn + RN_OPS + <usize>j * RUN_OP_SIZE;
     const kind = <i32>load<u8>(ce, CE_FAST);
     const op = <i32>load<u8>(ce, CE_FB) >> 4;
     let dead = false;
@@ -213,7 +228,12 @@ const H_IMUL_RRI = 126;  // + W
 const H_ALU16_RR = 128;  // + aluIndex * 2 + dead (12): 16-bit op r, r (the slide loop's cmp di, ax)
 const H_ALU16_RI = 140;  // + aluIndex * 2 + dead (12): 16-bit op r, imm
 const H_SHIFT_LIVE = 152; // + shiftIndex * 2 + W (10): a shift or rotate by an immediate whose flags are live
-// The numbers are dense (0..161) so that the loop's switch is a jump table.
+const H_JCC_CUT = 162;   // a Jcc that ends a record because what follows it was not decoded yet
+const H_PUSH = 163;      // push r64: a store, then the code-frame check
+const H_POP = 164;       // pop r64
+const H_CALL = 165;      // call rel32: always a run's last
+const H_RET = 166;       // ret: always a run's last
+// The numbers are dense (0..166) so that the loop's switch is a jump table.
 
 /** ADD OR AND SUB XOR CMP as 0..5 (ADC and SBB have no specialised handler). */
 @inline function aluIndex(op: i32): i32 { return op < ADC ? op : op - 2; }
@@ -232,7 +252,10 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_NONE) return H_SLOW;
   if (kind == FK_JCC) return H_JCC;
   if (kind == FK_JMP) return H_JMP;
-  if (kind == FK_CALL || kind == FK_RET) return H_XFER;
+  if (kind == FK_CALL) return H_CALL;
+  if (kind == FK_RET) return H_RET;
+  if (kind == FK_PUSH) return H_PUSH;
+  if (kind == FK_POP) return H_POP;
   if (kind == FK_LOAD) return wide ? H_LOAD + w : H_LOAD_BW + (size == 2 ? 1 : 0);
   if (kind == FK_STORE) return H_STORE_MOV + log2(size);
   if (kind == FK_CMP_MR) return H_CMP_MR + log2(size);
@@ -246,7 +269,7 @@ function handlerOf(ce: usize): i32 {
   if (kind == FK_CMOV) return wide ? H_CMOV + w : H_FAST;
   if (kind == FK_IMUL_RR) return wide ? H_IMUL_RR + w : H_FAST;
   if (kind == FK_IMUL_RRI) return wide ? H_IMUL_RRI + w : H_FAST;
-  if (kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M) return H_STORE;
+  if (kind == FK_XMM_STOREQ || kind == FK_PUSH || kind == FK_INCDEC_M || kind == FK_MOV_MI || kind == FK_ALU_MI) return H_STORE;
   if (kind != FK_MOV_RR && kind != FK_MOV_RI && kind != FK_LEA && kind != FK_MOVX_R && kind != FK_ALU_RR &&
       kind != FK_ALU_RI && kind != FK_TEST_RR && kind != FK_SHIFT_RI && kind != FK_INCDEC && kind != FK_NOTNEG) {
     return H_MEMFAST; // the memory forms
@@ -404,13 +427,15 @@ function storeMayHitCode(ce: usize, next: u64, frame: u32): bool {
  */
 /** Visits of a "no run" record cut short by an undecoded instruction before it is tried again. */
 const RUN_RETRY: u8 = 16;
+/** RN_N of a "no run" record (its first instruction is not a fast form, or sits in a page's tail). */
+const RN_NONE: u8 = 255;
 const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
 
 @inline export function tryRun(rip: u64, room: i32): i32 {
   const rn = runSlot(rip);
   if (load<u64>(rn, RN_RIP) != rip) { buildRun(rn, rip); return -1; }
   const n = <i32>load<u8>(rn, RN_N);
-  if (n < 2) {
+  if (<u32>(n - 1) >= <u32>RUN_MAX_OPS) { // n = 0 or RN_NONE
     // "No run" here; one cut short by an instruction not decoded yet is tried again later. (A
     // record whose first instruction is re-decoded from other bytes is dropped by decodeCached.)
     if (n == 0) {
@@ -640,9 +665,50 @@ const RN_RETRY = RN_BYTES + 1; // u8, in the record's header
         store<u64>(STATE + RIP, at);
         runFast(ce, at, <i32>load<u8>(ce, CE_FAST));
         return exiting ? k : k + 1;
+      case H_JCC_CUT:
+        store<u64>(STATE + RIP, next + (cond(fa(ce)) ? load<u64>(ce, CE_IMM) : 0));
+        if (load<u64>(STATE + RIP) == next) store<u64>(rn, <u64>-1, RN_RIP); // fell through: make it again
+        return k + 1;
+      // The stack forms as decoder.ts runFast runs them: memory first, so that a fault leaves rsp.
+      case H_PUSH: {
+        store<u64>(STATE + RIP, at);
+        const sp = reg64(R_SP) - 8;
+        write64(sp, reg64(fa(ce)));
+        if (exiting) { noteRunFault(at); return k; }
+        setReg64(R_SP, sp);
+        if (storeHits(sp, 8, frame)) { store<u64>(STATE + RIP, next); return k + 1; }
+        break;
+      }
+      case H_POP: {
+        store<u64>(STATE + RIP, at);
+        const sp = reg64(R_SP);
+        const v = read64(sp);
+        if (exiting) { noteRunFault(at); return k; }
+        setReg64(R_SP, sp + 8);
+        setReg64(fa(ce), v);
+        break;
+      }
+      case H_CALL: {
+        store<u64>(STATE + RIP, at);
+        const sp = reg64(R_SP) - 8;
+        write64(sp, next);
+        if (exiting) { noteRunFault(at); return k; }
+        setReg64(R_SP, sp);
+        store<u64>(STATE + RIP, next + load<u64>(ce, CE_IMM));
+        return k + 1;
+      }
+      case H_RET: {
+        store<u64>(STATE + RIP, at);
+        const sp = reg64(R_SP);
+        const v = read64(sp);
+        if (exiting) { noteRunFault(at); return k; }
+        setReg64(R_SP, sp + 8);
+        store<u64>(STATE + RIP, v);
+        return k + 1;
+      }
     }
     at = next;
-    ce += DCACHE_ENTRY_SIZE;
+    ce += RUN_OP_SIZE;
   }
   store<u64>(STATE + RIP, at);
   return n;

@@ -92,7 +92,10 @@ export const CF_RIPREL = 8;
 // ---- Runs of fast forms (cpu/decode/runs.ts): a direct-mapped table keyed by the guest rip of
 // the run's first instruction. A record: the tag (u64, -1 = empty), instructions (u8; < 2 = "no
 // run starts here"), code bytes covered (u8), the code snapshot (RUN_MAX_BYTES, zero past the
-// end), then up to RUN_MAX_OPS copies of the instructions' decoded-instruction cache entries.
+// end), then up to RUN_MAX_OPS compact copies of the instructions' decoded-instruction cache
+// entries: bytes CE_DISP.. of each (RUN_OP_SIZE), without the code bytes and the tag, which the
+// snapshot replaces. Op j's entry base (what CE_* offsets are added to) is
+// rn + RN_OPS + j * RUN_OP_SIZE; its first CE_DISP bytes overlap what precedes it and are never read.
 export const RUNS = 0x100000;
 export const RUN_SIZE = 512;
 export const RUN_BITS = 11;
@@ -102,9 +105,10 @@ export const RN_RIP = 0;      // u64 tag
 export const RN_N = 8;        // u8 instructions
 export const RN_BYTES = 9;    // u8 code bytes
 export const RN_CODE = 16;    // RUN_MAX_BYTES bytes of code
-export const RUN_MAX_BYTES = 64;
-export const RN_OPS = 128;    // RUN_MAX_OPS entries of DCACHE_ENTRY_SIZE bytes
-export const RUN_MAX_OPS = 6;
+export const RUN_MAX_BYTES = 80;
+export const RUN_OP_SIZE = DCACHE_ENTRY_SIZE - CE_DISP; // 40
+export const RN_OPS = RN_CODE + RUN_MAX_BYTES - CE_DISP; // op 0's entry base; its bytes start at 96
+export const RUN_MAX_OPS = 10; // 96 + 10 * 40 = 496 <= RUN_SIZE
 // Guest frames start at the end of the initial 2 MiB of memory (lxcore/kernel/core.ts).
 export const FRAMES = RUNS_END;
 export const PAGE_SHIFT = 12;

@@ -183,7 +183,7 @@ describe('runs of fast forms vs the host CPU', () => {
   });
 });
 
-// Session 7's fast forms, dense: CMOVcc (all sizes, all sixteen conditions: every flag here is
+// Session 7's fast forms (and session 9's op/test/mov [m], imm), dense: CMOVcc (all sizes, all sixteen conditions: every flag here is
 // defined by the ALU forms), op AL/eAX with an immediate, INC/DEC of memory (a store; through
 // rdi, sometimes unmapped), IMUL r, r (, imm), between ALU forms that set the flags and moves.
 function newFormsCase(r: Prng): Case[] {
@@ -194,7 +194,20 @@ function newFormsCase(r: Prng): Case[] {
     const w = r.bool();
     const a = r.pick(REGS), b = r.pick(REGS);
     const p = r.int(4) === 0 ? [0x66] : [];
-    switch (r.int(7)) {
+    switch (r.int(9)) {
+      case 7: case 8: { // op [m], imm (all eight, CMP a load), test [m], imm, mov [m], imm (session 9), via [rsi+d] or [rdi]
+        const viaRdi = r.int(4) === 0;
+        faults ||= viaRdi;
+        const f = r.int(4); // 0: 80/C6/F6 (byte), 1: 81/C7/F7 (imm16/32), 2: 83 (imm8, not for mov/test), 3: 64-bit 81/C7/F7
+        const kind = r.int(3); // 0: op, 1: test, 2: mov
+        const digit = kind === 0 ? r.int(8) : 0;
+        const m = viaRdi ? [modrm(0, digit, RDI)] : [modrm(1, digit, RSI), r.int(16) * 8];
+        const opc = kind === 0 ? [0x80, 0x81, 0x83, 0x81][f] : kind === 1 ? (f === 0 ? 0xf6 : 0xf7) : (f === 0 ? 0xc6 : 0xc7);
+        const pre = f === 0 ? [] : f === 3 ? [0x48] : p;
+        const immLen = f === 0 || (kind === 0 && f === 2) ? 1 : pre.length && pre[0] === 0x66 ? 2 : 4;
+        code.push(...pre, opc, ...m, ...le(r.u32(), immLen));
+        break;
+      }
       case 6: { // imul b, a / imul b, a, imm8 / imm16/32 (SF ZF AF PF undefined: an ALU form follows)
         const f = r.int(3);
         code.push(...p, ...rex(!p.length && w, b, a), ...(f === 0 ? [0x0f, 0xaf, modrm(3, b, a)] : f === 1 ? [0x6b, modrm(3, b, a), r.int(256)] : [0x69, modrm(3, b, a), ...le(r.u32(), p.length ? 2 : 4)]));
