@@ -5,10 +5,11 @@
 
 import { fs, tty, isTerminal } from '../host.js';
 import type { BigIntStats } from 'node:fs';
-import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
+import { FileDescription, Dirent, Maybe } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
 import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE, ENXIO } from '../abi/errno.js';
 import { hostErrno } from './hosterr.js';
+import { listHostDir, realtimeNs } from './dirlist.js';
 import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
@@ -32,11 +33,6 @@ function defaultTermios(): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, 36);
 }
 
-const DT_OF: Record<number, number> = {
-  [S_IFDIR]: DT_DIR, [S_IFREG]: DT_REG, [S_IFLNK]: DT_LNK, [S_IFCHR]: DT_CHR,
-  [S_IFBLK]: DT_BLK, [S_IFIFO]: DT_FIFO, [S_IFSOCK]: DT_SOCK,
-};
-
 export function statFromHost(s: BigIntStats): Stat {
   return {
     dev: Number(s.dev), ino: s.ino, nlink: Number(s.nlink), mode: Number(s.mode), uid: Number(s.uid),
@@ -44,6 +40,9 @@ export function statFromHost(s: BigIntStats): Stat {
     blocks: Number(s.blocks), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
   };
 }
+
+/** Whether the host has /proc/self/fd (HostFile.dirName), asked once. */
+let hostProcFds: boolean | undefined;
 
 export class HostFile extends FileDescription {
   private termios?: Uint8Array;
@@ -277,38 +276,16 @@ export class HostFile extends FileDescription {
    * /proc.
    */
   private dirName(): string {
-    const p = `/proc/self/fd/${this.hostFd}`;
-    return fs.existsSync(p) ? p : this.hostPath;
+    hostProcFds ??= fs.existsSync('/proc/self/fd');
+    return hostProcFds ? `/proc/self/fd/${this.hostFd}` : this.hostPath;
   }
 
   override readdir(): Dirent[] {
     if (!this.dirEntries) {
-      const st = this.stat();
-      if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
-      // In the directory's own order, as getdents gives it (ext4: hash order): readdirSync
-      // would sort the names (libuv's scandir), and tar, find and `ls -U` would list differently.
-      const at = this.dirName();
-      const names = this.sync(() => {
-        const dir = fs.opendirSync(at);
-        const out: string[] = [];
-        try {
-          for (let e = dir.readSync(); e; e = dir.readSync()) out.push(e.name);
-        } finally {
-          dir.closeSync();
-        }
-        return out;
-      });
-      const entries: Dirent[] = [];
-      for (const name of ['.', '..', ...names]) {
-        let ino = 0n, type = DT_UNKNOWN;
-        try {
-          const s = fs.lstatSync(`${at}/${name}`, { bigint: true });
-          ino = s.ino;
-          type = DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN;
-        } catch { /* vanished meanwhile: report it unknown, as a racing readdir would */ }
-        entries.push({ ino, type, name });
-      }
-      this.dirEntries = entries;
+      const now = realtimeNs(); // before the stat: listHostDir keeps a listing only if older
+      const st = this.sync(() => fs.fstatSync(this.hostFd, { bigint: true }));
+      if ((Number(st.mode) & S_IFMT) !== S_IFDIR) return super.readdir();
+      this.dirEntries = this.sync(() => listHostDir(this.dirName(), st, now));
     }
     const out = this.dirEntries.slice(this.pos);
     return out;
