@@ -23,6 +23,7 @@ import type { Dirent as NodeDirent } from 'node:fs';
 import { Dirent, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
 import type { BigIntStats } from 'node:fs';
+import { hostStat } from './hoststat.js';
 
 const DT_OF: Record<number, number> = {
   [S_IFDIR]: DT_DIR, [S_IFREG]: DT_REG, [S_IFLNK]: DT_LNK, [S_IFCHR]: DT_CHR,
@@ -75,8 +76,8 @@ function typeOf(e: NodeDirent): number {
 /** An entry's inode number (and its type, if the directory did not say): one lstat. */
 function lstatEntry(path: string): { ino: bigint; type: number } {
   try {
-    const s = fs.lstatSync(path, { bigint: true, throwIfNoEntry: false });
-    if (s) return { ino: s.ino, type: DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN };
+    const s = hostStat(path, false);
+    return { ino: s.ino, type: DT_OF[s.mode & S_IFMT] ?? DT_UNKNOWN };
   } catch { /* fall through */ }
   // vanished meanwhile (or unreadable): unknown, as a racing readdir would report it
   return { ino: 0n, type: DT_UNKNOWN };

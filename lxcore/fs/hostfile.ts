@@ -4,12 +4,13 @@
 // setting the guest may change but which does not reach the host terminal (docs/quirks.md).
 
 import { fs, tty, isTerminal } from '../host.js';
-import type { BigIntStats } from 'node:fs';
 import { FileDescription, Dirent, Maybe } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
 import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE, ENXIO } from '../abi/errno.js';
 import { hostErrno } from './hosterr.js';
 import { listHostDir, realtimeNs } from './dirlist.js';
+import { hostFstat, statFromHost } from './hoststat.js';
+export { statFromHost };
 import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
@@ -31,14 +32,6 @@ function defaultTermios(): Uint8Array {
   const cc = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0];
   cc.forEach((v, i) => { b[17 + i] = v; });
   return new Uint8Array(b.buffer, b.byteOffset, 36);
-}
-
-export function statFromHost(s: BigIntStats): Stat {
-  return {
-    dev: Number(s.dev), ino: s.ino, nlink: Number(s.nlink), mode: Number(s.mode), uid: Number(s.uid),
-    gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),
-    blocks: Number(s.blocks), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
-  };
 }
 
 /** Whether the host has /proc/self/fd (HostFile.dirName), asked once. */
@@ -264,8 +257,8 @@ export class HostFile extends FileDescription {
   }
 
   override stat(): Stat {
-    const st = this.sync(() => fs.fstatSync(this.hostFd, { bigint: true }));
-    return this.dentry ? (this.dentry.inode.fs as Drvfs).statOf(st) : statFromHost(st);
+    if (!this.dentry) return this.sync(() => hostFstat(this.hostFd));
+    return (this.dentry.inode.fs as Drvfs).statOf(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
   }
 
   /**

@@ -13,7 +13,8 @@ import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_ISGID }
 import { openFifo, reopenPipe, FifoEnd } from '../fs/fifo.js';
 import { PipeEnd } from '../fs/pipe.js';
 import { LinuxError } from '../abi/errno.js';
-import { HostFile, statFromHost } from '../fs/hostfile.js';
+import { HostFile } from '../fs/hostfile.js';
+import { hostStat } from '../fs/hoststat.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
 import { procfs } from '../fs/procfs.js';
 import { devfs, openDeviceNumber } from '../fs/devfs.js';
@@ -414,7 +415,7 @@ function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
   // A drvfs file: the walk followed every symlink already (lstat, never the host's own
   // following), and the mount's view answers, as its descriptors' fstat does.
   if ('host' in r && r.vfsDentry) return hostViewStat(r.vfsDentry, r.host);
-  if ('host' in r) return statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
+  if ('host' in r) return host(() => hostStat(r.host, follow));
   if ('dentry' in r) return dentryStat(r.dentry);
   if (r.node.kind === 'link' && r.node.magic && follow) return r.node.magic(t).stat();
   return synStat(r.node, r.dev);
