@@ -57,7 +57,7 @@ export class HostFile extends FileDescription {
     readonly hostPath: string = path, readonly dentry?: Dentry) {
     super(flags, path);
     let mode = 0;
-    try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
+    try { mode = hostFstat(hostFd).mode; } catch { /* a closed fd: stat will say */ }
     this.regular = (mode & S_IFMT) === S_IFREG;
     this.kind = mode & S_IFMT;
     this.stream = [S_IFIFO, S_IFCHR, S_IFSOCK].includes(this.kind);
@@ -196,6 +196,27 @@ export class HostFile extends FileDescription {
       }
     }
     return off;
+  }
+
+  /**
+   * A regular file opened by wasl itself (not inherited: that one shares the host's offset):
+   * read and write may move bytes straight between the host file and guest memory (sys_io.ts's
+   * direct path, through `transfer`). Not when appending (write then moves pos to the end).
+   */
+  get direct(): boolean { return this.regular && this.own; }
+
+  /**
+   * preadv/pwritev of guest memory's own views (mm.views): at `offset`, or at and after the
+   * file position when offset is null (read/write), one host call for all of them.
+   */
+  transfer(views: Uint8Array[], offset: number | null, write: boolean): number {
+    const at = offset ?? this.pos;
+    const fd = this.hostFd, v = views[0];
+    const n = this.sync(() => views.length === 1
+      ? (write ? fs.writeSync(fd, v, 0, v.length, at) : fs.readSync(fd, v, 0, v.length, at))
+      : (write ? fs.writevSync(fd, views, at) : fs.readvSync(fd, views, at)));
+    if (offset === null) this.pos += n;
+    return n;
   }
 
   override pread(buf: Uint8Array, offset: number): number {

@@ -67,6 +67,9 @@ export function baseDir(t: Task, dirfd: number): string {
 
 /** `.`, `..` and `//` removed textually: used only to decide which filesystem a path is on. */
 function lexical(path: string): string {
+  // Most paths are canonical already (absolute; no empty, "." or ".." component; no trailing
+  // slash): those come back as they are, without the split and join (issue #11).
+  if (path.charCodeAt(0) === 47 && !NOT_CANONICAL.test(path)) return path;
   const out: string[] = [];
   for (const c of path.split('/')) {
     if (!c || c === '.') continue;
@@ -74,6 +77,9 @@ function lexical(path: string): string {
   }
   return '/' + out.join('/');
 }
+
+/** "//", a "." or ".." component, or a trailing slash after something. */
+const NOT_CANONICAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
 
 /**
  * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
