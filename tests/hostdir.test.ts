@@ -6,6 +6,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { ROOT, buildStatic, canBuild } from './support/build.js';
 import { runNative, runWasl } from './support/run.js';
 
@@ -20,4 +21,18 @@ describe.skipIf(!canBuild('glibc'))('host directory listings after changes, glib
     expect(native.stdout).not.toMatch(/d_ino unlike st_ino: [1-9]/);
     expect(native.stdout).toContain('seekdir back to entry 41: same name');
   });
+});
+
+// busybox's ls, find and du over a real tree (this repository's lxcore/), twice under wasl: the
+// second walk takes the kept listings. Same output as natively.
+describe.skipIf(!existsSync('/usr/bin/busybox'))('busybox over a host tree (skipped only if /usr/bin/busybox is missing)', () => {
+  const tree = join(ROOT, 'lxcore');
+  for (const args of [['ls', '-laiR', tree], ['find', tree, '-type', 'f'], ['du', '-a', tree]]) {
+    it(args.slice(0, 2).join(' '), () => {
+      const native = runNative('/usr/bin/busybox', { args });
+      expect(native.status).toBe(0);
+      expect(native.stdout.split('\n').length).toBeGreaterThan(50);
+      for (let i = 0; i < 2; i++) expect(runWasl('/usr/bin/busybox', { args })).toEqual(native);
+    });
+  }
 });
