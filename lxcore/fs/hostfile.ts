@@ -4,11 +4,13 @@
 // setting the guest may change but which does not reach the host terminal (docs/quirks.md).
 
 import { fs, tty, isTerminal } from '../host.js';
-import type { BigIntStats } from 'node:fs';
-import { FileDescription, Dirent, Maybe, DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } from '../vfs/file.js';
+import { FileDescription, Dirent, Maybe } from '../vfs/file.js';
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../abi/stat.js';
 import { LinuxError, fail, EAGAIN, EINVAL, ENOTTY, EIO, ESPIPE, ENXIO } from '../abi/errno.js';
 import { hostErrno } from './hosterr.js';
+import { listHostDir, realtimeNs } from './dirlist.js';
+import { hostFstat, statFromHost } from './hoststat.js';
+export { statFromHost };
 import { interruptibleWait, ERESTARTSYS } from '../kernel/signals.js';
 import { DEFAULT_POLLMASK, POLLIN, POLLRDNORM, POLLOUT, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP } from '../abi/poll.js';
 import type { Task } from '../kernel/task.js';
@@ -32,18 +34,8 @@ function defaultTermios(): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, 36);
 }
 
-const DT_OF: Record<number, number> = {
-  [S_IFDIR]: DT_DIR, [S_IFREG]: DT_REG, [S_IFLNK]: DT_LNK, [S_IFCHR]: DT_CHR,
-  [S_IFBLK]: DT_BLK, [S_IFIFO]: DT_FIFO, [S_IFSOCK]: DT_SOCK,
-};
-
-export function statFromHost(s: BigIntStats): Stat {
-  return {
-    dev: Number(s.dev), ino: s.ino, nlink: Number(s.nlink), mode: Number(s.mode), uid: Number(s.uid),
-    gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),
-    blocks: Number(s.blocks), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
-  };
-}
+/** Whether the host has /proc/self/fd (HostFile.dirName), asked once. */
+let hostProcFds: boolean | undefined;
 
 export class HostFile extends FileDescription {
   private termios?: Uint8Array;
@@ -65,7 +57,7 @@ export class HostFile extends FileDescription {
     readonly hostPath: string = path, readonly dentry?: Dentry) {
     super(flags, path);
     let mode = 0;
-    try { mode = Number(fs.fstatSync(hostFd).mode); } catch { /* a closed fd: stat will say */ }
+    try { mode = hostFstat(hostFd).mode; } catch { /* a closed fd: stat will say */ }
     this.regular = (mode & S_IFMT) === S_IFREG;
     this.kind = mode & S_IFMT;
     this.stream = [S_IFIFO, S_IFCHR, S_IFSOCK].includes(this.kind);
@@ -206,6 +198,27 @@ export class HostFile extends FileDescription {
     return off;
   }
 
+  /**
+   * A regular file opened by wasl itself (not inherited: that one shares the host's offset):
+   * read and write may move bytes straight between the host file and guest memory (sys_io.ts's
+   * direct path, through `transfer`). Not when appending (write then moves pos to the end).
+   */
+  get direct(): boolean { return this.regular && this.own; }
+
+  /**
+   * preadv/pwritev of guest memory's own views (mm.views): at `offset`, or at and after the
+   * file position when offset is null (read/write), one host call for all of them.
+   */
+  transfer(views: Uint8Array[], offset: number | null, write: boolean): number {
+    const at = offset ?? this.pos;
+    const fd = this.hostFd, v = views[0];
+    const n = this.sync(() => views.length === 1
+      ? (write ? fs.writeSync(fd, v, 0, v.length, at) : fs.readSync(fd, v, 0, v.length, at))
+      : (write ? fs.writevSync(fd, views, at) : fs.readvSync(fd, views, at)));
+    if (offset === null) this.pos += n;
+    return n;
+  }
+
   override pread(buf: Uint8Array, offset: number): number {
     if (!this.regular) return super.pread(buf, offset);
     return this.sync(() => fs.readSync(this.hostFd, buf, 0, buf.length, offset));
@@ -265,8 +278,8 @@ export class HostFile extends FileDescription {
   }
 
   override stat(): Stat {
-    const st = this.sync(() => fs.fstatSync(this.hostFd, { bigint: true }));
-    return this.dentry ? (this.dentry.inode.fs as Drvfs).statOf(st) : statFromHost(st);
+    if (!this.dentry) return this.sync(() => hostFstat(this.hostFd));
+    return (this.dentry.inode.fs as Drvfs).statOf(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
   }
 
   /**
@@ -277,38 +290,16 @@ export class HostFile extends FileDescription {
    * /proc.
    */
   private dirName(): string {
-    const p = `/proc/self/fd/${this.hostFd}`;
-    return fs.existsSync(p) ? p : this.hostPath;
+    hostProcFds ??= fs.existsSync('/proc/self/fd');
+    return hostProcFds ? `/proc/self/fd/${this.hostFd}` : this.hostPath;
   }
 
   override readdir(): Dirent[] {
     if (!this.dirEntries) {
-      const st = this.stat();
-      if ((st.mode & S_IFMT) !== S_IFDIR) return super.readdir();
-      // In the directory's own order, as getdents gives it (ext4: hash order): readdirSync
-      // would sort the names (libuv's scandir), and tar, find and `ls -U` would list differently.
-      const at = this.dirName();
-      const names = this.sync(() => {
-        const dir = fs.opendirSync(at);
-        const out: string[] = [];
-        try {
-          for (let e = dir.readSync(); e; e = dir.readSync()) out.push(e.name);
-        } finally {
-          dir.closeSync();
-        }
-        return out;
-      });
-      const entries: Dirent[] = [];
-      for (const name of ['.', '..', ...names]) {
-        let ino = 0n, type = DT_UNKNOWN;
-        try {
-          const s = fs.lstatSync(`${at}/${name}`, { bigint: true });
-          ino = s.ino;
-          type = DT_OF[Number(s.mode) & S_IFMT] ?? DT_UNKNOWN;
-        } catch { /* vanished meanwhile: report it unknown, as a racing readdir would */ }
-        entries.push({ ino, type, name });
-      }
-      this.dirEntries = entries;
+      const now = realtimeNs(); // before the stat: listHostDir keeps a listing only if older
+      const st = this.sync(() => fs.fstatSync(this.hostFd, { bigint: true }));
+      if ((Number(st.mode) & S_IFMT) !== S_IFDIR) return super.readdir();
+      this.dirEntries = this.sync(() => listHostDir(this.dirName(), st, now));
     }
     const out = this.dirEntries.slice(this.pos);
     return out;

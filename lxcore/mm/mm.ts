@@ -580,6 +580,36 @@ export class AddressSpace {
     this.copy(addr, len, true, false, (h, o, n) => this.core.u8.set(data.subarray(o, o + n), h));
   }
 
+  /**
+   * [addr, addr + len) as views of the host memory behind it, one per guest page, for a kernel
+   * read or write in place (a host file's read or write straight into or out of guest memory,
+   * without a copy: issue #11). Pages are populated and, for `write`, unshared as a copy would.
+   * null if any page cannot be accessed so (the caller's copying path then finds the EFAULT and
+   * its partial count) or the range is longer than `maxPages` pages. Valid until guest memory
+   * next changes: use at once.
+   */
+  views(addr: number, len: number, write: boolean, maxPages = 64): Uint8Array[] | null {
+    if (len <= 0 || addr < 0 || addr + len > TASK_SIZE) return null;
+    const first = addr - (addr % P);
+    const pages = Math.ceil((addr + len - first) / P);
+    if (pages > maxPages) return null;
+    const frames: number[] = [];
+    for (let i = 0; i < pages; i++) {
+      const frame = this.kernelPage(first + i * P, write, false);
+      if (frame < 0) return null;
+      frames.push(frame);
+    }
+    const u8 = this.core.u8; // after kernelPage: populating may grow the memory
+    const out: Uint8Array[] = [];
+    for (let i = 0, a = addr, left = len; i < pages; i++) {
+      const inPage = a % P, n = Math.min(P - inPage, left);
+      out.push(u8.subarray(frames[i] + inPage, frames[i] + inPage + n));
+      a += n;
+      left -= n;
+    }
+    return out;
+  }
+
   /** Writes regardless of protection: the kernel populating an image (ELF loader, stack). */
   poke(addr: number, data: Uint8Array): void {
     this.copy(addr, data.length, true, true, (h, o, n) => this.core.u8.set(data.subarray(o, o + n), h));

@@ -13,7 +13,8 @@ import { encodeStat, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_ISGID }
 import { openFifo, reopenPipe, FifoEnd } from '../fs/fifo.js';
 import { PipeEnd } from '../fs/pipe.js';
 import { LinuxError } from '../abi/errno.js';
-import { HostFile, statFromHost } from '../fs/hostfile.js';
+import { HostFile } from '../fs/hostfile.js';
+import { hostStat } from '../fs/hoststat.js';
 import { SynMount, SynNode, walk, openNode, synStat } from '../fs/synthetic.js';
 import { procfs } from '../fs/procfs.js';
 import { devfs, openDeviceNumber } from '../fs/devfs.js';
@@ -66,6 +67,9 @@ export function baseDir(t: Task, dirfd: number): string {
 
 /** `.`, `..` and `//` removed textually: used only to decide which filesystem a path is on. */
 function lexical(path: string): string {
+  // Most paths are canonical already (absolute; no empty, "." or ".." component; no trailing
+  // slash): those come back as they are, without the split and join (issue #11).
+  if (path.charCodeAt(0) === 47 && !NOT_CANONICAL.test(path)) return path;
   const out: string[] = [];
   for (const c of path.split('/')) {
     if (!c || c === '.') continue;
@@ -73,6 +77,9 @@ function lexical(path: string): string {
   }
   return '/' + out.join('/');
 }
+
+/** "//", a "." or ".." component, or a trailing slash after something. */
+const NOT_CANONICAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
 
 /**
  * Where a guest path leads: a host path (the passthrough, or a drvfs mount), a node of one of
@@ -414,7 +421,7 @@ function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
   // A drvfs file: the walk followed every symlink already (lstat, never the host's own
   // following), and the mount's view answers, as its descriptors' fstat does.
   if ('host' in r && r.vfsDentry) return hostViewStat(r.vfsDentry, r.host);
-  if ('host' in r) return statFromHost(host(() => (follow ? fs.statSync(r.host, { bigint: true }) : fs.lstatSync(r.host, { bigint: true }))));
+  if ('host' in r) return host(() => hostStat(r.host, follow));
   if ('dentry' in r) return dentryStat(r.dentry);
   if (r.node.kind === 'link' && r.node.magic && follow) return r.node.magic(t).stat();
   return synStat(r.node, r.dev);

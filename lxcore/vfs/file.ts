@@ -9,7 +9,11 @@ import type { Stat } from '../abi/stat.js';
 import type { Task } from '../kernel/task.js';
 
 /** A directory entry as getdents64 reports it. */
-export interface Dirent { ino: bigint; type: number; name: string }
+export interface Dirent {
+  ino: bigint; type: number; name: string;
+  /** The name in UTF-8, where a backend keeps it encoded (a cached host listing): getdents copies it. */
+  bytes?: Uint8Array;
+}
 export const DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
 
 /** A result that is ready now, or later for calls that block (the task parks until then). */
