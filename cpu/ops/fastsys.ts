@@ -24,18 +24,19 @@ import {
 } from '../shared/layout';
 
 /**
- * The host's monotonic clock (CLOCK_MONOTONIC's source), one of two imports lxcore gives
- * (lxcore/kernel/fastsys.ts coreClock): node:wasi's clock_time_get, which writes the nanoseconds
- * at `out` (uv_hrtime, as process.hrtime reads, without a JavaScript frame), when FS_CLOCK_WASI
- * says lxcore has it; otherwise hostNanos, process.hrtime() in JavaScript.
+ * The host's monotonic clock (CLOCK_MONOTONIC's source): hostNanos, process.hrtime() in
+ * JavaScript, until lxcore puts node:wasi's clock_time_get in a slot of this module's table and
+ * names it in FS_CLOCK_WASI (lxcore/kernel/fastsys.ts coreClock, once the core has read the clock
+ * a few hundred times); that one writes the nanoseconds at `out` (uv_hrtime, as process.hrtime
+ * reads) without a JavaScript frame.
  */
-@external("env", "clockTimeGet") declare function clockTimeGet(id: i32, precision: i64, out: usize): i32;
 @external("env", "hostNanos") declare function jsNanos(): f64;
 const WASI_CLOCK_MONOTONIC = 1;
 
 function hostNanos(): i64 {
-  if (load<i32>(FASTSYS + FS_CLOCK_WASI) == 0) return <i64>jsNanos();
-  clockTimeGet(WASI_CLOCK_MONOTONIC, 1, FASTSYS + FS_CLOCK_OUT);
+  const slot = load<i32>(FASTSYS + FS_CLOCK_WASI);
+  if (slot == 0) return <i64>jsNanos();
+  call_indirect<i32>(<u32>slot, WASI_CLOCK_MONOTONIC, <i64>1, <i32>(FASTSYS + FS_CLOCK_OUT));
   return load<i64>(FASTSYS + FS_CLOCK_OUT);
 }
 

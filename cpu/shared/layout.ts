@@ -33,7 +33,7 @@ export const FS_VDSO = 48;         // u64: the end of the vDSO's first fast entr
 export const FS_VDSO_STRIDE = 64;  // the fast entries' spacing, and how many there are (vdso.ts's
 export const FS_VDSO_COUNT = 3;    // VDSO_FAST_STRIDE and VDSO_FAST_COUNT)
 export const FS_CLOCK_OUT = 56;    // u64: where the host's clock_time_get import writes the time it reads
-export const FS_CLOCK_WASI = 64;   // i32: 1 = read the clock through clockTimeGet (node:wasi), 0 = hostNanos
+export const FS_CLOCK_WASI = 64;   // i32: the table slot of node:wasi's clock_time_get (lxcore/kernel/fastsys.ts), 0 = hostNanos
 export const FSE_CLOCK = 1;        // clock_gettime (the vDSO's clocks), gettimeofday, time
 export const FSE_IDS = 2;          // getpid, gettid, getppid, get[e]uid, get[e]gid
 export const SCRATCH = 0x2000;

@@ -6,7 +6,7 @@
 import { fs, url } from '../host.js';
 import * as L from '../../cpu/shared/layout.js';
 import { JitCache, type JitCoreExports } from '../../cpu/jit/host/compiler.js';
-import { hostNanos, coreClock } from './fastsys.js';
+import { hostNanos, coreClock, CLOCK_UPGRADE } from './fastsys.js';
 
 export interface CoreExports {
   run(budget: number): number;
@@ -102,15 +102,30 @@ export class Core {
     const abort = (msg: number, file: number, line: number, col: number): never => {
       throw new Error(`wasl core: assertion failed at ${line}:${col}`);
     };
-    const wasiClock = coreClock(this.memory); // what the core answers clock_gettime from (or hostNanos)
-    const clockTimeGet = wasiClock ?? ((): number => 52 /* ENOSYS: never called */);
-    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos, clockTimeGet, jitCompile, abort } });
+    // The core reads the host clock through hostNanos until it has done so CLOCK_UPGRADE times,
+    // then through node:wasi's binding (coreClock), put in a slot of its table: a run that never
+    // reads the clock much does not pay for making it (lxcore/kernel/fastsys.ts).
+    let reads = 0;
+    const coreNanos = (): number => {
+      if (++reads === CLOCK_UPGRADE) this.upgradeClock();
+      return hostNanos();
+    };
+    const instance = new WebAssembly.Instance(coreModule(), { env: { memory: this.memory, hostNanos: coreNanos, jitCompile, abort } });
     this.exports = instance.exports as unknown as CoreExports;
     this.refreshViews();
     this.exports._start();
-    this.i32[(L.FASTSYS + L.FS_CLOCK_WASI) >> 2] = wasiClock ? 1 : 0;
+    this.i32[(L.FASTSYS + L.FS_CLOCK_WASI) >> 2] = 0;
     const d = jitDefaults();
     this.setJit(d.on, d.hot);
+  }
+
+  /** The core's clock through node:wasi from now on, where this Node has it (FS_CLOCK_WASI: its table slot). */
+  private upgradeClock(): void {
+    const clock = coreClock(this.memory);
+    if (clock === undefined) return;
+    const table = (this.exports as unknown as { table: WebAssembly.Table }).table;
+    const slot = table.grow(1, clock as never);
+    this.i32[(L.FASTSYS + L.FS_CLOCK_WASI) >> 2] = slot;
   }
 
   private jitCache: JitCache | undefined;

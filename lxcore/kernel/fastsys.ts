@@ -35,26 +35,54 @@ const DISABLED = process.env.WASL_FASTSYS === '0';
 /** CLOCK_MONOTONIC in nanoseconds, as an exact double. */
 export const hostNanos = (): number => { const h = process.hrtime(); return h[0] * 1e9 + h[1]; };
 /**
- * The core's fast clock import (cpu/ops/fastsys.ts), if this Node has it: node:wasi's
+ * The core's fast clock (cpu/ops/fastsys.ts), if this Node has it: node:wasi's
  * clock_time_get(id, precision, out), which stores the time at `out` in the core's memory. It is
  * a C++ binding that V8 calls from wasm without a JavaScript frame or array: ~40 ns a call from a
  * wasm loop here against ~60 for process.hrtime() and the garbage its arrays leave (a third of
  * a clock_gettime loop's time went to hostNanos, hrtime and the collector). It reads uv_hrtime
  * for the monotonic clock, as process.hrtime() does, so the core's answers and lxcore's (monoNs)
- * are the same clock and never step back between them. Its price is ~0.5 ms of start-up (the
- * binding's first WASI object). Undefined — the core then calls hostNanos — without
- * process.getBuiltinModule (Node 20.16) or with WASL_JS_CLOCK=1.
+ * are the same clock and never step back between them.
+ *
+ * Its price is ~0.5-1 ms (node:wasi and the binding's first WASI object), which a short run that
+ * reads the clock a few times would pay for nothing: so the core starts on hostNanos, and
+ * lxcore makes this function once the core has read the clock CLOCK_UPGRADE times
+ * (lxcore/kernel/core.ts). It is returned as a function of a small wasm module that imports the
+ * core's memory and calls the binding — V8's fast call hands the binding the memory of the
+ * instance calling it, which must be the core's — for the core to call through its table.
+ * Undefined without process.getBuiltinModule (Node 20.16) or with WASL_JS_CLOCK=1.
  */
-export function coreClock(memory: WebAssembly.Memory): ((id: number, precision: bigint, out: number) => number) | undefined {
+export function coreClock(memory: WebAssembly.Memory): WebAssembly.ExportValue | undefined {
   const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   if (!getBuiltin || process.env.WASL_JS_CLOCK === '1') return undefined;
-  const wasi = quietly(() => getBuiltin('node:wasi')) as typeof import('node:wasi') | undefined;
-  if (!wasi) return undefined;
-  // args, env and preopens empty: its set-up then costs ~0.4 ms instead of ~4 (process.env copied).
-  const w = quietly(() => new wasi.WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true }));
-  w.initialize({ exports: { memory } } as unknown as WebAssembly.Instance);
-  return w.wasiImport.clock_time_get as (id: number, precision: bigint, out: number) => number;
+  try {
+    const wasi = quietly(() => getBuiltin('node:wasi')) as typeof import('node:wasi') | undefined;
+    if (!wasi) return undefined;
+    // args, env and preopens empty: its set-up then costs ~0.4 ms instead of ~4 (process.env copied).
+    const w = quietly(() => new wasi.WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true }));
+    w.initialize({ exports: { memory } } as unknown as WebAssembly.Instance);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(CLOCK_MODULE), { env: { memory }, wasi: { clock_time_get: w.wasiImport.clock_time_get } });
+    return inst.exports.clock;
+  } catch { return undefined; }
 }
+
+/** After this many clock reads by the core, it reads the clock through coreClock's function. */
+export const CLOCK_UPGRADE = 256;
+
+/**
+ * (module (type (func (param i32 i64 i32) (result i32)))
+ *   (import "env" "memory" (memory 0)) (import "wasi" "clock_time_get" (func (type 0)))
+ *   (func (export "clock") (type 0) local.get 0 local.get 1 local.get 2 call 0))
+ */
+const CLOCK_MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7f, 0x7e, 0x7f, 0x01, 0x7f, // type
+  0x02, 0x25, 0x02, // import: 2 entries
+  0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x00, // env.memory, min 0
+  0x04, 0x77, 0x61, 0x73, 0x69, 0x0e, ...[...'clock_time_get'].map((c) => c.charCodeAt(0)), 0x00, 0x00, // wasi.clock_time_get
+  0x03, 0x02, 0x01, 0x00, // function: one of type 0
+  0x07, 0x09, 0x01, 0x05, 0x63, 0x6c, 0x6f, 0x63, 0x6b, 0x00, 0x01, // export "clock" = func 1
+  0x0a, 0x0c, 0x01, 0x0a, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0x10, 0x00, 0x0b, // code
+]);
 
 /** Runs `f` without Node's ExperimentalWarning for WASI on stderr (the guest's stderr). */
 function quietly<T>(f: () => T): T {
