@@ -279,7 +279,9 @@ export class HostFile extends FileDescription {
 
   override stat(): Stat {
     if (!this.dentry) return this.sync(() => hostFstat(this.hostFd));
-    return (this.dentry.inode.fs as Drvfs).statOf(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
+    const drv = this.dentry.inode.fs as Drvfs;
+    if (drv.host === fs) return drv.statOfStat(this.sync(() => hostFstat(this.hostFd)));
+    return drv.statOf(this.sync(() => fs.fstatSync(this.hostFd, { bigint: true })));
   }
 
   /**
