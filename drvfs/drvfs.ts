@@ -13,7 +13,7 @@ import {
   Filesystem, Inode, InodeAttrs, AttrChanges, CreateSpec, DirEntry, FsStats, RENAME_NOREPLACE, RENAME_EXCHANGE,
 } from '../lxcore/vfs/api.js';
 import { LinuxError, fail, EINVAL, ENOENT, EEXIST, EOPNOTSUPP, EPERM, ENOTDIR, EISDIR, EXDEV, ENOTEMPTY } from '../lxcore/abi/errno.js';
-import { S_IFMT, S_IFDIR, S_IFREG, Stat } from '../lxcore/abi/stat.js';
+import { S_IFMT, S_IFDIR, S_IFREG, Stat, SplitStat } from '../lxcore/abi/stat.js';
 import { hostErrno } from '../lxcore/fs/hosterr.js';
 
 /** The part of node:fs drvfs uses (memfs implements the same). */
@@ -74,19 +74,34 @@ export class Drvfs extends Filesystem {
 
   /** The attributes the guest sees for a host file, per the mount options. */
   view(st: NodeFs.BigIntStats): InodeAttrs {
-    const type = Number(st.mode) & S_IFMT;
-    let mode = Number(st.mode);
-    let uid = Number(st.uid), gid = Number(st.gid);
-    if (!this.opts.metadata) {
-      const mask = (this.opts.umask ?? 0o022) | (type === S_IFDIR ? this.opts.dmask ?? 0 : this.opts.fmask ?? 0);
-      mode = type | (0o777 & ~mask);
-      uid = this.opts.uid ?? 1000;
-      gid = this.opts.gid ?? 1000;
-    }
+    const { mode, uid, gid } = this.owner(Number(st.mode), Number(st.uid), Number(st.gid));
     return {
       mode, uid, gid, nlink: Number(st.nlink), size: Number(st.size), blocks: Number(st.blocks), rdev: Number(st.rdev),
       atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, btimeNs: st.birthtimeNs,
     };
+  }
+
+  /** Mode and owner as the guest sees them, per the mount options (`metadata`, masks, uid, gid). */
+  private owner(hostMode: number, hostUid: number, hostGid: number): { mode: number; uid: number; gid: number } {
+    if (this.opts.metadata) return { mode: hostMode, uid: hostUid, gid: hostGid };
+    const type = hostMode & S_IFMT;
+    const mask = (this.opts.umask ?? 0o022) | (type === S_IFDIR ? this.opts.dmask ?? 0 : this.opts.fmask ?? 0);
+    return { mode: type | (0o777 & ~mask), uid: this.opts.uid ?? 1000, gid: this.opts.gid ?? 1000 };
+  }
+
+  /**
+   * statOf for a status already taken as lxcore's Stat (lxcore/fs/hoststat.ts, on the real host,
+   * without BigIntStats): the same view, field for field.
+   */
+  statOfStat(s: Stat): Stat {
+    const { mode, uid, gid } = this.owner(s.mode, s.uid, s.gid);
+    const dev = this.opts.hostDevices ? s.dev : this.dev, blksize = s.blksize || 4096;
+    if (s instanceof SplitStat) {
+      return new SplitStat(dev, s.inoNum, s.nlink, mode, uid, gid, s.rdev, s.size, blksize, s.blocks,
+        s.atimeSec, s.atimeNsec, s.mtimeSec, s.mtimeNsec, s.ctimeSec, s.ctimeNsec);
+    }
+    return { dev, ino: s.ino, nlink: s.nlink, mode, uid, gid, rdev: s.rdev, size: s.size, blksize, blocks: s.blocks,
+      atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs };
   }
 
   /**

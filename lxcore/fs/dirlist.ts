@@ -34,8 +34,8 @@ const utf8 = new TextEncoder();
 
 /** Longer than any kernel clock tick (HZ=100: 10 ms), so a change after a listing moves ctime. */
 const GUARD_NS = 50_000_000n;
-/** Directories whose listings are kept (the oldest go first). */
-const MAX_DIRS = 256;
+/** Directories whose listings are kept (the oldest go first), and the largest listing kept. */
+const MAX_DIRS = 256, MAX_ENTRIES = 65536;
 
 /** statfs f_type of the filesystems whose ctime is trusted (linux/magic.h). */
 const FINE_CTIME = new Set([
@@ -111,7 +111,7 @@ export function listHostDir(at: string, st: BigIntStats, now: bigint): Dirent[] 
     const type = typeOf(e);
     entries.push({ ino: s.ino, type: type !== DT_UNKNOWN ? type : s.type, name, bytes: utf8.encode(name) });
   }
-  if (st.ctimeNs < now - GUARD_NS && st.mtimeNs < now - GUARD_NS && trustedDevice(st.dev, at)) {
+  if (entries.length <= MAX_ENTRIES && st.ctimeNs < now - GUARD_NS && st.mtimeNs < now - GUARD_NS && trustedDevice(st.dev, at)) {
     if (listings.size >= MAX_DIRS) listings.delete(listings.keys().next().value!);
     listings.set(key, { ctimeNs: st.ctimeNs, mtimeNs: st.mtimeNs, size: st.size, entries });
   }

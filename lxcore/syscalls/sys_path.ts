@@ -196,7 +196,9 @@ export function dentryStat(d: Dentry): Stat {
 
 /** stat(2) of a drvfs file by its host path: the mount's view (Drvfs.statOf). */
 export function hostViewStat(d: Dentry, hostPath: string): Stat {
-  return (d.inode.fs as Drvfs).statOf(host(() => fs.lstatSync(hostPath, { bigint: true })));
+  const drv = d.inode.fs as Drvfs;
+  if (drv.host === fs) return drv.statOfStat(host(() => hostStat(hostPath, false)));
+  return drv.statOf(host(() => fs.lstatSync(hostPath, { bigint: true })));
 }
 
 /** The credentials a VFS permission check uses. */
