@@ -1,5 +1,5 @@
 // The compiler tier's session-5 instruction forms (cpu/jit/host/forms.ts) against the host CPU:
-// ADC/SBB, byte/word/memory shifts and rotates, BSWAP, BSF/BSR (also in their F3 encoding),
+// ADC/SBB, byte/word/memory shifts and rotates, XCHG/CMPXCHG and BT* by an immediate, BSWAP, BSF/BSR (also in their F3 encoding),
 // MOVS/REP MOVS, PUSH imm / PUSH r/m, and SSE2/SSSE3 forms (pmulhw, packs, saturating and
 // min/max/avg lanes, pmaddwd, pmuludq, psadbw, psrldq/pslldq, pshufb, palignr). Every block is
 // compiled on first sight (WASL_JIT_HOT=1) with a small cache; each snippet runs in a loop over
@@ -188,6 +188,37 @@ const SNIPPETS: Snippet[] = [
     sbb rbp, rbp
     ${cap('c z s o')}`,
     setup: (r, g) => { if (r.bool()) g.r8 = -g.r9; } },
+  // Session 9 (seventh stage): the lock instructions and bit tests busybox sort ran interpreted.
+  { name: 'xchg, cmpxchg (equal and not, lock or not), bt/bts/btr/btc by an immediate', body: `
+    xchg rax, rbx
+    xchg ecx, edx
+    xchg r8d, r8d
+    xchg [rsi + 8], r9
+    xchg r10d, [rsi + 20]
+    cmp rax, rcx
+    lock cmpxchg [rsi + 32], rdx
+    ${cap('c z s p o')}
+    mov eax, [rsi + 44]
+    cmpxchg [rsi + 44], r11d
+    ${cap('c z s p o')}
+    mov rax, [rsi + 48]
+    lock cmpxchg [rsi + 48], r12
+    ${cap('c z s p o')}
+    cmpxchg [rsi + 60], r13d
+    ${cap('c z s p o')}
+    add r14, r15
+    bt r14, 37
+    ${cap('c z s p')}
+    bts ebx, 31
+    ${cap('c z s p')}
+    sub rcx, rdx
+    btr rcx, 63
+    ${cap('c z s p')}
+    btc edx, 40
+    ${cap('c z s p')}
+    bt r9d, 3
+    cmovc r10, r9`,
+    setup: (r, g) => { if (r.bool()) g.rdx = g.rax; } },
   { name: 'bswap, bsf / bsr (the F3 encodings too), with zero sources', body: `
     bswap eax
     bswap rbx

@@ -883,12 +883,69 @@ class BlockCompiler {
     this.body.u8(0x13 /* return_call_indirect */).uleb(IMPORTS.length).uleb(0);
   }
 
+  /**
+   * XCHG E, G (87) and CMPXCHG m, G (0F B1), 32 or 64 bits. XCHG swaps (a memory operand is read
+   * and written through the write translation, which the fill refuses for a page that is not
+   * writable, so the interpreter faults as it would); flags are untouched. CMPXCHG compares the
+   * accumulator with the memory operand as CMP does (the lazy SUB record, as the core's
+   * cmpxchg) and stores G when they are equal, else loads the accumulator (zero-extended for
+   * 32 bits; left whole when equal). The core also writes an unequal operand back unchanged (the
+   * locked cycle): the same bytes, nothing to see but the write permission, checked here too.
+   * Register destinations of CMPXCHG stay in the interpreter (its 32-bit unequal case keeps the
+   * register's upper half).
+   */
+  exchange(x: Insn, k: number, size: number): 'next' {
+    // (L_T2 holds the old value: setFlags and writeReg use L_T1.)
+    const mem = x.mod !== 3;
+    if (x.op === 0x87) {
+      if (!mem) {
+        this.readReg(x.rm, size, x.rex); this.set(L_T2);
+        this.readReg(x.reg, size, x.rex); this.writeReg(x.rm, size, x.rex);
+        this.get(L_T2); this.writeReg(x.reg, size, x.rex);
+        return 'next';
+      }
+      this.address(x); this.translate(size, false, k, x); this.translate(size, true, k, x);
+      this.load(size); this.set(L_T2);
+      this.readReg(x.reg, size, x.rex); this.set(L_T0); this.store(size);
+      this.get(L_T2); this.writeReg(x.reg, size, x.rex);
+      this.smcCheck(size, k, x);
+      return 'next';
+    }
+    this.address(x); this.translate(size, false, k, x); this.translate(size, true, k, x);
+    this.load(size); this.set(L_T2);
+    this.readReg(0, size, 0); this.get(L_T2); this.readReg(0, size, 0); this.get(L_T2); this.e(OP.i64_sub);
+    this.setFlags(FL_SUB, size); this.e(OP.drop);
+    this.readReg(0, size, 0); this.get(L_T2); this.e(OP.i64_eq);
+    this.open(OP.if);
+    this.readReg(x.reg, size, x.rex); this.set(L_T0); this.store(size);
+    this.smcCheck(size, k, x);
+    this.body.u8(OP.else);
+    this.get(L_T2); this.writeReg(0, size, 0);
+    this.close();
+    return 'next';
+  }
+
   // -- instructions. Each returns false (emitting nothing) when it does not translate x.
   translateInsn(x: Insn, k: number): 'next' | 'end' | null {
     const { op, prefix } = x;
     const form = translateForm(this, x, k); // the forms of forms.ts (session 5)
     if (form !== undefined) return form;
     if (op >= 0x100 && op < 0x200 && sseForm(x) !== null) return this.translateSse(x, k);
+    // XCHG and CMPXCHG (musl's and busybox's locks: busybox sort left its blocks ~1.9 M times
+    // at each to run one of them in the interpreter). Their atomicity is the instruction's own:
+    // a block runs on one core, never interleaved with another guest thread mid-instruction.
+    // xchg rAX, r (90+r; 90 without REX.B is NOP, above)
+    if (((op >= 0x91 && op <= 0x97) || (op === 0x90 && (x.rex & 1))) && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66)) && (x.opsize === 4 || x.opsize === 8)) {
+      const r = (op & 7) | ((x.rex & 1) << 3);
+      this.readReg(r, x.opsize, x.rex); this.set(L_T2);
+      this.readReg(0, x.opsize, 0); this.writeReg(r, x.opsize, x.rex);
+      this.get(L_T2); this.writeReg(0, x.opsize, 0);
+      return 'next';
+    }
+    if ((op === 0x87 && !(prefix & (P_LOCK | P_F2 | P_F3 | P_66 | P_67))) || (op === 0x1b1 && x.mod !== 3 && !(prefix & (P_F2 | P_F3 | P_66 | P_67)))) {
+      if (x.opsize !== 4 && x.opsize !== 8) return null;
+      return this.exchange(x, k, x.opsize);
+    }
     if (prefix & (P_LOCK | P_F2 | P_F3)) {
       if (!(op === 0x90 || op === 0x11f || op === 0x11e) || prefix & P_LOCK) return null;
     }
