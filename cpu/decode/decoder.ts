@@ -826,9 +826,10 @@ export function runFast(ce: usize, rip: u64, kind: i32): void {
 /** A run's fast form at `rip` faulted (cpu/decode/runs.ts): as runFast's own fault exits. */
 export function noteRunFault(rip: u64): void { d_rip = rip; noteFaultRip(rip); }
 
-/** The run table's slot for a run starting at `rip` (cpu/decode/runs.ts). */
+/** The run table's set for a run starting at `rip` (cpu/decode/runs.ts): its first way. */
 @inline export function runSlot(rip: u64): usize {
-  return RUNS + ((<usize>(rip ^ (rip >> 11)) & (RUN_ENTRIES - 1)) * RUN_SIZE);
+  // The first way of the set: sets are pairs of records, the second way is this slot + RUN_SIZE.
+  return RUNS + ((<usize>(rip ^ (rip >> 11)) & (RUN_ENTRIES / 2 - 1)) * 2 * RUN_SIZE);
 }
 
 /** Loads a validated entry into the d_* globals as decode() would have left them. */
@@ -893,8 +894,11 @@ const OP_RAN = -2;
     const op = decode();
     if (op >= 0) cacheInsert(rip, host, op);
     // New bytes at rip: a run record starting here (a "no run" one too) was made from others.
+    // Both ways of its set (cpu/decode/runs.ts tryRun).
     const rn = runSlot(rip);
     if (load<u64>(rn, RN_RIP) == rip) store<u64>(rn, <u64>-1, RN_RIP);
+    const alt = rn + RUN_SIZE;
+    if (load<u64>(alt, RN_RIP) == rip) store<u64>(alt, <u64>-1, RN_RIP);
     return op;
   }
   return decode();

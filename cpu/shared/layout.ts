@@ -89,13 +89,14 @@ export const CF_IMM = 2;
 export const CF_IMM2 = 4;
 export const CF_RIPREL = 8;
 
-// ---- Runs of fast forms (cpu/decode/runs.ts): a direct-mapped table keyed by the guest rip of
-// the run's first instruction. A record: the tag (u64, -1 = empty), instructions (u8; < 2 = "no
-// run starts here"), code bytes covered (u8), the code snapshot (RUN_MAX_BYTES, zero past the
-// end), then up to RUN_MAX_OPS compact copies of the instructions' decoded-instruction cache
-// entries: bytes CE_DISP.. of each (RUN_OP_SIZE), without the code bytes and the tag, which the
-// snapshot replaces. Op j's entry base (what CE_* offsets are added to) is
-// rn + RN_OPS + j * RUN_OP_SIZE; its first CE_DISP bytes overlap what precedes it and are never read.
+// ---- Runs of fast forms (cpu/decode/runs.ts): a two-way table (RUN_ENTRIES / 2 sets of two
+// records, decoder.ts runSlot) keyed by the guest rip of the run's first instruction. A record:
+// the tag (u64, -1 = empty), instructions (u8; 0 = "retry later", 255 = "no run starts here"),
+// code bytes covered (u8), the code snapshot (RUN_MAX_BYTES, zero past the end), then up to
+// RUN_MAX_OPS compact copies of the instructions' decoded-instruction cache entries: bytes
+// CE_DISP.. of each (RUN_OP_SIZE), without the code bytes and the tag, which the snapshot
+// replaces. Op j's entry base (what CE_* offsets are added to) is rn + RN_OPS + j * RUN_OP_SIZE;
+// its first CE_DISP bytes overlap what precedes it and are never read.
 export const RUNS = 0x100000;
 export const RUN_SIZE = 512;
 export const RUN_BITS = 11;
