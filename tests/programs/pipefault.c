@@ -43,6 +43,20 @@ static void show(const char *what, ssize_t r) {
     else printf("%s: %zd\n", what, r);
 }
 
+/* A new pipe holding a write of `first` bytes, then one of `second` (if not 0). */
+static void prepare(int p[2], int first, int second, int seed) {
+    if (pipe(p)) { perror("pipe"); _exit(1); }
+    fill(p[1], first, seed);
+    if (second) fill(p[1], second, seed + 1);
+}
+
+/* What the read returned, then what the pipe still holds; the pipe is closed. */
+static void finish(const char *what, const char *left, int p[2], ssize_t r) {
+    show(what, r);
+    rest(left, p[0]);
+    close(p[0]); close(p[1]);
+}
+
 int main(void) {
     char *map = mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED || mprotect(map + 4096, 4096, PROT_NONE)) { perror("mmap"); return 1; }
@@ -50,46 +64,29 @@ int main(void) {
     int p[2];
 
     /* One pipe buffer of 100 bytes, read into a buffer whose last 50 bytes are in the hole. */
-    pipe(p);
-    fill(p[1], 100, 1);
-    show("one buffer, bad at 50", read(p[0], hole - 50, 100));
-    rest("one buffer", p[0]);
-    close(p[0]); close(p[1]);
+    prepare(p, 100, 0, 1);
+    finish("one buffer, bad at 50", "one buffer", p, read(p[0], hole - 50, 100));
 
-    /* A full page, then 100 bytes: the first buffer reaches the reader whole, the second not. */
-    pipe(p);
-    fill(p[1], 4096, 2);
-    fill(p[1], 100, 3);
+    /* A full page, then 100 bytes: the first buffer reaches the reader whole, the second not
+     * (4096 + 50 writable bytes before the hole). */
+    prepare(p, 4096, 100, 2);
     char *buf = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     mprotect(buf + 4096 + 4096, 4096, PROT_NONE);
-    /* 4096 + 50 writable bytes before the hole */
-    show("two buffers, bad in the second", read(p[0], buf + 4046, 4196));
-    rest("two buffers", p[0]);
-    close(p[0]); close(p[1]);
+    finish("two buffers, bad in the second", "two buffers", p, read(p[0], buf + 4046, 4196));
 
     /* A read that asks for part of a buffer and faults inside that part: nothing consumed. */
-    pipe(p);
-    fill(p[1], 300, 4);
-    show("part of a buffer, bad at 20", read(p[0], hole - 20, 40));
-    rest("part of a buffer", p[0]);
-    close(p[0]); close(p[1]);
+    prepare(p, 300, 0, 4);
+    finish("part of a buffer, bad at 20", "part of a buffer", p, read(p[0], hole - 20, 40));
 
     /* readv: the first iovec good, the second in the hole. */
-    pipe(p);
-    fill(p[1], 200, 5);
+    prepare(p, 200, 0, 5);
     struct iovec iov[2] = { { good, 30 }, { hole, 100 } };
-    show("readv, second iovec bad", readv(p[0], iov, 2));
-    rest("readv", p[0]);
-    close(p[0]); close(p[1]);
+    finish("readv, second iovec bad", "readv", p, readv(p[0], iov, 2));
 
     /* readv over two pipe buffers: the first fits the good iovec, the second meets the hole. */
-    pipe(p);
-    fill(p[1], 4096, 6);
-    fill(p[1], 64, 7);
+    prepare(p, 4096, 64, 6);
     struct iovec iov2[2] = { { good, 4096 }, { hole - 10, 64 } };
-    show("readv, two buffers", readv(p[0], iov2, 2));
-    rest("readv two buffers", p[0]);
-    close(p[0]); close(p[1]);
+    finish("readv, two buffers", "readv two buffers", p, readv(p[0], iov2, 2));
 
     /* A packet pipe (O_DIRECT): the packet stays whole when it cannot be delivered. */
     if (pipe2(p, O_DIRECT) == 0) {
@@ -102,10 +99,7 @@ int main(void) {
     }
 
     /* Nothing writable at all: EFAULT and the data stays. */
-    pipe(p);
-    fill(p[1], 10, 10);
-    show("all bad", read(p[0], hole, 10));
-    rest("all bad", p[0]);
-    close(p[0]); close(p[1]);
+    prepare(p, 10, 0, 10);
+    finish("all bad", "all bad", p, read(p[0], hole, 10));
     return 0;
 }
