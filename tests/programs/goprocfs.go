@@ -35,7 +35,9 @@ func main() {
 	fmt.Println("/proc/self/fd has stdio:", len(entries) >= 3, err)
 	st, _ := os.ReadFile("/proc/self/stat")
 	fields := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+2:]))
-	fmt.Println("stat fields after comm:", len(fields), "state:", fields[0], "ppid ok:", fields[1] == fmt.Sprint(os.Getppid()))
+	// The state is the thread group leader's: R when the goroutine reading runs on it, S when it
+	// runs on another of Go's threads and the leader sleeps — either, from one run to the next.
+	fmt.Println("stat fields after comm:", len(fields), "state R or S:", fields[0] == "R" || fields[0] == "S", "ppid ok:", fields[1] == fmt.Sprint(os.Getppid()))
 	thp, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
 	fmt.Printf("hpage_pmd_size: %q %v\n", thp, err)
 }
