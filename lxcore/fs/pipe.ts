@@ -146,16 +146,20 @@ export class PipeEnd extends FileDescription {
 
   /**
    * The buffers the last read took from, in order (records reused from read to read): what
-   * `undeliverable` puts back. `takenCount` of them are the last read's.
+   * `undeliverable` puts back. `takenCount` of them are the last read's, which read into
+   * `takenInto` (another reader of this description may have read since: then its records are
+   * not this read's, and the bytes are given up as other files give them up).
    */
   private readonly taken: Taken[] = [];
   private takenCount = 0;
+  private takenInto: Uint8Array | null = null;
 
   /** pipe_read: what a read can take now — a count, 0 at EOF, or undefined if it must wait. */
   private tryRead(dst: Uint8Array): number | undefined {
     const p = this.pipe;
     let got = 0, freed = false;
     this.takenCount = 0;
+    this.takenInto = dst;
     while (p.bufs.length > 0 && got < dst.length) {
       const b = p.bufs[0];
       const n = Math.min(b.len, dst.length - got);
@@ -187,8 +191,10 @@ export class PipeEnd extends FileDescription {
    * before them (EFAULT if none).
    */
   override undeliverable(copied: number, data: Uint8Array): number {
+    if (this.takenInto !== data) return super.undeliverable(copied, data);
     const p = this.pipe, taken = this.taken, count = this.takenCount;
     this.takenCount = 0;
+    this.takenInto = null;
     let keep = 0, j = 0;
     while (j < count && keep + taken[j].n <= copied) keep += taken[j++].n;
     // The rest go back, the last first, each in front of those after it.
